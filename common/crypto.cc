@@ -1,0 +1,141 @@
+#include "common/crypto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/status/status.h"
+
+namespace mcp_oauth::crypto {
+namespace {
+
+constexpr char kBase64UrlAlphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+int DecodeChar(char c, bool url_safe) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (url_safe) {
+    if (c == '-') return 62;
+    if (c == '_') return 63;
+  } else {
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+  }
+  return -1;
+}
+
+absl::StatusOr<std::string> DecodeBase64(std::string_view text, bool url_safe) {
+  if (!url_safe) {
+    if (text.size() % 4 != 0) return absl::InvalidArgumentError("bad base64 length");
+    size_t pad = 0;
+    while (pad < 2 && !text.empty() && text.back() == '=') {
+      text.remove_suffix(1);
+      ++pad;
+    }
+  }
+  if (text.size() % 4 == 1) return absl::InvalidArgumentError("bad base64 length");
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  unsigned int buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    int value = DecodeChar(c, url_safe);
+    if (value < 0) return absl::InvalidArgumentError("bad base64 character");
+    buffer = (buffer << 6) | static_cast<unsigned int>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string RandomBytes(size_t num_bytes) {
+  std::string out(num_bytes, '\0');
+  if (num_bytes > 0 &&
+      RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(num_bytes)) != 1) {
+    std::fputs("fatal: OpenSSL RAND_bytes failed\n", stderr);
+    std::abort();
+  }
+  return out;
+}
+
+std::string RandomToken(size_t num_bytes) { return Base64UrlEncode(RandomBytes(num_bytes)); }
+
+std::string Sha256(std::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  return std::string(reinterpret_cast<char*>(digest), sizeof(digest));
+}
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
+  return std::string(reinterpret_cast<char*>(digest), length);
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string Base64UrlEncode(std::string_view data) {
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  unsigned int buffer = 0;
+  int bits = 0;
+  for (unsigned char c : data) {
+    buffer = (buffer << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kBase64UrlAlphabet[(buffer >> bits) & 0x3F]);
+    }
+  }
+  if (bits > 0) out.push_back(kBase64UrlAlphabet[(buffer << (6 - bits)) & 0x3F]);
+  return out;
+}
+
+absl::StatusOr<std::string> Base64UrlDecode(std::string_view text) {
+  return DecodeBase64(text, /*url_safe=*/true);
+}
+
+absl::StatusOr<std::string> Base64Decode(std::string_view text) {
+  return DecodeBase64(text, /*url_safe=*/false);
+}
+
+std::string HexEncode(std::string_view data) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(data.size() * 2);
+  for (unsigned char c : data) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xF]);
+  }
+  return out;
+}
+
+std::string Pbkdf2Sha256(std::string_view password, std::string_view salt, int iterations,
+                         size_t key_length) {
+  std::string out(key_length, '\0');
+  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                    reinterpret_cast<const unsigned char*>(salt.data()),
+                    static_cast<int>(salt.size()), iterations, EVP_sha256(),
+                    static_cast<int>(key_length), reinterpret_cast<unsigned char*>(out.data()));
+  return out;
+}
+
+}  // namespace mcp_oauth::crypto

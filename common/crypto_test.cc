@@ -1,0 +1,73 @@
+#include "common/crypto.h"
+
+#include <set>
+
+#include "gtest/gtest.h"
+
+namespace mcp_oauth::crypto {
+namespace {
+
+TEST(CryptoTest, Sha256MatchesKnownVector) {
+  EXPECT_EQ(HexEncode(Sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(CryptoTest, HmacSha256MatchesRfc4231Case2) {
+  EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(CryptoTest, PkceS256MatchesRfc7636Example) {
+  EXPECT_EQ(Base64UrlEncode(Sha256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+}
+
+TEST(CryptoTest, Base64UrlRoundTripsAllLengths) {
+  std::string data;
+  for (int i = 0; i < 40; ++i) {
+    auto decoded = Base64UrlDecode(Base64UrlEncode(data));
+    ASSERT_TRUE(decoded.ok());
+    EXPECT_EQ(*decoded, data);
+    data.push_back(static_cast<char>(i * 37));
+  }
+  EXPECT_FALSE(Base64UrlDecode("ab+c").ok());
+  EXPECT_FALSE(Base64UrlDecode("a").ok());
+}
+
+TEST(CryptoTest, Base64DecodesBasicCredentials) {
+  auto decoded = Base64Decode("QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(*decoded, "Aladdin:open sesame");
+  EXPECT_FALSE(Base64Decode("QWxh*GRp").ok());
+  EXPECT_FALSE(Base64Decode("QWx").ok());
+}
+
+TEST(CryptoTest, RandomTokensAreDistinctAndUrlSafe) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    std::string token = RandomToken(32);
+    EXPECT_EQ(token.size(), 43u);
+    EXPECT_EQ(token.find_first_not_of(
+                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+              std::string::npos);
+    seen.insert(token);
+  }
+  EXPECT_EQ(seen.size(), 100u);
+}
+
+TEST(CryptoTest, ConstantTimeEquals) {
+  EXPECT_TRUE(ConstantTimeEquals("secret", "secret"));
+  EXPECT_FALSE(ConstantTimeEquals("secret", "secreT"));
+  EXPECT_FALSE(ConstantTimeEquals("secret", "secret1"));
+  EXPECT_TRUE(ConstantTimeEquals("", ""));
+}
+
+TEST(CryptoTest, Pbkdf2MatchesRfc7914Vector) {
+  // RFC 7914 §11: PBKDF2-HMAC-SHA256, P="passwd", S="salt", c=1, dkLen=64.
+  EXPECT_EQ(HexEncode(Pbkdf2Sha256("passwd", "salt", 1, 64)),
+            "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+            "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783");
+}
+
+}  // namespace
+}  // namespace mcp_oauth::crypto
