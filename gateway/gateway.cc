@@ -1,0 +1,118 @@
+#include "gateway/gateway.h"
+
+#include <utility>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "absl/status/status.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "gateway/health.h"
+#include "gateway/router.h"
+#include "proto/auth/v1/auth.grpc.pb.h"
+#include "proto/tools/v1/tools.grpc.pb.h"
+
+namespace mcp_oauth::gateway {
+namespace {
+
+class GatewayImpl final : public Gateway {
+ public:
+  explicit GatewayImpl(GatewayOptions options) : options_(std::move(options)) {}
+
+  ~GatewayImpl() override { Stop(); }
+
+  absl::Status Start() {
+    RETURN_IF_ERROR(StartGrpcServer());
+    auth_channel_ = ChannelFor(options_.auth_target);
+    tools_channel_ = ChannelFor(options_.tools_target);
+    if (!auth_channel_ || !tools_channel_) {
+      return absl::FailedPreconditionError(
+          "no gRPC server is running in process: give --auth-target and --tools-target, or "
+          "host the services here");
+    }
+    health_ = std::make_unique<HealthRoute>(auth_channel_, tools_channel_);
+    router_.Add("GET", "/healthz", [this](HttpRequest request, Responder respond) {
+      health_->Handle(std::move(request), std::move(respond));
+    });
+    auto http = StartHttpServer(options_.http, &router_);
+    if (!http.ok()) return http.status();
+    http_ = std::move(*http);
+    log::Info("gateway listening on http://" + options_.http.host + ":" +
+              std::to_string(http_->port()) + (grpc_server_ ? ", internal gRPC on port " +
+                                                                   std::to_string(grpc_port_)
+                                                             : std::string()));
+    return absl::OkStatus();
+  }
+
+  int http_port() const override { return http_ ? http_->port() : 0; }
+  int grpc_port() const override { return grpc_port_; }
+
+  void Stop() override {
+    if (stopped_) return;
+    stopped_ = true;
+    if (http_) http_->Stop(options_.shutdown_grace);
+    if (grpc_server_) {
+      grpc_server_->Shutdown(std::chrono::system_clock::now() + options_.shutdown_grace);
+    }
+  }
+
+ private:
+  // Hosts the services that are not remote, with health and reflection.
+  absl::Status StartGrpcServer() {
+    bool host_auth = options_.auth_target.empty();
+    bool host_tools = options_.tools_target.empty();
+    if (!host_auth && !host_tools) return absl::OkStatus();
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    grpc::ServerBuilder builder;
+    if (!options_.grpc_listen.empty()) {
+      builder.AddListeningPort(options_.grpc_listen, grpc::InsecureServerCredentials(),
+                               &grpc_port_);
+    }
+    if (host_auth) builder.RegisterService(&auth_service_);
+    if (host_tools) builder.RegisterService(&tool_service_);
+    grpc_server_ = builder.BuildAndStart();
+    if (!grpc_server_ || (!options_.grpc_listen.empty() && grpc_port_ == 0)) {
+      return absl::UnavailableError("cannot start the internal gRPC server on " +
+                                    options_.grpc_listen);
+    }
+    auto* health = grpc_server_->GetHealthCheckService();
+    if (host_auth) health->SetServingStatus(kAuthServiceName, true);
+    if (host_tools) health->SetServingStatus(kToolServiceName, true);
+    return absl::OkStatus();
+  }
+
+  std::shared_ptr<grpc::Channel> ChannelFor(const std::string& target) {
+    if (!target.empty()) {
+      return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+    }
+    if (!grpc_server_) return nullptr;
+    return grpc_server_->InProcessChannel(grpc::ChannelArguments());
+  }
+
+  GatewayOptions options_;
+  // Not implemented yet: every RPC answers UNIMPLEMENTED.
+  auth::v1::AuthService::Service auth_service_;
+  tools::v1::ToolService::Service tool_service_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int grpc_port_ = 0;
+  std::shared_ptr<grpc::Channel> auth_channel_;
+  std::shared_ptr<grpc::Channel> tools_channel_;
+  std::unique_ptr<HealthRoute> health_;
+  Router router_;
+  std::unique_ptr<HttpServer> http_;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Gateway>> StartGateway(const GatewayOptions& options) {
+  auto gateway = std::make_unique<GatewayImpl>(options);
+  absl::Status status = gateway->Start();
+  if (!status.ok()) return status;
+  return std::unique_ptr<Gateway>(std::move(gateway));
+}
+
+}  // namespace mcp_oauth::gateway

@@ -1,0 +1,39 @@
+// The gateway process: the internal gRPC server (AuthService, ToolService,
+// health, reflection) and the public HTTP server that translates OAuth and MCP
+// requests into calls on those services, in process or on remote targets.
+#ifndef MCP_OAUTH_GATEWAY_GATEWAY_H_
+#define MCP_OAUTH_GATEWAY_GATEWAY_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "gateway/http_server.h"
+
+namespace mcp_oauth::gateway {
+
+struct GatewayOptions {
+  HttpServerOptions http;
+  // Internal gRPC address serving AuthService and ToolService ("" = none).
+  std::string grpc_listen = "127.0.0.1:9004";
+  // Remote services instead of the in-process ones ("" = in process).
+  std::string auth_target;
+  std::string tools_target;
+  std::chrono::milliseconds shutdown_grace{10000};
+};
+
+class Gateway {
+ public:
+  virtual ~Gateway() = default;
+  virtual int http_port() const = 0;
+  virtual int grpc_port() const = 0;
+  // Graceful stop: HTTP first (in-flight requests finish), then gRPC.
+  virtual void Stop() = 0;
+};
+
+absl::StatusOr<std::unique_ptr<Gateway>> StartGateway(const GatewayOptions& options);
+
+}  // namespace mcp_oauth::gateway
+
+#endif  // MCP_OAUTH_GATEWAY_GATEWAY_H_

@@ -1,0 +1,132 @@
+// `bazel run //gateway`: flags and environment -> GatewayOptions, then serve
+// until SIGINT or SIGTERM, and stop gracefully (exit 0).
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <set>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "common/flags.h"
+#include "common/log.h"
+#include "gateway/gateway.h"
+
+namespace mcp_oauth::gateway {
+namespace {
+
+constexpr char kUsage[] = R"(Usage: gateway [flags]
+
+MCP server with a built-in OAuth 2.1 authorization server. One public HTTP
+port (OAuth + MCP), one internal gRPC port (AuthService, ToolService).
+
+Public HTTP server:
+  --port N                 public port (env MCP_STATIC_PORT; default 9003)
+  --host ADDR              address to bind (env MCP_STATIC_HOST; default 127.0.0.1)
+  --threads N              HTTP IO threads (env MCP_HTTP_THREADS; default 2)
+
+Internal gRPC:
+  --grpc-listen ADDR:PORT  internal gRPC address (env MCP_GRPC_LISTEN;
+                           default 127.0.0.1:9004; "" to serve none)
+  --auth-target ADDR:PORT  use a remote AuthService instead of the in-process one
+                           (env MCP_AUTH_TARGET)
+  --tools-target ADDR:PORT use a remote ToolService instead of the in-process one
+                           (env MCP_TOOLS_TARGET)
+
+Operations:
+  --log-level LEVEL        debug, info, warning, error (env MCP_LOG_LEVEL; default info)
+  --shutdown-grace-seconds N  time in-flight requests get on SIGTERM (default 10)
+  --help                   this text
+
+Flag spellings with '-' and '_' are equivalent (--client-id = --client_id).
+Precedence: flag > environment > default.
+)";
+
+// Returns the flag, else the environment variable, else `fallback`.
+std::string Setting(const flags::ParsedFlags& parsed, const std::string& flag, const char* env,
+                    const std::string& fallback) {
+  if (auto value = parsed.Get(flag)) return *value;
+  if (auto value = flags::GetEnv(env)) return *value;
+  return fallback;
+}
+
+bool ParsePort(const std::string& text, int* port) {
+  return absl::SimpleAtoi(text, port) && *port >= 0 && *port <= 65535;
+}
+
+int Main(int argc, char** argv) {
+  const std::set<std::string> known = {"port",         "host",        "threads",
+                                        "grpc-listen",  "auth-target", "tools-target",
+                                        "log-level",    "help",        "shutdown-grace-seconds"};
+  auto parsed = flags::Parse(argc, argv, known, {"help"});
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "gateway: %s\n", std::string(parsed.status().message()).c_str());
+    return 2;
+  }
+  if (parsed->Has("help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+
+  log::Level level;
+  std::string level_text = Setting(*parsed, "log-level", "MCP_LOG_LEVEL", "info");
+  if (!log::ParseLevel(level_text, &level)) {
+    std::fprintf(stderr, "gateway: --log-level: unknown level '%s'\n", level_text.c_str());
+    return 2;
+  }
+  log::SetLevel(level);
+
+  GatewayOptions options;
+  std::string port = Setting(*parsed, "port", "MCP_STATIC_PORT", "9003");
+  if (!ParsePort(port, &options.http.port)) {
+    std::fprintf(stderr, "gateway: --port: '%s' is not a port number\n", port.c_str());
+    return 2;
+  }
+  options.http.host = Setting(*parsed, "host", "MCP_STATIC_HOST", "127.0.0.1");
+  std::string threads = Setting(*parsed, "threads", "MCP_HTTP_THREADS", "2");
+  if (!absl::SimpleAtoi(threads, &options.http.threads) || options.http.threads < 1 ||
+      options.http.threads > 256) {
+    std::fprintf(stderr, "gateway: --threads: '%s' must be 1..256\n", threads.c_str());
+    return 2;
+  }
+  options.grpc_listen = Setting(*parsed, "grpc-listen", "MCP_GRPC_LISTEN", "127.0.0.1:9004");
+  options.auth_target = Setting(*parsed, "auth-target", "MCP_AUTH_TARGET", "");
+  options.tools_target = Setting(*parsed, "tools-target", "MCP_TOOLS_TARGET", "");
+  int grace_seconds = 10;
+  if (auto grace = parsed->Get("shutdown-grace-seconds");
+      grace && (!absl::SimpleAtoi(*grace, &grace_seconds) || grace_seconds < 0)) {
+    std::fprintf(stderr, "gateway: --shutdown-grace-seconds: '%s' is not a number\n",
+                 grace->c_str());
+    return 2;
+  }
+  options.shutdown_grace = std::chrono::seconds(grace_seconds);
+
+  // Block the stop signals in every thread; this one waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto gateway = StartGateway(options);
+  if (!gateway.ok()) {
+    std::fprintf(stderr, "gateway: %s\n", std::string(gateway.status().message()).c_str());
+    return 1;
+  }
+  // Scripts and tests read the bound ports from this line (port 0 = any).
+  std::printf("gateway ready: http_port=%d grpc_port=%d\n", (*gateway)->http_port(),
+              (*gateway)->grpc_port());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  log::Info(std::string("received ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
+            ", shutting down");
+  (*gateway)->Stop();
+  log::Info("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace mcp_oauth::gateway
+
+int main(int argc, char** argv) { return mcp_oauth::gateway::Main(argc, argv); }

@@ -1,0 +1,84 @@
+#include "gateway/health.h"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace mcp_oauth::gateway {
+namespace {
+
+using grpc::health::v1::Health;
+using grpc::health::v1::HealthCheckRequest;
+using grpc::health::v1::HealthCheckResponse;
+
+constexpr auto kHealthDeadline = std::chrono::seconds(2);
+
+// Collects the two answers and responds once both arrived.
+struct PendingCheck {
+  std::mutex mutex;
+  int remaining = 2;
+  bool auth_ok = false;
+  bool tools_ok = false;
+  Responder respond;
+
+  void Done(bool is_auth, bool serving) {
+    bool last;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      (is_auth ? auth_ok : tools_ok) = serving;
+      last = --remaining == 0;
+    }
+    if (!last) return;
+    bool healthy = auth_ok && tools_ok;
+    std::string body = std::string("{\"status\":\"") + (healthy ? "ok" : "unavailable") +
+                       "\",\"services\":{\"" + kAuthServiceName + "\":\"" +
+                       (auth_ok ? "SERVING" : "NOT_SERVING") + "\",\"" + kToolServiceName +
+                       "\":\"" + (tools_ok ? "SERVING" : "NOT_SERVING") + "\"}}";
+    HttpResponse response = JsonResponse(healthy ? 200 : 503, std::move(body));
+    response.SetHeader("Cache-Control", "no-store");
+    respond(std::move(response));
+  }
+};
+
+struct OneCall {
+  grpc::ClientContext context;
+  HealthCheckRequest request;
+  HealthCheckResponse response;
+};
+
+}  // namespace
+
+struct HealthRoute::Stubs {
+  std::unique_ptr<Health::Stub> auth;
+  std::unique_ptr<Health::Stub> tools;
+};
+
+HealthRoute::HealthRoute(std::shared_ptr<grpc::Channel> auth_channel,
+                         std::shared_ptr<grpc::Channel> tools_channel)
+    : stubs_(new Stubs{Health::NewStub(auth_channel), Health::NewStub(tools_channel)}) {}
+
+HealthRoute::~HealthRoute() = default;
+
+void HealthRoute::Handle(HttpRequest, Responder respond) {
+  auto pending = std::make_shared<PendingCheck>();
+  pending->respond = std::move(respond);
+  auto check = [pending](Health::Stub* stub, const char* service, bool is_auth) {
+    auto call = std::make_shared<OneCall>();
+    call->context.set_deadline(std::chrono::system_clock::now() + kHealthDeadline);
+    call->request.set_service(service);
+    stub->async()->Check(&call->context, &call->request, &call->response,
+                         [pending, call, is_auth](grpc::Status status) {
+                           pending->Done(is_auth, status.ok() && call->response.status() ==
+                                                                     HealthCheckResponse::SERVING);
+                         });
+  };
+  check(stubs_->auth.get(), kAuthServiceName, true);
+  check(stubs_->tools.get(), kToolServiceName, false);
+}
+
+}  // namespace mcp_oauth::gateway
