@@ -1,0 +1,474 @@
+#include "auth/config.h"
+
+#include <cstdint>
+#include <fstream>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "auth/url.h"
+#include "nlohmann/json.hpp"
+
+namespace mcp_oauth::auth {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr size_t kMaxIdLength = 256;
+
+absl::Status FieldError(const std::string& field, absl::string_view message) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("config ", field, ": ", message));
+}
+
+// Returns the first of flag, env that is set.
+std::optional<std::string> FlagOrEnv(const flags::ParsedFlags& flags, const GetEnvFunction& getenv,
+                                     const char* flag, const char* env) {
+  if (auto v = flags.Get(flag)) return v;
+  if (getenv) return getenv(env);
+  return std::nullopt;
+}
+
+bool IsVisibleAscii(std::string_view s) {
+  for (char c : s) {
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
+bool IsScopeToken(std::string_view s) {
+  // RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+absl::Status CheckKeys(const json& object, const std::string& field,
+                       const std::set<std::string>& allowed) {
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    if (allowed.count(it.key()) == 0) {
+      return FieldError(field.empty() ? it.key() : field + "." + it.key(), "unknown key");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> GetString(const json& object, const std::string& key,
+                                      const std::string& field) {
+  const json& v = object.at(key);
+  if (!v.is_string()) return FieldError(field, "must be a string");
+  return v.get<std::string>();
+}
+
+absl::StatusOr<std::vector<std::string>> GetStringArray(const json& v, const std::string& field,
+                                                        std::string_view what) {
+  std::string message = absl::StrCat("must be an array of ",
+                                     absl::string_view(what.data(), what.size()));
+  if (!v.is_array()) return FieldError(field, message);
+  std::vector<std::string> out;
+  for (const json& item : v) {
+    if (!item.is_string()) return FieldError(field, message);
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+absl::Status ValidateRedirectUris(const std::vector<std::string>& uris, const std::string& field) {
+  for (const std::string& uri : uris) {
+    if (uri.size() > 2048 || !IsValidRedirectUri(uri)) {
+      return FieldError(field, "must be an array of absolute URLs");
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> SplitCommaList(const std::string& text) {
+  std::vector<std::string> out;
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    absl::string_view trimmed = absl::StripAsciiWhitespace(part);
+    if (!trimmed.empty()) out.emplace_back(trimmed);
+  }
+  return out;
+}
+
+// Returns the public URL without trailing slashes, or an error.
+absl::StatusOr<std::string> NormalizePublicUrl(std::string url, const std::string& source) {
+  while (url.size() > 1 && url.back() == '/') url.pop_back();
+  auto parsed = ParseUrl(url);
+  if (!parsed.ok() || !parsed->has_authority || parsed->has_query || parsed->has_fragment ||
+      (parsed->scheme != "http" && parsed->scheme != "https")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": must be an absolute http(s) URL without query or fragment"));
+  }
+  return url;
+}
+
+struct FileConfig {
+  std::optional<std::string> public_url;
+  std::optional<std::vector<std::string>> scopes_supported;
+  std::optional<std::string> default_scope;
+  std::vector<ClientConfig> clients;
+  std::vector<UserConfig> users;
+  std::optional<int64_t> access_seconds, refresh_seconds, code_seconds, pending_seconds;
+};
+
+absl::StatusOr<ClientConfig> ParseClient(const json& v, const std::string& field) {
+  if (!v.is_object()) return FieldError(field, "must be an object");
+  absl::Status keys = CheckKeys(v, field,
+                                {"client_id", "client_name", "client_secret_hash",
+                                 "token_endpoint_auth_method", "redirect_uris", "scopes",
+                                 "grant_types"});
+  if (!keys.ok()) return keys;
+  ClientConfig client;
+  if (!v.contains("client_id")) return FieldError(field + ".client_id", "is required");
+  auto id = GetString(v, "client_id", field + ".client_id");
+  if (!id.ok()) return id.status();
+  if (id->empty() || id->size() > kMaxIdLength || !IsVisibleAscii(*id)) {
+    return FieldError(field + ".client_id", "must be 1-256 visible ASCII characters");
+  }
+  client.client_id = *id;
+  client.client_name = client.client_id;
+  if (v.contains("client_name")) {
+    auto name = GetString(v, "client_name", field + ".client_name");
+    if (!name.ok()) return name.status();
+    client.client_name = *name;
+  }
+  if (v.contains("client_secret_hash")) {
+    auto hash = GetString(v, "client_secret_hash", field + ".client_secret_hash");
+    if (!hash.ok()) return hash.status();
+    absl::Status valid = ValidateSecretHash(*hash);
+    if (!valid.ok()) return FieldError(field + ".client_secret_hash", valid.message());
+    client.secret_hash = *hash;
+  }
+  if (v.contains("token_endpoint_auth_method")) {
+    auto method = GetString(v, "token_endpoint_auth_method",
+                            field + ".token_endpoint_auth_method");
+    if (!method.ok()) return method.status();
+    if (*method != "client_secret_basic" && *method != "client_secret_post" &&
+        *method != "none") {
+      return FieldError(field + ".token_endpoint_auth_method",
+                        "must be \"client_secret_basic\", \"client_secret_post\" or \"none\"");
+    }
+    client.token_endpoint_auth_method = *method;
+  }
+  if (client.is_public() && !client.secret_hash.empty()) {
+    return FieldError(field + ".client_secret_hash",
+                      "must be absent when token_endpoint_auth_method is \"none\"");
+  }
+  if (v.contains("redirect_uris")) {
+    auto uris = GetStringArray(v["redirect_uris"], field + ".redirect_uris", "absolute URLs");
+    if (!uris.ok()) return uris.status();
+    absl::Status valid = ValidateRedirectUris(*uris, field + ".redirect_uris");
+    if (!valid.ok()) return valid;
+    client.redirect_uris = *uris;
+  }
+  if (v.contains("scopes")) {
+    auto scopes = GetStringArray(v["scopes"], field + ".scopes", "scope strings");
+    if (!scopes.ok()) return scopes.status();
+    client.allowed_scopes = *scopes;
+  }
+  if (v.contains("grant_types")) {
+    auto grants = GetStringArray(v["grant_types"], field + ".grant_types",
+                                 "\"authorization_code\", \"refresh_token\" or "
+                                 "\"client_credentials\"");
+    if (!grants.ok()) return grants.status();
+    for (const std::string& g : *grants) {
+      if (g != "authorization_code" && g != "refresh_token" && g != "client_credentials") {
+        return FieldError(field + ".grant_types",
+                          absl::StrCat("unsupported grant type \"", g, "\""));
+      }
+    }
+    client.grant_types = *grants;
+  }
+  return client;
+}
+
+absl::StatusOr<UserConfig> ParseUser(const json& v, const std::string& field) {
+  if (!v.is_object()) return FieldError(field, "must be an object");
+  absl::Status keys = CheckKeys(v, field, {"username", "password_hash", "subject"});
+  if (!keys.ok()) return keys;
+  UserConfig user;
+  if (!v.contains("username")) return FieldError(field + ".username", "is required");
+  auto name = GetString(v, "username", field + ".username");
+  if (!name.ok()) return name.status();
+  if (name->empty() || name->size() > kMaxIdLength) {
+    return FieldError(field + ".username", "must be 1-256 characters");
+  }
+  user.username = *name;
+  if (!v.contains("password_hash")) return FieldError(field + ".password_hash", "is required");
+  auto hash = GetString(v, "password_hash", field + ".password_hash");
+  if (!hash.ok()) return hash.status();
+  absl::Status valid = ValidateSecretHash(*hash);
+  if (!valid.ok()) return FieldError(field + ".password_hash", valid.message());
+  user.password_hash = *hash;
+  user.subject = user.username;
+  if (v.contains("subject")) {
+    auto subject = GetString(v, "subject", field + ".subject");
+    if (!subject.ok()) return subject.status();
+    if (subject->empty()) return FieldError(field + ".subject", "must not be empty");
+    user.subject = *subject;
+  }
+  return user;
+}
+
+absl::StatusOr<int64_t> GetPositiveSeconds(const json& v, const std::string& field) {
+  if (!v.is_number_integer() || v.get<int64_t>() <= 0 || v.get<int64_t>() > 400LL * 86400) {
+    return FieldError(field, "must be a positive integer number of seconds");
+  }
+  return v.get<int64_t>();
+}
+
+absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
+  FileConfig out;
+  json root = json::parse(text.begin(), text.end(), nullptr, false);
+  if (root.is_discarded()) return absl::InvalidArgumentError("config: not valid JSON");
+  if (!root.is_object()) return absl::InvalidArgumentError("config: must be a JSON object");
+  absl::Status keys = CheckKeys(root, "",
+                                {"public_url", "clients", "users", "token_lifetimes",
+                                 "scopes_supported", "default_scope"});
+  if (!keys.ok()) return keys;
+  if (root.contains("public_url")) {
+    auto url = GetString(root, "public_url", "public_url");
+    if (!url.ok()) return url.status();
+    out.public_url = *url;
+  }
+  if (root.contains("scopes_supported")) {
+    auto scopes = GetStringArray(root["scopes_supported"], "scopes_supported", "scope strings");
+    if (!scopes.ok()) return scopes.status();
+    if (scopes->empty()) return FieldError("scopes_supported", "must not be empty");
+    for (const std::string& s : *scopes) {
+      if (!IsScopeToken(s)) return FieldError("scopes_supported", "must be an array of scope strings");
+    }
+    out.scopes_supported = *scopes;
+  }
+  if (root.contains("default_scope")) {
+    auto scope = GetString(root, "default_scope", "default_scope");
+    if (!scope.ok()) return scope.status();
+    out.default_scope = *scope;
+  }
+  if (root.contains("clients")) {
+    const json& clients = root["clients"];
+    if (!clients.is_array()) return FieldError("clients", "must be an array of objects");
+    for (size_t i = 0; i < clients.size(); ++i) {
+      auto client = ParseClient(clients[i], absl::StrCat("clients[", i, "]"));
+      if (!client.ok()) return client.status();
+      out.clients.push_back(*std::move(client));
+    }
+  }
+  if (root.contains("users")) {
+    const json& users = root["users"];
+    if (!users.is_array()) return FieldError("users", "must be an array of objects");
+    for (size_t i = 0; i < users.size(); ++i) {
+      auto user = ParseUser(users[i], absl::StrCat("users[", i, "]"));
+      if (!user.ok()) return user.status();
+      out.users.push_back(*std::move(user));
+    }
+  }
+  if (root.contains("token_lifetimes")) {
+    const json& lifetimes = root["token_lifetimes"];
+    if (!lifetimes.is_object()) return FieldError("token_lifetimes", "must be an object");
+    absl::Status lkeys = CheckKeys(lifetimes, "token_lifetimes",
+                                   {"access_token_seconds", "refresh_token_seconds",
+                                    "authorization_code_seconds",
+                                    "pending_authorization_seconds"});
+    if (!lkeys.ok()) return lkeys;
+    struct Entry {
+      const char* key;
+      std::optional<int64_t>* target;
+    } entries[] = {{"access_token_seconds", &out.access_seconds},
+                   {"refresh_token_seconds", &out.refresh_seconds},
+                   {"authorization_code_seconds", &out.code_seconds},
+                   {"pending_authorization_seconds", &out.pending_seconds}};
+    for (const Entry& e : entries) {
+      if (!lifetimes.contains(e.key)) continue;
+      auto seconds = GetPositiveSeconds(lifetimes[e.key], absl::StrCat("token_lifetimes.", e.key));
+      if (!seconds.ok()) return seconds.status();
+      *e.target = *seconds;
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("--config: cannot read ", path));
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+bool Contains(const std::vector<std::string>& v, std::string_view s) {
+  for (const auto& x : v) {
+    if (x == s) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::set<std::string> AuthFlagNames() {
+  return {"public-url", "client-id", "client-secret", "redirect-uris", "config", "port", "host"};
+}
+
+absl::StatusOr<AuthOptions> BuildAuthOptions(const flags::ParsedFlags& flags,
+                                             const GetEnvFunction& getenv) {
+  std::string config_json;
+  if (auto path = flags.Get("config")) {
+    auto contents = ReadFile(*path);
+    if (!contents.ok()) return contents.status();
+    config_json = *std::move(contents);
+    if (config_json.empty()) return absl::InvalidArgumentError("config: file is empty");
+  }
+  return BuildAuthOptionsFromJson(flags, getenv, config_json);
+}
+
+absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& flags,
+                                                     const GetEnvFunction& getenv,
+                                                     std::string_view config_json) {
+  FileConfig file;
+  if (!config_json.empty()) {
+    auto parsed = ParseConfigJson(config_json);
+    if (!parsed.ok()) return parsed.status();
+    file = *std::move(parsed);
+  }
+  AuthOptions options;
+
+  // Public URL: flag > env > file > http://<host>:<port>.
+  if (auto url = FlagOrEnv(flags, getenv, "public-url", "MCP_STATIC_PUBLIC_URL")) {
+    auto normalized = NormalizePublicUrl(*url, "--public-url");
+    if (!normalized.ok()) return normalized.status();
+    options.public_url = *normalized;
+  } else if (file.public_url) {
+    auto normalized = NormalizePublicUrl(*file.public_url, "config public_url");
+    if (!normalized.ok()) return normalized.status();
+    options.public_url = *normalized;
+  } else {
+    int port = kDefaultPort;
+    if (auto p = FlagOrEnv(flags, getenv, "port", "MCP_STATIC_PORT")) {
+      if (!absl::SimpleAtoi(*p, &port) || port < 0 || port > 65535) {
+        return absl::InvalidArgumentError("--port: must be an integer in [0, 65535]");
+      }
+    }
+    std::string host = "localhost";
+    if (auto h = FlagOrEnv(flags, getenv, "host", "MCP_STATIC_HOST")) {
+      if (!h->empty() && *h != "0.0.0.0" && *h != "::" && *h != "[::]") host = *h;
+    }
+    if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+    auto normalized =
+        NormalizePublicUrl(absl::StrCat("http://", host, ":", port), "--host/--port");
+    if (!normalized.ok()) return normalized.status();
+    options.public_url = *normalized;
+  }
+
+  if (file.scopes_supported) options.scopes_supported = *file.scopes_supported;
+  options.default_scope = file.default_scope.value_or(options.scopes_supported.front());
+  if (!Contains(options.scopes_supported, options.default_scope)) {
+    return FieldError("default_scope", "must be one of scopes_supported");
+  }
+  if (file.access_seconds) options.access_token_ttl = absl::Seconds(*file.access_seconds);
+  if (file.refresh_seconds) options.refresh_token_ttl = absl::Seconds(*file.refresh_seconds);
+  if (file.code_seconds) options.code_ttl = absl::Seconds(*file.code_seconds);
+  if (file.pending_seconds) {
+    options.pending_authorization_ttl = absl::Seconds(*file.pending_seconds);
+  }
+
+  // The static client: the first configured client, or the default one.
+  options.clients = file.clients;
+  bool have_file_client = !options.clients.empty();
+  if (!have_file_client) {
+    ClientConfig client;
+    client.client_id = kDefaultClientId;
+    client.client_name = "Static MCP Client";
+    client.token_endpoint_auth_method = "client_secret_basic";
+    options.clients.push_back(client);
+  }
+  ClientConfig& static_client = options.clients.front();
+  if (auto id = FlagOrEnv(flags, getenv, "client-id", "MCP_STATIC_CLIENT_ID")) {
+    if (id->empty() || id->size() > kMaxIdLength || !IsVisibleAscii(*id)) {
+      return absl::InvalidArgumentError("--client-id: must be 1-256 visible ASCII characters");
+    }
+    if (static_client.client_name == static_client.client_id) static_client.client_name = *id;
+    static_client.client_id = *id;
+  }
+  if (auto secret = FlagOrEnv(flags, getenv, "client-secret", "MCP_STATIC_CLIENT_SECRET")) {
+    if (secret->empty()) return absl::InvalidArgumentError("--client-secret: must not be empty");
+    static_client.secret_hash = HashSecret(*secret, kClientSecretIterations);
+    if (static_client.is_public()) static_client.token_endpoint_auth_method = "client_secret_basic";
+    options.using_default_client_secret = *secret == kDefaultClientSecret;
+  } else if (!have_file_client) {
+    static_client.secret_hash = HashSecret(kDefaultClientSecret, kClientSecretIterations);
+    options.using_default_client_secret = true;
+  }
+  if (auto uris = FlagOrEnv(flags, getenv, "redirect-uris", "MCP_STATIC_REDIRECT_URIS")) {
+    std::vector<std::string> list = SplitCommaList(*uris);
+    for (const std::string& uri : list) {
+      if (!IsValidRedirectUri(uri)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--redirect-uris: \"", uri, "\" is not an absolute URL"));
+      }
+    }
+    if (list.empty()) return absl::InvalidArgumentError("--redirect-uris: is empty");
+    static_client.redirect_uris = list;
+  } else if (static_client.redirect_uris.empty() &&
+             Contains(static_client.grant_types, "authorization_code")) {
+    static_client.redirect_uris = {options.public_url + "/callback"};
+  }
+
+  // Cross-field checks over all clients.
+  std::set<std::string> ids;
+  for (size_t i = 0; i < options.clients.size(); ++i) {
+    ClientConfig& client = options.clients[i];
+    std::string field = absl::StrCat("clients[", i, "]");
+    if (!ids.insert(client.client_id).second) {
+      return FieldError(field + ".client_id", "duplicate client_id");
+    }
+    if (!client.is_public() && client.secret_hash.empty()) {
+      return FieldError(field + ".client_secret_hash",
+                        "required unless token_endpoint_auth_method is \"none\"");
+    }
+    if (client.is_public() && Contains(client.grant_types, "client_credentials")) {
+      return FieldError(field + ".grant_types",
+                        "client_credentials needs a confidential client");
+    }
+    if (client.grant_types.empty()) return FieldError(field + ".grant_types", "must not be empty");
+    if (Contains(client.grant_types, "authorization_code") && client.redirect_uris.empty()) {
+      return FieldError(field + ".redirect_uris",
+                        "must list at least one URL for the authorization_code grant");
+    }
+    if (client.allowed_scopes.empty()) client.allowed_scopes = options.scopes_supported;
+    for (const std::string& scope : client.allowed_scopes) {
+      if (!Contains(options.scopes_supported, scope)) {
+        return FieldError(field + ".scopes",
+                          absl::StrCat("scope \"", scope, "\" is not in scopes_supported"));
+      }
+    }
+  }
+
+  if (file.users.empty()) {
+    UserConfig demo;
+    demo.username = kDemoUsername;
+    demo.subject = kDemoUsername;
+    demo.password_hash = HashSecret(kDemoPassword, kPasswordIterations);
+    options.users.push_back(demo);
+    options.using_demo_user = true;
+  } else {
+    std::set<std::string> names;
+    for (size_t i = 0; i < file.users.size(); ++i) {
+      if (!names.insert(file.users[i].username).second) {
+        return FieldError(absl::StrCat("users[", i, "].username"), "duplicate username");
+      }
+    }
+    options.users = file.users;
+  }
+  return options;
+}
+
+}  // namespace mcp_oauth::auth

@@ -1,0 +1,66 @@
+// Turns flags, environment variables and an optional JSON configuration file
+// into AuthOptions. Precedence: flag > environment > config file > default.
+// Called once by main files; libraries never read flags.
+//
+// Flags (canonical hyphenated names, see AuthFlagNames()):
+//   --public-url     public base URL = issuer (env MCP_STATIC_PUBLIC_URL)
+//   --client-id      static client id (env MCP_STATIC_CLIENT_ID)
+//   --client-secret  static client secret (env MCP_STATIC_CLIENT_SECRET)
+//   --redirect-uris  comma-separated redirect URIs (env MCP_STATIC_REDIRECT_URIS)
+//   --config         JSON configuration file
+//   --port, --host   only used for the default public URL
+//                    (env MCP_STATIC_PORT, default 9003; MCP_STATIC_HOST)
+//
+// The config file:
+//   { "public_url": "...",
+//     "clients": [{"client_id", "client_name", "client_secret_hash" |
+//                  "token_endpoint_auth_method": "none", "redirect_uris",
+//                  "scopes", "grant_types"}],
+//     "users": [{"username", "password_hash", "subject"}],
+//     "token_lifetimes": {"access_token_seconds", "refresh_token_seconds",
+//                         "authorization_code_seconds",
+//                         "pending_authorization_seconds"},
+//     "scopes_supported": ["user"], "default_scope": "user" }
+// Hashes use the format of secret_hash.h. Flag/env values for the client
+// id, secret and redirect URIs override the first configured client (the
+// "static" client). Plain secrets are hashed at load time.
+#ifndef MCP_OAUTH_AUTH_CONFIG_H_
+#define MCP_OAUTH_AUTH_CONFIG_H_
+
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "auth/options.h"
+#include "auth/secret_hash.h"
+#include "common/flags.h"
+
+namespace mcp_oauth::auth {
+
+inline constexpr char kDefaultClientId[] = "static-mcp-client-001";
+inline constexpr char kDefaultClientSecret[] = "your-secret-key-change-this-in-production";
+inline constexpr char kDemoUsername[] = "demo_user";
+inline constexpr char kDemoPassword[] = "demo_password";
+inline constexpr int kDefaultPort = 9003;
+
+using GetEnvFunction = std::function<std::optional<std::string>(const char*)>;
+
+// Returns the flags BuildAuthOptions reads, so main files can accept them.
+std::set<std::string> AuthFlagNames();
+
+// Builds the options; errors name the offending flag or config field, e.g.
+// "config clients[1].redirect_uris: must be an array of absolute URLs".
+absl::StatusOr<AuthOptions> BuildAuthOptions(const flags::ParsedFlags& flags,
+                                             const GetEnvFunction& getenv);
+
+// Same, with the config file's contents given directly ("" for none).
+absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& flags,
+                                                     const GetEnvFunction& getenv,
+                                                     std::string_view config_json);
+
+}  // namespace mcp_oauth::auth
+
+#endif  // MCP_OAUTH_AUTH_CONFIG_H_

@@ -1,0 +1,210 @@
+#include "auth/config.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace mcp_oauth::auth {
+namespace {
+
+GetEnvFunction Env(std::map<std::string, std::string> vars) {
+  return [vars](const char* name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+flags::ParsedFlags Flags(std::map<std::string, std::string> values) {
+  flags::ParsedFlags f;
+  f.values() = std::move(values);
+  return f;
+}
+
+// A cheap hash so tests stay fast.
+std::string FastHash(const std::string& secret) { return HashSecret(secret, 1000); }
+
+TEST(SecretHashTest, RoundTripAndRejects) {
+  std::string hash = HashSecret("s3cret", 1000);
+  EXPECT_TRUE(absl::StartsWith(hash, "pbkdf2-sha256$1000$"));
+  EXPECT_TRUE(VerifySecret("s3cret", hash));
+  EXPECT_FALSE(VerifySecret("s3cret ", hash));
+  EXPECT_FALSE(VerifySecret("s3cret", "pbkdf2-sha256$1000$bad"));
+  EXPECT_NE(HashSecret("s3cret", 1000), hash);  // random salt
+  EXPECT_TRUE(ValidateSecretHash(hash).ok());
+  EXPECT_FALSE(ValidateSecretHash("md5$x").ok());
+  EXPECT_EQ(SecretHashIterations(hash), 1000);
+}
+
+TEST(ConfigTest, Defaults) {
+  auto options = BuildAuthOptions(Flags({}), Env({}));
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->public_url, "http://localhost:9003");
+  EXPECT_EQ(options->canonical_resource(), "http://localhost:9003/mcp");
+  ASSERT_EQ(options->clients.size(), 1u);
+  const ClientConfig& c = options->clients[0];
+  EXPECT_EQ(c.client_id, "static-mcp-client-001");
+  EXPECT_TRUE(VerifySecret("your-secret-key-change-this-in-production", c.secret_hash));
+  EXPECT_EQ(c.redirect_uris, std::vector<std::string>{"http://localhost:9003/callback"});
+  EXPECT_EQ(c.allowed_scopes, std::vector<std::string>{"user"});
+  EXPECT_TRUE(options->using_default_client_secret);
+  EXPECT_TRUE(options->using_demo_user);
+  ASSERT_EQ(options->users.size(), 1u);
+  EXPECT_EQ(options->users[0].username, "demo_user");
+  EXPECT_TRUE(VerifySecret("demo_password", options->users[0].password_hash));
+  EXPECT_GE(SecretHashIterations(options->users[0].password_hash), 100000);
+  EXPECT_EQ(options->access_token_ttl, absl::Seconds(3600));
+  EXPECT_EQ(options->code_ttl, absl::Seconds(300));
+}
+
+TEST(ConfigTest, FlagBeatsEnvBeatsFileBeatsDefault) {
+  std::string file = R"({"public_url": "https://file.example/",
+    "clients": [{"client_id": "file-client", "client_secret_hash": ")" +
+                     FastHash("file-secret") + R"(",
+                  "redirect_uris": ["https://file.example/cb"]}]})";
+  // File only.
+  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), file);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->public_url, "https://file.example");
+  EXPECT_EQ(o->clients[0].client_id, "file-client");
+  EXPECT_TRUE(VerifySecret("file-secret", o->clients[0].secret_hash));
+  EXPECT_FALSE(o->using_default_client_secret);
+
+  // Env beats file.
+  auto env = Env({{"MCP_STATIC_CLIENT_ID", "env-client"},
+                  {"MCP_STATIC_CLIENT_SECRET", "env-secret"},
+                  {"MCP_STATIC_PUBLIC_URL", "https://env.example"},
+                  {"MCP_STATIC_REDIRECT_URIS", "https://env.example/a, http://127.0.0.1/b"}});
+  o = BuildAuthOptionsFromJson(Flags({}), env, file);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->public_url, "https://env.example");
+  EXPECT_EQ(o->clients[0].client_id, "env-client");
+  EXPECT_TRUE(VerifySecret("env-secret", o->clients[0].secret_hash));
+  EXPECT_EQ(o->clients[0].redirect_uris,
+            (std::vector<std::string>{"https://env.example/a", "http://127.0.0.1/b"}));
+
+  // Flags beat env.
+  o = BuildAuthOptionsFromJson(Flags({{"client-id", "flag-client"},
+                                      {"client-secret", "flag-secret"},
+                                      {"public-url", "http://flag.example:8080"},
+                                      {"redirect-uris", "http://flag.example:8080/cb"}}),
+                               env, file);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->public_url, "http://flag.example:8080");
+  EXPECT_EQ(o->clients[0].client_id, "flag-client");
+  EXPECT_TRUE(VerifySecret("flag-secret", o->clients[0].secret_hash));
+  EXPECT_FALSE(VerifySecret("env-secret", o->clients[0].secret_hash));
+  EXPECT_EQ(o->clients[0].redirect_uris, std::vector<std::string>{"http://flag.example:8080/cb"});
+}
+
+TEST(ConfigTest, PortAndHostBuildDefaultPublicUrl) {
+  auto o = BuildAuthOptions(Flags({}), Env({{"MCP_STATIC_PORT", "8123"}}));
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->public_url, "http://localhost:8123");
+  EXPECT_EQ(o->clients[0].redirect_uris[0], "http://localhost:8123/callback");
+  o = BuildAuthOptions(Flags({{"port", "9999"}, {"host", "127.0.0.1"}}),
+                       Env({{"MCP_STATIC_PORT", "8123"}}));
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->public_url, "http://127.0.0.1:9999");
+  o = BuildAuthOptions(Flags({{"host", "0.0.0.0"}}), Env({}));
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->public_url, "http://localhost:9003");
+  EXPECT_FALSE(BuildAuthOptions(Flags({{"port", "http"}}), Env({})).ok());
+}
+
+TEST(ConfigTest, ReadsFileFromDisk) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  std::string path = absl::StrCat(dir ? dir : "/tmp", "/auth_config_test.json");
+  {
+    std::ofstream out(path);
+    out << R"({"users": [{"username": "alice", "password_hash": ")" << FastHash("pw")
+        << R"(", "subject": "u-1"}], "token_lifetimes": {"access_token_seconds": 60},
+        "scopes_supported": ["user", "admin"]})";
+  }
+  auto o = BuildAuthOptions(Flags({{"config", path}}), Env({}));
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_FALSE(o->using_demo_user);
+  ASSERT_EQ(o->users.size(), 1u);
+  EXPECT_EQ(o->users[0].subject, "u-1");
+  EXPECT_EQ(o->access_token_ttl, absl::Seconds(60));
+  EXPECT_EQ(o->clients[0].allowed_scopes, (std::vector<std::string>{"user", "admin"}));
+  EXPECT_FALSE(BuildAuthOptions(Flags({{"config", path + ".missing"}}), Env({})).ok());
+  std::remove(path.c_str());
+}
+
+TEST(ConfigTest, PublicClientAndClientCredentials) {
+  std::string file = R"({"clients": [
+     {"client_id": "static", "client_secret_hash": ")" + FastHash("x") + R"(",
+      "redirect_uris": ["http://localhost/cb"]},
+     {"client_id": "native", "token_endpoint_auth_method": "none",
+      "redirect_uris": ["http://127.0.0.1/cb"]},
+     {"client_id": "svc", "client_secret_hash": ")" + FastHash("y") + R"(",
+      "grant_types": ["client_credentials"]}]})";
+  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), file);
+  ASSERT_TRUE(o.ok()) << o.status();
+  ASSERT_EQ(o->clients.size(), 3u);
+  EXPECT_TRUE(o->clients[1].is_public());
+  EXPECT_TRUE(o->clients[1].secret_hash.empty());
+  EXPECT_EQ(o->clients[2].grant_types, std::vector<std::string>{"client_credentials"});
+}
+
+struct BadConfigCase {
+  std::string json;
+  std::string expected_message;
+};
+
+class BadConfigTest : public ::testing::TestWithParam<BadConfigCase> {};
+
+TEST_P(BadConfigTest, NamesTheField) {
+  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), GetParam().json);
+  ASSERT_FALSE(o.ok());
+  EXPECT_TRUE(absl::StrContains(o.status().message(), GetParam().expected_message))
+      << o.status().message();
+}
+
+const std::string kGoodHash = HashSecret("x", 1000);
+
+INSTANTIATE_TEST_SUITE_P(
+    All, BadConfigTest,
+    ::testing::Values(
+        BadConfigCase{"{not json", "config: not valid JSON"},
+        BadConfigCase{"[]", "config: must be a JSON object"},
+        BadConfigCase{R"({"bogus": 1})", "config bogus: unknown key"},
+        BadConfigCase{R"({"public_url": 5})", "config public_url: must be a string"},
+        BadConfigCase{R"({"public_url": "ftp://x"})", "config public_url: must be an absolute"},
+        BadConfigCase{R"({"clients": {}})", "config clients: must be an array"},
+        BadConfigCase{R"({"clients": [{"client_name": "x"}]})",
+                      "config clients[0].client_id: is required"},
+        BadConfigCase{R"({"clients": [{"client_id": "a", "client_secret_hash": ")" + kGoodHash +
+                          R"("}, {"client_id": "b", "client_secret_hash": ")" + kGoodHash +
+                          R"(", "redirect_uris": ["not a url"]}]})",
+                      "config clients[1].redirect_uris: must be an array of absolute URLs"},
+        BadConfigCase{R"({"clients": [{"client_id": "a", "client_secret_hash": "plain"}]})",
+                      "config clients[0].client_secret_hash: must have the form"},
+        BadConfigCase{R"({"clients": [{"client_id": "a", "extra": 1}]})",
+                      "config clients[0].extra: unknown key"},
+        BadConfigCase{R"({"clients": [{"client_id": "a", "client_secret_hash": ")" + kGoodHash +
+                          R"("}, {"client_id": "b", "redirect_uris": ["http://x/cb"]}]})",
+                      "config clients[1].client_secret_hash: required"},
+        BadConfigCase{R"({"clients": [{"client_id": "a", "token_endpoint_auth_method": "none",
+                          "grant_types": ["client_credentials"]}]})",
+                      "config clients[0].grant_types: client_credentials needs"},
+        BadConfigCase{R"({"clients": [{"client_id": "a", "token_endpoint_auth_method": "none",
+                          "scopes": ["admin"]}]})",
+                      "config clients[0].scopes: scope \"admin\" is not in scopes_supported"},
+        BadConfigCase{R"({"users": [{"username": "a"}]})",
+                      "config users[0].password_hash: is required"},
+        BadConfigCase{R"({"users": [{"username": "a", "password_hash": 3}]})",
+                      "config users[0].password_hash: must be a string"},
+        BadConfigCase{R"({"token_lifetimes": {"access_token_seconds": -1}})",
+                      "config token_lifetimes.access_token_seconds: must be a positive"},
+        BadConfigCase{R"({"token_lifetimes": {"access": 1}})",
+                      "config token_lifetimes.access: unknown key"}));
+
+}  // namespace
+}  // namespace mcp_oauth::auth

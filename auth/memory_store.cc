@@ -1,0 +1,217 @@
+#include "auth/memory_store.h"
+
+#include <algorithm>
+
+namespace mcp_oauth::auth {
+
+absl::Status MemoryStore::PutPendingAuthorization(const PendingAuthorization& pending) {
+  absl::MutexLock lock(&mu_);
+  if (!pending_.emplace(pending.id_hash, pending).second) {
+    return absl::AlreadyExistsError("pending authorization id collision");
+  }
+  return absl::OkStatus();
+}
+
+std::optional<PendingAuthorization> MemoryStore::GetPendingAuthorization(
+    const std::string& id_hash, absl::Time now) {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = pending_.find(id_hash);
+  if (it == pending_.end() || it->second.expires_at <= now) return std::nullopt;
+  return it->second;
+}
+
+void MemoryStore::DeletePendingAuthorization(const std::string& id_hash) {
+  absl::MutexLock lock(&mu_);
+  pending_.erase(id_hash);
+}
+
+absl::Status MemoryStore::CompleteAuthorization(const std::string& id_hash, absl::Time now,
+                                                const AuthorizationCode& code) {
+  absl::MutexLock lock(&mu_);
+  auto it = pending_.find(id_hash);
+  if (it == pending_.end() || it->second.expires_at <= now) {
+    return absl::NotFoundError("pending authorization not found or expired");
+  }
+  if (codes_.count(code.code_hash) > 0) return absl::AlreadyExistsError("code collision");
+  pending_.erase(it);
+  codes_.emplace(code.code_hash, code);
+  return absl::OkStatus();
+}
+
+absl::Status MemoryStore::PutCode(const AuthorizationCode& code) {
+  absl::MutexLock lock(&mu_);
+  if (!codes_.emplace(code.code_hash, code).second) {
+    return absl::AlreadyExistsError("code collision");
+  }
+  return absl::OkStatus();
+}
+
+ConsumeCodeResult MemoryStore::ConsumeCode(const std::string& code_hash, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  ConsumeCodeResult result;
+  auto it = codes_.find(code_hash);
+  if (it == codes_.end()) return result;
+  AuthorizationCode& code = it->second;
+  if (code.used) {
+    // Replay, even after expiry as long as the record is kept: revoke.
+    RevokeFamilyLocked(code.family_id, code.expires_at);
+    result.outcome = ConsumeCodeOutcome::kAlreadyUsed;
+    result.code = code;
+    return result;
+  }
+  if (code.expires_at <= now) return result;
+  code.used = true;
+  result.outcome = ConsumeCodeOutcome::kConsumed;
+  result.code = code;
+  return result;
+}
+
+absl::Status MemoryStore::IssueTokens(const TokenFamily& family, const AccessTokenRecord& access,
+                                      const std::optional<RefreshTokenRecord>& refresh) {
+  absl::MutexLock lock(&mu_);
+  auto [it, inserted] = families_.try_emplace(family.family_id);
+  FamilyEntry& entry = it->second;
+  if (inserted) {
+    entry.family = family;
+  } else if (entry.family.revoked) {
+    return absl::FailedPreconditionError("token family revoked");
+  }
+  if (access_.count(access.token_hash) > 0 ||
+      (refresh && refresh_.count(refresh->token_hash) > 0)) {
+    return absl::AlreadyExistsError("token collision");
+  }
+  entry.keep_until = std::max(entry.keep_until, access.expires_at);
+  access_.emplace(access.token_hash, access);
+  if (refresh) {
+    entry.keep_until = std::max(entry.keep_until, refresh->expires_at);
+    refresh_.emplace(refresh->token_hash, *refresh);
+  }
+  return absl::OkStatus();
+}
+
+bool MemoryStore::FamilyRevokedLocked(const std::string& family_id) const {
+  auto it = families_.find(family_id);
+  return it != families_.end() && it->second.family.revoked;
+}
+
+std::optional<AccessTokenRecord> MemoryStore::GetAccessToken(const std::string& token_hash) {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = access_.find(token_hash);
+  if (it == access_.end()) return std::nullopt;
+  AccessTokenRecord record = it->second;
+  record.revoked = record.revoked || FamilyRevokedLocked(record.family_id);
+  return record;
+}
+
+std::optional<RefreshTokenRecord> MemoryStore::GetRefreshToken(const std::string& token_hash) {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = refresh_.find(token_hash);
+  if (it == refresh_.end()) return std::nullopt;
+  RefreshTokenRecord record = it->second;
+  record.revoked = record.revoked || FamilyRevokedLocked(record.family_id);
+  return record;
+}
+
+RotateOutcome MemoryStore::RotateRefreshToken(const std::string& old_hash, absl::Time now,
+                                              const AccessTokenRecord& new_access,
+                                              const RefreshTokenRecord& new_refresh) {
+  absl::MutexLock lock(&mu_);
+  auto it = refresh_.find(old_hash);
+  if (it == refresh_.end()) return RotateOutcome::kNotFound;
+  RefreshTokenRecord& old = it->second;
+  if (old.revoked || FamilyRevokedLocked(old.family_id)) return RotateOutcome::kNotFound;
+  if (old.rotated) {
+    RevokeFamilyLocked(old.family_id, old.expires_at);
+    return RotateOutcome::kReused;
+  }
+  if (old.expires_at <= now) return RotateOutcome::kNotFound;
+  if (access_.count(new_access.token_hash) > 0 || refresh_.count(new_refresh.token_hash) > 0) {
+    return RotateOutcome::kNotFound;  // A 256-bit collision: treat as failure.
+  }
+  old.rotated = true;
+  FamilyEntry& entry = families_[old.family_id];
+  entry.keep_until = std::max({entry.keep_until, new_access.expires_at, new_refresh.expires_at});
+  access_.emplace(new_access.token_hash, new_access);
+  refresh_.emplace(new_refresh.token_hash, new_refresh);
+  return RotateOutcome::kRotated;
+}
+
+void MemoryStore::RevokeFamilyLocked(const std::string& family_id, absl::Time keep_until) {
+  auto [it, inserted] = families_.try_emplace(family_id);
+  if (inserted) {
+    it->second.family.family_id = family_id;
+    it->second.keep_until = keep_until;
+  }
+  it->second.family.revoked = true;
+}
+
+void MemoryStore::RevokeFamily(const std::string& family_id) {
+  absl::MutexLock lock(&mu_);
+  RevokeFamilyLocked(family_id, absl::InfiniteFuture());
+}
+
+void MemoryStore::RevokeAccessToken(const std::string& token_hash) {
+  absl::MutexLock lock(&mu_);
+  auto it = access_.find(token_hash);
+  if (it != access_.end()) it->second.revoked = true;
+}
+
+ThrottleState MemoryStore::GetLoginFailures(const std::string& key, absl::Time now) {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = throttles_.find(key);
+  if (it == throttles_.end() || it->second.window_end <= now) return ThrottleState{};
+  return it->second;
+}
+
+ThrottleState MemoryStore::RecordLoginFailure(const std::string& key, absl::Time now,
+                                              absl::Duration window) {
+  absl::MutexLock lock(&mu_);
+  ThrottleState& state = throttles_[key];
+  if (state.window_end <= now) {
+    state.failures = 0;
+    state.window_end = now + window;
+  }
+  ++state.failures;
+  return state;
+}
+
+void MemoryStore::ResetLoginFailures(const std::string& key) {
+  absl::MutexLock lock(&mu_);
+  throttles_.erase(key);
+}
+
+int64_t MemoryStore::Sweep(absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  int64_t removed = 0;
+  auto sweep = [&](auto& map, auto expired) {
+    for (auto it = map.begin(); it != map.end();) {
+      if (expired(it->second)) {
+        map.erase(it++);
+        ++removed;
+      } else {
+        ++it;
+      }
+    }
+  };
+  sweep(pending_, [&](const PendingAuthorization& p) { return p.expires_at <= now; });
+  sweep(codes_, [&](const AuthorizationCode& c) { return c.expires_at <= now; });
+  sweep(access_, [&](const AccessTokenRecord& t) { return t.expires_at <= now; });
+  sweep(refresh_, [&](const RefreshTokenRecord& t) { return t.expires_at <= now; });
+  sweep(families_, [&](const FamilyEntry& f) { return f.keep_until <= now; });
+  sweep(throttles_, [&](const ThrottleState& t) { return t.window_end <= now; });
+  return removed;
+}
+
+MemoryStore::Counts MemoryStore::GetCounts() {
+  absl::ReaderMutexLock lock(&mu_);
+  Counts counts;
+  counts.pending = pending_.size();
+  counts.codes = codes_.size();
+  counts.families = families_.size();
+  counts.access_tokens = access_.size();
+  counts.refresh_tokens = refresh_.size();
+  counts.throttles = throttles_.size();
+  return counts;
+}
+
+}  // namespace mcp_oauth::auth

@@ -1,0 +1,77 @@
+// In-memory Store: hash maps behind one absl::Mutex (readers share it), so
+// every operation is atomic. Thread safe. Data is lost on restart.
+#ifndef MCP_OAUTH_AUTH_MEMORY_STORE_H_
+#define MCP_OAUTH_AUTH_MEMORY_STORE_H_
+
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "auth/store.h"
+
+namespace mcp_oauth::auth {
+
+class MemoryStore final : public Store {
+ public:
+  MemoryStore() = default;
+  MemoryStore(const MemoryStore&) = delete;
+  MemoryStore& operator=(const MemoryStore&) = delete;
+
+  absl::Status PutPendingAuthorization(const PendingAuthorization& pending) override;
+  std::optional<PendingAuthorization> GetPendingAuthorization(const std::string& id_hash,
+                                                              absl::Time now) override;
+  void DeletePendingAuthorization(const std::string& id_hash) override;
+  absl::Status CompleteAuthorization(const std::string& id_hash, absl::Time now,
+                                     const AuthorizationCode& code) override;
+
+  absl::Status PutCode(const AuthorizationCode& code) override;
+  ConsumeCodeResult ConsumeCode(const std::string& code_hash, absl::Time now) override;
+
+  absl::Status IssueTokens(const TokenFamily& family, const AccessTokenRecord& access,
+                           const std::optional<RefreshTokenRecord>& refresh) override;
+  std::optional<AccessTokenRecord> GetAccessToken(const std::string& token_hash) override;
+  std::optional<RefreshTokenRecord> GetRefreshToken(const std::string& token_hash) override;
+  RotateOutcome RotateRefreshToken(const std::string& old_hash, absl::Time now,
+                                   const AccessTokenRecord& new_access,
+                                   const RefreshTokenRecord& new_refresh) override;
+  void RevokeFamily(const std::string& family_id) override;
+  void RevokeAccessToken(const std::string& token_hash) override;
+
+  ThrottleState GetLoginFailures(const std::string& key, absl::Time now) override;
+  ThrottleState RecordLoginFailure(const std::string& key, absl::Time now,
+                                   absl::Duration window) override;
+  void ResetLoginFailures(const std::string& key) override;
+
+  int64_t Sweep(absl::Time now) override;
+
+  // Number of entries of each kind, for tests.
+  struct Counts {
+    size_t pending = 0, codes = 0, families = 0, access_tokens = 0, refresh_tokens = 0,
+           throttles = 0;
+  };
+  Counts GetCounts();
+
+ private:
+  struct FamilyEntry {
+    TokenFamily family;
+    // The entry may be swept after this time (latest expiry of its tokens).
+    absl::Time keep_until = absl::InfinitePast();
+  };
+
+  void RevokeFamilyLocked(const std::string& family_id, absl::Time keep_until)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool FamilyRevokedLocked(const std::string& family_id) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, PendingAuthorization> pending_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, AuthorizationCode> codes_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, FamilyEntry> families_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, AccessTokenRecord> access_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, RefreshTokenRecord> refresh_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, ThrottleState> throttles_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace mcp_oauth::auth
+
+#endif  // MCP_OAUTH_AUTH_MEMORY_STORE_H_

@@ -1,0 +1,199 @@
+#include "auth/memory_store.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace mcp_oauth::auth {
+namespace {
+
+const absl::Time kT0 = absl::FromUnixSeconds(1700000000);
+
+AccessTokenRecord Access(const std::string& hash, const std::string& family,
+                         absl::Time exp = kT0 + absl::Hours(1)) {
+  AccessTokenRecord r;
+  r.token_hash = hash;
+  r.family_id = family;
+  r.client_id = "c";
+  r.issued_at = kT0;
+  r.expires_at = exp;
+  return r;
+}
+
+RefreshTokenRecord Refresh(const std::string& hash, const std::string& family,
+                           absl::Time exp = kT0 + absl::Hours(24)) {
+  RefreshTokenRecord r;
+  r.token_hash = hash;
+  r.family_id = family;
+  r.client_id = "c";
+  r.issued_at = kT0;
+  r.expires_at = exp;
+  return r;
+}
+
+TokenFamily Family(const std::string& id) {
+  TokenFamily f;
+  f.family_id = id;
+  f.client_id = "c";
+  return f;
+}
+
+TEST(MemoryStoreTest, PendingAuthorizationExpiresAndCompletesOnce) {
+  MemoryStore store;
+  PendingAuthorization p;
+  p.id_hash = "p1";
+  p.expires_at = kT0 + absl::Minutes(10);
+  ASSERT_TRUE(store.PutPendingAuthorization(p).ok());
+  EXPECT_FALSE(store.PutPendingAuthorization(p).ok());
+  EXPECT_TRUE(store.GetPendingAuthorization("p1", kT0).has_value());
+  EXPECT_FALSE(store.GetPendingAuthorization("p1", kT0 + absl::Minutes(10)).has_value());
+
+  AuthorizationCode code;
+  code.code_hash = "c1";
+  code.expires_at = kT0 + absl::Minutes(5);
+  EXPECT_TRUE(store.CompleteAuthorization("p1", kT0, code).ok());
+  EXPECT_FALSE(store.GetPendingAuthorization("p1", kT0).has_value());
+  code.code_hash = "c2";
+  EXPECT_EQ(store.CompleteAuthorization("p1", kT0, code).code(), absl::StatusCode::kNotFound);
+}
+
+TEST(MemoryStoreTest, CodeIsSingleUseAndReplayRevokesFamily) {
+  MemoryStore store;
+  AuthorizationCode code;
+  code.code_hash = "c1";
+  code.family_id = "f1";
+  code.expires_at = kT0 + absl::Minutes(5);
+  ASSERT_TRUE(store.PutCode(code).ok());
+  auto first = store.ConsumeCode("c1", kT0);
+  EXPECT_EQ(first.outcome, ConsumeCodeOutcome::kConsumed);
+  EXPECT_EQ(first.code.family_id, "f1");
+  ASSERT_TRUE(store.IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
+  EXPECT_FALSE(store.GetAccessToken("a1")->revoked);
+
+  auto second = store.ConsumeCode("c1", kT0);
+  EXPECT_EQ(second.outcome, ConsumeCodeOutcome::kAlreadyUsed);
+  EXPECT_TRUE(store.GetAccessToken("a1")->revoked);
+  EXPECT_TRUE(store.GetRefreshToken("r1")->revoked);
+  EXPECT_EQ(store.ConsumeCode("nope", kT0).outcome, ConsumeCodeOutcome::kNotFound);
+}
+
+TEST(MemoryStoreTest, ExpiredCodeIsNotConsumed) {
+  MemoryStore store;
+  AuthorizationCode code;
+  code.code_hash = "c1";
+  code.expires_at = kT0 + absl::Minutes(5);
+  ASSERT_TRUE(store.PutCode(code).ok());
+  EXPECT_EQ(store.ConsumeCode("c1", kT0 + absl::Minutes(5)).outcome,
+            ConsumeCodeOutcome::kNotFound);
+}
+
+TEST(MemoryStoreTest, ReplayBeforeIssueBlocksIssuance) {
+  MemoryStore store;
+  AuthorizationCode code;
+  code.code_hash = "c1";
+  code.family_id = "f1";
+  code.expires_at = kT0 + absl::Minutes(5);
+  ASSERT_TRUE(store.PutCode(code).ok());
+  ASSERT_EQ(store.ConsumeCode("c1", kT0).outcome, ConsumeCodeOutcome::kConsumed);
+  ASSERT_EQ(store.ConsumeCode("c1", kT0).outcome, ConsumeCodeOutcome::kAlreadyUsed);
+  EXPECT_EQ(store.IssueTokens(Family("f1"), Access("a1", "f1"), std::nullopt).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(store.GetAccessToken("a1").has_value());
+}
+
+TEST(MemoryStoreTest, RotationAndReuseDetection) {
+  MemoryStore store;
+  ASSERT_TRUE(store.IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
+  EXPECT_EQ(store.RotateRefreshToken("r1", kT0, Access("a2", "f1"), Refresh("r2", "f1")),
+            RotateOutcome::kRotated);
+  EXPECT_TRUE(store.GetRefreshToken("r1")->rotated);
+  EXPECT_FALSE(store.GetAccessToken("a2")->revoked);
+  // Reuse of r1 revokes the family, including the successor tokens.
+  EXPECT_EQ(store.RotateRefreshToken("r1", kT0, Access("a3", "f1"), Refresh("r3", "f1")),
+            RotateOutcome::kReused);
+  EXPECT_TRUE(store.GetAccessToken("a2")->revoked);
+  EXPECT_TRUE(store.GetRefreshToken("r2")->revoked);
+  EXPECT_FALSE(store.GetAccessToken("a3").has_value());
+  EXPECT_EQ(store.RotateRefreshToken("r2", kT0, Access("a4", "f1"), Refresh("r4", "f1")),
+            RotateOutcome::kNotFound);
+}
+
+TEST(MemoryStoreTest, ExpiredRefreshTokenDoesNotRotate) {
+  MemoryStore store;
+  ASSERT_TRUE(store
+                  .IssueTokens(Family("f1"), Access("a1", "f1"),
+                               Refresh("r1", "f1", kT0 + absl::Hours(1)))
+                  .ok());
+  EXPECT_EQ(store.RotateRefreshToken("r1", kT0 + absl::Hours(1), Access("a2", "f1"),
+                                     Refresh("r2", "f1")),
+            RotateOutcome::kNotFound);
+}
+
+TEST(MemoryStoreTest, ConcurrentRotationHasExactlyOneWinner) {
+  MemoryStore store;
+  ASSERT_TRUE(store.IssueTokens(Family("f1"), Access("a0", "f1"), Refresh("r0", "f1")).ok());
+  std::atomic<int> rotated{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      std::string n = std::to_string(i + 1);
+      if (store.RotateRefreshToken("r0", kT0, Access("a" + n, "f1"), Refresh("r" + n, "f1")) ==
+          RotateOutcome::kRotated) {
+        ++rotated;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(rotated.load(), 1);
+}
+
+TEST(MemoryStoreTest, RevokeSingleAccessTokenLeavesFamily) {
+  MemoryStore store;
+  ASSERT_TRUE(store.IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
+  store.RevokeAccessToken("a1");
+  EXPECT_TRUE(store.GetAccessToken("a1")->revoked);
+  EXPECT_FALSE(store.GetRefreshToken("r1")->revoked);
+  store.RevokeFamily("f1");
+  EXPECT_TRUE(store.GetRefreshToken("r1")->revoked);
+}
+
+TEST(MemoryStoreTest, ThrottleWindow) {
+  MemoryStore store;
+  EXPECT_EQ(store.GetLoginFailures("user:a", kT0).failures, 0);
+  store.RecordLoginFailure("user:a", kT0, absl::Minutes(5));
+  auto s = store.RecordLoginFailure("user:a", kT0 + absl::Minutes(1), absl::Minutes(5));
+  EXPECT_EQ(s.failures, 2);
+  EXPECT_EQ(s.window_end, kT0 + absl::Minutes(5));
+  EXPECT_EQ(store.GetLoginFailures("user:a", kT0 + absl::Minutes(2)).failures, 2);
+  EXPECT_EQ(store.GetLoginFailures("user:a", kT0 + absl::Minutes(5)).failures, 0);
+  store.ResetLoginFailures("user:a");
+  EXPECT_EQ(store.GetLoginFailures("user:a", kT0).failures, 0);
+}
+
+TEST(MemoryStoreTest, SweepRemovesOnlyExpired) {
+  MemoryStore store;
+  PendingAuthorization p;
+  p.id_hash = "p1";
+  p.expires_at = kT0 + absl::Minutes(10);
+  ASSERT_TRUE(store.PutPendingAuthorization(p).ok());
+  AuthorizationCode code;
+  code.code_hash = "c1";
+  code.expires_at = kT0 + absl::Minutes(5);
+  ASSERT_TRUE(store.PutCode(code).ok());
+  ASSERT_TRUE(store.IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
+  store.RecordLoginFailure("ip:x", kT0, absl::Minutes(5));
+
+  EXPECT_EQ(store.Sweep(kT0), 0);
+  EXPECT_EQ(store.Sweep(kT0 + absl::Minutes(6)), 2);  // code + throttle
+  EXPECT_EQ(store.GetCounts().pending, 1u);
+  EXPECT_EQ(store.Sweep(kT0 + absl::Hours(2)), 2);  // pending + access token
+  EXPECT_EQ(store.GetCounts().refresh_tokens, 1u);
+  EXPECT_EQ(store.Sweep(kT0 + absl::Hours(25)), 2);  // refresh token + family
+  auto counts = store.GetCounts();
+  EXPECT_EQ(counts.families + counts.refresh_tokens + counts.access_tokens, 0u);
+}
+
+}  // namespace
+}  // namespace mcp_oauth::auth

@@ -1,0 +1,82 @@
+// Configuration of the authorization server: registered clients, users,
+// lifetimes and public URLs. Built once at startup (see config.h) and then
+// shared read-only, so it needs no locking.
+#ifndef MCP_OAUTH_AUTH_OPTIONS_H_
+#define MCP_OAUTH_AUTH_OPTIONS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace mcp_oauth::auth {
+
+// A pre-registered OAuth client.
+struct ClientConfig {
+  std::string client_id;
+  std::string client_name;
+  // Encoded hash of the client secret (see secret_hash.h); empty for public
+  // clients (token_endpoint_auth_method "none").
+  std::string secret_hash;
+  // "client_secret_basic" or "client_secret_post" (both are accepted for a
+  // confidential client), or "none" for a public client.
+  std::string token_endpoint_auth_method = "client_secret_basic";
+  // Absolute URLs; matched exactly, except for the port of http loopback hosts.
+  std::vector<std::string> redirect_uris;
+  // Scopes the client may request; empty means every supported scope.
+  std::vector<std::string> allowed_scopes;
+  // "authorization_code", "refresh_token", "client_credentials".
+  std::vector<std::string> grant_types = {"authorization_code", "refresh_token"};
+
+  bool is_public() const { return token_endpoint_auth_method == "none"; }
+};
+
+// A user who can sign in on the login page.
+struct UserConfig {
+  std::string username;
+  // Stable subject identifier ("sub"); defaults to the username.
+  std::string subject;
+  // Encoded hash of the password (see secret_hash.h).
+  std::string password_hash;
+};
+
+struct AuthOptions {
+  // Public base URL, no trailing slash; it is the issuer, e.g.
+  // "http://localhost:9003".
+  std::string public_url = "http://localhost:9003";
+  // Path of the MCP endpoint; the canonical resource is public_url + mcp_path.
+  std::string mcp_path = "/mcp";
+  std::vector<std::string> scopes_supported = {"user"};
+  // Scope granted when a request names none.
+  std::string default_scope = "user";
+
+  absl::Duration access_token_ttl = absl::Seconds(3600);
+  absl::Duration refresh_token_ttl = absl::Hours(24 * 30);
+  absl::Duration code_ttl = absl::Seconds(300);
+  absl::Duration pending_authorization_ttl = absl::Seconds(600);
+
+  // Login throttling: after `max_login_failures` failures within
+  // `login_failure_window` for one username or one client IP, sign-in is
+  // refused with 429 until the window ends.
+  int max_login_failures = 5;
+  absl::Duration login_failure_window = absl::Minutes(5);
+
+  // How often expired entries are swept from the store.
+  absl::Duration sweep_interval = absl::Seconds(60);
+
+  // The first client is the "static" client named in error messages.
+  std::vector<ClientConfig> clients;
+  std::vector<UserConfig> users;
+
+  // True while the well-known default client secret or the demo user is in
+  // use; the service logs a warning at startup.
+  bool using_default_client_secret = false;
+  bool using_demo_user = false;
+
+  std::string issuer() const { return public_url; }
+  std::string canonical_resource() const { return public_url + mcp_path; }
+};
+
+}  // namespace mcp_oauth::auth
+
+#endif  // MCP_OAUTH_AUTH_OPTIONS_H_

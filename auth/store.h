@@ -1,0 +1,174 @@
+// Persistence seam of the authorization server. Every method is one atomic
+// operation, designed to map onto one SQL transaction (SQLite/PostgreSQL
+// backends come later). Only SHA-256 digests of tokens, codes and
+// authorization ids are stored (the `*_hash` fields, raw 32 bytes), never the
+// raw values. Implementations must be thread safe.
+#ifndef MCP_OAUTH_AUTH_STORE_H_
+#define MCP_OAUTH_AUTH_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace mcp_oauth::auth {
+
+// A validated authorization request waiting for the user to sign in.
+struct PendingAuthorization {
+  std::string id_hash;
+  std::string client_id;
+  std::string redirect_uri;
+  // False when the request omitted redirect_uri (then /token must omit it too).
+  bool redirect_uri_in_request = true;
+  std::vector<std::string> scopes;
+  std::string state;
+  std::string code_challenge;  // S256 only.
+  std::string resource;        // Normalised canonical resource.
+  std::string csrf_token;      // Shown to the login form; not a bearer credential.
+  absl::Time created_at;
+  absl::Time expires_at;
+};
+
+// An issued authorization code.
+struct AuthorizationCode {
+  std::string code_hash;
+  std::string client_id;
+  std::string redirect_uri;
+  bool redirect_uri_in_request = true;
+  std::vector<std::string> scopes;
+  std::string code_challenge;
+  std::string resource;
+  std::string subject;
+  std::string username;
+  // Family the tokens issued for this code belong to, so a replay can revoke them.
+  std::string family_id;
+  absl::Time issued_at;
+  absl::Time expires_at;
+  bool used = false;
+};
+
+// All tokens descending from one grant (one code, or one client_credentials
+// request). Revoking the family revokes every token in it.
+struct TokenFamily {
+  std::string family_id;
+  std::string client_id;
+  std::string subject;
+  std::string username;
+  absl::Time created_at;
+  bool revoked = false;
+};
+
+struct AccessTokenRecord {
+  std::string token_hash;
+  std::string family_id;
+  std::string client_id;
+  std::string subject;
+  std::string username;
+  std::vector<std::string> scopes;
+  std::string audience;
+  std::string jti;
+  absl::Time issued_at;
+  absl::Time expires_at;
+  // Set by the store on reads: the token or its family was revoked.
+  bool revoked = false;
+};
+
+struct RefreshTokenRecord {
+  std::string token_hash;
+  std::string family_id;
+  std::string client_id;
+  std::string subject;
+  std::string username;
+  std::vector<std::string> scopes;
+  std::string audience;
+  std::string jti;
+  absl::Time issued_at;
+  absl::Time expires_at;
+  // True once exchanged for a successor; presenting it again is reuse.
+  bool rotated = false;
+  // Set by the store on reads: the token or its family was revoked.
+  bool revoked = false;
+};
+
+enum class ConsumeCodeOutcome {
+  kConsumed,     // First use: `code` holds the record, now marked used.
+  kNotFound,     // Unknown or expired.
+  kAlreadyUsed,  // Replay: the family of tokens issued for it was revoked.
+};
+
+struct ConsumeCodeResult {
+  ConsumeCodeOutcome outcome = ConsumeCodeOutcome::kNotFound;
+  AuthorizationCode code;
+};
+
+enum class RotateOutcome {
+  kRotated,   // The old token is now dead and the new tokens are stored.
+  kNotFound,  // Unknown, expired or revoked.
+  kReused,    // Already rotated: the whole family was revoked.
+};
+
+// Fixed-window failure counter for login throttling.
+struct ThrottleState {
+  int failures = 0;
+  absl::Time window_end;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Pending authorizations.
+  virtual absl::Status PutPendingAuthorization(const PendingAuthorization& pending) = 0;
+  // Returns the pending authorization if it exists and has not expired.
+  virtual std::optional<PendingAuthorization> GetPendingAuthorization(const std::string& id_hash,
+                                                                      absl::Time now) = 0;
+  virtual void DeletePendingAuthorization(const std::string& id_hash) = 0;
+  // Atomically deletes the (unexpired) pending authorization and stores
+  // `code`. NotFound when the pending authorization is gone (e.g. a
+  // concurrent login completed it first).
+  virtual absl::Status CompleteAuthorization(const std::string& id_hash, absl::Time now,
+                                             const AuthorizationCode& code) = 0;
+
+  // Authorization codes.
+  virtual absl::Status PutCode(const AuthorizationCode& code) = 0;
+  // Atomically marks the code used and returns it. A second use revokes the
+  // code's token family in the same transaction and reports kAlreadyUsed.
+  virtual ConsumeCodeResult ConsumeCode(const std::string& code_hash, absl::Time now) = 0;
+
+  // Tokens. Stores the tokens of `family`, creating the family if it does not
+  // exist. FailedPrecondition if the family exists and is revoked (e.g. a code
+  // replay revoked it while the first exchange was in flight).
+  virtual absl::Status IssueTokens(const TokenFamily& family, const AccessTokenRecord& access,
+                                   const std::optional<RefreshTokenRecord>& refresh) = 0;
+  // Returns the access token record (with `revoked` reflecting its family).
+  virtual std::optional<AccessTokenRecord> GetAccessToken(const std::string& token_hash) = 0;
+  virtual std::optional<RefreshTokenRecord> GetRefreshToken(const std::string& token_hash) = 0;
+  // Atomically: if the refresh token `old_hash` is live (not rotated, revoked
+  // or expired at `now`), marks it rotated and stores the new tokens in its
+  // family. If it was already rotated, revokes its family (reuse detection).
+  virtual RotateOutcome RotateRefreshToken(const std::string& old_hash, absl::Time now,
+                                           const AccessTokenRecord& new_access,
+                                           const RefreshTokenRecord& new_refresh) = 0;
+  // Marks the family revoked (creating a revoked tombstone if unknown).
+  virtual void RevokeFamily(const std::string& family_id) = 0;
+  virtual void RevokeAccessToken(const std::string& token_hash) = 0;
+
+  // Login throttling: `key` is e.g. "user:alice" or "ip:10.0.0.1".
+  virtual ThrottleState GetLoginFailures(const std::string& key, absl::Time now) = 0;
+  // Counts one failure; a new window of length `window` starts when the last
+  // one ended. Returns the updated state.
+  virtual ThrottleState RecordLoginFailure(const std::string& key, absl::Time now,
+                                           absl::Duration window) = 0;
+  virtual void ResetLoginFailures(const std::string& key) = 0;
+
+  // Deletes every entry that expired before `now`; returns how many.
+  virtual int64_t Sweep(absl::Time now) = 0;
+};
+
+}  // namespace mcp_oauth::auth
+
+#endif  // MCP_OAUTH_AUTH_STORE_H_
