@@ -1,0 +1,273 @@
+#include "mcp/json_schema.h"
+
+#include <cmath>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "mcp/utf8.h"
+
+namespace mcp_oauth::mcp {
+namespace {
+
+using nlohmann::json;
+
+const std::set<std::string>& KnownTypes() {
+  static const auto* types = new std::set<std::string>{"object",  "string", "number", "integer",
+                                                       "boolean", "array",  "null"};
+  return *types;
+}
+
+const std::set<std::string>& KnownKeywords() {
+  static const auto* keywords = new std::set<std::string>{
+      "type",      "properties",      "required",      "additionalProperties",
+      "enum",      "const",           "minLength",     "maxLength",
+      "minimum",   "maximum",         "exclusiveMinimum", "exclusiveMaximum",
+      "items",     "minItems",        "maxItems",      "title",
+      "description", "format",        "default",       "$schema",
+      "examples",  "$comment"};
+  return *keywords;
+}
+
+absl::Status SchemaError(const std::string& where, const std::string& what) {
+  return absl::InvalidArgumentError(absl::StrCat("invalid schema at ", where, ": ", what));
+}
+
+absl::Status CheckSchemaAt(const json& schema, const std::string& where, int depth) {
+  if (depth > 32) return SchemaError(where, "nested too deeply");
+  if (!schema.is_object()) return SchemaError(where, "schema must be an object");
+  for (const auto& [key, value] : schema.items()) {
+    if (KnownKeywords().count(key) == 0) return SchemaError(where, "unsupported keyword '" + key + "'");
+    (void)value;
+  }
+  if (auto it = schema.find("type"); it != schema.end()) {
+    std::vector<json> types;
+    if (it->is_string()) {
+      types.push_back(*it);
+    } else if (it->is_array() && !it->empty()) {
+      types.assign(it->begin(), it->end());
+    } else {
+      return SchemaError(where, "'type' must be a string or a non-empty array");
+    }
+    for (const json& t : types) {
+      if (!t.is_string() || KnownTypes().count(t.get<std::string>()) == 0) {
+        return SchemaError(where, "unknown type " + t.dump());
+      }
+    }
+  }
+  if (auto it = schema.find("properties"); it != schema.end()) {
+    if (!it->is_object()) return SchemaError(where, "'properties' must be an object");
+    for (const auto& [name, sub] : it->items()) {
+      absl::Status s = CheckSchemaAt(sub, where + "/properties/" + name, depth + 1);
+      if (!s.ok()) return s;
+    }
+  }
+  if (auto it = schema.find("required"); it != schema.end()) {
+    if (!it->is_array()) return SchemaError(where, "'required' must be an array");
+    for (const json& r : *it) {
+      if (!r.is_string()) return SchemaError(where, "'required' entries must be strings");
+    }
+  }
+  if (auto it = schema.find("additionalProperties"); it != schema.end()) {
+    if (!it->is_boolean()) {
+      absl::Status s = CheckSchemaAt(*it, where + "/additionalProperties", depth + 1);
+      if (!s.ok()) return s;
+    }
+  }
+  if (auto it = schema.find("items"); it != schema.end()) {
+    absl::Status s = CheckSchemaAt(*it, where + "/items", depth + 1);
+    if (!s.ok()) return s;
+  }
+  if (auto it = schema.find("enum"); it != schema.end()) {
+    if (!it->is_array() || it->empty()) return SchemaError(where, "'enum' must be a non-empty array");
+  }
+  for (const char* key : {"minLength", "maxLength", "minItems", "maxItems"}) {
+    if (auto it = schema.find(key); it != schema.end()) {
+      if (!it->is_number_integer() || it->get<int64_t>() < 0) {
+        return SchemaError(where, std::string("'") + key + "' must be a non-negative integer");
+      }
+    }
+  }
+  for (const char* key : {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}) {
+    if (auto it = schema.find(key); it != schema.end() && !it->is_number()) {
+      return SchemaError(where, std::string("'") + key + "' must be a number");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Describes the value at `path` for messages: "arguments" at the root,
+// "argument 'a.b[2]'" below it.
+std::string Subject(const std::string& path) {
+  return path.empty() ? "arguments" : "argument '" + path + "'";
+}
+
+std::string Child(const std::string& path, const std::string& name) {
+  return path.empty() ? name : path + "." + name;
+}
+
+bool IsIntegral(const json& v) {
+  if (v.is_number_integer()) return true;
+  if (!v.is_number_float()) return false;
+  const double d = v.get<double>();
+  return std::isfinite(d) && std::floor(d) == d;
+}
+
+bool MatchesType(const std::string& type, const json& v) {
+  if (type == "object") return v.is_object();
+  if (type == "array") return v.is_array();
+  if (type == "string") return v.is_string();
+  if (type == "number") return v.is_number();
+  if (type == "integer") return IsIntegral(v);
+  if (type == "boolean") return v.is_boolean();
+  if (type == "null") return v.is_null();
+  return false;
+}
+
+std::string Article(const std::string& type) {
+  if (type == "null") return "null";
+  if (type == "integer" || type == "object" || type == "array") return "an " + type;
+  return "a " + type;
+}
+
+// Numeric equality across integer/float representations (1 == 1.0).
+bool JsonEquals(const json& a, const json& b) {
+  if (a.is_number() && b.is_number()) return a.get<double>() == b.get<double>();
+  return a == b;
+}
+
+std::string Dump(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+absl::Status ValidateAt(const json& schema, const json& value, const std::string& path, int depth) {
+  if (depth > 64) return absl::InvalidArgumentError(Subject(path) + " is nested too deeply");
+
+  if (auto it = schema.find("type"); it != schema.end()) {
+    std::vector<std::string> types;
+    if (it->is_string()) {
+      types.push_back(it->get<std::string>());
+    } else {
+      for (const json& t : *it) types.push_back(t.get<std::string>());
+    }
+    bool ok = false;
+    for (const std::string& t : types) ok = ok || MatchesType(t, value);
+    if (!ok) {
+      std::vector<std::string> names;
+      for (const std::string& t : types) names.push_back(Article(t));
+      return absl::InvalidArgumentError(
+          absl::StrCat(Subject(path), " must be ", absl::StrJoin(names, " or ")));
+    }
+  }
+
+  if (auto it = schema.find("enum"); it != schema.end()) {
+    bool found = false;
+    for (const json& option : *it) found = found || JsonEquals(option, value);
+    if (!found) {
+      std::vector<std::string> options;
+      for (const json& option : *it) options.push_back(Dump(option));
+      return absl::InvalidArgumentError(
+          absl::StrCat(Subject(path), " must be one of: ", absl::StrJoin(options, ", ")));
+    }
+  }
+  if (auto it = schema.find("const"); it != schema.end() && !JsonEquals(*it, value)) {
+    return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be ", Dump(*it)));
+  }
+
+  if (value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    auto min_it = schema.find("minLength");
+    auto max_it = schema.find("maxLength");
+    if (min_it != schema.end() || max_it != schema.end()) {
+      absl::StatusOr<size_t> length = CountCodePoints(text);
+      if (!length.ok()) return absl::InvalidArgumentError(Subject(path) + " is not valid UTF-8");
+      if (min_it != schema.end() && *length < min_it->get<uint64_t>()) {
+        return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be at least ",
+                                                       min_it->get<uint64_t>(), " characters long"));
+      }
+      if (max_it != schema.end() && *length > max_it->get<uint64_t>()) {
+        return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be at most ",
+                                                       max_it->get<uint64_t>(), " characters long"));
+      }
+    }
+  }
+
+  if (value.is_number()) {
+    const double d = value.get<double>();
+    if (auto it = schema.find("minimum"); it != schema.end() && d < it->get<double>()) {
+      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be >= ", Dump(*it)));
+    }
+    if (auto it = schema.find("maximum"); it != schema.end() && d > it->get<double>()) {
+      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be <= ", Dump(*it)));
+    }
+    if (auto it = schema.find("exclusiveMinimum"); it != schema.end() && d <= it->get<double>()) {
+      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be > ", Dump(*it)));
+    }
+    if (auto it = schema.find("exclusiveMaximum"); it != schema.end() && d >= it->get<double>()) {
+      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be < ", Dump(*it)));
+    }
+  }
+
+  if (value.is_array()) {
+    if (auto it = schema.find("minItems"); it != schema.end() && value.size() < it->get<uint64_t>()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(Subject(path), " must have at least ", it->get<uint64_t>(), " items"));
+    }
+    if (auto it = schema.find("maxItems"); it != schema.end() && value.size() > it->get<uint64_t>()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(Subject(path), " must have at most ", it->get<uint64_t>(), " items"));
+    }
+    if (auto it = schema.find("items"); it != schema.end()) {
+      for (size_t i = 0; i < value.size(); ++i) {
+        absl::Status s = ValidateAt(*it, value[i], absl::StrCat(path.empty() ? "" : path, "[", i, "]"),
+                                    depth + 1);
+        if (!s.ok()) return s;
+      }
+    }
+  }
+
+  if (value.is_object()) {
+    if (auto it = schema.find("required"); it != schema.end()) {
+      for (const json& name : *it) {
+        const auto& key = name.get_ref<const std::string&>();
+        if (!value.contains(key)) {
+          return absl::InvalidArgumentError("missing required argument '" + Child(path, key) + "'");
+        }
+      }
+    }
+    const json* properties = nullptr;
+    if (auto it = schema.find("properties"); it != schema.end()) properties = &*it;
+    const json* additional = nullptr;
+    if (auto it = schema.find("additionalProperties"); it != schema.end()) additional = &*it;
+    for (const auto& [key, sub_value] : value.items()) {
+      const std::string child = Child(path, key);
+      if (properties != nullptr) {
+        if (auto p = properties->find(key); p != properties->end()) {
+          absl::Status s = ValidateAt(*p, sub_value, child, depth + 1);
+          if (!s.ok()) return s;
+          continue;
+        }
+      }
+      if (additional == nullptr) continue;
+      if (additional->is_boolean()) {
+        if (!additional->get<bool>()) {
+          return absl::InvalidArgumentError("unexpected argument '" + child + "'");
+        }
+        continue;
+      }
+      absl::Status s = ValidateAt(*additional, sub_value, child, depth + 1);
+      if (!s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckSchema(const json& schema) { return CheckSchemaAt(schema, "#", 0); }
+
+absl::Status ValidateJson(const json& schema, const json& value) {
+  return ValidateAt(schema, value, "", 0);
+}
+
+}  // namespace mcp_oauth::mcp

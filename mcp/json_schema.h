@@ -1,0 +1,30 @@
+// A small JSON Schema validator, sufficient for MCP tool input/output schemas.
+//
+// Supported keywords: type (object, string, number, integer, boolean, array,
+// null, or an array of those), properties, required, additionalProperties
+// (false or a schema), enum, const, minLength/maxLength (in code points),
+// minimum/maximum, exclusiveMinimum/exclusiveMaximum (numbers), items,
+// minItems/maxItems. Annotations (title, description, format, default, $schema,
+// examples) are ignored. Thread safe (pure functions).
+#ifndef MCP_OAUTH_MCP_JSON_SCHEMA_H_
+#define MCP_OAUTH_MCP_JSON_SCHEMA_H_
+
+#include "absl/status/status.h"
+#include <nlohmann/json.hpp>
+
+namespace mcp_oauth::mcp {
+
+// Returns OK when `schema` is well formed and uses only supported keywords,
+// else INVALID_ARGUMENT describing the problem (a programming error in a tool
+// definition: checked once at registration).
+absl::Status CheckSchema(const nlohmann::json& schema);
+
+// Returns OK when `value` conforms to `schema`, else INVALID_ARGUMENT with a
+// message meant for the model/user, naming the offending argument, e.g.
+// "missing required argument 'message'" or "argument 'message' must be a string".
+// `schema` must have passed CheckSchema.
+absl::Status ValidateJson(const nlohmann::json& schema, const nlohmann::json& value);
+
+}  // namespace mcp_oauth::mcp
+
+#endif  // MCP_OAUTH_MCP_JSON_SCHEMA_H_

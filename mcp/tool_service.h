@@ -1,0 +1,60 @@
+// ToolServiceImpl: the gRPC ToolService (proto/tools/v1/tools.proto) over a
+// ToolRegistry, using the callback API.
+//
+// ListTools answers inline. CallTool validates the arguments against the
+// tool's input schema on the gRPC thread, then runs the handler on a bounded
+// worker pool (handlers may block) under a per-call deadline: the earlier of
+// the client's deadline and `default_call_timeout`. When the deadline fires
+// first the RPC ends with DEADLINE_EXCEEDED and the handler's CallContext
+// reports Cancelled() (the worker thread stays busy until the handler returns).
+// A full queue gives RESOURCE_EXHAUSTED; a handler that throws gives INTERNAL.
+//
+// This class is thread safe. The registry is shared and must not change after
+// construction. Shut the grpc::Server down before destroying this object.
+#ifndef MCP_OAUTH_MCP_TOOL_SERVICE_H_
+#define MCP_OAUTH_MCP_TOOL_SERVICE_H_
+
+#include <cstddef>
+#include <memory>
+
+#include "absl/time/time.h"
+#include "mcp/executor.h"
+#include "mcp/tool_registry.h"
+#include "proto/tools/v1/tools.grpc.pb.h"
+
+namespace mcp_oauth::mcp {
+
+struct ToolServiceOptions {
+  int default_page_size = 50;
+  int max_page_size = 100;  // larger requests are clamped
+  absl::Duration default_call_timeout = absl::Seconds(30);
+  int worker_threads = 4;
+  size_t max_queued_calls = 64;
+};
+
+class ToolServiceImpl final : public mcp_oauth::tools::v1::ToolService::CallbackService {
+ public:
+  explicit ToolServiceImpl(std::shared_ptr<const ToolRegistry> registry,
+                           ToolServiceOptions options = ToolServiceOptions());
+  ~ToolServiceImpl() override;
+
+  grpc::ServerUnaryReactor* ListTools(grpc::CallbackServerContext* context,
+                                      const mcp_oauth::tools::v1::ListToolsRequest* request,
+                                      mcp_oauth::tools::v1::ListToolsResponse* response) override;
+
+  grpc::ServerUnaryReactor* CallTool(grpc::CallbackServerContext* context,
+                                     const mcp_oauth::tools::v1::CallToolRequest* request,
+                                     mcp_oauth::tools::v1::CallToolResponse* response) override;
+
+ private:
+  const std::shared_ptr<const ToolRegistry> registry_;
+  const ToolServiceOptions options_;
+  // Declared in this order so that the pool (whose tasks may use the timer)
+  // is destroyed first.
+  DeadlineTimer timer_;
+  WorkerPool pool_;
+};
+
+}  // namespace mcp_oauth::mcp
+
+#endif  // MCP_OAUTH_MCP_TOOL_SERVICE_H_

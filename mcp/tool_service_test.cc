@@ -1,0 +1,262 @@
+#include "mcp/tool_service.h"
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "mcp/json_struct.h"
+#include "mcp/tools/builtin_tools.h"
+
+namespace mcp_oauth::mcp {
+namespace {
+
+using mcp_oauth::tools::v1::CallToolRequest;
+using mcp_oauth::tools::v1::CallToolResponse;
+using mcp_oauth::tools::v1::ListToolsRequest;
+using mcp_oauth::tools::v1::ListToolsResponse;
+using mcp_oauth::tools::v1::ToolService;
+using nlohmann::json;
+
+std::atomic<bool> g_slow_saw_cancel{false};
+
+ToolDefinition TestTool(const std::string& name, ToolHandler handler) {
+  ToolDefinition tool;
+  tool.name = name;
+  tool.description = "test tool";
+  tool.input_schema = {{"type", "object"}};
+  tool.handler = std::move(handler);
+  return tool;
+}
+
+class ToolServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto registry = std::make_shared<ToolRegistry>();
+    ASSERT_TRUE(RegisterBuiltinTools(registry.get()).ok());
+    // Sleeps until cancelled (cooperative), like a well-behaved slow tool.
+    ASSERT_TRUE(registry
+                    ->Register(TestTool("slow",
+                                        [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                          while (!ctx.Cancelled()) {
+                                            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                                          }
+                                          g_slow_saw_cancel = true;
+                                          return json{{"late", true}};
+                                        }))
+                    .ok());
+    ASSERT_TRUE(registry
+                    ->Register(TestTool("throws",
+                                        [](const json&, const CallContext&) -> absl::StatusOr<json> {
+                                          throw std::runtime_error("boom");
+                                        }))
+                    .ok());
+    ASSERT_TRUE(registry
+                    ->Register(TestTool("fails_internally",
+                                        [](const json&, const CallContext&) -> absl::StatusOr<json> {
+                                          return absl::InternalError("secret database password wrong");
+                                        }))
+                    .ok());
+    ASSERT_TRUE(registry
+                    ->Register(TestTool("whoami",
+                                        [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                          return json{{"user", ctx.caller().username},
+                                                      {"client", ctx.caller().client_id},
+                                                      {"scopes", ctx.caller().scopes}};
+                                        }))
+                    .ok());
+    ToolServiceOptions options;
+    options.default_call_timeout = absl::Milliseconds(300);
+    options.worker_threads = 2;
+    service_ = std::make_unique<ToolServiceImpl>(registry, options);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    ASSERT_NE(port, 0);
+    stub_ = ToolService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    service_.reset();
+  }
+
+  grpc::Status List(int page_size, const std::string& token, ListToolsResponse* response) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    ListToolsRequest request;
+    request.set_page_size(page_size);
+    request.set_page_token(token);
+    return stub_->ListTools(&ctx, request, response);
+  }
+
+  grpc::Status Call(const std::string& name, const json& args, CallToolResponse* response,
+                    std::chrono::milliseconds deadline = std::chrono::seconds(5)) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + deadline);
+    CallToolRequest request;
+    request.set_name(name);
+    *request.mutable_arguments() = *JsonToStruct(args);
+    request.mutable_caller()->set_username("demo_user");
+    request.mutable_caller()->set_client_id("static-client");
+    request.mutable_caller()->add_scopes("user");
+    return stub_->CallTool(&ctx, request, response);
+  }
+
+  static std::string Text(const CallToolResponse& r) {
+    if (r.content_size() != 1) return "<" + std::to_string(r.content_size()) + " blocks>";
+    EXPECT_EQ(r.content(0).fields().at("type").string_value(), "text");
+    return r.content(0).fields().at("text").string_value();
+  }
+
+  std::unique_ptr<ToolServiceImpl> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<ToolService::Stub> stub_;
+};
+
+TEST_F(ToolServiceTest, ListsAllToolsWithSchemas) {
+  ListToolsResponse r;
+  ASSERT_TRUE(List(0, "", &r).ok());
+  ASSERT_EQ(r.tools_size(), 6);
+  EXPECT_TRUE(r.next_page_token().empty());
+  EXPECT_EQ(r.tools(0).name(), "get_time");
+  EXPECT_EQ(r.tools(1).name(), "echo");
+  const json input = StructToJson(r.tools(1).input_schema());
+  EXPECT_EQ(input["required"], json::array({"message"}));
+  EXPECT_EQ(input["properties"]["message"]["type"], "string");
+  EXPECT_TRUE(r.tools(1).has_output_schema());
+  EXPECT_FALSE(r.tools(2).has_output_schema());  // "slow" declares none
+}
+
+TEST_F(ToolServiceTest, PaginatesOneAtATime) {
+  std::vector<std::string> names;
+  std::string token;
+  for (int page = 0; page < 10; ++page) {
+    ListToolsResponse r;
+    ASSERT_TRUE(List(1, token, &r).ok());
+    ASSERT_EQ(r.tools_size(), 1);
+    names.push_back(r.tools(0).name());
+    token = r.next_page_token();
+    if (token.empty()) break;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"get_time", "echo", "slow", "throws", "fails_internally", "whoami"}));
+}
+
+TEST_F(ToolServiceTest, ClampsPageSize) {
+  ListToolsResponse r;
+  ASSERT_TRUE(List(1000, "", &r).ok());
+  EXPECT_EQ(r.tools_size(), 6);
+  EXPECT_EQ(List(-1, "", &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ToolServiceTest, RejectsBadPageTokens) {
+  ListToolsResponse first;
+  ASSERT_TRUE(List(2, "", &first).ok());
+  ASSERT_FALSE(first.next_page_token().empty());
+  for (const std::string& bad : {std::string("garbage!"), std::string("cDE6YWJjOjE"),  // p1:abc:1
+                                 first.next_page_token() + "x", std::string("AAAA")}) {
+    ListToolsResponse r;
+    EXPECT_EQ(List(2, bad, &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+  }
+}
+
+TEST_F(ToolServiceTest, UnknownToolIsNotFound) {
+  CallToolResponse r;
+  EXPECT_EQ(Call("nope", json::object(), &r).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ToolServiceTest, EchoReturnsStructuredAndText) {
+  CallToolResponse r;
+  ASSERT_TRUE(Call("echo", json{{"message", "h\xC3\xA9llo \xF0\x9F\x8C\x8D"}}, &r).ok());
+  EXPECT_FALSE(r.is_error());
+  const json structured = StructToJson(r.structured_content());
+  EXPECT_EQ(structured["length"], 7);
+  EXPECT_EQ(json::parse(Text(r)), structured);
+}
+
+TEST_F(ToolServiceTest, InvalidArgumentsAreErrorResults) {
+  CallToolResponse r;
+  ASSERT_TRUE(Call("echo", json::object(), &r).ok());
+  EXPECT_TRUE(r.is_error());
+  EXPECT_NE(Text(r).find("missing required argument 'message'"), std::string::npos) << Text(r);
+  EXPECT_FALSE(r.has_structured_content());
+
+  CallToolResponse wrong_type;
+  ASSERT_TRUE(Call("echo", json{{"message", 5}}, &wrong_type).ok());
+  EXPECT_TRUE(wrong_type.is_error());
+  EXPECT_NE(Text(wrong_type).find("argument 'message' must be a string"), std::string::npos);
+}
+
+TEST_F(ToolServiceTest, PassesCaller) {
+  CallToolResponse r;
+  ASSERT_TRUE(Call("whoami", json::object(), &r).ok());
+  const json structured = StructToJson(r.structured_content());
+  EXPECT_EQ(structured["user"], "demo_user");
+  EXPECT_EQ(structured["client"], "static-client");
+  EXPECT_EQ(structured["scopes"], json::array({"user"}));
+}
+
+TEST_F(ToolServiceTest, SlowToolHitsServerDeadline) {
+  g_slow_saw_cancel = false;
+  CallToolResponse r;
+  const auto start = std::chrono::steady_clock::now();
+  grpc::Status s = Call("slow", json::object(), &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  for (int i = 0; i < 200 && !g_slow_saw_cancel; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_TRUE(g_slow_saw_cancel.load());
+}
+
+TEST_F(ToolServiceTest, ClientDeadlineIsHonoured) {
+  CallToolResponse r;
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Call("slow", json::object(), &r, std::chrono::milliseconds(50)).error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(280));
+}
+
+TEST_F(ToolServiceTest, ThrowingToolIsInternalNotACrash) {
+  CallToolResponse r;
+  grpc::Status s = Call("throws", json::object(), &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(s.error_message().find("boom"), std::string::npos);
+  // The service still works afterwards.
+  ASSERT_TRUE(Call("get_time", json::object(), &r).ok());
+  EXPECT_FALSE(r.is_error());
+}
+
+TEST_F(ToolServiceTest, FailingToolIsErrorResultWithoutInternals) {
+  CallToolResponse r;
+  ASSERT_TRUE(Call("fails_internally", json::object(), &r).ok());
+  EXPECT_TRUE(r.is_error());
+  EXPECT_EQ(Text(r).find("password"), std::string::npos) << Text(r);
+}
+
+TEST_F(ToolServiceTest, ConcurrentCallsSucceed) {
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      CallToolResponse r;
+      if (Call("echo", json{{"message", std::string(i, 'x')}}, &r).ok() &&
+          StructToJson(r.structured_content())["length"] == i) {
+        ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 8);
+}
+
+}  // namespace
+}  // namespace mcp_oauth::mcp
