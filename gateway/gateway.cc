@@ -11,6 +11,8 @@
 #include "common/status_macros.h"
 #include "gateway/health.h"
 #include "gateway/router.h"
+#include "mcp/tool_service.h"
+#include "mcp/tools/builtin_tools.h"
 #include "proto/auth/v1/auth.grpc.pb.h"
 #include "proto/tools/v1/tools.grpc.pb.h"
 
@@ -72,7 +74,12 @@ class GatewayImpl final : public Gateway {
                                &grpc_port_);
     }
     if (host_auth) builder.RegisterService(&auth_service_);
-    if (host_tools) builder.RegisterService(&tool_service_);
+    if (host_tools) {
+      auto registry = std::make_shared<mcp::ToolRegistry>();
+      RETURN_IF_ERROR(mcp::RegisterBuiltinTools(registry.get()));
+      tool_service_ = std::make_unique<mcp::ToolServiceImpl>(std::move(registry));
+      builder.RegisterService(tool_service_.get());
+    }
     grpc_server_ = builder.BuildAndStart();
     if (!grpc_server_ || (!options_.grpc_listen.empty() && grpc_port_ == 0)) {
       return absl::UnavailableError("cannot start the internal gRPC server on " +
@@ -95,7 +102,7 @@ class GatewayImpl final : public Gateway {
   GatewayOptions options_;
   // Not implemented yet: every RPC answers UNIMPLEMENTED.
   auth::v1::AuthService::Service auth_service_;
-  tools::v1::ToolService::Service tool_service_;
+  std::unique_ptr<mcp::ToolServiceImpl> tool_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int grpc_port_ = 0;
   std::shared_ptr<grpc::Channel> auth_channel_;

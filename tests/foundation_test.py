@@ -70,6 +70,23 @@ class FoundationTest(unittest.TestCase):
         finally:
             client.close()
 
+    def test_internal_callers_run_tools_through_reflection(self):
+        client = ReflectionClient(self.grpc_target)
+        try:
+            reply = client.call("mcp_oauth.tools.v1.ToolService", "CallTool",
+                                '{"name": "echo", "arguments": {"message": "h\u00e9llo"},'
+                                ' "caller": {"subject": "internal"}}')
+            self.assertEqual(reply["structured_content"]["echo"], "h\u00e9llo")
+            self.assertEqual(reply["structured_content"]["length"], 5)
+            page = client.call("mcp_oauth.tools.v1.ToolService", "ListTools", '{"page_size": 1}')
+            self.assertEqual(len(page["tools"]), 1)
+            self.assertTrue(page["next_page_token"])
+            with self.assertRaises(grpc.RpcError) as error:
+                client.call("mcp_oauth.tools.v1.ToolService", "CallTool", '{"name": "nope"}')
+            self.assertEqual(error.exception.code(), grpc.StatusCode.NOT_FOUND)
+        finally:
+            client.close()
+
     def test_sigterm_exits_zero_and_releases_ports(self):
         self.assertEqual(self.server.stop(signal.SIGTERM), 0)
         for port in (self.http, self.server.ports["grpc_port"]):
