@@ -1,0 +1,817 @@
+#include "auth/authorization_server.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "auth/oauth_error.h"
+#include "auth/secret_hash.h"
+#include "auth/url.h"
+#include "common/crypto.h"
+
+namespace mcp_oauth::auth {
+namespace {
+
+// Bounds on untrusted parameters.
+constexpr size_t kMaxClientIdLength = 256;
+constexpr size_t kMaxUriLength = 2048;
+constexpr size_t kMaxStateLength = 1024;
+constexpr size_t kMaxScopeLength = 1024;
+constexpr size_t kMaxTokenLength = 512;
+constexpr size_t kMaxUsernameLength = 256;
+constexpr size_t kMaxPasswordLength = 1024;
+constexpr size_t kMaxResources = 8;
+constexpr size_t kMaxVerifiedSecrets = 4096;
+
+constexpr char kInvalidCredentials[] = "Invalid username or password";
+constexpr char kExpiredAuthorization[] =
+    "This sign-in request has expired or is unknown. Return to the application and start again.";
+
+std::string Hash(const std::string& value) { return crypto::Sha256(value); }
+
+bool Contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// Splits a space-delimited scope string, dropping empty items and duplicates.
+std::vector<std::string> ParseScopes(const std::string& scope) {
+  std::vector<std::string> out;
+  for (absl::string_view item : absl::StrSplit(scope, ' ', absl::SkipEmpty())) {
+    std::string s(item);
+    if (!Contains(out, s)) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+bool IsBase64UrlChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_';
+}
+
+// RFC 7636 §4.1: 43-128 characters of [A-Za-z0-9-._~].
+bool IsValidCodeVerifier(const std::string& verifier) {
+  if (verifier.size() < 43 || verifier.size() > 128) return false;
+  for (char c : verifier) {
+    if (!IsBase64UrlChar(c) && c != '.' && c != '~') return false;
+  }
+  return true;
+}
+
+bool IsValidCodeChallenge(const std::string& challenge) {
+  return challenge.size() == 43 && std::all_of(challenge.begin(), challenge.end(), IsBase64UrlChar);
+}
+
+absl::Status InvalidRequest(const std::string& description) {
+  return MakeOAuthError(400, "invalid_request", description);
+}
+absl::Status InvalidGrant(const std::string& description) {
+  return MakeOAuthError(400, "invalid_grant", description);
+}
+absl::Status InvalidToken(const std::string& description) {
+  return MakeOAuthError(401, "invalid_token", description);
+}
+
+}  // namespace
+
+AuthorizationServer::AuthorizationServer(AuthOptions options, std::shared_ptr<Store> store,
+                                         std::shared_ptr<Clock> clock)
+    : options_(std::move(options)),
+      store_(std::move(store)),
+      clock_(std::move(clock)),
+      issuer_(options_.issuer()),
+      resource_(NormalizeResource(options_.canonical_resource())
+                    .value_or(options_.canonical_resource())),
+      cache_key_(crypto::RandomBytes(32)) {
+  for (const ClientConfig& client : options_.clients) clients_[client.client_id] = client;
+  int password_iterations = kPasswordIterations;
+  for (const UserConfig& user : options_.users) {
+    users_[user.username] = user;
+    password_iterations = std::max(1, SecretHashIterations(user.password_hash));
+  }
+  int client_iterations = kClientSecretIterations;
+  for (const ClientConfig& client : options_.clients) {
+    if (!client.secret_hash.empty()) {
+      client_iterations = std::max(1, SecretHashIterations(client.secret_hash));
+    }
+  }
+  dummy_password_hash_ = HashSecret(crypto::RandomToken(16), password_iterations);
+  dummy_client_secret_hash_ = HashSecret(crypto::RandomToken(16), client_iterations);
+}
+
+const ClientConfig* AuthorizationServer::FindClient(const std::string& client_id) const {
+  auto it = clients_.find(client_id);
+  return it == clients_.end() ? nullptr : &it->second;
+}
+
+// ---------------------------------------------------------------- metadata
+
+v1::ServerMetadata AuthorizationServer::GetServerMetadata() const {
+  v1::ServerMetadata m;
+  m.set_issuer(issuer_);
+  m.set_authorization_endpoint(issuer_ + "/authorize");
+  m.set_token_endpoint(issuer_ + "/token");
+  m.set_introspection_endpoint(issuer_ + "/introspect");
+  m.set_revocation_endpoint(issuer_ + "/revoke");
+  m.add_response_types_supported("code");
+  m.add_response_modes_supported("query");
+  bool any_public = false;
+  for (const char* grant : {"authorization_code", "refresh_token", "client_credentials"}) {
+    bool used = false;
+    for (const ClientConfig& c : options_.clients) used = used || Contains(c.grant_types, grant);
+    if (used) m.add_grant_types_supported(grant);
+  }
+  for (const ClientConfig& c : options_.clients) any_public = any_public || c.is_public();
+  m.add_code_challenge_methods_supported("S256");
+  for (const char* method : {"client_secret_basic", "client_secret_post"}) {
+    m.add_token_endpoint_auth_methods_supported(method);
+    m.add_introspection_endpoint_auth_methods_supported(method);
+    m.add_revocation_endpoint_auth_methods_supported(method);
+  }
+  if (any_public) {
+    m.add_token_endpoint_auth_methods_supported("none");
+    m.add_revocation_endpoint_auth_methods_supported("none");
+  }
+  for (const std::string& s : options_.scopes_supported) m.add_scopes_supported(s);
+  m.set_authorization_response_iss_parameter_supported(true);
+  return m;
+}
+
+v1::ProtectedResourceMetadata AuthorizationServer::GetProtectedResourceMetadata() const {
+  v1::ProtectedResourceMetadata m;
+  m.set_resource(options_.canonical_resource());
+  m.add_authorization_servers(issuer_);
+  for (const std::string& s : options_.scopes_supported) m.add_scopes_supported(s);
+  m.add_bearer_methods_supported("header");
+  m.set_resource_name("MCP Server with Static OAuth Client");
+  return m;
+}
+
+// ---------------------------------------------------- authorization request
+
+absl::Status AuthorizationServer::CheckResources(
+    const google::protobuf::RepeatedPtrField<std::string>& resources,
+    const std::string& expected) const {
+  if (static_cast<size_t>(resources.size()) > kMaxResources) {
+    return MakeOAuthError(400, "invalid_target", "Too many resource parameters");
+  }
+  for (const std::string& resource : resources) {
+    if (resource.size() > kMaxUriLength) {
+      return MakeOAuthError(400, "invalid_target", "resource is too long");
+    }
+    auto normalized = NormalizeResource(resource);
+    if (!normalized.ok() || *normalized != expected) {
+      return MakeOAuthError(400, "invalid_target",
+                            absl::StrCat("Unknown resource; this server issues tokens for ",
+                                         options_.canonical_resource()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::StartAuthorizationResponse> AuthorizationServer::StartAuthorization(
+    const v1::StartAuthorizationRequest& request) {
+  absl::Time now = clock_->Now();
+  MaybeSweep(now);
+
+  // 1. The client and its redirect URI; until both are trusted, errors are
+  // shown to the user, never redirected.
+  if (request.client_id().empty()) return InvalidRequest("Missing client_id");
+  const ClientConfig* client = request.client_id().size() <= kMaxClientIdLength
+                                   ? FindClient(request.client_id())
+                                   : nullptr;
+  if (client == nullptr) return InvalidRequest("Unknown client_id");
+  std::string redirect_uri;
+  bool redirect_in_request = !request.redirect_uri().empty();
+  if (!redirect_in_request) {
+    if (client->redirect_uris.size() != 1) return InvalidRequest("Missing redirect_uri");
+    redirect_uri = client->redirect_uris.front();
+  } else {
+    if (request.redirect_uri().size() <= kMaxUriLength && IsValidRedirectUri(request.redirect_uri())) {
+      for (const std::string& registered : client->redirect_uris) {
+        if (RedirectUriMatches(registered, request.redirect_uri())) {
+          redirect_uri = request.redirect_uri();
+          break;
+        }
+      }
+    }
+    if (redirect_uri.empty()) {
+      return InvalidRequest("redirect_uri is not registered for this client");
+    }
+  }
+
+  // 2. Everything else goes back to the client by redirect.
+  bool state_ok = request.state().size() <= kMaxStateLength;
+  auto redirect_error = [&](const std::string& error, const std::string& description) {
+    std::vector<std::pair<std::string, std::string>> params = {{"error", error},
+                                                               {"error_description", description}};
+    if (state_ok && !request.state().empty()) params.emplace_back("state", request.state());
+    params.emplace_back("iss", issuer_);
+    v1::OAuthError e;
+    e.set_error(error);
+    e.set_error_description(description);
+    e.set_http_status(302);
+    e.set_redirect_to(AppendQueryParameters(redirect_uri, params));
+    return OAuthErrorStatus(absl::StatusCode::kInvalidArgument, e);
+  };
+  if (request.has_duplicate_parameters()) {
+    return redirect_error("invalid_request", "A parameter was repeated");
+  }
+  if (!state_ok) return redirect_error("invalid_request", "state is too long");
+  if (request.response_type().empty()) {
+    return redirect_error("invalid_request", "Missing response_type");
+  }
+  if (request.response_type() != "code") {
+    return redirect_error("unsupported_response_type", "Only response_type=code is supported");
+  }
+  if (!Contains(client->grant_types, "authorization_code")) {
+    return redirect_error("unauthorized_client",
+                          "This client may not use the authorization_code grant");
+  }
+  if (request.code_challenge().empty()) {
+    return redirect_error("invalid_request", "code_challenge is required (PKCE with S256)");
+  }
+  if (request.code_challenge_method() != "S256") {
+    return redirect_error("invalid_request", "code_challenge_method must be S256");
+  }
+  if (!IsValidCodeChallenge(request.code_challenge())) {
+    return redirect_error("invalid_request",
+                          "code_challenge must be 43 base64url characters (S256)");
+  }
+  if (request.scope().size() > kMaxScopeLength) {
+    return redirect_error("invalid_scope", "scope is too long");
+  }
+  std::vector<std::string> scopes = ParseScopes(request.scope());
+  for (const std::string& scope : scopes) {
+    if (!Contains(client->allowed_scopes, scope)) {
+      return redirect_error("invalid_scope", absl::StrCat("Scope not allowed: ", scope));
+    }
+  }
+  if (scopes.empty()) {
+    scopes.push_back(Contains(client->allowed_scopes, options_.default_scope)
+                         ? options_.default_scope
+                         : client->allowed_scopes.front());
+  }
+  absl::Status resources = CheckResources(request.resource(), resource_);
+  if (!resources.ok()) {
+    return redirect_error("invalid_target", std::string(resources.message()));
+  }
+
+  std::string id = crypto::RandomToken(32);
+  PendingAuthorization pending;
+  pending.id_hash = Hash(id);
+  pending.client_id = client->client_id;
+  pending.redirect_uri = redirect_uri;
+  pending.redirect_uri_in_request = redirect_in_request;
+  pending.scopes = scopes;
+  pending.state = request.state();
+  pending.code_challenge = request.code_challenge();
+  pending.resource = resource_;
+  pending.csrf_token = crypto::RandomToken(32);
+  pending.created_at = now;
+  pending.expires_at = now + options_.pending_authorization_ttl;
+  absl::Status put = store_->PutPendingAuthorization(pending);
+  if (!put.ok()) return put;
+
+  v1::StartAuthorizationResponse response;
+  response.set_authorization_id(id);
+  response.set_expires_in(
+      static_cast<int32_t>(absl::ToInt64Seconds(options_.pending_authorization_ttl)));
+  return response;
+}
+
+absl::StatusOr<v1::DescribeAuthorizationResponse> AuthorizationServer::DescribeAuthorization(
+    const v1::DescribeAuthorizationRequest& request) {
+  absl::Time now = clock_->Now();
+  std::optional<PendingAuthorization> pending;
+  if (!request.authorization_id().empty() &&
+      request.authorization_id().size() <= kMaxTokenLength) {
+    pending = store_->GetPendingAuthorization(Hash(request.authorization_id()), now);
+  }
+  if (!pending) {
+    v1::OAuthError e;
+    e.set_error("invalid_request");
+    e.set_error_description(kExpiredAuthorization);
+    e.set_http_status(400);
+    return OAuthErrorStatus(absl::StatusCode::kNotFound, e);
+  }
+  const ClientConfig* client = FindClient(pending->client_id);
+  v1::DescribeAuthorizationResponse response;
+  response.set_client_id(pending->client_id);
+  response.set_client_name(client != nullptr ? client->client_name : pending->client_id);
+  response.set_redirect_host(HostAndPort(pending->redirect_uri));
+  for (const std::string& s : pending->scopes) response.add_scopes(s);
+  response.set_csrf_token(pending->csrf_token);
+  return response;
+}
+
+// ------------------------------------------------------------------ sign-in
+
+absl::StatusOr<v1::CompleteLoginResponse> AuthorizationServer::CompleteLogin(
+    const v1::CompleteLoginRequest& request) {
+  absl::Time now = clock_->Now();
+  MaybeSweep(now);
+  auto expired = [] {
+    v1::OAuthError e;
+    e.set_error("invalid_request");
+    e.set_error_description(kExpiredAuthorization);
+    e.set_http_status(400);
+    return OAuthErrorStatus(absl::StatusCode::kNotFound, e);
+  };
+  if (request.authorization_id().empty() || request.authorization_id().size() > kMaxTokenLength) {
+    return expired();
+  }
+  std::string id_hash = Hash(request.authorization_id());
+  std::optional<PendingAuthorization> pending = store_->GetPendingAuthorization(id_hash, now);
+  if (!pending) return expired();
+  if (!crypto::ConstantTimeEquals(request.csrf_token(), pending->csrf_token)) {
+    return MakeOAuthError(403, "access_denied",
+                          "The sign-in form was not submitted from this server (CSRF check "
+                          "failed). Reload the page and try again.");
+  }
+
+  // Throttle before any password work.
+  std::vector<std::string> throttle_keys = {
+      "user:" + request.username().substr(0, kMaxUsernameLength)};
+  if (!request.client_ip().empty()) {
+    throttle_keys.push_back("ip:" + request.client_ip().substr(0, 64));
+  }
+  for (const std::string& key : throttle_keys) {
+    ThrottleState state = store_->GetLoginFailures(key, now);
+    if (state.failures >= options_.max_login_failures) {
+      v1::OAuthError e;
+      e.set_error("temporarily_unavailable");
+      e.set_error_description("Too many failed sign-in attempts. Try again later.");
+      e.set_http_status(429);
+      e.set_retry_after_seconds(static_cast<int32_t>(
+          std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(state.window_end - now,
+                                                                absl::Seconds(1))))));
+      return OAuthErrorStatus(e);
+    }
+  }
+
+  const UserConfig* user = nullptr;
+  if (request.username().size() <= kMaxUsernameLength &&
+      request.password().size() <= kMaxPasswordLength) {
+    auto it = users_.find(request.username());
+    if (it != users_.end()) user = &it->second;
+  }
+  // Unknown users are checked against a dummy hash so that timing is similar.
+  bool verified = VerifySecret(request.password().substr(0, kMaxPasswordLength),
+                               user != nullptr ? user->password_hash : dummy_password_hash_);
+  if (user == nullptr || !verified) {
+    for (const std::string& key : throttle_keys) {
+      store_->RecordLoginFailure(key, now, options_.login_failure_window);
+    }
+    return MakeOAuthError(401, "access_denied", kInvalidCredentials);
+  }
+  store_->ResetLoginFailures(throttle_keys.front());
+
+  std::string code = crypto::RandomToken(32);
+  AuthorizationCode record;
+  record.code_hash = Hash(code);
+  record.client_id = pending->client_id;
+  record.redirect_uri = pending->redirect_uri;
+  record.redirect_uri_in_request = pending->redirect_uri_in_request;
+  record.scopes = pending->scopes;
+  record.code_challenge = pending->code_challenge;
+  record.resource = pending->resource;
+  record.subject = user->subject.empty() ? user->username : user->subject;
+  record.username = user->username;
+  record.family_id = crypto::HexEncode(crypto::RandomBytes(16));
+  record.issued_at = now;
+  record.expires_at = now + options_.code_ttl;
+  absl::Status completed = store_->CompleteAuthorization(id_hash, now, record);
+  if (absl::IsNotFound(completed)) return expired();
+  if (!completed.ok()) return completed;
+
+  std::vector<std::pair<std::string, std::string>> params = {{"code", code}};
+  if (!pending->state.empty()) params.emplace_back("state", pending->state);
+  params.emplace_back("iss", issuer_);
+  v1::CompleteLoginResponse response;
+  response.set_redirect_to(AppendQueryParameters(pending->redirect_uri, params));
+  return response;
+}
+
+// ----------------------------------------------------------- client auth
+
+bool AuthorizationServer::VerifyClientSecret(const ClientConfig& client,
+                                             const std::string& secret) {
+  std::string key = crypto::HmacSha256(
+      cache_key_, absl::StrCat(client.client_id.size(), ":", client.client_id,
+                               client.secret_hash.size(), ":", client.secret_hash, secret));
+  {
+    absl::ReaderMutexLock lock(&cache_mu_);
+    if (verified_secrets_.contains(key)) return true;
+  }
+  if (!VerifySecret(secret, client.secret_hash)) return false;
+  absl::MutexLock lock(&cache_mu_);
+  if (verified_secrets_.size() >= kMaxVerifiedSecrets) verified_secrets_.clear();
+  verified_secrets_.insert(std::move(key));
+  return true;
+}
+
+absl::StatusOr<const ClientConfig*> AuthorizationServer::AuthenticateClient(
+    const v1::ClientCredentials& credentials, bool allow_public) {
+  using Method = v1::ClientCredentials;
+  Method::Method method = credentials.method();
+  if (method == Method::METHOD_UNSPECIFIED) {
+    method = credentials.client_secret().empty() ? Method::NONE : Method::CLIENT_SECRET_POST;
+  }
+  auto fail = [&](const std::string& description) {
+    v1::OAuthError e;
+    e.set_error("invalid_client");
+    e.set_error_description(description);
+    e.set_http_status(401);
+    if (method == Method::CLIENT_SECRET_BASIC) {
+      e.set_www_authenticate(absl::StrCat("Basic realm=\"", issuer_, "\""));
+    }
+    return OAuthErrorStatus(e);
+  };
+  const ClientConfig* client = credentials.client_id().size() <= kMaxClientIdLength
+                                   ? FindClient(credentials.client_id())
+                                   : nullptr;
+  const std::string& secret = credentials.client_secret();
+  if (client == nullptr) {
+    if (!secret.empty() && secret.size() <= kMaxPasswordLength) {
+      VerifySecret(secret, dummy_client_secret_hash_);  // Similar timing.
+    }
+    return fail("Client authentication failed");
+  }
+  if (client->is_public()) {
+    if (!allow_public) return fail("This endpoint requires a confidential client");
+    if (method != Method::NONE || !secret.empty()) {
+      return fail("Client authentication failed");
+    }
+    return client;
+  }
+  if (method == Method::NONE || secret.empty()) {
+    return fail("Client authentication required");
+  }
+  if (secret.size() > kMaxPasswordLength || !VerifyClientSecret(*client, secret)) {
+    return fail("Client authentication failed");
+  }
+  return client;
+}
+
+// ------------------------------------------------------------------ tokens
+
+struct AuthorizationServer::IssuedTokens {
+  std::string access_token;
+  AccessTokenRecord access;
+  std::string refresh_token;
+  RefreshTokenRecord refresh;
+};
+
+namespace {
+
+template <typename Record>
+void FillRecord(Record& r, const std::string& raw, const std::string& family_id,
+                const std::string& client_id, const std::string& subject,
+                const std::string& username, const std::vector<std::string>& scopes,
+                const std::string& audience, absl::Time now, absl::Duration ttl) {
+  r.token_hash = crypto::Sha256(raw);
+  r.family_id = family_id;
+  r.client_id = client_id;
+  r.subject = subject;
+  r.username = username;
+  r.scopes = scopes;
+  r.audience = audience;
+  r.jti = crypto::HexEncode(crypto::RandomBytes(16));
+  r.issued_at = now;
+  r.expires_at = now + ttl;
+}
+
+v1::TokenResponse MakeTokenResponse(const std::string& access_token,
+                                    const std::string& refresh_token,
+                                    const std::vector<std::string>& scopes, absl::Duration ttl) {
+  v1::TokenResponse response;
+  response.set_access_token(access_token);
+  response.set_token_type("Bearer");
+  response.set_expires_in(absl::ToInt64Seconds(ttl));
+  response.set_refresh_token(refresh_token);
+  response.set_scope(absl::StrJoin(scopes, " "));
+  return response;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::TokenResponse> AuthorizationServer::Token(const v1::TokenRequest& request) {
+  absl::Time now = clock_->Now();
+  MaybeSweep(now);
+  auto client_or = AuthenticateClient(request.client(), /*allow_public=*/true);
+  if (!client_or.ok()) return client_or.status();
+  const ClientConfig& client = **client_or;
+  const std::string& grant = request.grant_type();
+  if (grant.empty()) return InvalidRequest("Missing grant_type");
+  if (grant != "authorization_code" && grant != "refresh_token" && grant != "client_credentials") {
+    return MakeOAuthError(400, "unsupported_grant_type",
+                          "grant_type must be authorization_code, refresh_token or "
+                          "client_credentials");
+  }
+  if (!Contains(client.grant_types, grant)) {
+    return MakeOAuthError(400, "unauthorized_client",
+                          absl::StrCat("This client may not use the ", grant, " grant"));
+  }
+  if (grant == "authorization_code") return AuthorizationCodeGrant(client, request, now);
+  if (grant == "refresh_token") return RefreshTokenGrant(client, request, now);
+  return ClientCredentialsGrant(client, request, now);
+}
+
+absl::StatusOr<v1::TokenResponse> AuthorizationServer::AuthorizationCodeGrant(
+    const ClientConfig& client, const v1::TokenRequest& request, absl::Time now) {
+  if (request.code().empty()) return InvalidRequest("Missing code");
+  if (request.code_verifier().empty()) return InvalidRequest("Missing code_verifier (PKCE)");
+  if (!IsValidCodeVerifier(request.code_verifier())) {
+    return InvalidRequest("code_verifier must be 43-128 characters of [A-Za-z0-9-._~]");
+  }
+  absl::Status resources = CheckResources(request.resource(), resource_);
+  if (!resources.ok()) return resources;
+  if (request.code().size() > kMaxTokenLength) {
+    return InvalidGrant("Invalid or expired authorization code");
+  }
+
+  ConsumeCodeResult consumed = store_->ConsumeCode(Hash(request.code()), now);
+  if (consumed.outcome == ConsumeCodeOutcome::kAlreadyUsed) {
+    return InvalidGrant(
+        "Authorization code was already used; tokens issued for it have been revoked");
+  }
+  if (consumed.outcome != ConsumeCodeOutcome::kConsumed) {
+    return InvalidGrant("Invalid or expired authorization code");
+  }
+  const AuthorizationCode& code = consumed.code;
+  if (code.client_id != client.client_id) {
+    return InvalidGrant("Authorization code was issued to another client");
+  }
+  bool redirect_ok = code.redirect_uri_in_request
+                         ? request.redirect_uri() == code.redirect_uri
+                         : request.redirect_uri().empty() ||
+                               request.redirect_uri() == code.redirect_uri;
+  if (!redirect_ok) {
+    return InvalidGrant("redirect_uri does not match the authorization request");
+  }
+  std::string computed = crypto::Base64UrlEncode(crypto::Sha256(request.code_verifier()));
+  if (!crypto::ConstantTimeEquals(computed, code.code_challenge)) {
+    return InvalidGrant("code_verifier does not match code_challenge");
+  }
+
+  IssuedTokens t;
+  t.access_token = crypto::RandomToken(32);
+  FillRecord(t.access, t.access_token, code.family_id, client.client_id, code.subject,
+             code.username, code.scopes, code.resource, now, options_.access_token_ttl);
+  std::optional<RefreshTokenRecord> refresh;
+  if (Contains(client.grant_types, "refresh_token")) {
+    t.refresh_token = crypto::RandomToken(32);
+    FillRecord(t.refresh, t.refresh_token, code.family_id, client.client_id, code.subject,
+               code.username, code.scopes, code.resource, now, options_.refresh_token_ttl);
+    refresh = t.refresh;
+  }
+  TokenFamily family;
+  family.family_id = code.family_id;
+  family.client_id = client.client_id;
+  family.subject = code.subject;
+  family.username = code.username;
+  family.created_at = now;
+  absl::Status issued = store_->IssueTokens(family, t.access, refresh);
+  if (absl::IsFailedPrecondition(issued)) {
+    return InvalidGrant("Authorization code was already used; tokens have been revoked");
+  }
+  if (!issued.ok()) return issued;
+  return MakeTokenResponse(t.access_token, t.refresh_token, code.scopes,
+                           options_.access_token_ttl);
+}
+
+absl::StatusOr<v1::TokenResponse> AuthorizationServer::RefreshTokenGrant(
+    const ClientConfig& client, const v1::TokenRequest& request, absl::Time now) {
+  if (request.refresh_token().empty()) return InvalidRequest("Missing refresh_token");
+  if (request.refresh_token().size() > kMaxTokenLength) {
+    return InvalidGrant("Invalid or expired refresh token");
+  }
+  std::string old_hash = Hash(request.refresh_token());
+  std::optional<RefreshTokenRecord> old = store_->GetRefreshToken(old_hash);
+  if (!old || old->revoked || old->expires_at <= now) {
+    return InvalidGrant("Invalid or expired refresh token");
+  }
+  if (old->client_id != client.client_id) {
+    return InvalidGrant("Refresh token was issued to another client");
+  }
+  const std::string kReused =
+      "Refresh token was already used; all tokens of this grant have been revoked";
+  if (old->rotated) {
+    store_->RevokeFamily(old->family_id);
+    return InvalidGrant(kReused);
+  }
+  absl::Status resources = CheckResources(request.resource(), old->audience);
+  if (!resources.ok()) return resources;
+  if (request.scope().size() > kMaxScopeLength) {
+    return MakeOAuthError(400, "invalid_scope", "scope is too long");
+  }
+  std::vector<std::string> scopes = ParseScopes(request.scope());
+  for (const std::string& scope : scopes) {
+    if (!Contains(old->scopes, scope)) {
+      return MakeOAuthError(400, "invalid_scope",
+                            absl::StrCat("Scope exceeds the original grant: ", scope));
+    }
+  }
+  if (scopes.empty()) scopes = old->scopes;
+
+  IssuedTokens t;
+  t.access_token = crypto::RandomToken(32);
+  FillRecord(t.access, t.access_token, old->family_id, client.client_id, old->subject,
+             old->username, scopes, old->audience, now, options_.access_token_ttl);
+  // RFC 6749 §6: the new refresh token keeps the scope of the old one.
+  t.refresh_token = crypto::RandomToken(32);
+  FillRecord(t.refresh, t.refresh_token, old->family_id, client.client_id, old->subject,
+             old->username, old->scopes, old->audience, now, options_.refresh_token_ttl);
+  switch (store_->RotateRefreshToken(old_hash, now, t.access, t.refresh)) {
+    case RotateOutcome::kRotated:
+      return MakeTokenResponse(t.access_token, t.refresh_token, scopes,
+                               options_.access_token_ttl);
+    case RotateOutcome::kReused:
+      return InvalidGrant(kReused);
+    case RotateOutcome::kNotFound:
+      break;
+  }
+  return InvalidGrant("Invalid or expired refresh token");
+}
+
+absl::StatusOr<v1::TokenResponse> AuthorizationServer::ClientCredentialsGrant(
+    const ClientConfig& client, const v1::TokenRequest& request, absl::Time now) {
+  absl::Status resources = CheckResources(request.resource(), resource_);
+  if (!resources.ok()) return resources;
+  if (request.scope().size() > kMaxScopeLength) {
+    return MakeOAuthError(400, "invalid_scope", "scope is too long");
+  }
+  std::vector<std::string> scopes = ParseScopes(request.scope());
+  for (const std::string& scope : scopes) {
+    if (!Contains(client.allowed_scopes, scope)) {
+      return MakeOAuthError(400, "invalid_scope", absl::StrCat("Scope not allowed: ", scope));
+    }
+  }
+  if (scopes.empty()) {
+    scopes.push_back(Contains(client.allowed_scopes, options_.default_scope)
+                         ? options_.default_scope
+                         : client.allowed_scopes.front());
+  }
+  IssuedTokens t;
+  t.access_token = crypto::RandomToken(32);
+  std::string family_id = crypto::HexEncode(crypto::RandomBytes(16));
+  FillRecord(t.access, t.access_token, family_id, client.client_id, client.client_id, "", scopes,
+             resource_, now, options_.access_token_ttl);
+  TokenFamily family;
+  family.family_id = family_id;
+  family.client_id = client.client_id;
+  family.subject = client.client_id;
+  family.created_at = now;
+  absl::Status issued = store_->IssueTokens(family, t.access, std::nullopt);
+  if (!issued.ok()) return issued;
+  return MakeTokenResponse(t.access_token, "", scopes, options_.access_token_ttl);
+}
+
+// ------------------------------------------------ introspection, revocation
+
+absl::StatusOr<v1::IntrospectResponse> AuthorizationServer::Introspect(
+    const v1::IntrospectRequest& request) {
+  auto client_or = AuthenticateClient(request.client(), /*allow_public=*/false);
+  if (!client_or.ok()) return client_or.status();
+  if (request.token().empty()) return InvalidRequest("Missing token");
+  v1::IntrospectResponse response;
+  response.set_active(false);
+  if (request.token().size() > kMaxTokenLength) return response;
+  absl::Time now = clock_->Now();
+  std::string hash = Hash(request.token());
+
+  auto from_access = [&]() -> bool {
+    std::optional<AccessTokenRecord> r = store_->GetAccessToken(hash);
+    if (!r || r->revoked || r->expires_at <= now) return false;
+    response.set_active(true);
+    response.set_scope(absl::StrJoin(r->scopes, " "));
+    response.set_client_id(r->client_id);
+    response.set_username(r->username);
+    response.set_sub(r->subject);
+    response.set_token_type("Bearer");
+    response.set_exp(absl::ToUnixSeconds(r->expires_at));
+    response.set_iat(absl::ToUnixSeconds(r->issued_at));
+    response.set_aud(r->audience);
+    response.set_iss(issuer_);
+    response.set_jti(r->jti);
+    return true;
+  };
+  auto from_refresh = [&]() -> bool {
+    std::optional<RefreshTokenRecord> r = store_->GetRefreshToken(hash);
+    if (!r || r->revoked || r->rotated || r->expires_at <= now) return false;
+    response.set_active(true);
+    response.set_scope(absl::StrJoin(r->scopes, " "));
+    response.set_client_id(r->client_id);
+    response.set_username(r->username);
+    response.set_sub(r->subject);
+    response.set_token_type("refresh_token");
+    response.set_exp(absl::ToUnixSeconds(r->expires_at));
+    response.set_iat(absl::ToUnixSeconds(r->issued_at));
+    response.set_aud(r->audience);
+    response.set_iss(issuer_);
+    response.set_jti(r->jti);
+    return true;
+  };
+  if (request.token_type_hint() == "refresh_token") {
+    if (!from_refresh()) from_access();
+  } else {
+    if (!from_access()) from_refresh();
+  }
+  return response;
+}
+
+absl::StatusOr<v1::RevokeResponse> AuthorizationServer::Revoke(const v1::RevokeRequest& request) {
+  auto client_or = AuthenticateClient(request.client(), /*allow_public=*/true);
+  if (!client_or.ok()) return client_or.status();
+  const ClientConfig& client = **client_or;
+  if (request.token().empty()) return InvalidRequest("Missing token");
+  if (request.token().size() > kMaxTokenLength) return v1::RevokeResponse();
+  std::string hash = Hash(request.token());
+
+  // Tokens of other clients are left alone (RFC 7009 §2.1), and unknown
+  // tokens are a success, so the answer reveals nothing.
+  auto revoke_refresh = [&]() -> bool {
+    std::optional<RefreshTokenRecord> r = store_->GetRefreshToken(hash);
+    if (!r) return false;
+    if (r->client_id == client.client_id) store_->RevokeFamily(r->family_id);
+    return true;
+  };
+  auto revoke_access = [&]() -> bool {
+    std::optional<AccessTokenRecord> r = store_->GetAccessToken(hash);
+    if (!r) return false;
+    if (r->client_id == client.client_id) store_->RevokeAccessToken(hash);
+    return true;
+  };
+  if (request.token_type_hint() == "access_token") {
+    if (!revoke_access()) revoke_refresh();
+  } else {
+    if (!revoke_refresh()) revoke_access();
+  }
+  return v1::RevokeResponse();
+}
+
+absl::Status AuthorizationServer::Register(const v1::RegisterRequest& /*request*/) {
+  std::string client_id =
+      options_.clients.empty() ? std::string() : options_.clients.front().client_id;
+  return MakeOAuthError(403, "access_denied",
+                        absl::StrCat("Dynamic client registration is not supported. This server "
+                                     "uses pre-registered client credentials. Use client_id: ",
+                                     client_id));
+}
+
+// -------------------------------------------------------- resource server
+
+absl::StatusOr<v1::ValidateAccessTokenResponse> AuthorizationServer::ValidateAccessToken(
+    const v1::ValidateAccessTokenRequest& request) {
+  const std::string& token = request.access_token();
+  if (token.empty()) return InvalidToken("Missing access token");
+  if (token.size() > kMaxTokenLength) return InvalidToken("Invalid access token");
+  std::optional<AccessTokenRecord> record = store_->GetAccessToken(Hash(token));
+  if (!record) return InvalidToken("Invalid access token");
+  if (record->revoked) return InvalidToken("Access token was revoked");
+  absl::Time now = clock_->Now();
+  if (record->expires_at <= now) return InvalidToken("Access token expired");
+
+  const std::string& wanted = request.resource();
+  bool audience_ok;
+  if (wanted.empty() || wanted == resource_) {
+    audience_ok = record->audience == resource_;
+  } else {
+    auto normalized = NormalizeResource(wanted);
+    audience_ok = normalized.ok() && *normalized == record->audience;
+  }
+  if (!audience_ok) return InvalidToken("Access token was not issued for this resource");
+
+  for (const std::string& scope : request.required_scopes()) {
+    if (!Contains(record->scopes, scope)) {
+      return MakeOAuthError(403, "insufficient_scope",
+                            absl::StrCat("The access token lacks the required scope: ", scope));
+    }
+  }
+  v1::ValidateAccessTokenResponse response;
+  v1::Principal* principal = response.mutable_principal();
+  principal->set_subject(record->subject);
+  principal->set_username(record->username);
+  principal->set_client_id(record->client_id);
+  for (const std::string& s : record->scopes) principal->add_scopes(s);
+  principal->set_expires_at(absl::ToUnixSeconds(record->expires_at));
+  return response;
+}
+
+// -------------------------------------------------------------- sweeping
+
+int64_t AuthorizationServer::SweepExpired() { return store_->Sweep(clock_->Now()); }
+
+void AuthorizationServer::MaybeSweep(absl::Time now) {
+  int64_t now_nanos = absl::ToUnixNanos(now);
+  int64_t next = next_sweep_unix_nanos_.load(std::memory_order_relaxed);
+  if (now_nanos < next) return;
+  int64_t new_next = absl::ToUnixNanos(now + options_.sweep_interval);
+  if (!next_sweep_unix_nanos_.compare_exchange_strong(next, new_next)) return;
+  if (next != 0) store_->Sweep(now);  // Skip the very first call (nothing to sweep yet).
+}
+
+}  // namespace mcp_oauth::auth

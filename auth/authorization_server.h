@@ -1,0 +1,120 @@
+// AuthorizationServer: the transport-free OAuth 2.1 authorization server.
+//
+// Implements every AuthService RPC (see proto/auth/v1/auth.proto) once: RFC
+// 8414 / RFC 9728 metadata, the authorization request with mandatory PKCE
+// S256 and RFC 8707 resource indicators, sign-in with throttling, the token
+// endpoint (authorization_code, rotating refresh_token, client_credentials),
+// RFC 7662 introspection, RFC 7009 revocation, refused registration and the
+// cheap access-token check used on every /mcp request.
+//
+// Failures are absl::Status values carrying a v1::OAuthError payload (see
+// oauth_error.h); the error's http_status and redirect_to say how the HTTP
+// face renders it. Raw tokens, codes and authorization ids are returned to
+// the caller once and only their SHA-256 digests reach the Store.
+//
+// This class is thread safe. It shares ownership of the store and the clock;
+// the options are copied and never change.
+#ifndef MCP_OAUTH_AUTH_AUTHORIZATION_SERVER_H_
+#define MCP_OAUTH_AUTH_AUTHORIZATION_SERVER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "auth/clock.h"
+#include "auth/options.h"
+#include "auth/store.h"
+#include "proto/auth/v1/auth.pb.h"
+
+namespace mcp_oauth::auth {
+
+class AuthorizationServer {
+ public:
+  AuthorizationServer(AuthOptions options, std::shared_ptr<Store> store,
+                      std::shared_ptr<Clock> clock);
+  AuthorizationServer(const AuthorizationServer&) = delete;
+  AuthorizationServer& operator=(const AuthorizationServer&) = delete;
+
+  const AuthOptions& options() const { return options_; }
+
+  v1::ServerMetadata GetServerMetadata() const;
+  v1::ProtectedResourceMetadata GetProtectedResourceMetadata() const;
+
+  // Validates client_id and redirect_uri first (errors: 400, no redirect),
+  // then everything else (errors carry redirect_to back to the client).
+  absl::StatusOr<v1::StartAuthorizationResponse> StartAuthorization(
+      const v1::StartAuthorizationRequest& request);
+  absl::StatusOr<v1::DescribeAuthorizationResponse> DescribeAuthorization(
+      const v1::DescribeAuthorizationRequest& request);
+  absl::StatusOr<v1::CompleteLoginResponse> CompleteLogin(const v1::CompleteLoginRequest& request);
+  absl::StatusOr<v1::TokenResponse> Token(const v1::TokenRequest& request);
+  absl::StatusOr<v1::IntrospectResponse> Introspect(const v1::IntrospectRequest& request);
+  absl::StatusOr<v1::RevokeResponse> Revoke(const v1::RevokeRequest& request);
+  // Always fails: 403 access_denied naming the pre-registered client.
+  absl::Status Register(const v1::RegisterRequest& request);
+  // Cheap: one hash and one store lookup. 401 invalid_token or 403
+  // insufficient_scope; www_authenticate is left to the resource server.
+  absl::StatusOr<v1::ValidateAccessTokenResponse> ValidateAccessToken(
+      const v1::ValidateAccessTokenRequest& request);
+
+  // Deletes expired store entries now; returns how many. Also run
+  // automatically every options.sweep_interval from the mutating RPCs.
+  int64_t SweepExpired();
+
+ private:
+  struct IssuedTokens;
+
+  const ClientConfig* FindClient(const std::string& client_id) const;
+  // Authenticates the caller of /token, /introspect or /revoke.
+  absl::StatusOr<const ClientConfig*> AuthenticateClient(const v1::ClientCredentials& credentials,
+                                                         bool allow_public);
+  bool VerifyClientSecret(const ClientConfig& client, const std::string& secret);
+
+  absl::StatusOr<v1::TokenResponse> AuthorizationCodeGrant(const ClientConfig& client,
+                                                           const v1::TokenRequest& request,
+                                                           absl::Time now);
+  absl::StatusOr<v1::TokenResponse> RefreshTokenGrant(const ClientConfig& client,
+                                                      const v1::TokenRequest& request,
+                                                      absl::Time now);
+  absl::StatusOr<v1::TokenResponse> ClientCredentialsGrant(const ClientConfig& client,
+                                                           const v1::TokenRequest& request,
+                                                           absl::Time now);
+  // Checks RFC 8707 resource parameters against the canonical resource.
+  absl::Status CheckResources(const google::protobuf::RepeatedPtrField<std::string>& resources,
+                              const std::string& expected) const;
+
+  void MaybeSweep(absl::Time now);
+
+  const AuthOptions options_;
+  const std::shared_ptr<Store> store_;
+  const std::shared_ptr<Clock> clock_;
+  const std::string issuer_;
+  // Normalised canonical resource (the audience of every token).
+  const std::string resource_;
+  absl::flat_hash_map<std::string, ClientConfig> clients_;
+  absl::flat_hash_map<std::string, UserConfig> users_;
+  // Verified against when the username is unknown, so timing does not reveal it.
+  std::string dummy_password_hash_;
+  std::string dummy_client_secret_hash_;
+
+  // Successful client-secret verifications, keyed by
+  // HMAC(cache_key_, client_id, secret_hash, secret): the KDF runs once per
+  // distinct valid secret. The key is random per process.
+  const std::string cache_key_;
+  absl::Mutex cache_mu_;
+  absl::flat_hash_set<std::string> verified_secrets_ ABSL_GUARDED_BY(cache_mu_);
+
+  std::atomic<int64_t> next_sweep_unix_nanos_{0};
+};
+
+}  // namespace mcp_oauth::auth
+
+#endif  // MCP_OAUTH_AUTH_AUTHORIZATION_SERVER_H_

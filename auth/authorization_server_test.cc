@@ -1,0 +1,872 @@
+#include "auth/authorization_server.h"
+
+#include <atomic>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "auth/memory_store.h"
+#include "auth/oauth_error.h"
+#include "auth/secret_hash.h"
+#include "common/crypto.h"
+#include "gtest/gtest.h"
+
+namespace mcp_oauth::auth {
+namespace {
+
+using v1::ClientCredentials;
+
+constexpr char kIssuer[] = "http://localhost:9003";
+constexpr char kResource[] = "http://localhost:9003/mcp";
+constexpr char kVerifier[] = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+constexpr char kAppRedirect[] = "https://app.example/callback";
+
+std::string Challenge(const std::string& verifier) {
+  return crypto::Base64UrlEncode(crypto::Sha256(verifier));
+}
+
+std::string PercentDecode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// Returns the decoded query parameters of `url`.
+std::map<std::string, std::string> QueryOf(const std::string& url) {
+  std::map<std::string, std::string> out;
+  size_t q = url.find('?');
+  if (q == std::string::npos) return out;
+  for (absl::string_view pair : absl::StrSplit(url.substr(q + 1), '&')) {
+    std::vector<std::string> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    out[PercentDecode(kv[0])] = kv.size() > 1 ? PercentDecode(kv[1]) : "";
+  }
+  return out;
+}
+
+ClientCredentials Creds(ClientCredentials::Method method, const std::string& id,
+                        const std::string& secret = "") {
+  ClientCredentials c;
+  c.set_method(method);
+  c.set_client_id(id);
+  c.set_client_secret(secret);
+  return c;
+}
+
+ClientCredentials StaticBasic() {
+  return Creds(ClientCredentials::CLIENT_SECRET_BASIC, "static-client", "static-secret");
+}
+
+// Asserts that `status` carries an OAuthError with the given fields.
+v1::OAuthError ExpectError(const absl::Status& status, int http_status, const std::string& error) {
+  EXPECT_FALSE(status.ok());
+  std::optional<v1::OAuthError> e = GetOAuthError(status);
+  EXPECT_TRUE(e.has_value()) << status;
+  if (!e) return v1::OAuthError();
+  EXPECT_EQ(e->http_status(), http_status) << e->DebugString();
+  EXPECT_EQ(e->error(), error) << e->DebugString();
+  return *e;
+}
+
+class AuthorizationServerTest : public ::testing::Test {
+ protected:
+  AuthorizationServerTest() {
+    AuthOptions o;
+    o.public_url = kIssuer;
+    o.scopes_supported = {"user", "admin"};
+    ClientConfig static_client;
+    static_client.client_id = "static-client";
+    static_client.client_name = "Static Client";
+    static_client.secret_hash = HashSecret("static-secret", 1000);
+    static_client.redirect_uris = {kAppRedirect, "http://127.0.0.1/cb",
+                                   "https://app.example/q?x=1"};
+    static_client.allowed_scopes = {"user", "admin"};
+    ClientConfig native;
+    native.client_id = "native";
+    native.token_endpoint_auth_method = "none";
+    native.redirect_uris = {"http://localhost:3000/cb"};
+    native.allowed_scopes = {"user"};
+    ClientConfig svc;
+    svc.client_id = "svc";
+    svc.secret_hash = HashSecret("svc-secret", 1000);
+    svc.grant_types = {"client_credentials"};
+    svc.allowed_scopes = {"user"};
+    ClientConfig other;
+    other.client_id = "other";
+    other.secret_hash = HashSecret("other-secret", 1000);
+    other.redirect_uris = {"https://other.example/cb"};
+    other.allowed_scopes = {"user", "admin"};
+    o.clients = {static_client, native, svc, other};
+    o.users = {{"alice", "sub-alice", HashSecret("alice-pw", 1000)}};
+    store_ = std::make_shared<MemoryStore>();
+    clock_ = std::make_shared<FakeClock>();
+    server_ = std::make_unique<AuthorizationServer>(o, store_, clock_);
+  }
+
+  v1::StartAuthorizationRequest GoodRequest() {
+    v1::StartAuthorizationRequest r;
+    r.set_response_type("code");
+    r.set_client_id("static-client");
+    r.set_redirect_uri(kAppRedirect);
+    r.set_state("xyz");
+    r.set_code_challenge(Challenge(kVerifier));
+    r.set_code_challenge_method("S256");
+    return r;
+  }
+
+  // Returns the redirect_to of a StartAuthorization error (empty if none).
+  std::string StartError(const v1::StartAuthorizationRequest& r, const std::string& error) {
+    auto result = server_->StartAuthorization(r);
+    v1::OAuthError e = ExpectError(result.status(), 302, error);
+    return e.redirect_to();
+  }
+
+  absl::StatusOr<v1::CompleteLoginResponse> Login(const std::string& authorization_id,
+                                                  const std::string& username,
+                                                  const std::string& password,
+                                                  const std::string& ip = "10.0.0.1") {
+    v1::DescribeAuthorizationRequest d;
+    d.set_authorization_id(authorization_id);
+    auto described = server_->DescribeAuthorization(d);
+    v1::CompleteLoginRequest r;
+    r.set_authorization_id(authorization_id);
+    r.set_username(username);
+    r.set_password(password);
+    r.set_csrf_token(described.ok() ? described->csrf_token() : "");
+    r.set_client_ip(ip);
+    return server_->CompleteLogin(r);
+  }
+
+  // Runs /authorize + login; returns the code.
+  std::string GetCode(v1::StartAuthorizationRequest r) {
+    auto started = server_->StartAuthorization(r);
+    EXPECT_TRUE(started.ok()) << started.status();
+    if (!started.ok()) return "";
+    auto login = Login(started->authorization_id(), "alice", "alice-pw");
+    EXPECT_TRUE(login.ok()) << login.status();
+    if (!login.ok()) return "";
+    return QueryOf(login->redirect_to())["code"];
+  }
+  std::string GetCode() { return GetCode(GoodRequest()); }
+
+  v1::TokenRequest CodeExchange(const std::string& code,
+                                ClientCredentials creds = StaticBasic()) {
+    v1::TokenRequest t;
+    t.set_grant_type("authorization_code");
+    *t.mutable_client() = creds;
+    t.set_code(code);
+    t.set_redirect_uri(kAppRedirect);
+    t.set_code_verifier(kVerifier);
+    return t;
+  }
+
+  v1::TokenResponse Tokens(v1::StartAuthorizationRequest r) {
+    auto token = server_->Token(CodeExchange(GetCode(r)));
+    EXPECT_TRUE(token.ok()) << token.status();
+    return token.ok() ? *token : v1::TokenResponse();
+  }
+  v1::TokenResponse Tokens() { return Tokens(GoodRequest()); }
+
+  absl::StatusOr<v1::TokenResponse> Refresh(const std::string& refresh_token,
+                                            const std::string& scope = "",
+                                            ClientCredentials creds = StaticBasic()) {
+    v1::TokenRequest t;
+    t.set_grant_type("refresh_token");
+    *t.mutable_client() = creds;
+    t.set_refresh_token(refresh_token);
+    t.set_scope(scope);
+    return server_->Token(t);
+  }
+
+  absl::Status Validate(const std::string& token, const std::string& resource = kResource,
+                        std::vector<std::string> scopes = {}) {
+    v1::ValidateAccessTokenRequest r;
+    r.set_access_token(token);
+    r.set_resource(resource);
+    for (auto& s : scopes) r.add_required_scopes(s);
+    return server_->ValidateAccessToken(r).status();
+  }
+
+  std::shared_ptr<MemoryStore> store_;
+  std::shared_ptr<FakeClock> clock_;
+  std::unique_ptr<AuthorizationServer> server_;
+};
+
+// ------------------------------------------------------------- metadata
+
+TEST_F(AuthorizationServerTest, ServerMetadata) {
+  v1::ServerMetadata m = server_->GetServerMetadata();
+  EXPECT_EQ(m.issuer(), kIssuer);
+  EXPECT_EQ(m.authorization_endpoint(), "http://localhost:9003/authorize");
+  EXPECT_EQ(m.token_endpoint(), "http://localhost:9003/token");
+  EXPECT_EQ(m.introspection_endpoint(), "http://localhost:9003/introspect");
+  EXPECT_EQ(m.revocation_endpoint(), "http://localhost:9003/revoke");
+  EXPECT_EQ(std::vector<std::string>(m.response_types_supported().begin(),
+                                     m.response_types_supported().end()),
+            std::vector<std::string>{"code"});
+  EXPECT_EQ(std::vector<std::string>(m.code_challenge_methods_supported().begin(),
+                                     m.code_challenge_methods_supported().end()),
+            std::vector<std::string>{"S256"});
+  EXPECT_EQ(std::vector<std::string>(m.grant_types_supported().begin(),
+                                     m.grant_types_supported().end()),
+            (std::vector<std::string>{"authorization_code", "refresh_token",
+                                      "client_credentials"}));
+  EXPECT_EQ(std::vector<std::string>(m.token_endpoint_auth_methods_supported().begin(),
+                                     m.token_endpoint_auth_methods_supported().end()),
+            (std::vector<std::string>{"client_secret_basic", "client_secret_post", "none"}));
+  EXPECT_TRUE(m.authorization_response_iss_parameter_supported());
+  EXPECT_EQ(m.scopes_supported_size(), 2);
+}
+
+TEST_F(AuthorizationServerTest, NoneAuthMethodOnlyWithPublicClient) {
+  AuthOptions o = server_->options();
+  o.clients.erase(o.clients.begin() + 1);  // drop "native"
+  AuthorizationServer s(o, store_, clock_);
+  v1::ServerMetadata metadata = s.GetServerMetadata();
+  ASSERT_EQ(metadata.token_endpoint_auth_methods_supported_size(), 2);
+  for (const auto& m : metadata.token_endpoint_auth_methods_supported()) EXPECT_NE(m, "none");
+}
+
+TEST_F(AuthorizationServerTest, ProtectedResourceMetadata) {
+  v1::ProtectedResourceMetadata m = server_->GetProtectedResourceMetadata();
+  EXPECT_EQ(m.resource(), kResource);
+  ASSERT_EQ(m.authorization_servers_size(), 1);
+  EXPECT_EQ(m.authorization_servers(0), kIssuer);
+  ASSERT_EQ(m.bearer_methods_supported_size(), 1);
+  EXPECT_EQ(m.bearer_methods_supported(0), "header");
+  EXPECT_EQ(m.scopes_supported_size(), 2);
+}
+
+// ------------------------------------------------- authorization request
+
+TEST_F(AuthorizationServerTest, BadClientIsRejectedBeforeAnyRedirect) {
+  auto r = GoodRequest();
+  r.set_client_id("nobody");
+  r.set_response_type("token");  // would be a redirect error for a good client
+  v1::OAuthError e = ExpectError(server_->StartAuthorization(r).status(), 400, "invalid_request");
+  EXPECT_TRUE(e.redirect_to().empty());
+  r.set_client_id("");
+  e = ExpectError(server_->StartAuthorization(r).status(), 400, "invalid_request");
+  EXPECT_TRUE(e.redirect_to().empty());
+}
+
+TEST_F(AuthorizationServerTest, BadRedirectUriIsRejectedWithoutRedirect) {
+  auto r = GoodRequest();
+  r.set_redirect_uri("https://evil.example/callback");
+  r.set_code_challenge("");
+  v1::OAuthError e = ExpectError(server_->StartAuthorization(r).status(), 400, "invalid_request");
+  EXPECT_TRUE(e.redirect_to().empty());
+  // Not a prefix match either.
+  r = GoodRequest();
+  r.set_redirect_uri(std::string(kAppRedirect) + "/extra");
+  e = ExpectError(server_->StartAuthorization(r).status(), 400, "invalid_request");
+  EXPECT_TRUE(e.redirect_to().empty());
+  // Several registered URIs: redirect_uri is required.
+  r = GoodRequest();
+  r.set_redirect_uri("");
+  ExpectError(server_->StartAuthorization(r).status(), 400, "invalid_request");
+}
+
+TEST_F(AuthorizationServerTest, LoopbackRedirectMayUseAnyPort) {
+  auto r = GoodRequest();
+  r.set_redirect_uri("http://127.0.0.1:54321/cb");
+  auto started = server_->StartAuthorization(r);
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto login = Login(started->authorization_id(), "alice", "alice-pw");
+  ASSERT_TRUE(login.ok());
+  EXPECT_TRUE(absl::StartsWith(login->redirect_to(), "http://127.0.0.1:54321/cb?code="));
+  // But not another host or path.
+  r.set_redirect_uri("http://127.0.0.1:54321/other");
+  ExpectError(server_->StartAuthorization(r).status(), 400, "invalid_request");
+  r.set_redirect_uri("https://app.example:444/callback");
+  ExpectError(server_->StartAuthorization(r).status(), 400, "invalid_request");
+}
+
+TEST_F(AuthorizationServerTest, DuplicateParameters) {
+  auto r = GoodRequest();
+  r.set_has_duplicate_parameters(true);
+  auto q = QueryOf(StartError(r, "invalid_request"));
+  EXPECT_EQ(q["error"], "invalid_request");
+  r.set_client_id("nobody");
+  v1::OAuthError e = ExpectError(server_->StartAuthorization(r).status(), 400, "invalid_request");
+  EXPECT_TRUE(e.redirect_to().empty());
+}
+
+TEST_F(AuthorizationServerTest, ResponseTypeMustBeCode) {
+  auto r = GoodRequest();
+  r.set_response_type("token");
+  auto q = QueryOf(StartError(r, "unsupported_response_type"));
+  EXPECT_EQ(q["error"], "unsupported_response_type");
+  EXPECT_EQ(q["state"], "xyz");
+  EXPECT_EQ(q["iss"], kIssuer);
+}
+
+TEST_F(AuthorizationServerTest, PkceMissingIsRejected) {
+  auto r = GoodRequest();
+  r.set_code_challenge("");
+  r.set_code_challenge_method("");
+  std::string to = StartError(r, "invalid_request");
+  EXPECT_TRUE(absl::StartsWith(to, std::string(kAppRedirect) + "?error=invalid_request"));
+  EXPECT_TRUE(absl::StrContains(QueryOf(to)["error_description"], "code_challenge"));
+}
+
+TEST_F(AuthorizationServerTest, PkcePlainAndDefaultMethodAreRejected) {
+  auto r = GoodRequest();
+  r.set_code_challenge_method("plain");
+  StartError(r, "invalid_request");
+  r.set_code_challenge_method("");  // RFC 7636 default is plain
+  StartError(r, "invalid_request");
+  r.set_code_challenge_method("S256");
+  r.set_code_challenge("short");
+  StartError(r, "invalid_request");
+}
+
+TEST_F(AuthorizationServerTest, StateRoundTripsEscaped) {
+  const std::string state = "a b&c=d/é?#+";
+  auto r = GoodRequest();
+  r.set_state(state);
+  std::string to = GetCode(r).empty() ? "" : "ok";
+  ASSERT_EQ(to, "ok");
+  auto started = server_->StartAuthorization(r);
+  ASSERT_TRUE(started.ok());
+  auto login = Login(started->authorization_id(), "alice", "alice-pw");
+  ASSERT_TRUE(login.ok());
+  EXPECT_FALSE(absl::StrContains(login->redirect_to(), "a b"));
+  EXPECT_FALSE(absl::StrContains(login->redirect_to(), "#"));
+  auto q = QueryOf(login->redirect_to());
+  EXPECT_EQ(q["state"], state);
+  EXPECT_EQ(q["iss"], kIssuer);
+  EXPECT_FALSE(q["code"].empty());
+  // Error redirects escape it too.
+  r.set_response_type("token");
+  EXPECT_EQ(QueryOf(StartError(r, "unsupported_response_type"))["state"], state);
+  // Over-long state is refused (and not echoed).
+  r = GoodRequest();
+  r.set_state(std::string(1025, 's'));
+  EXPECT_EQ(QueryOf(StartError(r, "invalid_request")).count("state"), 0u);
+}
+
+TEST_F(AuthorizationServerTest, RedirectWithExistingQueryAppendsWithAmpersand) {
+  auto r = GoodRequest();
+  r.set_redirect_uri("https://app.example/q?x=1");
+  r.set_response_type("bad");
+  EXPECT_TRUE(absl::StartsWith(StartError(r, "unsupported_response_type"),
+                               "https://app.example/q?x=1&error=unsupported_response_type&"));
+}
+
+TEST_F(AuthorizationServerTest, ScopeAllowedInvalidAndDefault) {
+  auto r = GoodRequest();
+  r.set_scope("user admin");
+  EXPECT_EQ(Tokens(r).scope(), "user admin");
+  r.set_scope("user bogus");
+  EXPECT_EQ(QueryOf(StartError(r, "invalid_scope"))["error"], "invalid_scope");
+  r.set_scope("");
+  EXPECT_EQ(Tokens(r).scope(), "user");
+  // The public client may not ask for admin.
+  r = GoodRequest();
+  r.set_client_id("native");
+  r.set_redirect_uri("http://localhost:3000/cb");
+  r.set_scope("admin");
+  StartError(r, "invalid_scope");
+}
+
+TEST_F(AuthorizationServerTest, ResourceIsNormalisedAndChecked) {
+  auto r = GoodRequest();
+  r.add_resource("HTTP://LocalHost:9003/mcp/");
+  EXPECT_TRUE(server_->StartAuthorization(r).ok());
+  r.clear_resource();
+  r.add_resource("http://localhost:9003/other");
+  StartError(r, "invalid_target");
+  r.clear_resource();
+  r.add_resource("http://localhost:9003/mcp#frag");
+  StartError(r, "invalid_target");
+  // Omitted: defaults to the canonical resource.
+  v1::TokenResponse t = Tokens();
+  EXPECT_TRUE(Validate(t.access_token(), kResource).ok());
+}
+
+TEST_F(AuthorizationServerTest, DescribeAuthorization) {
+  auto r = GoodRequest();
+  r.set_scope("user admin");
+  auto started = server_->StartAuthorization(r);
+  ASSERT_TRUE(started.ok());
+  EXPECT_EQ(started->expires_in(), 600);
+  v1::DescribeAuthorizationRequest d;
+  d.set_authorization_id(started->authorization_id());
+  auto described = server_->DescribeAuthorization(d);
+  ASSERT_TRUE(described.ok());
+  EXPECT_EQ(described->client_id(), "static-client");
+  EXPECT_EQ(described->client_name(), "Static Client");
+  EXPECT_EQ(described->redirect_host(), "app.example");
+  EXPECT_EQ(described->scopes_size(), 2);
+  EXPECT_GE(described->csrf_token().size(), 40u);
+
+  clock_->Advance(absl::Seconds(601));
+  auto expired = server_->DescribeAuthorization(d);
+  ExpectError(expired.status(), 400, "invalid_request");
+  EXPECT_EQ(expired.status().code(), absl::StatusCode::kNotFound);
+  d.set_authorization_id("unknown");
+  ExpectError(server_->DescribeAuthorization(d).status(), 400, "invalid_request");
+}
+
+// ------------------------------------------------------------------ login
+
+TEST_F(AuthorizationServerTest, CsrfTokenMustMatch) {
+  auto started = server_->StartAuthorization(GoodRequest());
+  ASSERT_TRUE(started.ok());
+  v1::CompleteLoginRequest r;
+  r.set_authorization_id(started->authorization_id());
+  r.set_username("alice");
+  r.set_password("alice-pw");
+  r.set_csrf_token("forged");
+  ExpectError(server_->CompleteLogin(r).status(), 403, "access_denied");
+  r.set_csrf_token("");
+  ExpectError(server_->CompleteLogin(r).status(), 403, "access_denied");
+}
+
+TEST_F(AuthorizationServerTest, BadCredentialsKeepPendingAuthorizationUsable) {
+  auto started = server_->StartAuthorization(GoodRequest());
+  ASSERT_TRUE(started.ok());
+  v1::OAuthError wrong =
+      ExpectError(Login(started->authorization_id(), "alice", "nope").status(), 401,
+                  "access_denied");
+  EXPECT_EQ(wrong.error_description(), "Invalid username or password");
+  EXPECT_TRUE(wrong.redirect_to().empty());
+  // Unknown user: same error, no enumeration.
+  v1::OAuthError unknown =
+      ExpectError(Login(started->authorization_id(), "mallory", "nope").status(), 401,
+                  "access_denied");
+  EXPECT_EQ(unknown.error_description(), wrong.error_description());
+  auto ok = Login(started->authorization_id(), "alice", "alice-pw");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  auto q = QueryOf(ok->redirect_to());
+  EXPECT_TRUE(absl::StartsWith(ok->redirect_to(), std::string(kAppRedirect) + "?code="));
+  EXPECT_EQ(q["state"], "xyz");
+  EXPECT_EQ(q["iss"], kIssuer);
+  EXPECT_EQ(q["code"].size(), 43u);
+  // The pending authorization is consumed.
+  ExpectError(Login(started->authorization_id(), "alice", "alice-pw").status(), 400,
+              "invalid_request");
+}
+
+TEST_F(AuthorizationServerTest, LoginThrottlingPerUser) {
+  auto started = server_->StartAuthorization(GoodRequest());
+  ASSERT_TRUE(started.ok());
+  for (int i = 0; i < 5; ++i) {
+    ExpectError(Login(started->authorization_id(), "alice", "bad", "10.0.0." + std::to_string(i))
+                    .status(),
+                401, "access_denied");
+  }
+  // Even the right password is refused now, from a fresh IP.
+  auto throttled = Login(started->authorization_id(), "alice", "alice-pw", "10.9.9.9");
+  v1::OAuthError e = ExpectError(throttled.status(), 429, "temporarily_unavailable");
+  EXPECT_EQ(throttled.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_GT(e.retry_after_seconds(), 0);
+  EXPECT_LE(e.retry_after_seconds(), 300);
+  clock_->Advance(absl::Minutes(5));
+  started = server_->StartAuthorization(GoodRequest());
+  ASSERT_TRUE(started.ok());
+  EXPECT_TRUE(Login(started->authorization_id(), "alice", "alice-pw", "10.9.9.9").ok());
+}
+
+TEST_F(AuthorizationServerTest, LoginThrottlingPerIp) {
+  auto started = server_->StartAuthorization(GoodRequest());
+  ASSERT_TRUE(started.ok());
+  for (int i = 0; i < 5; ++i) {
+    Login(started->authorization_id(), "user" + std::to_string(i), "bad", "192.0.2.7")
+        .status()
+        .IgnoreError();
+  }
+  ExpectError(Login(started->authorization_id(), "alice", "alice-pw", "192.0.2.7").status(), 429,
+              "temporarily_unavailable");
+  EXPECT_TRUE(Login(started->authorization_id(), "alice", "alice-pw", "192.0.2.8").ok());
+}
+
+// ------------------------------------------------------------ token: code
+
+TEST_F(AuthorizationServerTest, CodeExchangeIssuesTokens) {
+  v1::TokenResponse t = Tokens();
+  EXPECT_EQ(t.token_type(), "Bearer");
+  EXPECT_EQ(t.expires_in(), 3600);
+  EXPECT_EQ(t.scope(), "user");
+  EXPECT_GE(t.access_token().size(), 43u);
+  EXPECT_GE(t.refresh_token().size(), 43u);
+  EXPECT_NE(t.access_token(), t.refresh_token());
+  EXPECT_TRUE(Validate(t.access_token()).ok());
+}
+
+TEST_F(AuthorizationServerTest, WrongPkceVerifierFails) {
+  auto req = CodeExchange(GetCode());
+  req.set_code_verifier(std::string(43, 'a'));
+  ExpectError(server_->Token(req).status(), 400, "invalid_grant");
+}
+
+TEST_F(AuthorizationServerTest, MalformedOrMissingVerifierIsInvalidRequest) {
+  std::string code = GetCode();
+  auto req = CodeExchange(code);
+  req.set_code_verifier("too-short");
+  ExpectError(server_->Token(req).status(), 400, "invalid_request");
+  req.set_code_verifier(std::string(43, '!'));
+  ExpectError(server_->Token(req).status(), 400, "invalid_request");
+  req.set_code_verifier("");
+  ExpectError(server_->Token(req).status(), 400, "invalid_request");
+  // The code was not consumed by malformed requests.
+  EXPECT_TRUE(server_->Token(CodeExchange(code)).ok());
+}
+
+TEST_F(AuthorizationServerTest, RedirectUriMustMatchAuthorizationRequest) {
+  auto req = CodeExchange(GetCode());
+  req.set_redirect_uri("http://127.0.0.1/cb");
+  ExpectError(server_->Token(req).status(), 400, "invalid_grant");
+  auto req2 = CodeExchange(GetCode());
+  req2.set_redirect_uri("");
+  ExpectError(server_->Token(req2).status(), 400, "invalid_grant");
+}
+
+TEST_F(AuthorizationServerTest, CodeIsBoundToClient) {
+  auto req = CodeExchange(GetCode(), Creds(ClientCredentials::CLIENT_SECRET_POST, "other",
+                                           "other-secret"));
+  ExpectError(server_->Token(req).status(), 400, "invalid_grant");
+}
+
+TEST_F(AuthorizationServerTest, TokenResourceMustMatch) {
+  auto req = CodeExchange(GetCode());
+  req.add_resource("https://elsewhere.example/mcp");
+  ExpectError(server_->Token(req).status(), 400, "invalid_target");
+  auto req2 = CodeExchange(GetCode());
+  req2.add_resource("http://localhost:9003/mcp/");
+  EXPECT_TRUE(server_->Token(req2).ok());
+}
+
+TEST_F(AuthorizationServerTest, CodeReuseRevokesIssuedTokens) {
+  std::string code = GetCode();
+  auto first = server_->Token(CodeExchange(code));
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(Validate(first->access_token()).ok());
+  auto replay = server_->Token(CodeExchange(code));
+  ExpectError(replay.status(), 400, "invalid_grant");
+  ExpectError(Validate(first->access_token()), 401, "invalid_token");
+  ExpectError(Refresh(first->refresh_token()).status(), 400, "invalid_grant");
+}
+
+TEST_F(AuthorizationServerTest, CodeExpires) {
+  std::string code = GetCode();
+  clock_->Advance(absl::Seconds(301));
+  ExpectError(server_->Token(CodeExchange(code)).status(), 400, "invalid_grant");
+}
+
+TEST_F(AuthorizationServerTest, UnknownCodeFails) {
+  ExpectError(server_->Token(CodeExchange("nonsense")).status(), 400, "invalid_grant");
+}
+
+// ------------------------------------------------------------ client auth
+
+TEST_F(AuthorizationServerTest, ClientAuthBasicAndPost) {
+  EXPECT_TRUE(server_->Token(CodeExchange(GetCode())).ok());
+  EXPECT_TRUE(server_
+                  ->Token(CodeExchange(GetCode(), Creds(ClientCredentials::CLIENT_SECRET_POST,
+                                                        "static-client", "static-secret")))
+                  .ok());
+  // Cached verification path gives the same answer on repeat.
+  EXPECT_TRUE(server_->Token(CodeExchange(GetCode())).ok());
+}
+
+TEST_F(AuthorizationServerTest, WrongSecretBasicCarriesChallenge) {
+  auto req = CodeExchange(GetCode(), Creds(ClientCredentials::CLIENT_SECRET_BASIC,
+                                           "static-client", "wrong"));
+  auto result = server_->Token(req);
+  v1::OAuthError e = ExpectError(result.status(), 401, "invalid_client");
+  EXPECT_EQ(e.www_authenticate(), "Basic realm=\"http://localhost:9003\"");
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(AuthorizationServerTest, WrongSecretPostHasNoChallenge) {
+  auto req = CodeExchange(GetCode(), Creds(ClientCredentials::CLIENT_SECRET_POST,
+                                           "static-client", "static-secreT"));
+  v1::OAuthError e = ExpectError(server_->Token(req).status(), 401, "invalid_client");
+  EXPECT_TRUE(e.www_authenticate().empty());
+  ExpectError(server_->Token(CodeExchange(GetCode(), Creds(ClientCredentials::CLIENT_SECRET_POST,
+                                                           "ghost", "x")))
+                  .status(),
+              401, "invalid_client");
+  // A confidential client cannot skip authentication.
+  ExpectError(server_->Token(CodeExchange(GetCode(), Creds(ClientCredentials::NONE,
+                                                           "static-client")))
+                  .status(),
+              401, "invalid_client");
+}
+
+TEST_F(AuthorizationServerTest, PublicClientFlowWithLoopbackPort) {
+  auto r = GoodRequest();
+  r.set_client_id("native");
+  r.set_redirect_uri("http://localhost:49152/cb");
+  std::string code = GetCode(r);
+  ASSERT_FALSE(code.empty());
+  auto req = CodeExchange(code, Creds(ClientCredentials::NONE, "native"));
+  req.set_redirect_uri("http://localhost:49152/cb");
+  auto t = server_->Token(req);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_FALSE(t->refresh_token().empty());
+  // A public client presenting a secret is refused.
+  EXPECT_FALSE(Refresh(t->refresh_token(), "",
+                       Creds(ClientCredentials::CLIENT_SECRET_POST, "native", "x"))
+                   .ok());
+  EXPECT_TRUE(Refresh(t->refresh_token(), "", Creds(ClientCredentials::NONE, "native")).ok());
+}
+
+TEST_F(AuthorizationServerTest, GrantTypeChecks) {
+  v1::TokenRequest t;
+  *t.mutable_client() = StaticBasic();
+  t.set_grant_type("password");
+  ExpectError(server_->Token(t).status(), 400, "unsupported_grant_type");
+  t.set_grant_type("");
+  ExpectError(server_->Token(t).status(), 400, "invalid_request");
+  t.set_grant_type("client_credentials");
+  ExpectError(server_->Token(t).status(), 400, "unauthorized_client");
+  *t.mutable_client() = Creds(ClientCredentials::CLIENT_SECRET_BASIC, "svc", "svc-secret");
+  t.set_grant_type("authorization_code");
+  ExpectError(server_->Token(t).status(), 400, "unauthorized_client");
+}
+
+// ---------------------------------------------------------------- refresh
+
+TEST_F(AuthorizationServerTest, RefreshRotatesAndReuseRevokesFamily) {
+  v1::TokenResponse t0 = Tokens();
+  auto t1 = Refresh(t0.refresh_token());
+  ASSERT_TRUE(t1.ok()) << t1.status();
+  EXPECT_NE(t1->refresh_token(), t0.refresh_token());
+  EXPECT_NE(t1->access_token(), t0.access_token());
+  EXPECT_EQ(t1->scope(), "user");
+  EXPECT_TRUE(Validate(t1->access_token()).ok());
+  // Reusing the rotated token: refused, and the whole family dies.
+  ExpectError(Refresh(t0.refresh_token()).status(), 400, "invalid_grant");
+  ExpectError(Validate(t1->access_token()), 401, "invalid_token");
+  ExpectError(Validate(t0.access_token()), 401, "invalid_token");
+  ExpectError(Refresh(t1->refresh_token()).status(), 400, "invalid_grant");
+}
+
+TEST_F(AuthorizationServerTest, RefreshScopeNarrowsButNeverWidens) {
+  auto r = GoodRequest();
+  r.set_scope("user admin");
+  v1::TokenResponse t0 = Tokens(r);
+  auto narrow = Refresh(t0.refresh_token(), "user");
+  ASSERT_TRUE(narrow.ok());
+  EXPECT_EQ(narrow->scope(), "user");
+  EXPECT_EQ(Validate(narrow->access_token(), kResource, {"admin"}).code(),
+            absl::StatusCode::kPermissionDenied);
+  // The refresh token keeps the original grant.
+  auto again = Refresh(narrow->refresh_token());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->scope(), "user admin");
+
+  v1::TokenResponse small = Tokens();  // scope "user"
+  ExpectError(Refresh(small.refresh_token(), "user admin").status(), 400, "invalid_scope");
+  // The failed widening did not burn the token.
+  EXPECT_TRUE(Refresh(small.refresh_token(), "user").ok());
+}
+
+TEST_F(AuthorizationServerTest, RefreshTokenIsBoundToClient) {
+  v1::TokenResponse t0 = Tokens();
+  ExpectError(
+      Refresh(t0.refresh_token(), "", Creds(ClientCredentials::CLIENT_SECRET_BASIC, "other",
+                                             "other-secret"))
+          .status(),
+      400, "invalid_grant");
+  EXPECT_TRUE(Refresh(t0.refresh_token()).ok());
+}
+
+TEST_F(AuthorizationServerTest, RefreshTokenExpires) {
+  v1::TokenResponse t0 = Tokens();
+  clock_->Advance(absl::Hours(24 * 30) + absl::Seconds(1));
+  ExpectError(Refresh(t0.refresh_token()).status(), 400, "invalid_grant");
+}
+
+TEST_F(AuthorizationServerTest, ConcurrentRotationHasExactlyOneWinner) {
+  v1::TokenResponse t0 = Tokens();
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      auto result = Refresh(t0.refresh_token());
+      if (result.ok()) {
+        ++ok;
+      } else if (GetOAuthError(result.status()).value_or(v1::OAuthError()).error() ==
+                 "invalid_grant") {
+        ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(failed.load(), 7);
+}
+
+// ---------------------------------------------------- client_credentials
+
+TEST_F(AuthorizationServerTest, ClientCredentialsGrant) {
+  v1::TokenRequest t;
+  *t.mutable_client() = Creds(ClientCredentials::CLIENT_SECRET_POST, "svc", "svc-secret");
+  t.set_grant_type("client_credentials");
+  auto result = server_->Token(t);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->refresh_token().empty());
+  EXPECT_EQ(result->scope(), "user");
+  v1::ValidateAccessTokenRequest v;
+  v.set_access_token(result->access_token());
+  auto principal = server_->ValidateAccessToken(v);
+  ASSERT_TRUE(principal.ok());
+  EXPECT_EQ(principal->principal().subject(), "svc");
+  EXPECT_EQ(principal->principal().client_id(), "svc");
+  EXPECT_TRUE(principal->principal().username().empty());
+  t.set_scope("admin");
+  ExpectError(server_->Token(t).status(), 400, "invalid_scope");
+}
+
+// ---------------------------------------------------------- introspection
+
+TEST_F(AuthorizationServerTest, IntrospectionRequiresConfidentialClient) {
+  v1::TokenResponse t = Tokens();
+  v1::IntrospectRequest r;
+  r.set_token(t.access_token());
+  ExpectError(server_->Introspect(r).status(), 401, "invalid_client");
+  *r.mutable_client() = Creds(ClientCredentials::NONE, "native");
+  ExpectError(server_->Introspect(r).status(), 401, "invalid_client");
+  *r.mutable_client() = Creds(ClientCredentials::CLIENT_SECRET_BASIC, "svc", "bad");
+  ExpectError(server_->Introspect(r).status(), 401, "invalid_client");
+}
+
+TEST_F(AuthorizationServerTest, IntrospectionFields) {
+  absl::Time issued = clock_->Now();
+  v1::TokenResponse t = Tokens();
+  clock_->Advance(absl::Seconds(120));
+  v1::IntrospectRequest r;
+  *r.mutable_client() = Creds(ClientCredentials::CLIENT_SECRET_BASIC, "svc", "svc-secret");
+  r.set_token(t.access_token());
+  auto result = server_->Introspect(r);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->active());
+  EXPECT_EQ(result->scope(), "user");
+  EXPECT_EQ(result->client_id(), "static-client");
+  EXPECT_EQ(result->username(), "alice");
+  EXPECT_EQ(result->sub(), "sub-alice");
+  EXPECT_EQ(result->token_type(), "Bearer");
+  EXPECT_EQ(result->iat(), absl::ToUnixSeconds(issued));  // issue time, not now
+  EXPECT_EQ(result->exp(), absl::ToUnixSeconds(issued) + 3600);
+  EXPECT_EQ(result->aud(), kResource);
+  EXPECT_EQ(result->iss(), kIssuer);
+  EXPECT_EQ(result->jti().size(), 32u);
+
+  r.set_token(t.refresh_token());
+  result = server_->Introspect(r);
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result->active());
+  EXPECT_EQ(result->token_type(), "refresh_token");
+
+  r.set_token("garbage");
+  result = server_->Introspect(r);
+  ASSERT_TRUE(result.ok());
+  EXPECT_FALSE(result->active());
+  EXPECT_TRUE(result->client_id().empty());
+
+  clock_->Advance(absl::Seconds(3600));
+  r.set_token(t.access_token());
+  result = server_->Introspect(r);
+  ASSERT_TRUE(result.ok());
+  EXPECT_FALSE(result->active());
+}
+
+// ------------------------------------------------------------- revocation
+
+TEST_F(AuthorizationServerTest, RevokingRefreshTokenRevokesFamily) {
+  v1::TokenResponse t = Tokens();
+  v1::RevokeRequest r;
+  *r.mutable_client() = StaticBasic();
+  r.set_token(t.refresh_token());
+  ASSERT_TRUE(server_->Revoke(r).ok());
+  ExpectError(Validate(t.access_token()), 401, "invalid_token");
+  ExpectError(Refresh(t.refresh_token()).status(), 400, "invalid_grant");
+}
+
+TEST_F(AuthorizationServerTest, RevokingAccessTokenRevokesOnlyIt) {
+  v1::TokenResponse t = Tokens();
+  v1::RevokeRequest r;
+  *r.mutable_client() = StaticBasic();
+  r.set_token(t.access_token());
+  r.set_token_type_hint("access_token");
+  ASSERT_TRUE(server_->Revoke(r).ok());
+  ExpectError(Validate(t.access_token()), 401, "invalid_token");
+  EXPECT_TRUE(Refresh(t.refresh_token()).ok());
+}
+
+TEST_F(AuthorizationServerTest, RevocationOfUnknownOrForeignTokens) {
+  v1::TokenResponse t = Tokens();
+  v1::RevokeRequest r;
+  *r.mutable_client() = Creds(ClientCredentials::CLIENT_SECRET_POST, "other", "other-secret");
+  r.set_token("unknown-token");
+  EXPECT_TRUE(server_->Revoke(r).ok());
+  r.set_token(t.refresh_token());
+  EXPECT_TRUE(server_->Revoke(r).ok());
+  EXPECT_TRUE(Validate(t.access_token()).ok());  // not revoked
+  *r.mutable_client() = Creds(ClientCredentials::CLIENT_SECRET_POST, "other", "wrong");
+  ExpectError(server_->Revoke(r).status(), 401, "invalid_client");
+}
+
+// ----------------------------------------------------------- registration
+
+TEST_F(AuthorizationServerTest, RegisterIsRefusedWithClientId) {
+  absl::Status s = server_->Register(v1::RegisterRequest());
+  v1::OAuthError e = ExpectError(s, 403, "access_denied");
+  EXPECT_EQ(e.error_description(),
+            "Dynamic client registration is not supported. This server uses pre-registered "
+            "client credentials. Use client_id: static-client");
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+}
+
+// ------------------------------------------------------------- validation
+
+TEST_F(AuthorizationServerTest, ValidateChecksAudienceScopeAndExpiry) {
+  auto r = GoodRequest();
+  r.set_scope("user");
+  v1::TokenResponse t = Tokens(r);
+  v1::ValidateAccessTokenRequest v;
+  v.set_access_token(t.access_token());
+  v.set_resource("http://LOCALHOST:9003/mcp/");
+  v.add_required_scopes("user");
+  auto ok = server_->ValidateAccessToken(v);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->principal().subject(), "sub-alice");
+  EXPECT_EQ(ok->principal().username(), "alice");
+  EXPECT_EQ(ok->principal().client_id(), "static-client");
+  EXPECT_EQ(ok->principal().expires_at(), absl::ToUnixSeconds(clock_->Now()) + 3600);
+
+  ExpectError(Validate(t.access_token(), "http://localhost:9003/other"), 401, "invalid_token");
+  ExpectError(Validate(t.access_token(), kResource, {"admin"}), 403, "insufficient_scope");
+  ExpectError(Validate("unknown"), 401, "invalid_token");
+  ExpectError(Validate(""), 401, "invalid_token");
+  ExpectError(Validate(t.refresh_token()), 401, "invalid_token");  // not an access token
+  clock_->Advance(absl::Seconds(3600));
+  ExpectError(Validate(t.access_token()), 401, "invalid_token");
+}
+
+// --------------------------------------------------------------- sweeping
+
+TEST_F(AuthorizationServerTest, SweepRemovesExpiredEntries) {
+  Tokens();
+  ASSERT_TRUE(server_->StartAuthorization(GoodRequest()).ok());
+  EXPECT_EQ(server_->SweepExpired(), 0);
+  clock_->Advance(absl::Hours(2));
+  // Pending authorization, used code, access token.
+  EXPECT_EQ(server_->SweepExpired(), 3);
+  EXPECT_EQ(store_->GetCounts().refresh_tokens, 1u);
+}
+
+}  // namespace
+}  // namespace mcp_oauth::auth
