@@ -1,0 +1,120 @@
+// McpEndpoint: the MCP Streamable HTTP endpoint (/mcp), transport-agnostic.
+//
+// The gateway authenticates the bearer token, builds an McpRequest (method,
+// lower-cased headers, body, the token's Principal) and calls Handle; the
+// endpoint answers through `done` with a plain McpResponse.
+//
+//   POST    one JSON-RPC message (batches only in sessions that negotiated
+//           2025-03-26). Requests -> 200 application/json; notifications and
+//           responses -> 202 with no body. initialize needs no session and
+//           returns the Mcp-Session-Id header.
+//   GET     opens (or with Last-Event-ID resumes) an SSE stream for
+//           server-to-client messages: McpResponse::stream.
+//   DELETE  ends the session.
+//   other   405.
+// Status codes: 400 malformed JSON (-32700) / invalid JSON-RPC (-32600) /
+// missing session / unsupported MCP-Protocol-Version; 403 Origin or Host not
+// allowed; 404 unknown, ended, expired or foreign session; 405; 406 Accept;
+// 413 body too large; 415 Content-Type; 429 too many streams.
+//
+// Methods: initialize, ping, tools/list, tools/call, logging/setLevel,
+// notifications/initialized, notifications/cancelled (cancels the in-flight
+// ToolService call). tools/* go to the ToolService through its async stub with
+// a deadline; Handle never blocks on an RPC.
+//
+// Sessions are self-validating HMAC'd ids (see session_id.h) bound to the
+// principal, plus a local table for ended sessions, idle expiry, the logging
+// level, in-flight calls and SSE streams. Replicas sharing `session_key`
+// accept each other's sessions; an ended session is only known as ended on
+// the replica that ended it.
+//
+// This class is thread safe. It does not own the stub's channel beyond the
+// shared_ptr. Pending callbacks keep the internal state alive, so the endpoint
+// may be destroyed while calls are in flight (they are cancelled).
+#ifndef MCP_OAUTH_MCP_PROTOCOL_MCP_ENDPOINT_H_
+#define MCP_OAUTH_MCP_PROTOCOL_MCP_ENDPOINT_H_
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "mcp/protocol/mcp_http.h"
+#include "proto/tools/v1/tools.grpc.pb.h"
+#include <nlohmann/json.hpp>
+
+namespace mcp_oauth::mcp {
+
+struct McpOptions {
+  std::string server_name = "MCP Server with Static OAuth Client";
+  std::string server_version = "1.0.0";
+  // Named in the initialize instructions.
+  std::string client_id;
+  std::vector<std::string> tool_names = {"get_time", "echo"};
+  // Replaces the default instructions when non-empty.
+  std::string instructions;
+
+  // The server's public base URL, e.g. "https://mcp.example.com"; its origin
+  // is an allowed Origin and its host an allowed Host.
+  std::string public_url;
+  // Further exact origins allowed in the Origin header.
+  std::vector<std::string> allowed_origins;
+  // Further Host names (port ignored) allowed; "*" disables the Host check.
+  std::vector<std::string> allowed_hosts;
+  // Allows localhost, 127.0.0.1 and [::1] (any port) as Origin and Host.
+  bool allow_loopback = true;
+
+  // HMAC-SHA256 key for session ids (>= 32 random bytes). Empty: a random key
+  // per process (sessions then do not survive restarts or span replicas).
+  std::string session_key;
+  absl::Duration session_idle_timeout = absl::Hours(1);
+  absl::Duration session_max_lifetime = absl::Hours(24);
+
+  size_t max_body_bytes = 1 << 20;
+  int max_json_depth = 64;
+  absl::Duration tool_call_timeout = absl::Seconds(30);
+  absl::Duration list_tools_timeout = absl::Seconds(10);
+  int max_streams_per_session = 8;
+  size_t max_replay_events = 256;
+
+  // Time source for session bookkeeping (tests inject a fake). RPC deadlines
+  // always use the real clock. Default: absl::Now.
+  std::function<absl::Time()> clock;
+};
+
+// Protocol versions this endpoint speaks, newest first.
+const std::vector<std::string>& SupportedProtocolVersions();
+
+class McpEndpoint {
+ public:
+  McpEndpoint(McpOptions options, std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> tools);
+  ~McpEndpoint();
+  McpEndpoint(const McpEndpoint&) = delete;
+  McpEndpoint& operator=(const McpEndpoint&) = delete;
+
+  // Handles one HTTP request to the MCP endpoint. Calls `done` exactly once,
+  // either before returning or later on a gRPC thread (after an async
+  // ToolService RPC): post it to the connection's strand.
+  void Handle(McpRequest request, std::function<void(McpResponse)> done);
+
+  // Sends a JSON-RPC message (notification or request) to the client of
+  // `session_id` over one of its open SSE streams. FAILED_PRECONDITION when no
+  // stream is open, NOT_FOUND for an unknown or ended session.
+  absl::Status SendToSession(const std::string& session_id, const nlohmann::json& message);
+
+  // Returns the logging level set by logging/setLevel ("info" by default).
+  absl::StatusOr<std::string> SessionLogLevel(const std::string& session_id) const;
+
+  class Impl;  // defined in mcp_endpoint.cc
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace mcp_oauth::mcp
+
+#endif  // MCP_OAUTH_MCP_PROTOCOL_MCP_ENDPOINT_H_

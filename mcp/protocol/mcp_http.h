@@ -1,0 +1,104 @@
+// Plain, transport-agnostic HTTP request/response types exchanged between the
+// gateway (which owns sockets and Beast) and McpEndpoint, plus the EventStream
+// interface through which the gateway drives a server-sent-events response.
+#ifndef MCP_OAUTH_MCP_PROTOCOL_MCP_HTTP_H_
+#define MCP_OAUTH_MCP_PROTOCOL_MCP_HTTP_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mcp_oauth::mcp {
+
+// Request headers, keyed by lower-case name. Repeated headers are combined
+// with ", " (RFC 9110 §5.3), which is what Accept needs.
+class HttpHeaders {
+ public:
+  HttpHeaders() = default;
+  HttpHeaders(std::initializer_list<std::pair<std::string, std::string>> headers) {
+    for (const auto& [name, value] : headers) Add(name, value);
+  }
+
+  // Adds a header; `name` is matched case-insensitively.
+  void Add(std::string_view name, std::string_view value);
+  // Replaces any value of `name`.
+  void Set(std::string_view name, std::string_view value);
+  void Remove(std::string_view name);
+  // Returns the (combined) value of `name`, if present.
+  std::optional<std::string> Get(std::string_view name) const;
+  bool Has(std::string_view name) const { return Get(name).has_value(); }
+  const std::map<std::string, std::string>& all() const { return values_; }
+
+ private:
+  std::map<std::string, std::string> values_;
+};
+
+// The authenticated principal (from the access token the gateway validated).
+struct Principal {
+  std::string subject;
+  std::string username;
+  std::string client_id;
+  std::vector<std::string> scopes;
+};
+
+struct McpRequest {
+  std::string method;  // "POST", "GET", "DELETE", ...
+  HttpHeaders headers;
+  std::string body;
+  Principal principal;
+};
+
+// A server-to-client SSE stream (the body of a GET /mcp response).
+//
+// Contract with the gateway:
+//  1. After writing the response status and headers, the gateway calls
+//     Start(write, close) exactly once. Pending events (the priming event, or
+//     events replayed for Last-Event-ID) are written synchronously inside
+//     Start; later events are written from whichever thread produces them.
+//  2. `write(bytes)` receives complete SSE events (or comments); `bytes` is
+//     only valid during the call, so copy it (e.g. into a std::string posted to
+//     the connection's strand). Return false when the connection is gone: the
+//     stream then detaches and never calls `write`/`close` again.
+//  3. `close()` means the server ended the stream (session deleted/expired,
+//     stream superseded by a resumption, endpoint shut down): finish the
+//     response and close/recycle the connection. Called at most once.
+//  4. When the connection ends for any other reason (client went away, server
+//     shutdown), the gateway calls Cancel(). After Cancel returns, `write` and
+//     `close` are never called again. Cancel is idempotent and may be called
+//     without Start (e.g. the headers could not be written); destroying the
+//     stream also cancels it.
+//  `write` and `close` are called with an internal lock held: they must not
+//  block and must not call back into the EventStream synchronously.
+//  The gateway may interleave SSE comment lines (": keep-alive\n\n") between
+//  events on its own strand; no timer exists on this side.
+// Thread safe.
+class EventStream {
+ public:
+  virtual ~EventStream() = default;
+  virtual void Start(std::function<bool(std::string_view sse_bytes)> write, std::function<void()> close) = 0;
+  virtual void Cancel() = 0;
+};
+
+struct McpResponse {
+  int status = 200;
+  // Headers to send, with canonical capitalisation (e.g. "Content-Type",
+  // "Mcp-Session-Id"). The gateway adds transport headers (Content-Length or
+  // chunking, CORS, Date, ...) itself.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // Non-null for SSE responses: write status and headers (no Content-Length),
+  // then drive the stream as described above. `body` is empty then.
+  std::shared_ptr<EventStream> stream;
+
+  // Returns the first header named `name` (case-insensitive), if any.
+  std::optional<std::string> Header(std::string_view name) const;
+};
+
+}  // namespace mcp_oauth::mcp
+
+#endif  // MCP_OAUTH_MCP_PROTOCOL_MCP_HTTP_H_
