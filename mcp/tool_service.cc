@@ -268,6 +268,11 @@ grpc::ServerUnaryReactor* ToolServiceImpl::CallTool(grpc::CallbackServerContext*
     if (state->ctx().Cancelled()) return;  // deadline or cancellation came first
     CallToolResponse result;
     grpc::Status status = RunTool(*tool, args, state->ctx(), &result);
+    if (state->ctx().Cancelled()) {
+      // Finished after its deadline (or the caller left): the timer's verdict
+      // stands even if the worker gets here first.
+      status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "tool call exceeded its deadline");
+    }
     state->Complete(status, &result);
   });
   if (!queued) {

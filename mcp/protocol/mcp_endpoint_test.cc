@@ -431,6 +431,12 @@ TEST_F(McpEndpointTest, DeleteEndsSession) {
   EXPECT_EQ(Send(del).status, 200);
   EXPECT_EQ(Send(Post(Rpc(1, "ping"), session, "2025-11-25")).status, 404);
   EXPECT_EQ(Send(del).status, 404);
+  // No other spelling of the id revives it.
+  for (char c : std::string("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")) {
+    std::string variant = session;
+    variant.back() = c;
+    EXPECT_EQ(Send(Post(Rpc(1, "ping"), variant, "2025-11-25")).status, 404) << c;
+  }
 }
 
 TEST_F(McpEndpointTest, IdleSessionsExpire) {

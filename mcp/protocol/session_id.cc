@@ -52,6 +52,13 @@ absl::StatusOr<SessionClaims> SessionIdCodec::Verify(std::string_view id) const 
   absl::StatusOr<std::string> payload = crypto::Base64UrlDecode(id.substr(0, dot));
   absl::StatusOr<std::string> mac = crypto::Base64UrlDecode(id.substr(dot + 1));
   if (!payload.ok() || !mac.ok()) return not_found;
+  // Only the canonical spelling is valid: base64url's spare low bits in the
+  // last character would otherwise give one session several ids (and let an
+  // ended session's id be revived under a different spelling).
+  if (crypto::Base64UrlEncode(*payload) != id.substr(0, dot) ||
+      crypto::Base64UrlEncode(*mac) != id.substr(dot + 1)) {
+    return not_found;
+  }
   if (!crypto::ConstantTimeEquals(*mac, Mac(*payload))) return not_found;
   if (payload->size() < kFixedBytes || (*payload)[0] != kVersion) return not_found;
   SessionClaims claims;
