@@ -1,0 +1,108 @@
+// auth_server: the AuthService as a standalone gRPC process (health checking
+// and server reflection enabled). SIGINT/SIGTERM shut it down cleanly.
+//
+//   auth_server [--grpc-listen=127.0.0.1:9005] [--public-url=...]
+//               [--client-id=...] [--client-secret=...] [--redirect-uris=...]
+//               [--config=auth.json] [--port=9003] [--host=...]
+//               [--log-level=info]
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "auth/auth_service.h"
+#include "auth/authorization_server.h"
+#include "auth/clock.h"
+#include "auth/config.h"
+#include "auth/memory_store.h"
+#include "common/flags.h"
+#include "common/log.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+
+namespace mcp_oauth::auth {
+namespace {
+
+constexpr char kDefaultListen[] = "127.0.0.1:9005";
+
+void PrintUsage() {
+  std::cout << "Usage: auth_server [--grpc-listen=" << kDefaultListen
+            << "] [--public-url=URL] [--client-id=ID] [--client-secret=SECRET]\n"
+               "                   [--redirect-uris=URI,...] [--config=FILE] [--port=N] "
+               "[--host=H] [--log-level=info]\n";
+}
+
+int Main(int argc, char** argv) {
+  // Block the shutdown signals before any thread starts, then wait for
+  // them synchronously on this thread.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::set<std::string> known = AuthFlagNames();
+  known.insert({"grpc-listen", "log-level", "help"});
+  auto parsed = flags::Parse(argc, argv, known, {"help"});
+  if (!parsed.ok()) {
+    std::cerr << "auth_server: " << parsed.status().message() << "\n";
+    PrintUsage();
+    return 2;
+  }
+  if (parsed->Has("help")) {
+    PrintUsage();
+    return 0;
+  }
+  if (auto level = parsed->Get("log-level")) {
+    log::Level l;
+    if (!log::ParseLevel(*level, &l)) {
+      std::cerr << "auth_server: --log-level must be debug, info, warning or error\n";
+      return 2;
+    }
+    log::SetLevel(l);
+  }
+  auto options = BuildAuthOptions(*parsed, flags::GetEnv);
+  if (!options.ok()) {
+    std::cerr << "auth_server: " << options.status().message() << "\n";
+    return 2;
+  }
+  std::string listen = parsed->Get("grpc-listen").value_or(kDefaultListen);
+
+  auto core = std::make_shared<AuthorizationServer>(*options, std::make_shared<MemoryStore>(),
+                                                    std::make_shared<RealClock>());
+  AuthServiceImpl service(core);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    std::cerr << "auth_server: cannot listen on " << listen << "\n";
+    return 1;
+  }
+  server->GetHealthCheckService()->SetServingStatus(true);
+  log::Info(absl::StrCat("auth_server: AuthService listening on ", listen, " (port ", port,
+                         "), issuer ", options->issuer()));
+
+  int received = 0;
+  sigwait(&signals, &received);
+  log::Info(absl::StrCat("auth_server: signal ", received, ", shutting down"));
+  server->GetHealthCheckService()->SetServingStatus(false);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  server->Wait();
+  return 0;
+}
+
+}  // namespace
+}  // namespace mcp_oauth::auth
+
+int main(int argc, char** argv) { return mcp_oauth::auth::Main(argc, argv); }
