@@ -10,7 +10,13 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "gateway/health.h"
+#include "auth/auth_service.h"
+#include "auth/authorization_server.h"
+#include "auth/memory_store.h"
+#include "gateway/mcp_route.h"
+#include "gateway/oauth_routes.h"
 #include "gateway/router.h"
+#include "mcp/protocol/mcp_endpoint.h"
 #include "mcp/tool_service.h"
 #include "mcp/tools/builtin_tools.h"
 #include "proto/auth/v1/auth.grpc.pb.h"
@@ -38,6 +44,10 @@ class GatewayImpl final : public Gateway {
     router_.Add("GET", "/healthz", [this](HttpRequest request, Responder respond) {
       health_->Handle(std::move(request), std::move(respond));
     });
+    oauth_routes_ = std::make_unique<OAuthRoutes>(auth_channel_);
+    oauth_routes_->Register(router_);
+    mcp_route_ = std::make_unique<McpRoute>(auth_channel_, BearerOptions(), MakeMcpEndpoint());
+    mcp_route_->Register(router_, options_.auth.mcp_path);
     auto http = StartHttpServer(options_.http, &router_);
     if (!http.ok()) return http.status();
     http_ = std::move(*http);
@@ -73,7 +83,12 @@ class GatewayImpl final : public Gateway {
       builder.AddListeningPort(options_.grpc_listen, grpc::InsecureServerCredentials(),
                                &grpc_port_);
     }
-    if (host_auth) builder.RegisterService(&auth_service_);
+    if (host_auth) {
+      auto core = std::make_shared<auth::AuthorizationServer>(
+          options_.auth, std::make_shared<auth::MemoryStore>(), std::make_shared<auth::RealClock>());
+      auth_service_ = std::make_unique<auth::AuthServiceImpl>(std::move(core));
+      builder.RegisterService(auth_service_.get());
+    }
     if (host_tools) {
       auto registry = std::make_shared<mcp::ToolRegistry>();
       RETURN_IF_ERROR(mcp::RegisterBuiltinTools(registry.get()));
@@ -91,6 +106,28 @@ class GatewayImpl final : public Gateway {
     return absl::OkStatus();
   }
 
+  BearerAuthOptions BearerOptions() const {
+    BearerAuthOptions bearer;
+    bearer.resource = options_.auth.canonical_resource();
+    bearer.resource_metadata_url =
+        options_.auth.public_url + "/.well-known/oauth-protected-resource" + options_.auth.mcp_path;
+    bearer.required_scopes = options_.required_scopes;
+    return bearer;
+  }
+
+  std::shared_ptr<mcp::McpEndpoint> MakeMcpEndpoint() const {
+    mcp::McpOptions mcp_options;
+    mcp_options.public_url = options_.auth.public_url;
+    if (!options_.auth.clients.empty()) mcp_options.client_id = options_.auth.clients[0].client_id;
+    mcp_options.allowed_origins = options_.allowed_origins;
+    mcp_options.allowed_hosts = options_.allowed_hosts;
+    mcp_options.session_key = options_.session_key;
+    mcp_options.max_body_bytes = options_.http.max_body_bytes;
+    std::shared_ptr<tools::v1::ToolService::StubInterface> stub =
+        tools::v1::ToolService::NewStub(tools_channel_);
+    return std::make_shared<mcp::McpEndpoint>(std::move(mcp_options), std::move(stub));
+  }
+
   std::shared_ptr<grpc::Channel> ChannelFor(const std::string& target) {
     if (!target.empty()) {
       return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
@@ -100,14 +137,15 @@ class GatewayImpl final : public Gateway {
   }
 
   GatewayOptions options_;
-  // Not implemented yet: every RPC answers UNIMPLEMENTED.
-  auth::v1::AuthService::Service auth_service_;
+  std::unique_ptr<auth::AuthServiceImpl> auth_service_;
   std::unique_ptr<mcp::ToolServiceImpl> tool_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int grpc_port_ = 0;
   std::shared_ptr<grpc::Channel> auth_channel_;
   std::shared_ptr<grpc::Channel> tools_channel_;
   std::unique_ptr<HealthRoute> health_;
+  std::unique_ptr<OAuthRoutes> oauth_routes_;
+  std::unique_ptr<McpRoute> mcp_route_;
   Router router_;
   std::unique_ptr<HttpServer> http_;
   bool stopped_ = false;

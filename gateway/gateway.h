@@ -8,7 +8,10 @@
 #include <memory>
 #include <string>
 
+#include <vector>
+
 #include "absl/status/statusor.h"
+#include "auth/options.h"
 #include "gateway/http_server.h"
 
 namespace mcp_oauth::gateway {
@@ -21,6 +24,18 @@ struct GatewayOptions {
   std::string auth_target;
   std::string tools_target;
   std::chrono::milliseconds shutdown_grace{10000};
+
+  // The authorization server's configuration (clients, users, public URL).
+  // The gateway uses public_url and mcp_path even when AuthService is remote.
+  auth::AuthOptions auth;
+
+  // /mcp: scopes every request needs; extra allowed Origins and Hosts (the
+  // public URL's and loopback are always allowed); the HMAC key of session
+  // ids (empty: random per process).
+  std::vector<std::string> required_scopes = {"user"};
+  std::vector<std::string> allowed_origins;
+  std::vector<std::string> allowed_hosts;
+  std::string session_key;
 };
 
 class Gateway {

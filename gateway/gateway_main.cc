@@ -5,8 +5,11 @@
 #include <iostream>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "auth/config.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "gateway/gateway.h"
@@ -32,6 +35,28 @@ Internal gRPC:
   --tools-target ADDR:PORT use a remote ToolService instead of the in-process one
                            (env MCP_TOOLS_TARGET)
 
+OAuth (authorization server; see README "Configuration"):
+  --public-url URL         public base URL = issuer, no trailing slash
+                           (env MCP_STATIC_PUBLIC_URL; default http://localhost:<port>)
+  --client-id ID           pre-registered client id (env MCP_STATIC_CLIENT_ID;
+                           default static-mcp-client-001)
+  --client-secret SECRET   its secret (env MCP_STATIC_CLIENT_SECRET; prefer the env
+                           variable: flags show in `ps`)
+  --redirect-uris URIS     comma-separated redirect URIs (env MCP_STATIC_REDIRECT_URIS;
+                           default <public-url>/callback)
+  --config FILE            JSON file with clients, users, lifetimes
+
+MCP endpoint (/mcp):
+  --required-scopes S      space- or comma-separated scopes every /mcp request needs
+                           (env MCP_REQUIRED_SCOPES; default user)
+  --allowed-origins LIST   extra allowed Origin values, comma separated; the public
+                           URL's origin and loopback are always allowed
+                           (env MCP_ALLOWED_ORIGINS)
+  --allowed-hosts LIST     extra allowed Host names, comma separated; "*" disables the
+                           DNS-rebinding check (env MCP_ALLOWED_HOSTS)
+  Session ids are signed with env MCP_SESSION_KEY (>= 32 characters) so that replicas
+  sharing it accept each other's sessions; unset, a random per-process key is used.
+
 Operations:
   --log-level LEVEL        debug, info, warning, error (env MCP_LOG_LEVEL; default info)
   --shutdown-grace-seconds N  time in-flight requests get on SIGTERM (default 10)
@@ -54,9 +79,19 @@ bool ParsePort(const std::string& text, int* port) {
 }
 
 int Main(int argc, char** argv) {
-  const std::set<std::string> known = {"port",         "host",        "threads",
-                                        "grpc-listen",  "auth-target", "tools-target",
-                                        "log-level",    "help",        "shutdown-grace-seconds"};
+  // Block the stop signals first, before any library starts a thread, so that
+  // every thread inherits the mask and only the sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  std::set<std::string> known = {"port",           "host",          "threads",
+                                 "grpc-listen",    "auth-target",   "tools-target",
+                                 "log-level",      "help",          "shutdown-grace-seconds",
+                                 "required-scopes", "allowed-origins", "allowed-hosts"};
+  for (const auto& name : auth::AuthFlagNames()) known.insert(name);
   auto parsed = flags::Parse(argc, argv, known, {"help"});
   if (!parsed.ok()) {
     std::fprintf(stderr, "gateway: %s\n", std::string(parsed.status().message()).c_str());
@@ -100,12 +135,30 @@ int Main(int argc, char** argv) {
   }
   options.shutdown_grace = std::chrono::seconds(grace_seconds);
 
-  // Block the stop signals in every thread; this one waits for them below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  auto auth_options = auth::BuildAuthOptions(*parsed, flags::GetEnv);
+  if (!auth_options.ok()) {
+    std::fprintf(stderr, "gateway: %s\n", std::string(auth_options.status().message()).c_str());
+    return 2;
+  }
+  options.auth = std::move(*auth_options);
+  auto list = [&](const char* flag, const char* env, const std::string& fallback) {
+    std::vector<std::string> items;
+    for (auto item : absl::StrSplit(Setting(*parsed, flag, env, fallback), absl::ByAnyChar(", "),
+                                    absl::SkipEmpty())) {
+      items.emplace_back(item);
+    }
+    return items;
+  };
+  options.required_scopes = list("required-scopes", "MCP_REQUIRED_SCOPES", "user");
+  options.allowed_origins = list("allowed-origins", "MCP_ALLOWED_ORIGINS", "");
+  options.allowed_hosts = list("allowed-hosts", "MCP_ALLOWED_HOSTS", "");
+  if (auto key = flags::GetEnv("MCP_SESSION_KEY")) {
+    if (key->size() < 32) {
+      std::fprintf(stderr, "gateway: MCP_SESSION_KEY must be at least 32 characters\n");
+      return 2;
+    }
+    options.session_key = *key;
+  }
 
   auto gateway = StartGateway(options);
   if (!gateway.ok()) {

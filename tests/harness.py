@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 import urllib.parse
@@ -100,3 +101,59 @@ def request(port, method, path, body=None, headers=None, host="127.0.0.1"):
         return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, data)
     finally:
         conn.close()
+
+
+def basic_auth(client_id, secret):
+    """HTTP Basic client credentials, form-encoded first (RFC 6749 §2.3.1)."""
+    import base64
+    raw = "%s:%s" % (urllib.parse.quote(client_id, safe=""), urllib.parse.quote(secret, safe=""))
+    return "Basic " + base64.b64encode(raw.encode()).decode()
+
+
+def pkce_pair():
+    """A PKCE verifier and its S256 challenge."""
+    import base64
+    import hashlib
+    import secrets
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    return verifier, challenge.decode().rstrip("=")
+
+
+def obtain_tokens(port, redirect_uri, client_id="static-mcp-client-001",
+                  client_secret="your-secret-key-change-this-in-production",
+                  username="demo_user", password="demo_password", scope="user"):
+    """Runs the whole browser-less flow (authorize -> login form -> code ->
+    token) and returns the token response as a dict."""
+    verifier, challenge = pkce_pair()
+    query = urllib.parse.urlencode({
+        "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
+        "scope": scope, "state": "bench", "code_challenge": challenge,
+        "code_challenge_method": "S256"})
+    started = request(port, "GET", "/authorize?" + query)
+    if started.status != 302:
+        raise RuntimeError("authorize: %d %s" % (started.status, started.body[:200]))
+    page = request(port, "GET", started.header("location"))
+    fields = dict(re.findall(r'name="(authorization_id|csrf_token)" value="([^"]*)"', page.body))
+    fields.update({"username": username, "password": password})
+    signed_in = request(port, "POST", "/login", body=fields,
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    if signed_in.status != 302:
+        raise RuntimeError("login: %d %s" % (signed_in.status, signed_in.body[:200]))
+    code = urllib.parse.parse_qs(urllib.parse.urlparse(signed_in.header("location")).query)["code"][0]
+    token = request(port, "POST", "/token", body={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
+        "code_verifier": verifier}, headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": basic_auth(client_id, client_secret)})
+    if token.status != 200:
+        raise RuntimeError("token: %d %s" % (token.status, token.body[:200]))
+    return token.json()
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 right now (for servers whose public URL
+    must name their port before they start)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -1,0 +1,122 @@
+#include "gateway/bearer_auth.h"
+
+#include <string_view>
+#include <utility>
+
+#include <grpcpp/grpcpp.h>
+#include <nlohmann/json.hpp>
+
+#include "gateway/grpc_call.h"
+#include "gateway/status_mapping.h"
+#include "proto/auth/v1/auth.grpc.pb.h"
+
+namespace mcp_oauth::gateway {
+namespace {
+
+namespace v1 = auth::v1;
+
+// Quotes a value for an auth-param (RFC 7235 quoted-string).
+std::string Quoted(std::string_view value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (static_cast<unsigned char>(c) >= 0x20) out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+// Returns the token of an `Authorization: Bearer <token>` header, or "".
+std::string_view BearerToken(std::string_view authorization) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (authorization.size() <= kScheme.size()) return {};
+  for (size_t i = 0; i < kScheme.size(); ++i) {
+    char c = authorization[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != kScheme[i]) return {};
+  }
+  std::string_view token = authorization.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return token;
+}
+
+}  // namespace
+
+class BearerAuthenticator::Impl {
+ public:
+  Impl(std::shared_ptr<grpc::Channel> channel, BearerAuthOptions options)
+      : stub_(v1::AuthService::NewStub(channel)), options_(std::move(options)) {
+    for (const auto& scope : options_.required_scopes) {
+      if (!scopes_.empty()) scopes_ += ' ';
+      scopes_ += scope;
+    }
+  }
+
+  void Authenticate(const HttpRequest& request, std::function<void(VerifiedPrincipal)> on_success,
+                    Responder respond) {
+    std::string_view token = BearerToken(request.headers.Get("authorization"));
+    if (token.empty()) {
+      return respond(Challenge(401, "", "authorization required: send a bearer access token"));
+    }
+    v1::ValidateAccessTokenRequest validate;
+    validate.set_access_token(std::string(token));
+    validate.set_resource(options_.resource);
+    for (const auto& scope : options_.required_scopes) validate.add_required_scopes(scope);
+    StartUnaryCall<v1::ValidateAccessTokenRequest, v1::ValidateAccessTokenResponse>(
+        [this](auto... args) { stub_->async()->ValidateAccessToken(args...); },
+        std::move(validate),
+        [this, on_success = std::move(on_success), respond = std::move(respond)](
+            const grpc::Status& status, v1::ValidateAccessTokenResponse& validated) {
+          if (status.ok()) {
+            const v1::Principal& p = validated.principal();
+            return on_success(VerifiedPrincipal{p.subject(), p.username(), p.client_id(),
+                                                {p.scopes().begin(), p.scopes().end()}});
+          }
+          v1::OAuthError error = OAuthErrorFromStatus(status);
+          if (error.http_status() == 401 || error.http_status() == 403) {
+            std::string code = error.error().empty()
+                                   ? (error.http_status() == 403 ? "insufficient_scope"
+                                                                 : "invalid_token")
+                                   : error.error();
+            return respond(Challenge(error.http_status(), code, error.error_description()));
+          }
+          respond(OAuthJsonError(error));
+        });
+  }
+
+ private:
+  HttpResponse Challenge(int status, const std::string& error, const std::string& description) {
+    std::string challenge = "Bearer ";
+    if (!error.empty()) {
+      challenge += "error=" + Quoted(error) + ", ";
+      if (!description.empty()) challenge += "error_description=" + Quoted(description) + ", ";
+    }
+    challenge += "resource_metadata=" + Quoted(options_.resource_metadata_url);
+    if (!scopes_.empty()) challenge += ", scope=" + Quoted(scopes_);
+    nlohmann::json body = {{"error", error.empty() ? "unauthorized" : error},
+                           {"error_description", description}};
+    HttpResponse response = JsonResponse(
+        status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    response.SetHeader("WWW-Authenticate", challenge);
+    return response;
+  }
+
+  std::unique_ptr<v1::AuthService::Stub> stub_;
+  BearerAuthOptions options_;
+  std::string scopes_;
+};
+
+BearerAuthenticator::BearerAuthenticator(std::shared_ptr<grpc::Channel> auth_channel,
+                                         BearerAuthOptions options)
+    : impl_(std::make_unique<Impl>(std::move(auth_channel), std::move(options))) {}
+
+BearerAuthenticator::~BearerAuthenticator() = default;
+
+void BearerAuthenticator::Authenticate(const HttpRequest& request,
+                                       std::function<void(VerifiedPrincipal)> on_success,
+                                       Responder respond) {
+  impl_->Authenticate(request, std::move(on_success), std::move(respond));
+}
+
+}  // namespace mcp_oauth::gateway

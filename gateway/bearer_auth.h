@@ -1,0 +1,56 @@
+// Resource-server side of /mcp: takes the bearer token from the Authorization
+// header (never the query), validates it with AuthService.ValidateAccessToken
+// for this resource and scopes, and renders RFC 6750 / RFC 9728 challenges:
+// 401 with `WWW-Authenticate: Bearer resource_metadata="...", scope="..."`
+// (plus error="invalid_token" when a token was sent), 403 insufficient_scope.
+// Thread safe.
+#ifndef MCP_OAUTH_GATEWAY_BEARER_AUTH_H_
+#define MCP_OAUTH_GATEWAY_BEARER_AUTH_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gateway/http_types.h"
+
+namespace grpc {
+class Channel;
+}
+
+namespace mcp_oauth::gateway {
+
+// The verified identity behind a request's access token.
+struct VerifiedPrincipal {
+  std::string subject;
+  std::string username;
+  std::string client_id;
+  std::vector<std::string> scopes;
+};
+
+struct BearerAuthOptions {
+  // Canonical resource URL, e.g. "http://localhost:9003/mcp".
+  std::string resource;
+  // URL of this resource's RFC 9728 metadata document.
+  std::string resource_metadata_url;
+  std::vector<std::string> required_scopes = {"user"};
+};
+
+class BearerAuthenticator {
+ public:
+  BearerAuthenticator(std::shared_ptr<grpc::Channel> auth_channel, BearerAuthOptions options);
+  ~BearerAuthenticator();
+
+  // On success calls `on_success(principal)`; otherwise responds itself with
+  // the 401/403/503 challenge. Either callback may run on a gRPC thread.
+  void Authenticate(const HttpRequest& request,
+                    std::function<void(VerifiedPrincipal)> on_success, Responder respond);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mcp_oauth::gateway
+
+#endif  // MCP_OAUTH_GATEWAY_BEARER_AUTH_H_

@@ -1,0 +1,83 @@
+#include "gateway/mcp_route.h"
+
+#include <string_view>
+#include <utility>
+
+#include "mcp/protocol/mcp_endpoint.h"
+#include "mcp/protocol/mcp_http.h"
+
+namespace mcp_oauth::gateway {
+namespace {
+
+// Lets the HTTP server drive an MCP event stream without knowing MCP.
+class EventStreamBody final : public ResponseStream {
+ public:
+  explicit EventStreamBody(std::shared_ptr<mcp::EventStream> stream) : stream_(std::move(stream)) {}
+  ~EventStreamBody() override { stream_->Cancel(); }
+
+  void Start(std::function<bool(std::string)> write, std::function<void()> close) override {
+    stream_->Start(
+        [write = std::move(write)](std::string_view bytes) { return write(std::string(bytes)); },
+        std::move(close));
+  }
+  void Stop() override { stream_->Cancel(); }
+
+ private:
+  std::shared_ptr<mcp::EventStream> stream_;
+};
+
+mcp::McpRequest ToMcpRequest(HttpRequest&& request, VerifiedPrincipal&& principal) {
+  mcp::McpRequest mcp_request;
+  mcp_request.method = std::move(request.method);
+  for (const auto& [name, value] : request.headers.fields()) mcp_request.headers.Add(name, value);
+  mcp_request.body = std::move(request.body);
+  mcp_request.principal.subject = std::move(principal.subject);
+  mcp_request.principal.username = std::move(principal.username);
+  mcp_request.principal.client_id = std::move(principal.client_id);
+  mcp_request.principal.scopes = std::move(principal.scopes);
+  return mcp_request;
+}
+
+HttpResponse ToHttpResponse(mcp::McpResponse&& answer) {
+  HttpResponse response;
+  response.status = answer.status;
+  response.headers = std::move(answer.headers);
+  response.body = std::move(answer.body);
+  if (answer.stream) response.stream = std::make_shared<EventStreamBody>(std::move(answer.stream));
+  return response;
+}
+
+}  // namespace
+
+McpRoute::McpRoute(std::shared_ptr<grpc::Channel> auth_channel, BearerAuthOptions bearer,
+                   std::shared_ptr<mcp::McpEndpoint> endpoint)
+    : bearer_(std::move(auth_channel), std::move(bearer)), endpoint_(std::move(endpoint)) {}
+
+McpRoute::~McpRoute() = default;
+
+void McpRoute::Register(Router& router, const std::string& path) {
+  for (const char* method : {"POST", "GET", "DELETE"}) {
+    router.Add(method, path, [this](HttpRequest request, Responder respond) {
+      Handle(std::move(request), std::move(respond));
+    });
+  }
+  router.SetCors(path, CorsPolicy{true,
+                                  "Authorization, Content-Type, Accept, Mcp-Session-Id, "
+                                  "MCP-Protocol-Version, Last-Event-ID",
+                                  "Mcp-Session-Id, WWW-Authenticate"});
+}
+
+void McpRoute::Handle(HttpRequest request, Responder respond) {
+  auto shared_request = std::make_shared<HttpRequest>(std::move(request));
+  bearer_.Authenticate(
+      *shared_request,
+      [this, shared_request, respond](VerifiedPrincipal principal) {
+        endpoint_->Handle(ToMcpRequest(std::move(*shared_request), std::move(principal)),
+                          [respond](mcp::McpResponse answer) {
+                            respond(ToHttpResponse(std::move(answer)));
+                          });
+      },
+      respond);
+}
+
+}  // namespace mcp_oauth::gateway

@@ -1,0 +1,45 @@
+// /mcp: checks the bearer token (BearerAuthenticator -> AuthService), then
+// hands the request to the MCP protocol library (mcp::McpEndpoint), which
+// calls ToolService, and moves its answer (JSON or an SSE stream) back to the
+// client. Methods: POST, GET (SSE), DELETE; CORS for browser clients.
+// Thread safe.
+#ifndef MCP_OAUTH_GATEWAY_MCP_ROUTE_H_
+#define MCP_OAUTH_GATEWAY_MCP_ROUTE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gateway/bearer_auth.h"
+#include "gateway/router.h"
+
+namespace grpc {
+class Channel;
+}
+
+namespace mcp_oauth::mcp {
+class McpEndpoint;
+}
+
+namespace mcp_oauth::gateway {
+
+class McpRoute {
+ public:
+  // `endpoint` is shared with nothing else; `auth_channel` reaches AuthService.
+  McpRoute(std::shared_ptr<grpc::Channel> auth_channel, BearerAuthOptions bearer,
+           std::shared_ptr<mcp::McpEndpoint> endpoint);
+  ~McpRoute();
+
+  // Adds POST/GET/DELETE /mcp to `router`; `this` must outlive it.
+  void Register(Router& router, const std::string& path = "/mcp");
+
+ private:
+  void Handle(HttpRequest request, Responder respond);
+
+  BearerAuthenticator bearer_;
+  std::shared_ptr<mcp::McpEndpoint> endpoint_;
+};
+
+}  // namespace mcp_oauth::gateway
+
+#endif  // MCP_OAUTH_GATEWAY_MCP_ROUTE_H_

@@ -1,0 +1,370 @@
+#include "gateway/oauth_routes.h"
+
+#include <string>
+#include <utility>
+
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+#include <nlohmann/json.hpp>
+
+#include "common/crypto.h"
+#include "gateway/form.h"
+#include "gateway/grpc_call.h"
+#include "gateway/html.h"
+#include "gateway/status_mapping.h"
+#include "proto/auth/v1/auth.grpc.pb.h"
+
+namespace mcp_oauth::gateway {
+namespace {
+
+namespace v1 = auth::v1;
+using v1::AuthService;
+
+HttpResponse Redirect(const std::string& location) {
+  HttpResponse response;
+  response.status = 302;
+  response.SetHeader("Location", location);
+  response.SetHeader("Content-Type", "text/plain; charset=utf-8");
+  AddNoStore(response);
+  return response;
+}
+
+HttpResponse ErrorPage(int status, std::string_view title, std::string_view message) {
+  return HtmlResponse(status, RenderErrorPage(title, message));
+}
+
+HttpResponse InvalidRequest(std::string description) {
+  v1::OAuthError error;
+  error.set_error("invalid_request");
+  error.set_error_description(std::move(description));
+  error.set_http_status(400);
+  return OAuthJsonError(error);
+}
+
+// Proto messages whose field names are the RFC's JSON names.
+std::string ProtoToJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
+}
+
+bool IsFormRequest(const HttpRequest& request) {
+  std::string_view type = request.headers.Get("content-type");
+  return type.substr(0, type.find(';')) == "application/x-www-form-urlencoded";
+}
+
+// Client authentication from HTTP Basic (RFC 6749 §2.3.1) or the form body.
+// Returns false (with `error`) when the request is malformed.
+bool ExtractClientCredentials(const HttpRequest& request, const FormData& form,
+                              v1::ClientCredentials* credentials, std::string* error) {
+  std::string_view authorization = request.headers.Get("authorization");
+  bool has_basic = authorization.size() > 6 &&
+                   (authorization.substr(0, 6) == "Basic " || authorization.substr(0, 6) == "basic ");
+  if (has_basic) {
+    if (form.Has("client_secret")) {
+      *error = "use one client authentication method, not several";
+      return false;
+    }
+    auto decoded = crypto::Base64Decode(authorization.substr(6));
+    size_t colon = decoded.ok() ? decoded->find(':') : std::string::npos;
+    if (colon == std::string::npos) {
+      *error = "malformed HTTP Basic credentials";
+      return false;
+    }
+    auto id = PercentDecode(std::string_view(*decoded).substr(0, colon), true);
+    auto secret = PercentDecode(std::string_view(*decoded).substr(colon + 1), true);
+    if (!id || !secret) {
+      *error = "malformed HTTP Basic credentials";
+      return false;
+    }
+    if (form.Has("client_id") && form.Get("client_id") != *id) {
+      *error = "client_id does not match the authenticated client";
+      return false;
+    }
+    credentials->set_method(v1::ClientCredentials::CLIENT_SECRET_BASIC);
+    credentials->set_client_id(std::move(*id));
+    credentials->set_client_secret(std::move(*secret));
+    return true;
+  }
+  credentials->set_client_id(form.Get("client_id"));
+  if (form.Has("client_secret")) {
+    credentials->set_method(v1::ClientCredentials::CLIENT_SECRET_POST);
+    credentials->set_client_secret(form.Get("client_secret"));
+  } else if (form.Has("client_id")) {
+    credentials->set_method(v1::ClientCredentials::NONE);
+  }
+  return true;
+}
+
+// Parses a form body of a client-authenticated endpoint; on failure responds
+// and returns false.
+bool ParseClientForm(const HttpRequest& request, const Responder& respond, FormData* form,
+                     v1::ClientCredentials* credentials) {
+  if (!IsFormRequest(request)) {
+    respond(InvalidRequest("Content-Type must be application/x-www-form-urlencoded"));
+    return false;
+  }
+  auto parsed = ParseForm(request.body);
+  if (!parsed) {
+    respond(InvalidRequest("malformed form body"));
+    return false;
+  }
+  if (parsed->HasDuplicatesExcept({"resource"})) {
+    respond(InvalidRequest("a parameter was given more than once"));
+    return false;
+  }
+  std::string error;
+  if (!ExtractClientCredentials(request, *parsed, credentials, &error)) {
+    respond(InvalidRequest(error));
+    return false;
+  }
+  *form = std::move(*parsed);
+  return true;
+}
+
+}  // namespace
+
+class OAuthRoutes::Impl {
+ public:
+  explicit Impl(std::shared_ptr<grpc::Channel> channel) : stub_(AuthService::NewStub(channel)) {}
+
+  void Register(Router& router) {
+    auto bind = [this](void (Impl::*method)(HttpRequest, Responder)) {
+      return [this, method](HttpRequest request, Responder respond) {
+        (this->*method)(std::move(request), std::move(respond));
+      };
+    };
+    CorsPolicy cors{true, "Authorization, Content-Type, MCP-Protocol-Version", "WWW-Authenticate"};
+    for (const char* path :
+         {"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"}) {
+      router.Add("GET", path, bind(&Impl::ServerMetadata));
+      router.SetCors(path, cors);
+    }
+    for (const char* path :
+         {"/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"}) {
+      router.Add("GET", path, bind(&Impl::ResourceMetadata));
+      router.SetCors(path, cors);
+    }
+    router.Add("GET", "/authorize", bind(&Impl::Authorize));
+    router.Add("GET", "/login", bind(&Impl::LoginPage));
+    router.Add("POST", "/login", bind(&Impl::Login));
+    router.Add("POST", "/login/callback", bind(&Impl::Login));
+    router.Add("POST", "/token", bind(&Impl::Token));
+    router.Add("POST", "/introspect", bind(&Impl::Introspect));
+    router.Add("POST", "/revoke", bind(&Impl::Revoke));
+    router.Add("POST", "/register", bind(&Impl::RegisterClient));
+    for (const char* path : {"/token", "/introspect", "/revoke", "/register"}) {
+      router.SetCors(path, cors);
+    }
+  }
+
+ private:
+  void ServerMetadata(HttpRequest, Responder respond) {
+    StartUnaryCall<v1::GetServerMetadataRequest, v1::ServerMetadata>(
+        [this](auto... args) { stub_->async()->GetServerMetadata(args...); }, {},
+        [respond](const grpc::Status& status, v1::ServerMetadata& metadata) {
+          if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
+          respond(JsonResponse(200, ProtoToJson(metadata)));
+        });
+  }
+
+  void ResourceMetadata(HttpRequest, Responder respond) {
+    StartUnaryCall<v1::GetProtectedResourceMetadataRequest, v1::ProtectedResourceMetadata>(
+        [this](auto... args) { stub_->async()->GetProtectedResourceMetadata(args...); }, {},
+        [respond](const grpc::Status& status, v1::ProtectedResourceMetadata& metadata) {
+          if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
+          respond(JsonResponse(200, ProtoToJson(metadata)));
+        });
+  }
+
+  void Authorize(HttpRequest request, Responder respond) {
+    auto query = ParseForm(request.query);
+    if (!query) {
+      return respond(ErrorPage(400, "Invalid request", "The authorization request is malformed."));
+    }
+    v1::StartAuthorizationRequest start;
+    start.set_response_type(query->Get("response_type"));
+    start.set_client_id(query->Get("client_id"));
+    start.set_redirect_uri(query->Get("redirect_uri"));
+    start.set_scope(query->Get("scope"));
+    start.set_state(query->Get("state"));
+    start.set_code_challenge(query->Get("code_challenge"));
+    start.set_code_challenge_method(query->Get("code_challenge_method"));
+    for (auto& resource : query->GetAll("resource")) start.add_resource(std::move(resource));
+    start.set_has_duplicate_parameters(query->HasDuplicatesExcept({"resource"}));
+    StartUnaryCall<v1::StartAuthorizationRequest, v1::StartAuthorizationResponse>(
+        [this](auto... args) { stub_->async()->StartAuthorization(args...); }, std::move(start),
+        [respond](const grpc::Status& status, v1::StartAuthorizationResponse& started) {
+          if (status.ok()) {
+            return respond(
+                Redirect("/login?authorization_id=" + PercentEncode(started.authorization_id())));
+          }
+          v1::OAuthError error = OAuthErrorFromStatus(status);
+          if (!error.redirect_to().empty()) return respond(Redirect(error.redirect_to()));
+          // The client or its redirect URI is not trusted: never redirect.
+          respond(ErrorPage(error.http_status(), "Authorization request refused",
+                            error.error_description().empty() ? error.error()
+                                                              : error.error_description()));
+        });
+  }
+
+  void LoginPage(HttpRequest request, Responder respond) {
+    auto query = ParseForm(request.query);
+    std::string id = query ? query->Get("authorization_id") : "";
+    if (id.empty()) {
+      return respond(ErrorPage(400, "Sign-in request missing",
+                               "Start signing in from your application; this page needs a "
+                               "pending authorization request."));
+    }
+    RenderLogin(std::move(id), "", "", 200, std::move(respond));
+  }
+
+  // Describes the pending authorization and renders the sign-in form.
+  void RenderLogin(std::string authorization_id, std::string username, std::string error_message,
+                   int status_code, Responder respond) {
+    v1::DescribeAuthorizationRequest describe;
+    describe.set_authorization_id(authorization_id);
+    StartUnaryCall<v1::DescribeAuthorizationRequest, v1::DescribeAuthorizationResponse>(
+        [this](auto... args) { stub_->async()->DescribeAuthorization(args...); },
+        std::move(describe),
+        [respond, authorization_id, username, error_message, status_code](
+            const grpc::Status& status, v1::DescribeAuthorizationResponse& described) {
+          if (!status.ok()) {
+            v1::OAuthError error = OAuthErrorFromStatus(status);
+            return respond(ErrorPage(error.http_status(), "Sign-in request expired",
+                                     "This sign-in request is unknown or has expired. Start "
+                                     "again from your application."));
+          }
+          struct LoginPage page;
+          page.authorization_id = authorization_id;
+          page.csrf_token = described.csrf_token();
+          page.client_id = described.client_id();
+          page.client_name = described.client_name();
+          page.redirect_host = described.redirect_host();
+          page.scopes.assign(described.scopes().begin(), described.scopes().end());
+          page.username = username;
+          page.error_message = error_message;
+          respond(HtmlResponse(status_code, RenderLoginPage(page)));
+        });
+  }
+
+  void Login(HttpRequest request, Responder respond) {
+    auto form = IsFormRequest(request) ? ParseForm(request.body) : std::nullopt;
+    if (!form) {
+      return respond(ErrorPage(400, "Invalid request", "The sign-in form is malformed."));
+    }
+    v1::CompleteLoginRequest login;
+    login.set_authorization_id(form->Get("authorization_id"));
+    login.set_username(form->Get("username"));
+    login.set_password(form->Get("password"));
+    login.set_csrf_token(form->Get("csrf_token"));
+    login.set_client_ip(request.remote_ip);
+    std::string authorization_id = login.authorization_id();
+    std::string username = login.username();
+    StartUnaryCall<v1::CompleteLoginRequest, v1::CompleteLoginResponse>(
+        [this](auto... args) { stub_->async()->CompleteLogin(args...); }, std::move(login),
+        [this, respond, authorization_id, username](const grpc::Status& status,
+                                                    v1::CompleteLoginResponse& done) {
+          if (status.ok()) return respond(Redirect(done.redirect_to()));
+          v1::OAuthError error = OAuthErrorFromStatus(status);
+          if (error.http_status() == 401) {
+            return RenderLogin(authorization_id, username, error.error_description(), 401,
+                               respond);
+          }
+          HttpResponse page = ErrorPage(error.http_status(), "Sign-in failed",
+                                        error.error_description().empty()
+                                            ? error.error()
+                                            : error.error_description());
+          if (error.retry_after_seconds() > 0) {
+            page.SetHeader("Retry-After", std::to_string(error.retry_after_seconds()));
+          }
+          respond(std::move(page));
+        });
+  }
+
+  void Token(HttpRequest request, Responder respond) {
+    FormData form;
+    v1::TokenRequest token;
+    if (!ParseClientForm(request, respond, &form, token.mutable_client())) return;
+    token.set_grant_type(form.Get("grant_type"));
+    token.set_code(form.Get("code"));
+    token.set_redirect_uri(form.Get("redirect_uri"));
+    token.set_code_verifier(form.Get("code_verifier"));
+    token.set_refresh_token(form.Get("refresh_token"));
+    token.set_scope(form.Get("scope"));
+    for (auto& resource : form.GetAll("resource")) token.add_resource(std::move(resource));
+    StartUnaryCall<v1::TokenRequest, v1::TokenResponse>(
+        [this](auto... args) { stub_->async()->Token(args...); }, std::move(token),
+        [respond](const grpc::Status& status, v1::TokenResponse& issued) {
+          if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
+          nlohmann::json body = {{"access_token", issued.access_token()},
+                                 {"token_type", issued.token_type()},
+                                 {"expires_in", issued.expires_in()}};
+          if (!issued.refresh_token().empty()) body["refresh_token"] = issued.refresh_token();
+          if (!issued.scope().empty()) body["scope"] = issued.scope();
+          HttpResponse response = JsonResponse(200, body.dump());
+          AddNoStore(response);
+          respond(std::move(response));
+        });
+  }
+
+  void Introspect(HttpRequest request, Responder respond) {
+    FormData form;
+    v1::IntrospectRequest introspect;
+    if (!ParseClientForm(request, respond, &form, introspect.mutable_client())) return;
+    introspect.set_token(form.Get("token"));
+    introspect.set_token_type_hint(form.Get("token_type_hint"));
+    StartUnaryCall<v1::IntrospectRequest, v1::IntrospectResponse>(
+        [this](auto... args) { stub_->async()->Introspect(args...); }, std::move(introspect),
+        [respond](const grpc::Status& status, v1::IntrospectResponse& result) {
+          if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
+          // Inactive: {"active":false} and nothing else (RFC 7662 §2.2).
+          HttpResponse response =
+              JsonResponse(200, result.active() ? ProtoToJson(result) : R"({"active":false})");
+          AddNoStore(response);
+          respond(std::move(response));
+        });
+  }
+
+  void Revoke(HttpRequest request, Responder respond) {
+    FormData form;
+    v1::RevokeRequest revoke;
+    if (!ParseClientForm(request, respond, &form, revoke.mutable_client())) return;
+    revoke.set_token(form.Get("token"));
+    revoke.set_token_type_hint(form.Get("token_type_hint"));
+    StartUnaryCall<v1::RevokeRequest, v1::RevokeResponse>(
+        [this](auto... args) { stub_->async()->Revoke(args...); }, std::move(revoke),
+        [respond](const grpc::Status& status, v1::RevokeResponse&) {
+          if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
+          HttpResponse response = JsonResponse(200, "{}");
+          AddNoStore(response);
+          respond(std::move(response));
+        });
+  }
+
+  void RegisterClient(HttpRequest request, Responder respond) {
+    v1::RegisterRequest registration;
+    // The document is passed along when it is a JSON object; it is refused anyway.
+    (void)google::protobuf::util::JsonStringToMessage(request.body,
+                                                      registration.mutable_metadata());
+    StartUnaryCall<v1::RegisterRequest, v1::RegisterResponse>(
+        [this](auto... args) { stub_->async()->Register(args...); }, std::move(registration),
+        [respond](const grpc::Status& status, v1::RegisterResponse&) {
+          if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
+          respond(JsonResponse(201, "{}"));
+        });
+  }
+
+  std::unique_ptr<AuthService::Stub> stub_;
+};
+
+OAuthRoutes::OAuthRoutes(std::shared_ptr<grpc::Channel> auth_channel)
+    : impl_(std::make_unique<Impl>(std::move(auth_channel))) {}
+
+OAuthRoutes::~OAuthRoutes() = default;
+
+void OAuthRoutes::Register(Router& router) { impl_->Register(router); }
+
+}  // namespace mcp_oauth::gateway

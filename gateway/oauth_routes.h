@@ -1,0 +1,37 @@
+// The OAuth HTTP routes: each one parses the request, makes one AuthService
+// call and renders the answer (JSON, redirect or HTML page). No OAuth rule is
+// decided here. Routes:
+//   GET  /.well-known/oauth-authorization-server (+ /.well-known/openid-configuration)
+//   GET  /.well-known/oauth-protected-resource[/mcp]
+//   GET  /authorize            GET /login      POST /login, /login/callback
+//   POST /token   POST /introspect   POST /revoke   POST /register
+// Thread safe.
+#ifndef MCP_OAUTH_GATEWAY_OAUTH_ROUTES_H_
+#define MCP_OAUTH_GATEWAY_OAUTH_ROUTES_H_
+
+#include <memory>
+
+#include "gateway/router.h"
+
+namespace grpc {
+class Channel;
+}
+
+namespace mcp_oauth::gateway {
+
+class OAuthRoutes {
+ public:
+  explicit OAuthRoutes(std::shared_ptr<grpc::Channel> auth_channel);
+  ~OAuthRoutes();
+
+  // Adds the routes (and their CORS policies) to `router`; `this` must outlive it.
+  void Register(Router& router);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mcp_oauth::gateway
+
+#endif  // MCP_OAUTH_GATEWAY_OAUTH_ROUTES_H_
