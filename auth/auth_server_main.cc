@@ -90,8 +90,11 @@ int Main(int argc, char** argv) {
     return 1;
   }
   server->GetHealthCheckService()->SetServingStatus(true);
+  server->GetHealthCheckService()->SetServingStatus("mcp_oauth.auth.v1.AuthService", true);
   log::Info(absl::StrCat("auth_server: AuthService listening on ", listen, " (port ", port,
                          "), issuer ", options->issuer()));
+  // Scripts and tests read the bound port from this line.
+  std::cout << "auth_server ready: grpc_port=" << port << std::endl;
 
   int received = 0;
   sigwait(&signals, &received);

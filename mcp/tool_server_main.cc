@@ -91,7 +91,11 @@ int main(int argc, char** argv) {
     log::Error(absl::StrCat("cannot listen on ", listen));
     return 1;
   }
+  server->GetHealthCheckService()->SetServingStatus("mcp_oauth.tools.v1.ToolService", true);
   log::Info(absl::StrCat("tool_server listening on ", listen, " (port ", port, "), ", registry->size(), " tools"));
+  // Scripts and tests read the bound port from this line.
+  std::printf("tool_server ready: grpc_port=%d\n", port);
+  std::fflush(stdout);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
