@@ -1,11 +1,19 @@
 #include "gateway/bearer_auth.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 #include <utility>
 
 #include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "common/crypto.h"
 #include "gateway/grpc_call.h"
 #include "gateway/status_mapping.h"
 #include "proto/auth/v1/auth.grpc.pb.h"
@@ -41,12 +49,57 @@ std::string_view BearerToken(std::string_view authorization) {
   return token;
 }
 
+using Clock = std::chrono::steady_clock;
+
+// Recently validated tokens (by SHA-256 digest) and who they belong to.
+class ValidationCache {
+ public:
+  ValidationCache(std::chrono::milliseconds ttl, size_t capacity)
+      : ttl_(ttl), capacity_(capacity) {}
+
+  bool enabled() const { return ttl_.count() > 0; }
+
+  std::optional<VerifiedPrincipal> Find(const std::string& digest) {
+    absl::ReaderMutexLock lock(&mu_);
+    auto it = entries_.find(digest);
+    if (it == entries_.end() || it->second.valid_until <= Clock::now()) return std::nullopt;
+    return it->second.principal;
+  }
+
+  // `token_expires_at` is the token's own expiry (Unix seconds).
+  void Add(const std::string& digest, const VerifiedPrincipal& principal,
+           int64_t token_expires_at) {
+    auto valid_until = Clock::now() + ttl_;
+    auto seconds_left = std::chrono::seconds(
+        token_expires_at - std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count());
+    if (seconds_left <= std::chrono::seconds(0)) return;
+    valid_until = std::min(valid_until, Clock::now() + seconds_left);
+    absl::MutexLock lock(&mu_);
+    if (entries_.size() >= capacity_) entries_.clear();
+    entries_[digest] = Entry{principal, valid_until};
+  }
+
+ private:
+  struct Entry {
+    VerifiedPrincipal principal;
+    Clock::time_point valid_until;
+  };
+  const std::chrono::milliseconds ttl_;
+  const size_t capacity_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+};
+
 }  // namespace
 
 class BearerAuthenticator::Impl {
  public:
   Impl(std::shared_ptr<grpc::Channel> channel, BearerAuthOptions options)
-      : stub_(v1::AuthService::NewStub(channel)), options_(std::move(options)) {
+      : stub_(v1::AuthService::NewStub(channel)),
+        options_(std::move(options)),
+        cache_(options_.cache_ttl, options_.cache_capacity) {
     for (const auto& scope : options_.required_scopes) {
       if (!scopes_.empty()) scopes_ += ' ';
       scopes_ += scope;
@@ -59,6 +112,12 @@ class BearerAuthenticator::Impl {
     if (token.empty()) {
       return respond(Challenge(401, "", "authorization required: send a bearer access token"));
     }
+    std::string digest = cache_.enabled() ? crypto::Sha256(token) : std::string();
+    if (cache_.enabled()) {
+      if (std::optional<VerifiedPrincipal> cached = cache_.Find(digest)) {
+        return on_success(std::move(*cached));
+      }
+    }
     v1::ValidateAccessTokenRequest validate;
     validate.set_access_token(std::string(token));
     validate.set_resource(options_.resource);
@@ -66,12 +125,15 @@ class BearerAuthenticator::Impl {
     StartUnaryCall<v1::ValidateAccessTokenRequest, v1::ValidateAccessTokenResponse>(
         [this](auto... args) { stub_->async()->ValidateAccessToken(args...); },
         std::move(validate),
-        [this, on_success = std::move(on_success), respond = std::move(respond)](
-            const grpc::Status& status, v1::ValidateAccessTokenResponse& validated) {
+        [this, digest = std::move(digest), on_success = std::move(on_success),
+         respond = std::move(respond)](const grpc::Status& status,
+                                       v1::ValidateAccessTokenResponse& validated) {
           if (status.ok()) {
             const v1::Principal& p = validated.principal();
-            return on_success(VerifiedPrincipal{p.subject(), p.username(), p.client_id(),
-                                                {p.scopes().begin(), p.scopes().end()}});
+            VerifiedPrincipal principal{p.subject(), p.username(), p.client_id(),
+                                        {p.scopes().begin(), p.scopes().end()}};
+            if (cache_.enabled()) cache_.Add(digest, principal, p.expires_at());
+            return on_success(std::move(principal));
           }
           v1::OAuthError error = OAuthErrorFromStatus(status);
           if (error.http_status() == 401 || error.http_status() == 403) {
@@ -105,6 +167,7 @@ class BearerAuthenticator::Impl {
   std::unique_ptr<v1::AuthService::Stub> stub_;
   BearerAuthOptions options_;
   std::string scopes_;
+  ValidationCache cache_;
 };
 
 BearerAuthenticator::BearerAuthenticator(std::shared_ptr<grpc::Channel> auth_channel,

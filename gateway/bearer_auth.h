@@ -3,10 +3,16 @@
 // for this resource and scopes, and renders RFC 6750 / RFC 9728 challenges:
 // 401 with `WWW-Authenticate: Bearer resource_metadata="...", scope="..."`
 // (plus error="invalid_token" when a token was sent), 403 insufficient_scope.
-// Thread safe.
+//
+// Successful validations are cached for `cache_ttl` (never past the token's
+// own expiry), so the hot path pays no RPC per request; a revoked token is
+// therefore refused within `cache_ttl` at most. Only SHA-256 digests of
+// tokens are kept. Thread safe.
 #ifndef MCP_OAUTH_GATEWAY_BEARER_AUTH_H_
 #define MCP_OAUTH_GATEWAY_BEARER_AUTH_H_
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -34,6 +40,10 @@ struct BearerAuthOptions {
   // URL of this resource's RFC 9728 metadata document.
   std::string resource_metadata_url;
   std::vector<std::string> required_scopes = {"user"};
+  // How long a successful validation is reused; zero disables the cache.
+  std::chrono::milliseconds cache_ttl{5000};
+  // Entries kept at most; the cache is emptied when it is full.
+  size_t cache_capacity = 100000;
 };
 
 class BearerAuthenticator {

@@ -35,9 +35,12 @@ ToolDefinition TestTool(const std::string& name, ToolHandler handler) {
   return tool;
 }
 
+// One server for the whole binary: Debian's gRPC 1.51 can trip an internal
+// refcount assertion (grpc_cq_internal_unref) when callback servers are
+// destroyed and created in quick succession, as per-test servers would be.
 class ToolServiceTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  static void SetUpTestSuite() {
     auto registry = std::make_shared<ToolRegistry>();
     ASSERT_TRUE(RegisterBuiltinTools(registry.get()).ok());
     // Sleeps until cancelled (cooperative), like a well-behaved slow tool.
@@ -74,21 +77,25 @@ class ToolServiceTest : public ::testing::Test {
     ToolServiceOptions options;
     options.default_call_timeout = absl::Milliseconds(300);
     options.worker_threads = 2;
-    service_ = std::make_unique<ToolServiceImpl>(registry, options);
+    service_ = new ToolServiceImpl(registry, options);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
+    builder.RegisterService(service_);
+    server_ = builder.BuildAndStart().release();
     ASSERT_NE(server_, nullptr);
     ASSERT_NE(port, 0);
     stub_ = ToolService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+                grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()))
+                .release();
   }
 
-  void TearDown() override {
-    if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-    service_.reset();
+  static void TearDownTestSuite() {
+    // Clients first, then the server, then the service it points to.
+    delete stub_;
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    delete server_;
+    delete service_;
   }
 
   grpc::Status List(int page_size, const std::string& token, ListToolsResponse* response) {
@@ -119,10 +126,14 @@ class ToolServiceTest : public ::testing::Test {
     return r.content(0).fields().at("text").string_value();
   }
 
-  std::unique_ptr<ToolServiceImpl> service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<ToolService::Stub> stub_;
+  static ToolServiceImpl* service_;
+  static grpc::Server* server_;
+  static ToolService::Stub* stub_;
 };
+
+ToolServiceImpl* ToolServiceTest::service_ = nullptr;
+grpc::Server* ToolServiceTest::server_ = nullptr;
+ToolService::Stub* ToolServiceTest::stub_ = nullptr;
 
 TEST_F(ToolServiceTest, ListsAllToolsWithSchemas) {
   ListToolsResponse r;

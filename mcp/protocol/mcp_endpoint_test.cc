@@ -82,45 +82,68 @@ class SseCapture {
   bool closed_ = false;
 };
 
-class McpEndpointTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto registry = std::make_shared<ToolRegistry>();
-    ASSERT_TRUE(RegisterBuiltinTools(registry.get()).ok());
-    ASSERT_TRUE(registry
-                    ->Register(TestTool("slow",
-                                        [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
-                                          while (!ctx.Cancelled()) {
-                                            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-                                          }
-                                          return json{{"late", true}};
+// One ToolService server for the whole binary: Debian's gRPC 1.51 can trip an
+// internal refcount assertion (grpc_cq_internal_unref) when callback servers
+// are destroyed and created in quick succession, as per-test servers would be.
+struct SharedToolServer {
+  std::unique_ptr<ToolServiceImpl> service;
+  std::unique_ptr<grpc::Server> server;
+  std::shared_ptr<tools::v1::ToolService::StubInterface> stub;
+};
+
+SharedToolServer* StartToolServer() {
+  auto registry = std::make_shared<ToolRegistry>();
+  EXPECT_TRUE(RegisterBuiltinTools(registry.get()).ok());
+  EXPECT_TRUE(registry
+                  ->Register(TestTool("slow",
+                                      [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                        while (!ctx.Cancelled()) {
+                                          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                                        }
+                                        return json{{"late", true}};
+                                      }))
+                  .ok());
+  for (int i = 0; i < kExtraTools; ++i) {
+    EXPECT_TRUE(registry
+                    ->Register(TestTool(absl::StrCat("extra_", i),
+                                        [](const json&, const CallContext&) -> absl::StatusOr<json> {
+                                          return json::object();
                                         }))
                     .ok());
-    for (int i = 0; i < kExtraTools; ++i) {
-      ASSERT_TRUE(registry
-                      ->Register(TestTool(absl::StrCat("extra_", i),
-                                          [](const json&, const CallContext&) -> absl::StatusOr<json> {
-                                            return json::object();
-                                          }))
-                      .ok());
-    }
-    ToolServiceOptions service_options;
-    service_options.default_call_timeout = absl::Seconds(20);
-    service_ = std::make_unique<ToolServiceImpl>(registry, service_options);
-    grpc::ServerBuilder builder;
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    stub_ = std::shared_ptr<tools::v1::ToolService::StubInterface>(
-        tools::v1::ToolService::NewStub(server_->InProcessChannel(grpc::ChannelArguments())));
+  }
+  auto* shared = new SharedToolServer;
+  ToolServiceOptions service_options;
+  service_options.default_call_timeout = absl::Seconds(20);
+  shared->service = std::make_unique<ToolServiceImpl>(registry, service_options);
+  grpc::ServerBuilder builder;
+  builder.RegisterService(shared->service.get());
+  shared->server = builder.BuildAndStart();
+  EXPECT_NE(shared->server, nullptr);
+  shared->stub = std::shared_ptr<tools::v1::ToolService::StubInterface>(
+      tools::v1::ToolService::NewStub(shared->server->InProcessChannel(grpc::ChannelArguments())));
+  return shared;
+}
+
+class McpEndpointTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { shared_ = StartToolServer(); }
+
+  static void TearDownTestSuite() {
+    // Clients first, then the server, then the service it points to.
+    shared_->stub.reset();
+    shared_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    shared_->server.reset();
+    shared_->service.reset();
+    delete shared_;
+    shared_ = nullptr;
+  }
+
+  void SetUp() override {
+    stub_ = shared_->stub;
     endpoint_ = MakeEndpoint(DefaultOptions());
   }
 
-  void TearDown() override {
-    endpoint_.reset();
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-    service_.reset();
-  }
+  void TearDown() override { endpoint_.reset(); }
 
   McpOptions DefaultOptions() {
     McpOptions options;
@@ -206,12 +229,13 @@ class McpEndpointTest : public ::testing::Test {
     return request;
   }
 
+  static SharedToolServer* shared_;
   std::atomic<int64_t> clock_offset_seconds_{0};
-  std::unique_ptr<ToolServiceImpl> service_;
-  std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<tools::v1::ToolService::StubInterface> stub_;
   std::unique_ptr<McpEndpoint> endpoint_;
 };
+
+SharedToolServer* McpEndpointTest::shared_ = nullptr;
 
 // --- initialize and lifecycle ----------------------------------------------
 
