@@ -19,7 +19,7 @@
 #include "auth/authorization_server.h"
 #include "auth/clock.h"
 #include "auth/config.h"
-#include "auth/memory_store.h"
+#include "auth/store_factory.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -35,7 +35,11 @@ void PrintUsage() {
   std::cout << "Usage: auth_server [--grpc-listen=" << kDefaultListen
             << "] [--public-url=URL] [--client-id=ID] [--client-secret=SECRET]\n"
                "                   [--redirect-uris=URI,...] [--config=FILE] [--port=N] "
-               "[--host=H] [--log-level=info]\n";
+               "[--host=H] [--log-level=info]\n"
+               "                   [--store=sqlite:PATH|postgres://...|memory]\n"
+               "--store (env MCP_STORE) holds tokens, codes, revocations and throttles;\n"
+               "default sqlite:$MCP_DATA_DIR/auth.db, else\n"
+               "sqlite:${XDG_STATE_HOME:-~/.local/state}/mcp-oauth/auth.db.\n";
 }
 
 int Main(int argc, char** argv) {
@@ -48,7 +52,7 @@ int Main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::set<std::string> known = AuthFlagNames();
-  known.insert({"grpc-listen", "log-level", "help"});
+  known.insert({"grpc-listen", "log-level", "help", "store"});
   auto parsed = flags::Parse(argc, argv, known, {"help"});
   if (!parsed.ok()) {
     std::cerr << "auth_server: " << parsed.status().message() << "\n";
@@ -74,8 +78,16 @@ int Main(int argc, char** argv) {
   }
   std::string listen = parsed->Get("grpc-listen").value_or(kDefaultListen);
 
-  auto core = std::make_shared<AuthorizationServer>(*options, std::make_shared<MemoryStore>(),
-                                                    std::make_shared<RealClock>());
+  std::string spec = parsed->Get("store").value_or(
+      flags::GetEnv("MCP_STORE").value_or(DefaultStoreSpec()));
+  auto store = OpenStore(spec);
+  if (!store.ok()) {
+    std::cerr << "auth_server: --store: " << store.status().message() << "\n";
+    return 1;
+  }
+  log::Info("auth_server: token store " + DescribeStoreSpec(spec));
+  auto core =
+      std::make_shared<AuthorizationServer>(*options, *store, std::make_shared<RealClock>());
   AuthServiceImpl service(core);
 
   grpc::EnableDefaultHealthCheckService(true);

@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "auth/oauth_error.h"
 #include "auth/oauth_error_details.h"
+#include "auth/store_failure.h"
 #include "common/log.h"
 
 namespace mcp_oauth::auth {
@@ -85,8 +86,23 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return MakeOAuthStatus(grpc::StatusCode::INTERNAL, error);
 }
 
+// A store outage during the call (store_failure.h) overrides the core's
+// answer, which then only means "nothing found": 503, retry later.
+grpc::Status StoreUnavailableStatus() {
+  v1::OAuthError error;
+  error.set_error("temporarily_unavailable");
+  error.set_error_description("The token store is unavailable. Try again shortly.");
+  error.set_http_status(503);
+  error.set_retry_after_seconds(1);
+  return MakeOAuthStatus(grpc::StatusCode::UNAVAILABLE, error);
+}
+
 template <typename T, typename Response>
 grpc::Status Deliver(absl::StatusOr<T> result, Response* response) {
+  if (absl::Status failure = TakeStoreFailure(); !failure.ok()) {
+    log::Warning(absl::StrCat("auth: ", failure.message()));
+    return StoreUnavailableStatus();
+  }
   if (result.ok()) *response = *std::move(result);
   return ToGrpcStatus(result.status());
 }
@@ -103,6 +119,7 @@ grpc::Status BusyStatus() {
 template <typename Fn>
 grpc::ServerUnaryReactor* Inline(grpc::CallbackServerContext* context, Fn&& fn) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  (void)TakeStoreFailure();  // Nothing left over from another call on this thread.
   reactor->Finish(fn());
   return reactor;
 }
@@ -131,7 +148,10 @@ AuthServiceImpl::~AuthServiceImpl() = default;
 #define MCP_OAUTH_OFFLOAD_(context, body)                                            \
   do {                                                                               \
     grpc::ServerUnaryReactor* reactor = (context)->DefaultReactor();                 \
-    if (!pool_->Submit([this, reactor, request, response] { reactor->Finish(body); })) { \
+    if (!pool_->Submit([this, reactor, request, response] {                         \
+          (void)TakeStoreFailure();                                                  \
+          reactor->Finish(body);                                                     \
+        })) {                                                                        \
       reactor->Finish(BusyStatus());                                                 \
     }                                                                                \
     return reactor;                                                                  \

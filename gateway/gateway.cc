@@ -85,7 +85,9 @@ class GatewayImpl final : public Gateway {
     }
     if (host_auth) {
       auto core = std::make_shared<auth::AuthorizationServer>(
-          options_.auth, std::make_shared<auth::MemoryStore>(), std::make_shared<auth::RealClock>());
+          options_.auth,
+          options_.store ? options_.store : std::make_shared<auth::MemoryStore>(),
+          std::make_shared<auth::RealClock>());
       auth_service_ = std::make_unique<auth::AuthServiceImpl>(std::move(core));
       builder.RegisterService(auth_service_.get());
     }

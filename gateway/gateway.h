@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "auth/options.h"
+#include "auth/store.h"
 #include "gateway/http_server.h"
 
 namespace mcp_oauth::gateway {
@@ -28,6 +29,8 @@ struct GatewayOptions {
   // The authorization server's configuration (clients, users, public URL).
   // The gateway uses public_url and mcp_path even when AuthService is remote.
   auth::AuthOptions auth;
+  // The in-process AuthService's token store (shared); null: a MemoryStore.
+  std::shared_ptr<auth::Store> store;
 
   // /mcp: scopes every request needs; extra allowed Origins and Hosts (the
   // public URL's and loopback are always allowed); the HMAC key of session

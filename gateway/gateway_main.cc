@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "auth/config.h"
+#include "auth/store_factory.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "gateway/gateway.h"
@@ -45,6 +46,14 @@ OAuth (authorization server; see README "Configuration"):
   --redirect-uris URIS     comma-separated redirect URIs (env MCP_STATIC_REDIRECT_URIS;
                            default <public-url>/callback)
   --config FILE            JSON file with clients, users, lifetimes
+  --store SPEC             where tokens, codes, revocations and sign-in throttles
+                           live (env MCP_STORE; unused with --auth-target):
+                             sqlite:PATH   a SQLite file, created 0600 (default:
+                                           $MCP_DATA_DIR/auth.db, else
+                                           ${XDG_STATE_HOME:-~/.local/state}/mcp-oauth/auth.db)
+                             postgres://USER[:PASS]@HOST:PORT/DB  shared by several
+                                           instances (see README "Storage and scale-out")
+                             memory        nothing survives a restart (tests)
 
 MCP endpoint (/mcp):
   --required-scopes S      space- or comma-separated scopes every /mcp request needs
@@ -90,7 +99,8 @@ int Main(int argc, char** argv) {
   std::set<std::string> known = {"port",           "host",          "threads",
                                  "grpc-listen",    "auth-target",   "tools-target",
                                  "log-level",      "help",          "shutdown-grace-seconds",
-                                 "required-scopes", "allowed-origins", "allowed-hosts"};
+                                 "required-scopes", "allowed-origins", "allowed-hosts",
+                                 "store"};
   for (const auto& name : auth::AuthFlagNames()) known.insert(name);
   auto parsed = flags::Parse(argc, argv, known, {"help"});
   if (!parsed.ok()) {
@@ -158,6 +168,18 @@ int Main(int argc, char** argv) {
       return 2;
     }
     options.session_key = *key;
+  }
+
+  if (options.auth_target.empty()) {
+    std::string spec = Setting(*parsed, "store", "MCP_STORE", auth::DefaultStoreSpec());
+    auto store = auth::OpenStore(spec);
+    if (!store.ok()) {
+      std::fprintf(stderr, "gateway: --store: %s\n",
+                   std::string(store.status().message()).c_str());
+      return 1;
+    }
+    log::Info("token store: " + auth::DescribeStoreSpec(spec));
+    options.store = std::move(*store);
   }
 
   auto gateway = StartGateway(options);

@@ -35,7 +35,19 @@ class ServerProcess:
         self.log = open(self.log_path, "w+")
         full_env = dict(os.environ)
         full_env.update(env or {})
-        self.proc = subprocess.Popen([runfile(binary)] + list(args), stdout=subprocess.PIPE,
+        args = list(args)
+        # Servers keeping tokens default to a SQLite file in the user's data
+        # directory; tests run in parallel, so each server gets a private
+        # in-memory store unless the test chooses one (--store, or MCP_STORE
+        # or MCP_DATA_DIR in `env`).
+        if (os.path.basename(binary) in ("gateway", "auth_server")
+                and not any(a == "--store" or a.startswith("--store=") for a in args)
+                and not {"MCP_STORE", "MCP_DATA_DIR"} & set(env or {})):
+            args.append("--store=memory")
+        self.binary = binary
+        self.args = args
+        self.env = env
+        self.proc = subprocess.Popen([runfile(binary)] + args, stdout=subprocess.PIPE,
                                      stderr=self.log, env=full_env, text=True)
         self.ports = {}
         deadline = time.monotonic() + ready_timeout

@@ -1,0 +1,617 @@
+// One conformance suite for every Store backend (memory, SQLite, PostgreSQL):
+// the semantics of memory_store_test.cc, plus what only a durable store can
+// show (reopening keeps everything; two instances on one database still let
+// exactly one redemption win; a newer schema is refused).
+//
+// PostgreSQL: uses MCP_TEST_POSTGRES_URL when set, else starts a throwaway
+// cluster with tools/pgtemp. Its cases skip when neither works, unless
+// MCP_REQUIRE_POSTGRES=1, where they fail.
+#include <postgresql/libpq-fe.h>  // Debian: /usr/include/postgresql
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "auth/memory_store.h"
+#include "auth/sql_store.h"
+#include "auth/store.h"
+#include "auth/store_factory.h"
+#include "auth/store_failure.h"
+#include "gtest/gtest.h"
+
+namespace mcp_oauth::auth {
+namespace {
+
+const absl::Time kT0 = absl::FromUnixSeconds(1700000000);
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
+}
+
+std::string Runfile(const std::string& path) {
+  std::string base = Env("TEST_SRCDIR");
+  std::string workspace = Env("TEST_WORKSPACE");
+  if (base.empty()) return path;
+  return absl::StrCat(base, "/", workspace.empty() ? "mcp_oauth" : workspace, "/", path);
+}
+
+// A PostgreSQL server for the whole test binary: the env URL, or a cluster
+// started by tools/pgtemp and stopped at exit.
+class PostgresServer {
+ public:
+  static PostgresServer& Get() {
+    static auto* server = new PostgresServer();
+    return *server;
+  }
+
+  bool available() const { return !url_.empty(); }
+  const std::string& error() const { return error_; }
+
+  // Returns the URL of a new, empty database.
+  std::string NewDatabase() {
+    std::string name = absl::StrCat("conformance_", next_++);
+    PGconn* conn = PQconnectdb(url_.c_str());
+    std::string result;
+    if (PQstatus(conn) == CONNECTION_OK) {
+      PGresult* r = PQexec(conn, absl::StrCat("CREATE DATABASE ", name).c_str());
+      if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+        size_t slash = url_.rfind('/');
+        result = url_.substr(0, slash + 1) + name;
+      } else {
+        ADD_FAILURE() << "CREATE DATABASE: " << PQresultErrorMessage(r);
+      }
+      PQclear(r);
+    } else {
+      ADD_FAILURE() << "connect: " << PQerrorMessage(conn);
+    }
+    PQfinish(conn);
+    return result;
+  }
+
+  void Stop() {
+    if (!dir_.empty()) {
+      std::string command = absl::StrCat(Runfile("tools/pgtemp"), " stop ", dir_);
+      if (std::system(command.c_str()) != 0) std::fprintf(stderr, "pgtemp stop failed\n");
+      dir_.clear();
+    }
+  }
+
+ private:
+  PostgresServer() {
+    url_ = Env("MCP_TEST_POSTGRES_URL");
+    if (!url_.empty()) return;
+    std::string command = absl::StrCat(Runfile("tools/pgtemp"), " start 2>&1");
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) {
+      error_ = "cannot run tools/pgtemp";
+      return;
+    }
+    std::string output;
+    char buffer[512];
+    while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+    int status = pclose(pipe);
+    if (status != 0) {
+      error_ = "tools/pgtemp start failed: " + output;
+      return;
+    }
+    size_t newline = output.find('\n');
+    url_ = output.substr(0, newline);
+    dir_ = output.substr(newline + 1);
+    while (!dir_.empty() && dir_.back() == '\n') dir_.pop_back();
+  }
+
+  std::string url_;
+  std::string dir_;
+  std::string error_;
+  int next_ = 0;
+};
+
+class StopPostgres : public ::testing::Environment {
+ public:
+  void TearDown() override { PostgresServer::Get().Stop(); }
+};
+const auto* const kStopPostgres = ::testing::AddGlobalTestEnvironment(new StopPostgres);
+
+enum class Backend { kMemory, kSqlite, kPostgres };
+
+std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
+  switch (info.param) {
+    case Backend::kMemory: return "Memory";
+    case Backend::kSqlite: return "Sqlite";
+    case Backend::kPostgres: return "Postgres";
+  }
+  return "Unknown";
+}
+
+class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    static int counter = 0;
+    switch (GetParam()) {
+      case Backend::kMemory:
+        spec_ = "memory";
+        break;
+      case Backend::kSqlite:
+        spec_ = absl::StrCat("sqlite:", Env("TEST_TMPDIR").empty() ? "/tmp" : Env("TEST_TMPDIR"),
+                             "/conformance-", getpid(), "-", counter++, ".db");
+        break;
+      case Backend::kPostgres: {
+        PostgresServer& server = PostgresServer::Get();
+        if (!server.available()) {
+          if (Env("MCP_REQUIRE_POSTGRES") == "1") {
+            FAIL() << "MCP_REQUIRE_POSTGRES=1 but no PostgreSQL: " << server.error();
+          }
+          GTEST_SKIP() << "no PostgreSQL server: " << server.error();
+        }
+        spec_ = server.NewDatabase();
+        ASSERT_FALSE(spec_.empty());
+        break;
+      }
+    }
+    store_ = Open();
+    ASSERT_NE(store_, nullptr);
+  }
+
+  // A new store on the same database (a restart, or another instance).
+  std::shared_ptr<Store> Open() {
+    auto store = OpenStore(spec_);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *store : nullptr;
+  }
+
+  bool durable() const { return GetParam() != Backend::kMemory; }
+
+  std::string spec_;
+  std::shared_ptr<Store> store_;
+};
+
+AccessTokenRecord Access(const std::string& hash, const std::string& family,
+                         absl::Time exp = kT0 + absl::Hours(1)) {
+  AccessTokenRecord r;
+  r.token_hash = hash;
+  r.family_id = family;
+  r.client_id = "c";
+  r.subject = "sub";
+  r.username = "alice";
+  r.scopes = {"user", "admin"};
+  r.audience = "https://rs.example/mcp";
+  r.jti = "jti-" + family;
+  r.issued_at = kT0;
+  r.expires_at = exp;
+  return r;
+}
+
+RefreshTokenRecord Refresh(const std::string& hash, const std::string& family,
+                           absl::Time exp = kT0 + absl::Hours(24)) {
+  RefreshTokenRecord r;
+  r.token_hash = hash;
+  r.family_id = family;
+  r.client_id = "c";
+  r.scopes = {"user"};
+  r.audience = "https://rs.example/mcp";
+  r.issued_at = kT0;
+  r.expires_at = exp;
+  return r;
+}
+
+TokenFamily Family(const std::string& id) {
+  TokenFamily f;
+  f.family_id = id;
+  f.client_id = "c";
+  f.created_at = kT0;
+  return f;
+}
+
+AuthorizationCode Code(const std::string& hash, const std::string& family,
+                       absl::Time exp = kT0 + absl::Minutes(5)) {
+  AuthorizationCode code;
+  code.code_hash = hash;
+  code.family_id = family;
+  code.client_id = "c";
+  code.redirect_uri = "http://localhost/cb";
+  code.scopes = {"user"};
+  code.code_challenge = "challenge";
+  code.expires_at = exp;
+  return code;
+}
+
+// Digests are raw bytes: include NULs and high bytes.
+const std::string kBinaryHash("\x00\xff\x10 a\x7f", 6);
+
+TEST_P(StoreConformanceTest, PendingAuthorizationRoundTripsExpiresAndCompletesOnce) {
+  PendingAuthorization p;
+  p.id_hash = kBinaryHash;
+  p.client_id = "client";
+  p.redirect_uri = "http://127.0.0.1:1/cb";
+  p.redirect_uri_in_request = false;
+  p.scopes = {"user", "admin"};
+  p.state = "st\"ate'";
+  p.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+  p.resource = "https://rs.example/mcp";
+  p.csrf_token = "csrf";
+  p.created_at = kT0;
+  p.expires_at = kT0 + absl::Minutes(10);
+  ASSERT_TRUE(store_->PutPendingAuthorization(p).ok());
+  EXPECT_EQ(store_->PutPendingAuthorization(p).code(), absl::StatusCode::kAlreadyExists);
+  auto got = store_->GetPendingAuthorization(kBinaryHash, kT0);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->id_hash, kBinaryHash);
+  EXPECT_EQ(got->client_id, "client");
+  EXPECT_EQ(got->redirect_uri, p.redirect_uri);
+  EXPECT_FALSE(got->redirect_uri_in_request);
+  EXPECT_EQ(got->scopes, p.scopes);
+  EXPECT_EQ(got->state, p.state);
+  EXPECT_EQ(got->code_challenge, p.code_challenge);
+  EXPECT_EQ(got->resource, p.resource);
+  EXPECT_EQ(got->csrf_token, "csrf");
+  EXPECT_EQ(got->created_at, kT0);
+  EXPECT_EQ(got->expires_at, p.expires_at);
+  EXPECT_FALSE(store_->GetPendingAuthorization(kBinaryHash, kT0 + absl::Minutes(10)).has_value());
+
+  AuthorizationCode code = Code("c1", "f1");
+  EXPECT_EQ(store_->CompleteAuthorization(kBinaryHash, kT0 + absl::Minutes(10), code).code(),
+            absl::StatusCode::kNotFound);  // Expired.
+  EXPECT_TRUE(store_->CompleteAuthorization(kBinaryHash, kT0, code).ok());
+  EXPECT_FALSE(store_->GetPendingAuthorization(kBinaryHash, kT0).has_value());
+  code.code_hash = "c2";
+  EXPECT_EQ(store_->CompleteAuthorization(kBinaryHash, kT0, code).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(TakeStoreFailure().ok());  // Business outcomes are not outages.
+}
+
+TEST_P(StoreConformanceTest, CompleteAuthorizationCodeCollisionKeepsPending) {
+  PendingAuthorization p;
+  p.id_hash = "p1";
+  p.expires_at = kT0 + absl::Minutes(10);
+  ASSERT_TRUE(store_->PutPendingAuthorization(p).ok());
+  ASSERT_TRUE(store_->PutCode(Code("c1", "f0")).ok());
+  EXPECT_EQ(store_->PutCode(Code("c1", "f0")).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->CompleteAuthorization("p1", kT0, Code("c1", "f1")).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(store_->GetPendingAuthorization("p1", kT0).has_value());
+  store_->DeletePendingAuthorization("p1");
+  EXPECT_FALSE(store_->GetPendingAuthorization("p1", kT0).has_value());
+}
+
+TEST_P(StoreConformanceTest, CodeIsSingleUseAndReplayRevokesFamily) {
+  AuthorizationCode code = Code(kBinaryHash, "f1");
+  code.subject = "sub";
+  code.username = "alice";
+  code.resource = "https://rs.example/mcp";
+  code.issued_at = kT0;
+  ASSERT_TRUE(store_->PutCode(code).ok());
+  auto first = store_->ConsumeCode(kBinaryHash, kT0);
+  ASSERT_EQ(first.outcome, ConsumeCodeOutcome::kConsumed);
+  EXPECT_EQ(first.code.family_id, "f1");
+  EXPECT_EQ(first.code.code_hash, kBinaryHash);
+  EXPECT_EQ(first.code.client_id, "c");
+  EXPECT_EQ(first.code.redirect_uri, "http://localhost/cb");
+  EXPECT_TRUE(first.code.redirect_uri_in_request);
+  EXPECT_EQ(first.code.scopes, std::vector<std::string>{"user"});
+  EXPECT_EQ(first.code.code_challenge, "challenge");
+  EXPECT_EQ(first.code.subject, "sub");
+  EXPECT_EQ(first.code.username, "alice");
+  EXPECT_EQ(first.code.resource, "https://rs.example/mcp");
+  EXPECT_EQ(first.code.issued_at, kT0);
+  EXPECT_TRUE(first.code.used);
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
+  EXPECT_FALSE(store_->GetAccessToken("a1")->revoked);
+
+  auto second = store_->ConsumeCode(kBinaryHash, kT0);
+  EXPECT_EQ(second.outcome, ConsumeCodeOutcome::kAlreadyUsed);
+  EXPECT_TRUE(store_->GetAccessToken("a1")->revoked);
+  EXPECT_TRUE(store_->GetRefreshToken("r1")->revoked);
+  EXPECT_EQ(store_->ConsumeCode("nope", kT0).outcome, ConsumeCodeOutcome::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ExpiredCodeIsNotConsumed) {
+  ASSERT_TRUE(store_->PutCode(Code("c1", "f1")).ok());
+  EXPECT_EQ(store_->ConsumeCode("c1", kT0 + absl::Minutes(5)).outcome,
+            ConsumeCodeOutcome::kNotFound);
+  EXPECT_EQ(store_->ConsumeCode("c1", kT0).outcome, ConsumeCodeOutcome::kConsumed);
+}
+
+TEST_P(StoreConformanceTest, ReplayBeforeIssueBlocksIssuance) {
+  ASSERT_TRUE(store_->PutCode(Code("c1", "f1")).ok());
+  ASSERT_EQ(store_->ConsumeCode("c1", kT0).outcome, ConsumeCodeOutcome::kConsumed);
+  ASSERT_EQ(store_->ConsumeCode("c1", kT0).outcome, ConsumeCodeOutcome::kAlreadyUsed);
+  EXPECT_EQ(store_->IssueTokens(Family("f1"), Access("a1", "f1"), std::nullopt).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(store_->GetAccessToken("a1").has_value());
+}
+
+TEST_P(StoreConformanceTest, TokensRoundTrip) {
+  ASSERT_TRUE(
+      store_->IssueTokens(Family("f1"), Access(kBinaryHash, "f1"), Refresh("r1", "f1")).ok());
+  auto access = store_->GetAccessToken(kBinaryHash);
+  ASSERT_TRUE(access.has_value());
+  AccessTokenRecord want = Access(kBinaryHash, "f1");
+  EXPECT_EQ(access->token_hash, want.token_hash);
+  EXPECT_EQ(access->family_id, "f1");
+  EXPECT_EQ(access->client_id, "c");
+  EXPECT_EQ(access->subject, "sub");
+  EXPECT_EQ(access->username, "alice");
+  EXPECT_EQ(access->scopes, want.scopes);
+  EXPECT_EQ(access->audience, want.audience);
+  EXPECT_EQ(access->jti, want.jti);
+  EXPECT_EQ(access->issued_at, kT0);
+  EXPECT_EQ(access->expires_at, want.expires_at);
+  EXPECT_FALSE(access->revoked);
+  auto refresh = store_->GetRefreshToken("r1");
+  ASSERT_TRUE(refresh.has_value());
+  EXPECT_EQ(refresh->scopes, std::vector<std::string>{"user"});
+  EXPECT_EQ(refresh->expires_at, kT0 + absl::Hours(24));
+  EXPECT_FALSE(refresh->rotated);
+  EXPECT_FALSE(refresh->revoked);
+  EXPECT_FALSE(store_->GetAccessToken("r1").has_value());
+  EXPECT_FALSE(store_->GetRefreshToken(kBinaryHash).has_value());
+  EXPECT_EQ(store_->IssueTokens(Family("f1"), Access(kBinaryHash, "f1"), std::nullopt).code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST_P(StoreConformanceTest, RotationAndReuseDetection) {
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
+  EXPECT_EQ(store_->RotateRefreshToken("r1", kT0, Access("a2", "f1"), Refresh("r2", "f1")),
+            RotateOutcome::kRotated);
+  EXPECT_TRUE(store_->GetRefreshToken("r1")->rotated);
+  EXPECT_FALSE(store_->GetAccessToken("a2")->revoked);
+  EXPECT_FALSE(store_->GetRefreshToken("r2")->rotated);
+  // Reuse of r1 revokes the family, including the successor tokens.
+  EXPECT_EQ(store_->RotateRefreshToken("r1", kT0, Access("a3", "f1"), Refresh("r3", "f1")),
+            RotateOutcome::kReused);
+  EXPECT_TRUE(store_->GetAccessToken("a2")->revoked);
+  EXPECT_TRUE(store_->GetRefreshToken("r2")->revoked);
+  EXPECT_FALSE(store_->GetAccessToken("a3").has_value());
+  EXPECT_EQ(store_->RotateRefreshToken("r2", kT0, Access("a4", "f1"), Refresh("r4", "f1")),
+            RotateOutcome::kNotFound);
+  EXPECT_EQ(store_->RotateRefreshToken("unknown", kT0, Access("a5", "f1"), Refresh("r5", "f1")),
+            RotateOutcome::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ExpiredRefreshTokenDoesNotRotate) {
+  ASSERT_TRUE(store_
+                  ->IssueTokens(Family("f1"), Access("a1", "f1"),
+                                Refresh("r1", "f1", kT0 + absl::Hours(1)))
+                  .ok());
+  EXPECT_EQ(store_->RotateRefreshToken("r1", kT0 + absl::Hours(1), Access("a2", "f1"),
+                                       Refresh("r2", "f1")),
+            RotateOutcome::kNotFound);
+  EXPECT_FALSE(store_->GetRefreshToken("r1")->rotated);
+}
+
+TEST_P(StoreConformanceTest, RotationCollisionRotatesNothing) {
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
+  EXPECT_EQ(store_->RotateRefreshToken("r1", kT0, Access("a1", "f1"), Refresh("r2", "f1")),
+            RotateOutcome::kNotFound);
+  EXPECT_FALSE(store_->GetRefreshToken("r1")->rotated);
+  EXPECT_FALSE(store_->GetRefreshToken("r2").has_value());
+}
+
+TEST_P(StoreConformanceTest, ConcurrentRotationHasExactlyOneWinner) {
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a0", "f1"), Refresh("r0", "f1")).ok());
+  // Two store instances on one database when the backend is durable: two
+  // processes racing.
+  std::shared_ptr<Store> other = durable() ? Open() : store_;
+  ASSERT_NE(other, nullptr);
+  std::atomic<int> rotated{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&, i] {
+      Store& store = i % 2 == 0 ? *store_ : *other;
+      std::string n = std::to_string(i + 1);
+      if (store.RotateRefreshToken("r0", kT0, Access("a" + n, "f1"), Refresh("r" + n, "f1")) ==
+          RotateOutcome::kRotated) {
+        ++rotated;
+      }
+      if (!TakeStoreFailure().ok()) ++failures;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(rotated.load(), 1);
+  EXPECT_EQ(failures.load(), 0);
+  // The losers saw a rotated token: reuse, so the family is revoked.
+  EXPECT_TRUE(store_->GetRefreshToken("r0")->revoked);
+}
+
+TEST_P(StoreConformanceTest, ConcurrentCodeRedemptionHasExactlyOneWinner) {
+  ASSERT_TRUE(store_->PutCode(Code("c1", "f1")).ok());
+  std::shared_ptr<Store> other = durable() ? Open() : store_;
+  ASSERT_NE(other, nullptr);
+  std::atomic<int> consumed{0};
+  std::atomic<int> replays{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&, i] {
+      Store& store = i % 2 == 0 ? *store_ : *other;
+      switch (store.ConsumeCode("c1", kT0).outcome) {
+        case ConsumeCodeOutcome::kConsumed: ++consumed; break;
+        case ConsumeCodeOutcome::kAlreadyUsed: ++replays; break;
+        case ConsumeCodeOutcome::kNotFound: break;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(consumed.load(), 1);
+  EXPECT_EQ(replays.load(), 15);
+}
+
+TEST_P(StoreConformanceTest, RevokeSingleAccessTokenLeavesFamily) {
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a2", "f1"), std::nullopt).ok());
+  store_->RevokeAccessToken("a1");
+  EXPECT_TRUE(store_->GetAccessToken("a1")->revoked);
+  EXPECT_FALSE(store_->GetAccessToken("a2")->revoked);
+  EXPECT_FALSE(store_->GetRefreshToken("r1")->revoked);
+  store_->RevokeFamily("f1");
+  EXPECT_TRUE(store_->GetRefreshToken("r1")->revoked);
+  EXPECT_TRUE(store_->GetAccessToken("a2")->revoked);
+  EXPECT_EQ(store_->RotateRefreshToken("r1", kT0, Access("a3", "f1"), Refresh("r3", "f1")),
+            RotateOutcome::kNotFound);
+  // Revoking an unknown family leaves a tombstone that blocks issuance.
+  store_->RevokeFamily("f9");
+  EXPECT_EQ(store_->IssueTokens(Family("f9"), Access("a9", "f9"), std::nullopt).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_P(StoreConformanceTest, ThrottleWindow) {
+  EXPECT_EQ(store_->GetLoginFailures("user:a", kT0).failures, 0);
+  auto s = store_->RecordLoginFailure("user:a", kT0, absl::Minutes(5));
+  EXPECT_EQ(s.failures, 1);
+  s = store_->RecordLoginFailure("user:a", kT0 + absl::Minutes(1), absl::Minutes(5));
+  EXPECT_EQ(s.failures, 2);
+  EXPECT_EQ(s.window_end, kT0 + absl::Minutes(5));
+  EXPECT_EQ(store_->GetLoginFailures("user:a", kT0 + absl::Minutes(2)).failures, 2);
+  EXPECT_EQ(store_->GetLoginFailures("user:a", kT0 + absl::Minutes(2)).window_end,
+            kT0 + absl::Minutes(5));
+  EXPECT_EQ(store_->GetLoginFailures("user:a", kT0 + absl::Minutes(5)).failures, 0);
+  EXPECT_EQ(store_->GetLoginFailures("ip:x", kT0).failures, 0);
+  // A new window starts when the last one ended.
+  s = store_->RecordLoginFailure("user:a", kT0 + absl::Minutes(6), absl::Minutes(5));
+  EXPECT_EQ(s.failures, 1);
+  EXPECT_EQ(s.window_end, kT0 + absl::Minutes(11));
+  store_->ResetLoginFailures("user:a");
+  EXPECT_EQ(store_->GetLoginFailures("user:a", kT0 + absl::Minutes(6)).failures, 0);
+}
+
+TEST_P(StoreConformanceTest, SweepRemovesOnlyExpired) {
+  PendingAuthorization p;
+  p.id_hash = "p1";
+  p.expires_at = kT0 + absl::Minutes(10);
+  ASSERT_TRUE(store_->PutPendingAuthorization(p).ok());
+  ASSERT_TRUE(store_->PutCode(Code("c1", "f0")).ok());
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
+  store_->RecordLoginFailure("ip:x", kT0, absl::Minutes(5));
+
+  EXPECT_EQ(store_->Sweep(kT0), 0);
+  EXPECT_EQ(store_->Sweep(kT0 + absl::Minutes(6)), 2);  // code + throttle
+  EXPECT_TRUE(store_->GetPendingAuthorization("p1", kT0).has_value());
+  EXPECT_EQ(store_->ConsumeCode("c1", kT0).outcome, ConsumeCodeOutcome::kNotFound);
+  EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(2)), 2);  // pending + access token
+  EXPECT_FALSE(store_->GetAccessToken("a1").has_value());
+  EXPECT_TRUE(store_->GetRefreshToken("r1").has_value());
+  EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(25)), 2);  // refresh token + family
+  EXPECT_FALSE(store_->GetRefreshToken("r1").has_value());
+  EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(100)), 0);
+}
+
+TEST_P(StoreConformanceTest, RevocationTombstoneOutlivesSweep) {
+  store_->RevokeFamily("f1");
+  EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(24 * 365)), 0);
+  EXPECT_EQ(store_->IssueTokens(Family("f1"), Access("a1", "f1"), std::nullopt).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_P(StoreConformanceTest, EverythingSurvivesReopening) {
+  if (!durable()) GTEST_SKIP() << "the memory store is not durable";
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
+  ASSERT_TRUE(store_->IssueTokens(Family("f2"), Access("a2", "f2"), Refresh("r2", "f2")).ok());
+  ASSERT_TRUE(store_->PutCode(Code("c1", "f3")).ok());
+  ASSERT_EQ(store_->ConsumeCode("c1", kT0).outcome, ConsumeCodeOutcome::kConsumed);
+  store_->RevokeFamily("f2");
+  store_->RecordLoginFailure("user:a", kT0, absl::Minutes(5));
+  store_.reset();
+
+  std::shared_ptr<Store> reopened = Open();
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_FALSE(reopened->GetAccessToken("a1")->revoked);
+  EXPECT_EQ(reopened->RotateRefreshToken("r1", kT0, Access("a1b", "f1"), Refresh("r1b", "f1")),
+            RotateOutcome::kRotated);
+  EXPECT_TRUE(reopened->GetAccessToken("a2")->revoked);
+  EXPECT_EQ(reopened->RotateRefreshToken("r2", kT0, Access("a2b", "f2"), Refresh("r2b", "f2")),
+            RotateOutcome::kNotFound);
+  EXPECT_EQ(reopened->ConsumeCode("c1", kT0).outcome, ConsumeCodeOutcome::kAlreadyUsed);
+  EXPECT_EQ(reopened->GetLoginFailures("user:a", kT0).failures, 1);
+}
+
+TEST_P(StoreConformanceTest, SchemaFromNewerVersionIsRefused) {
+  if (!durable()) GTEST_SKIP() << "the memory store has no schema";
+  // Pretend a newer binary migrated the database.
+  std::string sql = absl::StrCat("INSERT INTO schema_migrations (version, applied_at) VALUES (",
+                                 SqlStore::LatestSchemaVersion() + 1, ", 0)");
+  if (GetParam() == Backend::kSqlite) {
+    std::string command =
+        absl::StrCat("python3 -c \"import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
+                     "c.execute(sys.argv[2]); c.commit()\" '", spec_.substr(7), "' '", sql, "'");
+    ASSERT_EQ(std::system(command.c_str()), 0);
+  } else {
+    PGconn* conn = PQconnectdb(spec_.c_str());
+    ASSERT_EQ(PQstatus(conn), CONNECTION_OK);
+    PGresult* r = PQexec(conn, sql.c_str());
+    EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQresultErrorMessage(r);
+    PQclear(r);
+    PQfinish(conn);
+  }
+  auto reopened = OpenStore(spec_);
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_NE(reopened.status().message().find("newer"), std::string::npos)
+      << reopened.status();
+}
+
+INSTANTIATE_TEST_SUITE_P(AllBackends, StoreConformanceTest,
+                         ::testing::Values(Backend::kMemory, Backend::kSqlite,
+                                           Backend::kPostgres),
+                         BackendName);
+
+// ------------------------------------------------------ --store parsing
+
+TEST(OpenStoreTest, RejectsUnknownSpecsWithoutLeakingPasswords) {
+  auto bad = OpenStore("mysql://root:hunter2@db/x");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().message().find("hunter2"), std::string::npos) << bad.status();
+  EXPECT_FALSE(OpenStore("sqlite:").ok());
+  EXPECT_TRUE(OpenStore("memory").ok());
+}
+
+TEST(OpenStoreTest, UnreachablePostgresIsAClearStartupError) {
+  // Port 1 on loopback: nothing listens there.
+  auto store = OpenStore("postgres://u:s3cret@127.0.0.1:1/db");
+  ASSERT_FALSE(store.ok());
+  std::string message(store.status().message());
+  EXPECT_NE(message.find("cannot connect to PostgreSQL at postgres://u:***@127.0.0.1:1/db"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("s3cret"), std::string::npos);
+  auto malformed = OpenStore("postgres://[oops");
+  ASSERT_FALSE(malformed.ok());
+  EXPECT_NE(malformed.status().message().find("PostgreSQL"), std::string::npos)
+      << malformed.status();
+}
+
+TEST(OpenStoreTest, SqliteFileIsPrivateAndInAFreshDirectory) {
+  std::string dir = absl::StrCat(Env("TEST_TMPDIR").empty() ? "/tmp" : Env("TEST_TMPDIR"),
+                                 "/fresh-", getpid(), "/nested");
+  auto store = OpenStore("sqlite:" + dir + "/auth.db");
+  ASSERT_TRUE(store.ok()) << store.status();
+  struct stat st;
+  ASSERT_EQ(stat((dir + "/auth.db").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(stat(dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  auto not_a_database = OpenStore("sqlite:/proc/version");
+  EXPECT_FALSE(not_a_database.ok());
+}
+
+TEST(OpenStoreTest, DefaultSpecIsSqliteUnderTheDataDirectory) {
+  setenv("MCP_DATA_DIR", "/var/lib/mcp", 1);
+  EXPECT_EQ(DefaultStoreSpec(), "sqlite:/var/lib/mcp/auth.db");
+  unsetenv("MCP_DATA_DIR");
+  setenv("XDG_STATE_HOME", "/home/u/.state", 1);
+  EXPECT_EQ(DefaultStoreSpec(), "sqlite:/home/u/.state/mcp-oauth/auth.db");
+  unsetenv("XDG_STATE_HOME");
+  setenv("HOME", "/home/u", 1);
+  EXPECT_EQ(DefaultStoreSpec(), "sqlite:/home/u/.local/state/mcp-oauth/auth.db");
+}
+
+}  // namespace
+}  // namespace mcp_oauth::auth
