@@ -112,12 +112,12 @@ class Gateway {
   }
 }
 
-async function startOnce({ binary, host, port, issuer, extraArgs, logPath, readyTimeoutMs }) {
+async function startOnce({ binary, host, port, issuer, extraArgs, env, logPath, readyTimeoutMs }) {
   const args = ["--host", host, "--port", String(port), "--grpc-listen", "127.0.0.1:0",
                 "--public-url", issuer, ...extraArgs];
   const logFd = fs.openSync(logPath, "a");
   fs.writeSync(logFd, `# ${binary} ${args.join(" ")}\n`);
-  const child = spawn(binary, args, { stdio: ["ignore", "pipe", logFd] });
+  const child = spawn(binary, args, { stdio: ["ignore", "pipe", logFd], env });
   fs.closeSync(logFd);
   let stdout = "";
   return await new Promise((resolve, reject) => {
@@ -146,10 +146,17 @@ async function startOnce({ binary, host, port, issuer, extraArgs, logPath, ready
 /**
  * Starts the gateway. Options:
  *   args(port, issuer): extra flags, computed once the port is known
+ *   env: extra environment variables
  *   name: log file prefix
+ * Each gateway gets a private in-memory token store (MCP_STORE=memory; the
+ * default is a SQLite file in the user's data directory, which is shared
+ * between parallel tests and read-only in Bazel's sandbox). The environment
+ * variable rather than --store keeps older binaries without that flag
+ * working; a test can still choose a store with --store (flags win).
  */
-export async function startGateway({ args = () => [], name = "gateway", readyTimeoutMs = 30000 } = {}) {
+export async function startGateway({ args = () => [], env = {}, name = "gateway", readyTimeoutMs = 30000 } = {}) {
   installExitHooks();
+  const childEnv = { ...process.env, MCP_STORE: "memory", ...env };
   const binary = gatewayBinary();
   const logPath = path.join(outputDir(), `${name}-${process.pid}-${Date.now()}.log`);
   let lastError;
@@ -158,7 +165,8 @@ export async function startGateway({ args = () => [], name = "gateway", readyTim
     const issuer = `http://127.0.0.1:${port}`;
     try {
       const { child, ports } = await startOnce({
-        binary, host: "127.0.0.1", port, issuer, extraArgs: args(port, issuer), logPath, readyTimeoutMs,
+        binary, host: "127.0.0.1", port, issuer, extraArgs: args(port, issuer), env: childEnv, logPath,
+        readyTimeoutMs,
       });
       const httpPort = Number(ports.http_port);
       if (httpPort !== port) {
