@@ -72,6 +72,10 @@ struct ToolDefinition {
   nlohmann::json input_schema;   // JSON Schema, must be {"type": "object", ...}
   nlohmann::json output_schema;  // JSON Schema or null when none is declared
   ToolHandler handler;
+  // True for handlers that never block and finish in microseconds (pure
+  // computation): they run on the RPC thread, skipping the worker pool and
+  // the deadline timer. Leave false for anything that does I/O or may be slow.
+  bool runs_inline = false;
 };
 
 }  // namespace mcp_oauth::mcp

@@ -254,6 +254,12 @@ grpc::ServerUnaryReactor* ToolServiceImpl::CallTool(grpc::CallbackServerContext*
   caller.scopes.assign(request->caller().scopes().begin(), request->caller().scopes().end());
   CallContext ctx(std::move(caller), EffectiveDeadline(*context, options_.default_call_timeout));
 
+  if (tool->runs_inline) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(RunTool(*tool, args, ctx, response));
+    return reactor;
+  }
+
   auto* reactor = new CallToolReactor(&timer_);
   auto state = std::make_shared<CallState>(reactor, response, ctx);
   reactor->set_state(state);

@@ -40,6 +40,7 @@ ToolDefinition EchoTool() {
       {"required", {"echo", "length"}},
   };
   tool.handler = &Run;
+  tool.runs_inline = true;  // pure computation
   return tool;
 }
 

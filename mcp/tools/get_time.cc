@@ -43,6 +43,7 @@ ToolDefinition GetTimeTool() {
       {"required", {"current_time", "timezone", "timestamp", "formatted"}},
   };
   tool.handler = &Run;
+  tool.runs_inline = true;  // pure computation
   return tool;
 }
 
