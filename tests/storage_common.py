@@ -97,6 +97,14 @@ class PostgresCluster:
         subprocess.run([self.script, "restart", self.dir, str(down_seconds)], check=True,
                        timeout=120)
 
+    def down(self):
+        """Stops the server (immediate mode), keeping its data."""
+        subprocess.run([self.script, "down", self.dir], check=True, timeout=60)
+
+    def up(self):
+        """Starts the stopped server again on the same port."""
+        subprocess.run([self.script, "up", self.dir], check=True, timeout=120)
+
     def stop(self):
         subprocess.run([self.script, "stop", self.dir], timeout=60)
 
