@@ -114,6 +114,7 @@ class GatewayImpl final : public Gateway {
     bearer.resource_metadata_url =
         options_.auth.public_url + "/.well-known/oauth-protected-resource" + options_.auth.mcp_path;
     bearer.required_scopes = options_.required_scopes;
+    bearer.cache_ttl = options_.token_cache_ttl;
     return bearer;
   }
 

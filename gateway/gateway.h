@@ -39,6 +39,9 @@ struct GatewayOptions {
   std::vector<std::string> allowed_origins;
   std::vector<std::string> allowed_hosts;
   std::string session_key;
+  // How long /mcp reuses a successful token validation (the bound on how late
+  // a revocation takes effect there); zero asks AuthService every time.
+  std::chrono::milliseconds token_cache_ttl{5000};
 };
 
 class Gateway {

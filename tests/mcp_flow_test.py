@@ -194,7 +194,7 @@ def password_hash(password, iterations=100000):
 
 
 class McpPrincipalTest(unittest.TestCase):
-    """Two users from a config file, and a stricter required scope."""
+    """Two users from a config file."""
 
     @classmethod
     def setUpClass(cls):
@@ -237,6 +237,45 @@ class McpPrincipalTest(unittest.TestCase):
     def test_demo_user_is_gone_when_users_are_configured(self):
         with self.assertRaises(RuntimeError):
             harness.obtain_tokens(self.port, self.base + "/callback")
+
+
+class McpRevocationTest(unittest.TestCase):
+    """A revoked token stops working at /mcp: at once without the validation
+    cache, and within the cache's lifetime with it."""
+
+    def revoke_and_poll(self, cache_seconds):
+        port = harness.free_port()
+        base = "http://127.0.0.1:%d" % port
+        with harness.ServerProcess(GATEWAY, ["--port", str(port), "--grpc-listen", "127.0.0.1:0",
+                                             "--public-url", base,
+                                             "--token-cache-seconds", str(cache_seconds)]):
+            tokens = harness.obtain_tokens(port, base + "/callback")
+            ping = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "protocolVersion": "2025-11-25", "capabilities": {},
+                "clientInfo": {"name": "x", "version": "1"}}})
+            headers = {"Content-Type": "application/json", "Accept": ACCEPT,
+                       "Authorization": "Bearer " + tokens["access_token"]}
+            self.assertEqual(harness.request(port, "POST", "/mcp", body=ping,
+                                             headers=headers).status, 200)
+            revoked = harness.request(port, "POST", "/revoke", body={
+                "token": tokens["refresh_token"]}, headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Authorization": harness.basic_auth("static-mcp-client-001",
+                                                        "your-secret-key-change-this-in-production")})
+            self.assertEqual(revoked.status, 200)
+            import time
+            started = time.monotonic()
+            while harness.request(port, "POST", "/mcp", body=ping, headers=headers).status == 200:
+                self.assertLess(time.monotonic() - started, cache_seconds + 5,
+                                "revoked token still accepted")
+                time.sleep(0.1)
+            return time.monotonic() - started
+
+    def test_revocation_is_immediate_without_cache(self):
+        self.assertLess(self.revoke_and_poll(0), 0.5)
+
+    def test_revocation_takes_effect_within_cache_lifetime(self):
+        self.revoke_and_poll(1)
 
 
 class McpScopeTest(unittest.TestCase):
