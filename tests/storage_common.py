@@ -83,8 +83,8 @@ class PostgresCluster:
     """A private PostgreSQL server on a free loopback port (tools/pgtemp),
     stopped and deleted by stop(). Raises if it cannot be started."""
 
-    def __init__(self):
-        script = harness.runfile("tools/pgtemp")
+    def __init__(self, script=None):
+        script = script or harness.runfile("tools/pgtemp")
         out = subprocess.run([script, "start"], capture_output=True, text=True, timeout=120)
         if out.returncode != 0:
             raise RuntimeError("tools/pgtemp start failed: " + out.stdout + out.stderr)
