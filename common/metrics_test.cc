@@ -1,0 +1,110 @@
+#include "common/metrics.h"
+
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace mcp_oauth::metrics {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(MetricsTest, CountersRenderWithLabelsAndHelp) {
+  Registry registry;
+  auto& requests = registry.CounterFamily("http_requests_total", "Requests.", {"route", "status"});
+  requests.WithLabels({"/token", "200"}).Increment();
+  requests.WithLabels({"/token", "200"}).Increment(2);
+  requests.WithLabels({"/token", "400"}).Increment();
+  std::string text = registry.Render();
+  EXPECT_THAT(text, HasSubstr("# HELP http_requests_total Requests.\n"
+                              "# TYPE http_requests_total counter\n"));
+  EXPECT_THAT(text, HasSubstr("http_requests_total{route=\"/token\",status=\"200\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("http_requests_total{route=\"/token\",status=\"400\"} 1\n"));
+}
+
+TEST(MetricsTest, CountersNeverDecrease) {
+  Registry registry;
+  Counter& counter = registry.CounterFamily("c_total", "c").WithLabels({});
+  counter.Increment(5);
+  counter.Increment(-3);
+  EXPECT_EQ(counter.value(), 5);
+}
+
+TEST(MetricsTest, LabelValuesAreEscaped) {
+  Registry registry;
+  registry.CounterFamily("x_total", "x", {"v"}).WithLabels({"a\"b\\c\nd"}).Increment();
+  EXPECT_THAT(registry.Render(), HasSubstr("x_total{v=\"a\\\"b\\\\c\\nd\"} 1\n"));
+}
+
+TEST(MetricsTest, GaugesAndCallbacks) {
+  Registry registry;
+  Gauge& gauge = registry.GaugeFamily("open_streams", "Open streams.").WithLabels({});
+  gauge.Add(3);
+  gauge.Add(-1);
+  int sessions = 7;
+  registry.GaugeCallback("active_sessions", "Sessions.", [&] { return sessions; });
+  std::string text = registry.Render();
+  EXPECT_THAT(text, HasSubstr("# TYPE open_streams gauge\nopen_streams 2\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE active_sessions gauge\nactive_sessions 7\n"));
+  sessions = 4;
+  EXPECT_THAT(registry.Render(), HasSubstr("active_sessions 4\n"));
+}
+
+TEST(MetricsTest, HistogramBucketsAreCumulative) {
+  Registry registry;
+  auto& latency = registry.HistogramFamily("lat_seconds", "Latency.", {"route"}, {0.1, 1});
+  Histogram& h = latency.WithLabels({"/mcp"});
+  h.Observe(0.05);
+  h.Observe(0.1);  // on the bound: counts in that bucket (le = less or equal)
+  h.Observe(0.5);
+  h.Observe(3);
+  std::string text = registry.Render();
+  EXPECT_THAT(text, HasSubstr("# TYPE lat_seconds histogram\n"));
+  EXPECT_THAT(text, HasSubstr("lat_seconds_bucket{route=\"/mcp\",le=\"0.1\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("lat_seconds_bucket{route=\"/mcp\",le=\"1\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("lat_seconds_bucket{route=\"/mcp\",le=\"+Inf\"} 4\n"));
+  EXPECT_THAT(text, HasSubstr("lat_seconds_sum{route=\"/mcp\"} 3.65"));
+  EXPECT_THAT(text, HasSubstr("lat_seconds_count{route=\"/mcp\"} 4\n"));
+}
+
+TEST(MetricsTest, OutputIsSortedByName) {
+  Registry registry;
+  registry.CounterFamily("b_total", "b").WithLabels({}).Increment();
+  registry.GaugeFamily("a_gauge", "a").WithLabels({}).Set(1);
+  std::string text = registry.Render();
+  EXPECT_LT(text.find("a_gauge"), text.find("b_total"));
+}
+
+TEST(MetricsTest, SameNameReturnsSameFamily) {
+  Registry registry;
+  registry.CounterFamily("same_total", "s", {"k"}).WithLabels({"v"}).Increment();
+  registry.CounterFamily("same_total", "s", {"k"}).WithLabels({"v"}).Increment();
+  EXPECT_THAT(registry.Render(), HasSubstr("same_total{k=\"v\"} 2\n"));
+  EXPECT_THAT(registry.Render(), Not(HasSubstr("same_total{k=\"v\"} 1\n")));
+}
+
+TEST(MetricsTest, ConcurrentUpdatesAreNotLost) {
+  Registry registry;
+  auto& family = registry.CounterFamily("n_total", "n", {"t"});
+  auto& histograms = registry.HistogramFamily("h_seconds", "h", {}, {1});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10000; ++i) {
+        family.WithLabels({t % 2 == 0 ? "even" : "odd"}).Increment();
+        histograms.WithLabels({}).Observe(0.5);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(family.WithLabels({"even"}).value(), 20000);
+  EXPECT_EQ(family.WithLabels({"odd"}).value(), 20000);
+  EXPECT_EQ(histograms.WithLabels({}).Read().count, 40000u);
+  EXPECT_THAT(registry.Render(), HasSubstr("h_seconds_sum 20000\n"));
+}
+
+}  // namespace
+}  // namespace mcp_oauth::metrics
