@@ -14,6 +14,8 @@
 #include "auth/oauth_error_details.h"
 #include "auth/store_failure.h"
 #include "common/log.h"
+#include "common/metrics.h"
+#include "common/request_id.h"
 
 namespace mcp_oauth::auth {
 
@@ -71,14 +73,24 @@ namespace {
 
 constexpr size_t kMaxQueuedSlowRpcs = 1024;
 
+// Returns the caller's `x-request-id` metadata when it is sane, else "".
+std::string RequestIdOf(const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(request_id::kMetadataKey);
+  if (it == metadata.end()) return "";
+  std::string id(it->second.data(), it->second.size());
+  return request_id::IsValid(id) ? id : "";
+}
+
 // Converts a core result to a gRPC status, forwarding the OAuthError.
-grpc::Status ToGrpcStatus(const absl::Status& status) {
+grpc::Status ToGrpcStatus(const absl::Status& status, const std::string& request_id) {
   if (status.ok()) return grpc::Status::OK;
   if (std::optional<v1::OAuthError> error = GetOAuthError(status)) {
     return MakeOAuthStatus(static_cast<grpc::StatusCode>(status.code()), *error);
   }
   // Store or programming failures: never include request data.
-  log::Error(absl::StrCat("auth: internal error: ", status.ToString()));
+  log::Error(absl::StrCat(request_id::LogPrefix(request_id), "auth: internal error: ",
+                          status.ToString()));
   v1::OAuthError error;
   error.set_error("server_error");
   error.set_error_description("Internal server error");
@@ -98,13 +110,54 @@ grpc::Status StoreUnavailableStatus() {
 }
 
 template <typename T, typename Response>
-grpc::Status Deliver(absl::StatusOr<T> result, Response* response) {
+grpc::Status Deliver(absl::StatusOr<T> result, Response* response, const std::string& request_id) {
   if (absl::Status failure = TakeStoreFailure(); !failure.ok()) {
-    log::Warning(absl::StrCat("auth: ", failure.message()));
+    log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "auth: ", failure.message()));
     return StoreUnavailableStatus();
   }
   if (result.ok()) *response = *std::move(result);
-  return ToGrpcStatus(result.status());
+  return ToGrpcStatus(result.status(), request_id);
+}
+
+// A label value from a bounded set: the value itself when listed, else "other".
+std::string Bounded(const std::string& value, std::initializer_list<const char*> known) {
+  for (const char* k : known) {
+    if (value == k) return value;
+  }
+  return "other";
+}
+
+// Counts a token request's outcome: oauth_token_grants_total{grant_type} or
+// oauth_token_failures_total{grant_type,error} (in the process's registry, so
+// an in-process AuthService shows up in the gateway's /metrics).
+void CountTokenOutcome(const std::string& grant_type, const absl::Status& core_status,
+                       const grpc::Status& final_status, const std::string& request_id) {
+  static auto& grants = metrics::DefaultRegistry().CounterFamily(
+      "oauth_token_grants_total", "Tokens issued by the token endpoint, by grant type.",
+      {"grant_type"});
+  static auto& failures = metrics::DefaultRegistry().CounterFamily(
+      "oauth_token_failures_total",
+      "Token requests refused, by grant type and OAuth error code.", {"grant_type", "error"});
+  std::string grant = Bounded(grant_type, {"authorization_code", "refresh_token",
+                                           "client_credentials"});
+  if (final_status.ok()) {
+    grants.WithLabels({grant}).Increment();
+    log::Debug(absl::StrCat(request_id::LogPrefix(request_id), "auth: token grant ", grant,
+                            " issued"));
+    return;
+  }
+  std::string error = "server_error";
+  if (final_status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    error = "temporarily_unavailable";
+  } else if (std::optional<v1::OAuthError> oauth = GetOAuthError(core_status)) {
+    error = oauth->error();
+  }
+  error = Bounded(error, {"invalid_request", "invalid_client", "invalid_grant",
+                          "unauthorized_client", "unsupported_grant_type", "invalid_scope",
+                          "invalid_target", "temporarily_unavailable", "server_error"});
+  failures.WithLabels({grant, error}).Increment();
+  log::Debug(absl::StrCat(request_id::LogPrefix(request_id), "auth: token grant ", grant,
+                          " refused: ", error));
 }
 
 grpc::Status BusyStatus() {
@@ -148,7 +201,8 @@ AuthServiceImpl::~AuthServiceImpl() = default;
 #define MCP_OAUTH_OFFLOAD_(context, body)                                            \
   do {                                                                               \
     grpc::ServerUnaryReactor* reactor = (context)->DefaultReactor();                 \
-    if (!pool_->Submit([this, reactor, request, response] {                         \
+    if (!pool_->Submit([this, reactor, request, response,                           \
+                        request_id = RequestIdOf(*(context))] {                      \
           (void)TakeStoreFailure();                                                  \
           reactor->Finish(body);                                                     \
         })) {                                                                        \
@@ -179,51 +233,66 @@ grpc::ServerUnaryReactor* AuthServiceImpl::GetProtectedResourceMetadata(
 grpc::ServerUnaryReactor* AuthServiceImpl::StartAuthorization(
     grpc::CallbackServerContext* context, const v1::StartAuthorizationRequest* request,
     v1::StartAuthorizationResponse* response) {
-  return Inline(context, [&] { return Deliver(core_->StartAuthorization(*request), response); });
+  return Inline(context, [&] {
+    return Deliver(core_->StartAuthorization(*request), response, RequestIdOf(*context));
+  });
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::DescribeAuthorization(
     grpc::CallbackServerContext* context, const v1::DescribeAuthorizationRequest* request,
     v1::DescribeAuthorizationResponse* response) {
   return Inline(context,
-                [&] { return Deliver(core_->DescribeAuthorization(*request), response); });
+                [&] {
+                  return Deliver(core_->DescribeAuthorization(*request), response,
+                                 RequestIdOf(*context));
+                });
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::CompleteLogin(grpc::CallbackServerContext* context,
                                                          const v1::CompleteLoginRequest* request,
                                                          v1::CompleteLoginResponse* response) {
-  MCP_OAUTH_OFFLOAD_(context, Deliver(core_->CompleteLogin(*request), response));
+  MCP_OAUTH_OFFLOAD_(context, Deliver(core_->CompleteLogin(*request), response, request_id));
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::Token(grpc::CallbackServerContext* context,
                                                  const v1::TokenRequest* request,
                                                  v1::TokenResponse* response) {
-  MCP_OAUTH_OFFLOAD_(context, Deliver(core_->Token(*request), response));
+  MCP_OAUTH_OFFLOAD_(context, [&] {
+    absl::StatusOr<v1::TokenResponse> result = core_->Token(*request);
+    absl::Status core_status = result.status();
+    grpc::Status status = Deliver(std::move(result), response, request_id);
+    CountTokenOutcome(request->grant_type(), core_status, status, request_id);
+    return status;
+  }());
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::Introspect(grpc::CallbackServerContext* context,
                                                       const v1::IntrospectRequest* request,
                                                       v1::IntrospectResponse* response) {
-  MCP_OAUTH_OFFLOAD_(context, Deliver(core_->Introspect(*request), response));
+  MCP_OAUTH_OFFLOAD_(context, Deliver(core_->Introspect(*request), response, request_id));
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::Revoke(grpc::CallbackServerContext* context,
                                                   const v1::RevokeRequest* request,
                                                   v1::RevokeResponse* response) {
-  MCP_OAUTH_OFFLOAD_(context, Deliver(core_->Revoke(*request), response));
+  MCP_OAUTH_OFFLOAD_(context, Deliver(core_->Revoke(*request), response, request_id));
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::Register(grpc::CallbackServerContext* context,
                                                     const v1::RegisterRequest* request,
                                                     v1::RegisterResponse* /*response*/) {
-  return Inline(context, [&] { return ToGrpcStatus(core_->Register(*request)); });
+  return Inline(context,
+                [&] { return ToGrpcStatus(core_->Register(*request), RequestIdOf(*context)); });
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::ValidateAccessToken(
     grpc::CallbackServerContext* context, const v1::ValidateAccessTokenRequest* request,
     v1::ValidateAccessTokenResponse* response) {
   return Inline(context,
-                [&] { return Deliver(core_->ValidateAccessToken(*request), response); });
+                [&] {
+                  return Deliver(core_->ValidateAccessToken(*request), response,
+                                 RequestIdOf(*context));
+                });
 }
 
 #undef MCP_OAUTH_OFFLOAD_
