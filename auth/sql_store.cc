@@ -369,34 +369,35 @@ absl::Status SqlStore::Migrate() {
 }
 
 absl::Status SqlStore::Transaction(const std::function<absl::Status(SqlConnection&)>& body) {
-  if (dialect_.serialize_writes) write_mu_.Lock();
   absl::Status result;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto lease = Lease::Take(pool_.get());
-    if (!lease.ok()) {
-      result = lease.status();
-      break;
-    }
-    SqlConnection& db = **lease;
-    auto begun = db.Execute(dialect_.begin_write, {});
-    if (!begun.ok()) {
-      result = begun.status();
-      if (!db.Healthy()) {
-        pool_->DropIdle();
-        continue;  // A dead pooled connection: nothing ran, try a fresh one.
+  {
+    absl::MutexLockMaybe lock(dialect_.serialize_writes ? &write_mu_ : nullptr);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      auto lease = Lease::Take(pool_.get());
+      if (!lease.ok()) {
+        result = lease.status();
+        break;
       }
+      SqlConnection& db = **lease;
+      auto begun = db.Execute(dialect_.begin_write, {});
+      if (!begun.ok()) {
+        result = begun.status();
+        if (!db.Healthy()) {
+          pool_->DropIdle();
+          continue;  // A dead pooled connection: nothing ran, try a fresh one.
+        }
+        break;
+      }
+      result = body(db);
+      if (result.ok()) {
+        auto committed = db.Execute("COMMIT", {});
+        if (committed.ok()) break;
+        result = committed.status();
+      }
+      if (db.Healthy()) (void)db.Execute("ROLLBACK", {});
       break;
     }
-    result = body(db);
-    if (result.ok()) {
-      auto committed = db.Execute("COMMIT", {});
-      if (committed.ok()) break;
-      result = committed.status();
-    }
-    if (db.Healthy()) (void)db.Execute("ROLLBACK", {});
-    break;
   }
-  if (dialect_.serialize_writes) write_mu_.Unlock();
   return Reported(result);
 }
 
