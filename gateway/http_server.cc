@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "common/log.h"
+#include "gateway/http_codec.h"
 
 namespace mcp_oauth::gateway {
 namespace {
@@ -39,21 +40,6 @@ struct ServerState {
   std::set<std::shared_ptr<ResponseStream>> streams;  // guarded by streams_mutex
 };
 
-HttpRequest ToHttpRequest(http::request<http::string_body>&& raw, const std::string& remote_ip) {
-  HttpRequest request;
-  request.method = std::string(raw.method_string());
-  request.target = std::string(raw.target());
-  size_t question = request.target.find('?');
-  request.path = request.target.substr(0, question);
-  if (question != std::string::npos) request.query = request.target.substr(question + 1);
-  for (const auto& field : raw) {
-    request.headers.Add(std::string(field.name_string()), std::string(field.value()));
-  }
-  request.body = std::move(raw.body());
-  request.remote_ip = remote_ip;
-  return request;
-}
-
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, ServerState* state) : stream_(std::move(socket)), state_(state) {
@@ -73,8 +59,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void DoRead() {
     if (state_->stopping.load()) return DoClose();
     parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
-    parser_->body_limit(state_->options.max_body_bytes);
+    SetRequestLimits(*parser_, state_->options.max_header_bytes, state_->options.max_body_bytes);
     // A slow client gets this long for a whole request (slowloris defence).
     stream_.expires_after(requests_served_ == 0 ? state_->options.read_timeout
                                                 : state_->options.keep_alive_idle_timeout);
