@@ -46,6 +46,18 @@ std::vector<std::string> ParseScopes(const std::string& scope) {
   return out;
 }
 
+// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). Error
+// descriptions (RFC 6749 §4.1.2.1, §5.2: printable ASCII only) name a rejected
+// scope only when it has this syntax: anything else is not echoed, so no raw
+// bytes (e.g. invalid UTF-8, which the OAuthError proto cannot carry) end up
+// in the error.
+std::string ScopeForDescription(const std::string& scope) {
+  for (char c : scope) {
+    if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') return "(malformed scope)";
+  }
+  return scope;
+}
+
 bool IsBase64UrlChar(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '_';
@@ -246,7 +258,8 @@ absl::StatusOr<v1::StartAuthorizationResponse> AuthorizationServer::StartAuthori
   std::vector<std::string> scopes = ParseScopes(request.scope());
   for (const std::string& scope : scopes) {
     if (!Contains(client->allowed_scopes, scope)) {
-      return redirect_error("invalid_scope", absl::StrCat("Scope not allowed: ", scope));
+      return redirect_error("invalid_scope",
+                            absl::StrCat("Scope not allowed: ", ScopeForDescription(scope)));
     }
   }
   if (scopes.empty()) {
@@ -611,8 +624,9 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::RefreshTokenGrant(
   std::vector<std::string> scopes = ParseScopes(request.scope());
   for (const std::string& scope : scopes) {
     if (!Contains(old->scopes, scope)) {
-      return MakeOAuthError(400, "invalid_scope",
-                            absl::StrCat("Scope exceeds the original grant: ", scope));
+      return MakeOAuthError(
+          400, "invalid_scope",
+          absl::StrCat("Scope exceeds the original grant: ", ScopeForDescription(scope)));
     }
   }
   if (scopes.empty()) scopes = old->scopes;
@@ -647,7 +661,8 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::ClientCredentialsGrant(
   std::vector<std::string> scopes = ParseScopes(request.scope());
   for (const std::string& scope : scopes) {
     if (!Contains(client.allowed_scopes, scope)) {
-      return MakeOAuthError(400, "invalid_scope", absl::StrCat("Scope not allowed: ", scope));
+      return MakeOAuthError(400, "invalid_scope",
+                            absl::StrCat("Scope not allowed: ", ScopeForDescription(scope)));
     }
   }
   if (scopes.empty()) {

@@ -378,6 +378,30 @@ TEST_F(AuthorizationServerTest, ScopeAllowedInvalidAndDefault) {
   StartError(r, "invalid_scope");
 }
 
+// Found by tests/fuzz/authorize_fuzzer: a scope with bytes outside RFC 6749's
+// scope-token syntax (here invalid UTF-8) was echoed into error_description,
+// which the OAuthError proto cannot carry, so the error was lost.
+TEST_F(AuthorizationServerTest, MalformedScopeIsNotEchoedInTheError) {
+  auto r = GoodRequest();
+  r.set_scope("user us\xff\"er");
+  v1::OAuthError e = ExpectError(server_->StartAuthorization(r).status(), 302, "invalid_scope");
+  EXPECT_EQ(e.error_description(), "Scope not allowed: (malformed scope)");
+  v1::OAuthError parsed;
+  EXPECT_TRUE(parsed.ParseFromString(e.SerializeAsString()));
+  EXPECT_EQ(QueryOf(e.redirect_to())["error_description"], "Scope not allowed: (malformed scope)");
+
+  v1::TokenRequest t;
+  t.set_grant_type("client_credentials");
+  *t.mutable_client() = Creds(ClientCredentials::CLIENT_SECRET_BASIC, "svc", "svc-secret");
+  t.set_scope("\x80");
+  e = ExpectError(server_->Token(t).status(), 400, "invalid_scope");
+  EXPECT_EQ(e.error_description(), "Scope not allowed: (malformed scope)");
+  EXPECT_EQ(ExpectError(Refresh(Tokens().refresh_token(), "user \xc3").status(), 400,
+                        "invalid_scope")
+                .error_description(),
+            "Scope exceeds the original grant: (malformed scope)");
+}
+
 TEST_F(AuthorizationServerTest, ResourceIsNormalisedAndChecked) {
   auto r = GoodRequest();
   r.add_resource("HTTP://LocalHost:9003/mcp/");
