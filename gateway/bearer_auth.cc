@@ -49,6 +49,18 @@ std::string_view BearerToken(std::string_view authorization) {
   return token;
 }
 
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+bool IsB64Token(std::string_view token) {
+  size_t end = token.find_last_not_of('=');
+  if (end == std::string_view::npos) return false;
+  for (char c : token.substr(0, end + 1)) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 using Clock = std::chrono::steady_clock;
 
 // Recently validated tokens (by SHA-256 digest) and who they belong to.
@@ -112,6 +124,9 @@ class BearerAuthenticator::Impl {
     if (token.empty()) {
       return respond(Challenge(401, "", "authorization required: send a bearer access token"));
     }
+    // Bytes no issued token contains (e.g. invalid UTF-8, which would make
+    // the RPC fail to serialize) are refused here, as invalid_token.
+    if (!IsB64Token(token)) return respond(Challenge(401, "invalid_token", "malformed token"));
     std::string digest = cache_.enabled() ? crypto::Sha256(token) : std::string();
     if (cache_.enabled()) {
       if (std::optional<VerifiedPrincipal> cached = cache_.Find(digest)) {

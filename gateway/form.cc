@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "mcp/utf8.h"
+
 namespace mcp_oauth::gateway {
 namespace {
 
@@ -13,6 +15,8 @@ int HexValue(char c) {
 }
 
 }  // namespace
+
+bool IsUtf8(std::string_view text) { return mcp::CountCodePoints(text).ok(); }
 
 std::string FormData::Get(std::string_view name) const {
   for (const auto& [key, value] : pairs_) {
@@ -81,6 +85,7 @@ std::optional<FormData> ParseForm(std::string_view text, size_t max_pairs) {
     auto name = PercentDecode(part.substr(0, eq), true);
     auto value = PercentDecode(eq == std::string_view::npos ? "" : part.substr(eq + 1), true);
     if (!name || !value) return std::nullopt;
+    if (!IsUtf8(*name) || !IsUtf8(*value)) return std::nullopt;
     form.pairs().emplace_back(std::move(*name), std::move(*value));
   }
   return form;

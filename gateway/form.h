@@ -32,12 +32,17 @@ class FormData {
 };
 
 // Parses `a=1&b=two+words&c=%41`. Returns nullopt for a malformed percent
-// escape or more than `max_pairs` pairs.
+// escape, a decoded name or value that is not UTF-8 (form parameters are UTF-8,
+// RFC 6749 Appendix B; the RPCs they feed only carry UTF-8 strings) or more
+// than `max_pairs` pairs.
 std::optional<FormData> ParseForm(std::string_view text, size_t max_pairs = 256);
 
 // Decodes %XX escapes (and '+' as space when `plus_is_space`). Returns nullopt
 // for a malformed escape.
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
+
+// Returns true when `text` is well-formed UTF-8.
+bool IsUtf8(std::string_view text);
 
 // Percent-encodes everything but RFC 3986 unreserved characters.
 std::string PercentEncode(std::string_view text);

@@ -25,6 +25,21 @@ TEST(FormTest, RejectsMalformedEscapes) {
   EXPECT_FALSE(ParseForm("%g1=x").has_value());
 }
 
+// Found while triaging a tests/fuzz/authorize_fuzzer finding: non-UTF-8
+// parameters reached the proto3 string fields of AuthService requests, which
+// gRPC then refused to carry (501 instead of 400).
+TEST(FormTest, RejectsNamesAndValuesThatAreNotUtf8) {
+  EXPECT_FALSE(ParseForm("state=%FF").has_value());
+  EXPECT_FALSE(ParseForm("a=1&%C3=x").has_value());
+  EXPECT_FALSE(ParseForm("scope=%ED%A0%80").has_value());  // a surrogate
+  EXPECT_FALSE(ParseForm("s=\xc3\x28").has_value());        // raw bytes, not escaped
+  auto form = ParseForm("name=J%C3%BCrgen&emoji=%F0%9F%8C%8D");
+  ASSERT_TRUE(form.has_value());
+  EXPECT_EQ(form->Get("name"), "J\xc3\xbcrgen");
+  EXPECT_TRUE(IsUtf8("J\xc3\xbcrgen"));
+  EXPECT_FALSE(IsUtf8("\xff"));
+}
+
 TEST(FormTest, DetectsDuplicates) {
   auto form = ParseForm("resource=a&resource=b&state=1");
   ASSERT_TRUE(form.has_value());

@@ -75,7 +75,7 @@ bool ExtractClientCredentials(const HttpRequest& request, const FormData& form,
     }
     auto id = PercentDecode(std::string_view(*decoded).substr(0, colon), true);
     auto secret = PercentDecode(std::string_view(*decoded).substr(colon + 1), true);
-    if (!id || !secret) {
+    if (!id || !secret || !IsUtf8(*id) || !IsUtf8(*secret)) {
       *error = "malformed HTTP Basic credentials";
       return false;
     }

@@ -192,6 +192,32 @@ class OAuthFlowTest(unittest.TestCase):
         self.assertEqual(response.status, 400)
         self.assertEqual(response.json()["error"], "invalid_grant")
 
+    def test_non_utf8_parameters_are_400_not_501(self):
+        # Found while triaging a tests/fuzz/authorize_fuzzer finding: such bytes
+        # reached the proto3 string fields of AuthService requests and gRPC
+        # refused them (UNIMPLEMENTED -> 501).
+        params = {"response_type": "code", "client_id": CLIENT_ID, "redirect_uri": self.redirect,
+                  "code_challenge": pkce_pair()[1], "code_challenge_method": "S256"}
+        response = self.get("/authorize?" + urllib.parse.urlencode(params) + "&state=%FF")
+        self.assertEqual(response.status, 400, response.body)
+        raw = harness.request(self.port, "GET", "/authorize?client_id=%FF&scope=%C3")
+        self.assertEqual(raw.status, 400, raw.body)
+        token = harness.request(self.port, "POST", "/token", body="grant_type=refresh_token&"
+                                "refresh_token=%FF", headers=dict(
+                                    FORM, Authorization=basic(CLIENT_ID, CLIENT_SECRET)))
+        self.assertEqual(token.status, 400, token.body)
+        self.assertEqual(token.json()["error"], "invalid_request")
+        import base64
+        creds = base64.b64encode(CLIENT_ID.encode() + b":\xff").decode()
+        basic_bad = self.post("/token", {"grant_type": "refresh_token", "refresh_token": "x"},
+                              {"Authorization": "Basic " + creds})
+        self.assertEqual(basic_bad.status, 400, basic_bad.body)
+        mcp = harness.request(self.port, "POST", "/mcp", body="{}", headers={
+            "Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+            "Authorization": "Bearer ab\u00ffcd"})
+        self.assertEqual(mcp.status, 401, mcp.body)
+        self.assertIn('error="invalid_token"', mcp.header("www-authenticate"))
+
     def test_bad_client_secret_is_401_with_basic_challenge(self):
         response = self.post("/token", {"grant_type": "refresh_token", "refresh_token": "x"},
                              {"Authorization": basic(CLIENT_ID, "wrong")})
