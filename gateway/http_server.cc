@@ -3,6 +3,7 @@
 #include <atomic>
 #include <deque>
 #include <mutex>
+#include <map>
 #include <optional>
 #include <set>
 #include <thread>
@@ -28,6 +29,12 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+class Session;
+
+// The last bytes of a streamed (SSE) response when the server stops: a comment
+// (ignored by SSE parsers, visible to people and tests), then the final chunk.
+constexpr char kShutdownComment[] = ": server shutting down\n\n";
+
 // Shared by the listener and all sessions; outlives them (owned by the server,
 // which joins the IO threads before destroying it).
 struct ServerState {
@@ -36,8 +43,9 @@ struct ServerState {
   std::atomic<int> connections{0};
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
-  std::mutex streams_mutex;
-  std::set<std::shared_ptr<ResponseStream>> streams;  // guarded by streams_mutex
+  // Every live connection, so that Stop can drain each on its strand.
+  std::mutex sessions_mutex;
+  std::map<Session*, std::weak_ptr<Session>> sessions;  // guarded by sessions_mutex
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -48,11 +56,40 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!ec) remote_ip_ = endpoint.address().to_string();
     state_->connections.fetch_add(1);
   }
-  ~Session() { state_->connections.fetch_sub(1); }
+  ~Session() {
+    {
+      std::lock_guard<std::mutex> lock(state_->sessions_mutex);
+      state_->sessions.erase(this);
+    }
+    state_->connections.fetch_sub(1);
+  }
 
   void Run() {
+    {
+      std::lock_guard<std::mutex> lock(state_->sessions_mutex);
+      state_->sessions[this] = weak_from_this();
+    }
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+  }
+
+  // Server shutdown, posted to the strand once per connection: an idle
+  // connection closes now; one that has started sending a request, or is being
+  // answered, finishes that request and then closes (no keep-alive while
+  // stopping); a stream gets the shutdown comment and its final chunk.
+  void Drain() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()]() {
+      self->draining_ = true;
+      if (self->stream_body_) {
+        // Before StartStream (headers still being written) it ends there.
+        if (self->stream_started_ && !self->stream_closed_.load()) self->EndStreamForShutdown();
+        return;
+      }
+      if (self->handling_) return;
+      bool request_started =
+          self->buffer_.size() > 0 || (self->parser_ && self->parser_->got_some());
+      if (!request_started) self->DoClose();
+    });
   }
 
  private:
@@ -83,6 +120,7 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = parser_->get().keep_alive();
     HttpRequest request = ToHttpRequest(parser_->release(), remote_ip_);
     state_->in_flight.fetch_add(1);
+    handling_ = true;
     auto self = shared_from_this();
     auto responded = std::make_shared<std::atomic<bool>>(false);
     state_->handler->Handle(std::move(request), [self, responded](HttpResponse response) {
@@ -104,6 +142,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(HttpResponse response) {
     ++requests_served_;
+    handling_ = false;
     bool keep_alive = keep_alive_ && !response.close_connection && !state_->stopping.load();
     if (response.stream) return WriteStreamHeader(std::move(response));
     auto message = std::make_shared<http::response<http::string_body>>(
@@ -131,10 +170,6 @@ class Session : public std::enable_shared_from_this<Session> {
     header->keep_alive(false);
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*header);
     stream_body_ = std::move(response.stream);
-    {
-      std::lock_guard<std::mutex> lock(state_->streams_mutex);
-      state_->streams.insert(stream_body_);
-    }
     stream_.expires_never();
     http::async_write_header(
         stream_, *serializer,
@@ -145,6 +180,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void StartStream() {
+    stream_started_ = true;
+    if (draining_) return EndStreamForShutdown();
     std::weak_ptr<Session> weak = shared_from_this();
     auto executor = stream_.get_executor();
     auto write = [weak, executor](std::string bytes) {
@@ -168,8 +205,15 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_body_->Start(write, close);
   }
 
+  void EndStreamForShutdown() {
+    stream_body_->Stop();  // the producer writes nothing more
+    QueueChunk(kShutdownComment, /*last=*/false);
+    QueueChunk("", /*last=*/true);
+  }
+
   void QueueChunk(std::string bytes, bool last) {
-    if (stream_closed_.load()) return;
+    if (stream_closed_.load() || last_chunk_queued_) return;  // nothing after the final chunk
+    if (last) last_chunk_queued_ = true;
     if (pending_chunks_.size() >= kMaxQueuedChunks) return EndStream();  // slow reader
     pending_chunks_.push_back({std::move(bytes), last});
     if (pending_chunks_.size() == 1) WriteNextChunk();
@@ -192,11 +236,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void EndStream() {
     if (stream_closed_.exchange(true)) return;
-    if (stream_body_) {
-      stream_body_->Stop();
-      std::lock_guard<std::mutex> lock(state_->streams_mutex);
-      state_->streams.erase(stream_body_);
-    }
+    if (stream_body_) stream_body_->Stop();
     DoClose();
   }
 
@@ -215,6 +255,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string remote_ip_;
   bool keep_alive_ = false;
   int requests_served_ = 0;
+  bool handling_ = false;  // a request is with the handler (between read and write)
+  bool last_chunk_queued_ = false;
+  bool stream_started_ = false;
+  bool draining_ = false;
   std::shared_ptr<ResponseStream> stream_body_;
   std::atomic<bool> stream_closed_{false};
   std::deque<std::pair<std::string, bool>> pending_chunks_;
@@ -300,15 +344,25 @@ class BeastHttpServer final : public HttpServer {
     stopped_ = true;
     state_.stopping.store(true);
     if (listener_) listener_->Close();
-    std::set<std::shared_ptr<ResponseStream>> streams;
+    // Connections accepted from now on see `stopping` and close at once.
+    std::vector<std::shared_ptr<Session>> sessions;
     {
-      std::lock_guard<std::mutex> streams_lock(state_.streams_mutex);
-      streams.swap(state_.streams);
+      std::lock_guard<std::mutex> sessions_lock(state_.sessions_mutex);
+      for (auto& [raw, weak] : state_.sessions) {
+        if (auto session = weak.lock()) sessions.push_back(std::move(session));
+      }
     }
-    for (const auto& stream : streams) stream->Stop();
+    for (auto& session : sessions) session->Drain();
+    sessions.clear();  // a drained connection must be free to go away
+    // Every connection closes once drained: wait for all of them (in-flight
+    // requests answered, streams ended) or the grace period, whichever first.
     auto deadline = std::chrono::steady_clock::now() + grace;
-    while (state_.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    while (state_.connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (state_.connections.load() > 0) {
+      log::Warning("http: " + std::to_string(state_.connections.load()) +
+                   " connection(s) still open after the shutdown grace period; closing them");
     }
     io_.stop();
     for (auto& thread : threads_) {

@@ -35,8 +35,11 @@ class HttpServer {
   virtual ~HttpServer() = default;
   // Returns the port actually bound.
   virtual int port() const = 0;
-  // Stops accepting, closes idle connections, lets in-flight requests finish
-  // (up to `grace`), then stops the IO threads. Idempotent.
+  // Stops accepting and drains: idle connections close at once; requests
+  // being received or answered finish (with `Connection: close`); streamed
+  // (SSE) responses get a final ": server shutting down" comment and their
+  // last chunk. Waits for all connections to close, at most `grace`, then
+  // stops the IO threads. Idempotent.
   virtual void Stop(std::chrono::milliseconds grace) = 0;
 };
 
