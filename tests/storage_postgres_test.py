@@ -42,17 +42,20 @@ class PostgresScaleOutTest(unittest.TestCase):
                 "--grpc-listen", "127.0.0.1:0", "--public-url", cls.base, store])
             auth_b = cls.start("auth/auth_server", [
                 "--grpc-listen", "127.0.0.1:0", "--public-url", cls.base, store])
+            # A shared session key: an MCP session opened at one gateway is
+            # valid at the other (no sticky routing).
+            session_key = {"MCP_SESSION_KEY": "k" * 48}
             for port, auth in ((cls.port_a, auth_a), (cls.port_b, auth_b)):
                 cls.start("gateway/gateway", [
                     "--port", str(port), "--grpc-listen", "", "--public-url", cls.base,
-                    "--auth-target", "127.0.0.1:%d" % auth.ports["grpc_port"]])
+                    "--auth-target", "127.0.0.1:%d" % auth.ports["grpc_port"]], env=session_key)
         except Exception:
             cls.tearDownClass()
             raise
 
     @classmethod
-    def start(cls, binary, args):
-        process = harness.ServerProcess(binary, args)
+    def start(cls, binary, args, env=None):
+        process = harness.ServerProcess(binary, args, env=env)
         cls.processes.append(process)
         return process
 
@@ -85,6 +88,12 @@ class PostgresScaleOutTest(unittest.TestCase):
                              "across instances")
         self.assertEqual(echoed.json()["result"]["structuredContent"]["echo"],
                          "across instances")
+        # The session opened at A works at B.
+        at_b = sc.mcp_echo(self.port_b, tokens["access_token"], init.header("mcp-session-id"),
+                           "same session, other gateway")
+        self.assertEqual(at_b.status, 200, at_b.body)
+        self.assertEqual(at_b.json()["result"]["structuredContent"]["echo"],
+                         "same session, other gateway")
         # Refreshed at B, and the new access token works at both.
         refreshed = sc.refresh(self.port_b, tokens["refresh_token"])
         self.assertEqual(refreshed.status, 200, refreshed.body)
