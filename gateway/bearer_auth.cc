@@ -138,6 +138,7 @@ class BearerAuthenticator::Impl {
     validate.set_resource(options_.resource);
     for (const auto& scope : options_.required_scopes) validate.add_required_scopes(scope);
     StartUnaryCall<v1::ValidateAccessTokenRequest, v1::ValidateAccessTokenResponse>(
+        "AuthService/ValidateAccessToken", request.request_id,
         [this](auto... args) { stub_->async()->ValidateAccessToken(args...); },
         std::move(validate),
         [this, digest = std::move(digest), on_success = std::move(on_success),

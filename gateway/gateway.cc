@@ -8,7 +8,9 @@
 
 #include "absl/status/status.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/status_macros.h"
+#include "gateway/access_log.h"
 #include "gateway/health.h"
 #include "auth/auth_service.h"
 #include "auth/authorization_server.h"
@@ -16,9 +18,11 @@
 #include "gateway/mcp_route.h"
 #include "gateway/oauth_routes.h"
 #include "gateway/router.h"
+#include "mcp/catalog.h"
+#include "mcp/prompt_service.h"
 #include "mcp/protocol/mcp_endpoint.h"
+#include "mcp/resource_service.h"
 #include "mcp/tool_service.h"
-#include "mcp/tools/builtin_tools.h"
 #include "proto/auth/v1/auth.grpc.pb.h"
 #include "proto/tools/v1/tools.grpc.pb.h"
 
@@ -46,12 +50,36 @@ class GatewayImpl final : public Gateway {
     });
     oauth_routes_ = std::make_unique<OAuthRoutes>(auth_channel_);
     oauth_routes_->Register(router_);
-    mcp_route_ = std::make_unique<McpRoute>(auth_channel_, BearerOptions(), MakeMcpEndpoint());
+    std::shared_ptr<mcp::McpEndpoint> endpoint = MakeMcpEndpoint();
+    std::weak_ptr<mcp::McpEndpoint> weak_endpoint = endpoint;
+    metrics::DefaultRegistry().GaugeCallback(
+        "mcp_active_sessions", "Live MCP sessions in this process's session table.",
+        [weak_endpoint]() -> double {
+          auto live = weak_endpoint.lock();
+          return live ? static_cast<double>(live->ActiveSessionCount()) : 0;
+        });
+    mcp_route_ = std::make_unique<McpRoute>(auth_channel_, BearerOptions(), std::move(endpoint));
     mcp_route_->Register(router_, options_.auth.mcp_path);
-    auto http = StartHttpServer(options_.http, &router_);
+    if (options_.metrics) {
+      router_.Add("GET", "/metrics", [](HttpRequest, Responder respond) {
+        HttpResponse response = MakeResponse(200, "text/plain; version=0.0.4; charset=utf-8",
+                                             metrics::DefaultRegistry().Render());
+        response.SetHeader("Cache-Control", "no-store");
+        respond(std::move(response));
+      });
+    }
+    RequestObserverOptions observer_options;
+    observer_options.access_log = options_.access_log;
+    observer_options.trusted_proxies = options_.trusted_proxies;
+    observer_ = std::make_unique<RequestObserver>(
+        &router_, [this](const std::string& path) { return router_.HasRoute(path); },
+        std::move(observer_options));
+    auto http = StartHttpServer(options_.http, observer_.get());
     if (!http.ok()) return http.status();
     http_ = std::move(*http);
-    log::Info("gateway listening on http://" + options_.http.host + ":" +
+    log::Info(std::string("gateway listening on ") +
+              (options_.http.tls_cert_file.empty() ? "http://" : "https://") +
+              options_.http.host + ":" +
               std::to_string(http_->port()) + (grpc_server_ ? ", internal gRPC on port " +
                                                                    std::to_string(grpc_port_)
                                                              : std::string()));
@@ -60,6 +88,9 @@ class GatewayImpl final : public Gateway {
 
   int http_port() const override { return http_ ? http_->port() : 0; }
   int grpc_port() const override { return grpc_port_; }
+  absl::Status ReloadTls() override {
+    return http_ ? http_->ReloadTls() : absl::FailedPreconditionError("not serving");
+  }
 
   void Stop() override {
     if (stopped_) return;
@@ -92,10 +123,19 @@ class GatewayImpl final : public Gateway {
       builder.RegisterService(auth_service_.get());
     }
     if (host_tools) {
-      auto registry = std::make_shared<mcp::ToolRegistry>();
-      RETURN_IF_ERROR(mcp::RegisterBuiltinTools(registry.get()));
-      tool_service_ = std::make_unique<mcp::ToolServiceImpl>(std::move(registry));
+      // Resources and prompts live next to the tools (and, like them, come
+      // from the catalog: built-ins plus extensions linked into the binary).
+      absl::StatusOr<mcp::Catalog> catalog = mcp::BuildCatalog();
+      if (!catalog.ok()) return catalog.status();
+      offer_resources_ = !catalog->resources->empty();
+      offer_prompts_ = !catalog->prompts->empty();
+      offer_completions_ = catalog->resources->has_completions() || catalog->prompts->has_completions();
+      tool_service_ = std::make_unique<mcp::ToolServiceImpl>(catalog->tools);
+      resource_service_ = std::make_unique<mcp::ResourceServiceImpl>(catalog->resources);
+      prompt_service_ = std::make_unique<mcp::PromptServiceImpl>(catalog->prompts);
       builder.RegisterService(tool_service_.get());
+      builder.RegisterService(resource_service_.get());
+      builder.RegisterService(prompt_service_.get());
     }
     grpc_server_ = builder.BuildAndStart();
     if (!grpc_server_ || (!options_.grpc_listen.empty() && grpc_port_ == 0)) {
@@ -126,9 +166,15 @@ class GatewayImpl final : public Gateway {
     mcp_options.allowed_hosts = options_.allowed_hosts;
     mcp_options.session_key = options_.session_key;
     mcp_options.max_body_bytes = options_.http.max_body_bytes;
-    std::shared_ptr<tools::v1::ToolService::StubInterface> stub =
-        tools::v1::ToolService::NewStub(tools_channel_);
-    return std::make_shared<mcp::McpEndpoint>(std::move(mcp_options), std::move(stub));
+    mcp::McpBackends backends;
+    backends.tools = tools::v1::ToolService::NewStub(tools_channel_);
+    // A remote ToolService (--tools-target) serves tools only.
+    mcp_options.offer_resources = offer_resources_;
+    mcp_options.offer_prompts = offer_prompts_;
+    mcp_options.offer_completions = offer_completions_;
+    if (offer_resources_) backends.resources = resources::v1::ResourceService::NewStub(tools_channel_);
+    if (offer_prompts_) backends.prompts = prompts::v1::PromptService::NewStub(tools_channel_);
+    return std::make_shared<mcp::McpEndpoint>(std::move(mcp_options), std::move(backends));
   }
 
   std::shared_ptr<grpc::Channel> ChannelFor(const std::string& target) {
@@ -142,6 +188,11 @@ class GatewayImpl final : public Gateway {
   GatewayOptions options_;
   std::unique_ptr<auth::AuthServiceImpl> auth_service_;
   std::unique_ptr<mcp::ToolServiceImpl> tool_service_;
+  std::unique_ptr<mcp::ResourceServiceImpl> resource_service_;
+  std::unique_ptr<mcp::PromptServiceImpl> prompt_service_;
+  bool offer_resources_ = false;
+  bool offer_prompts_ = false;
+  bool offer_completions_ = false;
   std::unique_ptr<grpc::Server> grpc_server_;
   int grpc_port_ = 0;
   std::shared_ptr<grpc::Channel> auth_channel_;
@@ -150,6 +201,7 @@ class GatewayImpl final : public Gateway {
   std::unique_ptr<OAuthRoutes> oauth_routes_;
   std::unique_ptr<McpRoute> mcp_route_;
   Router router_;
+  std::unique_ptr<RequestObserver> observer_;
   std::unique_ptr<HttpServer> http_;
   bool stopped_ = false;
 };

@@ -42,6 +42,13 @@ struct GatewayOptions {
   // How long /mcp reuses a successful token validation (the bound on how late
   // a revocation takes effect there); zero asks AuthService every time.
   std::chrono::milliseconds token_cache_ttl{5000};
+
+  // One JSON access-log line per request (at log level info); see access_log.h.
+  bool access_log = true;
+  // Serve GET /metrics (Prometheus text format) on the public port.
+  bool metrics = false;
+  // Reverse proxies whose X-Forwarded-For/-Proto are believed (exact IPs).
+  std::vector<std::string> trusted_proxies;
 };
 
 class Gateway {
@@ -49,6 +56,8 @@ class Gateway {
   virtual ~Gateway() = default;
   virtual int http_port() const = 0;
   virtual int grpc_port() const = 0;
+  // Re-reads the TLS certificate and key (SIGHUP); see HttpServer::ReloadTls.
+  virtual absl::Status ReloadTls() = 0;
   // Graceful stop: HTTP first (in-flight requests finish), then gRPC.
   virtual void Stop() = 0;
 };

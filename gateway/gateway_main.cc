@@ -1,5 +1,6 @@
 // `bazel run //gateway`: flags and environment -> GatewayOptions, then serve
-// until SIGINT or SIGTERM, and stop gracefully (exit 0).
+// until SIGINT or SIGTERM, and stop gracefully (exit 0). SIGHUP reloads the
+// TLS certificate.
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "auth/config.h"
 #include "auth/store_factory.h"
+#include "auth/url.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "gateway/gateway.h"
@@ -73,6 +75,21 @@ MCP endpoint (/mcp):
 Operations:
   --log-level LEVEL        debug, info, warning, error (env MCP_LOG_LEVEL; default info)
   --shutdown-grace-seconds N  time in-flight requests get on SIGTERM (default 10)
+  --access-log on|off      one JSON line per request on stderr, written at level info
+                           (env MCP_ACCESS_LOG; default on)
+  --metrics                serve GET /metrics (Prometheus text format) on the public
+                           port (env MCP_METRICS=on; default off)
+
+Deployment:
+  --tls-cert FILE          serve HTTPS (TLS 1.2+) with this PEM certificate chain
+                           (env MCP_TLS_CERT); needs --tls-key; SIGHUP re-reads both
+  --tls-key FILE           its PEM private key (env MCP_TLS_KEY)
+  --behind-tls-proxy       a reverse proxy in front terminates TLS; required when the
+                           public URL is neither https nor loopback (env
+                           MCP_BEHIND_TLS_PROXY=on)
+  --trusted-proxies LIST   proxy addresses (exact IPs, comma separated) whose
+                           X-Forwarded-For / X-Forwarded-Proto are believed; from
+                           anyone else they are ignored (env MCP_TRUSTED_PROXIES)
   --help                   this text
 
 Flag spellings with '-' and '_' are equivalent (--client-id = --client_id).
@@ -91,6 +108,23 @@ bool ParsePort(const std::string& text, int* port) {
   return absl::SimpleAtoi(text, port) && *port >= 0 && *port <= 65535;
 }
 
+// localhost, 127.0.0.0/8 and [::1].
+bool IsLoopbackHost(const std::string& host) {
+  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+// Parses on/off (also true/false, yes/no, 1/0).
+bool ParseSwitch(const std::string& text, bool* value) {
+  if (text == "on" || text == "true" || text == "yes" || text == "1") {
+    *value = true;
+  } else if (text == "off" || text == "false" || text == "no" || text == "0") {
+    *value = false;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 int Main(int argc, char** argv) {
   // Block the stop signals first, before any library starts a thread, so that
   // every thread inherits the mask and only the sigwait below receives them.
@@ -98,6 +132,7 @@ int Main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   // Debian's Abseil checks every Mutex acquisition for lock-order cycles (a
   // debugging aid that costs ~7% of CPU on the /mcp path); our tests run the
@@ -108,9 +143,11 @@ int Main(int argc, char** argv) {
                                  "grpc-listen",    "auth-target",   "tools-target",
                                  "log-level",      "help",          "shutdown-grace-seconds",
                                  "required-scopes", "allowed-origins", "allowed-hosts",
-                                 "store",          "token-cache-seconds"};
+                                 "store",          "token-cache-seconds",
+                                 "access-log",     "metrics",       "behind-tls-proxy",
+                                 "trusted-proxies", "tls-cert",     "tls-key"};
   for (const auto& name : auth::AuthFlagNames()) known.insert(name);
-  auto parsed = flags::Parse(argc, argv, known, {"help"});
+  auto parsed = flags::Parse(argc, argv, known, {"help", "metrics", "behind-tls-proxy"});
   if (!parsed.ok()) {
     std::fprintf(stderr, "gateway: %s\n", std::string(parsed.status().message()).c_str());
     return 2;
@@ -179,6 +216,46 @@ int Main(int argc, char** argv) {
     return 2;
   }
   options.token_cache_ttl = std::chrono::seconds(cache_seconds_value);
+  std::string access_log = Setting(*parsed, "access-log", "MCP_ACCESS_LOG", "on");
+  std::string metrics = Setting(*parsed, "metrics", "MCP_METRICS", "off");
+  if (!ParseSwitch(access_log, &options.access_log)) {
+    std::fprintf(stderr, "gateway: --access-log: '%s' must be on or off\n", access_log.c_str());
+    return 2;
+  }
+  if (!ParseSwitch(metrics, &options.metrics)) {
+    std::fprintf(stderr, "gateway: --metrics: '%s' must be on or off\n", metrics.c_str());
+    return 2;
+  }
+  options.trusted_proxies = list("trusted-proxies", "MCP_TRUSTED_PROXIES", "");
+  options.http.tls_cert_file = Setting(*parsed, "tls-cert", "MCP_TLS_CERT", "");
+  options.http.tls_key_file = Setting(*parsed, "tls-key", "MCP_TLS_KEY", "");
+  if (options.http.tls_cert_file.empty() != options.http.tls_key_file.empty()) {
+    std::fprintf(stderr, "gateway: --tls-cert and --tls-key go together\n");
+    return 2;
+  }
+  std::string behind_proxy_text =
+      Setting(*parsed, "behind-tls-proxy", "MCP_BEHIND_TLS_PROXY", "off");
+  bool behind_tls_proxy = false;
+  if (!ParseSwitch(behind_proxy_text, &behind_tls_proxy)) {
+    std::fprintf(stderr, "gateway: --behind-tls-proxy: '%s' must be on or off\n",
+                 behind_proxy_text.c_str());
+    return 2;
+  }
+  // Tokens, codes and passwords must not cross a network in clear text.
+  auto public_url = auth::ParseUrl(options.auth.public_url);
+  if (!public_url.ok()) {
+    std::fprintf(stderr, "gateway: --public-url: '%s' is not a URL\n",
+                 options.auth.public_url.c_str());
+    return 2;
+  }
+  if (public_url->scheme != "https" && !IsLoopbackHost(public_url->host) && !behind_tls_proxy) {
+    std::fprintf(stderr,
+                 "gateway: the public URL %s is neither https nor loopback: serve it behind a "
+                 "TLS-terminating proxy (and say so with --behind-tls-proxy) or use an https "
+                 "URL\n",
+                 options.auth.public_url.c_str());
+    return 2;
+  }
   if (auto key = flags::GetEnv("MCP_SESSION_KEY")) {
     if (key->size() < 32) {
       std::fprintf(stderr, "gateway: MCP_SESSION_KEY must be at least 32 characters\n");
@@ -210,7 +287,19 @@ int Main(int argc, char** argv) {
   std::fflush(stdout);
 
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  while (sigwait(&stop_signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    if (options.http.tls_cert_file.empty()) {
+      log::Info("received SIGHUP: nothing to reload (TLS is off)");
+      continue;
+    }
+    absl::Status reloaded = (*gateway)->ReloadTls();
+    if (reloaded.ok()) {
+      log::Info("received SIGHUP: TLS certificate reloaded; new connections use it");
+    } else {
+      log::Error("received SIGHUP: TLS reload failed, keeping the old certificate: " +
+                 std::string(reloaded.message()));
+    }
+  }
   log::Info(std::string("received ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
             ", shutting down");
   (*gateway)->Stop();

@@ -7,6 +7,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "gateway/grpc_call.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace mcp_oauth::gateway {
@@ -64,15 +65,21 @@ HealthRoute::HealthRoute(std::shared_ptr<grpc::Channel> auth_channel,
 
 HealthRoute::~HealthRoute() = default;
 
-void HealthRoute::Handle(HttpRequest, Responder respond) {
+void HealthRoute::Handle(HttpRequest request, Responder respond) {
   auto pending = std::make_shared<PendingCheck>();
   pending->respond = std::move(respond);
-  auto check = [pending](Health::Stub* stub, const char* service, bool is_auth) {
+  auto check = [pending, &request](Health::Stub* stub, const char* service, bool is_auth) {
     auto call = std::make_shared<OneCall>();
     call->context.set_deadline(std::chrono::system_clock::now() + kHealthDeadline);
+    AddRequestId(call->context, request.request_id);
     call->request.set_service(service);
+    auto started = std::chrono::steady_clock::now();
     stub->async()->Check(&call->context, &call->request, &call->response,
-                         [pending, call, is_auth](grpc::Status status) {
+                         [pending, call, is_auth, started](grpc::Status status) {
+                           metrics::GrpcClientLatency().WithLabels({"Health/Check"}).Observe(
+                               std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                             started)
+                                   .count());
                            pending->Done(is_auth, status.ok() && call->response.status() ==
                                                                      HealthCheckResponse::SERVING);
                          });

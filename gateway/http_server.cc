@@ -2,20 +2,24 @@
 
 #include <atomic>
 #include <deque>
-#include <mutex>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
 
 #include "absl/status/status.h"
 #include "common/log.h"
@@ -27,9 +31,16 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-class Session;
+// What Stop needs of a connection, whatever its stream type.
+class Drainable {
+ public:
+  virtual ~Drainable() = default;
+  virtual void Drain() = 0;
+};
 
 // The last bytes of a streamed (SSE) response when the server stops: a comment
 // (ignored by SSE parsers, visible to people and tests), then the final chunk.
@@ -45,14 +56,46 @@ struct ServerState {
   std::atomic<bool> stopping{false};
   // Every live connection, so that Stop can drain each on its strand.
   std::mutex sessions_mutex;
-  std::map<Session*, std::weak_ptr<Session>> sessions;  // guarded by sessions_mutex
+  std::map<Drainable*, std::weak_ptr<Drainable>> sessions;  // guarded by sessions_mutex
+  // TLS: the context new connections use (null: plain HTTP). Replaced on
+  // reload; connections keep the one they started with.
+  std::mutex tls_mutex;
+  std::shared_ptr<ssl::context> tls;  // guarded by tls_mutex
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// Loads a certificate chain and its key (PEM) into a server context that
+// speaks TLS 1.2 and 1.3 only.
+absl::StatusOr<std::shared_ptr<ssl::context>> LoadTlsContext(const std::string& cert_file,
+                                                            const std::string& key_file) {
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                       ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  beast::error_code ec;
+  context->use_certificate_chain_file(cert_file, ec);
+  if (ec) {
+    return absl::InvalidArgumentError("--tls-cert " + cert_file + ": " + ec.message());
+  }
+  context->use_private_key_file(key_file, ssl::context::pem, ec);
+  if (ec) return absl::InvalidArgumentError("--tls-key " + key_file + ": " + ec.message());
+  if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
+    return absl::InvalidArgumentError("--tls-key " + key_file +
+                                      " does not match the certificate in --tls-cert");
+  }
+  return context;
+}
+
+// One connection; Stream is beast::tcp_stream (HTTP) or TlsStream (HTTPS).
+template <class Stream>
+class Session : public Drainable, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket&& socket, ServerState* state) : stream_(std::move(socket)), state_(state) {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  Session(tcp::socket&& socket, ServerState* state, std::shared_ptr<ssl::context> tls = nullptr)
+      : tls_(std::move(tls)), stream_(MakeStream(std::move(socket), tls_.get())), state_(state) {
     beast::error_code ec;
-    auto endpoint = stream_.socket().remote_endpoint(ec);
+    auto endpoint = Tcp().socket().remote_endpoint(ec);
     if (!ec) remote_ip_ = endpoint.address().to_string();
     state_->connections.fetch_add(1);
   }
@@ -67,18 +110,29 @@ class Session : public std::enable_shared_from_this<Session> {
   void Run() {
     {
       std::lock_guard<std::mutex> lock(state_->sessions_mutex);
-      state_->sessions[this] = weak_from_this();
+      state_->sessions[this] = this->weak_from_this();
     }
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+    if constexpr (kTls) {
+      net::dispatch(stream_.get_executor(), [self = this->shared_from_this()]() {
+        self->Tcp().expires_after(self->state_->options.read_timeout);
+        self->stream_.async_handshake(ssl::stream_base::server,
+                                      [self](beast::error_code ec) {
+                                        if (ec) return self->CloseSocket();
+                                        self->DoRead();
+                                      });
+      });
+    } else {
+      net::dispatch(stream_.get_executor(),
+                    beast::bind_front_handler(&Session::DoRead, this->shared_from_this()));
+    }
   }
 
   // Server shutdown, posted to the strand once per connection: an idle
   // connection closes now; one that has started sending a request, or is being
   // answered, finishes that request and then closes (no keep-alive while
   // stopping); a stream gets the shutdown comment and its final chunk.
-  void Drain() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()]() {
+  void Drain() override {
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()]() {
       self->draining_ = true;
       if (self->stream_body_) {
         // Before StartStream (headers still being written) it ends there.
@@ -88,7 +142,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (self->handling_) return;
       bool request_started =
           self->buffer_.size() > 0 || (self->parser_ && self->parser_->got_some());
-      if (!request_started) self->DoClose();
+      if (!request_started) self->CloseSocket();  // cancels the pending read
     });
   }
 
@@ -98,10 +152,10 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     SetRequestLimits(*parser_, state_->options.max_header_bytes, state_->options.max_body_bytes);
     // A slow client gets this long for a whole request (slowloris defence).
-    stream_.expires_after(requests_served_ == 0 ? state_->options.read_timeout
+    Tcp().expires_after(requests_served_ == 0 ? state_->options.read_timeout
                                                 : state_->options.keep_alive_idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+                     beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
   }
 
   void OnRead(beast::error_code ec, std::size_t) {
@@ -121,7 +175,7 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest request = ToHttpRequest(parser_->release(), remote_ip_);
     state_->in_flight.fetch_add(1);
     handling_ = true;
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     auto responded = std::make_shared<std::atomic<bool>>(false);
     state_->handler->Handle(std::move(request), [self, responded](HttpResponse response) {
       if (responded->exchange(true)) return;  // a handler bug must not write twice
@@ -151,9 +205,10 @@ class Session : public std::enable_shared_from_this<Session> {
     message->body() = std::move(response.body);
     message->keep_alive(keep_alive);
     message->prepare_payload();
-    stream_.expires_after(state_->options.read_timeout);
+    Tcp().expires_after(state_->options.read_timeout);
     http::async_write(stream_, *message,
-                      [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this(), message](beast::error_code ec,
+                                                                  std::size_t) {
                         if (ec) return self->DoClose();
                         if (!message->keep_alive()) return self->DoClose();
                         self->DoRead();
@@ -170,10 +225,10 @@ class Session : public std::enable_shared_from_this<Session> {
     header->keep_alive(false);
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*header);
     stream_body_ = std::move(response.stream);
-    stream_.expires_never();
+    Tcp().expires_never();
     http::async_write_header(
         stream_, *serializer,
-        [self = shared_from_this(), header, serializer](beast::error_code ec, std::size_t) {
+        [self = this->shared_from_this(), header, serializer](beast::error_code ec, std::size_t) {
           if (ec) return self->EndStream();
           self->StartStream();
         });
@@ -182,7 +237,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void StartStream() {
     stream_started_ = true;
     if (draining_) return EndStreamForShutdown();
-    std::weak_ptr<Session> weak = shared_from_this();
+    std::weak_ptr<Session> weak = this->shared_from_this();
     auto executor = stream_.get_executor();
     auto write = [weak, executor](std::string bytes) {
       auto self = weak.lock();
@@ -199,7 +254,7 @@ class Session : public std::enable_shared_from_this<Session> {
     };
     // Any byte or EOF from the client while streaming means it is gone.
     stream_.async_read_some(net::buffer(probe_),
-                            [self = shared_from_this()](beast::error_code, std::size_t) {
+                            [self = this->shared_from_this()](beast::error_code, std::size_t) {
                               self->EndStream();
                             });
     stream_body_->Start(write, close);
@@ -221,7 +276,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void WriteNextChunk() {
     auto& [bytes, last] = pending_chunks_.front();
-    auto on_written = [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    auto on_written = [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       bool was_last = self->pending_chunks_.front().second;
       self->pending_chunks_.pop_front();
       if (ec || was_last) return self->EndStream();
@@ -237,19 +292,48 @@ class Session : public std::enable_shared_from_this<Session> {
   void EndStream() {
     if (stream_closed_.exchange(true)) return;
     if (stream_body_) stream_body_->Stop();
-    DoClose();
+    CloseSocket();  // the probe read may still be pending
   }
 
+  // Ends a connection with no operation pending; TLS connections send
+  // close_notify first (bounded by a short timeout).
   void DoClose() {
+    if (closing_) return;
+    closing_ = true;
+    if constexpr (kTls) {
+      Tcp().expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        self->CloseSocket();
+      });
+    } else {
+      CloseSocket();
+    }
+  }
+
+  // Ends a connection at once (cancelling any pending operation).
+  void CloseSocket() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Tcp().socket().close(ec);
+  }
+
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  static Stream MakeStream(tcp::socket&& socket, ssl::context* tls) {
+    if constexpr (kTls) {
+      return Stream(beast::tcp_stream(std::move(socket)), *tls);
+    } else {
+      (void)tls;
+      return Stream(std::move(socket));
+    }
   }
 
   static constexpr size_t kMaxQueuedChunks = 1024;
 
-  beast::tcp_stream stream_;
+  std::shared_ptr<ssl::context> tls_;  // TLS only; outlives stream_
+  Stream stream_;
   ServerState* state_;
+  bool closing_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_ip_;
@@ -292,7 +376,16 @@ class Listener : public std::enable_shared_from_this<Listener> {
         beast::error_code ignored;
         socket.close(ignored);  // over the cap: refuse rather than queue
       } else {
-        std::make_shared<Session>(std::move(socket), state_)->Run();
+        std::shared_ptr<ssl::context> tls;
+        {
+          std::lock_guard<std::mutex> lock(state_->tls_mutex);
+          tls = state_->tls;
+        }
+        if (tls) {
+          std::make_shared<Session<TlsStream>>(std::move(socket), state_, std::move(tls))->Run();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(std::move(socket), state_)->Run();
+        }
       }
     }
     DoAccept();
@@ -314,6 +407,14 @@ class BeastHttpServer final : public HttpServer {
   ~BeastHttpServer() override { Stop(std::chrono::milliseconds(0)); }
 
   absl::Status Listen() {
+    if (!state_.options.tls_cert_file.empty() || !state_.options.tls_key_file.empty()) {
+      if (state_.options.tls_cert_file.empty() || state_.options.tls_key_file.empty()) {
+        return absl::InvalidArgumentError("TLS needs both --tls-cert and --tls-key");
+      }
+      auto tls = LoadTlsContext(state_.options.tls_cert_file, state_.options.tls_key_file);
+      if (!tls.ok()) return tls.status();
+      state_.tls = std::move(*tls);
+    }
     beast::error_code ec;
     auto address = net::ip::make_address(state_.options.host, ec);
     if (ec) return absl::InvalidArgumentError("invalid --host '" + state_.options.host + "'");
@@ -338,6 +439,18 @@ class BeastHttpServer final : public HttpServer {
 
   int port() const override { return port_; }
 
+  absl::Status ReloadTls() override {
+    {
+      std::lock_guard<std::mutex> lock(state_.tls_mutex);
+      if (!state_.tls) return absl::FailedPreconditionError("TLS is not enabled");
+    }
+    auto tls = LoadTlsContext(state_.options.tls_cert_file, state_.options.tls_key_file);
+    if (!tls.ok()) return tls.status();
+    std::lock_guard<std::mutex> lock(state_.tls_mutex);
+    state_.tls = std::move(*tls);
+    return absl::OkStatus();
+  }
+
   void Stop(std::chrono::milliseconds grace) override {
     std::lock_guard<std::mutex> lock(stop_mutex_);
     if (stopped_) return;
@@ -345,7 +458,7 @@ class BeastHttpServer final : public HttpServer {
     state_.stopping.store(true);
     if (listener_) listener_->Close();
     // Connections accepted from now on see `stopping` and close at once.
-    std::vector<std::shared_ptr<Session>> sessions;
+    std::vector<std::shared_ptr<Drainable>> sessions;
     {
       std::lock_guard<std::mutex> sessions_lock(state_.sessions_mutex);
       for (auto& [raw, weak] : state_.sessions) {

@@ -1,5 +1,6 @@
-// The public HTTP/1.1 listener (Boost.Beast). Beast stays inside
-// http_server.cc; callers see only plain HttpRequest/HttpResponse values.
+// The public HTTP/1.1 listener (Boost.Beast), plain or HTTPS (OpenSSL through
+// Asio's ssl::stream). Beast stays inside http_server.cc; callers see only
+// plain HttpRequest/HttpResponse values.
 //
 // One io_context runs on a fixed pool of threads; each connection lives on its
 // own strand, reads one request at a time (header and body limits enforced by
@@ -28,6 +29,10 @@ struct HttpServerOptions {
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds keep_alive_idle_timeout{60};
   int max_connections = 4096;
+  // HTTPS when both are set: PEM certificate chain and private key files.
+  // TLS 1.2 and 1.3 only.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class HttpServer {
@@ -35,6 +40,9 @@ class HttpServer {
   virtual ~HttpServer() = default;
   // Returns the port actually bound.
   virtual int port() const = 0;
+  // Reads the certificate and key files again; new connections use them,
+  // existing ones keep theirs. On error the old ones stay in use.
+  virtual absl::Status ReloadTls() = 0;
   // Stops accepting and drains: idle connections close at once; requests
   // being received or answered finish (with `Connection: close`); streamed
   // (SSE) responses get a final ": server shutting down" comment and their

@@ -35,6 +35,8 @@ struct HttpRequest {
   Headers headers;
   std::string body;
   std::string remote_ip;
+  // Set before routing (see access_log.h): sent to services as gRPC metadata.
+  std::string request_id;
 };
 
 // A long-lived response body (Server-Sent Events). The server calls Start once
@@ -58,6 +60,10 @@ struct HttpResponse {
   std::shared_ptr<ResponseStream> stream;
   // Close the connection after this response (e.g. after a malformed request).
   bool close_connection = false;
+  // For the access log only, never sent: who made the request, when a route
+  // knows (/mcp, from the verified token).
+  std::string log_client_id;
+  std::string log_user;
 
   void SetHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

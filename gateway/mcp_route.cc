@@ -1,7 +1,10 @@
 #include "gateway/mcp_route.h"
 
+#include <atomic>
 #include <string_view>
 #include <utility>
+
+#include "common/metrics.h"
 
 #include "mcp/protocol/mcp_endpoint.h"
 #include "mcp/protocol/mcp_http.h"
@@ -10,20 +13,34 @@ namespace mcp_oauth::gateway {
 namespace {
 
 // Lets the HTTP server drive an MCP event stream without knowing MCP.
+// Counts itself in the open-streams gauge from Start until Stop.
 class EventStreamBody final : public ResponseStream {
  public:
   explicit EventStreamBody(std::shared_ptr<mcp::EventStream> stream) : stream_(std::move(stream)) {}
-  ~EventStreamBody() override { stream_->Cancel(); }
+  ~EventStreamBody() override { Stop(); }
 
   void Start(std::function<bool(std::string)> write, std::function<void()> close) override {
+    if (!counted_.exchange(true)) OpenStreams().Add(1);
     stream_->Start(
         [write = std::move(write)](std::string_view bytes) { return write(std::string(bytes)); },
         std::move(close));
   }
-  void Stop() override { stream_->Cancel(); }
+  void Stop() override {
+    stream_->Cancel();
+    if (counted_.exchange(false)) OpenStreams().Add(-1);
+  }
+
+  static metrics::Gauge& OpenStreams() {
+    static metrics::Gauge& gauge =
+        metrics::DefaultRegistry()
+            .GaugeFamily("mcp_open_sse_streams", "Open MCP server-sent-event streams (GET /mcp).")
+            .WithLabels({});
+    return gauge;
+  }
 
  private:
   std::shared_ptr<mcp::EventStream> stream_;
+  std::atomic<bool> counted_{false};
 };
 
 mcp::McpRequest ToMcpRequest(HttpRequest&& request, VerifiedPrincipal&& principal) {
@@ -31,6 +48,7 @@ mcp::McpRequest ToMcpRequest(HttpRequest&& request, VerifiedPrincipal&& principa
   mcp_request.method = std::move(request.method);
   for (const auto& [name, value] : request.headers.fields()) mcp_request.headers.Add(name, value);
   mcp_request.body = std::move(request.body);
+  mcp_request.request_id = std::move(request.request_id);
   mcp_request.principal.subject = std::move(principal.subject);
   mcp_request.principal.username = std::move(principal.username);
   mcp_request.principal.client_id = std::move(principal.client_id);
@@ -51,7 +69,9 @@ HttpResponse ToHttpResponse(mcp::McpResponse&& answer) {
 
 McpRoute::McpRoute(std::shared_ptr<grpc::Channel> auth_channel, BearerAuthOptions bearer,
                    std::shared_ptr<mcp::McpEndpoint> endpoint)
-    : bearer_(std::move(auth_channel), std::move(bearer)), endpoint_(std::move(endpoint)) {}
+    : bearer_(std::move(auth_channel), std::move(bearer)), endpoint_(std::move(endpoint)) {
+  EventStreamBody::OpenStreams();  // listed in /metrics from the start, at 0
+}
 
 McpRoute::~McpRoute() = default;
 
@@ -72,9 +92,15 @@ void McpRoute::Handle(HttpRequest request, Responder respond) {
   bearer_.Authenticate(
       *shared_request,
       [this, shared_request, respond](VerifiedPrincipal principal) {
+        std::string client_id = principal.client_id;
+        std::string user = principal.username.empty() ? principal.subject : principal.username;
         endpoint_->Handle(ToMcpRequest(std::move(*shared_request), std::move(principal)),
-                          [respond](mcp::McpResponse answer) {
-                            respond(ToHttpResponse(std::move(answer)));
+                          [respond, client_id = std::move(client_id),
+                           user = std::move(user)](mcp::McpResponse answer) {
+                            HttpResponse response = ToHttpResponse(std::move(answer));
+                            response.log_client_id = client_id;
+                            response.log_user = user;
+                            respond(std::move(response));
                           });
       },
       respond);

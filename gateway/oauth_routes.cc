@@ -161,8 +161,9 @@ class OAuthRoutes::Impl {
   }
 
  private:
-  void ServerMetadata(HttpRequest, Responder respond) {
+  void ServerMetadata(HttpRequest request, Responder respond) {
     StartUnaryCall<v1::GetServerMetadataRequest, v1::ServerMetadata>(
+        "AuthService/GetServerMetadata", request.request_id,
         [this](auto... args) { stub_->async()->GetServerMetadata(args...); }, {},
         [respond](const grpc::Status& status, v1::ServerMetadata& metadata) {
           if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
@@ -170,8 +171,9 @@ class OAuthRoutes::Impl {
         });
   }
 
-  void ResourceMetadata(HttpRequest, Responder respond) {
+  void ResourceMetadata(HttpRequest request, Responder respond) {
     StartUnaryCall<v1::GetProtectedResourceMetadataRequest, v1::ProtectedResourceMetadata>(
+        "AuthService/GetProtectedResourceMetadata", request.request_id,
         [this](auto... args) { stub_->async()->GetProtectedResourceMetadata(args...); }, {},
         [respond](const grpc::Status& status, v1::ProtectedResourceMetadata& metadata) {
           if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
@@ -195,6 +197,7 @@ class OAuthRoutes::Impl {
     for (auto& resource : query->GetAll("resource")) start.add_resource(std::move(resource));
     start.set_has_duplicate_parameters(query->HasDuplicatesExcept({"resource"}));
     StartUnaryCall<v1::StartAuthorizationRequest, v1::StartAuthorizationResponse>(
+        "AuthService/StartAuthorization", request.request_id,
         [this](auto... args) { stub_->async()->StartAuthorization(args...); }, std::move(start),
         [respond](const grpc::Status& status, v1::StartAuthorizationResponse& started) {
           if (status.ok()) {
@@ -218,15 +221,17 @@ class OAuthRoutes::Impl {
                                "Start signing in from your application; this page needs a "
                                "pending authorization request."));
     }
-    RenderLogin(std::move(id), "", "", 200, std::move(respond));
+    RenderLogin(request.request_id, std::move(id), "", "", 200, std::move(respond));
   }
 
   // Describes the pending authorization and renders the sign-in form.
-  void RenderLogin(std::string authorization_id, std::string username, std::string error_message,
-                   int status_code, Responder respond) {
+  void RenderLogin(const std::string& request_id, std::string authorization_id,
+                   std::string username, std::string error_message, int status_code,
+                   Responder respond) {
     v1::DescribeAuthorizationRequest describe;
     describe.set_authorization_id(authorization_id);
     StartUnaryCall<v1::DescribeAuthorizationRequest, v1::DescribeAuthorizationResponse>(
+        "AuthService/DescribeAuthorization", request_id,
         [this](auto... args) { stub_->async()->DescribeAuthorization(args...); },
         std::move(describe),
         [respond, authorization_id, username, error_message, status_code](
@@ -264,14 +269,15 @@ class OAuthRoutes::Impl {
     std::string authorization_id = login.authorization_id();
     std::string username = login.username();
     StartUnaryCall<v1::CompleteLoginRequest, v1::CompleteLoginResponse>(
+        "AuthService/CompleteLogin", request.request_id,
         [this](auto... args) { stub_->async()->CompleteLogin(args...); }, std::move(login),
-        [this, respond, authorization_id, username](const grpc::Status& status,
-                                                    v1::CompleteLoginResponse& done) {
+        [this, respond, authorization_id, username, request_id = request.request_id](
+            const grpc::Status& status, v1::CompleteLoginResponse& done) {
           if (status.ok()) return respond(Redirect(done.redirect_to()));
           v1::OAuthError error = OAuthErrorFromStatus(status);
           if (error.http_status() == 401) {
-            return RenderLogin(authorization_id, username, error.error_description(), 401,
-                               respond);
+            return RenderLogin(request_id, authorization_id, username,
+                               error.error_description(), 401, respond);
           }
           HttpResponse page = ErrorPage(error.http_status(), "Sign-in failed",
                                         error.error_description().empty()
@@ -296,6 +302,7 @@ class OAuthRoutes::Impl {
     token.set_scope(form.Get("scope"));
     for (auto& resource : form.GetAll("resource")) token.add_resource(std::move(resource));
     StartUnaryCall<v1::TokenRequest, v1::TokenResponse>(
+        "AuthService/Token", request.request_id,
         [this](auto... args) { stub_->async()->Token(args...); }, std::move(token),
         [respond](const grpc::Status& status, v1::TokenResponse& issued) {
           if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
@@ -317,6 +324,7 @@ class OAuthRoutes::Impl {
     introspect.set_token(form.Get("token"));
     introspect.set_token_type_hint(form.Get("token_type_hint"));
     StartUnaryCall<v1::IntrospectRequest, v1::IntrospectResponse>(
+        "AuthService/Introspect", request.request_id,
         [this](auto... args) { stub_->async()->Introspect(args...); }, std::move(introspect),
         [respond](const grpc::Status& status, v1::IntrospectResponse& result) {
           if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
@@ -335,6 +343,7 @@ class OAuthRoutes::Impl {
     revoke.set_token(form.Get("token"));
     revoke.set_token_type_hint(form.Get("token_type_hint"));
     StartUnaryCall<v1::RevokeRequest, v1::RevokeResponse>(
+        "AuthService/Revoke", request.request_id,
         [this](auto... args) { stub_->async()->Revoke(args...); }, std::move(revoke),
         [respond](const grpc::Status& status, v1::RevokeResponse&) {
           if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
@@ -350,6 +359,7 @@ class OAuthRoutes::Impl {
     (void)google::protobuf::util::JsonStringToMessage(request.body,
                                                       registration.mutable_metadata());
     StartUnaryCall<v1::RegisterRequest, v1::RegisterResponse>(
+        "AuthService/Register", request.request_id,
         [this](auto... args) { stub_->async()->Register(args...); }, std::move(registration),
         [respond](const grpc::Status& status, v1::RegisterResponse&) {
           if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));

@@ -32,6 +32,8 @@ void Router::SetCors(const std::string& path, CorsPolicy policy) {
   routes_[path].cors = std::move(policy);
 }
 
+bool Router::HasRoute(const std::string& path) const { return routes_.count(path) > 0; }
+
 void Router::Handle(HttpRequest request, Responder respond) {
   auto route = routes_.find(request.path);
   if (route == routes_.end()) {

@@ -29,6 +29,8 @@ class Router final : public HttpHandler {
   void Add(const std::string& method, const std::string& path, RouteHandler handler);
   // Sets the CORS policy for `path` (default: none).
   void SetCors(const std::string& path, CorsPolicy policy);
+  // Returns true when `path` is a registered route (any method).
+  bool HasRoute(const std::string& path) const;
 
   void Handle(HttpRequest request, Responder respond) override;
 

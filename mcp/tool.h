@@ -65,6 +65,18 @@ class CallContext {
 using ToolHandler =
     std::function<absl::StatusOr<nlohmann::json>(const nlohmann::json& args, const CallContext& ctx)>;
 
+// The result of a tool that builds its own MCP content blocks (images, audio,
+// embedded resources, several texts) instead of returning one JSON value.
+struct ToolContent {
+  std::vector<nlohmann::json> blocks;  // e.g. {"type": "image", "data": ..., "mimeType": ...}
+  bool is_error = false;               // a tool-level failure the model should see
+};
+
+// Like ToolHandler, for tools that return content blocks; the same status
+// rules apply.
+using ContentToolHandler =
+    std::function<absl::StatusOr<ToolContent>(const nlohmann::json& args, const CallContext& ctx)>;
+
 struct ToolDefinition {
   std::string name;         // unique, e.g. "get_time"
   std::string title;        // optional human-friendly name
@@ -72,6 +84,9 @@ struct ToolDefinition {
   nlohmann::json input_schema;   // JSON Schema, must be {"type": "object", ...}
   nlohmann::json output_schema;  // JSON Schema or null when none is declared
   ToolHandler handler;
+  // Set instead of `handler` (and without output_schema) for a tool that
+  // returns content blocks.
+  ContentToolHandler content_handler;
   // True for handlers that never block and finish in microseconds (pure
   // computation): they run on the RPC thread, skipping the worker pool and
   // the deadline timer. Leave false for anything that does I/O or may be slow.

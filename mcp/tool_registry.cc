@@ -14,7 +14,14 @@ absl::Status ToolRegistry::Register(ToolDefinition tool) {
   if (index_.count(tool.name) > 0) {
     return absl::AlreadyExistsError(absl::StrCat("tool '", tool.name, "' is already registered"));
   }
-  if (!tool.handler) return absl::InvalidArgumentError(absl::StrCat("tool '", tool.name, "' has no handler"));
+  if (static_cast<bool>(tool.handler) == static_cast<bool>(tool.content_handler)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tool '", tool.name, "' needs exactly one of handler and content_handler"));
+  }
+  if (tool.content_handler && !tool.output_schema.is_null()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tool '", tool.name, "': a content_handler tool cannot declare an output schema"));
+  }
   if (!tool.input_schema.is_object() || tool.input_schema.value("type", nlohmann::json()) != "object") {
     return absl::InvalidArgumentError(
         absl::StrCat("tool '", tool.name, "': input schema must be {\"type\": \"object\", ...}"));

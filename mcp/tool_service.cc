@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "common/crypto.h"
 #include "common/log.h"
+#include "common/request_id.h"
 #include "mcp/json_schema.h"
 #include "mcp/json_struct.h"
 
@@ -144,32 +145,77 @@ class CallToolReactor final : public grpc::ServerUnaryReactor {
   std::shared_ptr<CallState> state_;
 };
 
-// Runs the handler; converts its outcome (including a thrown exception) into a
-// response or an RPC status.
-grpc::Status RunTool(const ToolDefinition& tool, const json& args, const CallContext& ctx,
-                     CallToolResponse* response) {
-  absl::StatusOr<json> result = absl::InternalError("not run");
+// Returns the caller's `x-request-id` metadata when it is sane, else "".
+std::string RequestIdOf(const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(request_id::kMetadataKey);
+  if (it == metadata.end()) return "";
+  std::string id(it->second.data(), it->second.size());
+  return request_id::IsValid(id) ? id : "";
+}
+
+// RunTool for a content_handler tool: its blocks become the response content.
+grpc::Status RunContentTool(const ToolDefinition& tool, const json& args, const CallContext& ctx,
+                            CallToolResponse* response, const std::string& log_prefix) {
+  absl::StatusOr<ToolContent> result = absl::InternalError("not run");
   try {
-    result = tool.handler(args, ctx);
+    result = tool.content_handler(args, ctx);
   } catch (const std::exception& e) {
-    log::Error(absl::StrCat("tool '", tool.name, "' threw: ", e.what()));
-    return grpc::Status(grpc::StatusCode::INTERNAL, "tool failed");
-  } catch (...) {
-    log::Error(absl::StrCat("tool '", tool.name, "' threw a non-standard exception"));
+    log::Error(absl::StrCat(log_prefix, "tool '", tool.name, "' threw: ", e.what()));
     return grpc::Status(grpc::StatusCode::INTERNAL, "tool failed");
   }
   if (!result.ok()) {
     if (ShowsMessage(result.status().code())) {
       *response = ErrorResult(std::string(result.status().message()));
     } else {
-      log::Warning(absl::StrCat("tool '", tool.name, "' failed: ", result.status().ToString()));
+      log::Warning(absl::StrCat(log_prefix, "tool '", tool.name, "' failed: ", result.status().ToString()));
+      *response = ErrorResult(absl::StrCat("Tool '", tool.name, "' failed."));
+    }
+    return grpc::Status::OK;
+  }
+  response->Clear();
+  for (const json& block : result->blocks) {
+    absl::StatusOr<google::protobuf::Struct> converted = JsonToStruct(block);
+    if (!converted.ok() || !block.contains("type") || !block["type"].is_string()) {
+      log::Error(absl::StrCat(log_prefix, "tool '", tool.name, "' returned a content block without a type"));
+      return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
+    }
+    *response->add_content() = *std::move(converted);
+  }
+  response->set_is_error(result->is_error);
+  return grpc::Status::OK;
+}
+
+// Runs the handler; converts its outcome (including a thrown exception) into a
+// response or an RPC status.
+grpc::Status RunTool(const ToolDefinition& tool, const json& args, const CallContext& ctx,
+                     CallToolResponse* response, const std::string& request_id) {
+  const std::string log_prefix = request_id::LogPrefix(request_id);
+  if (tool.content_handler) return RunContentTool(tool, args, ctx, response, log_prefix);
+  absl::StatusOr<json> result = absl::InternalError("not run");
+  try {
+    result = tool.handler(args, ctx);
+  } catch (const std::exception& e) {
+    log::Error(absl::StrCat(log_prefix, "tool '", tool.name, "' threw: ", e.what()));
+    return grpc::Status(grpc::StatusCode::INTERNAL, "tool failed");
+  } catch (...) {
+    log::Error(absl::StrCat(log_prefix, "tool '", tool.name, "' threw a non-standard exception"));
+    return grpc::Status(grpc::StatusCode::INTERNAL, "tool failed");
+  }
+  if (!result.ok()) {
+    if (ShowsMessage(result.status().code())) {
+      *response = ErrorResult(std::string(result.status().message()));
+    } else {
+      log::Warning(
+          absl::StrCat(log_prefix, "tool '", tool.name, "' failed: ", result.status().ToString()));
       *response = ErrorResult(absl::StrCat("Tool '", tool.name, "' failed."));
     }
     return grpc::Status::OK;
   }
   if (!tool.output_schema.is_null()) {
     if (absl::Status s = ValidateJson(tool.output_schema, *result); !s.ok()) {
-      log::Error(absl::StrCat("tool '", tool.name, "' returned output violating its schema: ", s.message()));
+      log::Error(absl::StrCat(log_prefix, "tool '", tool.name,
+                              "' returned output violating its schema: ", s.message()));
       return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
     }
   }
@@ -253,10 +299,12 @@ grpc::ServerUnaryReactor* ToolServiceImpl::CallTool(grpc::CallbackServerContext*
   caller.client_id = request->caller().client_id();
   caller.scopes.assign(request->caller().scopes().begin(), request->caller().scopes().end());
   CallContext ctx(std::move(caller), EffectiveDeadline(*context, options_.default_call_timeout));
+  std::string request_id = RequestIdOf(*context);
+  log::Debug(absl::StrCat(request_id::LogPrefix(request_id), "tools: calling '", tool->name, "'"));
 
   if (tool->runs_inline) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(RunTool(*tool, args, ctx, response));
+    reactor->Finish(RunTool(*tool, args, ctx, response, request_id));
     return reactor;
   }
 
@@ -270,10 +318,11 @@ grpc::ServerUnaryReactor* ToolServiceImpl::CallTool(grpc::CallbackServerContext*
                     nullptr);
   }));
 
-  const bool queued = pool_.TrySchedule([state, tool, args = std::move(args)] {
+  const bool queued = pool_.TrySchedule([state, tool, args = std::move(args),
+                                         request_id = std::move(request_id)] {
     if (state->ctx().Cancelled()) return;  // deadline or cancellation came first
     CallToolResponse result;
-    grpc::Status status = RunTool(*tool, args, state->ctx(), &result);
+    grpc::Status status = RunTool(*tool, args, state->ctx(), &result, request_id);
     if (state->ctx().Cancelled()) {
       // Finished after its deadline (or the caller left): the timer's verdict
       // stands even if the worker gets here first.

@@ -101,9 +101,13 @@ class Response:
         return self.headers.get(name.lower())
 
 
-def request(port, method, path, body=None, headers=None, host="127.0.0.1"):
-    """One HTTP/1.1 request on a fresh connection; never follows redirects."""
-    conn = http.client.HTTPConnection(host, port, timeout=30)
+def request(port, method, path, body=None, headers=None, host="127.0.0.1", tls=None):
+    """One HTTP/1.1 request on a fresh connection; never follows redirects.
+    With `tls` (an ssl.SSLContext) the request goes over HTTPS."""
+    if tls is not None:
+        conn = http.client.HTTPSConnection(host, port, timeout=30, context=tls)
+    else:
+        conn = http.client.HTTPConnection(host, port, timeout=30)
     try:
         if isinstance(body, dict):
             body = urllib.parse.urlencode(body)
@@ -134,9 +138,14 @@ def pkce_pair():
 
 def obtain_tokens(port, redirect_uri, client_id="static-mcp-client-001",
                   client_secret="your-secret-key-change-this-in-production",
-                  username="demo_user", password="demo_password", scope="user"):
+                  username="demo_user", password="demo_password", scope="user", tls=None,
+                  host="127.0.0.1"):
     """Runs the whole browser-less flow (authorize -> login form -> code ->
-    token) and returns the token response as a dict."""
+    token) and returns the token response as a dict. With `tls` (an
+    ssl.SSLContext) every request goes over HTTPS to `host`."""
+    def request(port, method, path, body=None, headers=None):
+        return globals()["request"](port, method, path, body=body, headers=headers, host=host,
+                                    tls=tls)
     verifier, challenge = pkce_pair()
     query = urllib.parse.urlencode({
         "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,

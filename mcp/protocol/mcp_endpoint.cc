@@ -7,12 +7,15 @@
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/crypto.h"
 #include "common/log.h"
+#include "common/metrics.h"
+#include "common/request_id.h"
 #include "mcp/json_struct.h"
 #include "mcp/protocol/http_checks.h"
 #include "mcp/protocol/session_id.h"
@@ -26,12 +29,16 @@ using mcp_oauth::tools::v1::CallToolResponse;
 using mcp_oauth::tools::v1::ListToolsRequest;
 using mcp_oauth::tools::v1::ListToolsResponse;
 using nlohmann::json;
+namespace pv1 = mcp_oauth::prompts::v1;
+namespace rv1 = mcp_oauth::resources::v1;
 
 constexpr int kParseError = -32700;
 constexpr int kInvalidRequest = -32600;
 constexpr int kMethodNotFound = -32601;
 constexpr int kInvalidParams = -32602;
 constexpr int kInternalError = -32603;
+// MCP: resources/read of an unknown URI.
+constexpr int kResourceNotFound = -32002;
 // Transport-level errors, as the TypeScript SDK reports them.
 constexpr int kTransportError = -32000;
 constexpr int kSessionNotFound = -32001;
@@ -198,6 +205,101 @@ struct Cleanup {
 
 using Reply = std::function<void(std::optional<json>)>;
 
+void AddRequestId(grpc::ClientContext& context, const std::string& id) {
+  if (request_id::IsValid(id)) context.AddMetadata(request_id::kMetadataKey, id);
+}
+
+void ObserveLatency(const char* method, absl::Time started) {
+  metrics::GrpcClientLatency().WithLabels({method}).Observe(absl::ToDoubleSeconds(absl::Now() - started));
+}
+
+// One async unary RPC: its context and messages live until the callback ran.
+template <typename Request, typename Response>
+struct UnaryCall {
+  grpc::ClientContext context;
+  Request request;
+  Response response;
+};
+
+// Starts `start(&context, &request, &response, callback)` with a deadline and
+// the request id, then calls `done(status, response)` on a gRPC thread.
+template <typename Request, typename Response, typename Start, typename Done>
+void StartUnary(const char* metric, absl::Duration timeout, const std::string& request_id,
+                std::shared_ptr<UnaryCall<Request, Response>> call, Start start, Done done) {
+  call->context.set_deadline(DeadlineAfter(timeout));
+  AddRequestId(call->context, request_id);
+  auto* context = &call->context;
+  auto* request = &call->request;
+  auto* response = &call->response;
+  start(context, request, response,
+        [call, metric, request_id, started = absl::Now(), done = std::move(done)](grpc::Status status) {
+          ObserveLatency(metric, started);
+          if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND &&
+              status.error_code() != grpc::StatusCode::INVALID_ARGUMENT) {
+            log::Warning(absl::StrCat(request_id::LogPrefix(request_id), metric, " failed: ", status.error_code(),
+                                      " ", status.error_message()));
+          }
+          done(status, call->response);
+        });
+}
+
+// Reads the optional string `cursor` of a list request; false (with the
+// error sent) when it is not a string.
+bool ReadCursor(const json& id, const json& params, std::string* cursor, const Reply& reply) {
+  auto it = params.find("cursor");
+  if (it == params.end() || it->is_null()) return true;
+  if (!it->is_string()) {
+    reply(RpcError(id, kInvalidParams, "Invalid params: cursor must be a string"));
+    return false;
+  }
+  *cursor = it->get<std::string>();
+  return true;
+}
+
+// Maps a failed list/get/read RPC of the catalog services.
+json CatalogRpcError(const json& id, const grpc::Status& status, const std::string& not_found) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::NOT_FOUND:
+      return RpcError(id, kInvalidParams, not_found);
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return RpcError(id, kInvalidParams, "Invalid params: " + status.error_message());
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return RpcError(id, kInvalidRequest, "Permission denied: " + status.error_message());
+    default:
+      return RpcErrorForStatus(id, status, "");
+  }
+}
+
+void SetIfNotEmpty(json* out, const char* key, const std::string& value) {
+  if (!value.empty()) (*out)[key] = value;
+}
+
+template <typename Caller>
+void FillCaller(Caller* caller, const Principal& principal) {
+  caller->set_subject(principal.subject);
+  caller->set_username(principal.username);
+  caller->set_client_id(principal.client_id);
+  for (const std::string& scope : principal.scopes) caller->add_scopes(scope);
+}
+
+// Returns false (with the error sent) unless `value` is an object of strings.
+bool ReadStringMap(const json& id, const json& value, const char* what,
+                   google::protobuf::Map<std::string, std::string>* out, const Reply& reply) {
+  if (value.is_null()) return true;
+  if (!value.is_object()) {
+    reply(RpcError(id, kInvalidParams, absl::StrCat("Invalid params: ", what, " must be an object")));
+    return false;
+  }
+  for (const auto& [key, item] : value.items()) {
+    if (!item.is_string()) {
+      reply(RpcError(id, kInvalidParams, absl::StrCat("Invalid params: ", what, " values must be strings")));
+      return false;
+    }
+    (*out)[key] = item.get<std::string>();
+  }
+  return true;
+}
+
 }  // namespace
 
 const std::vector<std::string>& SupportedProtocolVersions() {
@@ -207,9 +309,11 @@ const std::vector<std::string>& SupportedProtocolVersions() {
 
 class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
  public:
-  Impl(McpOptions options, std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> tools)
+  Impl(McpOptions options, McpBackends backends)
       : options_(std::move(options)),
-        tools_(std::move(tools)),
+        tools_(std::move(backends.tools)),
+        resources_(std::move(backends.resources)),
+        prompts_(std::move(backends.prompts)),
         codec_(options_.session_key.empty() ? crypto::RandomBytes(32) : options_.session_key),
         hosts_(options_.public_url, options_.allowed_origins, options_.allowed_hosts, options_.allow_loopback) {
     if (!options_.clock) options_.clock = [] { return absl::Now(); };
@@ -223,6 +327,7 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   void Handle(McpRequest request, std::function<void(McpResponse)> done);
   absl::Status SendToSession(const std::string& session_id, const json& message);
   absl::StatusOr<std::string> SessionLogLevel(const std::string& session_id) const;
+  size_t ActiveSessionCount() const;
   void Shutdown();
 
  private:
@@ -242,11 +347,25 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   bool CheckVersionHeader(const McpRequest& request, McpResponse* error) const;
 
   void Dispatch(const std::shared_ptr<Session>& session, const json& message, const Principal& principal,
-                Reply reply);
+                const std::string& request_id, Reply reply);
   void HandleNotification(const std::shared_ptr<Session>& session, const std::string& method, const json& params);
-  void ListTools(const json& id, const json& params, Reply reply);
+  void ListTools(const json& id, const json& params, const std::string& request_id, Reply reply);
   void CallTool(const std::shared_ptr<Session>& session, const json& id, const json& params,
-                const Principal& principal, Reply reply);
+                const Principal& principal, const std::string& request_id, Reply reply);
+  // Answers the resources/*, prompts/* and completion/* methods; false when
+  // `method` is none of them or its capability is not offered.
+  bool DispatchCatalog(const std::string& method, const json& id, const json& params, const Principal& principal,
+                       const std::string& request_id, Reply& reply);
+  void ListResources(const json& id, const json& params, const std::string& request_id, Reply reply);
+  void ListResourceTemplates(const json& id, const json& params, const std::string& request_id, Reply reply);
+  void ReadResource(const json& id, const json& params, const Principal& principal, const std::string& request_id,
+                    Reply reply);
+  void ListPrompts(const json& id, const json& params, const std::string& request_id, Reply reply);
+  void GetPrompt(const json& id, const json& params, const Principal& principal, const std::string& request_id,
+                 Reply reply);
+  void Complete(const json& id, const json& params, const Principal& principal, const std::string& request_id,
+                Reply reply);
+  json Capabilities() const;
 
   void EndSessionLocked(Session& session, Cleanup* cleanup) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MaybeSweepLocked(absl::Time now, bool force, Cleanup* cleanup) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -254,6 +373,8 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
 
   McpOptions options_;
   const std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> tools_;
+  const std::shared_ptr<mcp_oauth::resources::v1::ResourceService::StubInterface> resources_;
+  const std::shared_ptr<mcp_oauth::prompts::v1::PromptService::StubInterface> prompts_;
   const SessionIdCodec codec_;
   const HostPolicy hosts_;
 
@@ -420,7 +541,8 @@ void McpEndpoint::Impl::HandlePost(McpRequest& request, std::function<void(McpRe
   }
 
   if (!message.is_array()) {
-    Dispatch(session, message, request.principal, [done = std::move(done)](std::optional<json> reply) {
+    Dispatch(session, message, request.principal, request.request_id,
+             [done = std::move(done)](std::optional<json> reply) {
       if (!reply) {
         done(Accepted());
       } else {
@@ -453,7 +575,7 @@ void McpEndpoint::Impl::HandlePost(McpRequest& request, std::function<void(McpRe
   }
   batch->done = std::move(done);
   for (size_t i = 0; i < message.size(); ++i) {
-    Dispatch(session, message[i], request.principal, [batch, i](std::optional<json> reply) {
+    Dispatch(session, message[i], request.principal, request.request_id, [batch, i](std::optional<json> reply) {
       json out = json::array();
       {
         absl::MutexLock lock(&batch->mu);
@@ -519,7 +641,7 @@ void McpEndpoint::Impl::HandleInitialize(const json& message, const McpRequest& 
 
   json result = {
       {"protocolVersion", negotiated},
-      {"capabilities", {{"tools", {{"listChanged", false}}}, {"logging", json::object()}}},
+      {"capabilities", Capabilities()},
       {"serverInfo", {{"name", options_.server_name}, {"version", options_.server_version}}},
       {"instructions", options_.instructions},
   };
@@ -529,7 +651,7 @@ void McpEndpoint::Impl::HandleInitialize(const json& message, const McpRequest& 
 }
 
 void McpEndpoint::Impl::Dispatch(const std::shared_ptr<Session>& session, const json& message,
-                                 const Principal& principal, Reply reply) {
+                                 const Principal& principal, const std::string& request_id, Reply reply) {
   if (!message.is_object()) {
     reply(RpcError(nullptr, kInvalidRequest, "Invalid Request: a message must be a JSON object"));
     return;
@@ -573,9 +695,9 @@ void McpEndpoint::Impl::Dispatch(const std::shared_ptr<Session>& session, const 
   if (method == "ping") {
     reply(RpcResult(id, json::object()));
   } else if (method == "tools/list") {
-    ListTools(id, params, std::move(reply));
+    ListTools(id, params, request_id, std::move(reply));
   } else if (method == "tools/call") {
-    CallTool(session, id, params, principal, std::move(reply));
+    CallTool(session, id, params, principal, request_id, std::move(reply));
   } else if (method == "logging/setLevel") {
     auto level = params.find("level");
     if (level == params.end() || !level->is_string() || LogLevels().count(level->get<std::string>()) == 0) {
@@ -590,6 +712,8 @@ void McpEndpoint::Impl::Dispatch(const std::shared_ptr<Session>& session, const 
     reply(RpcResult(id, json::object()));
   } else if (method == "initialize") {
     reply(RpcError(id, kInvalidRequest, "Invalid Request: initialize must be sent on its own"));
+  } else if (DispatchCatalog(method, id, params, principal, request_id, reply)) {
+    // answered (or will be) by a catalog service
   } else {
     reply(RpcError(id, kMethodNotFound, "Method not found: " + method));
   }
@@ -609,7 +733,8 @@ void McpEndpoint::Impl::HandleNotification(const std::shared_ptr<Session>& sessi
   if (call) call->context.TryCancel();
 }
 
-void McpEndpoint::Impl::ListTools(const json& id, const json& params, Reply reply) {
+void McpEndpoint::Impl::ListTools(const json& id, const json& params, const std::string& request_id,
+                                  Reply reply) {
   auto call = std::make_shared<ListCall>();
   if (auto cursor = params.find("cursor"); cursor != params.end() && !cursor->is_null()) {
     if (!cursor->is_string()) {
@@ -624,14 +749,17 @@ void McpEndpoint::Impl::ListTools(const json& id, const json& params, Reply repl
     return;
   }
   call->context.set_deadline(DeadlineAfter(options_.list_tools_timeout));
+  AddRequestId(call->context, request_id);
   async->ListTools(&call->context, &call->request, &call->response,
-                   [call, id, reply = std::move(reply)](grpc::Status status) {
+                   [call, id, request_id, started = absl::Now(), reply = std::move(reply)](grpc::Status status) {
+                     ObserveLatency("ToolService/ListTools", started);
                      if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
                        reply(RpcError(id, kInvalidParams, "Invalid params: invalid cursor"));
                        return;
                      }
                      if (!status.ok()) {
-                       log::Warning(absl::StrCat("ListTools failed: ", status.error_code(), " ",
+                       log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "ListTools failed: ",
+                                                 status.error_code(), " ",
                                                  status.error_message()));
                        reply(RpcErrorForStatus(id, status, ""));
                        return;
@@ -647,7 +775,7 @@ void McpEndpoint::Impl::ListTools(const json& id, const json& params, Reply repl
 }
 
 void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const json& id, const json& params,
-                                 const Principal& principal, Reply reply) {
+                                 const Principal& principal, const std::string& request_id, Reply reply) {
   auto name = params.find("name");
   if (name == params.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
     reply(RpcError(id, kInvalidParams, "Invalid params: name must be a non-empty string"));
@@ -679,6 +807,7 @@ void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const 
   caller->set_client_id(principal.client_id);
   for (const std::string& scope : principal.scopes) caller->add_scopes(scope);
   call->context.set_deadline(DeadlineAfter(options_.tool_call_timeout));
+  AddRequestId(call->context, request_id);
 
   const std::string key = id.dump();
   bool ended = false;
@@ -698,7 +827,9 @@ void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const 
   }
   std::weak_ptr<Impl> weak_self = weak_from_this();
   async->CallTool(&call->context, &call->request, &call->response,
-                  [weak_self, session, key, call, id, tool_name, reply = std::move(reply)](grpc::Status status) {
+                  [weak_self, session, key, call, id, tool_name, request_id, started = absl::Now(),
+                   reply = std::move(reply)](grpc::Status status) {
+                    ObserveLatency("ToolService/CallTool", started);
                     if (auto self = weak_self.lock()) {
                       absl::MutexLock lock(&self->mu_);
                       auto it = session->in_flight.find(key);
@@ -707,7 +838,8 @@ void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const 
                     if (!status.ok()) {
                       if (status.error_code() != grpc::StatusCode::NOT_FOUND &&
                           status.error_code() != grpc::StatusCode::CANCELLED) {
-                        log::Warning(absl::StrCat("CallTool '", tool_name, "' failed: ", status.error_code(),
+                        log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "CallTool '", tool_name,
+                                                  "' failed: ", status.error_code(),
                                                   " ", status.error_message()));
                       }
                       reply(RpcErrorForStatus(id, status, tool_name));
@@ -715,6 +847,264 @@ void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const 
                     }
                     reply(RpcResult(id, CallResultToJson(call->response)));
                   });
+}
+
+json McpEndpoint::Impl::Capabilities() const {
+  json capabilities = {{"tools", {{"listChanged", false}}}, {"logging", json::object()}};
+  if (options_.offer_resources) capabilities["resources"] = {{"listChanged", false}};
+  if (options_.offer_prompts) capabilities["prompts"] = {{"listChanged", false}};
+  if (options_.offer_completions) capabilities["completions"] = json::object();
+  return capabilities;
+}
+
+bool McpEndpoint::Impl::DispatchCatalog(const std::string& method, const json& id, const json& params,
+                                        const Principal& principal, const std::string& request_id, Reply& reply) {
+  const bool resources = options_.offer_resources && resources_ != nullptr;
+  const bool prompts = options_.offer_prompts && prompts_ != nullptr;
+  if (resources && method == "resources/list") {
+    ListResources(id, params, request_id, std::move(reply));
+  } else if (resources && method == "resources/templates/list") {
+    ListResourceTemplates(id, params, request_id, std::move(reply));
+  } else if (resources && method == "resources/read") {
+    ReadResource(id, params, principal, request_id, std::move(reply));
+  } else if (prompts && method == "prompts/list") {
+    ListPrompts(id, params, request_id, std::move(reply));
+  } else if (prompts && method == "prompts/get") {
+    GetPrompt(id, params, principal, request_id, std::move(reply));
+  } else if (options_.offer_completions && method == "completion/complete") {
+    Complete(id, params, principal, request_id, std::move(reply));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void McpEndpoint::Impl::ListResources(const json& id, const json& params, const std::string& request_id,
+                                      Reply reply) {
+  auto call = std::make_shared<UnaryCall<rv1::ListResourcesRequest, rv1::ListResourcesResponse>>();
+  std::string cursor;
+  if (!ReadCursor(id, params, &cursor, reply)) return;
+  call->request.set_page_token(cursor);
+  StartUnary(
+      "ResourceService/ListResources", options_.catalog_call_timeout, request_id, call,
+      [this](auto... args) { resources_->async()->ListResources(args...); },
+      [id, reply = std::move(reply)](const grpc::Status& status, const rv1::ListResourcesResponse& response) {
+        if (!status.ok()) {
+          reply(CatalogRpcError(id, status, "Invalid params: invalid cursor"));
+          return;
+        }
+        json list = json::array();
+        for (const auto& resource : response.resources()) {
+          json item = {{"uri", resource.uri()}, {"name", resource.name()}};
+          SetIfNotEmpty(&item, "title", resource.title());
+          SetIfNotEmpty(&item, "description", resource.description());
+          SetIfNotEmpty(&item, "mimeType", resource.mime_type());
+          list.push_back(std::move(item));
+        }
+        json result = {{"resources", std::move(list)}};
+        SetIfNotEmpty(&result, "nextCursor", response.next_page_token());
+        reply(RpcResult(id, std::move(result)));
+      });
+}
+
+void McpEndpoint::Impl::ListResourceTemplates(const json& id, const json& params, const std::string& request_id,
+                                              Reply reply) {
+  auto call = std::make_shared<UnaryCall<rv1::ListResourceTemplatesRequest, rv1::ListResourceTemplatesResponse>>();
+  std::string cursor;
+  if (!ReadCursor(id, params, &cursor, reply)) return;
+  call->request.set_page_token(cursor);
+  StartUnary(
+      "ResourceService/ListResourceTemplates", options_.catalog_call_timeout, request_id, call,
+      [this](auto... args) { resources_->async()->ListResourceTemplates(args...); },
+      [id, reply = std::move(reply)](const grpc::Status& status, const rv1::ListResourceTemplatesResponse& response) {
+        if (!status.ok()) {
+          reply(CatalogRpcError(id, status, "Invalid params: invalid cursor"));
+          return;
+        }
+        json list = json::array();
+        for (const auto& tmpl : response.resource_templates()) {
+          json item = {{"uriTemplate", tmpl.uri_template()}, {"name", tmpl.name()}};
+          SetIfNotEmpty(&item, "title", tmpl.title());
+          SetIfNotEmpty(&item, "description", tmpl.description());
+          SetIfNotEmpty(&item, "mimeType", tmpl.mime_type());
+          list.push_back(std::move(item));
+        }
+        json result = {{"resourceTemplates", std::move(list)}};
+        SetIfNotEmpty(&result, "nextCursor", response.next_page_token());
+        reply(RpcResult(id, std::move(result)));
+      });
+}
+
+void McpEndpoint::Impl::ReadResource(const json& id, const json& params, const Principal& principal,
+                                     const std::string& request_id, Reply reply) {
+  auto uri = params.find("uri");
+  if (uri == params.end() || !uri->is_string() || uri->get_ref<const std::string&>().empty()) {
+    reply(RpcError(id, kInvalidParams, "Invalid params: uri must be a non-empty string"));
+    return;
+  }
+  auto call = std::make_shared<UnaryCall<rv1::ReadResourceRequest, rv1::ReadResourceResponse>>();
+  call->request.set_uri(uri->get<std::string>());
+  FillCaller(call->request.mutable_caller(), principal);
+  StartUnary(
+      "ResourceService/ReadResource", options_.catalog_call_timeout, request_id, call,
+      [this](auto... args) { resources_->async()->ReadResource(args...); },
+      [id, uri = uri->get<std::string>(), reply = std::move(reply)](const grpc::Status& status,
+                                                                    const rv1::ReadResourceResponse& response) {
+        if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+          json error = RpcError(id, kResourceNotFound, "Resource not found");
+          error["error"]["data"] = {{"uri", uri}};
+          reply(std::move(error));
+          return;
+        }
+        if (!status.ok()) {
+          reply(CatalogRpcError(id, status, "Resource not found"));
+          return;
+        }
+        json contents = json::array();
+        for (const auto& item : response.contents()) {
+          json out = {{"uri", item.uri()}};
+          SetIfNotEmpty(&out, "mimeType", item.mime_type());
+          if (item.data_case() == rv1::ResourceContents::kBlob) {
+            out["blob"] = absl::Base64Escape(item.blob());
+          } else {
+            out["text"] = item.text();
+          }
+          contents.push_back(std::move(out));
+        }
+        reply(RpcResult(id, {{"contents", std::move(contents)}}));
+      });
+}
+
+void McpEndpoint::Impl::ListPrompts(const json& id, const json& params, const std::string& request_id,
+                                    Reply reply) {
+  auto call = std::make_shared<UnaryCall<pv1::ListPromptsRequest, pv1::ListPromptsResponse>>();
+  std::string cursor;
+  if (!ReadCursor(id, params, &cursor, reply)) return;
+  call->request.set_page_token(cursor);
+  StartUnary(
+      "PromptService/ListPrompts", options_.catalog_call_timeout, request_id, call,
+      [this](auto... args) { prompts_->async()->ListPrompts(args...); },
+      [id, reply = std::move(reply)](const grpc::Status& status, const pv1::ListPromptsResponse& response) {
+        if (!status.ok()) {
+          reply(CatalogRpcError(id, status, "Invalid params: invalid cursor"));
+          return;
+        }
+        json list = json::array();
+        for (const auto& prompt : response.prompts()) {
+          json item = {{"name", prompt.name()}};
+          SetIfNotEmpty(&item, "title", prompt.title());
+          SetIfNotEmpty(&item, "description", prompt.description());
+          if (prompt.arguments_size() > 0) {
+            json arguments = json::array();
+            for (const auto& argument : prompt.arguments()) {
+              json a = {{"name", argument.name()}, {"required", argument.required()}};
+              SetIfNotEmpty(&a, "description", argument.description());
+              arguments.push_back(std::move(a));
+            }
+            item["arguments"] = std::move(arguments);
+          }
+          list.push_back(std::move(item));
+        }
+        json result = {{"prompts", std::move(list)}};
+        SetIfNotEmpty(&result, "nextCursor", response.next_page_token());
+        reply(RpcResult(id, std::move(result)));
+      });
+}
+
+void McpEndpoint::Impl::GetPrompt(const json& id, const json& params, const Principal& principal,
+                                  const std::string& request_id, Reply reply) {
+  auto name = params.find("name");
+  if (name == params.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
+    reply(RpcError(id, kInvalidParams, "Invalid params: name must be a non-empty string"));
+    return;
+  }
+  auto call = std::make_shared<UnaryCall<pv1::GetPromptRequest, pv1::GetPromptResponse>>();
+  call->request.set_name(name->get<std::string>());
+  if (!ReadStringMap(id, params.value("arguments", json()), "arguments", call->request.mutable_arguments(), reply)) {
+    return;
+  }
+  FillCaller(call->request.mutable_caller(), principal);
+  StartUnary(
+      "PromptService/GetPrompt", options_.catalog_call_timeout, request_id, call,
+      [this](auto... args) { prompts_->async()->GetPrompt(args...); },
+      [id, name = name->get<std::string>(), reply = std::move(reply)](const grpc::Status& status,
+                                                                      const pv1::GetPromptResponse& response) {
+        if (!status.ok()) {
+          reply(CatalogRpcError(id, status, "Invalid params: unknown prompt: " + name));
+          return;
+        }
+        json messages = json::array();
+        for (const auto& message : response.messages()) {
+          messages.push_back({{"role", message.role()}, {"content", StructToJson(message.content())}});
+        }
+        json result = {{"messages", std::move(messages)}};
+        SetIfNotEmpty(&result, "description", response.description());
+        reply(RpcResult(id, std::move(result)));
+      });
+}
+
+void McpEndpoint::Impl::Complete(const json& id, const json& params, const Principal& principal,
+                                 const std::string& request_id, Reply reply) {
+  const json ref = params.value("ref", json());
+  const json argument = params.value("argument", json());
+  if (!ref.is_object() || !ref.value("type", json()).is_string() || !argument.is_object() ||
+      !argument.value("name", json()).is_string() || !argument.value("value", json()).is_string()) {
+    reply(RpcError(id, kInvalidParams,
+                   "Invalid params: ref {type, name|uri} and argument {name, value} are required"));
+    return;
+  }
+  const std::string type = ref["type"].get<std::string>();
+  const std::string arg_name = argument["name"].get<std::string>();
+  const std::string arg_value = argument["value"].get<std::string>();
+  const json context_arguments = params.value("context", json::object()).is_object()
+                                     ? params.value("context", json::object()).value("arguments", json())
+                                     : json();
+  auto render = [id](const grpc::Status& status, const auto& response, const Reply& reply) {
+    if (!status.ok()) {
+      reply(CatalogRpcError(id, status, "Invalid params: unknown completion reference"));
+      return;
+    }
+    json values = json::array();
+    for (const auto& value : response.values()) values.push_back(value);
+    json completion = {{"values", std::move(values)}, {"hasMore", response.has_more()}};
+    if (response.total() > 0) completion["total"] = response.total();
+    reply(RpcResult(id, {{"completion", std::move(completion)}}));
+  };
+  if (type == "ref/prompt" && ref.value("name", json()).is_string() && prompts_ != nullptr) {
+    auto call = std::make_shared<UnaryCall<pv1::CompleteRequest, pv1::CompleteResponse>>();
+    call->request.set_prompt_name(ref["name"].get<std::string>());
+    call->request.set_argument_name(arg_name);
+    call->request.set_argument_value(arg_value);
+    if (!ReadStringMap(id, context_arguments, "context.arguments", call->request.mutable_context_arguments(),
+                       reply)) {
+      return;
+    }
+    FillCaller(call->request.mutable_caller(), principal);
+    StartUnary(
+        "PromptService/Complete", options_.catalog_call_timeout, request_id, call,
+        [this](auto... args) { prompts_->async()->Complete(args...); },
+        [render, reply = std::move(reply)](const grpc::Status& status, const pv1::CompleteResponse& response) {
+          render(status, response, reply);
+        });
+  } else if (type == "ref/resource" && ref.value("uri", json()).is_string() && resources_ != nullptr) {
+    auto call = std::make_shared<UnaryCall<rv1::CompleteRequest, rv1::CompleteResponse>>();
+    call->request.set_uri_template(ref["uri"].get<std::string>());
+    call->request.set_argument_name(arg_name);
+    call->request.set_argument_value(arg_value);
+    if (!ReadStringMap(id, context_arguments, "context.arguments", call->request.mutable_context_arguments(),
+                       reply)) {
+      return;
+    }
+    FillCaller(call->request.mutable_caller(), principal);
+    StartUnary(
+        "ResourceService/Complete", options_.catalog_call_timeout, request_id, call,
+        [this](auto... args) { resources_->async()->Complete(args...); },
+        [render, reply = std::move(reply)](const grpc::Status& status, const rv1::CompleteResponse& response) {
+          render(status, response, reply);
+        });
+  } else {
+    reply(RpcError(id, kInvalidParams, "Invalid params: ref must be ref/prompt with a name or ref/resource with a uri"));
+  }
 }
 
 void McpEndpoint::Impl::HandleGet(const McpRequest& request, std::function<void(McpResponse)> done) {
@@ -829,6 +1219,18 @@ absl::StatusOr<std::string> McpEndpoint::Impl::SessionLogLevel(const std::string
   return it->second->log_level;
 }
 
+size_t McpEndpoint::Impl::ActiveSessionCount() const {
+  const absl::Time now = Now();
+  size_t count = 0;
+  absl::ReaderMutexLock lock(&mu_);
+  for (const auto& [id, session] : sessions_) {
+    if (session->ended || now - session->created > options_.session_max_lifetime) continue;
+    if (now - session->last_seen > options_.session_idle_timeout && !HasActiveStream(*session)) continue;
+    ++count;
+  }
+  return count;
+}
+
 void McpEndpoint::Impl::Shutdown() {
   Cleanup cleanup;
   {
@@ -842,7 +1244,10 @@ void McpEndpoint::Impl::Shutdown() {
 
 McpEndpoint::McpEndpoint(McpOptions options,
                          std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> tools)
-    : impl_(std::make_shared<Impl>(std::move(options), std::move(tools))) {}
+    : McpEndpoint(std::move(options), McpBackends{std::move(tools), nullptr, nullptr}) {}
+
+McpEndpoint::McpEndpoint(McpOptions options, McpBackends backends)
+    : impl_(std::make_shared<Impl>(std::move(options), std::move(backends))) {}
 
 McpEndpoint::~McpEndpoint() { impl_->Shutdown(); }
 
@@ -857,5 +1262,7 @@ absl::Status McpEndpoint::SendToSession(const std::string& session_id, const jso
 absl::StatusOr<std::string> McpEndpoint::SessionLogLevel(const std::string& session_id) const {
   return impl_->SessionLogLevel(session_id);
 }
+
+size_t McpEndpoint::ActiveSessionCount() const { return impl_->ActiveSessionCount(); }
 
 }  // namespace mcp_oauth::mcp

@@ -19,8 +19,11 @@
 //
 // Methods: initialize, ping, tools/list, tools/call, logging/setLevel,
 // notifications/initialized, notifications/cancelled (cancels the in-flight
-// ToolService call). tools/* go to the ToolService through its async stub with
-// a deadline; Handle never blocks on an RPC.
+// ToolService call); when offered (McpOptions::offer_*): resources/list,
+// resources/templates/list, resources/read (ResourceService), prompts/list,
+// prompts/get (PromptService), completion/complete (either, by ref type).
+// Every method that needs a backend calls its gRPC service through the async
+// stub with a deadline; Handle never blocks on an RPC.
 //
 // Sessions are self-validating HMAC'd ids (see session_id.h) bound to the
 // principal, plus a local table for ended sessions, idle expiry, the logging
@@ -44,6 +47,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "mcp/protocol/mcp_http.h"
+#include "proto/prompts/v1/prompts.grpc.pb.h"
+#include "proto/resources/v1/resources.grpc.pb.h"
 #include "proto/tools/v1/tools.grpc.pb.h"
 #include <nlohmann/json.hpp>
 
@@ -81,9 +86,26 @@ struct McpOptions {
   int max_streams_per_session = 8;
   size_t max_replay_events = 256;
 
+  // Capabilities declared at initialize beyond tools and logging; the
+  // matching methods answer "method not found" when off. Turn them on only
+  // when the backend has something registered (resources or templates;
+  // prompts; completers) and McpBackends has the stub.
+  bool offer_resources = false;
+  bool offer_prompts = false;
+  bool offer_completions = false;
+  absl::Duration catalog_call_timeout = absl::Seconds(10);
+
   // Time source for session bookkeeping (tests inject a fake). RPC deadlines
   // always use the real clock. Default: absl::Now.
   std::function<absl::Time()> clock;
+};
+
+// The gRPC services behind the endpoint (shared; any may be null when the
+// matching capability is not offered).
+struct McpBackends {
+  std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> tools;
+  std::shared_ptr<mcp_oauth::resources::v1::ResourceService::StubInterface> resources;
+  std::shared_ptr<mcp_oauth::prompts::v1::PromptService::StubInterface> prompts;
 };
 
 // Protocol versions this endpoint speaks, newest first.
@@ -92,6 +114,7 @@ const std::vector<std::string>& SupportedProtocolVersions();
 class McpEndpoint {
  public:
   McpEndpoint(McpOptions options, std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> tools);
+  McpEndpoint(McpOptions options, McpBackends backends);
   ~McpEndpoint();
   McpEndpoint(const McpEndpoint&) = delete;
   McpEndpoint& operator=(const McpEndpoint&) = delete;
@@ -108,6 +131,10 @@ class McpEndpoint {
 
   // Returns the logging level set by logging/setLevel ("info" by default).
   absl::StatusOr<std::string> SessionLogLevel(const std::string& session_id) const;
+
+  // Returns the number of live (not ended, not expired) sessions in this
+  // process's table, for metrics.
+  size_t ActiveSessionCount() const;
 
   class Impl;  // defined in mcp_endpoint.cc
 

@@ -51,6 +51,9 @@ struct McpRequest {
   HttpHeaders headers;
   std::string body;
   Principal principal;
+  // The HTTP request's id: sent to ToolService as `x-request-id` metadata and
+  // written in log lines about this request.
+  std::string request_id;
 };
 
 // A server-to-client SSE stream (the body of a GET /mcp response).

@@ -4,10 +4,15 @@
 // which adds a bearer token obtained through the real OAuth flow (scripted
 // login) and forwards everything else unchanged to the gateway's /mcp.
 //
-// Both installed suites run in full (their default "active" scenario set):
-//   stable = 0.1.16, alpha = 0.2.0-alpha.12 (adds server-session-lifecycle).
+// Two gateways:
+//   - //tests/e2e:conformance_gateway: the gateway main linked with the
+//     suite's fixture tools, resources and prompts (//mcp/testing). Both
+//     installed suites run against it in full (their default "active" set):
+//     stable = 0.1.16, alpha = 0.2.0-alpha.12 (adds server-session-lifecycle).
+//   - the production //gateway (no fixtures): the must-pass scenarios, and a
+//     check that it declares no resources, prompts or completions.
 // The test fails when
-//   - a must-pass scenario fails or did not run in any suite, or
+//   - a must-pass scenario fails on either gateway or did not run, or
 //   - a scenario fails that conformance-expected-failures.txt does not list.
 // A listed scenario that passes is reported ("unexpectedly passed": remove the
 // entry); with E2E_STRICT_EXPECTED_FAILURES=1 it fails the test too.
@@ -20,7 +25,7 @@ import { fileURLToPath } from "node:url";
 
 import { describeFailures, parseSummary, readChecks, readExpectedFailures, runConformance, conformanceBin } from "./conformance.mjs";
 import { startAuthProxy } from "./auth_proxy.mjs";
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, outputDir, startGateway } from "./gateway_process.mjs";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, gatewayBinary, outputDir, startGateway } from "./gateway_process.mjs";
 import { obtainTokens } from "./oauth_login.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -38,11 +43,36 @@ const MUST_PASS = [
 
 const expectedFailures = readExpectedFailures(EXPECTED_FAILURES_FILE);
 const passedSomewhere = new Set();
-let gateway;
-let proxy;
+const started = []; // {gateway, proxy}
+let fixtures; // conformance_gateway behind its proxy
+let production; // //gateway behind its proxy
 
-before(async () => {
-  gateway = await startGateway({ name: "conformance-server" });
+/** The fixture gateway: $CONFORMANCE_GATEWAY_BIN, the runfiles copy, or bazel-bin. */
+function fixtureBinary() {
+  const runfiles = process.env.TEST_SRCDIR || process.env.RUNFILES_DIR;
+  const candidates = [
+    process.env.CONFORMANCE_GATEWAY_BIN,
+    runfiles && path.join(runfiles, process.env.TEST_WORKSPACE || "mcp_oauth", "tests/e2e/conformance_gateway"),
+    path.resolve(HERE, "../../bazel-bin/tests/e2e/conformance_gateway"),
+  ].filter(Boolean);
+  const found = candidates.find((candidate) => fs.existsSync(candidate));
+  if (!found) throw new Error(`conformance_gateway not found (tried ${candidates.join(", ")}); set CONFORMANCE_GATEWAY_BIN`);
+  return found;
+}
+
+/** Starts `binary` (via GATEWAY_BIN, which startGateway reads) and a bearer-adding proxy in front of it. */
+async function startBehindProxy(binary, name) {
+  const saved = process.env.GATEWAY_BIN;
+  process.env.GATEWAY_BIN = binary;
+  let gateway;
+  try {
+    gateway = await startGateway({ name });
+  } finally {
+    if (saved === undefined) delete process.env.GATEWAY_BIN;
+    else process.env.GATEWAY_BIN = saved;
+  }
+  const entry = { gateway, proxy: null };
+  started.push(entry);
   const { tokens } = await obtainTokens({
     issuer: gateway.issuer,
     clientId: DEFAULT_CLIENT_ID,
@@ -50,13 +80,22 @@ before(async () => {
     redirectUri: `${gateway.issuer}/callback`, // the default registered redirect URI
     resource: gateway.mcpUrl,
   });
-  proxy = await startAuthProxy({ targetOrigin: gateway.issuer, token: tokens.access_token });
+  entry.proxy = await startAuthProxy({ targetOrigin: gateway.issuer, token: tokens.access_token });
+  return entry;
+}
+
+before(async () => {
+  const productionBinary = gatewayBinary();
+  fixtures = await startBehindProxy(fixtureBinary(), "conformance-fixtures");
+  production = await startBehindProxy(productionBinary, "conformance-production");
 });
 
 after(async () => {
-  await proxy?.close();
-  const status = await gateway?.stop();
-  if (status && status.code !== 0) console.log(`# gateway exited with ${JSON.stringify(status)}`);
+  for (const { gateway, proxy } of started) {
+    await proxy?.close();
+    const status = await gateway?.stop();
+    if (status && status.code !== 0) console.log(`# gateway exited with ${JSON.stringify(status)}`);
+  }
 });
 
 test("expected-failures file lists no must-pass scenario", () => {
@@ -66,10 +105,10 @@ test("expected-failures file lists no must-pass scenario", () => {
 });
 
 for (const suite of ["stable", "alpha"]) {
-  test(`conformance ${suite} (${conformanceBin(suite).version}) server suite`, async () => {
+  test(`conformance ${suite} (${conformanceBin(suite).version}) server suite (fixture gateway)`, async () => {
     const resultsDir = path.join(outputDir(), `conformance-server-${suite}`);
     fs.rmSync(resultsDir, { recursive: true, force: true });
-    const run = await runConformance(suite, ["server", "--url", `${proxy.url}/mcp`, "-o", resultsDir], {
+    const run = await runConformance(suite, ["server", "--url", `${fixtures.proxy.url}/mcp`, "-o", resultsDir], {
       logFile: path.join(outputDir(), `conformance-server-${suite}.log`),
       timeoutMs: 8 * 60 * 1000,
     });
@@ -110,6 +149,41 @@ for (const suite of ["stable", "alpha"]) {
     assert.deepEqual(problems, [], `conformance ${suite}: unexpected failures\n  ${problems.join("\n  ")}`);
   });
 }
+
+test("production gateway passes every must-pass scenario", async () => {
+  const failures = [];
+  for (const scenario of MUST_PASS) {
+    const resultsDir = path.join(outputDir(), `conformance-production-${scenario}`);
+    fs.rmSync(resultsDir, { recursive: true, force: true });
+    // The alpha CLI knows every must-pass scenario (server-session-lifecycle is alpha only).
+    const run = await runConformance("alpha", ["server", "--url", `${production.proxy.url}/mcp`, "--scenario", scenario,
+                                               "-o", resultsDir], {
+      logFile: path.join(outputDir(), `conformance-production-${scenario}.log`),
+      timeoutMs: 2 * 60 * 1000,
+    });
+    // A single-scenario run prints no summary block: judge by its checks.
+    const checks = readChecks(resultsDir, "server").get(scenario) ?? [];
+    const failed = describeFailures(checks);
+    if (run.code !== 0 || checks.length === 0 || failed.length > 0) {
+      const why = failed.join("; ") || `exit ${run.code}, ${checks.length} checks: ${run.stdout.slice(-500)}`;
+      failures.push(`${scenario}: ${why}`);
+    }
+  }
+  assert.deepEqual(failures, [], `production gateway:\n  ${failures.join("\n  ")}`);
+});
+
+test("production gateway declares no resources, prompts or completions (no fixtures linked)", async () => {
+  const response = await fetch(`${production.proxy.url}/mcp`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize",
+                           params: { protocolVersion: "2025-11-25", capabilities: {},
+                                     clientInfo: { name: "e2e", version: "1" } } }),
+  });
+  assert.equal(response.status, 200);
+  const body = await response.json();
+  assert.deepEqual(Object.keys(body.result.capabilities).sort(), ["logging", "tools"]);
+});
 
 test("every must-pass scenario ran and passed in at least one suite", () => {
   const missing = MUST_PASS.filter((scenario) => !passedSomewhere.has(scenario));

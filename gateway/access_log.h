@@ -1,0 +1,71 @@
+// RequestObserver: the outermost HttpHandler. For every request it assigns a
+// request id (a sane incoming X-Request-Id, else a random one), returns it in
+// the X-Request-Id response header, hands it to the routes (they send it to
+// the services as gRPC metadata), records the HTTP metrics and writes one JSON
+// access-log line when the response starts:
+//
+//   {"time":"2026-01-01T00:00:00.000Z","type":"access","request_id":"...",
+//    "method":"POST","route":"/mcp","status":200,"latency_ms":1.234,
+//    "remote_ip":"127.0.0.1","client_id":"...","user":"..."}
+//
+// `route` is the request path only: query strings carry authorization codes
+// and state and are never logged, nor are headers or bodies. client_id and
+// user appear when the route knows them (/mcp, from the verified token). For
+// SSE responses the status and latency are those of the response headers.
+//
+// Behind trusted reverse proxies (options.trusted_proxies), the client address
+// is taken from X-Forwarded-For (the rightmost address that is not a trusted
+// proxy) and the access log adds "proto" from X-Forwarded-Proto; remote_ip is
+// then what routes see too (e.g. the sign-in throttle).
+//
+// Metrics (in `registry`): http_requests_total{route,status} and
+// http_request_duration_seconds{route}, where route is the registered path,
+// or "other" for unknown paths (bounded label values).
+//
+// Thread safe; `inner` and the route predicate must outlive it.
+#ifndef MCP_OAUTH_GATEWAY_ACCESS_LOG_H_
+#define MCP_OAUTH_GATEWAY_ACCESS_LOG_H_
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/metrics.h"
+#include "gateway/http_types.h"
+
+namespace mcp_oauth::gateway {
+
+struct RequestObserverOptions {
+  // Write access-log lines (they are written at log level info).
+  bool access_log = true;
+  // Receives each access-log line (a JSON object, no newline). Default:
+  // log::JsonLine at level info (stderr).
+  std::function<void(std::string_view)> sink;
+  // Where the HTTP metrics go. Default: metrics::DefaultRegistry().
+  metrics::Registry* registry = nullptr;
+  // Peer addresses (exact, as printed, e.g. "10.0.0.5" or "::1") of reverse
+  // proxies whose X-Forwarded-For and X-Forwarded-Proto are believed. From
+  // anyone else these headers are ignored.
+  std::vector<std::string> trusted_proxies;
+};
+
+class RequestObserver final : public HttpHandler {
+ public:
+  // `is_route(path)` tells whether `path` is a registered route.
+  RequestObserver(HttpHandler* inner, std::function<bool(const std::string&)> is_route,
+                  RequestObserverOptions options = {});
+
+  void Handle(HttpRequest request, Responder respond) override;
+
+ private:
+  HttpHandler* const inner_;
+  const std::function<bool(const std::string&)> is_route_;
+  RequestObserverOptions options_;
+  metrics::Family<metrics::Counter>* requests_;
+  metrics::Family<metrics::Histogram>* latency_;
+};
+
+}  // namespace mcp_oauth::gateway
+
+#endif  // MCP_OAUTH_GATEWAY_ACCESS_LOG_H_

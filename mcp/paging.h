@@ -1,0 +1,31 @@
+// Opaque page tokens for the list RPCs of the catalog services: a token names
+// an offset into one version of a list, so a token from another version (the
+// list changed) or from nowhere is rejected. Thread safe (pure functions).
+#ifndef MCP_OAUTH_MCP_PAGING_H_
+#define MCP_OAUTH_MCP_PAGING_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace mcp_oauth::mcp {
+
+// Returns the token for the page starting at `offset` of list version `tag`.
+std::string EncodeListPageToken(const std::string& tag, size_t offset);
+
+// Returns the offset named by `token`; INVALID_ARGUMENT unless it was issued
+// for version `tag` of a list that still has an item at that offset.
+absl::StatusOr<size_t> DecodeListPageToken(const std::string& token, const std::string& tag, size_t list_size);
+
+// Clamps a requested page size: 0 means `default_size`; at most `max_size`.
+// INVALID_ARGUMENT when negative.
+absl::StatusOr<size_t> EffectivePageSize(int requested, int default_size, int max_size);
+
+// Returns a short tag over `fingerprint` (the list's identity-bearing
+// content): the same input gives the same tag in every process.
+std::string ListVersionTag(const std::string& fingerprint);
+
+}  // namespace mcp_oauth::mcp
+
+#endif  // MCP_OAUTH_MCP_PAGING_H_

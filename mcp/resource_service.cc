@@ -1,0 +1,124 @@
+#include "mcp/resource_service.h"
+
+#include <exception>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "mcp/service_common.h"
+
+namespace mcp_oauth::mcp {
+namespace {
+
+using mcp_oauth::resources::v1::CompleteRequest;
+using mcp_oauth::resources::v1::CompleteResponse;
+using mcp_oauth::resources::v1::ListResourcesRequest;
+using mcp_oauth::resources::v1::ListResourcesResponse;
+using mcp_oauth::resources::v1::ListResourceTemplatesRequest;
+using mcp_oauth::resources::v1::ListResourceTemplatesResponse;
+using mcp_oauth::resources::v1::ReadResourceRequest;
+using mcp_oauth::resources::v1::ReadResourceResponse;
+
+}  // namespace
+
+ResourceServiceImpl::ResourceServiceImpl(std::shared_ptr<const ResourceRegistry> registry,
+                                         CatalogServiceOptions options)
+    : registry_(std::move(registry)), options_(options) {}
+
+grpc::ServerUnaryReactor* ResourceServiceImpl::ListResources(grpc::CallbackServerContext* context,
+                                                             const ListResourcesRequest* request,
+                                                             ListResourcesResponse* response) {
+  std::string next;
+  grpc::Status status = ListPage(
+      registry_->resources(), registry_->resources_tag(), request->page_size(), request->page_token(), options_,
+      [response](const ResourceDefinition& def) {
+        auto* resource = response->add_resources();
+        resource->set_uri(def.uri);
+        resource->set_name(def.name);
+        resource->set_title(def.title);
+        resource->set_description(def.description);
+        resource->set_mime_type(def.mime_type);
+      },
+      &next);
+  response->set_next_page_token(next);
+  return FinishCall(context, std::move(status));
+}
+
+grpc::ServerUnaryReactor* ResourceServiceImpl::ListResourceTemplates(grpc::CallbackServerContext* context,
+                                                                     const ListResourceTemplatesRequest* request,
+                                                                     ListResourceTemplatesResponse* response) {
+  std::string next;
+  grpc::Status status = ListPage(
+      registry_->templates(), registry_->templates_tag(), request->page_size(), request->page_token(), options_,
+      [response](const ResourceTemplateDefinition& def) {
+        auto* out = response->add_resource_templates();
+        out->set_uri_template(def.uri_template);
+        out->set_name(def.name);
+        out->set_title(def.title);
+        out->set_description(def.description);
+        out->set_mime_type(def.mime_type);
+      },
+      &next);
+  response->set_next_page_token(next);
+  return FinishCall(context, std::move(status));
+}
+
+grpc::ServerUnaryReactor* ResourceServiceImpl::ReadResource(grpc::CallbackServerContext* context,
+                                                            const ReadResourceRequest* request,
+                                                            ReadResourceResponse* response) {
+  const std::string& uri = request->uri();
+  const CallContext ctx = ContextFor(*context, request->caller());
+  absl::StatusOr<std::vector<ResourceContent>> contents = absl::NotFoundError(absl::StrCat("unknown resource: ", uri));
+  try {
+    std::map<std::string, std::string> variables;
+    if (const ResourceDefinition* resource = registry_->Find(uri)) {
+      contents = resource->read(ctx);
+    } else if (const ResourceTemplateDefinition* tmpl = registry_->MatchTemplate(uri, &variables)) {
+      contents = tmpl->read(uri, variables, ctx);
+    }
+  } catch (const std::exception& e) {
+    log::Error(absl::StrCat("resource '", uri, "' reader threw: ", e.what()));
+    return FinishCall(context, grpc::Status(grpc::StatusCode::INTERNAL, "resource read failed"));
+  }
+  if (!contents.ok()) return FinishCall(context, HandlerFailure(contents.status(), "resource read"));
+  for (const ResourceContent& item : *contents) {
+    auto* out = response->add_contents();
+    out->set_uri(item.uri);
+    out->set_mime_type(item.mime_type);
+    if (item.binary) {
+      out->set_blob(item.blob);
+    } else {
+      out->set_text(item.text);
+    }
+  }
+  return FinishCall(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* ResourceServiceImpl::Complete(grpc::CallbackServerContext* context,
+                                                        const CompleteRequest* request, CompleteResponse* response) {
+  const ResourceTemplateDefinition* tmpl = registry_->FindTemplate(request->uri_template());
+  if (tmpl == nullptr) {
+    return FinishCall(context, grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                        absl::StrCat("unknown resource template: ", request->uri_template())));
+  }
+  auto it = tmpl->completers.find(request->argument_name());
+  if (it == tmpl->completers.end()) return FinishCall(context, grpc::Status::OK);
+  const std::map<std::string, std::string> context_arguments(request->context_arguments().begin(),
+                                                             request->context_arguments().end());
+  std::vector<std::string> values;
+  try {
+    values = it->second(request->argument_value(), context_arguments);
+  } catch (const std::exception& e) {
+    log::Error(absl::StrCat("completer of '", tmpl->uri_template, "' threw: ", e.what()));
+    return FinishCall(context, grpc::Status(grpc::StatusCode::INTERNAL, "completion failed"));
+  }
+  for (size_t i = 0; i < values.size() && i < kMaxCompletionValues; ++i) response->add_values(values[i]);
+  response->set_total(static_cast<int32_t>(values.size()));
+  response->set_has_more(values.size() > kMaxCompletionValues);
+  return FinishCall(context, grpc::Status::OK);
+}
+
+}  // namespace mcp_oauth::mcp

@@ -1,0 +1,38 @@
+#include "mcp/service_common.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/log.h"
+
+namespace mcp_oauth::mcp {
+
+CallContext ContextFor(const grpc::CallbackServerContext& context, const mcp_oauth::tools::v1::Caller& caller) {
+  Caller out;
+  out.subject = caller.subject();
+  out.username = caller.username();
+  out.client_id = caller.client_id();
+  out.scopes.assign(caller.scopes().begin(), caller.scopes().end());
+  absl::Time deadline = absl::InfiniteFuture();
+  const auto client = context.deadline();
+  // gRPC reports "no deadline" as a far-future time point.
+  if (client < std::chrono::system_clock::now() + std::chrono::hours(24 * 365)) deadline = absl::FromChrono(client);
+  return CallContext(std::move(out), deadline);
+}
+
+grpc::Status HandlerFailure(const absl::Status& status, const std::string& what) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(status.message()));
+    case absl::StatusCode::kNotFound:
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, std::string(status.message()));
+    case absl::StatusCode::kPermissionDenied:
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, std::string(status.message()));
+    default:
+      log::Warning(absl::StrCat(what, " failed: ", status.ToString()));
+      return grpc::Status(grpc::StatusCode::INTERNAL, absl::StrCat(what, " failed"));
+  }
+}
+
+}  // namespace mcp_oauth::mcp

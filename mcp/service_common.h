@@ -1,0 +1,64 @@
+// Helpers shared by the catalog gRPC services (ResourceService,
+// PromptService): caller conversion and the mapping of handler outcomes to
+// gRPC status. Thread safe (pure functions).
+#ifndef MCP_OAUTH_MCP_SERVICE_COMMON_H_
+#define MCP_OAUTH_MCP_SERVICE_COMMON_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "mcp/paging.h"
+#include "mcp/tool.h"
+#include "proto/tools/v1/tools.pb.h"
+
+namespace mcp_oauth::mcp {
+
+struct CatalogServiceOptions {
+  int default_page_size = 50;
+  int max_page_size = 100;  // larger requests are clamped
+};
+
+// Returns a CallContext for `caller` with the RPC's deadline (if any).
+CallContext ContextFor(const grpc::CallbackServerContext& context, const mcp_oauth::tools::v1::Caller& caller);
+
+// Maps a handler's failure: INVALID_ARGUMENT, NOT_FOUND and PERMISSION_DENIED
+// keep their message (it is meant for the client); anything else is logged
+// with `what` and becomes INTERNAL with a generic message.
+grpc::Status HandlerFailure(const absl::Status& status, const std::string& what);
+
+// Finishes the call on the default reactor with `status`.
+inline grpc::ServerUnaryReactor* FinishCall(grpc::CallbackServerContext* context, grpc::Status status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(std::move(status));
+  return reactor;
+}
+
+// Adds one page of `items` through `add` and sets `next_token` when more
+// follow. INVALID_ARGUMENT for a negative size or a bad token.
+template <typename Item, typename Add>
+grpc::Status ListPage(const std::vector<Item>& items, const std::string& tag, int page_size,
+                      const std::string& token, const CatalogServiceOptions& options, Add add,
+                      std::string* next_token) {
+  absl::StatusOr<size_t> size = EffectivePageSize(page_size, options.default_page_size, options.max_page_size);
+  if (!size.ok()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(size.status().message()));
+  size_t offset = 0;
+  if (!token.empty()) {
+    absl::StatusOr<size_t> decoded = DecodeListPageToken(token, tag, items.size());
+    if (!decoded.ok()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(decoded.status().message()));
+    }
+    offset = *decoded;
+  }
+  const size_t end = std::min(items.size(), offset + *size);
+  for (size_t i = offset; i < end; ++i) add(items[i]);
+  if (end < items.size()) *next_token = EncodeListPageToken(tag, end);
+  return grpc::Status::OK;
+}
+
+}  // namespace mcp_oauth::mcp
+
+#endif  // MCP_OAUTH_MCP_SERVICE_COMMON_H_

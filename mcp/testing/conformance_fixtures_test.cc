@@ -1,0 +1,72 @@
+// The fixtures register through the catalog extension and have the shapes
+// the conformance scenarios check.
+#include "mcp/testing/conformance_fixtures.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "absl/strings/escaping.h"
+
+namespace mcp_oauth::mcp::testing {
+namespace {
+
+using nlohmann::json;
+
+TEST(ConformanceFixturesTest, LinkingAddsThemToTheCatalog) {
+  absl::StatusOr<Catalog> catalog = BuildCatalog();
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  for (const char* tool : {"echo", "get_time", "test_simple_text", "test_image_content", "test_audio_content",
+                           "test_embedded_resource", "test_multiple_content_types", "test_error_handling"}) {
+    EXPECT_NE(catalog->tools->Find(tool), nullptr) << tool;
+  }
+  EXPECT_NE(catalog->resources->Find("test://static-text"), nullptr);
+  EXPECT_NE(catalog->resources->Find("test://static-binary"), nullptr);
+  EXPECT_NE(catalog->resources->FindTemplate("test://template/{id}/data"), nullptr);
+  for (const char* prompt : {"test_simple_prompt", "test_prompt_with_arguments",
+                             "test_prompt_with_embedded_resource", "test_prompt_with_image"}) {
+    EXPECT_NE(catalog->prompts->Find(prompt), nullptr) << prompt;
+  }
+  EXPECT_TRUE(catalog->prompts->has_completions());
+}
+
+TEST(ConformanceFixturesTest, ContentShapes) {
+  absl::StatusOr<Catalog> catalog = BuildCatalog();
+  ASSERT_TRUE(catalog.ok());
+  absl::StatusOr<ToolContent> audio =
+      catalog->tools->Find("test_audio_content")->content_handler(json::object(), CallContext());
+  ASSERT_TRUE(audio.ok());
+  ASSERT_EQ(audio->blocks.size(), 1u);
+  EXPECT_EQ(audio->blocks[0]["mimeType"], "audio/wav");
+  std::string wav;
+  ASSERT_TRUE(absl::Base64Unescape(audio->blocks[0]["data"].get<std::string>(), &wav));
+  EXPECT_EQ(wav.substr(0, 4), "RIFF");
+  EXPECT_EQ(wav.size(), 44u + 80u);
+
+  absl::StatusOr<ToolContent> error =
+      catalog->tools->Find("test_error_handling")->content_handler(json::object(), CallContext());
+  ASSERT_TRUE(error.ok());
+  EXPECT_TRUE(error->is_error);
+
+  auto binary = catalog->resources->Find("test://static-binary")->read(CallContext());
+  ASSERT_TRUE(binary.ok());
+  ASSERT_EQ(binary->size(), 1u);
+  EXPECT_TRUE((*binary)[0].binary);
+  EXPECT_EQ((*binary)[0].blob.substr(1, 3), "PNG");
+
+  std::map<std::string, std::string> vars;
+  const auto* tmpl = catalog->resources->MatchTemplate("test://template/123/data", &vars);
+  ASSERT_NE(tmpl, nullptr);
+  auto data = tmpl->read("test://template/123/data", vars, CallContext());
+  ASSERT_TRUE(data.ok());
+  EXPECT_EQ(json::parse((*data)[0].text), json::parse(R"({"id":"123","templateTest":true,"data":"Data for ID: 123"})"));
+
+  auto args = catalog->prompts->Find("test_prompt_with_arguments")
+                  ->render({{"arg1", "hello"}, {"arg2", "world"}}, CallContext());
+  ASSERT_TRUE(args.ok());
+  EXPECT_EQ((*args)[0].content["text"], "Prompt with arguments: arg1='hello', arg2='world'");
+}
+
+}  // namespace
+}  // namespace mcp_oauth::mcp::testing
