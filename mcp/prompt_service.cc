@@ -115,19 +115,8 @@ grpc::ServerUnaryReactor* PromptServiceImpl::Complete(grpc::CallbackServerContex
                                                          request->argument_name())));
   }
   if (!argument->complete) return FinishCall(context, grpc::Status::OK);
-  const std::map<std::string, std::string> context_arguments(request->context_arguments().begin(),
-                                                             request->context_arguments().end());
-  std::vector<std::string> values;
-  try {
-    values = argument->complete(request->argument_value(), context_arguments);
-  } catch (const std::exception& e) {
-    log::Error(absl::StrCat("completer of prompt '", prompt->name, "' threw: ", e.what()));
-    return FinishCall(context, grpc::Status(grpc::StatusCode::INTERNAL, "completion failed"));
-  }
-  for (size_t i = 0; i < values.size() && i < kMaxCompletionValues; ++i) response->add_values(values[i]);
-  response->set_total(static_cast<int32_t>(values.size()));
-  response->set_has_more(values.size() > kMaxCompletionValues);
-  return FinishCall(context, grpc::Status::OK);
+  return FinishCall(context, RunCompleter(argument->complete, *request, response,
+                                           absl::StrCat("prompt '", prompt->name, "'")));
 }
 
 }  // namespace mcp_oauth::mcp

@@ -106,19 +106,8 @@ grpc::ServerUnaryReactor* ResourceServiceImpl::Complete(grpc::CallbackServerCont
   }
   auto it = tmpl->completers.find(request->argument_name());
   if (it == tmpl->completers.end()) return FinishCall(context, grpc::Status::OK);
-  const std::map<std::string, std::string> context_arguments(request->context_arguments().begin(),
-                                                             request->context_arguments().end());
-  std::vector<std::string> values;
-  try {
-    values = it->second(request->argument_value(), context_arguments);
-  } catch (const std::exception& e) {
-    log::Error(absl::StrCat("completer of '", tmpl->uri_template, "' threw: ", e.what()));
-    return FinishCall(context, grpc::Status(grpc::StatusCode::INTERNAL, "completion failed"));
-  }
-  for (size_t i = 0; i < values.size() && i < kMaxCompletionValues; ++i) response->add_values(values[i]);
-  response->set_total(static_cast<int32_t>(values.size()));
-  response->set_has_more(values.size() > kMaxCompletionValues);
-  return FinishCall(context, grpc::Status::OK);
+  return FinishCall(context, RunCompleter(it->second, *request, response,
+                                           absl::StrCat("'", tmpl->uri_template, "'")));
 }
 
 }  // namespace mcp_oauth::mcp

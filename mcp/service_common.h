@@ -7,10 +7,15 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <exception>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "mcp/completion.h"
 #include "mcp/paging.h"
 #include "mcp/tool.h"
 #include "proto/tools/v1/tools.pb.h"
@@ -35,6 +40,27 @@ inline grpc::ServerUnaryReactor* FinishCall(grpc::CallbackServerContext* context
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(std::move(status));
   return reactor;
+}
+
+// Answers a Complete RPC with `complete`'s suggestions: at most
+// kMaxCompletionValues values, their total and whether more exist. A throwing
+// completer is logged with `what` and becomes INTERNAL.
+template <typename Request, typename Response, typename Completer>
+grpc::Status RunCompleter(const Completer& complete, const Request& request, Response* response,
+                          const std::string& what) {
+  const std::map<std::string, std::string> context_arguments(request.context_arguments().begin(),
+                                                             request.context_arguments().end());
+  std::vector<std::string> values;
+  try {
+    values = complete(request.argument_value(), context_arguments);
+  } catch (const std::exception& e) {
+    log::Error(absl::StrCat("completer of ", what, " threw: ", e.what()));
+    return grpc::Status(grpc::StatusCode::INTERNAL, "completion failed");
+  }
+  for (size_t i = 0; i < values.size() && i < kMaxCompletionValues; ++i) response->add_values(values[i]);
+  response->set_total(static_cast<int32_t>(values.size()));
+  response->set_has_more(values.size() > kMaxCompletionValues);
+  return grpc::Status::OK;
 }
 
 // Adds one page of `items` through `add` and sets `next_token` when more
