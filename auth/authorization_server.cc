@@ -588,10 +588,12 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::AuthorizationCodeGrant(
   family.username = code.username;
   family.created_at = now;
   absl::Status issued = store_->IssueTokens(family, t.access, refresh);
-  if (absl::IsFailedPrecondition(issued)) {
-    return InvalidGrant("Authorization code was already used; tokens have been revoked");
-  }
-  if (!issued.ok()) return issued;
+  // FAILED_PRECONDITION: a replay of this code, arriving between our consume
+  // and this issue, revoked the family first. We still redeemed the code
+  // first, so we answer as in the sequential case (tokens issued, then
+  // revoked by the replay): exactly one redemption succeeds, and what it got
+  // is already dead (RFC 6749 §4.1.2).
+  if (!issued.ok() && !absl::IsFailedPrecondition(issued)) return issued;
   return MakeTokenResponse(t.access_token, t.refresh_token, code.scopes,
                            options_.access_token_ttl);
 }
