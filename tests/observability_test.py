@@ -178,10 +178,17 @@ class ObservabilityTest(unittest.TestCase):
                           "MCP-Protocol-Version: 2025-11-25\r\n\r\n"
                           % (self.port, self.tokens["access_token"], session)).encode())
             self.assertIn(b"200", sock.recv(4096))
-            response = harness.request(self.port, "GET", "/metrics")
-            self.assertEqual(response.status, 200)
+            # The client can read the headers before the server has attached
+            # the stream (and counted it): poll, within a bound.
+            deadline = time.monotonic() + 10
+            while True:
+                response = harness.request(self.port, "GET", "/metrics")
+                self.assertEqual(response.status, 200)
+                text = response.body
+                if (metric_value(text, "mcp_open_sse_streams") or 0) >= 1 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
             self.assertTrue(response.header("content-type").startswith("text/plain; version=0.0.4"))
-            text = response.body
             self.assertGreaterEqual(metric_value(text, "mcp_open_sse_streams"), 1)
         finally:
             sock.close()
