@@ -34,6 +34,8 @@ TEST(SecretHashTest, RoundTripAndRejects) {
   EXPECT_TRUE(absl::StartsWith(hash, "pbkdf2-sha256$1000$"));
   EXPECT_TRUE(VerifySecret("s3cret", hash));
   EXPECT_FALSE(VerifySecret("s3cret ", hash));
+  // PBKDF2-HMAC zero-pads the key: trailing NULs must not sign in.
+  EXPECT_FALSE(VerifySecret(std::string("s3cret\0\0", 8), hash));
   EXPECT_FALSE(VerifySecret("s3cret", "pbkdf2-sha256$1000$bad"));
   EXPECT_NE(HashSecret("s3cret", 1000), hash);  // random salt
   EXPECT_TRUE(ValidateSecretHash(hash).ok());

@@ -56,9 +56,13 @@ std::string HashSecret(std::string_view secret, int iterations) {
 bool VerifySecret(std::string_view secret, std::string_view encoded_hash) {
   ParsedHash parsed;
   if (!Parse(encoded_hash, &parsed).ok()) return false;
+  // HMAC pads short keys with zero bytes, so under PBKDF2-HMAC "pw" and
+  // "pw\0\0" derive the same key: a secret containing NUL never matches.
+  // The derivation still runs, so timing does not tell this case apart.
+  bool has_nul = secret.find('\0') != std::string_view::npos;
   std::string derived =
       crypto::Pbkdf2Sha256(secret, parsed.salt, parsed.iterations, parsed.hash.size());
-  return crypto::ConstantTimeEquals(derived, parsed.hash);
+  return crypto::ConstantTimeEquals(derived, parsed.hash) && !has_nul;
 }
 
 absl::Status ValidateSecretHash(std::string_view encoded_hash) {
