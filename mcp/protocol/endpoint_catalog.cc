@@ -1,0 +1,252 @@
+#include "mcp/protocol/endpoint_internal.h"
+
+#include "absl/strings/escaping.h"
+#include "mcp/json_struct.h"
+
+namespace mcp_oauth::mcp {
+
+bool McpEndpoint::Impl::DispatchCatalog(const std::string& method, const json& id, const json& params,
+                                        const Principal& principal, const std::string& request_id, Reply& reply) {
+  const bool resources = options_.offer_resources && resources_ != nullptr;
+  const bool prompts = options_.offer_prompts && prompts_ != nullptr;
+  if (resources && method == "resources/list") {
+    ListResources(id, params, request_id, std::move(reply));
+  } else if (resources && method == "resources/templates/list") {
+    ListResourceTemplates(id, params, request_id, std::move(reply));
+  } else if (resources && method == "resources/read") {
+    ReadResource(id, params, principal, request_id, std::move(reply));
+  } else if (prompts && method == "prompts/list") {
+    ListPrompts(id, params, request_id, std::move(reply));
+  } else if (prompts && method == "prompts/get") {
+    GetPrompt(id, params, principal, request_id, std::move(reply));
+  } else if (options_.offer_completions && method == "completion/complete") {
+    Complete(id, params, principal, request_id, std::move(reply));
+  } else {
+    return false;
+  }
+  return true;
+}
+void McpEndpoint::Impl::ListResources(const json& id, const json& params, const std::string& request_id,
+                                      Reply reply) {
+  auto call = std::make_shared<UnaryCall<rv1::ListResourcesRequest, rv1::ListResourcesResponse>>();
+  std::string cursor;
+  if (!ReadCursor(id, params, &cursor, reply)) return;
+  call->request.set_page_token(cursor);
+  StartUnary(
+      "ResourceService/ListResources", options_.catalog_call_timeout, request_id, call,
+      [this](auto... args) { resources_->async()->ListResources(args...); },
+      [id, reply = std::move(reply)](const grpc::Status& status, const rv1::ListResourcesResponse& response) {
+        if (!status.ok()) {
+          reply(CatalogRpcError(id, status, "Invalid params: invalid cursor"));
+          return;
+        }
+        json list = json::array();
+        for (const auto& resource : response.resources()) {
+          json item = {{"uri", resource.uri()}, {"name", resource.name()}};
+          SetIfNotEmpty(&item, "title", resource.title());
+          SetIfNotEmpty(&item, "description", resource.description());
+          SetIfNotEmpty(&item, "mimeType", resource.mime_type());
+          list.push_back(std::move(item));
+        }
+        json result = {{"resources", std::move(list)}};
+        SetIfNotEmpty(&result, "nextCursor", response.next_page_token());
+        reply(RpcResult(id, std::move(result)));
+      });
+}
+void McpEndpoint::Impl::ListResourceTemplates(const json& id, const json& params, const std::string& request_id,
+                                              Reply reply) {
+  auto call = std::make_shared<UnaryCall<rv1::ListResourceTemplatesRequest, rv1::ListResourceTemplatesResponse>>();
+  std::string cursor;
+  if (!ReadCursor(id, params, &cursor, reply)) return;
+  call->request.set_page_token(cursor);
+  StartUnary(
+      "ResourceService/ListResourceTemplates", options_.catalog_call_timeout, request_id, call,
+      [this](auto... args) { resources_->async()->ListResourceTemplates(args...); },
+      [id, reply = std::move(reply)](const grpc::Status& status, const rv1::ListResourceTemplatesResponse& response) {
+        if (!status.ok()) {
+          reply(CatalogRpcError(id, status, "Invalid params: invalid cursor"));
+          return;
+        }
+        json list = json::array();
+        for (const auto& tmpl : response.resource_templates()) {
+          json item = {{"uriTemplate", tmpl.uri_template()}, {"name", tmpl.name()}};
+          SetIfNotEmpty(&item, "title", tmpl.title());
+          SetIfNotEmpty(&item, "description", tmpl.description());
+          SetIfNotEmpty(&item, "mimeType", tmpl.mime_type());
+          list.push_back(std::move(item));
+        }
+        json result = {{"resourceTemplates", std::move(list)}};
+        SetIfNotEmpty(&result, "nextCursor", response.next_page_token());
+        reply(RpcResult(id, std::move(result)));
+      });
+}
+void McpEndpoint::Impl::ReadResource(const json& id, const json& params, const Principal& principal,
+                                     const std::string& request_id, Reply reply) {
+  auto uri = params.find("uri");
+  if (uri == params.end() || !uri->is_string() || uri->get_ref<const std::string&>().empty()) {
+    reply(RpcError(id, kInvalidParams, "Invalid params: uri must be a non-empty string"));
+    return;
+  }
+  auto call = std::make_shared<UnaryCall<rv1::ReadResourceRequest, rv1::ReadResourceResponse>>();
+  call->request.set_uri(uri->get<std::string>());
+  FillCaller(call->request.mutable_caller(), principal);
+  StartUnary(
+      "ResourceService/ReadResource", options_.catalog_call_timeout, request_id, call,
+      [this](auto... args) { resources_->async()->ReadResource(args...); },
+      [id, uri = uri->get<std::string>(), reply = std::move(reply)](const grpc::Status& status,
+                                                                    const rv1::ReadResourceResponse& response) {
+        if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+          json error = RpcError(id, kResourceNotFound, "Resource not found");
+          error["error"]["data"] = {{"uri", uri}};
+          reply(std::move(error));
+          return;
+        }
+        if (!status.ok()) {
+          reply(CatalogRpcError(id, status, "Resource not found"));
+          return;
+        }
+        json contents = json::array();
+        for (const auto& item : response.contents()) {
+          json out = {{"uri", item.uri()}};
+          SetIfNotEmpty(&out, "mimeType", item.mime_type());
+          if (item.data_case() == rv1::ResourceContents::kBlob) {
+            out["blob"] = absl::Base64Escape(item.blob());
+          } else {
+            out["text"] = item.text();
+          }
+          contents.push_back(std::move(out));
+        }
+        reply(RpcResult(id, {{"contents", std::move(contents)}}));
+      });
+}
+void McpEndpoint::Impl::ListPrompts(const json& id, const json& params, const std::string& request_id,
+                                    Reply reply) {
+  auto call = std::make_shared<UnaryCall<pv1::ListPromptsRequest, pv1::ListPromptsResponse>>();
+  std::string cursor;
+  if (!ReadCursor(id, params, &cursor, reply)) return;
+  call->request.set_page_token(cursor);
+  StartUnary(
+      "PromptService/ListPrompts", options_.catalog_call_timeout, request_id, call,
+      [this](auto... args) { prompts_->async()->ListPrompts(args...); },
+      [id, reply = std::move(reply)](const grpc::Status& status, const pv1::ListPromptsResponse& response) {
+        if (!status.ok()) {
+          reply(CatalogRpcError(id, status, "Invalid params: invalid cursor"));
+          return;
+        }
+        json list = json::array();
+        for (const auto& prompt : response.prompts()) {
+          json item = {{"name", prompt.name()}};
+          SetIfNotEmpty(&item, "title", prompt.title());
+          SetIfNotEmpty(&item, "description", prompt.description());
+          if (prompt.arguments_size() > 0) {
+            json arguments = json::array();
+            for (const auto& argument : prompt.arguments()) {
+              json a = {{"name", argument.name()}, {"required", argument.required()}};
+              SetIfNotEmpty(&a, "description", argument.description());
+              arguments.push_back(std::move(a));
+            }
+            item["arguments"] = std::move(arguments);
+          }
+          list.push_back(std::move(item));
+        }
+        json result = {{"prompts", std::move(list)}};
+        SetIfNotEmpty(&result, "nextCursor", response.next_page_token());
+        reply(RpcResult(id, std::move(result)));
+      });
+}
+void McpEndpoint::Impl::GetPrompt(const json& id, const json& params, const Principal& principal,
+                                  const std::string& request_id, Reply reply) {
+  auto name = params.find("name");
+  if (name == params.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
+    reply(RpcError(id, kInvalidParams, "Invalid params: name must be a non-empty string"));
+    return;
+  }
+  auto call = std::make_shared<UnaryCall<pv1::GetPromptRequest, pv1::GetPromptResponse>>();
+  call->request.set_name(name->get<std::string>());
+  if (!ReadStringMap(id, params.value("arguments", json()), "arguments", call->request.mutable_arguments(), reply)) {
+    return;
+  }
+  FillCaller(call->request.mutable_caller(), principal);
+  StartUnary(
+      "PromptService/GetPrompt", options_.catalog_call_timeout, request_id, call,
+      [this](auto... args) { prompts_->async()->GetPrompt(args...); },
+      [id, name = name->get<std::string>(), reply = std::move(reply)](const grpc::Status& status,
+                                                                      const pv1::GetPromptResponse& response) {
+        if (!status.ok()) {
+          reply(CatalogRpcError(id, status, "Invalid params: unknown prompt: " + name));
+          return;
+        }
+        json messages = json::array();
+        for (const auto& message : response.messages()) {
+          messages.push_back({{"role", message.role()}, {"content", StructToJson(message.content())}});
+        }
+        json result = {{"messages", std::move(messages)}};
+        SetIfNotEmpty(&result, "description", response.description());
+        reply(RpcResult(id, std::move(result)));
+      });
+}
+void McpEndpoint::Impl::Complete(const json& id, const json& params, const Principal& principal,
+                                 const std::string& request_id, Reply reply) {
+  const json ref = params.value("ref", json());
+  const json argument = params.value("argument", json());
+  if (!ref.is_object() || !ref.value("type", json()).is_string() || !argument.is_object() ||
+      !argument.value("name", json()).is_string() || !argument.value("value", json()).is_string()) {
+    reply(RpcError(id, kInvalidParams,
+                   "Invalid params: ref {type, name|uri} and argument {name, value} are required"));
+    return;
+  }
+  const std::string type = ref["type"].get<std::string>();
+  const std::string arg_name = argument["name"].get<std::string>();
+  const std::string arg_value = argument["value"].get<std::string>();
+  const json context_arguments = params.value("context", json::object()).is_object()
+                                     ? params.value("context", json::object()).value("arguments", json())
+                                     : json();
+  auto render = [id](const grpc::Status& status, const auto& response, const Reply& reply) {
+    if (!status.ok()) {
+      reply(CatalogRpcError(id, status, "Invalid params: unknown completion reference"));
+      return;
+    }
+    json values = json::array();
+    for (const auto& value : response.values()) values.push_back(value);
+    json completion = {{"values", std::move(values)}, {"hasMore", response.has_more()}};
+    if (response.total() > 0) completion["total"] = response.total();
+    reply(RpcResult(id, {{"completion", std::move(completion)}}));
+  };
+  if (type == "ref/prompt" && ref.value("name", json()).is_string() && prompts_ != nullptr) {
+    auto call = std::make_shared<UnaryCall<pv1::CompleteRequest, pv1::CompleteResponse>>();
+    call->request.set_prompt_name(ref["name"].get<std::string>());
+    call->request.set_argument_name(arg_name);
+    call->request.set_argument_value(arg_value);
+    if (!ReadStringMap(id, context_arguments, "context.arguments", call->request.mutable_context_arguments(),
+                       reply)) {
+      return;
+    }
+    FillCaller(call->request.mutable_caller(), principal);
+    StartUnary(
+        "PromptService/Complete", options_.catalog_call_timeout, request_id, call,
+        [this](auto... args) { prompts_->async()->Complete(args...); },
+        [render, reply = std::move(reply)](const grpc::Status& status, const pv1::CompleteResponse& response) {
+          render(status, response, reply);
+        });
+  } else if (type == "ref/resource" && ref.value("uri", json()).is_string() && resources_ != nullptr) {
+    auto call = std::make_shared<UnaryCall<rv1::CompleteRequest, rv1::CompleteResponse>>();
+    call->request.set_uri_template(ref["uri"].get<std::string>());
+    call->request.set_argument_name(arg_name);
+    call->request.set_argument_value(arg_value);
+    if (!ReadStringMap(id, context_arguments, "context.arguments", call->request.mutable_context_arguments(),
+                       reply)) {
+      return;
+    }
+    FillCaller(call->request.mutable_caller(), principal);
+    StartUnary(
+        "ResourceService/Complete", options_.catalog_call_timeout, request_id, call,
+        [this](auto... args) { resources_->async()->Complete(args...); },
+        [render, reply = std::move(reply)](const grpc::Status& status, const rv1::CompleteResponse& response) {
+          render(status, response, reply);
+        });
+  } else {
+    reply(RpcError(id, kInvalidParams, "Invalid params: ref must be ref/prompt with a name or ref/resource with a uri"));
+  }
+}
+
+}  // namespace mcp_oauth::mcp

@@ -1,0 +1,256 @@
+// Internal to //mcp:protocol: what McpEndpoint::Impl's member functions share
+// across the files that define them:
+//   mcp_endpoint.cc       requests in: Origin/Host checks, POST, initialize, dispatch
+//   endpoint_sessions.cc  session table, GET (SSE streams), DELETE, server-to-client sends
+//   endpoint_tools.cc     tools/list, tools/call (ToolService)
+//   endpoint_catalog.cc   resources/*, prompts/*, completion/complete
+//   endpoint_support.cc   JSON-RPC envelopes and error mapping
+// Not a public header (listed in srcs): it pulls in gRPC.
+#ifndef MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_INTERNAL_H_
+#define MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_INTERNAL_H_
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/crypto.h"
+#include "common/log.h"
+#include "common/request_id.h"
+#include "mcp/protocol/http_checks.h"
+#include "mcp/protocol/mcp_endpoint.h"
+#include "mcp/protocol/session_id.h"
+#include "mcp/protocol/sse_stream.h"
+#include <grpcpp/grpcpp.h>
+#include <nlohmann/json.hpp>
+
+namespace mcp_oauth::mcp {
+
+using mcp_oauth::tools::v1::CallToolRequest;
+using mcp_oauth::tools::v1::CallToolResponse;
+using mcp_oauth::tools::v1::ListToolsRequest;
+using mcp_oauth::tools::v1::ListToolsResponse;
+using nlohmann::json;
+namespace pv1 = mcp_oauth::prompts::v1;
+namespace rv1 = mcp_oauth::resources::v1;
+
+inline constexpr int kParseError = -32700;
+inline constexpr int kInvalidRequest = -32600;
+inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;
+inline constexpr int kInternalError = -32603;
+// MCP: resources/read of an unknown URI.
+inline constexpr int kResourceNotFound = -32002;
+// Transport-level errors, as the TypeScript SDK reports them.
+inline constexpr int kTransportError = -32000;
+inline constexpr int kSessionNotFound = -32001;
+
+inline constexpr char kLatestVersion[] = "2025-11-25";
+inline constexpr char kBatchVersion[] = "2025-03-26";
+inline constexpr char kDefaultHeaderVersion[] = "2025-03-26";
+inline constexpr char kPrimingSinceVersion[] = "2025-11-25";
+inline constexpr size_t kMaxSessions = 100000;
+const std::set<std::string>& LogLevels();
+bool IsSupportedVersion(const std::string& version);
+
+json RpcError(const json& id, int code, const std::string& message);
+json RpcResult(const json& id, json result);
+McpResponse JsonResponse(int status, const json& body);
+McpResponse HttpError(int status, int code, const std::string& message);
+McpResponse Accepted();
+
+// Returns true when no array/object in `text` nests deeper than `max_depth`.
+// Runs before parsing so hostile input never reaches the parser's recursion.
+bool DepthWithin(const std::string& text, int max_depth);
+bool IsValidId(const json& id);
+// A JSON-RPC error that means "this was not a valid message" (HTTP 400 when
+// it is the only message of a POST).
+bool IsEnvelopeError(const json& message);
+// Maps a failed ToolService RPC to a JSON-RPC error without leaking details.
+json RpcErrorForStatus(const json& id, const grpc::Status& status, const std::string& tool_name);
+// Maps a failed list/get/read RPC of the catalog services.
+json CatalogRpcError(const json& id, const grpc::Status& status, const std::string& not_found);
+
+std::chrono::system_clock::time_point DeadlineAfter(absl::Duration timeout);
+void AddRequestId(grpc::ClientContext& context, const std::string& id);
+void ObserveLatency(const char* method, absl::Time started);
+
+struct ToolCall {
+  grpc::ClientContext context;
+  CallToolRequest request;
+  CallToolResponse response;
+};
+
+struct ListCall {
+  grpc::ClientContext context;
+  ListToolsRequest request;
+  ListToolsResponse response;
+};
+
+// Per-session state. Every field is guarded by McpEndpoint::Impl::mu_.
+struct Session {
+  std::string id;
+  std::string protocol_version;
+  absl::Time created;
+  absl::Time last_seen;
+  bool ended = false;
+  std::string log_level = "info";
+  // JSON-dumped request id -> in-flight tools/call.
+  std::map<std::string, std::shared_ptr<ToolCall>> in_flight;
+  // In creation order.
+  std::vector<std::shared_ptr<SseChannel>> channels;
+};
+
+// Work collected under the lock and run after it is released (these call
+// into gRPC and the gateway).
+struct Cleanup {
+  std::vector<std::shared_ptr<SseChannel>> channels;
+  std::vector<std::shared_ptr<ToolCall>> calls;
+
+  void Run() {
+    for (auto& channel : channels) channel->Close();
+    for (auto& call : calls) call->context.TryCancel();
+  }
+};
+
+using Reply = std::function<void(std::optional<json>)>;
+
+// Reads the optional string `cursor` of a list request; false (with the
+// error sent) when it is not a string.
+bool ReadCursor(const json& id, const json& params, std::string* cursor, const Reply& reply);
+// Returns false (with the error sent) unless `value` is an object of strings.
+bool ReadStringMap(const json& id, const json& value, const char* what,
+                   google::protobuf::Map<std::string, std::string>* out, const Reply& reply);
+
+// One async unary RPC: its context and messages live until the callback ran.
+template <typename Request, typename Response>
+struct UnaryCall {
+  grpc::ClientContext context;
+  Request request;
+  Response response;
+};
+
+// Starts `start(&context, &request, &response, callback)` with a deadline and
+// the request id, then calls `done(status, response)` on a gRPC thread.
+template <typename Request, typename Response, typename Start, typename Done>
+void StartUnary(const char* metric, absl::Duration timeout, const std::string& request_id,
+                std::shared_ptr<UnaryCall<Request, Response>> call, Start start, Done done) {
+  call->context.set_deadline(DeadlineAfter(timeout));
+  AddRequestId(call->context, request_id);
+  auto* context = &call->context;
+  auto* request = &call->request;
+  auto* response = &call->response;
+  start(context, request, response,
+        [call, metric, request_id, started = absl::Now(), done = std::move(done)](grpc::Status status) {
+          ObserveLatency(metric, started);
+          if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND &&
+              status.error_code() != grpc::StatusCode::INVALID_ARGUMENT) {
+            log::Warning(absl::StrCat(request_id::LogPrefix(request_id), metric, " failed: ", status.error_code(),
+                                      " ", status.error_message()));
+          }
+          done(status, call->response);
+        });
+}
+
+inline void SetIfNotEmpty(json* out, const char* key, const std::string& value) {
+  if (!value.empty()) (*out)[key] = value;
+}
+
+template <typename Caller>
+void FillCaller(Caller* caller, const Principal& principal) {
+  caller->set_subject(principal.subject);
+  caller->set_username(principal.username);
+  caller->set_client_id(principal.client_id);
+  for (const std::string& scope : principal.scopes) caller->add_scopes(scope);
+}
+
+class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
+ public:
+  Impl(McpOptions options, McpBackends backends)
+      : options_(std::move(options)),
+        tools_(std::move(backends.tools)),
+        resources_(std::move(backends.resources)),
+        prompts_(std::move(backends.prompts)),
+        codec_(options_.session_key.empty() ? crypto::RandomBytes(32) : options_.session_key),
+        hosts_(options_.public_url, options_.allowed_origins, options_.allowed_hosts, options_.allow_loopback) {
+    if (!options_.clock) options_.clock = [] { return absl::Now(); };
+    if (options_.instructions.empty()) {
+      options_.instructions = absl::StrCat(
+          "This server uses a pre-registered static OAuth client (client_id: ", options_.client_id,
+          "). Tools: ", absl::StrJoin(options_.tool_names, ", "), ".");
+    }
+  }
+
+  void Handle(McpRequest request, std::function<void(McpResponse)> done);
+  absl::Status SendToSession(const std::string& session_id, const json& message);
+  absl::StatusOr<std::string> SessionLogLevel(const std::string& session_id) const;
+  size_t ActiveSessionCount() const;
+  void Shutdown();
+
+ private:
+  absl::Time Now() const { return options_.clock(); }
+
+  void HandlePost(McpRequest& request, std::function<void(McpResponse)> done);
+  void HandleGet(const McpRequest& request, std::function<void(McpResponse)> done);
+  void HandleDelete(const McpRequest& request, std::function<void(McpResponse)> done);
+  void HandleInitialize(const json& message, const McpRequest& request, std::function<void(McpResponse)> done);
+
+  // Returns the session named by the Mcp-Session-Id header, or nullptr with
+  // `error` set (400 when missing, 404 when not usable by this principal).
+  std::shared_ptr<Session> RequireSession(const McpRequest& request, McpResponse* error);
+  // Returns the live session `id` bound to `principal`, or nullptr.
+  std::shared_ptr<Session> LookupSession(const std::string& id, const Principal& principal);
+  // Returns false with `error` set when MCP-Protocol-Version is unsupported.
+  bool CheckVersionHeader(const McpRequest& request, McpResponse* error) const;
+
+  void Dispatch(const std::shared_ptr<Session>& session, const json& message, const Principal& principal,
+                const std::string& request_id, Reply reply);
+  void HandleNotification(const std::shared_ptr<Session>& session, const std::string& method, const json& params);
+  void ListTools(const json& id, const json& params, const std::string& request_id, Reply reply);
+  void CallTool(const std::shared_ptr<Session>& session, const json& id, const json& params,
+                const Principal& principal, const std::string& request_id, Reply reply);
+  // Answers the resources/*, prompts/* and completion/* methods; false when
+  // `method` is none of them or its capability is not offered.
+  bool DispatchCatalog(const std::string& method, const json& id, const json& params, const Principal& principal,
+                       const std::string& request_id, Reply& reply);
+  void ListResources(const json& id, const json& params, const std::string& request_id, Reply reply);
+  void ListResourceTemplates(const json& id, const json& params, const std::string& request_id, Reply reply);
+  void ReadResource(const json& id, const json& params, const Principal& principal, const std::string& request_id,
+                    Reply reply);
+  void ListPrompts(const json& id, const json& params, const std::string& request_id, Reply reply);
+  void GetPrompt(const json& id, const json& params, const Principal& principal, const std::string& request_id,
+                 Reply reply);
+  void Complete(const json& id, const json& params, const Principal& principal, const std::string& request_id,
+                Reply reply);
+  json Capabilities() const;
+
+  void EndSessionLocked(Session& session, Cleanup* cleanup) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void MaybeSweepLocked(absl::Time now, bool force, Cleanup* cleanup) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static bool HasActiveStream(const Session& session);
+
+  McpOptions options_;
+  const std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> tools_;
+  const std::shared_ptr<mcp_oauth::resources::v1::ResourceService::StubInterface> resources_;
+  const std::shared_ptr<mcp_oauth::prompts::v1::PromptService::StubInterface> prompts_;
+  const SessionIdCodec codec_;
+  const HostPolicy hosts_;
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_sweep_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+}  // namespace mcp_oauth::mcp
+
+#endif  // MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_INTERNAL_H_

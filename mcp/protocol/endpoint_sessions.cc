@@ -1,0 +1,222 @@
+#include "mcp/protocol/endpoint_internal.h"
+
+#include "mcp/json_struct.h"
+
+namespace mcp_oauth::mcp {
+
+bool McpEndpoint::Impl::CheckVersionHeader(const McpRequest& request, McpResponse* error) const {
+  const std::string version = request.headers.Get("mcp-protocol-version").value_or(kDefaultHeaderVersion);
+  if (IsSupportedVersion(version)) return true;
+  *error = HttpError(400, kTransportError,
+                     absl::StrCat("Bad Request: Unsupported protocol version (supported versions: ",
+                                  absl::StrJoin(SupportedProtocolVersions(), ", "), ")"));
+  return false;
+}
+std::shared_ptr<Session> McpEndpoint::Impl::RequireSession(const McpRequest& request, McpResponse* error) {
+  std::optional<std::string> id = request.headers.Get("mcp-session-id");
+  if (!id || id->empty()) {
+    *error = HttpError(400, kTransportError, "Bad Request: Mcp-Session-Id header is required");
+    return nullptr;
+  }
+  std::shared_ptr<Session> session = LookupSession(*id, request.principal);
+  if (session == nullptr) *error = HttpError(404, kSessionNotFound, "Session not found");
+  return session;
+}
+bool McpEndpoint::Impl::HasActiveStream(const Session& session) {
+  for (const auto& channel : session.channels) {
+    if (channel->active()) return true;
+  }
+  return false;
+}
+void McpEndpoint::Impl::EndSessionLocked(Session& session, Cleanup* cleanup) {
+  session.ended = true;
+  for (auto& channel : session.channels) cleanup->channels.push_back(channel);
+  session.channels.clear();
+  for (auto& [key, call] : session.in_flight) cleanup->calls.push_back(call);
+  session.in_flight.clear();
+}
+void McpEndpoint::Impl::MaybeSweepLocked(absl::Time now, bool force, Cleanup* cleanup) {
+  if (!force && now - last_sweep_ < absl::Minutes(1)) return;
+  last_sweep_ = now;
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    Session& session = *it->second;
+    const bool too_old = now - session.created > options_.session_max_lifetime;
+    if (session.ended) {
+      // Tombstones are kept until the id itself expires.
+      it = too_old ? sessions_.erase(it) : std::next(it);
+      continue;
+    }
+    if (HasActiveStream(session)) session.last_seen = now;
+    if (too_old || now - session.last_seen > options_.session_idle_timeout) EndSessionLocked(session, cleanup);
+    ++it;
+  }
+}
+std::shared_ptr<Session> McpEndpoint::Impl::LookupSession(const std::string& id, const Principal& principal) {
+  absl::StatusOr<SessionClaims> claims = codec_.Verify(id);
+  if (!claims.ok()) return nullptr;
+  if (!crypto::ConstantTimeEquals(claims->binding, SessionIdCodec::Binding(principal.subject, principal.client_id))) {
+    return nullptr;
+  }
+  const absl::Time now = Now();
+  if (now - claims->created > options_.session_max_lifetime || !IsSupportedVersion(claims->protocol_version)) {
+    return nullptr;
+  }
+  Cleanup cleanup;
+  std::shared_ptr<Session> result;
+  {
+    absl::MutexLock lock(&mu_);
+    MaybeSweepLocked(now, false, &cleanup);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) {
+      // Minted by another replica (or before a restart) with our key.
+      auto session = std::make_shared<Session>();
+      session->id = id;
+      session->protocol_version = claims->protocol_version;
+      session->created = claims->created;
+      session->last_seen = now;
+      sessions_[id] = session;
+      result = session;
+    } else if (!it->second->ended) {
+      Session& session = *it->second;
+      if (now - session.last_seen > options_.session_idle_timeout && !HasActiveStream(session)) {
+        EndSessionLocked(session, &cleanup);
+      } else {
+        session.last_seen = now;
+        result = it->second;
+      }
+    }
+  }
+  cleanup.Run();
+  return result;
+}
+void McpEndpoint::Impl::HandleGet(const McpRequest& request, std::function<void(McpResponse)> done) {
+  if (!AcceptsMediaType(request.headers.Get("accept").value_or(""), "text/event-stream")) {
+    done(HttpError(406, kTransportError, "Not Acceptable: Client must accept text/event-stream"));
+    return;
+  }
+  McpResponse error;
+  if (!CheckVersionHeader(request, &error)) {
+    done(std::move(error));
+    return;
+  }
+  std::shared_ptr<Session> session = RequireSession(request, &error);
+  if (session == nullptr) {
+    done(std::move(error));
+    return;
+  }
+  std::optional<std::pair<std::string, uint64_t>> resume;
+  if (auto last = request.headers.Get("last-event-id")) resume = SseChannel::ParseEventId(*last);
+
+  std::shared_ptr<EventStream> stream;
+  {
+    absl::MutexLock lock(&mu_);
+    if (session->ended) {
+      error = HttpError(404, kSessionNotFound, "Session not found");
+    } else {
+      std::shared_ptr<SseChannel> channel;
+      if (resume) {
+        for (const auto& c : session->channels) {
+          if (c->id() == resume->first) channel = c;
+        }
+      }
+      if (channel) {
+        stream = channel->Connect(resume->second);
+      } else {
+        int active = 0;
+        for (const auto& c : session->channels) active += c->active() ? 1 : 0;
+        if (active >= options_.max_streams_per_session) {
+          error = HttpError(429, kTransportError, "Too Many Requests: too many open streams for this session");
+        } else {
+          // Forget the oldest finished channels beyond a small history.
+          const size_t keep = static_cast<size_t>(std::max(1, options_.max_streams_per_session)) * 2;
+          for (auto it = session->channels.begin(); session->channels.size() >= keep && it != session->channels.end();) {
+            it = (*it)->active() ? std::next(it) : session->channels.erase(it);
+          }
+          channel = std::make_shared<SseChannel>(crypto::HexEncode(crypto::RandomBytes(8)),
+                                                 options_.max_replay_events,
+                                                 session->protocol_version >= kPrimingSinceVersion);
+          session->channels.push_back(channel);
+          stream = channel->Connect(std::nullopt);
+        }
+      }
+    }
+  }
+  if (!stream) {
+    done(std::move(error));
+    return;
+  }
+  McpResponse response;
+  response.status = 200;
+  response.headers.emplace_back("Content-Type", "text/event-stream");
+  response.headers.emplace_back("Cache-Control", "no-cache");
+  response.stream = std::move(stream);
+  done(std::move(response));
+}
+void McpEndpoint::Impl::HandleDelete(const McpRequest& request, std::function<void(McpResponse)> done) {
+  McpResponse error;
+  if (!CheckVersionHeader(request, &error)) {
+    done(std::move(error));
+    return;
+  }
+  std::shared_ptr<Session> session = RequireSession(request, &error);
+  if (session == nullptr) {
+    done(std::move(error));
+    return;
+  }
+  Cleanup cleanup;
+  {
+    absl::MutexLock lock(&mu_);
+    EndSessionLocked(*session, &cleanup);
+  }
+  cleanup.Run();
+  McpResponse response;
+  response.status = 200;
+  done(std::move(response));
+}
+absl::Status McpEndpoint::Impl::SendToSession(const std::string& session_id, const json& message) {
+  std::shared_ptr<SseChannel> target;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = sessions_.find(session_id);
+    if (it == sessions_.end() || it->second->ended) return absl::NotFoundError("session not found");
+    // The newest open stream; each message goes to exactly one stream.
+    for (auto c = it->second->channels.rbegin(); c != it->second->channels.rend(); ++c) {
+      if ((*c)->active()) {
+        target = *c;
+        break;
+      }
+    }
+  }
+  if (!target) return absl::FailedPreconditionError("no open stream for this session");
+  target->Send(DumpJson(message));
+  return absl::OkStatus();
+}
+absl::StatusOr<std::string> McpEndpoint::Impl::SessionLogLevel(const std::string& session_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end() || it->second->ended) return absl::NotFoundError("session not found");
+  return it->second->log_level;
+}
+size_t McpEndpoint::Impl::ActiveSessionCount() const {
+  const absl::Time now = Now();
+  size_t count = 0;
+  absl::ReaderMutexLock lock(&mu_);
+  for (const auto& [id, session] : sessions_) {
+    if (session->ended || now - session->created > options_.session_max_lifetime) continue;
+    if (now - session->last_seen > options_.session_idle_timeout && !HasActiveStream(*session)) continue;
+    ++count;
+  }
+  return count;
+}
+void McpEndpoint::Impl::Shutdown() {
+  Cleanup cleanup;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [id, session] : sessions_) {
+      if (!session->ended) EndSessionLocked(*session, &cleanup);
+    }
+  }
+  cleanup.Run();
+}
+
+}  // namespace mcp_oauth::mcp
