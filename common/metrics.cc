@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
@@ -54,12 +55,10 @@ std::string EscapeHelp(const std::string& help) {
 }
 
 // `{a="x",b="y"}` (plus `extra`, e.g. le="0.5"), or "" without labels.
-std::string LabelText(const std::vector<std::string>& names, const std::vector<std::string>& values,
-                      const std::string& extra = "") {
+std::string LabelText(const FamilySnapshot::Labels& labels, const std::string& extra = "") {
   std::string out;
-  for (size_t i = 0; i < names.size() && i < values.size(); ++i) {
-    absl::StrAppend(&out, out.empty() ? "" : ",", names[i], "=\"", EscapeLabelValue(values[i]),
-                    "\"");
+  for (const auto& [name, value] : labels) {
+    absl::StrAppend(&out, out.empty() ? "" : ",", name, "=\"", EscapeLabelValue(value), "\"");
   }
   if (!extra.empty()) absl::StrAppend(&out, out.empty() ? "" : ",", extra);
   return out.empty() ? out : "{" + out + "}";
@@ -166,55 +165,96 @@ void Registry::GaugeCallback(const std::string& name, const std::string& help,
   callbacks_[name] = Callback{help, std::move(read)};
 }
 
-std::string Registry::Render() const {
-  // Each metric's text, keyed by name so that the output is sorted.
-  std::map<std::string, std::string> blocks;
+namespace {
+
+FamilySnapshot::Labels ZipLabels(const std::vector<std::string>& names,
+                                 const std::vector<std::string>& values) {
+  FamilySnapshot::Labels labels;
+  for (size_t i = 0; i < names.size() && i < values.size(); ++i) {
+    labels.emplace_back(names[i], values[i]);
+  }
+  return labels;
+}
+
+}  // namespace
+
+std::vector<FamilySnapshot> Registry::Collect() const {
+  // Keyed by name so that the result is sorted.
+  std::map<std::string, FamilySnapshot> families;
   absl::ReaderMutexLock lock(&mu_);
+  auto start = [&families](const std::string& name, const std::string& help,
+                           FamilySnapshot::Type type) -> FamilySnapshot& {
+    FamilySnapshot& family = families[name];
+    family.name = name;
+    family.help = help;
+    family.type = type;
+    return family;
+  };
   for (const auto& [name, family] : counters_) {
-    std::string& out = blocks[name];
-    AppendHeader(&out, name, family->help_, "counter");
+    FamilySnapshot& out = start(name, family->help_, FamilySnapshot::Type::kCounter);
     absl::ReaderMutexLock family_lock(&family->mu_);
     for (const auto& [values, counter] : family->series_) {
-      absl::StrAppend(&out, name, LabelText(family->label_names_, values), " ",
-                      FormatValue(counter->value()), "\n");
+      out.values.push_back({ZipLabels(family->label_names_, values), counter->value()});
     }
   }
   for (const auto& [name, family] : gauges_) {
-    std::string& out = blocks[name];
-    AppendHeader(&out, name, family->help_, "gauge");
+    FamilySnapshot& out = start(name, family->help_, FamilySnapshot::Type::kGauge);
     absl::ReaderMutexLock family_lock(&family->mu_);
     for (const auto& [values, gauge] : family->series_) {
-      absl::StrAppend(&out, name, LabelText(family->label_names_, values), " ",
-                      FormatValue(gauge->value()), "\n");
+      out.values.push_back({ZipLabels(family->label_names_, values), gauge->value()});
     }
   }
   for (const auto& [name, callback] : callbacks_) {
-    std::string& out = blocks[name];
-    AppendHeader(&out, name, callback.help, "gauge");
-    absl::StrAppend(&out, name, " ", FormatValue(callback.read ? callback.read() : 0), "\n");
+    FamilySnapshot& out = start(name, callback.help, FamilySnapshot::Type::kGauge);
+    out.values.push_back({{}, callback.read ? callback.read() : 0});
   }
   for (const auto& [name, family] : histograms_) {
-    std::string& out = blocks[name];
-    AppendHeader(&out, name, family->help_, "histogram");
+    FamilySnapshot& out = start(name, family->help_, FamilySnapshot::Type::kHistogram);
     absl::ReaderMutexLock family_lock(&family->mu_);
     for (const auto& [values, histogram] : family->series_) {
       Histogram::Snapshot snapshot = histogram->Read();
+      FamilySnapshot::HistogramValue value;
+      value.labels = ZipLabels(family->label_names_, values);
       uint64_t cumulative = 0;
       for (size_t i = 0; i <= family->bounds_.size(); ++i) {
         cumulative += snapshot.bucket_counts[i];
-        std::string le = i < family->bounds_.size() ? absl::StrCat(family->bounds_[i]) : "+Inf";
-        absl::StrAppend(&out, name, "_bucket",
-                        LabelText(family->label_names_, values, "le=\"" + le + "\""), " ",
-                        cumulative, "\n");
+        value.buckets.emplace_back(i < family->bounds_.size()
+                                       ? family->bounds_[i]
+                                       : std::numeric_limits<double>::infinity(),
+                                   cumulative);
       }
-      std::string labels = LabelText(family->label_names_, values);
-      absl::StrAppend(&out, name, "_sum", labels, " ", FormatValue(snapshot.sum), "\n", name,
-                      "_count", labels, " ", cumulative, "\n");
+      value.count = cumulative;
+      value.sum = snapshot.sum;
+      out.histograms.push_back(std::move(value));
     }
   }
-  std::string text;
-  for (const auto& [name, block] : blocks) text += block;
-  return text;
+  std::vector<FamilySnapshot> result;
+  result.reserve(families.size());
+  for (auto& [name, family] : families) result.push_back(std::move(family));
+  return result;
+}
+
+std::string RenderText(const std::vector<FamilySnapshot>& families) {
+  static constexpr const char* kTypeNames[] = {"counter", "gauge", "histogram"};
+  std::string out;
+  for (const FamilySnapshot& family : families) {
+    AppendHeader(&out, family.name, family.help, kTypeNames[static_cast<int>(family.type)]);
+    for (const FamilySnapshot::Value& value : family.values) {
+      absl::StrAppend(&out, family.name, LabelText(value.labels), " ", FormatValue(value.value),
+                      "\n");
+    }
+    for (const FamilySnapshot::HistogramValue& value : family.histograms) {
+      for (const auto& [bound, cumulative] : value.buckets) {
+        std::string le = std::isinf(bound) ? "+Inf" : absl::StrCat(bound);
+        absl::StrAppend(&out, family.name, "_bucket", LabelText(value.labels, "le=\"" + le + "\""),
+                        " ", cumulative, "\n");
+      }
+      std::string labels = LabelText(value.labels);
+      absl::StrAppend(&out, family.name, "_sum", labels, " ", FormatValue(value.sum), "\n",
+                      family.name, "_count", labels, " ", value.count, "\n");
+    }
+  }
+  return out;
 }
 
 Registry& DefaultRegistry() {

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -73,6 +74,32 @@ class Histogram {
 // Latency buckets in seconds, 1 ms .. 10 s.
 const std::vector<double>& DefaultLatencyBuckets();
 
+// A copy of one metric family's values, for rendering or sending elsewhere
+// (ops.v1.MetricsService). Labels are in the family's label order.
+struct FamilySnapshot {
+  enum class Type { kCounter, kGauge, kHistogram };
+  using Labels = std::vector<std::pair<std::string, std::string>>;
+  struct Value {  // counters and gauges
+    Labels labels;
+    double value = 0;
+  };
+  struct HistogramValue {
+    Labels labels;
+    // (upper bound, cumulative count) per bucket; the last bound is +Inf.
+    std::vector<std::pair<double, uint64_t>> buckets;
+    uint64_t count = 0;
+    double sum = 0;
+  };
+  std::string name;
+  std::string help;
+  Type type = Type::kCounter;
+  std::vector<Value> values;                 // counters and gauges
+  std::vector<HistogramValue> histograms;    // histograms
+};
+
+// Returns `families` in the Prometheus text format, in the given order.
+std::string RenderText(const std::vector<FamilySnapshot>& families);
+
 class Registry;
 
 // All series of one metric name, keyed by label values (in `label_names`
@@ -119,8 +146,11 @@ class Registry {
   void GaugeCallback(const std::string& name, const std::string& help,
                      std::function<double()> read);
 
+  // Returns a copy of every metric family, sorted by name.
+  std::vector<FamilySnapshot> Collect() const;
+
   // Returns every metric in the Prometheus text format, sorted by name.
-  std::string Render() const;
+  std::string Render() const { return RenderText(Collect()); }
 
  private:
   mutable absl::Mutex mu_;

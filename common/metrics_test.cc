@@ -1,5 +1,6 @@
 #include "common/metrics.h"
 
+#include <cmath>
 #include <thread>
 #include <vector>
 
@@ -104,6 +105,36 @@ TEST(MetricsTest, ConcurrentUpdatesAreNotLost) {
   EXPECT_EQ(family.WithLabels({"odd"}).value(), 20000);
   EXPECT_EQ(histograms.WithLabels({}).Read().count, 40000u);
   EXPECT_THAT(registry.Render(), HasSubstr("h_seconds_sum 20000\n"));
+}
+
+TEST(MetricsTest, CollectCopiesEveryFamilyInOrder) {
+  Registry registry;
+  registry.CounterFamily("b_total", "B.", {"k"}).WithLabels({"v"}).Increment(3);
+  registry.GaugeCallback("a_live", "A.", [] { return 5; });
+  registry.HistogramFamily("c_seconds", "C.", {}, {1}).WithLabels({}).Observe(2);
+  std::vector<FamilySnapshot> families = registry.Collect();
+  ASSERT_EQ(families.size(), 3u);
+  EXPECT_EQ(families[0].name, "a_live");
+  EXPECT_EQ(families[0].type, FamilySnapshot::Type::kGauge);
+  ASSERT_EQ(families[0].values.size(), 1u);
+  EXPECT_EQ(families[0].values[0].value, 5);
+  EXPECT_EQ(families[1].name, "b_total");
+  EXPECT_EQ(families[1].help, "B.");
+  ASSERT_EQ(families[1].values.size(), 1u);
+  EXPECT_EQ(families[1].values[0].labels,
+            (FamilySnapshot::Labels{{"k", "v"}}));
+  EXPECT_EQ(families[1].values[0].value, 3);
+  EXPECT_EQ(families[2].type, FamilySnapshot::Type::kHistogram);
+  ASSERT_EQ(families[2].histograms.size(), 1u);
+  const auto& h = families[2].histograms[0];
+  ASSERT_EQ(h.buckets.size(), 2u);
+  EXPECT_EQ(h.buckets[0], (std::pair<double, uint64_t>{1, 0}));
+  EXPECT_TRUE(std::isinf(h.buckets[1].first));
+  EXPECT_EQ(h.buckets[1].second, 1u);
+  EXPECT_EQ(h.count, 1u);
+  EXPECT_EQ(h.sum, 2);
+  // Render is the text of exactly these families.
+  EXPECT_EQ(registry.Render(), RenderText(families));
 }
 
 }  // namespace
