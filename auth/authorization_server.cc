@@ -96,7 +96,8 @@ AuthorizationServer::AuthorizationServer(AuthOptions options, std::shared_ptr<St
       issuer_(options_.issuer()),
       resource_(NormalizeResource(options_.canonical_resource())
                     .value_or(options_.canonical_resource())),
-      cache_key_(crypto::RandomBytes(32)) {
+      cache_key_(crypto::RandomBytes(32)),
+      token_limiter_(options_.token_rate_per_second, options_.token_rate_burst) {
   for (const ClientConfig& client : options_.clients) clients_[client.client_id] = client;
   int password_iterations = kPasswordIterations;
   for (const UserConfig& user : options_.users) {
@@ -517,6 +518,19 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::Token(const v1::TokenRequ
   auto client_or = AuthenticateClient(request.client(), /*allow_public=*/true);
   if (!client_or.ok()) return client_or.status();
   const ClientConfig& client = **client_or;
+  // Charged after authentication, so that nobody but the client itself (or,
+  // for a public client, whoever presents its id) can use up its budget.
+  if (absl::Duration wait = token_limiter_.Acquire(client.client_id, now);
+      wait > absl::ZeroDuration()) {
+    int64_t seconds = std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))));
+    v1::OAuthError e;
+    e.set_error("temporarily_unavailable");
+    e.set_error_description(
+        absl::StrCat("Too many token requests for this client; retry after ", seconds, " s"));
+    e.set_http_status(429);
+    e.set_retry_after_seconds(static_cast<int32_t>(std::min<int64_t>(seconds, 86400)));
+    return OAuthErrorStatus(e);
+  }
   const std::string& grant = request.grant_type();
   if (grant.empty()) return InvalidRequest("Missing grant_type");
   if (grant != "authorization_code" && grant != "refresh_token" && grant != "client_credentials") {

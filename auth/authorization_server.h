@@ -31,6 +31,7 @@
 #include "absl/synchronization/mutex.h"
 #include "auth/clock.h"
 #include "auth/options.h"
+#include "auth/rate_limiter.h"
 #include "auth/store.h"
 #include "proto/auth/v1/auth.pb.h"
 
@@ -111,6 +112,9 @@ class AuthorizationServer {
   const std::string cache_key_;
   absl::Mutex cache_mu_;
   absl::flat_hash_set<std::string> verified_secrets_ ABSL_GUARDED_BY(cache_mu_);
+
+  // /token requests per authenticated client id (see AuthOptions).
+  RateLimiter token_limiter_;
 
   std::atomic<int64_t> next_sweep_unix_nanos_{0};
 };

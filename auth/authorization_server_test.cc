@@ -108,6 +108,7 @@ class AuthorizationServerTest : public ::testing::Test {
     o.users = {{"alice", "sub-alice", HashSecret("alice-pw", 1000)}};
     store_ = std::make_shared<MemoryStore>();
     clock_ = std::make_shared<FakeClock>();
+    options_ = o;
     server_ = std::make_unique<AuthorizationServer>(o, store_, clock_);
   }
 
@@ -195,6 +196,7 @@ class AuthorizationServerTest : public ::testing::Test {
     return server_->ValidateAccessToken(r).status();
   }
 
+  AuthOptions options_;
   std::shared_ptr<MemoryStore> store_;
   std::shared_ptr<FakeClock> clock_;
   std::unique_ptr<AuthorizationServer> server_;
@@ -731,6 +733,62 @@ TEST_F(AuthorizationServerTest, ConcurrentRotationHasExactlyOneWinner) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 1);
   EXPECT_EQ(failed.load(), 7);
+}
+
+// ------------------------------------------------------ token: rate limit
+
+TEST_F(AuthorizationServerTest, TokenRequestsAreRateLimitedPerClient) {
+  AuthOptions o = options_;
+  o.token_rate_per_second = 0.5;  // one every 2 s
+  o.token_rate_burst = 2;
+  server_ = std::make_unique<AuthorizationServer>(o, store_, clock_);
+  auto client_credentials = [&](ClientCredentials creds) {
+    v1::TokenRequest t;
+    t.set_grant_type("client_credentials");
+    *t.mutable_client() = creds;
+    return server_->Token(t);
+  };
+  ClientCredentials svc = Creds(ClientCredentials::CLIENT_SECRET_BASIC, "svc", "svc-secret");
+  EXPECT_TRUE(client_credentials(svc).ok());
+  EXPECT_TRUE(client_credentials(svc).ok());
+  auto limited = client_credentials(svc);
+  v1::OAuthError e = ExpectError(limited.status(), 429, "temporarily_unavailable");
+  EXPECT_EQ(limited.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(e.retry_after_seconds(), 2);
+  EXPECT_TRUE(absl::StrContains(e.error_description(), "retry after 2 s")) << e.error_description();
+
+  // Another client's budget is its own; failed grants count against it too
+  // (the limit is on requests, not on successes).
+  ExpectError(Refresh("no-such-token").status(), 400, "invalid_grant");
+  ExpectError(Refresh("no-such-token").status(), 400, "invalid_grant");
+  ExpectError(Refresh("no-such-token").status(), 429, "temporarily_unavailable");
+
+  // A caller without the secret cannot use up the client's budget.
+  clock_->Advance(absl::Seconds(4));  // two tokens back for svc
+  ClientCredentials wrong = Creds(ClientCredentials::CLIENT_SECRET_BASIC, "svc", "wrong");
+  for (int i = 0; i < 5; ++i) ExpectError(client_credentials(wrong).status(), 401, "invalid_client");
+  EXPECT_TRUE(client_credentials(svc).ok());
+  EXPECT_TRUE(client_credentials(svc).ok());
+  ExpectError(client_credentials(svc).status(), 429, "temporarily_unavailable");
+
+  // One token per 2 s after that.
+  clock_->Advance(absl::Seconds(1));
+  e = ExpectError(client_credentials(svc).status(), 429, "temporarily_unavailable");
+  EXPECT_EQ(e.retry_after_seconds(), 1);
+  clock_->Advance(absl::Seconds(1));
+  EXPECT_TRUE(client_credentials(svc).ok());
+}
+
+TEST_F(AuthorizationServerTest, DefaultTokenRateLimitAllowsBursts) {
+  // The defaults let one client make hundreds of requests at once.
+  ClientCredentials svc = Creds(ClientCredentials::CLIENT_SECRET_BASIC, "svc", "svc-secret");
+  v1::TokenRequest t;
+  t.set_grant_type("client_credentials");
+  *t.mutable_client() = svc;
+  for (int i = 0; i < options_.token_rate_burst; ++i) {
+    ASSERT_TRUE(server_->Token(t).ok()) << i;
+  }
+  ExpectError(server_->Token(t).status(), 429, "temporarily_unavailable");
 }
 
 // ---------------------------------------------------- client_credentials

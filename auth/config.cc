@@ -118,7 +118,25 @@ struct FileConfig {
   std::vector<ClientConfig> clients;
   std::vector<UserConfig> users;
   std::optional<int64_t> access_seconds, refresh_seconds, code_seconds, pending_seconds;
+  std::optional<double> token_rate_per_second;
+  std::optional<int> token_rate_burst;
 };
+
+constexpr double kMaxTokenRate = 1e6;
+constexpr int kMaxTokenBurst = 1000000;
+
+// Parses a /token rate (requests per second per client, 0 = no limit).
+std::optional<double> ParseTokenRate(const std::string& text) {
+  double rate = 0;
+  if (!absl::SimpleAtod(text, &rate) || !(rate >= 0) || rate > kMaxTokenRate) return std::nullopt;
+  return rate;
+}
+
+std::optional<int> ParseTokenBurst(const std::string& text) {
+  int burst = 0;
+  if (!absl::SimpleAtoi(text, &burst) || burst < 1 || burst > kMaxTokenBurst) return std::nullopt;
+  return burst;
+}
 
 absl::StatusOr<ClientConfig> ParseClient(const json& v, const std::string& field) {
   if (!v.is_object()) return FieldError(field, "must be an object");
@@ -233,7 +251,7 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
   if (!root.is_object()) return absl::InvalidArgumentError("config: must be a JSON object");
   absl::Status keys = CheckKeys(root, "",
                                 {"public_url", "clients", "users", "token_lifetimes",
-                                 "scopes_supported", "default_scope"});
+                                 "scopes_supported", "default_scope", "token_rate_limit"});
   if (!keys.ok()) return keys;
   if (root.contains("public_url")) {
     auto url = GetString(root, "public_url", "public_url");
@@ -294,6 +312,28 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
       *e.target = *seconds;
     }
   }
+  if (root.contains("token_rate_limit")) {
+    const json& limit = root["token_rate_limit"];
+    if (!limit.is_object()) return FieldError("token_rate_limit", "must be an object");
+    absl::Status lkeys = CheckKeys(limit, "token_rate_limit", {"requests_per_second", "burst"});
+    if (!lkeys.ok()) return lkeys;
+    if (limit.contains("requests_per_second")) {
+      const json& rate = limit["requests_per_second"];
+      if (!rate.is_number() || !(rate.get<double>() >= 0) || rate.get<double>() > kMaxTokenRate) {
+        return FieldError("token_rate_limit.requests_per_second",
+                          "must be a number from 0 (no limit) to 1000000");
+      }
+      out.token_rate_per_second = rate.get<double>();
+    }
+    if (limit.contains("burst")) {
+      const json& burst = limit["burst"];
+      if (!burst.is_number_integer() || burst.get<int64_t>() < 1 ||
+          burst.get<int64_t>() > kMaxTokenBurst) {
+        return FieldError("token_rate_limit.burst", "must be an integer from 1 to 1000000");
+      }
+      out.token_rate_burst = static_cast<int>(burst.get<int64_t>());
+    }
+  }
   return out;
 }
 
@@ -315,7 +355,8 @@ bool Contains(const std::vector<std::string>& v, std::string_view s) {
 }  // namespace
 
 std::set<std::string> AuthFlagNames() {
-  return {"public-url", "client-id", "client-secret", "redirect-uris", "config", "port", "host"};
+  return {"public-url", "client-id", "client-secret", "redirect-uris", "config", "port", "host",
+          "token-rate-limit", "token-rate-burst"};
 }
 
 absl::StatusOr<AuthOptions> BuildAuthOptions(const flags::ParsedFlags& flags,
@@ -378,6 +419,25 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
   if (file.code_seconds) options.code_ttl = absl::Seconds(*file.code_seconds);
   if (file.pending_seconds) {
     options.pending_authorization_ttl = absl::Seconds(*file.pending_seconds);
+  }
+
+  // /token rate limit per client: flag > env > file > default.
+  if (auto rate = FlagOrEnv(flags, getenv, "token-rate-limit", "MCP_TOKEN_RATE_LIMIT")) {
+    auto parsed = ParseTokenRate(*rate);
+    if (!parsed) {
+      return absl::InvalidArgumentError(
+          "--token-rate-limit: must be requests per second per client, 0 (no limit) to 1000000");
+    }
+    options.token_rate_per_second = *parsed;
+  } else if (file.token_rate_per_second) {
+    options.token_rate_per_second = *file.token_rate_per_second;
+  }
+  if (auto burst = FlagOrEnv(flags, getenv, "token-rate-burst", "MCP_TOKEN_RATE_BURST")) {
+    auto parsed = ParseTokenBurst(*burst);
+    if (!parsed) return absl::InvalidArgumentError("--token-rate-burst: must be 1 to 1000000");
+    options.token_rate_burst = *parsed;
+  } else if (file.token_rate_burst) {
+    options.token_rate_burst = *file.token_rate_burst;
   }
 
   // The static client: the first configured client, or the default one.

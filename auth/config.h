@@ -10,6 +10,10 @@
 //   --config         JSON configuration file
 //   --port, --host   only used for the default public URL
 //                    (env MCP_STATIC_PORT, default 9003; MCP_STATIC_HOST)
+//   --token-rate-limit  /token requests per second per client, 0 = no limit
+//                    (env MCP_TOKEN_RATE_LIMIT, default 200)
+//   --token-rate-burst  requests a client may make at once (env
+//                    MCP_TOKEN_RATE_BURST, default 400)
 //
 // The config file:
 //   { "public_url": "...",
@@ -20,7 +24,8 @@
 //     "token_lifetimes": {"access_token_seconds", "refresh_token_seconds",
 //                         "authorization_code_seconds",
 //                         "pending_authorization_seconds"},
-//     "scopes_supported": ["user"], "default_scope": "user" }
+//     "scopes_supported": ["user"], "default_scope": "user",
+//     "token_rate_limit": {"requests_per_second", "burst"} }
 // Hashes use the format of secret_hash.h. Flag/env values for the client
 // id, secret and redirect URIs override the first configured client (the
 // "static" client). Plain secrets are hashed at load time.

@@ -104,6 +104,42 @@ TEST(ConfigTest, FlagBeatsEnvBeatsFileBeatsDefault) {
   EXPECT_EQ(o->clients[0].redirect_uris, std::vector<std::string>{"http://flag.example:8080/cb"});
 }
 
+TEST(ConfigTest, TokenRateLimitFlagBeatsEnvBeatsFileBeatsDefault) {
+  auto o = BuildAuthOptions(Flags({}), Env({}));
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->token_rate_per_second, 200);
+  EXPECT_EQ(o->token_rate_burst, 400);
+
+  std::string file = R"({"token_rate_limit": {"requests_per_second": 2.5, "burst": 7}})";
+  o = BuildAuthOptionsFromJson(Flags({}), Env({}), file);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->token_rate_per_second, 2.5);
+  EXPECT_EQ(o->token_rate_burst, 7);
+
+  auto env = Env({{"MCP_TOKEN_RATE_LIMIT", "0"}, {"MCP_TOKEN_RATE_BURST", "9"}});
+  o = BuildAuthOptionsFromJson(Flags({}), env, file);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->token_rate_per_second, 0);  // 0 = no limit
+  EXPECT_EQ(o->token_rate_burst, 9);
+
+  o = BuildAuthOptionsFromJson(Flags({{"token-rate-limit", "50"}, {"token-rate-burst", "3"}}),
+                               env, file);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->token_rate_per_second, 50);
+  EXPECT_EQ(o->token_rate_burst, 3);
+
+  for (const char* bad : {"-1", "fast", "nan", "1e9"}) {
+    o = BuildAuthOptions(Flags({{"token-rate-limit", bad}}), Env({}));
+    ASSERT_FALSE(o.ok()) << bad;
+    EXPECT_TRUE(absl::StrContains(o.status().message(), "--token-rate-limit")) << bad;
+  }
+  for (const char* bad : {"0", "-3", "1.5"}) {
+    o = BuildAuthOptions(Flags({{"token-rate-burst", bad}}), Env({}));
+    ASSERT_FALSE(o.ok()) << bad;
+    EXPECT_TRUE(absl::StrContains(o.status().message(), "--token-rate-burst")) << bad;
+  }
+}
+
 TEST(ConfigTest, PortAndHostBuildDefaultPublicUrl) {
   auto o = BuildAuthOptions(Flags({}), Env({{"MCP_STATIC_PORT", "8123"}}));
   ASSERT_TRUE(o.ok());
@@ -206,7 +242,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfigCase{R"({"token_lifetimes": {"access_token_seconds": -1}})",
                       "config token_lifetimes.access_token_seconds: must be a positive"},
         BadConfigCase{R"({"token_lifetimes": {"access": 1}})",
-                      "config token_lifetimes.access: unknown key"}));
+                      "config token_lifetimes.access: unknown key"},
+        BadConfigCase{R"({"token_rate_limit": {"requests_per_second": -1}})",
+                      "config token_rate_limit.requests_per_second: must be a number"},
+        BadConfigCase{R"({"token_rate_limit": {"burst": 0}})",
+                      "config token_rate_limit.burst: must be an integer"},
+        BadConfigCase{R"({"token_rate_limit": {"rate": 1}})",
+                      "config token_rate_limit.rate: unknown key"}));
 
 }  // namespace
 }  // namespace mcp_oauth::auth

@@ -61,6 +61,13 @@ struct AuthOptions {
   int max_login_failures = 5;
   absl::Duration login_failure_window = absl::Minutes(5);
 
+  // Token endpoint rate limit per authenticated client: a token bucket per
+  // client id in this process, refilled at `token_rate_per_second` and
+  // holding up to `token_rate_burst` requests. Over it: 429 + Retry-After.
+  // A rate of 0 disables the limit.
+  double token_rate_per_second = 200;
+  int token_rate_burst = 400;
+
   // How often expired entries are swept from the store.
   absl::Duration sweep_interval = absl::Seconds(60);
 
