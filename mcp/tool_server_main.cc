@@ -3,7 +3,8 @@
 //   tool_server --grpc-listen=127.0.0.1:9006 [--worker-threads=4]
 //               [--call-timeout-seconds=30] [--log-level=info]
 //
-// Health checking (grpc.health.v1) and server reflection are enabled.
+// Health checking (grpc.health.v1), server reflection and the metrics of this
+// process (mcp_oauth.ops.v1.MetricsService) are enabled.
 // SIGINT/SIGTERM shut the server down cleanly (exit 0).
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
@@ -19,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/flags.h"
+#include "common/grpc_metrics.h"
 #include "common/log.h"
 #include "mcp/tool_registry.h"
 #include "mcp/tool_service.h"
@@ -86,6 +88,7 @@ int main(int argc, char** argv) {
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
+  std::unique_ptr<grpc::Service> metrics_service = metrics::EnableServerMetrics(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     log::Error(absl::StrCat("cannot listen on ", listen));

@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "common/crypto.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/request_id.h"
 #include "mcp/json_schema.h"
 #include "mcp/json_struct.h"
@@ -82,12 +83,52 @@ bool ShowsMessage(absl::StatusCode code) {
   }
 }
 
+// Counts a finished CallTool in mcp_tool_calls_total{tool,outcome}. `tool`
+// is a registered name ("other" for an unknown one); outcome is "ok",
+// "invalid_arguments", "tool_error" (the tool reported an error result), or
+// for a failed RPC "not_found", "deadline_exceeded", "busy", "cancelled",
+// "internal" or "error".
+void CountToolCall(const std::string& tool, const char* outcome) {
+  static auto& calls = metrics::DefaultRegistry().CounterFamily(
+      "mcp_tool_calls_total", "Tool calls finished by ToolService, by tool and outcome.",
+      {"tool", "outcome"});
+  calls.WithLabels({tool, outcome}).Increment();
+}
+
+void CountToolCall(const std::string& tool, const grpc::Status& status, bool is_error_result) {
+  const char* outcome = "error";
+  switch (status.error_code()) {
+    case grpc::StatusCode::OK:
+      outcome = is_error_result ? "tool_error" : "ok";
+      break;
+    case grpc::StatusCode::NOT_FOUND:
+      outcome = "not_found";
+      break;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      outcome = "deadline_exceeded";
+      break;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      outcome = "busy";
+      break;
+    case grpc::StatusCode::CANCELLED:
+      outcome = "cancelled";
+      break;
+    case grpc::StatusCode::INTERNAL:
+      outcome = "internal";
+      break;
+    default:
+      break;
+  }
+  CountToolCall(tool, outcome);
+}
+
 // Shared between the reactor, the worker task and the deadline timer; the
 // first to call Complete finishes the RPC.
 class CallState : public std::enable_shared_from_this<CallState> {
  public:
-  CallState(grpc::ServerUnaryReactor* reactor, CallToolResponse* response, CallContext ctx)
-      : reactor_(reactor), response_(response), ctx_(std::move(ctx)) {}
+  CallState(grpc::ServerUnaryReactor* reactor, CallToolResponse* response, CallContext ctx,
+            std::string tool_name)
+      : reactor_(reactor), response_(response), ctx_(std::move(ctx)), tool_name_(std::move(tool_name)) {}
 
   const CallContext& ctx() const { return ctx_; }
 
@@ -102,6 +143,7 @@ class CallState : public std::enable_shared_from_this<CallState> {
     // Only the claimant reaches here: reactor_ and response_ stay valid until
     // Finish is called (OnDone comes after it).
     if (status.ok() && result != nullptr) response_->Swap(result);
+    CountToolCall(tool_name_, status, status.ok() && response_->is_error());
     reactor_->Finish(status);
     return true;
   }
@@ -119,6 +161,7 @@ class CallState : public std::enable_shared_from_this<CallState> {
   grpc::ServerUnaryReactor* const reactor_;
   CallToolResponse* const response_;
   const CallContext ctx_;
+  const std::string tool_name_;
   absl::Mutex mu_;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t timer_id_ ABSL_GUARDED_BY(mu_) = 0;
@@ -282,13 +325,16 @@ grpc::ServerUnaryReactor* ToolServiceImpl::CallTool(grpc::CallbackServerContext*
   const ToolDefinition* tool = registry_->Find(request->name());
   if (tool == nullptr) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("unknown tool: ", request->name())));
+    grpc::Status status(grpc::StatusCode::NOT_FOUND, absl::StrCat("unknown tool: ", request->name()));
+    CountToolCall("other", status, false);
+    reactor->Finish(status);
     return reactor;
   }
   json args = request->has_arguments() ? StructToJson(request->arguments()) : json::object();
   if (absl::Status s = ValidateJson(tool->input_schema, args); !s.ok()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     *response = ErrorResult(absl::StrCat("Invalid arguments for tool '", tool->name, "': ", s.message()));
+    CountToolCall(tool->name, "invalid_arguments");
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
@@ -304,12 +350,14 @@ grpc::ServerUnaryReactor* ToolServiceImpl::CallTool(grpc::CallbackServerContext*
 
   if (tool->runs_inline) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(RunTool(*tool, args, ctx, response, request_id));
+    grpc::Status status = RunTool(*tool, args, ctx, response, request_id);
+    CountToolCall(tool->name, status, status.ok() && response->is_error());
+    reactor->Finish(status);
     return reactor;
   }
 
   auto* reactor = new CallToolReactor(&timer_);
-  auto state = std::make_shared<CallState>(reactor, response, ctx);
+  auto state = std::make_shared<CallState>(reactor, response, ctx, tool->name);
   reactor->set_state(state);
 
   state->set_timer_id(timer_.Schedule(ctx.deadline(), [state] {

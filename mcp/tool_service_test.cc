@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/synchronization/notification.h"
+#include "common/metrics.h"
 #include "mcp/json_struct.h"
 #include "mcp/tools/builtin_tools.h"
 
@@ -251,6 +252,40 @@ TEST_F(ToolServiceTest, FailingToolIsErrorResultWithoutInternals) {
   ASSERT_TRUE(Call("fails_internally", json::object(), &r).ok());
   EXPECT_TRUE(r.is_error());
   EXPECT_EQ(Text(r).find("password"), std::string::npos) << Text(r);
+}
+
+// mcp_tool_calls_total{tool,outcome} in the process registry.
+double ToolCalls(const std::string& tool, const std::string& outcome) {
+  return metrics::DefaultRegistry()
+      .CounterFamily("mcp_tool_calls_total", "", {"tool", "outcome"})
+      .WithLabels({tool, outcome})
+      .value();
+}
+
+TEST_F(ToolServiceTest, CountsCallsByToolAndOutcome) {
+  struct Case {
+    std::string name;
+    json args;
+    std::string tool_label;
+    std::string outcome;
+  };
+  const std::vector<Case> cases = {
+      {"echo", json{{"message", "x"}}, "echo", "ok"},                // inline
+      {"whoami", json::object(), "whoami", "ok"},                    // worker pool
+      {"echo", json::object(), "echo", "invalid_arguments"},
+      {"fails_internally", json::object(), "fails_internally", "tool_error"},
+      {"throws", json::object(), "throws", "internal"},
+      {"slow", json::object(), "slow", "deadline_exceeded"},
+      {"no such tool", json::object(), "other", "not_found"},
+  };
+  for (const Case& c : cases) {
+    const double before = ToolCalls(c.tool_label, c.outcome);
+    CallToolResponse r;
+    Call(c.name, c.args, &r);
+    EXPECT_EQ(ToolCalls(c.tool_label, c.outcome), before + 1) << c.name << " " << c.outcome;
+  }
+  // A name that is not registered never becomes a label value.
+  EXPECT_EQ(metrics::DefaultRegistry().Render().find("no such tool"), std::string::npos);
 }
 
 TEST_F(ToolServiceTest, ConcurrentCallsSucceed) {
