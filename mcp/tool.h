@@ -11,12 +11,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "mcp/tool_input.h"
 #include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp {
@@ -29,8 +31,32 @@ struct Caller {
   std::vector<std::string> scopes;
 };
 
-// Per-call context. Cheap to copy; copies share the cancellation flag.
-// Thread safe: the flag may be set from another thread while the tool runs.
+// Returns the severity rank of an MCP log level (RFC 5424 names: "debug" 0
+// ... "emergency" 7), or -1 for anything else.
+inline int LogSeverity(std::string_view level) {
+  static constexpr std::string_view kLevels[] = {"debug",    "info",  "notice", "warning",
+                                                 "error",    "critical", "alert", "emergency"};
+  for (int i = 0; i < 8; ++i) {
+    if (kLevels[i] == level) return i;
+  }
+  return -1;
+}
+
+// Receives what a running tool reports. Implemented by the streaming RPC;
+// must be thread safe and must not block (events may be dropped when the
+// reader is slow).
+class CallReporter {
+ public:
+  virtual ~CallReporter() = default;
+  // `total` is 0 when unknown.
+  virtual void Progress(double progress, double total, const std::string& message) = 0;
+  // `level` is a valid MCP level the caller asked for.
+  virtual void Log(const std::string& level, const std::string& logger, const nlohmann::json& data) = 0;
+};
+
+// Per-call context. Cheap to copy; copies share the cancellation flag and the
+// reporter. Thread safe: the flag may be set from another thread while the
+// tool runs; reports may come from any thread.
 class CallContext {
  public:
   CallContext() : cancelled_(std::make_shared<std::atomic<bool>>(false)) {}
@@ -38,9 +64,23 @@ class CallContext {
       : caller_(std::move(caller)),
         deadline_(deadline),
         cancelled_(std::make_shared<std::atomic<bool>>(false)) {}
+  // With a reporter: `progress` says whether the caller wants progress,
+  // `min_log_severity` (LogSeverity; -1 or above 7: none) which log messages.
+  CallContext(Caller caller, absl::Time deadline, std::shared_ptr<CallReporter> reporter, bool progress,
+              int min_log_severity)
+      : caller_(std::move(caller)),
+        deadline_(deadline),
+        cancelled_(std::make_shared<std::atomic<bool>>(false)),
+        reporter_(std::move(reporter)),
+        wants_progress_(reporter_ != nullptr && progress),
+        min_log_severity_(reporter_ != nullptr && min_log_severity >= 0 ? min_log_severity : 8) {}
 
   const Caller& caller() const { return caller_; }
   absl::Time deadline() const { return deadline_; }
+  // The client's answers to this tool's previous InputRequired (empty in
+  // the first round); see tool_input.h.
+  const ToolInput& input() const { return input_ ? *input_ : EmptyInput(); }
+  void set_input(std::shared_ptr<const ToolInput> input) { input_ = std::move(input); }
 
   // Returns true once the call was cancelled or its deadline has passed.
   // Long-running tools should poll this and give up early.
@@ -50,10 +90,37 @@ class CallContext {
   // Requests cancellation (the caller went away or the deadline fired).
   void Cancel() const { cancelled_->store(true, std::memory_order_release); }
 
+  // True when the caller listens for progress; ReportProgress is a no-op
+  // otherwise.
+  bool WantsProgress() const { return wants_progress_; }
+  // Reports progress (`total` 0 when unknown); values must increase.
+  void ReportProgress(double progress, double total = 0, const std::string& message = "") const {
+    if (wants_progress_) reporter_->Progress(progress, total, message);
+  }
+  // True when a log message at `level` would reach the caller.
+  bool WantsLog(std::string_view level) const {
+    const int severity = LogSeverity(level);
+    return severity >= 0 && severity >= min_log_severity_;
+  }
+  // Sends a log message to the caller (MCP notifications/message) when its
+  // level admits it; `data` is any JSON value. Never put secrets in it.
+  void Log(const std::string& level, const nlohmann::json& data, const std::string& logger = "") const {
+    if (WantsLog(level)) reporter_->Log(level, logger, data);
+  }
+
  private:
   Caller caller_;
   absl::Time deadline_ = absl::InfiniteFuture();
   std::shared_ptr<std::atomic<bool>> cancelled_;
+  std::shared_ptr<const ToolInput> input_;
+
+  static const ToolInput& EmptyInput() {
+    static const ToolInput* const kEmpty = new ToolInput();
+    return *kEmpty;
+  }
+  std::shared_ptr<CallReporter> reporter_;
+  bool wants_progress_ = false;
+  int min_log_severity_ = 8;  // none
 };
 
 // Runs a tool with already validated arguments. Returns the structured result
@@ -70,6 +137,9 @@ using ToolHandler =
 struct ToolContent {
   std::vector<nlohmann::json> blocks;  // e.g. {"type": "image", "data": ..., "mimeType": ...}
   bool is_error = false;               // a tool-level failure the model should see
+  // Non-empty: the tool needs input from the client first (blocks and
+  // is_error are then ignored); it is called again with the answers.
+  InputRequired input_required;
 };
 
 // Like ToolHandler, for tools that return content blocks; the same status

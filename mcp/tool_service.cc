@@ -16,6 +16,8 @@
 #include "common/request_id.h"
 #include "mcp/json_schema.h"
 #include "mcp/json_struct.h"
+#include "mcp/tool_input_proto.h"
+#include "mcp/tool_event_queue.h"
 
 namespace mcp_oauth::mcp {
 namespace {
@@ -123,12 +125,13 @@ void CountToolCall(const std::string& tool, const grpc::Status& status, bool is_
 }
 
 // Shared between the reactor, the worker task and the deadline timer; the
-// first to call Complete finishes the RPC.
+// first to call Complete finishes the RPC through `finish`.
 class CallState : public std::enable_shared_from_this<CallState> {
  public:
-  CallState(grpc::ServerUnaryReactor* reactor, CallToolResponse* response, CallContext ctx,
-            std::string tool_name)
-      : reactor_(reactor), response_(response), ctx_(std::move(ctx)), tool_name_(std::move(tool_name)) {}
+  using Finish = std::function<void(const grpc::Status& status, CallToolResponse* result)>;
+
+  CallState(Finish finish, CallContext ctx, std::string tool_name)
+      : finish_(std::move(finish)), ctx_(std::move(ctx)), tool_name_(std::move(tool_name)) {}
 
   const CallContext& ctx() const { return ctx_; }
 
@@ -140,11 +143,9 @@ class CallState : public std::enable_shared_from_this<CallState> {
       if (finished_) return false;
       finished_ = true;
     }
-    // Only the claimant reaches here: reactor_ and response_ stay valid until
-    // Finish is called (OnDone comes after it).
-    if (status.ok() && result != nullptr) response_->Swap(result);
-    CountToolCall(tool_name_, status, status.ok() && response_->is_error());
-    reactor_->Finish(status);
+    CountToolCall(tool_name_, status, status.ok() && result != nullptr && result->is_error());
+    // Only the claimant reaches here, once.
+    finish_(status, result);
     return true;
   }
 
@@ -158,8 +159,7 @@ class CallState : public std::enable_shared_from_this<CallState> {
   }
 
  private:
-  grpc::ServerUnaryReactor* const reactor_;
-  CallToolResponse* const response_;
+  const Finish finish_;
   const CallContext ctx_;
   const std::string tool_name_;
   absl::Mutex mu_;
@@ -188,6 +188,37 @@ class CallToolReactor final : public grpc::ServerUnaryReactor {
   std::shared_ptr<CallState> state_;
 };
 
+// The reactor of one CallToolStream RPC; the queue writes its events.
+class CallToolStreamReactor final : public grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent> {
+ public:
+  CallToolStreamReactor(DeadlineTimer* timer, size_t max_pending)
+      : timer_(timer), queue_(std::make_shared<ToolEventQueue>(this, max_pending)) {}
+
+  const std::shared_ptr<ToolEventQueue>& queue() const { return queue_; }
+  void set_state(std::shared_ptr<CallState> state) { state_ = std::move(state); }
+
+  void OnWriteDone(bool ok) override { queue_->OnWriteDone(ok); }
+
+  void OnCancel() override {
+    if (state_ == nullptr) return;
+    state_->ctx().Cancel();
+    state_->Complete(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled"), nullptr);
+  }
+
+  void OnDone() override {
+    if (state_ != nullptr) {
+      if (uint64_t id = state_->timer_id(); id != 0) timer_->Cancel(id);
+    }
+    queue_->Detach();
+    delete this;
+  }
+
+ private:
+  DeadlineTimer* const timer_;
+  const std::shared_ptr<ToolEventQueue> queue_;
+  std::shared_ptr<CallState> state_;
+};
+
 // Returns the caller's `x-request-id` metadata when it is sane, else "".
 std::string RequestIdOf(const grpc::CallbackServerContext& context) {
   const auto& metadata = context.client_metadata();
@@ -213,6 +244,13 @@ grpc::Status RunContentTool(const ToolDefinition& tool, const json& args, const 
     } else {
       log::Warning(absl::StrCat(log_prefix, "tool '", tool.name, "' failed: ", result.status().ToString()));
       *response = ErrorResult(absl::StrCat("Tool '", tool.name, "' failed."));
+    }
+    return grpc::Status::OK;
+  }
+  if (!result->input_required.empty()) {
+    if (absl::Status s = FillInputRequired(result->input_required, ctx.input(), response); !s.ok()) {
+      log::Error(absl::StrCat(log_prefix, "tool '", tool.name, "' returned an invalid input request: ", s.message()));
+      return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
     }
     return grpc::Status::OK;
   }
@@ -277,6 +315,9 @@ grpc::Status RunTool(const ToolDefinition& tool, const json& args, const CallCon
 ToolServiceImpl::ToolServiceImpl(std::shared_ptr<const ToolRegistry> registry, ToolServiceOptions options)
     : registry_(std::move(registry)),
       options_(options),
+      state_codec_(std::make_shared<const RequestStateCodec>(
+          options.request_state_key.empty() ? crypto::RandomBytes(32) : options.request_state_key,
+          options.request_state_ttl)),
       pool_(options.worker_threads, options.max_queued_calls) {}
 
 ToolServiceImpl::~ToolServiceImpl() = default;
@@ -319,6 +360,45 @@ grpc::ServerUnaryReactor* ToolServiceImpl::ListTools(grpc::CallbackServerContext
   return reactor;
 }
 
+namespace {
+
+Caller CallerOf(const mcp_oauth::tools::v1::Caller& in) {
+  Caller caller;
+  caller.subject = in.subject();
+  caller.username = in.username();
+  caller.client_id = in.client_id();
+  caller.scopes.assign(in.scopes().begin(), in.scopes().end());
+  return caller;
+}
+
+// Runs the tool of `state` (arguments already validated) on the pool under
+// its deadline; `state` finishes the RPC. Call before returning the reactor.
+void StartOnPool(WorkerPool& pool, DeadlineTimer& timer, const ToolDefinition* tool, json args,
+                 std::string request_id, const std::shared_ptr<CallState>& state) {
+  state->set_timer_id(timer.Schedule(state->ctx().deadline(), [state] {
+    state->ctx().Cancel();
+    state->Complete(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "tool call exceeded its deadline"),
+                    nullptr);
+  }));
+  const bool queued = pool.TrySchedule([state, tool, args = std::move(args), request_id = std::move(request_id)] {
+    if (state->ctx().Cancelled()) return;  // deadline or cancellation came first
+    CallToolResponse result;
+    grpc::Status status = RunTool(*tool, args, state->ctx(), &result, request_id);
+    if (state->ctx().Cancelled()) {
+      // Finished after its deadline (or the caller left): the timer's verdict
+      // stands even if the worker gets here first.
+      status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "tool call exceeded its deadline");
+    }
+    state->Complete(status, &result);
+  });
+  if (!queued) {
+    state->Complete(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many tool calls in progress"),
+                    nullptr);
+  }
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* ToolServiceImpl::CallTool(grpc::CallbackServerContext* context,
                                                     const CallToolRequest* request,
                                                     CallToolResponse* response) {
@@ -339,12 +419,16 @@ grpc::ServerUnaryReactor* ToolServiceImpl::CallTool(grpc::CallbackServerContext*
     return reactor;
   }
 
-  Caller caller;
-  caller.subject = request->caller().subject();
-  caller.username = request->caller().username();
-  caller.client_id = request->caller().client_id();
-  caller.scopes.assign(request->caller().scopes().begin(), request->caller().scopes().end());
-  CallContext ctx(std::move(caller), EffectiveDeadline(*context, options_.default_call_timeout));
+  absl::StatusOr<std::shared_ptr<const ToolInput>> input = OpenToolInput(*request, args, state_codec_, absl::Now());
+  if (!input.ok()) {
+    grpc::Status status(grpc::StatusCode::INVALID_ARGUMENT, std::string(input.status().message()));
+    CountToolCall(tool->name, status, false);
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(status);
+    return reactor;
+  }
+  CallContext ctx(CallerOf(request->caller()), EffectiveDeadline(*context, options_.default_call_timeout));
+  ctx.set_input(*std::move(input));
   std::string request_id = RequestIdOf(*context);
   log::Debug(absl::StrCat(request_id::LogPrefix(request_id), "tools: calling '", tool->name, "'"));
 
@@ -357,31 +441,67 @@ grpc::ServerUnaryReactor* ToolServiceImpl::CallTool(grpc::CallbackServerContext*
   }
 
   auto* reactor = new CallToolReactor(&timer_);
-  auto state = std::make_shared<CallState>(reactor, response, ctx, tool->name);
+  auto state = std::make_shared<CallState>(
+      // reactor and response stay valid until Finish (OnDone comes after it).
+      [reactor, response](const grpc::Status& status, CallToolResponse* result) {
+        if (status.ok() && result != nullptr) response->Swap(result);
+        reactor->Finish(status);
+      },
+      ctx, tool->name);
   reactor->set_state(state);
+  StartOnPool(pool_, timer_, tool, std::move(args), std::move(request_id), state);
+  return reactor;
+}
 
-  state->set_timer_id(timer_.Schedule(ctx.deadline(), [state] {
-    state->ctx().Cancel();
-    state->Complete(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "tool call exceeded its deadline"),
-                    nullptr);
-  }));
-
-  const bool queued = pool_.TrySchedule([state, tool, args = std::move(args),
-                                         request_id = std::move(request_id)] {
-    if (state->ctx().Cancelled()) return;  // deadline or cancellation came first
-    CallToolResponse result;
-    grpc::Status status = RunTool(*tool, args, state->ctx(), &result, request_id);
-    if (state->ctx().Cancelled()) {
-      // Finished after its deadline (or the caller left): the timer's verdict
-      // stands even if the worker gets here first.
-      status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "tool call exceeded its deadline");
-    }
-    state->Complete(status, &result);
-  });
-  if (!queued) {
-    state->Complete(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many tool calls in progress"),
-                    nullptr);
+grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::CallToolStream(
+    grpc::CallbackServerContext* context, const mcp_oauth::tools::v1::CallToolStreamRequest* request) {
+  auto* reactor = new CallToolStreamReactor(&timer_, options_.max_pending_events);
+  const std::shared_ptr<ToolEventQueue> queue = reactor->queue();
+  const CallToolRequest& call = request->call();
+  const int min_log_severity = request->min_log_level().empty() ? -1 : LogSeverity(request->min_log_level());
+  if (!request->min_log_level().empty() && min_log_severity < 0) {
+    queue->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown min_log_level"), nullptr);
+    return reactor;
   }
+  const ToolDefinition* tool = registry_->Find(call.name());
+  if (tool == nullptr) {
+    grpc::Status status(grpc::StatusCode::NOT_FOUND, absl::StrCat("unknown tool: ", call.name()));
+    CountToolCall("other", status, false);
+    queue->Finish(status, nullptr);
+    return reactor;
+  }
+  json args = call.has_arguments() ? StructToJson(call.arguments()) : json::object();
+  if (absl::Status s = ValidateJson(tool->input_schema, args); !s.ok()) {
+    CallToolResponse result =
+        ErrorResult(absl::StrCat("Invalid arguments for tool '", tool->name, "': ", s.message()));
+    CountToolCall(tool->name, "invalid_arguments");
+    queue->Finish(grpc::Status::OK, &result);
+    return reactor;
+  }
+  absl::StatusOr<std::shared_ptr<const ToolInput>> input = OpenToolInput(call, args, state_codec_, absl::Now());
+  if (!input.ok()) {
+    grpc::Status status(grpc::StatusCode::INVALID_ARGUMENT, std::string(input.status().message()));
+    CountToolCall(tool->name, status, false);
+    queue->Finish(status, nullptr);
+    return reactor;
+  }
+  CallContext ctx(CallerOf(call.caller()), EffectiveDeadline(*context, options_.default_call_timeout), queue,
+                  request->progress(), min_log_severity);
+  ctx.set_input(*std::move(input));
+  std::string request_id = RequestIdOf(*context);
+  log::Debug(absl::StrCat(request_id::LogPrefix(request_id), "tools: calling '", tool->name, "' (streaming)"));
+
+  auto state = std::make_shared<CallState>(
+      [queue](const grpc::Status& status, CallToolResponse* result) { queue->Finish(status, result); }, ctx,
+      tool->name);
+  reactor->set_state(state);
+  if (tool->runs_inline) {
+    CallToolResponse result;
+    grpc::Status status = RunTool(*tool, args, ctx, &result, request_id);
+    state->Complete(status, &result);
+    return reactor;
+  }
+  StartOnPool(pool_, timer_, tool, std::move(args), std::move(request_id), state);
   return reactor;
 }
 

@@ -8,6 +8,8 @@
 // first the RPC ends with DEADLINE_EXCEEDED and the handler's CallContext
 // reports Cancelled() (the worker thread stays busy until the handler returns).
 // A full queue gives RESOURCE_EXHAUSTED; a handler that throws gives INTERNAL.
+// CallToolStream runs a call the same way and streams the tool's progress and
+// log events (see ToolEventQueue) before the result.
 //
 // This class is thread safe. The registry is shared and must not change after
 // construction. Shut the grpc::Server down before destroying this object.
@@ -19,6 +21,7 @@
 
 #include "absl/time/time.h"
 #include "mcp/executor.h"
+#include "mcp/request_state.h"
 #include "mcp/tool_registry.h"
 #include "proto/tools/v1/tools.grpc.pb.h"
 
@@ -30,6 +33,13 @@ struct ToolServiceOptions {
   absl::Duration default_call_timeout = absl::Seconds(30);
   int worker_threads = 4;
   size_t max_queued_calls = 64;
+  // HMAC key sealing the requestState of multi-round tool calls (>= 32
+  // bytes, shared by replicas); empty: a random key per process.
+  std::string request_state_key;
+  absl::Duration request_state_ttl = absl::Minutes(10);
+  // Progress/log events a CallToolStream buffers for a slow reader before
+  // dropping new ones.
+  size_t max_pending_events = 64;
 };
 
 class ToolServiceImpl final : public mcp_oauth::tools::v1::ToolService::CallbackService {
@@ -46,9 +56,14 @@ class ToolServiceImpl final : public mcp_oauth::tools::v1::ToolService::Callback
                                      const mcp_oauth::tools::v1::CallToolRequest* request,
                                      mcp_oauth::tools::v1::CallToolResponse* response) override;
 
+  grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* CallToolStream(
+      grpc::CallbackServerContext* context, const mcp_oauth::tools::v1::CallToolStreamRequest* request) override;
+
  private:
+
   const std::shared_ptr<const ToolRegistry> registry_;
   const ToolServiceOptions options_;
+  const std::shared_ptr<const RequestStateCodec> state_codec_;
   // Declared in this order so that the pool (whose tasks may use the timer)
   // is destroyed first.
   DeadlineTimer timer_;

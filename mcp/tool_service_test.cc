@@ -19,7 +19,9 @@ namespace mcp_oauth::mcp {
 namespace {
 
 using mcp_oauth::tools::v1::CallToolRequest;
+using mcp_oauth::tools::v1::CallToolEvent;
 using mcp_oauth::tools::v1::CallToolResponse;
+using mcp_oauth::tools::v1::CallToolStreamRequest;
 using mcp_oauth::tools::v1::ListToolsRequest;
 using mcp_oauth::tools::v1::ListToolsResponse;
 using mcp_oauth::tools::v1::ToolService;
@@ -75,6 +77,16 @@ class ToolServiceTest : public ::testing::Test {
                                                       {"scopes", ctx.caller().scopes}};
                                         }))
                     .ok());
+    // Reports progress 1..3 of 3 and logs at debug and info.
+    ASSERT_TRUE(registry
+                    ->Register(TestTool("reporting",
+                                        [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                          for (int i = 1; i <= 3; ++i) ctx.ReportProgress(i, 3, "step");
+                                          ctx.Log("debug", "fine detail");
+                                          ctx.Log("info", json{{"step", "done"}}, "tester");
+                                          return json{{"wanted_progress", ctx.WantsProgress()}};
+                                        }))
+                    .ok());
     ToolServiceOptions options;
     options.default_call_timeout = absl::Milliseconds(300);
     options.worker_threads = 2;
@@ -121,6 +133,21 @@ class ToolServiceTest : public ::testing::Test {
     return stub_->CallTool(&ctx, request, response);
   }
 
+  // Runs CallToolStream to the end; returns its status and events.
+  grpc::Status CallStream(const std::string& name, bool progress, const std::string& min_log_level,
+                          std::vector<CallToolEvent>* events) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    CallToolStreamRequest request;
+    request.mutable_call()->set_name(name);
+    request.set_progress(progress);
+    request.set_min_log_level(min_log_level);
+    auto reader = stub_->CallToolStream(&ctx, request);
+    CallToolEvent event;
+    while (reader->Read(&event)) events->push_back(event);
+    return reader->Finish();
+  }
+
   static std::string Text(const CallToolResponse& r) {
     if (r.content_size() != 1) return "<" + std::to_string(r.content_size()) + " blocks>";
     EXPECT_EQ(r.content(0).fields().at("type").string_value(), "text");
@@ -139,7 +166,7 @@ ToolService::Stub* ToolServiceTest::stub_ = nullptr;
 TEST_F(ToolServiceTest, ListsAllToolsWithSchemas) {
   ListToolsResponse r;
   ASSERT_TRUE(List(0, "", &r).ok());
-  ASSERT_EQ(r.tools_size(), 6);
+  ASSERT_EQ(r.tools_size(), 7);
   EXPECT_TRUE(r.next_page_token().empty());
   EXPECT_EQ(r.tools(0).name(), "get_time");
   EXPECT_EQ(r.tools(1).name(), "echo");
@@ -161,13 +188,14 @@ TEST_F(ToolServiceTest, PaginatesOneAtATime) {
     token = r.next_page_token();
     if (token.empty()) break;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"get_time", "echo", "slow", "throws", "fails_internally", "whoami"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"get_time", "echo", "slow", "throws", "fails_internally", "whoami",
+                                               "reporting"}));
 }
 
 TEST_F(ToolServiceTest, ClampsPageSize) {
   ListToolsResponse r;
   ASSERT_TRUE(List(1000, "", &r).ok());
-  EXPECT_EQ(r.tools_size(), 6);
+  EXPECT_EQ(r.tools_size(), 7);
   EXPECT_EQ(List(-1, "", &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
@@ -302,6 +330,77 @@ TEST_F(ToolServiceTest, ConcurrentCallsSucceed) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 8);
+}
+
+}  // namespace
+}  // namespace mcp_oauth::mcp
+
+namespace mcp_oauth::mcp {
+namespace {
+
+TEST_F(ToolServiceTest, StreamCarriesProgressAndAdmittedLogsThenResult) {
+  std::vector<CallToolEvent> events;
+  grpc::Status status = CallStream("reporting", /*progress=*/true, "info", &events);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(events.size(), 5u);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(events[i].has_progress()) << i;
+    EXPECT_EQ(events[i].progress().progress(), i + 1);
+    EXPECT_EQ(events[i].progress().total(), 3);
+    EXPECT_EQ(events[i].progress().message(), "step");
+  }
+  ASSERT_TRUE(events[3].has_log());  // the debug message was filtered out
+  EXPECT_EQ(events[3].log().level(), "info");
+  EXPECT_EQ(events[3].log().logger(), "tester");
+  EXPECT_EQ(ValueToJson(events[3].log().data()), (json{{"step", "done"}}));
+  ASSERT_TRUE(events[4].has_result());
+  EXPECT_EQ(StructToJson(events[4].result().structured_content()), (json{{"wanted_progress", true}}));
+}
+
+TEST_F(ToolServiceTest, StreamSendsOnlyWhatWasAskedFor) {
+  std::vector<CallToolEvent> events;
+  ASSERT_TRUE(CallStream("reporting", /*progress=*/false, "debug", &events).ok());
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].log().level(), "debug");
+  EXPECT_EQ(events[1].log().level(), "info");
+  EXPECT_EQ(StructToJson(events[2].result().structured_content()), (json{{"wanted_progress", false}}));
+
+  events.clear();
+  ASSERT_TRUE(CallStream("reporting", /*progress=*/false, "", &events).ok());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(events[0].has_result());
+}
+
+TEST_F(ToolServiceTest, StreamErrorsAreRpcStatuses) {
+  std::vector<CallToolEvent> events;
+  EXPECT_EQ(CallStream("no_such_tool", true, "", &events).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(CallStream("reporting", true, "verbose", &events).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(events.empty());
+  // An inline tool streams its result too.
+  ASSERT_TRUE(CallStream("get_time", true, "info", &events).ok());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(events[0].has_result());
+}
+
+TEST_F(ToolServiceTest, CancellingTheStreamCancelsTheTool) {
+  g_slow_saw_cancel = false;
+  const double cancelled_before = ToolCalls("slow", "cancelled");
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  CallToolStreamRequest request;
+  request.mutable_call()->set_name("slow");
+  request.set_progress(true);
+  auto reader = stub_->CallToolStream(&ctx, request);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the tool start
+  ctx.TryCancel();
+  CallToolEvent event;
+  EXPECT_FALSE(reader->Read(&event));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  // The tool saw its context cancelled, and the server ended the call as
+  // cancelled (not at its deadline).
+  for (int i = 0; i < 400 && !g_slow_saw_cancel; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_TRUE(g_slow_saw_cancel);
+  EXPECT_EQ(ToolCalls("slow", "cancelled"), cancelled_before + 1);
 }
 
 }  // namespace
