@@ -1,0 +1,97 @@
+// Security of the internal gRPC port, both ends.
+//
+// Server side: a port on loopback (or a unix socket) may be plaintext and
+// open, as it is a trusted local interface. Any other address is refused
+// unless the port is protected by (a) TLS with required, verified client
+// certificates, or (b) a shared credential that every call must carry
+// (metadata `authorization: Bearer <secret>`, compared in constant time before
+// any handler runs; missing or wrong -> UNAUTHENTICATED), or both. Once
+// configured, a protection covers every service on the port, health checking
+// and reflection included.
+//
+// Client side (the gateway calling a remote AuthService/ToolService): TLS
+// verifying the server against a CA, optionally presenting a client
+// certificate, and/or sending the shared credential on every call.
+//
+// Options hold PEM contents and the secret, read once at startup by the
+// *FromFlags functions; the secret is never logged. No gRPC headers here: the
+// gRPC types are only forward-declared.
+#ifndef MCP_OAUTH_COMMON_GRPC_SECURITY_GRPC_SECURITY_H_
+#define MCP_OAUTH_COMMON_GRPC_SECURITY_GRPC_SECURITY_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/flags.h"
+
+namespace grpc {
+class Channel;
+class ServerCredentials;
+}  // namespace grpc
+
+namespace mcp_oauth::grpc_security {
+
+// Metadata key and scheme of the shared credential.
+inline constexpr char kCredentialMetadataKey[] = "authorization";
+inline constexpr char kCredentialScheme[] = "Bearer ";
+// A shared secret must be at least this long (visible ASCII, no spaces).
+inline constexpr size_t kMinSharedSecretLength = 32;
+
+struct ServerSecurity {
+  // TLS with client certificates: PEM contents, all three or none.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  std::string client_ca_pem;
+  // Shared credential every call must carry; empty = none.
+  std::string shared_secret;
+
+  bool tls() const { return !tls_cert_pem.empty(); }
+  bool protected_port() const { return tls() || !shared_secret.empty(); }
+};
+
+struct ClientSecurity {
+  // TLS: the CA that signed the remote servers' certificates (empty = plaintext).
+  std::string server_ca_pem;
+  // Client certificate presented over TLS (both or none).
+  std::string client_cert_pem;
+  std::string client_key_pem;
+  // Sent on every call; empty = none.
+  std::string shared_secret;
+};
+
+using GetEnvFunction = std::function<std::optional<std::string>(const char*)>;
+
+// Flags read by ServerSecurityFromFlags: --grpc-tls-cert, --grpc-tls-key,
+// --grpc-tls-client-ca (env MCP_GRPC_TLS_CERT, MCP_GRPC_TLS_KEY,
+// MCP_GRPC_TLS_CLIENT_CA: PEM files) and --grpc-shared-secret-file (env
+// MCP_GRPC_SHARED_SECRET_FILE, or the secret itself in MCP_GRPC_SHARED_SECRET).
+std::set<std::string> ServerSecurityFlagNames();
+absl::StatusOr<ServerSecurity> ServerSecurityFromFlags(const flags::ParsedFlags& flags,
+                                                       const GetEnvFunction& getenv);
+
+// Flags read by ClientSecurityFromFlags: --grpc-server-ca, --grpc-client-cert,
+// --grpc-client-key (env MCP_GRPC_SERVER_CA, MCP_GRPC_CLIENT_CERT,
+// MCP_GRPC_CLIENT_KEY: PEM files) and the shared secret as above.
+std::set<std::string> ClientSecurityFlagNames();
+absl::StatusOr<ClientSecurity> ClientSecurityFromFlags(const flags::ParsedFlags& flags,
+                                                       const GetEnvFunction& getenv);
+
+// True for 127.0.0.0/8, ::1 and localhost (with a port), and unix sockets.
+bool IsLoopbackListenAddress(const std::string& address);
+
+// Returns the credentials to listen on `address` with, or an error naming the
+// address when it is not loopback and `security` protects nothing.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
+    const std::string& address, const ServerSecurity& security);
+
+// Returns a channel to `target` using `security`.
+std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target,
+                                             const ClientSecurity& security);
+
+}  // namespace mcp_oauth::grpc_security
+
+#endif  // MCP_OAUTH_COMMON_GRPC_SECURITY_GRPC_SECURITY_H_
