@@ -1,0 +1,51 @@
+#include "mcp/tool_input_proto.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "mcp/json_struct.h"
+
+namespace mcp_oauth::mcp {
+
+using mcp_oauth::tools::v1::CallToolRequest;
+using mcp_oauth::tools::v1::CallToolResponse;
+using nlohmann::json;
+
+absl::StatusOr<std::shared_ptr<const ToolInput>> OpenToolInput(const CallToolRequest& request, const json& args,
+                                                               std::shared_ptr<const RequestStateCodec> codec,
+                                                               absl::Time now) {
+  const std::string binding = RequestStateCodec::Binding(request.caller().subject(), request.caller().client_id(),
+                                                         request.name(), args);
+  std::string state;
+  if (!request.request_state().empty()) {
+    absl::StatusOr<std::string> opened = codec->Open(request.request_state(), binding, now);
+    if (!opened.ok()) return opened.status();
+    state = *std::move(opened);
+  }
+  json responses = json::object();
+  for (const auto& [key, answer] : request.input_responses()) responses[key] = StructToJson(answer);
+  json capabilities = request.has_client_capabilities() ? StructToJson(request.client_capabilities()) : json();
+  auto sealer = [codec = std::move(codec), binding](const std::string& next) {
+    return codec->Seal(binding, next, absl::Now());
+  };
+  return std::make_shared<const ToolInput>(std::move(responses), std::move(state), std::move(capabilities),
+                                           std::move(sealer));
+}
+
+absl::Status FillInputRequired(const InputRequired& required, const ToolInput& input, CallToolResponse* response) {
+  response->Clear();
+  auto* out = response->mutable_input_required();
+  for (const auto& [key, request] : required.requests) {
+    if (request.method.empty()) return absl::InternalError("input request without a method");
+    absl::StatusOr<google::protobuf::Struct> params = JsonToStruct(request.params);
+    if (!params.ok()) return absl::InternalError("input request params must be an object");
+    auto& entry = (*out->mutable_input_requests())[key];
+    entry.set_method(request.method);
+    *entry.mutable_params() = *std::move(params);
+  }
+  out->set_request_state(input.SealState(required.state));
+  return absl::OkStatus();
+}
+
+}  // namespace mcp_oauth::mcp
