@@ -1,8 +1,10 @@
 #include "mcp/testing/conformance_fixtures.h"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -62,14 +64,62 @@ ToolDefinition ContentTool(const std::string& name, const std::string& descripti
   tool.input_schema = {{"type", "object"}, {"properties", json::object()}};
   tool.content_handler = [blocks = std::move(blocks), is_error](const json&,
                                                                 const CallContext&) -> absl::StatusOr<ToolContent> {
-    return ToolContent{blocks, is_error};
+    ToolContent content;
+    content.blocks = blocks;
+    content.is_error = is_error;
+    return content;
   };
   tool.runs_inline = true;
   return tool;
 }
 
+// Sleeps `ms` unless the call is cancelled first.
+void Pause(const CallContext& ctx, int ms) {
+  for (int i = 0; i < ms / 5 && !ctx.Cancelled(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+// Logs three info messages ~50 ms apart (tools-call-with-logging).
+ToolDefinition LoggingTool() {
+  ToolDefinition tool;
+  tool.name = "test_tool_with_logging";
+  tool.description = "Sends three log messages while it runs";
+  tool.input_schema = {{"type", "object"}, {"properties", json::object()}};
+  tool.content_handler = [](const json&, const CallContext& ctx) -> absl::StatusOr<ToolContent> {
+    ctx.Log("info", "Tool execution started");
+    Pause(ctx, 50);
+    ctx.Log("info", "Tool processing data");
+    Pause(ctx, 50);
+    ctx.Log("info", "Tool execution completed");
+    ToolContent content;
+    content.blocks = {Text("Tool with logging executed successfully")};
+    return content;
+  };
+  return tool;
+}
+
+// Reports progress 0, 50, 100 of 100, ~50 ms apart (tools-call-with-progress).
+ToolDefinition ProgressTool() {
+  ToolDefinition tool;
+  tool.name = "test_tool_with_progress";
+  tool.description = "Reports progress while it runs";
+  tool.input_schema = {{"type", "object"}, {"properties", json::object()}};
+  tool.content_handler = [](const json&, const CallContext& ctx) -> absl::StatusOr<ToolContent> {
+    ctx.ReportProgress(0, 100);
+    Pause(ctx, 50);
+    ctx.ReportProgress(50, 100);
+    Pause(ctx, 50);
+    ctx.ReportProgress(100, 100);
+    ToolContent content;
+    content.blocks = {Text("Tool with progress executed successfully")};
+    return content;
+  };
+  return tool;
+}
+
 std::vector<ToolDefinition> Tools() {
   return {
+      LoggingTool(),
+      ProgressTool(),
       ContentTool("test_simple_text", "Returns simple text content",
                   {Text("This is a simple text response for testing.")}),
       ContentTool("test_image_content", "Returns image content (a 1x1 red PNG)", {Image()}),

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
+#include <utility>
+#include <vector>
 #include <string>
 
 #include "absl/strings/escaping.h"
@@ -66,6 +69,36 @@ TEST(ConformanceFixturesTest, ContentShapes) {
                   ->render({{"arg1", "hello"}, {"arg2", "world"}}, CallContext());
   ASSERT_TRUE(args.ok());
   EXPECT_EQ((*args)[0].content["text"], "Prompt with arguments: arg1='hello', arg2='world'");
+}
+
+// Records what a tool reports.
+class RecordingReporter : public CallReporter {
+ public:
+  void Progress(double progress, double total, const std::string&) override {
+    progress_.emplace_back(progress, total);
+  }
+  void Log(const std::string& level, const std::string&, const json& data) override {
+    logs_.push_back(level + ":" + data.get<std::string>());
+  }
+  std::vector<std::pair<double, double>> progress_;
+  std::vector<std::string> logs_;
+};
+
+TEST(ConformanceFixturesTest, ReportingToolsReport) {
+  absl::StatusOr<Catalog> catalog = BuildCatalog();
+  ASSERT_TRUE(catalog.ok());
+  auto reporter = std::make_shared<RecordingReporter>();
+  CallContext ctx(Caller(), absl::InfiniteFuture(), reporter, /*progress=*/true, LogSeverity("info"));
+  ASSERT_TRUE(catalog->tools->Find("test_tool_with_progress")->content_handler(json::object(), ctx).ok());
+  EXPECT_EQ(reporter->progress_, (std::vector<std::pair<double, double>>{{0, 100}, {50, 100}, {100, 100}}));
+  ASSERT_TRUE(catalog->tools->Find("test_tool_with_logging")->content_handler(json::object(), ctx).ok());
+  EXPECT_EQ(reporter->logs_, (std::vector<std::string>{"info:Tool execution started", "info:Tool processing data",
+                                                       "info:Tool execution completed"}));
+  // A level above info admits none of them.
+  auto quiet = std::make_shared<RecordingReporter>();
+  CallContext warning_only(Caller(), absl::InfiniteFuture(), quiet, false, LogSeverity("warning"));
+  ASSERT_TRUE(catalog->tools->Find("test_tool_with_logging")->content_handler(json::object(), warning_only).ok());
+  EXPECT_TRUE(quiet->logs_.empty());
 }
 
 }  // namespace
