@@ -90,11 +90,15 @@ bool ShowsMessage(absl::StatusCode code) {
 // "invalid_arguments", "tool_error" (the tool reported an error result), or
 // for a failed RPC "not_found", "deadline_exceeded", "busy", "cancelled",
 // "internal" or "error".
-void CountToolCall(const std::string& tool, const char* outcome) {
+metrics::Family<metrics::Counter>& ToolCalls() {
   static auto& calls = metrics::DefaultRegistry().CounterFamily(
       "mcp_tool_calls_total", "Tool calls finished by ToolService, by tool and outcome.",
       {"tool", "outcome"});
-  calls.WithLabels({tool, outcome}).Increment();
+  return calls;
+}
+
+void CountToolCall(const std::string& tool, const char* outcome) {
+  ToolCalls().WithLabels({tool, outcome}).Increment();
 }
 
 void CountToolCall(const std::string& tool, const grpc::Status& status, bool is_error_result) {
@@ -318,7 +322,9 @@ ToolServiceImpl::ToolServiceImpl(std::shared_ptr<const ToolRegistry> registry, T
       state_codec_(std::make_shared<const RequestStateCodec>(
           options.request_state_key.empty() ? crypto::RandomBytes(32) : options.request_state_key,
           options.request_state_ttl)),
-      pool_(options.worker_threads, options.max_queued_calls) {}
+      pool_(options.worker_threads, options.max_queued_calls) {
+  ToolCalls();  // The family is listed (empty) before the first call.
+}
 
 ToolServiceImpl::~ToolServiceImpl() = default;
 
