@@ -75,9 +75,11 @@ class ReflectionClient:
         self._load_symbol(service)
         return self._pool.FindServiceByName(service)
 
-    def call(self, service, method, request_json="{}", metadata=None, timeout=10):
+    def call(self, service, method, request_json="{}", metadata=None, timeout=10,
+             json_names=False):
         """Calls service/method with a JSON request; returns the JSON response
-        as a dict, or raises grpc.RpcError."""
+        as a dict (proto field names, or lowerCamelCase JSON names as grpcurl
+        prints them with `json_names`), or raises grpc.RpcError."""
         descriptor = self.describe_service(service).FindMethodByName(method)
         request_class = message_factory.GetMessageClass(descriptor.input_type) \
             if hasattr(message_factory, "GetMessageClass") else \
@@ -90,7 +92,7 @@ class ReflectionClient:
             "/%s/%s" % (service, method), request_serializer=lambda m: m.SerializeToString(),
             response_deserializer=response_class.FromString)
         response = stub(request, timeout=timeout, metadata=metadata)
-        return json_format.MessageToDict(response, preserving_proto_field_name=True)
+        return json_format.MessageToDict(response, preserving_proto_field_name=not json_names)
 
 
 if __name__ == "__main__":
