@@ -1,0 +1,247 @@
+// 2026-07-28 requests: no initialize, no session; every request carries its
+// protocol version and client capabilities in `_meta` and mirrors its method
+// (and name) in headers. Served by the same backends as the 2025 flow; results
+// carry `resultType` and, where cacheable, `ttlMs`/`cacheScope`.
+#include <set>
+
+#include "mcp/json_struct.h"
+#include "mcp/protocol/endpoint_internal.h"
+#include "mcp/protocol/stateless_era.h"
+
+namespace mcp_oauth::mcp {
+namespace {
+
+// How long clients may reuse a result (SEP-2549 caching hints). The tool
+// list may change at runtime and resource contents may change: not cached.
+// The resource and prompt catalogs are fixed for the process's lifetime.
+// "private": results are computed for the authenticated principal.
+const std::map<std::string, int>& CacheTtlMs() {
+  static const std::map<std::string, int>* const kTtl = new std::map<std::string, int>{
+      {"server/discover", 300000}, {"tools/list", 0},         {"resources/list", 300000},
+      {"resources/templates/list", 300000}, {"resources/read", 0}, {"prompts/list", 300000},
+  };
+  return *kTtl;
+}
+
+// The methods a stateless request may call besides server/discover, tools/*
+// (the rest, including initialize, ping, logging/setLevel and the
+// subscriptions, do not exist in 2026-07-28: -32601, HTTP 404).
+bool IsCatalogMethod(const std::string& method) {
+  static const std::set<std::string>* const kMethods =
+      new std::set<std::string>{"resources/list", "resources/templates/list", "resources/read",
+                                "prompts/list",   "prompts/get",              "completion/complete"};
+  return kMethods->count(method) > 0;
+}
+
+// The client capability an input request needs, or "" when none is known.
+std::string CapabilityFor(const std::string& method) {
+  if (method == "elicitation/create") return "elicitation";
+  if (method == "sampling/createMessage") return "sampling";
+  if (method == "roots/list") return "roots";
+  return "";
+}
+
+json CallResult(const CallToolResponse& response) {
+  json content = json::array();
+  for (const auto& block : response.content()) content.push_back(StructToJson(block));
+  json out = {{"resultType", "complete"}, {"content", std::move(content)}, {"isError", response.is_error()}};
+  if (response.has_structured_content()) out["structuredContent"] = StructToJson(response.structured_content());
+  return out;
+}
+
+// Returns the input-required result, or a -32021 error when it asks for input
+// through a capability the client did not declare.
+json InputRequiredResult(const json& id, const mcp_oauth::tools::v1::InputRequired& required,
+                         const json& client_capabilities) {
+  json requests = json::object();
+  json missing = json::object();
+  for (const auto& [key, request] : required.input_requests()) {
+    requests[key] = {{"method", request.method()}, {"params", StructToJson(request.params())}};
+    const std::string capability = CapabilityFor(request.method());
+    if (!capability.empty() && !client_capabilities.contains(capability)) missing[capability] = json::object();
+  }
+  if (!missing.empty()) {
+    json error = RpcError(id, kMissingClientCapability, "Missing required client capability");
+    error["error"]["data"] = {{"requiredCapabilities", std::move(missing)}};
+    return error;
+  }
+  json result = {{"resultType", "input_required"}, {"inputRequests", std::move(requests)}};
+  if (!required.request_state().empty()) result["requestState"] = required.request_state();
+  return RpcResult(id, std::move(result));
+}
+
+// Adapts a reply of the shared (2025-era) handlers to 2026-07-28: resultType
+// and caching hints on results; resources/read of an unknown URI is -32602
+// with the URI in data (SEP-2164); HTTP status from the error code.
+McpResponse Shape(const std::string& method, const json& params, json reply) {
+  if (auto result = reply.find("result"); result != reply.end() && result->is_object()) {
+    if (!result->contains("resultType")) (*result)["resultType"] = "complete";
+    if (auto ttl = CacheTtlMs().find(method); ttl != CacheTtlMs().end()) {
+      (*result)["ttlMs"] = ttl->second;
+      (*result)["cacheScope"] = "private";
+    }
+    return JsonResponse(200, reply);
+  }
+  auto error = reply.find("error");
+  if (error == reply.end() || !error->is_object()) return JsonResponse(200, reply);
+  const int code = error->value("code", kInternalError);
+  if (method == "resources/read" && code == kResourceNotFound) {
+    (*error)["code"] = kInvalidParams;
+    (*error)["data"] = {{"uri", params.value("uri", json())}};
+    return JsonResponse(400, reply);
+  }
+  return JsonResponse(StatelessHttpStatus(code), reply);
+}
+
+}  // namespace
+
+json McpEndpoint::Impl::DiscoverResult() const {
+  json capabilities = Capabilities();
+  // Nothing is pushed statelessly (no subscriptions/listen, no
+  // logging/setLevel): declare no list-changed or subscription support.
+  capabilities.erase("logging");
+  for (const char* feature : {"tools", "resources", "prompts"}) {
+    if (!capabilities.contains(feature)) continue;
+    capabilities[feature]["listChanged"] = false;
+    capabilities[feature].erase("subscribe");
+  }
+  std::vector<std::string> versions = {kStatelessVersion};
+  for (const std::string& version : SupportedProtocolVersions()) versions.push_back(version);
+  return json{
+      {"supportedVersions", versions},
+      {"capabilities", std::move(capabilities)},
+      {"serverInfo", {{"name", options_.server_name}, {"version", options_.server_version}}},
+      {"instructions", options_.instructions},
+      {"_meta", {{kMetaServerInfo, {{"name", options_.server_name}, {"version", options_.server_version}}}}},
+  };
+}
+
+void McpEndpoint::Impl::HandleStateless(const McpRequest& request, const json& message,
+                                        std::function<void(McpResponse)> done) {
+  if (!message.is_object()) {
+    done(JsonResponse(400, RpcError(nullptr, kInvalidRequest,
+                                    "Invalid Request: a 2026-07-28 request is one JSON-RPC object")));
+    return;
+  }
+  const bool has_id = message.contains("id");
+  const json id = has_id && IsValidId(message["id"]) ? message["id"] : json();
+  if (message.value("jsonrpc", json()) != "2.0") {
+    done(JsonResponse(400, RpcError(id, kInvalidRequest, "Invalid Request: jsonrpc must be \"2.0\"")));
+    return;
+  }
+  if (has_id && !IsValidId(message["id"])) {
+    done(JsonResponse(400, RpcError(nullptr, kInvalidRequest, "Invalid Request: id must be a string or an integer")));
+    return;
+  }
+  auto method_it = message.find("method");
+  if (method_it == message.end() || !method_it->is_string()) {
+    done(JsonResponse(400, RpcError(id, kInvalidRequest, "Invalid Request: method must be a string")));
+    return;
+  }
+  if (!has_id) {
+    // Notifications need no answer; cancellation is closing the request's
+    // stream, not notifications/cancelled.
+    done(Accepted());
+    return;
+  }
+  const std::vector<std::string> supported = {kStatelessVersion};
+  if (std::optional<StatelessRejection> rejection = CheckStatelessRequest(request.headers, message, supported)) {
+    json error = RpcError(id, rejection->code, rejection->message);
+    if (!rejection->data.is_null()) error["error"]["data"] = rejection->data;
+    done(JsonResponse(rejection->http_status, error));
+    return;
+  }
+  const std::string method = method_it->get<std::string>();
+  const json& params = message["params"];
+  Reply reply = [method, params, done = std::move(done)](std::optional<json> out) {
+    done(out ? Shape(method, params, *std::move(out)) : Accepted());
+  };
+  if (method == "server/discover") {
+    reply(RpcResult(id, DiscoverResult()));
+  } else if (method == "tools/list") {
+    ListTools(id, params, request.request_id, std::move(reply));
+  } else if (method == "tools/call") {
+    CallToolStateless(id, params, request.principal, request.request_id, std::move(reply));
+  } else if (IsCatalogMethod(method) && DispatchCatalog(method, id, params, request.principal, request.request_id, reply)) {
+    // answered (or will be) by a catalog service
+  } else {
+    reply(RpcError(id, kMethodNotFound, "Method not found: " + method));
+  }
+}
+
+void McpEndpoint::Impl::CallToolStateless(const json& id, const json& params, const Principal& principal,
+                                          const std::string& request_id, Reply reply) {
+  auto name = params.find("name");
+  if (name == params.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
+    reply(RpcError(id, kInvalidParams, "Invalid params: name must be a non-empty string"));
+    return;
+  }
+  const std::string tool_name = name->get<std::string>();
+  json arguments = params.value("arguments", json::object());
+  if (arguments.is_null()) arguments = json::object();
+  absl::StatusOr<google::protobuf::Struct> args = JsonToStruct(arguments);
+  if (!arguments.is_object() || !args.ok()) {
+    reply(RpcError(id, kInvalidParams, "Invalid params: arguments must be an object"));
+    return;
+  }
+  auto call = std::make_shared<ToolCall>();
+  call->request.set_name(tool_name);
+  *call->request.mutable_arguments() = *std::move(args);
+  FillCaller(call->request.mutable_caller(), principal);
+  if (auto responses = params.find("inputResponses"); responses != params.end()) {
+    bool valid = responses->is_object();
+    for (auto it = responses->begin(); valid && it != responses->end(); ++it) {
+      absl::StatusOr<google::protobuf::Struct> answer = JsonToStruct(it.value());
+      valid = answer.ok();
+      if (valid) (*call->request.mutable_input_responses())[it.key()] = *std::move(answer);
+    }
+    if (!valid) {
+      reply(RpcError(id, kInvalidParams, "Invalid params: inputResponses must map keys to result objects"));
+      return;
+    }
+  }
+  if (auto state = params.find("requestState"); state != params.end()) {
+    if (!state->is_string()) {
+      reply(RpcError(id, kInvalidParams, "Invalid params: requestState must be a string"));
+      return;
+    }
+    call->request.set_request_state(state->get<std::string>());
+  }
+  const json capabilities = params["_meta"][kMetaClientCapabilities];
+  if (absl::StatusOr<google::protobuf::Struct> caps = JsonToStruct(capabilities); caps.ok()) {
+    *call->request.mutable_client_capabilities() = *std::move(caps);
+  }
+  auto* async = tools_ ? tools_->async() : nullptr;
+  if (async == nullptr) {
+    reply(RpcError(id, kInternalError, "Internal error"));
+    return;
+  }
+  call->context.set_deadline(DeadlineAfter(options_.tool_call_timeout));
+  AddRequestId(call->context, request_id);
+  async->CallTool(&call->context, &call->request, &call->response,
+                  [call, id, tool_name, capabilities, request_id, started = absl::Now(),
+                   reply = std::move(reply)](grpc::Status status) {
+                    ObserveLatency("ToolService/CallTool", started);
+                    if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+                      // The only INVALID_ARGUMENT of CallTool: a requestState
+                      // that fails its integrity, binding or expiry check.
+                      reply(RpcError(id, kInvalidParams, "Invalid params: invalid or expired requestState"));
+                      return;
+                    }
+                    if (!status.ok()) {
+                      if (status.error_code() != grpc::StatusCode::NOT_FOUND) {
+                        log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "CallTool '", tool_name,
+                                                  "' failed: ", status.error_code(), " ", status.error_message()));
+                      }
+                      reply(RpcErrorForStatus(id, status, tool_name));
+                      return;
+                    }
+                    if (call->response.has_input_required()) {
+                      reply(InputRequiredResult(id, call->response.input_required(), capabilities));
+                      return;
+                    }
+                    reply(RpcResult(id, CallResult(call->response)));
+                  });
+}
+
+}  // namespace mcp_oauth::mcp
