@@ -2,6 +2,7 @@
 // until SIGINT or SIGTERM, and stop gracefully (exit 0). SIGHUP reloads the
 // TLS certificate.
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <set>
@@ -30,6 +31,20 @@ Public HTTP server:
   --port N                 public port (env MCP_STATIC_PORT; default 9003)
   --host ADDR              address to bind (env MCP_STATIC_HOST; default 127.0.0.1)
   --threads N              HTTP IO threads (env MCP_HTTP_THREADS; default 2)
+  --max-form-body-bytes N  body limit of /token, /login, /login/callback, /introspect,
+                           /revoke, /register (env MCP_MAX_FORM_BODY_BYTES; default
+                           16384); a larger body is refused with 413 before it is read
+  --max-mcp-body-bytes N   body limit of /mcp (env MCP_MAX_MCP_BODY_BYTES; default
+                           1048576)
+  --max-body-bytes N       body limit of every other path (env MCP_MAX_BODY_BYTES;
+                           default 65536)
+  --max-requests-per-connection N
+                           keep-alive: the Nth answer on a connection closes it
+                           (env MCP_MAX_REQUESTS_PER_CONNECTION; default 1000)
+  --max-pipelined-requests N
+                           requests a client may send ahead without reading the
+                           answers; the Nth answer of such a run closes the
+                           connection (env MCP_MAX_PIPELINED_REQUESTS; default 16)
 
 Internal gRPC:
   --grpc-listen ADDR:PORT  internal gRPC address (env MCP_GRPC_LISTEN;
@@ -145,7 +160,9 @@ int Main(int argc, char** argv) {
                                  "required-scopes", "allowed-origins", "allowed-hosts",
                                  "store",          "token-cache-seconds",
                                  "access-log",     "metrics",       "behind-tls-proxy",
-                                 "trusted-proxies", "tls-cert",     "tls-key"};
+                                 "trusted-proxies", "tls-cert",     "tls-key",
+                                 "max-form-body-bytes", "max-mcp-body-bytes", "max-body-bytes",
+                                 "max-requests-per-connection", "max-pipelined-requests"};
   for (const auto& name : auth::AuthFlagNames()) known.insert(name);
   auto parsed = flags::Parse(argc, argv, known, {"help", "metrics", "behind-tls-proxy"});
   if (!parsed.ok()) {
@@ -178,6 +195,31 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "gateway: --threads: '%s' must be 1..256\n", threads.c_str());
     return 2;
   }
+  // Body, keep-alive and pipelining limits (all positive integers).
+  struct Limit {
+    const char* flag;
+    const char* env;
+    const char* fallback;
+    int64_t max;
+    int64_t value = 0;
+  };
+  Limit form_body{"max-form-body-bytes", "MCP_MAX_FORM_BODY_BYTES", "16384", int64_t{1} << 30};
+  Limit mcp_body{"max-mcp-body-bytes", "MCP_MAX_MCP_BODY_BYTES", "1048576", int64_t{1} << 30};
+  Limit other_body{"max-body-bytes", "MCP_MAX_BODY_BYTES", "65536", int64_t{1} << 30};
+  Limit per_connection{"max-requests-per-connection", "MCP_MAX_REQUESTS_PER_CONNECTION", "1000",
+                       1 << 30};
+  Limit pipelined{"max-pipelined-requests", "MCP_MAX_PIPELINED_REQUESTS", "16", 1 << 30};
+  for (Limit* limit : {&form_body, &mcp_body, &other_body, &per_connection, &pipelined}) {
+    std::string text = Setting(*parsed, limit->flag, limit->env, limit->fallback);
+    if (!absl::SimpleAtoi(text, &limit->value) || limit->value < 1 || limit->value > limit->max) {
+      std::fprintf(stderr, "gateway: --%s: '%s' must be 1..%lld\n", limit->flag, text.c_str(),
+                   static_cast<long long>(limit->max));
+      return 2;
+    }
+  }
+  options.http.max_body_bytes = static_cast<size_t>(other_body.value);
+  options.http.max_requests_per_connection = static_cast<int>(per_connection.value);
+  options.http.max_pipelined_requests = static_cast<int>(pipelined.value);
   options.grpc_listen = Setting(*parsed, "grpc-listen", "MCP_GRPC_LISTEN", "127.0.0.1:9004");
   options.auth_target = Setting(*parsed, "auth-target", "MCP_AUTH_TARGET", "");
   options.tools_target = Setting(*parsed, "tools-target", "MCP_TOOLS_TARGET", "");
@@ -196,6 +238,11 @@ int Main(int argc, char** argv) {
     return 2;
   }
   options.auth = std::move(*auth_options);
+  for (const char* path : {"/token", "/login", "/login/callback", "/introspect", "/revoke",
+                           "/register"}) {
+    options.http.body_limits[path] = static_cast<size_t>(form_body.value);
+  }
+  options.http.body_limits[options.auth.mcp_path] = static_cast<size_t>(mcp_body.value);
   auto list = [&](const char* flag, const char* env, const std::string& fallback) {
     std::vector<std::string> items;
     for (auto item : absl::StrSplit(Setting(*parsed, flag, env, fallback), absl::ByAnyChar(", "),

@@ -1,5 +1,6 @@
 #include "gateway/http_server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <map>
@@ -46,10 +47,25 @@ class Drainable {
 // (ignored by SSE parsers, visible to people and tests), then the final chunk.
 constexpr char kShutdownComment[] = ": server shutting down\n\n";
 
+// Lingering close (see LingerThenClose): how long, and how many bytes, the
+// server reads and discards after half-closing a connection.
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr size_t kMaxLingerBytes = 1024 * 1024;
+constexpr size_t kLingerBufferBytes = 4096;
+
+// The target without its query.
+std::string_view PathOf(boost::beast::string_view target) {
+  std::string_view view(target.data(), target.size());
+  return view.substr(0, view.find('?'));
+}
+
 // Shared by the listener and all sessions; outlives them (owned by the server,
 // which joins the IO threads before destroying it).
 struct ServerState {
   HttpServerOptions options;
+  // The largest body limit of any path: the parser's limit until the header
+  // names the path.
+  size_t largest_body_limit = 0;
   HttpHandler* handler;
   std::atomic<int> connections{0};
   std::atomic<int> in_flight{0};
@@ -149,28 +165,54 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
  private:
   void DoRead() {
     if (state_->stopping.load()) return DoClose();
+    // Bytes of a request already here when the previous answer has just been
+    // written were sent without waiting for it: pipelining.
+    pipelined_run_ = requests_served_ > 0 && RequestWaiting() ? pipelined_run_ + 1 : 1;
     parser_.emplace();
-    SetRequestLimits(*parser_, state_->options.max_header_bytes, state_->options.max_body_bytes);
+    SetRequestLimits(*parser_, state_->options.max_header_bytes, state_->largest_body_limit);
     // A slow client gets this long for a whole request (slowloris defence).
     Tcp().expires_after(requests_served_ == 0 ? state_->options.read_timeout
                                                 : state_->options.keep_alive_idle_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::OnHeader, this->shared_from_this()));
+  }
+
+  // The header is in, no body byte parsed yet: apply the path's body limit
+  // before anything of the body is buffered.
+  void OnHeader(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    size_t limit = state_->options.BodyLimitFor(PathOf(parser_->get().target()));
+    if (auto length = parser_->content_length(); length && *length > limit) {
+      return WriteError(413, "request body too large");
+    }
+    parser_->body_limit(limit);  // chunked bodies: checked as chunks arrive
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
   }
 
-  void OnRead(beast::error_code ec, std::size_t) {
+  // Whether the client has sent bytes this server has not parsed yet.
+  bool RequestWaiting() {
+    if (buffer_.size() > 0) return true;
+    beast::error_code ec;
+    return Tcp().socket().available(ec) > 0 && !ec;
+  }
+
+  void OnReadError(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted) {
       return DoClose();
     }
     if (ec == http::error::body_limit) return WriteError(413, "request body too large");
     if (ec == http::error::header_limit) return WriteError(431, "request header fields too large");
-    if (ec) {
-      if (ec.category() == beast::error_code(http::error::bad_method).category()) {
-        return WriteError(400, "malformed HTTP request");
-      }
-      return DoClose();
+    if (ec.category() == beast::error_code(http::error::bad_method).category()) {
+      return WriteError(400, "malformed HTTP request");
     }
+    return DoClose();
+  }
+
+  void OnRead(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
     keep_alive_ = parser_->get().keep_alive();
     HttpRequest request = ToHttpRequest(parser_->release(), remote_ip_);
     state_->in_flight.fetch_add(1);
@@ -197,7 +239,9 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
   void Write(HttpResponse response) {
     ++requests_served_;
     handling_ = false;
-    bool keep_alive = keep_alive_ && !response.close_connection && !state_->stopping.load();
+    bool keep_alive = keep_alive_ && !response.close_connection && !state_->stopping.load() &&
+                      requests_served_ < state_->options.max_requests_per_connection &&
+                      pipelined_run_ < state_->options.max_pipelined_requests;
     if (response.stream) return WriteStreamHeader(std::move(response));
     auto message = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), 11);
@@ -210,7 +254,7 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
                       [self = this->shared_from_this(), message](beast::error_code ec,
                                                                   std::size_t) {
                         if (ec) return self->DoClose();
-                        if (!message->keep_alive()) return self->DoClose();
+                        if (!message->keep_alive()) return self->LingerThenClose();
                         self->DoRead();
                       });
   }
@@ -310,6 +354,36 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
     }
   }
 
+  // Ends a connection after an answer that says `Connection: close` while the
+  // client may still be sending (a refused body, pipelined requests): closing
+  // a socket with unread input makes the kernel send a reset, which can
+  // destroy the answer before the client reads it. So half-close, then read
+  // and discard until the client closes, kLingerTime or kMaxLingerBytes.
+  // TLS connections send close_notify instead (DoClose).
+  void LingerThenClose() {
+    if constexpr (kTls) {
+      DoClose();
+    } else {
+      if (closing_) return;
+      closing_ = true;
+      beast::error_code ec;
+      Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (ec) return CloseSocket();
+      Tcp().expires_after(kLingerTime);
+      linger_buffer_ = std::make_unique<char[]>(kLingerBufferBytes);
+      DiscardInput(0);
+    }
+  }
+
+  void DiscardInput(size_t discarded) {
+    Tcp().async_read_some(
+        net::buffer(linger_buffer_.get(), kLingerBufferBytes),
+        [self = this->shared_from_this(), discarded](beast::error_code ec, std::size_t n) {
+          if (ec || discarded + n > kMaxLingerBytes) return self->CloseSocket();
+          self->DiscardInput(discarded + n);
+        });
+  }
+
   // Ends a connection at once (cancelling any pending operation).
   void CloseSocket() {
     beast::error_code ec;
@@ -339,6 +413,8 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
   std::string remote_ip_;
   bool keep_alive_ = false;
   int requests_served_ = 0;
+  int pipelined_run_ = 0;  // position of the current request in a pipelined run
+  std::unique_ptr<char[]> linger_buffer_;  // LingerThenClose only
   bool handling_ = false;  // a request is with the handler (between read and write)
   bool last_chunk_queued_ = false;
   bool stream_started_ = false;
@@ -401,6 +477,10 @@ class BeastHttpServer final : public HttpServer {
   BeastHttpServer(const HttpServerOptions& options, HttpHandler* handler)
       : io_(options.threads) {
     state_.options = options;
+    state_.largest_body_limit = options.max_body_bytes;
+    for (const auto& [path, limit] : options.body_limits) {
+      state_.largest_body_limit = std::max(state_.largest_body_limit, limit);
+    }
     state_.handler = handler;
   }
 
@@ -496,6 +576,11 @@ class BeastHttpServer final : public HttpServer {
 };
 
 }  // namespace
+
+size_t HttpServerOptions::BodyLimitFor(std::string_view path) const {
+  auto it = body_limits.find(path);
+  return it == body_limits.end() ? max_body_bytes : it->second;
+}
 
 absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpServer(const HttpServerOptions& options,
                                                            HttpHandler* handler) {

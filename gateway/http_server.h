@@ -3,17 +3,23 @@
 // plain HttpRequest/HttpResponse values.
 //
 // One io_context runs on a fixed pool of threads; each connection lives on its
-// own strand, reads one request at a time (header and body limits enforced by
-// the parser, a timeout before every read), hands it to the HttpHandler and
-// writes the answer when the handler responds, possibly from another thread.
+// own strand, reads one request at a time (header limit, then the body limit
+// of the request's path, enforced by the parser; one timeout for the whole
+// request), hands it to the HttpHandler and writes the answer when the handler
+// responds, possibly from another thread. Only then is the next request read,
+// so a connection holds at most one request and one answer; keep-alive and
+// pipelining limits end connections that would otherwise make work forever.
 // Thread safe: Start/Stop may be called from any thread.
 #ifndef MCP_OAUTH_GATEWAY_HTTP_SERVER_H_
 #define MCP_OAUTH_GATEWAY_HTTP_SERVER_H_
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "gateway/http_types.h"
@@ -25,14 +31,33 @@ struct HttpServerOptions {
   int port = 9003;  // 0 picks a free port
   int threads = 2;
   size_t max_header_bytes = 16 * 1024;
+  // Body limit of every path not in `body_limits`.
   size_t max_body_bytes = 1024 * 1024;
+  // Body limits by exact path (the target without its query). Checked once
+  // the header is in, before any body byte is buffered: a larger
+  // Content-Length gets 413 at once; a chunked body gets 413 when its
+  // decoded size passes the limit.
+  std::map<std::string, size_t, std::less<>> body_limits;
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds keep_alive_idle_timeout{60};
   int max_connections = 4096;
+  // Keep-alive: the answer to a connection's Nth request says
+  // `Connection: close` and the connection ends after it.
+  int max_requests_per_connection = 1000;
+  // Pipelining: requests are answered one at a time, in order, and a request
+  // is read only once the previous answer is written. A request already
+  // waiting when the previous answer was written is pipelined; the answer to
+  // the Nth request of an uninterrupted pipelined run says
+  // `Connection: close` and the rest of the run is not read (RFC 9112 §9.3.2:
+  // the client retries unanswered requests on a new connection).
+  int max_pipelined_requests = 16;
   // HTTPS when both are set: PEM certificate chain and private key files.
   // TLS 1.2 and 1.3 only.
   std::string tls_cert_file;
   std::string tls_key_file;
+
+  // Returns the body limit of `path` (no query).
+  size_t BodyLimitFor(std::string_view path) const;
 };
 
 class HttpServer {
