@@ -5,6 +5,7 @@
 //   endpoint_tools.cc     tools/list, tools/call (ToolService)
 //   endpoint_catalog.cc   resources/*, prompts/*, completion/complete
 //   endpoint_support.cc   JSON-RPC envelopes and error mapping
+//   stateless_endpoint.cc 2026-07-28 requests (no session), server/discover
 // Not a public header (listed in srcs): it pulls in gRPC.
 #ifndef MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_INTERNAL_H_
 #define MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_INTERNAL_H_
@@ -106,8 +107,12 @@ struct Session {
   absl::Time last_seen;
   bool ended = false;
   std::string log_level = "info";
-  // JSON-dumped request id -> in-flight tools/call.
-  std::map<std::string, std::shared_ptr<ToolCall>> in_flight;
+  // True once logging/setLevel was called: tool log messages are then sent
+  // (and tools/call uses the streaming RPC to get them).
+  bool log_level_set = false;
+  // JSON-dumped request id -> the context of the in-flight tools/call RPC
+  // (unary or streaming), for notifications/cancelled.
+  std::map<std::string, std::shared_ptr<grpc::ClientContext>> in_flight;
   // In creation order.
   std::vector<std::shared_ptr<SseChannel>> channels;
 };
@@ -116,11 +121,11 @@ struct Session {
 // into gRPC and the gateway).
 struct Cleanup {
   std::vector<std::shared_ptr<SseChannel>> channels;
-  std::vector<std::shared_ptr<ToolCall>> calls;
+  std::vector<std::shared_ptr<grpc::ClientContext>> calls;
 
   void Run() {
     for (auto& channel : channels) channel->Close();
-    for (auto& call : calls) call->context.TryCancel();
+    for (auto& call : calls) call->TryCancel();
   }
 };
 
@@ -205,6 +210,11 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   void HandleGet(const McpRequest& request, std::function<void(McpResponse)> done);
   void HandleDelete(const McpRequest& request, std::function<void(McpResponse)> done);
   void HandleInitialize(const json& message, const McpRequest& request, std::function<void(McpResponse)> done);
+  // 2026-07-28 (stateless) requests: stateless_endpoint.cc.
+  void HandleStateless(const McpRequest& request, const json& message, std::function<void(McpResponse)> done);
+  void CallToolStateless(const json& id, const json& params, const Principal& principal,
+                         const std::string& request_id, Reply reply);
+  json DiscoverResult() const;
 
   // Returns the session named by the Mcp-Session-Id header, or nullptr with
   // `error` set (400 when missing, 404 when not usable by this principal).
@@ -214,12 +224,26 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   // Returns false with `error` set when MCP-Protocol-Version is unsupported.
   bool CheckVersionHeader(const McpRequest& request, McpResponse* error) const;
 
+  // `post` (null for batches) lets a handler stream messages ahead of its
+  // reply on the POST's answer.
   void Dispatch(const std::shared_ptr<Session>& session, const json& message, const Principal& principal,
-                const std::string& request_id, Reply reply);
+                const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post = nullptr);
   void HandleNotification(const std::shared_ptr<Session>& session, const std::string& method, const json& params);
   void ListTools(const json& id, const json& params, const std::string& request_id, Reply reply);
   void CallTool(const std::shared_ptr<Session>& session, const json& id, const json& params,
-                const Principal& principal, const std::string& request_id, Reply reply);
+                const Principal& principal, const std::string& request_id, Reply reply,
+                std::shared_ptr<PostResponder> post);
+  // tools/call over CallToolStream: progress and log events become
+  // notifications on the POST's stream.
+  void CallToolStreaming(const std::shared_ptr<Session>& session, const json& id, CallToolRequest call,
+                         const json& progress_token, const std::string& min_log_level,
+                         const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post);
+  // Registers `context` as the in-flight call `id`; false (with the error
+  // sent) when the session ended or the id is already in flight.
+  bool TrackCall(const std::shared_ptr<Session>& session, const json& id,
+                 const std::shared_ptr<grpc::ClientContext>& context, const Reply& reply);
+  void UntrackCall(const std::shared_ptr<Session>& session, const std::string& key,
+                   const std::shared_ptr<grpc::ClientContext>& context);
   // Answers the resources/*, prompts/* and completion/* methods; false when
   // `method` is none of them or its capability is not offered.
   bool DispatchCatalog(const std::string& method, const json& id, const json& params, const Principal& principal,

@@ -32,7 +32,7 @@ void McpEndpoint::Impl::EndSessionLocked(Session& session, Cleanup* cleanup) {
   session.ended = true;
   for (auto& channel : session.channels) cleanup->channels.push_back(channel);
   session.channels.clear();
-  for (auto& [key, call] : session.in_flight) cleanup->calls.push_back(call);
+  for (auto& [key, context] : session.in_flight) cleanup->calls.push_back(context);
   session.in_flight.clear();
 }
 void McpEndpoint::Impl::MaybeSweepLocked(absl::Time now, bool force, Cleanup* cleanup) {

@@ -64,8 +64,34 @@ void McpEndpoint::Impl::ListTools(const json& id, const json& params, const std:
                      reply(RpcResult(id, std::move(result)));
                    });
 }
+bool McpEndpoint::Impl::TrackCall(const std::shared_ptr<Session>& session, const json& id,
+                                  const std::shared_ptr<grpc::ClientContext>& context, const Reply& reply) {
+  bool ended = false;
+  bool duplicate = false;
+  {
+    absl::MutexLock lock(&mu_);
+    ended = session->ended;
+    duplicate = !ended && !session->in_flight.emplace(id.dump(), context).second;
+  }
+  if (ended) {
+    reply(RpcError(id, kInternalError, "Internal error: session ended"));
+    return false;
+  }
+  if (duplicate) {
+    reply(RpcError(id, kInvalidRequest, "Invalid Request: a request with this id is already in progress"));
+    return false;
+  }
+  return true;
+}
+void McpEndpoint::Impl::UntrackCall(const std::shared_ptr<Session>& session, const std::string& key,
+                                    const std::shared_ptr<grpc::ClientContext>& context) {
+  absl::MutexLock lock(&mu_);
+  auto it = session->in_flight.find(key);
+  if (it != session->in_flight.end() && it->second == context) session->in_flight.erase(it);
+}
 void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const json& id, const json& params,
-                                 const Principal& principal, const std::string& request_id, Reply reply) {
+                                 const Principal& principal, const std::string& request_id, Reply reply,
+                                 std::shared_ptr<PostResponder> post) {
   auto name = params.find("name");
   if (name == params.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
     reply(RpcError(id, kInvalidParams, "Invalid params: name must be a non-empty string"));
@@ -91,40 +117,37 @@ void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const 
   auto call = std::make_shared<ToolCall>();
   call->request.set_name(tool_name);
   *call->request.mutable_arguments() = *std::move(args);
-  auto* caller = call->request.mutable_caller();
-  caller->set_subject(principal.subject);
-  caller->set_username(principal.username);
-  caller->set_client_id(principal.client_id);
-  for (const std::string& scope : principal.scopes) caller->add_scopes(scope);
-  call->context.set_deadline(DeadlineAfter(options_.tool_call_timeout));
-  AddRequestId(call->context, request_id);
+  FillCaller(call->request.mutable_caller(), principal);
 
-  const std::string key = id.dump();
-  bool ended = false;
-  bool duplicate = false;
+  // The streaming RPC only when its events can reach a client that asked for
+  // them: a progressToken, or a logging level the session set. Everything
+  // else keeps the cheaper unary call.
+  json progress_token;
+  if (auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
+    auto token = meta->find("progressToken");
+    if (token != meta->end() && (token->is_string() || token->is_number_integer())) progress_token = *token;
+  }
+  std::string min_log_level;
   {
     absl::MutexLock lock(&mu_);
-    ended = session->ended;
-    duplicate = !ended && !session->in_flight.emplace(key, call).second;
+    if (session->log_level_set) min_log_level = session->log_level;
   }
-  if (ended) {
-    reply(RpcError(id, kInternalError, "Internal error: session ended"));
+  if (post != nullptr && (!progress_token.is_null() || !min_log_level.empty())) {
+    CallToolStreaming(session, id, std::move(call->request), progress_token, min_log_level, request_id,
+                      std::move(reply), std::move(post));
     return;
   }
-  if (duplicate) {
-    reply(RpcError(id, kInvalidRequest, "Invalid Request: a request with this id is already in progress"));
-    return;
-  }
+
+  call->context.set_deadline(DeadlineAfter(options_.tool_call_timeout));
+  AddRequestId(call->context, request_id);
+  const std::shared_ptr<grpc::ClientContext> context(call, &call->context);
+  if (!TrackCall(session, id, context, reply)) return;
   std::weak_ptr<Impl> weak_self = weak_from_this();
   async->CallTool(&call->context, &call->request, &call->response,
-                  [weak_self, session, key, call, id, tool_name, request_id, started = absl::Now(),
-                   reply = std::move(reply)](grpc::Status status) {
+                  [weak_self, session, key = id.dump(), call, context, id, tool_name, request_id,
+                   started = absl::Now(), reply = std::move(reply)](grpc::Status status) {
                     ObserveLatency("ToolService/CallTool", started);
-                    if (auto self = weak_self.lock()) {
-                      absl::MutexLock lock(&self->mu_);
-                      auto it = session->in_flight.find(key);
-                      if (it != session->in_flight.end() && it->second == call) session->in_flight.erase(it);
-                    }
+                    if (auto self = weak_self.lock()) self->UntrackCall(session, key, context);
                     if (!status.ok()) {
                       if (status.error_code() != grpc::StatusCode::NOT_FOUND &&
                           status.error_code() != grpc::StatusCode::CANCELLED) {
@@ -137,6 +160,113 @@ void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const 
                     }
                     reply(RpcResult(id, CallResultToJson(call->response)));
                   });
+}
+
+namespace {
+
+// One CallToolStream RPC from the endpoint's side. Owns itself from Start
+// until OnDone.
+class ToolStreamReader final : public grpc::ClientReadReactor<mcp_oauth::tools::v1::CallToolEvent>,
+                               public std::enable_shared_from_this<ToolStreamReader> {
+ public:
+  using EventFn = std::function<void(const mcp_oauth::tools::v1::CallToolEvent&)>;
+  using DoneFn = std::function<void(const grpc::Status&, const CallToolResponse* result)>;
+
+  ToolStreamReader(std::shared_ptr<grpc::ClientContext> context, EventFn on_event, DoneFn on_done)
+      : context_(std::move(context)),
+        on_event_(std::move(on_event)),
+        on_done_(std::move(on_done)) {}
+
+  const std::shared_ptr<grpc::ClientContext>& context() const { return context_; }
+  mcp_oauth::tools::v1::CallToolStreamRequest& request() { return request_; }
+
+  void Start(mcp_oauth::tools::v1::ToolService::StubInterface::async_interface* async) {
+    self_ = shared_from_this();
+    async->CallToolStream(context_.get(), &request_, this);
+    StartRead(&event_);
+    StartCall();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // OnDone follows
+    if (event_.has_result()) {
+      result_.Swap(event_.mutable_result());
+      has_result_ = true;
+    } else {
+      on_event_(event_);
+    }
+    StartRead(&event_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    std::shared_ptr<ToolStreamReader> keep = std::move(self_);
+    if (status.ok() && !has_result_) {
+      on_done_(grpc::Status(grpc::StatusCode::INTERNAL, "stream ended without a result"), nullptr);
+    } else {
+      on_done_(status, has_result_ ? &result_ : nullptr);
+    }
+  }
+
+ private:
+  const std::shared_ptr<grpc::ClientContext> context_;
+  const EventFn on_event_;
+  const DoneFn on_done_;
+  mcp_oauth::tools::v1::CallToolStreamRequest request_;
+  mcp_oauth::tools::v1::CallToolEvent event_;
+  CallToolResponse result_;
+  bool has_result_ = false;
+  std::shared_ptr<ToolStreamReader> self_;
+};
+
+json Notification(const char* method, json params) {
+  return json{{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}};
+}
+
+}  // namespace
+
+void McpEndpoint::Impl::CallToolStreaming(const std::shared_ptr<Session>& session, const json& id,
+                                          CallToolRequest call, const json& progress_token,
+                                          const std::string& min_log_level, const std::string& request_id,
+                                          Reply reply, std::shared_ptr<PostResponder> post) {
+  const std::string tool_name = call.name();
+  auto on_event = [post, progress_token](const mcp_oauth::tools::v1::CallToolEvent& event) {
+    if (event.has_progress() && !progress_token.is_null()) {
+      json params = {{"progressToken", progress_token}, {"progress", event.progress().progress()}};
+      if (event.progress().total() > 0) params["total"] = event.progress().total();
+      if (!event.progress().message().empty()) params["message"] = event.progress().message();
+      post->Send(DumpJson(Notification("notifications/progress", std::move(params))));
+    } else if (event.has_log()) {
+      json params = {{"level", event.log().level()}, {"data", ValueToJson(event.log().data())}};
+      if (!event.log().logger().empty()) params["logger"] = event.log().logger();
+      post->Send(DumpJson(Notification("notifications/message", std::move(params))));
+    }
+  };
+  std::weak_ptr<Impl> weak_self = weak_from_this();
+  auto context = std::make_shared<grpc::ClientContext>();
+  auto reader = std::make_shared<ToolStreamReader>(
+      context, std::move(on_event),
+      [weak_self, session, key = id.dump(), context, id, tool_name, request_id, started = absl::Now(),
+       reply](const grpc::Status& status, const CallToolResponse* result) {
+        ObserveLatency("ToolService/CallToolStream", started);
+        if (auto self = weak_self.lock()) self->UntrackCall(session, key, context);
+        if (!status.ok()) {
+          if (status.error_code() != grpc::StatusCode::NOT_FOUND &&
+              status.error_code() != grpc::StatusCode::CANCELLED) {
+            log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "CallToolStream '", tool_name,
+                                      "' failed: ", status.error_code(), " ", status.error_message()));
+          }
+          reply(RpcErrorForStatus(id, status, tool_name));
+          return;
+        }
+        reply(RpcResult(id, CallResultToJson(*result)));
+      });
+  *reader->request().mutable_call() = std::move(call);
+  reader->request().set_progress(!progress_token.is_null());
+  reader->request().set_min_log_level(min_log_level);
+  context->set_deadline(DeadlineAfter(options_.tool_call_timeout));
+  AddRequestId(*context, request_id);
+  if (!TrackCall(session, id, context, reply)) return;
+  reader->Start(tools_->async());
 }
 
 }  // namespace mcp_oauth::mcp

@@ -5,6 +5,7 @@
 #include "common/metrics.h"
 #include "mcp/json_struct.h"
 #include "mcp/protocol/endpoint_internal.h"
+#include "mcp/protocol/stateless_era.h"
 
 namespace mcp_oauth::mcp {
 
@@ -53,6 +54,10 @@ void McpEndpoint::Impl::HandlePost(McpRequest& request, std::function<void(McpRe
     done(HttpError(400, kParseError, "Parse error"));
     return;
   }
+  if (DetectEra(request.headers, message) == ProtocolEra::kStateless) {
+    HandleStateless(request, message, std::move(done));
+    return;
+  }
   if (message.is_object() && message.contains("method") && message["method"] == "initialize") {
     HandleInitialize(message, request, std::move(done));
     return;
@@ -74,14 +79,17 @@ void McpEndpoint::Impl::HandlePost(McpRequest& request, std::function<void(McpRe
   }
 
   if (!message.is_array()) {
-    Dispatch(session, message, request.principal, request.request_id,
-             [done = std::move(done)](std::optional<json> reply) {
-      if (!reply) {
-        done(Accepted());
-      } else {
-        done(JsonResponse(IsEnvelopeError(*reply) ? 400 : 200, *reply));
-      }
-    });
+    auto post = std::make_shared<PostResponder>(std::move(done));
+    Dispatch(
+        session, message, request.principal, request.request_id,
+        [post](std::optional<json> reply) {
+          if (!reply) {
+            post->Finish(std::nullopt, Accepted());
+          } else {
+            post->Finish(DumpJson(*reply), JsonResponse(IsEnvelopeError(*reply) ? 400 : 200, *reply));
+          }
+        },
+        post);
     return;
   }
 
@@ -182,7 +190,8 @@ void McpEndpoint::Impl::HandleInitialize(const json& message, const McpRequest& 
   done(std::move(response));
 }
 void McpEndpoint::Impl::Dispatch(const std::shared_ptr<Session>& session, const json& message,
-                                 const Principal& principal, const std::string& request_id, Reply reply) {
+                                 const Principal& principal, const std::string& request_id, Reply reply,
+                                 std::shared_ptr<PostResponder> post) {
   if (!message.is_object()) {
     reply(RpcError(nullptr, kInvalidRequest, "Invalid Request: a message must be a JSON object"));
     return;
@@ -228,7 +237,7 @@ void McpEndpoint::Impl::Dispatch(const std::shared_ptr<Session>& session, const 
   } else if (method == "tools/list") {
     ListTools(id, params, request_id, std::move(reply));
   } else if (method == "tools/call") {
-    CallTool(session, id, params, principal, request_id, std::move(reply));
+    CallTool(session, id, params, principal, request_id, std::move(reply), std::move(post));
   } else if (method == "logging/setLevel") {
     auto level = params.find("level");
     if (level == params.end() || !level->is_string() || LogLevels().count(level->get<std::string>()) == 0) {
@@ -239,6 +248,7 @@ void McpEndpoint::Impl::Dispatch(const std::shared_ptr<Session>& session, const 
     {
       absl::MutexLock lock(&mu_);
       session->log_level = level->get<std::string>();
+      session->log_level_set = true;
     }
     reply(RpcResult(id, json::object()));
   } else if (method == "initialize") {
@@ -254,13 +264,13 @@ void McpEndpoint::Impl::HandleNotification(const std::shared_ptr<Session>& sessi
   if (method != "notifications/cancelled" || !params.is_object()) return;  // others need no action
   auto request_id = params.find("requestId");
   if (request_id == params.end() || !IsValidId(*request_id)) return;
-  std::shared_ptr<ToolCall> call;
+  std::shared_ptr<grpc::ClientContext> context;
   {
     absl::MutexLock lock(&mu_);
     auto it = session->in_flight.find(request_id->dump());
-    if (it != session->in_flight.end()) call = it->second;
+    if (it != session->in_flight.end()) context = it->second;
   }
-  if (call) call->context.TryCancel();
+  if (context) context->TryCancel();
 }
 json McpEndpoint::Impl::Capabilities() const {
   json capabilities = {{"tools", {{"listChanged", false}}}, {"logging", json::object()}};

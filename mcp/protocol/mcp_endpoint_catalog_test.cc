@@ -38,15 +38,18 @@ Shared* Start() {
   image.description = "returns an image";
   image.input_schema = {{"type", "object"}};
   image.content_handler = [](const json&, const CallContext&) -> absl::StatusOr<ToolContent> {
-    return ToolContent{{json{{"type", "image"}, {"data", "AAAA"}, {"mimeType", "image/png"}},
-                        json{{"type", "text"}, {"text", "an image"}}},
-                       false};
+    ToolContent content;
+    content.blocks = {json{{"type", "image"}, {"data", "AAAA"}, {"mimeType", "image/png"}},
+                      json{{"type", "text"}, {"text", "an image"}}};
+    return content;
   };
   EXPECT_TRUE(tools->Register(image).ok());
   ToolDefinition untyped = image;
   untyped.name = "untyped";
   untyped.content_handler = [](const json&, const CallContext&) -> absl::StatusOr<ToolContent> {
-    return ToolContent{{json{{"data", "x"}}}, false};
+    ToolContent content;
+    content.blocks = {json{{"data", "x"}}};
+    return content;
   };
   EXPECT_TRUE(tools->Register(untyped).ok());
 

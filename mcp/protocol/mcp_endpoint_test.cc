@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -97,6 +98,27 @@ SharedToolServer* StartToolServer() {
   EXPECT_TRUE(registry
                   ->Register(TestTool("slow",
                                       [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                        while (!ctx.Cancelled()) {
+                                          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                                        }
+                                        return json{{"late", true}};
+                                      }))
+                  .ok());
+  EXPECT_TRUE(registry
+                  ->Register(TestTool("reporting",
+                                      [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                        ctx.ReportProgress(1, 2, "half");
+                                        ctx.ReportProgress(2, 2);
+                                        ctx.Log("info", "hello");
+                                        ctx.Log("warning", json{{"careful", true}}, "tests");
+                                        return json{{"ok", true}};
+                                      }))
+                  .ok());
+  // Reports once, then runs until cancelled.
+  EXPECT_TRUE(registry
+                  ->Register(TestTool("slow_reporting",
+                                      [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                        ctx.ReportProgress(1);
                                         while (!ctx.Cancelled()) {
                                           std::this_thread::sleep_for(std::chrono::milliseconds(5));
                                         }
@@ -553,7 +575,7 @@ TEST_F(McpEndpointTest, ToolsListPagesWithCursors) {
   ASSERT_TRUE(first["result"]["nextCursor"].is_string());
 
   json second = Call(session, "tools/list", {{"cursor", first["result"]["nextCursor"]}});
-  EXPECT_EQ(second["result"]["tools"].size(), 3u + kExtraTools - 50u);
+  EXPECT_EQ(second["result"]["tools"].size(), 5u + kExtraTools - 50u);  // builtins, slow, reporting, slow_reporting
   EXPECT_FALSE(second["result"].contains("nextCursor"));
   EXPECT_EQ(second["result"]["tools"].back()["name"], absl::StrCat("extra_", kExtraTools - 1));
 
@@ -645,6 +667,85 @@ TEST_F(McpEndpointTest, CancelledNotificationCancelsInFlightCall) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_EQ(Body(response)["id"], "call-1");
   EXPECT_EQ(Body(response)["error"]["code"], -32603);
+}
+
+// Parses the "data:" lines of SSE events.
+std::vector<json> SseMessages(const std::string& sse) {
+  std::vector<json> out;
+  size_t pos = 0;
+  while ((pos = sse.find("data: ", pos)) != std::string::npos) {
+    const size_t end = sse.find('\n', pos);
+    out.push_back(json::parse(sse.substr(pos + 6, end - pos - 6), nullptr, false));
+    pos = end;
+  }
+  return out;
+}
+
+// Starts `stream` and waits until the endpoint closes it; returns its messages.
+std::vector<json> DrainStream(const std::shared_ptr<EventStream>& stream) {
+  SseCapture capture;
+  stream->Start(capture.Write(), capture.Close());
+  for (int i = 0; i < 1000 && !capture.closed(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_TRUE(capture.closed());
+  return SseMessages(capture.data());
+}
+
+TEST_F(McpEndpointTest, ProgressTokenStreamsProgressThenTheResult) {
+  const std::string session = Initialize();
+  McpResponse r = Send(Post(Rpc(5, "tools/call", {{"name", "reporting"}, {"_meta", {{"progressToken", "tok"}}}}),
+                            session, "2025-11-25"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("Content-Type").value_or(""), "text/event-stream");
+  ASSERT_NE(r.stream, nullptr);
+  std::vector<json> messages = DrainStream(r.stream);
+  // No logging level was set: progress only.
+  ASSERT_EQ(messages.size(), 3u) << json(messages).dump();
+  EXPECT_EQ(messages[0], (json{{"jsonrpc", "2.0"},
+                               {"method", "notifications/progress"},
+                               {"params", {{"progressToken", "tok"}, {"progress", 1}, {"total", 2}, {"message", "half"}}}}));
+  EXPECT_EQ(messages[1]["params"], (json{{"progressToken", "tok"}, {"progress", 2}, {"total", 2}}));
+  EXPECT_EQ(messages[2]["id"], 5);
+  EXPECT_EQ(messages[2]["result"]["structuredContent"], (json{{"ok", true}}));
+}
+
+TEST_F(McpEndpointTest, SessionLogLevelFiltersToolLogs) {
+  const std::string session = Initialize();
+  // Without a progressToken or a level set: one JSON answer, no stream.
+  json plain = Call(session, "tools/call", {{"name", "reporting"}});
+  EXPECT_EQ(plain["result"]["structuredContent"], (json{{"ok", true}}));
+
+  ASSERT_EQ(Call(session, "logging/setLevel", {{"level", "warning"}})["result"], json::object());
+  McpResponse r = Send(Post(Rpc(6, "tools/call", {{"name", "reporting"}}), session, "2025-11-25"));
+  ASSERT_NE(r.stream, nullptr) << r.body;
+  std::vector<json> messages = DrainStream(r.stream);
+  ASSERT_EQ(messages.size(), 2u) << json(messages).dump();  // the info log and progress are not sent
+  EXPECT_EQ(messages[0], (json{{"jsonrpc", "2.0"},
+                               {"method", "notifications/message"},
+                               {"params", {{"level", "warning"}, {"logger", "tests"}, {"data", {{"careful", true}}}}}}));
+  EXPECT_EQ(messages[1]["id"], 6);
+  EXPECT_EQ(messages[1]["result"]["isError"], false);
+}
+
+TEST_F(McpEndpointTest, CancelledNotificationCancelsStreamingCall) {
+  const std::string session = Initialize();
+  McpResponse r = Send(Post(Rpc("s-1", "tools/call", {{"name", "slow_reporting"}, {"_meta", {{"progressToken", 9}}}}),
+                            session, "2025-11-25"));
+  ASSERT_NE(r.stream, nullptr) << r.body;  // answered by the first progress event
+  SseCapture capture;
+  r.stream->Start(capture.Write(), capture.Close());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(capture.closed());  // still running
+  EXPECT_EQ(Send(Post(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"s-1"}})",
+                      session, "2025-11-25"))
+                .status,
+            202);
+  for (int i = 0; i < 1000 && !capture.closed(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(capture.closed());  // well before the tool's 20 s deadline
+  std::vector<json> messages = SseMessages(capture.data());
+  ASSERT_EQ(messages.size(), 2u) << capture.data();
+  EXPECT_EQ(messages[0]["params"], (json{{"progressToken", 9}, {"progress", 1}}));
+  EXPECT_EQ(messages[1]["id"], "s-1");
+  EXPECT_EQ(messages[1]["error"]["code"], -32603);
 }
 
 TEST_F(McpEndpointTest, LoggingSetLevel) {

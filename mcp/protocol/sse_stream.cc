@@ -108,4 +108,118 @@ void SseConnection::Start(std::function<bool(std::string_view)> write, std::func
   channel_->Start(generation_, after_sequence_, SseChannel::Sink{std::move(write), std::move(close)});
 }
 
+namespace {
+
+std::string FormatPostEvent(std::string_view data) {
+  return absl::StrCat("event: message\ndata: ", absl::string_view(data.data(), data.size()), "\n\n");
+}
+
+}  // namespace
+
+void BufferedEventStream::Start(std::function<bool(std::string_view)> write, std::function<void()> close) {
+  absl::MutexLock lock(&mu_);
+  if (cancelled_) return;
+  for (const std::string& event : pending_) {
+    if (!write(event)) {
+      cancelled_ = true;
+      pending_.clear();
+      return;
+    }
+  }
+  pending_.clear();
+  if (ended_) {
+    close();
+    return;
+  }
+  write_ = std::move(write);
+  close_ = std::move(close);
+}
+
+void BufferedEventStream::Cancel() {
+  absl::MutexLock lock(&mu_);
+  cancelled_ = true;
+  pending_.clear();
+  write_ = nullptr;
+  close_ = nullptr;
+}
+
+bool BufferedEventStream::Send(std::string_view data) {
+  absl::MutexLock lock(&mu_);
+  if (cancelled_ || ended_) return false;
+  if (write_) {
+    if (write_(FormatPostEvent(data))) return true;
+    cancelled_ = true;
+    write_ = nullptr;
+    close_ = nullptr;
+    return false;
+  }
+  if (pending_.size() >= max_pending_) return false;
+  pending_.push_back(FormatPostEvent(data));
+  return true;
+}
+
+void BufferedEventStream::End() {
+  absl::MutexLock lock(&mu_);
+  if (ended_) return;
+  ended_ = true;
+  if (close_) {
+    std::function<void()> close = std::move(close_);
+    write_ = nullptr;
+    close_ = nullptr;
+    close();
+  }
+}
+
+bool BufferedEventStream::cancelled() const {
+  absl::MutexLock lock(&mu_);
+  return cancelled_;
+}
+
+bool PostResponder::Send(std::string_view message) {
+  std::shared_ptr<BufferedEventStream> stream;
+  bool start = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return false;
+    if (!stream_) {
+      stream_ = std::make_shared<BufferedEventStream>(max_pending_);
+      start = true;
+    }
+    stream = stream_;
+  }
+  // Queued before the gateway can start the stream, so the first event is
+  // never lost.
+  const bool sent = stream->Send(message);
+  if (start) {
+    McpResponse response;
+    response.status = 200;
+    response.headers.emplace_back("Content-Type", "text/event-stream");
+    response.headers.emplace_back("Cache-Control", "no-cache");
+    response.stream = stream;
+    done_(std::move(response));
+  }
+  return sent;
+}
+
+void PostResponder::Finish(std::optional<std::string> final_message, McpResponse fallback) {
+  std::shared_ptr<BufferedEventStream> stream;
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    finished_ = true;
+    stream = stream_;
+  }
+  if (!stream) {
+    done_(std::move(fallback));
+    return;
+  }
+  if (final_message) stream->Send(*final_message);
+  stream->End();
+}
+
+bool PostResponder::streaming() const {
+  absl::MutexLock lock(&mu_);
+  return stream_ != nullptr;
+}
+
 }  // namespace mcp_oauth::mcp

@@ -1,10 +1,11 @@
-// SSE plumbing for the MCP GET stream: an SseChannel is one logical stream of
+// SSE plumbing. For the MCP GET stream: an SseChannel is one logical stream of
 // a session (its id, event numbering and replay buffer); each HTTP GET that
 // opens or resumes it gets its own SseConnection (the EventStream handed to
 // the gateway). Resuming a channel supersedes (closes) its previous connection.
 //
 // Event ids are "<channel id>-<sequence>", sequence starting at 1; the
 // optional priming event carries "<channel id>-0" and empty data.
+// For POST answers that stream: PostResponder over a BufferedEventStream.
 // Thread safe.
 #ifndef MCP_OAUTH_MCP_PROTOCOL_SSE_STREAM_H_
 #define MCP_OAUTH_MCP_PROTOCOL_SSE_STREAM_H_
@@ -18,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -94,6 +96,67 @@ class SseConnection final : public EventStream {
   const std::shared_ptr<SseChannel> channel_;
   const uint64_t generation_;
   const std::optional<uint64_t> after_sequence_;
+};
+
+
+// An EventStream that buffers events until the gateway starts it (up to
+// `max_pending`; then the client is too slow and the stream ends).
+class BufferedEventStream final : public EventStream {
+ public:
+  explicit BufferedEventStream(size_t max_pending) : max_pending_(max_pending) {}
+
+  void Start(std::function<bool(std::string_view)> write, std::function<void()> close) override;
+  void Cancel() override;
+
+  // Queues or writes one "message" event with `data` (one line of JSON).
+  // Returns false once the client is gone.
+  bool Send(std::string_view data);
+  // Ends the stream after what was sent.
+  void End();
+  // True once the connection went away (or the stream was cancelled).
+  bool cancelled() const;
+
+ private:
+  const size_t max_pending_;
+  mutable absl::Mutex mu_;
+  std::vector<std::string> pending_ ABSL_GUARDED_BY(mu_);
+  std::function<bool(std::string_view)> write_ ABSL_GUARDED_BY(mu_);
+  std::function<void()> close_ ABSL_GUARDED_BY(mu_);
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// The answer to one POST /mcp request that may turn into an SSE stream: a
+// handler that has messages to send before its JSON-RPC response (progress,
+// log messages, server-to-client requests) calls Send; the first Send answers
+// the POST with `text/event-stream` and the messages follow as events, the
+// response last, then the stream ends. A handler that sends nothing gets the
+// usual single JSON answer (Finish's fallback).
+//
+// Events carry no ids: a POST stream is not resumable (its requests are
+// answered on it, or lost with it).
+//
+// Thread safe. Send and Finish may be called from any thread; nothing is
+// sent after Finish.
+class PostResponder {
+ public:
+  explicit PostResponder(std::function<void(McpResponse)> done, size_t max_pending = 1024)
+      : done_(std::move(done)), max_pending_(max_pending) {}
+
+  // Sends one JSON-RPC message (a JSON line) before the answer. Returns false
+  // when it cannot reach the client (finished, or the client went away).
+  bool Send(std::string_view message);
+  // Answers: when streaming, `final_message` (if any) is the last event;
+  // otherwise `fallback` is the whole answer. Only the first call counts.
+  void Finish(std::optional<std::string> final_message, McpResponse fallback);
+  bool streaming() const;
+
+ private:
+  std::function<void(McpResponse)> done_;
+  const size_t max_pending_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<BufferedEventStream> stream_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace mcp_oauth::mcp
