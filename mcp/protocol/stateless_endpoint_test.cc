@@ -1,0 +1,200 @@
+// 2026-07-28 (stateless) requests through McpEndpoint, next to the 2025
+// session flow, against a real in-process ToolService.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/notification.h"
+#include "mcp/protocol/mcp_endpoint.h"
+#include "mcp/protocol/stateless_era.h"
+#include "mcp/tool_service.h"
+#include "mcp/tools/builtin_tools.h"
+
+namespace mcp_oauth::mcp {
+namespace {
+
+using nlohmann::json;
+
+// Asks for a name (elicitation) with a state, then greets.
+absl::StatusOr<ToolContent> Greet(const json&, const CallContext& ctx) {
+  const json* answer = ctx.input().Response("name");
+  ToolContent out;
+  if (answer == nullptr || ctx.input().state() != "asked") {
+    out.input_required.requests["name"] = ElicitationRequest("Name?", {{"type", "object"}});
+    out.input_required.state = "asked";
+    return out;
+  }
+  out.blocks.push_back({{"type", "text"}, {"text", "Hello, " + answer->at("content").value("name", "") + "!"}});
+  return out;
+}
+
+struct Backend {
+  std::unique_ptr<ToolServiceImpl> service;
+  std::unique_ptr<grpc::Server> server;
+  std::shared_ptr<tools::v1::ToolService::StubInterface> stub;
+};
+
+// One server per binary (Debian's gRPC 1.51 dislikes quick server churn).
+Backend* SharedBackend() {
+  static Backend* backend = [] {
+    auto registry = std::make_shared<ToolRegistry>();
+    EXPECT_TRUE(RegisterBuiltinTools(registry.get()).ok());
+    ToolDefinition greet;
+    greet.name = "greet";
+    greet.description = "asks for a name";
+    greet.input_schema = {{"type", "object"}};
+    greet.content_handler = &Greet;
+    EXPECT_TRUE(registry->Register(std::move(greet)).ok());
+    auto* b = new Backend;
+    b->service = std::make_unique<ToolServiceImpl>(registry);
+    grpc::ServerBuilder builder;
+    builder.RegisterService(b->service.get());
+    b->server = builder.BuildAndStart();
+    b->stub = tools::v1::ToolService::NewStub(b->server->InProcessChannel(grpc::ChannelArguments()));
+    return b;
+  }();
+  return backend;
+}
+
+class StatelessEndpointTest : public ::testing::Test {
+ protected:
+  StatelessEndpointTest() {
+    McpOptions options;
+    options.session_key = std::string(32, 'k');
+    endpoint_ = std::make_unique<McpEndpoint>(options, SharedBackend()->stub);
+  }
+
+  McpResponse Post(const json& body, HttpHeaders headers) {
+    McpRequest request;
+    request.method = "POST";
+    request.headers = std::move(headers);
+    request.headers.Set("accept", "application/json, text/event-stream");
+    request.headers.Set("content-type", "application/json");
+    request.body = body.dump();
+    request.principal.subject = "alice";
+    request.principal.client_id = "client-1";
+    McpResponse out;
+    absl::Notification done;
+    endpoint_->Handle(std::move(request), [&](McpResponse response) {
+      out = std::move(response);
+      done.Notify();
+    });
+    EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    return out;
+  }
+
+  // A well-formed 2026-07-28 request; `caps` are the client capabilities.
+  McpResponse Call(const std::string& method, json params = json::object(), json caps = json::object(),
+                   int id = 1) {
+    params["_meta"] = {{kMetaProtocolVersion, kStatelessVersion}, {kMetaClientCapabilities, caps}};
+    HttpHeaders headers{{"MCP-Protocol-Version", kStatelessVersion}, {"Mcp-Method", method}};
+    if (params.contains("name")) headers.Set("Mcp-Name", params["name"].get<std::string>());
+    return Post({{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}, headers);
+  }
+
+  static json Body(const McpResponse& response) { return json::parse(response.body); }
+
+  std::unique_ptr<McpEndpoint> endpoint_;
+};
+
+TEST_F(StatelessEndpointTest, DiscoverOpensNoSession) {
+  McpResponse response = Call("server/discover");
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_FALSE(response.Header("Mcp-Session-Id"));
+  json result = Body(response)["result"];
+  EXPECT_EQ(result["resultType"], "complete");
+  EXPECT_NE(std::find(result["supportedVersions"].begin(), result["supportedVersions"].end(), kStatelessVersion),
+            result["supportedVersions"].end());
+  EXPECT_TRUE(result["capabilities"].contains("tools"));
+  EXPECT_FALSE(result["capabilities"].contains("logging"));
+  EXPECT_TRUE(result["_meta"][kMetaServerInfo].contains("name"));
+  EXPECT_EQ(endpoint_->ActiveSessionCount(), 0u);
+}
+
+TEST_F(StatelessEndpointTest, SessionEraStillServedOnTheSameEndpoint) {
+  McpResponse response =
+      Post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"},
+            {"params", {{"protocolVersion", "2025-11-25"}, {"capabilities", json::object()},
+                        {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}},
+           {});
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_TRUE(response.Header("Mcp-Session-Id"));
+  EXPECT_EQ(Body(response)["result"]["protocolVersion"], "2025-11-25");
+}
+
+TEST_F(StatelessEndpointTest, RemovedMethodsAreNotFound) {
+  for (const char* method : {"initialize", "ping", "logging/setLevel", "resources/subscribe", "no/such"}) {
+    McpResponse response = Call(method, json::object(), json::object(), 42);
+    EXPECT_EQ(response.status, 404) << method;
+    EXPECT_EQ(Body(response)["error"]["code"], -32601) << method;
+    EXPECT_EQ(Body(response)["id"], 42) << method;
+  }
+}
+
+TEST_F(StatelessEndpointTest, ToolsListCarriesCachingHints) {
+  json result = Body(Call("tools/list"))["result"];
+  EXPECT_EQ(result["resultType"], "complete");
+  EXPECT_TRUE(result["ttlMs"].is_number_integer());
+  EXPECT_EQ(result["cacheScope"], "private");
+  EXPECT_FALSE(result["tools"].empty());
+}
+
+TEST_F(StatelessEndpointTest, EnvelopeErrorsUseTheirCodes) {
+  // Method header disagreeing with the body.
+  json message = {{"jsonrpc", "2.0"}, {"id", 9}, {"method", "tools/list"},
+                  {"params", {{"_meta", {{kMetaProtocolVersion, kStatelessVersion},
+                                         {kMetaClientCapabilities, json::object()}}}}}};
+  McpResponse mismatch =
+      Post(message, HttpHeaders{{"MCP-Protocol-Version", kStatelessVersion}, {"Mcp-Method", "prompts/list"}});
+  EXPECT_EQ(mismatch.status, 400);
+  EXPECT_EQ(Body(mismatch)["error"]["code"], kHeaderMismatch);
+  EXPECT_EQ(Body(mismatch)["id"], 9);
+  // No _meta at all.
+  McpResponse no_meta = Post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "server/discover"}},
+                             HttpHeaders{{"MCP-Protocol-Version", kStatelessVersion}, {"Mcp-Method", "server/discover"}});
+  EXPECT_EQ(no_meta.status, 400);
+  EXPECT_EQ(Body(no_meta)["error"]["code"], -32602);
+}
+
+TEST_F(StatelessEndpointTest, InputRequiredRoundTrip) {
+  const json caps = {{"elicitation", json::object()}};
+  json first = Body(Call("tools/call", {{"name", "greet"}, {"arguments", json::object()}}, caps));
+  ASSERT_EQ(first["result"]["resultType"], "input_required") << first;
+  EXPECT_EQ(first["result"]["inputRequests"]["name"]["method"], "elicitation/create");
+  const std::string state = first["result"]["requestState"].get<std::string>();
+  ASSERT_FALSE(state.empty());
+
+  json answers = {{"name", {{"action", "accept"}, {"content", {{"name", "Ada"}}}}}};
+  json second = Body(Call("tools/call", {{"name", "greet"}, {"inputResponses", answers}, {"requestState", state}},
+                          caps));
+  ASSERT_EQ(second["result"]["resultType"], "complete") << second;
+  EXPECT_EQ(second["result"]["content"][0]["text"], "Hello, Ada!");
+
+  McpResponse tampered =
+      Call("tools/call", {{"name", "greet"}, {"inputResponses", answers}, {"requestState", state + "x"}}, caps);
+  EXPECT_EQ(tampered.status, 400);
+  EXPECT_EQ(Body(tampered)["error"]["code"], -32602);
+}
+
+TEST_F(StatelessEndpointTest, InputFromAnUndeclaredCapabilityIsRefused) {
+  McpResponse response = Call("tools/call", {{"name", "greet"}, {"arguments", json::object()}});
+  EXPECT_EQ(response.status, 400);
+  json error = Body(response)["error"];
+  EXPECT_EQ(error["code"], kMissingClientCapability);
+  EXPECT_EQ(error["data"]["requiredCapabilities"], (json{{"elicitation", json::object()}}));
+}
+
+TEST_F(StatelessEndpointTest, MalformedInputResponsesAreInvalidParams) {
+  for (const json& bad : {json(nullptr), json{{"name", 12345}}, json::array()}) {
+    McpResponse response = Call("tools/call", {{"name", "greet"}, {"inputResponses", bad}},
+                                {{"elicitation", json::object()}});
+    EXPECT_EQ(response.status, 400) << bad;
+    EXPECT_EQ(Body(response)["error"]["code"], -32602) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace mcp_oauth::mcp
