@@ -8,7 +8,9 @@
 //   - //tests/e2e:conformance_gateway: the gateway main linked with the
 //     suite's fixture tools, resources and prompts (//mcp/testing). Both
 //     installed suites run against it in full (their default "active" set):
-//     stable = 0.1.16, alpha = 0.2.0-alpha.12 (adds server-session-lifecycle).
+//     stable = 0.1.16, alpha = 0.2.0-alpha.12 (adds server-session-lifecycle);
+//     then the alpha runs every scenario the 2026-07-28 (stateless) revision
+//     requires (`--requirements 2026-07-28`) against the same /mcp.
 //   - the production //gateway (no fixtures): the must-pass scenarios, and a
 //     check that it declares no resources, prompts or completions.
 // The test fails when
@@ -31,6 +33,7 @@ import { obtainTokens } from "./oauth_login.mjs";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const EXPECTED_FAILURES_FILE = path.join(HERE, "conformance-expected-failures.txt");
 
+// The 2025-era runs (sessions).
 const MUST_PASS = [
   "server-initialize",
   "ping",
@@ -40,7 +43,18 @@ const MUST_PASS = [
   "dns-rebinding-protection",
   "logging-set-level",
 ];
+// The 2026-07-28 run (stateless requests on the same endpoint).
+const MUST_PASS_2026 = [
+  "server-stateless",
+  "tools-list",
+  "tools-call-simple-text",
+  "caching",
+  "input-required-result-basic-elicitation",
+  "input-required-result-tampered-state",
+];
+const ERA_2026 = "2026-07-28";
 
+// Keys "<scenario>" for the 2025-era runs, "<scenario>@2026-07-28" for the 2026 run.
 const expectedFailures = readExpectedFailures(EXPECTED_FAILURES_FILE);
 const passedSomewhere = new Set();
 const started = []; // {gateway, proxy}
@@ -102,14 +116,26 @@ test("expected-failures file lists no must-pass scenario", () => {
   for (const scenario of MUST_PASS) {
     assert.ok(!expectedFailures.has(scenario), `${scenario} is must-pass but listed as an expected failure`);
   }
+  for (const scenario of MUST_PASS_2026) {
+    assert.ok(!expectedFailures.has(`${scenario}@${ERA_2026}`),
+              `${scenario} is must-pass at ${ERA_2026} but listed as an expected failure`);
+  }
 });
 
-for (const suite of ["stable", "alpha"]) {
-  test(`conformance ${suite} (${conformanceBin(suite).version}) server suite (fixture gateway)`, async () => {
-    const resultsDir = path.join(outputDir(), `conformance-server-${suite}`);
+const RUNS = [
+  { suite: "stable", name: "stable", era: "", args: [], mustPass: MUST_PASS },
+  { suite: "alpha", name: "alpha", era: "", args: [], mustPass: MUST_PASS },
+  { suite: "alpha", name: `alpha-${ERA_2026}`, era: ERA_2026, args: ["--requirements", ERA_2026],
+    mustPass: MUST_PASS_2026 },
+];
+
+for (const { suite, name, era, args, mustPass: MUST_PASS } of RUNS) {
+  const expectedFor = (scenario) => expectedFailures.get(era ? `${scenario}@${era}` : scenario);
+  test(`conformance ${suite} (${conformanceBin(suite).version})${era ? ` ${era} requirements` : ""} server suite (fixture gateway)`, async () => {
+    const resultsDir = path.join(outputDir(), `conformance-server-${name}`);
     fs.rmSync(resultsDir, { recursive: true, force: true });
-    const run = await runConformance(suite, ["server", "--url", `${fixtures.proxy.url}/mcp`, "-o", resultsDir], {
-      logFile: path.join(outputDir(), `conformance-server-${suite}.log`),
+    const run = await runConformance(suite, ["server", "--url", `${fixtures.proxy.url}/mcp`, ...args, "-o", resultsDir], {
+      logFile: path.join(outputDir(), `conformance-server-${name}.log`),
       timeoutMs: 8 * 60 * 1000,
     });
     const summary = parseSummary(run.stdout);
@@ -121,10 +147,10 @@ for (const suite of ["stable", "alpha"]) {
     const unexpectedPasses = [];
     const lines = [];
     for (const [scenario, result] of summary) {
-      const expected = expectedFailures.get(scenario);
+      const expected = expectedFor(scenario);
       const mustPass = MUST_PASS.includes(scenario);
       if (result.ok) {
-        passedSomewhere.add(scenario);
+        passedSomewhere.add(era ? `${scenario}@${era}` : scenario);
         lines.push(`PASS ${scenario}${expected ? "   (UNEXPECTED PASS: listed as expected failure)" : ""}`);
         if (expected) unexpectedPasses.push(scenario);
         continue;
@@ -137,7 +163,7 @@ for (const suite of ["stable", "alpha"]) {
         problems.push(`${scenario}${mustPass ? " (must pass)" : ""}: ${why}`);
       }
     }
-    console.log(`# conformance ${suite} server suite\n# ` + lines.join("\n# "));
+    console.log(`# conformance ${name} server suite\n# ` + lines.join("\n# "));
     if (unexpectedPasses.length > 0) {
       const message = `scenarios listed in conformance-expected-failures.txt now pass (remove them): ${unexpectedPasses.join(", ")}`;
       console.log(`# NOTE: ${message}`);
@@ -146,7 +172,7 @@ for (const suite of ["stable", "alpha"]) {
     // Exit status must agree with the summary: 0 iff nothing failed.
     const anyFailed = [...summary.values()].some((r) => !r.ok);
     assert.equal(run.code === 0, !anyFailed, `exit code ${run.code} disagrees with the summary`);
-    assert.deepEqual(problems, [], `conformance ${suite}: unexpected failures\n  ${problems.join("\n  ")}`);
+    assert.deepEqual(problems, [], `conformance ${name}: unexpected failures\n  ${problems.join("\n  ")}`);
   });
 }
 
@@ -185,7 +211,24 @@ test("production gateway declares no resources, prompts or completions (no fixtu
   assert.deepEqual(Object.keys(body.result.capabilities).sort(), ["logging", "tools"]);
 });
 
+test("production gateway serves 2026-07-28 statelessly: server/discover declares tools only", async () => {
+  const meta = { "io.modelcontextprotocol/protocolVersion": ERA_2026, "io.modelcontextprotocol/clientCapabilities": {} };
+  const response = await fetch(`${production.proxy.url}/mcp`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream",
+               "mcp-protocol-version": ERA_2026, "mcp-method": "server/discover" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "server/discover", params: { _meta: meta } }),
+  });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("mcp-session-id"), null, "a stateless answer opens no session");
+  const { result } = await response.json();
+  assert.ok(result.supportedVersions.includes(ERA_2026));
+  assert.deepEqual(Object.keys(result.capabilities), ["tools"]);
+  assert.equal(result.resultType, "complete");
+});
+
 test("every must-pass scenario ran and passed in at least one suite", () => {
-  const missing = MUST_PASS.filter((scenario) => !passedSomewhere.has(scenario));
+  const missing = [...MUST_PASS, ...MUST_PASS_2026.map((scenario) => `${scenario}@${ERA_2026}`)]
+    .filter((scenario) => !passedSomewhere.has(scenario));
   assert.deepEqual(missing, [], `must-pass scenarios that never passed: ${missing.join(", ")}`);
 });
