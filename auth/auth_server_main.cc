@@ -4,7 +4,12 @@
 //   auth_server [--grpc-listen=127.0.0.1:9005] [--public-url=...]
 //               [--client-id=...] [--client-secret=...] [--redirect-uris=...]
 //               [--config=auth.json] [--port=9003] [--host=...]
-//               [--log-level=info]
+//               [--log-level=info] [--grpc-tls-cert=PEM --grpc-tls-key=PEM
+//               --grpc-tls-client-ca=PEM] [--grpc-shared-secret-file=FILE]
+//
+// A --grpc-listen address other than loopback is refused unless TLS with
+// client certificates and/or a shared credential protects the port (see
+// common/grpc_security/grpc_security.h).
 #include <pthread.h>
 #include <signal.h>
 
@@ -21,6 +26,7 @@
 #include "auth/config.h"
 #include "auth/store_factory.h"
 #include "common/flags.h"
+#include "common/grpc_security/grpc_security.h"
 #include "common/log.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -39,7 +45,13 @@ void PrintUsage() {
                "                   [--store=sqlite:PATH|postgres://...|memory]\n"
                "--store (env MCP_STORE) holds tokens, codes, revocations and throttles;\n"
                "default sqlite:$MCP_DATA_DIR/auth.db, else\n"
-               "sqlite:${XDG_STATE_HOME:-~/.local/state}/mcp-oauth/auth.db.\n";
+               "sqlite:${XDG_STATE_HOME:-~/.local/state}/mcp-oauth/auth.db.\n"
+               "Internal port security (required for a non-loopback --grpc-listen):\n"
+               "  --grpc-tls-cert, --grpc-tls-key, --grpc-tls-client-ca  PEM files: TLS that\n"
+               "      requires client certificates signed by the CA (env MCP_GRPC_TLS_CERT,\n"
+               "      MCP_GRPC_TLS_KEY, MCP_GRPC_TLS_CLIENT_CA)\n"
+               "  --grpc-shared-secret-file FILE  every call must send 'authorization: Bearer\n"
+               "      <secret>' (env MCP_GRPC_SHARED_SECRET_FILE, or MCP_GRPC_SHARED_SECRET)\n";
 }
 
 int Main(int argc, char** argv) {
@@ -53,6 +65,7 @@ int Main(int argc, char** argv) {
 
   std::set<std::string> known = AuthFlagNames();
   known.insert({"grpc-listen", "log-level", "help", "store"});
+  for (const auto& name : grpc_security::ServerSecurityFlagNames()) known.insert(name);
   auto parsed = flags::Parse(argc, argv, known, {"help"});
   if (!parsed.ok()) {
     std::cerr << "auth_server: " << parsed.status().message() << "\n";
@@ -77,6 +90,16 @@ int Main(int argc, char** argv) {
     return 2;
   }
   std::string listen = parsed->Get("grpc-listen").value_or(kDefaultListen);
+  auto security = grpc_security::ServerSecurityFromFlags(*parsed, flags::GetEnv);
+  if (!security.ok()) {
+    std::cerr << "auth_server: " << security.status().message() << "\n";
+    return 2;
+  }
+  auto credentials = grpc_security::ServerCredentialsFor(listen, *security);
+  if (!credentials.ok()) {
+    std::cerr << "auth_server: " << credentials.status().message() << "\n";
+    return 2;
+  }
 
   std::string spec = parsed->Get("store").value_or(
       flags::GetEnv("MCP_STORE").value_or(DefaultStoreSpec()));
@@ -94,7 +117,7 @@ int Main(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, *credentials, &port);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
@@ -104,6 +127,8 @@ int Main(int argc, char** argv) {
   server->GetHealthCheckService()->SetServingStatus(true);
   server->GetHealthCheckService()->SetServingStatus("mcp_oauth.auth.v1.AuthService", true);
   log::Info(absl::StrCat("auth_server: AuthService listening on ", listen, " (port ", port,
+                         "; ", security->tls() ? "TLS with client certificates" : "plaintext",
+                         security->shared_secret.empty() ? "" : ", shared credential required",
                          "), issuer ", options->issuer()));
   // Scripts and tests read the bound port from this line.
   std::cout << "auth_server ready: grpc_port=" << port << std::endl;

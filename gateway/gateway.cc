@@ -111,8 +111,10 @@ class GatewayImpl final : public Gateway {
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
     if (!options_.grpc_listen.empty()) {
-      builder.AddListeningPort(options_.grpc_listen, grpc::InsecureServerCredentials(),
-                               &grpc_port_);
+      auto credentials = grpc_security::ServerCredentialsFor(options_.grpc_listen,
+                                                             options_.grpc_server_security);
+      if (!credentials.ok()) return credentials.status();
+      builder.AddListeningPort(options_.grpc_listen, *credentials, &grpc_port_);
     }
     if (host_auth) {
       auto core = std::make_shared<auth::AuthorizationServer>(
@@ -179,7 +181,7 @@ class GatewayImpl final : public Gateway {
 
   std::shared_ptr<grpc::Channel> ChannelFor(const std::string& target) {
     if (!target.empty()) {
-      return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+      return grpc_security::CreateChannel(target, options_.grpc_client_security);
     }
     if (!grpc_server_) return nullptr;
     return grpc_server_->InProcessChannel(grpc::ChannelArguments());

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "auth/options.h"
 #include "auth/store.h"
+#include "common/grpc_security/grpc_security.h"
 #include "gateway/http_server.h"
 
 namespace mcp_oauth::gateway {
@@ -24,6 +25,10 @@ struct GatewayOptions {
   // Remote services instead of the in-process ones ("" = in process).
   std::string auth_target;
   std::string tools_target;
+  // Protection of grpc_listen (required unless it is loopback) and of the
+  // channels to auth_target / tools_target (see grpc_security.h).
+  grpc_security::ServerSecurity grpc_server_security;
+  grpc_security::ClientSecurity grpc_client_security;
   std::chrono::milliseconds shutdown_grace{10000};
 
   // The authorization server's configuration (clients, users, public URL).

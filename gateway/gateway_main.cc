@@ -16,6 +16,7 @@
 #include "auth/store_factory.h"
 #include "auth/url.h"
 #include "common/flags.h"
+#include "common/grpc_security/grpc_security.h"
 #include "common/log.h"
 #include "gateway/gateway.h"
 
@@ -53,6 +54,21 @@ Internal gRPC:
                            (env MCP_AUTH_TARGET)
   --tools-target ADDR:PORT use a remote ToolService instead of the in-process one
                            (env MCP_TOOLS_TARGET)
+  A --grpc-listen address other than loopback is refused unless protected by one
+  or both of:
+  --grpc-tls-cert FILE, --grpc-tls-key FILE, --grpc-tls-client-ca FILE
+                           TLS requiring client certificates signed by the CA (PEM;
+                           env MCP_GRPC_TLS_CERT, MCP_GRPC_TLS_KEY, MCP_GRPC_TLS_CLIENT_CA)
+  --grpc-shared-secret-file FILE
+                           every call must send 'authorization: Bearer <secret>'
+                           (>= 32 characters; env MCP_GRPC_SHARED_SECRET_FILE, or the
+                           secret itself in MCP_GRPC_SHARED_SECRET); also sent on the
+                           calls to --auth-target / --tools-target
+  --grpc-server-ca FILE    call the targets over TLS, verifying them with this CA
+                           (env MCP_GRPC_SERVER_CA)
+  --grpc-client-cert FILE, --grpc-client-key FILE
+                           client certificate for targets requiring one (env
+                           MCP_GRPC_CLIENT_CERT, MCP_GRPC_CLIENT_KEY)
 
 OAuth (authorization server; see README "Configuration"):
   --public-url URL         public base URL = issuer, no trailing slash
@@ -64,6 +80,11 @@ OAuth (authorization server; see README "Configuration"):
   --redirect-uris URIS     comma-separated redirect URIs (env MCP_STATIC_REDIRECT_URIS;
                            default <public-url>/callback)
   --config FILE            JSON file with clients, users, lifetimes
+  --token-rate-limit R     /token requests per second per client, per process; over
+                           it 429 + Retry-After (env MCP_TOKEN_RATE_LIMIT; default 200;
+                           0 = no limit; unused with --auth-target)
+  --token-rate-burst N     requests a client may make at once (env
+                           MCP_TOKEN_RATE_BURST; default 400)
   --store SPEC             where tokens, codes, revocations and sign-in throttles
                            live (env MCP_STORE; unused with --auth-target):
                              sqlite:PATH   a SQLite file, created 0600 (default:
@@ -164,6 +185,8 @@ int Main(int argc, char** argv) {
                                  "max-form-body-bytes", "max-mcp-body-bytes", "max-body-bytes",
                                  "max-requests-per-connection", "max-pipelined-requests"};
   for (const auto& name : auth::AuthFlagNames()) known.insert(name);
+  for (const auto& name : grpc_security::ServerSecurityFlagNames()) known.insert(name);
+  for (const auto& name : grpc_security::ClientSecurityFlagNames()) known.insert(name);
   auto parsed = flags::Parse(argc, argv, known, {"help", "metrics", "behind-tls-proxy"});
   if (!parsed.ok()) {
     std::fprintf(stderr, "gateway: %s\n", std::string(parsed.status().message()).c_str());
@@ -223,6 +246,18 @@ int Main(int argc, char** argv) {
   options.grpc_listen = Setting(*parsed, "grpc-listen", "MCP_GRPC_LISTEN", "127.0.0.1:9004");
   options.auth_target = Setting(*parsed, "auth-target", "MCP_AUTH_TARGET", "");
   options.tools_target = Setting(*parsed, "tools-target", "MCP_TOOLS_TARGET", "");
+  auto server_security = grpc_security::ServerSecurityFromFlags(*parsed, flags::GetEnv);
+  if (!server_security.ok()) {
+    std::fprintf(stderr, "gateway: %s\n", std::string(server_security.status().message()).c_str());
+    return 2;
+  }
+  auto client_security = grpc_security::ClientSecurityFromFlags(*parsed, flags::GetEnv);
+  if (!client_security.ok()) {
+    std::fprintf(stderr, "gateway: %s\n", std::string(client_security.status().message()).c_str());
+    return 2;
+  }
+  options.grpc_server_security = std::move(*server_security);
+  options.grpc_client_security = std::move(*client_security);
   int grace_seconds = 10;
   if (auto grace = parsed->Get("shutdown-grace-seconds");
       grace && (!absl::SimpleAtoi(*grace, &grace_seconds) || grace_seconds < 0)) {

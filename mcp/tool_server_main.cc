@@ -15,11 +15,13 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/flags.h"
+#include "common/grpc_security/grpc_security.h"
 #include "common/grpc_metrics.h"
 #include "common/log.h"
 #include "mcp/tool_registry.h"
@@ -30,7 +32,12 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: tool_server [--grpc-listen=HOST:PORT] [--worker-threads=N]\n"
-    "                   [--call-timeout-seconds=N] [--log-level=debug|info|warning|error]\n";
+    "                   [--call-timeout-seconds=N] [--log-level=debug|info|warning|error]\n"
+    "                   [--grpc-tls-cert=PEM --grpc-tls-key=PEM --grpc-tls-client-ca=PEM]\n"
+    "                   [--grpc-shared-secret-file=FILE]\n"
+    "A non-loopback --grpc-listen needs TLS with client certificates (env MCP_GRPC_TLS_CERT,\n"
+    "MCP_GRPC_TLS_KEY, MCP_GRPC_TLS_CLIENT_CA) and/or a shared credential sent as\n"
+    "'authorization: Bearer <secret>' (env MCP_GRPC_SHARED_SECRET_FILE or MCP_GRPC_SHARED_SECRET).\n";
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "tool_server: %s\n%s", message.c_str(), kUsage);
@@ -49,15 +56,20 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto parsed = flags::Parse(argc, argv,
-                             {"grpc-listen", "worker-threads", "call-timeout-seconds", "log-level", "help"},
-                             {"help"});
+  std::set<std::string> known = {"grpc-listen", "worker-threads", "call-timeout-seconds",
+                                 "log-level", "help"};
+  for (const auto& name : grpc_security::ServerSecurityFlagNames()) known.insert(name);
+  auto parsed = flags::Parse(argc, argv, known, {"help"});
   if (!parsed.ok()) return Fail(std::string(parsed.status().message()));
   if (parsed->Has("help")) {
     std::fputs(kUsage, stdout);
     return 0;
   }
   const std::string listen = parsed->Get("grpc-listen").value_or("127.0.0.1:9006");
+  auto security = grpc_security::ServerSecurityFromFlags(*parsed, flags::GetEnv);
+  if (!security.ok()) return Fail(std::string(security.status().message()));
+  auto credentials = grpc_security::ServerCredentialsFor(listen, *security);
+  if (!credentials.ok()) return Fail(std::string(credentials.status().message()));
   mcp::ToolServiceOptions options;
   if (auto v = parsed->Get("worker-threads")) {
     if (!absl::SimpleAtoi(*v, &options.worker_threads) || options.worker_threads < 1) {
@@ -86,7 +98,7 @@ int main(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, *credentials, &port);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Service> metrics_service = metrics::EnableServerMetrics(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
