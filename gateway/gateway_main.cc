@@ -46,6 +46,10 @@ Public HTTP server:
                            requests a client may send ahead without reading the
                            answers; the Nth answer of such a run closes the
                            connection (env MCP_MAX_PIPELINED_REQUESTS; default 16)
+  --read-timeout-seconds N time a client has to send a whole request, and to take
+                           an answer (env MCP_READ_TIMEOUT_SECONDS; default 30)
+  --idle-timeout-seconds N how long a kept-alive connection may wait for its next
+                           request (env MCP_IDLE_TIMEOUT_SECONDS; default 60)
 
 Internal gRPC:
   --grpc-listen ADDR:PORT  internal gRPC address (env MCP_GRPC_LISTEN;
@@ -183,7 +187,8 @@ int Main(int argc, char** argv) {
                                  "access-log",     "metrics",       "behind-tls-proxy",
                                  "trusted-proxies", "tls-cert",     "tls-key",
                                  "max-form-body-bytes", "max-mcp-body-bytes", "max-body-bytes",
-                                 "max-requests-per-connection", "max-pipelined-requests"};
+                                 "max-requests-per-connection", "max-pipelined-requests",
+                                 "read-timeout-seconds", "idle-timeout-seconds"};
   for (const auto& name : auth::AuthFlagNames()) known.insert(name);
   for (const auto& name : grpc_security::ServerSecurityFlagNames()) known.insert(name);
   for (const auto& name : grpc_security::ClientSecurityFlagNames()) known.insert(name);
@@ -218,7 +223,7 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "gateway: --threads: '%s' must be 1..256\n", threads.c_str());
     return 2;
   }
-  // Body, keep-alive and pipelining limits (all positive integers).
+  // Body, keep-alive, pipelining and timeout limits (all positive integers).
   struct Limit {
     const char* flag;
     const char* env;
@@ -232,7 +237,10 @@ int Main(int argc, char** argv) {
   Limit per_connection{"max-requests-per-connection", "MCP_MAX_REQUESTS_PER_CONNECTION", "1000",
                        1 << 30};
   Limit pipelined{"max-pipelined-requests", "MCP_MAX_PIPELINED_REQUESTS", "16", 1 << 30};
-  for (Limit* limit : {&form_body, &mcp_body, &other_body, &per_connection, &pipelined}) {
+  Limit read_timeout{"read-timeout-seconds", "MCP_READ_TIMEOUT_SECONDS", "30", 3600};
+  Limit idle_timeout{"idle-timeout-seconds", "MCP_IDLE_TIMEOUT_SECONDS", "60", 3600};
+  for (Limit* limit : {&form_body, &mcp_body, &other_body, &per_connection, &pipelined,
+                       &read_timeout, &idle_timeout}) {
     std::string text = Setting(*parsed, limit->flag, limit->env, limit->fallback);
     if (!absl::SimpleAtoi(text, &limit->value) || limit->value < 1 || limit->value > limit->max) {
       std::fprintf(stderr, "gateway: --%s: '%s' must be 1..%lld\n", limit->flag, text.c_str(),
@@ -243,6 +251,8 @@ int Main(int argc, char** argv) {
   options.http.max_body_bytes = static_cast<size_t>(other_body.value);
   options.http.max_requests_per_connection = static_cast<int>(per_connection.value);
   options.http.max_pipelined_requests = static_cast<int>(pipelined.value);
+  options.http.read_timeout = std::chrono::seconds(read_timeout.value);
+  options.http.keep_alive_idle_timeout = std::chrono::seconds(idle_timeout.value);
   options.grpc_listen = Setting(*parsed, "grpc-listen", "MCP_GRPC_LISTEN", "127.0.0.1:9004");
   options.auth_target = Setting(*parsed, "auth-target", "MCP_AUTH_TARGET", "");
   options.tools_target = Setting(*parsed, "tools-target", "MCP_TOOLS_TARGET", "");

@@ -165,9 +165,6 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
  private:
   void DoRead() {
     if (state_->stopping.load()) return DoClose();
-    // Bytes of a request already here when the previous answer has just been
-    // written were sent without waiting for it: pipelining.
-    pipelined_run_ = requests_served_ > 0 && RequestWaiting() ? pipelined_run_ + 1 : 1;
     parser_.emplace();
     SetRequestLimits(*parser_, state_->options.max_header_bytes, state_->largest_body_limit);
     // A slow client gets this long for a whole request (slowloris defence).
@@ -239,6 +236,10 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
   void Write(HttpResponse response) {
     ++requests_served_;
     handling_ = false;
+    // Bytes of the next request here before this answer is even written were
+    // sent without waiting for it: pipelining (a client that waits for its
+    // answers is never counted, however fast it is).
+    pipelined_run_ = RequestWaiting() ? pipelined_run_ + 1 : 0;
     bool keep_alive = keep_alive_ && !response.close_connection && !state_->stopping.load() &&
                       requests_served_ < state_->options.max_requests_per_connection &&
                       pipelined_run_ < state_->options.max_pipelined_requests;
@@ -413,7 +414,7 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
   std::string remote_ip_;
   bool keep_alive_ = false;
   int requests_served_ = 0;
-  int pipelined_run_ = 0;  // position of the current request in a pipelined run
+  int pipelined_run_ = 0;  // answers in a row written with the next request waiting
   std::unique_ptr<char[]> linger_buffer_;  // LingerThenClose only
   bool handling_ = false;  // a request is with the handler (between read and write)
   bool last_chunk_queued_ = false;

@@ -45,11 +45,11 @@ struct HttpServerOptions {
   // `Connection: close` and the connection ends after it.
   int max_requests_per_connection = 1000;
   // Pipelining: requests are answered one at a time, in order, and a request
-  // is read only once the previous answer is written. A request already
-  // waiting when the previous answer was written is pipelined; the answer to
-  // the Nth request of an uninterrupted pipelined run says
-  // `Connection: close` and the rest of the run is not read (RFC 9112 §9.3.2:
-  // the client retries unanswered requests on a new connection).
+  // is read only once the previous answer is written. After N answers in a
+  // row each about to be written while the client had already sent more
+  // bytes (it did not wait for them), that answer says `Connection: close`
+  // and the rest is not read (RFC 9112 §9.3.2: the client retries unanswered
+  // requests on a new connection).
   int max_pipelined_requests = 16;
   // HTTPS when both are set: PEM certificate chain and private key files.
   // TLS 1.2 and 1.3 only.

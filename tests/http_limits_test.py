@@ -239,5 +239,56 @@ class HttpLimitsTest(unittest.TestCase):
         return self.server.read_log().count('"route":"/healthz"')
 
 
+class SlowClientTest(unittest.TestCase):
+    """--read-timeout-seconds bounds a whole request (slowloris) and
+    --idle-timeout-seconds a kept-alive connection's wait."""
+    READ_TIMEOUT = 2
+    IDLE_TIMEOUT = 3
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = harness.ServerProcess(GATEWAY, [
+            "--port", "0", "--grpc-listen", "127.0.0.1:0",
+            "--read-timeout-seconds", str(cls.READ_TIMEOUT)],
+            env={"MCP_IDLE_TIMEOUT_SECONDS": str(cls.IDLE_TIMEOUT)})
+        cls.port = cls.server.ports["http_port"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_trickled_request_is_cut_at_the_read_timeout(self):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            started = time.monotonic()
+            closed = False
+            while time.monotonic() - started < 10:  # the default timeout is 30 s
+                try:
+                    sock.sendall(b"X")
+                    sock.settimeout(0.25)
+                    if sock.recv(4096) == b"":
+                        closed = True
+                        break
+                except socket.timeout:
+                    continue
+                except OSError:
+                    closed = True
+                    break
+            held = time.monotonic() - started
+        self.assertTrue(closed, "a trickling client held the connection for %.1f s" % held)
+        self.assertGreaterEqual(held, self.READ_TIMEOUT - 0.5)
+
+    def test_idle_kept_alive_connection_is_closed_at_the_idle_timeout(self):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            self.assertEqual(read_one_response(sock)[0], 200)
+            started = time.monotonic()
+            # Closed after the idle timeout (not the 60 s default, not at once).
+            self.assertEqual(read_until_eof(sock, timeout=15), b"")
+            held = time.monotonic() - started
+        self.assertGreaterEqual(held, self.IDLE_TIMEOUT - 0.5)
+        self.assertLess(held, 15)
+
+
 if __name__ == "__main__":
     unittest.main()
