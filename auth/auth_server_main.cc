@@ -1,5 +1,6 @@
-// auth_server: the AuthService as a standalone gRPC process (health checking
-// and server reflection enabled). SIGINT/SIGTERM shut it down cleanly.
+// auth_server: the AuthService as a standalone gRPC process (health checking,
+// server reflection and this process's metrics, mcp_oauth.ops.v1.MetricsService,
+// enabled). SIGINT/SIGTERM shut it down cleanly.
 //
 //   auth_server [--grpc-listen=127.0.0.1:9005] [--public-url=...]
 //               [--client-id=...] [--client-secret=...] [--redirect-uris=...]
@@ -27,6 +28,7 @@
 #include "auth/store_factory.h"
 #include "common/flags.h"
 #include "common/grpc_security/grpc_security.h"
+#include "common/grpc_metrics.h"
 #include "common/log.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -119,6 +121,7 @@ int Main(int argc, char** argv) {
   int port = 0;
   builder.AddListeningPort(listen, *credentials, &port);
   builder.RegisterService(&service);
+  std::unique_ptr<grpc::Service> metrics_service = metrics::EnableServerMetrics(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
     std::cerr << "auth_server: cannot listen on " << listen << "\n";

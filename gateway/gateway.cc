@@ -7,6 +7,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/status/status.h"
+#include "common/grpc_metrics.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/status_macros.h"
@@ -102,7 +103,8 @@ class GatewayImpl final : public Gateway {
   }
 
  private:
-  // Hosts the services that are not remote, with health and reflection.
+  // Hosts the services that are not remote, with health, reflection and
+  // MetricsService (whose interceptor counts every RPC served here).
   absl::Status StartGrpcServer() {
     bool host_auth = options_.auth_target.empty();
     bool host_tools = options_.tools_target.empty();
@@ -139,6 +141,7 @@ class GatewayImpl final : public Gateway {
       builder.RegisterService(resource_service_.get());
       builder.RegisterService(prompt_service_.get());
     }
+    metrics_service_ = metrics::EnableServerMetrics(builder);
     grpc_server_ = builder.BuildAndStart();
     if (!grpc_server_ || (!options_.grpc_listen.empty() && grpc_port_ == 0)) {
       return absl::UnavailableError("cannot start the internal gRPC server on " +
@@ -192,6 +195,7 @@ class GatewayImpl final : public Gateway {
   std::unique_ptr<mcp::ToolServiceImpl> tool_service_;
   std::unique_ptr<mcp::ResourceServiceImpl> resource_service_;
   std::unique_ptr<mcp::PromptServiceImpl> prompt_service_;
+  std::unique_ptr<grpc::Service> metrics_service_;
   bool offer_resources_ = false;
   bool offer_prompts_ = false;
   bool offer_completions_ = false;
