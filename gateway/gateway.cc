@@ -184,6 +184,7 @@ class GatewayImpl final : public Gateway {
     mcp_options.allowed_origins = options_.allowed_origins;
     mcp_options.allowed_hosts = options_.allowed_hosts;
     mcp_options.session_key = options_.session_key;
+    mcp_options.max_sessions_per_principal = options_.max_sessions_per_principal;
     mcp_options.max_body_bytes = options_.http.BodyLimitFor(options_.auth.mcp_path);
     mcp::McpBackends backends;
     backends.tools = tools::v1::ToolService::NewStub(tools_channel_);
