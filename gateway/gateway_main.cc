@@ -89,6 +89,16 @@ OAuth (authorization server; see README "Configuration"):
                            0 = no limit; unused with --auth-target)
   --token-rate-burst N     requests a client may make at once (env
                            MCP_TOKEN_RATE_BURST; default 400)
+  --client-auth-max-failures N
+                           failed client authentications per client id from one IP
+                           before 429 + Retry-After (env MCP_CLIENT_AUTH_MAX_FAILURES;
+                           default 10; 0 = no limit)
+  --client-auth-max-failures-per-ip N
+                           the same over all client ids from one IP (env
+                           MCP_CLIENT_AUTH_MAX_FAILURES_PER_IP; default 50; 0 = no limit)
+  --client-auth-failure-window S
+                           seconds those failures are counted over (env
+                           MCP_CLIENT_AUTH_FAILURE_WINDOW; default 300)
   --store SPEC             where tokens, codes, revocations and sign-in throttles
                            live (env MCP_STORE; unused with --auth-target):
                              sqlite:PATH   a SQLite file, created 0600 (default:
