@@ -31,7 +31,6 @@
 #include "common/request_id.h"
 #include "mcp/protocol/http_checks.h"
 #include "mcp/protocol/mcp_endpoint.h"
-#include "mcp/protocol/principal_sessions.h"
 #include "mcp/protocol/session_id.h"
 #include "mcp/protocol/sse_stream.h"
 #include <grpcpp/grpcpp.h>
@@ -181,6 +180,60 @@ void FillCaller(Caller* caller, const Principal& principal) {
   for (const std::string& scope : principal.scopes) caller->add_scopes(scope);
 }
 
+// One CallToolStream RPC from the endpoint's side. Owns itself from Start
+// until OnDone.
+class ToolStreamReader final : public grpc::ClientReadReactor<mcp_oauth::tools::v1::CallToolEvent>,
+                               public std::enable_shared_from_this<ToolStreamReader> {
+ public:
+  using EventFn = std::function<void(const mcp_oauth::tools::v1::CallToolEvent&)>;
+  using DoneFn = std::function<void(const grpc::Status&, const CallToolResponse* result)>;
+
+  ToolStreamReader(std::shared_ptr<grpc::ClientContext> context, EventFn on_event, DoneFn on_done)
+      : context_(std::move(context)),
+        on_event_(std::move(on_event)),
+        on_done_(std::move(on_done)) {}
+
+  const std::shared_ptr<grpc::ClientContext>& context() const { return context_; }
+  mcp_oauth::tools::v1::CallToolStreamRequest& request() { return request_; }
+
+  void Start(mcp_oauth::tools::v1::ToolService::StubInterface::async_interface* async) {
+    self_ = shared_from_this();
+    async->CallToolStream(context_.get(), &request_, this);
+    StartRead(&event_);
+    StartCall();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // OnDone follows
+    if (event_.has_result()) {
+      result_.Swap(event_.mutable_result());
+      has_result_ = true;
+    } else {
+      on_event_(event_);
+    }
+    StartRead(&event_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    std::shared_ptr<ToolStreamReader> keep = std::move(self_);
+    if (status.ok() && !has_result_) {
+      on_done_(grpc::Status(grpc::StatusCode::INTERNAL, "stream ended without a result"), nullptr);
+    } else {
+      on_done_(status, has_result_ ? &result_ : nullptr);
+    }
+  }
+
+ private:
+  const std::shared_ptr<grpc::ClientContext> context_;
+  const EventFn on_event_;
+  const DoneFn on_done_;
+  mcp_oauth::tools::v1::CallToolStreamRequest request_;
+  mcp_oauth::tools::v1::CallToolEvent event_;
+  CallToolResponse result_;
+  bool has_result_ = false;
+  std::shared_ptr<ToolStreamReader> self_;
+};
+
 class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(McpOptions options, McpBackends backends)
@@ -213,8 +266,11 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   void HandleInitialize(const json& message, const McpRequest& request, std::function<void(McpResponse)> done);
   // 2026-07-28 (stateless) requests: stateless_endpoint.cc.
   void HandleStateless(const McpRequest& request, const json& message, std::function<void(McpResponse)> done);
+  // `post` answers; `cancel` receives the context of a streamed call (whose
+  // stream, when the client closes it, cancels the call).
   void CallToolStateless(const json& id, const json& params, const Principal& principal,
-                         const std::string& request_id, Reply reply);
+                         const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post,
+                         std::shared_ptr<std::shared_ptr<grpc::ClientContext>> cancel);
   json DiscoverResult() const;
 
   // Returns the session named by the Mcp-Session-Id header, or nullptr with
@@ -273,8 +329,6 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
-  // The sessions initialized here, by principal (max_sessions_per_principal).
-  PrincipalSessions principal_sessions_ ABSL_GUARDED_BY(mu_);
   absl::Time last_sweep_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 

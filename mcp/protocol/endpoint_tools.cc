@@ -164,60 +164,6 @@ void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const 
 
 namespace {
 
-// One CallToolStream RPC from the endpoint's side. Owns itself from Start
-// until OnDone.
-class ToolStreamReader final : public grpc::ClientReadReactor<mcp_oauth::tools::v1::CallToolEvent>,
-                               public std::enable_shared_from_this<ToolStreamReader> {
- public:
-  using EventFn = std::function<void(const mcp_oauth::tools::v1::CallToolEvent&)>;
-  using DoneFn = std::function<void(const grpc::Status&, const CallToolResponse* result)>;
-
-  ToolStreamReader(std::shared_ptr<grpc::ClientContext> context, EventFn on_event, DoneFn on_done)
-      : context_(std::move(context)),
-        on_event_(std::move(on_event)),
-        on_done_(std::move(on_done)) {}
-
-  const std::shared_ptr<grpc::ClientContext>& context() const { return context_; }
-  mcp_oauth::tools::v1::CallToolStreamRequest& request() { return request_; }
-
-  void Start(mcp_oauth::tools::v1::ToolService::StubInterface::async_interface* async) {
-    self_ = shared_from_this();
-    async->CallToolStream(context_.get(), &request_, this);
-    StartRead(&event_);
-    StartCall();
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) return;  // OnDone follows
-    if (event_.has_result()) {
-      result_.Swap(event_.mutable_result());
-      has_result_ = true;
-    } else {
-      on_event_(event_);
-    }
-    StartRead(&event_);
-  }
-
-  void OnDone(const grpc::Status& status) override {
-    std::shared_ptr<ToolStreamReader> keep = std::move(self_);
-    if (status.ok() && !has_result_) {
-      on_done_(grpc::Status(grpc::StatusCode::INTERNAL, "stream ended without a result"), nullptr);
-    } else {
-      on_done_(status, has_result_ ? &result_ : nullptr);
-    }
-  }
-
- private:
-  const std::shared_ptr<grpc::ClientContext> context_;
-  const EventFn on_event_;
-  const DoneFn on_done_;
-  mcp_oauth::tools::v1::CallToolStreamRequest request_;
-  mcp_oauth::tools::v1::CallToolEvent event_;
-  CallToolResponse result_;
-  bool has_result_ = false;
-  std::shared_ptr<ToolStreamReader> self_;
-};
-
 json Notification(const char* method, json params) {
   return json{{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}};
 }

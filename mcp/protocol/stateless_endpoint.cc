@@ -2,7 +2,9 @@
 // protocol version and client capabilities in `_meta` and mirrors its method
 // (and name) in headers. Served by the same backends as the 2025 flow; results
 // carry `resultType` and, where cacheable, `ttlMs`/`cacheScope`.
+#include <map>
 #include <set>
+#include <string_view>
 
 #include "mcp/json_struct.h"
 #include "mcp/protocol/endpoint_internal.h"
@@ -72,25 +74,69 @@ json InputRequiredResult(const json& id, const mcp_oauth::tools::v1::InputRequir
 
 // Adapts a reply of the shared (2025-era) handlers to 2026-07-28: resultType
 // and caching hints on results; resources/read of an unknown URI is -32602
-// with the URI in data (SEP-2164); HTTP status from the error code.
-McpResponse Shape(const std::string& method, const json& params, json reply) {
+// with the URI in data (SEP-2164). Sets `status` from the error code.
+json Shape(const std::string& method, const json& params, json reply, int* status) {
+  *status = 200;
   if (auto result = reply.find("result"); result != reply.end() && result->is_object()) {
     if (!result->contains("resultType")) (*result)["resultType"] = "complete";
     if (auto ttl = CacheTtlMs().find(method); ttl != CacheTtlMs().end()) {
       (*result)["ttlMs"] = ttl->second;
       (*result)["cacheScope"] = "private";
     }
-    return JsonResponse(200, reply);
+    return reply;
   }
   auto error = reply.find("error");
-  if (error == reply.end() || !error->is_object()) return JsonResponse(200, reply);
+  if (error == reply.end() || !error->is_object()) return reply;
   const int code = error->value("code", kInternalError);
   if (method == "resources/read" && code == kResourceNotFound) {
     (*error)["code"] = kInvalidParams;
     (*error)["data"] = {{"uri", params.value("uri", json())}};
-    return JsonResponse(400, reply);
   }
-  return JsonResponse(StatelessHttpStatus(code), reply);
+  *status = StatelessHttpStatus((*error)["code"].get<int>());
+  return reply;
+}
+
+// The SSE answer of a streamed stateless tools/call. In 2026-07-28 a client
+// cancels a request by closing its stream: when the gateway reports the
+// connection gone (Cancel), the tool call is cancelled through its RPC.
+class CancelOnClose final : public EventStream {
+ public:
+  CancelOnClose(std::shared_ptr<EventStream> inner, std::shared_ptr<grpc::ClientContext> call)
+      : inner_(std::move(inner)), call_(std::move(call)) {}
+
+  void Start(std::function<bool(std::string_view)> write, std::function<void()> close) override {
+    inner_->Start(std::move(write), std::move(close));
+  }
+  // A no-op for the RPC once it has finished.
+  void Cancel() override {
+    inner_->Cancel();
+    call_->TryCancel();
+  }
+
+ private:
+  const std::shared_ptr<EventStream> inner_;
+  const std::shared_ptr<grpc::ClientContext> call_;
+};
+
+// Returns the JSON-RPC answer to a finished tools/call RPC.
+json ToolCallReply(const json& id, const grpc::Status& status, const CallToolResponse* response,
+                   const json& client_capabilities, const std::string& tool_name, const std::string& request_id) {
+  if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+    // The only INVALID_ARGUMENT of CallTool: a requestState that fails its
+    // integrity, binding or expiry check.
+    return RpcError(id, kInvalidParams, "Invalid params: invalid or expired requestState");
+  }
+  if (!status.ok()) {
+    if (status.error_code() != grpc::StatusCode::NOT_FOUND && status.error_code() != grpc::StatusCode::CANCELLED) {
+      log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "CallTool '", tool_name,
+                                "' failed: ", status.error_code(), " ", status.error_message()));
+    }
+    return RpcErrorForStatus(id, status, tool_name);
+  }
+  if (response->has_input_required()) {
+    return InputRequiredResult(id, response->input_required(), client_capabilities);
+  }
+  return RpcResult(id, CallResult(*response));
 }
 
 }  // namespace
@@ -153,15 +199,30 @@ void McpEndpoint::Impl::HandleStateless(const McpRequest& request, const json& m
   }
   const std::string method = method_it->get<std::string>();
   const json& params = message["params"];
-  Reply reply = [method, params, done = std::move(done)](std::optional<json> out) {
-    done(out ? Shape(method, params, *std::move(out)) : Accepted());
+  // The answer is one JSON body unless a streamed tools/call sends events
+  // first; a streamed answer's stream cancels the call when closed.
+  auto cancel = std::make_shared<std::shared_ptr<grpc::ClientContext>>();
+  auto post = std::make_shared<PostResponder>([cancel, done = std::move(done)](McpResponse response) {
+    if (response.stream != nullptr && *cancel != nullptr) {
+      response.stream = std::make_shared<CancelOnClose>(std::move(response.stream), *cancel);
+    }
+    done(std::move(response));
+  });
+  Reply reply = [post, method, params](std::optional<json> out) {
+    if (!out) {
+      post->Finish(std::nullopt, Accepted());
+      return;
+    }
+    int status = 200;
+    json shaped = Shape(method, params, *std::move(out), &status);
+    post->Finish(DumpJson(shaped), JsonResponse(status, shaped));
   };
   if (method == "server/discover") {
     reply(RpcResult(id, DiscoverResult()));
   } else if (method == "tools/list") {
     ListTools(id, params, request.request_id, std::move(reply));
   } else if (method == "tools/call") {
-    CallToolStateless(id, params, request.principal, request.request_id, std::move(reply));
+    CallToolStateless(id, params, request.principal, request.request_id, std::move(reply), post, cancel);
   } else if (IsCatalogMethod(method) && DispatchCatalog(method, id, params, request.principal, request.request_id, reply)) {
     // answered (or will be) by a catalog service
   } else {
@@ -170,7 +231,9 @@ void McpEndpoint::Impl::HandleStateless(const McpRequest& request, const json& m
 }
 
 void McpEndpoint::Impl::CallToolStateless(const json& id, const json& params, const Principal& principal,
-                                          const std::string& request_id, Reply reply) {
+                                          const std::string& request_id, Reply reply,
+                                          std::shared_ptr<PostResponder> post,
+                                          std::shared_ptr<std::shared_ptr<grpc::ClientContext>> cancel) {
   auto name = params.find("name");
   if (name == params.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
     reply(RpcError(id, kInvalidParams, "Invalid params: name must be a non-empty string"));
@@ -216,32 +279,45 @@ void McpEndpoint::Impl::CallToolStateless(const json& id, const json& params, co
     reply(RpcError(id, kInternalError, "Internal error"));
     return;
   }
-  call->context.set_deadline(DeadlineAfter(options_.tool_call_timeout));
-  AddRequestId(call->context, request_id);
-  async->CallTool(&call->context, &call->request, &call->response,
-                  [call, id, tool_name, capabilities, request_id, started = absl::Now(),
-                   reply = std::move(reply)](grpc::Status status) {
-                    ObserveLatency("ToolService/CallTool", started);
-                    if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
-                      // The only INVALID_ARGUMENT of CallTool: a requestState
-                      // that fails its integrity, binding or expiry check.
-                      reply(RpcError(id, kInvalidParams, "Invalid params: invalid or expired requestState"));
-                      return;
-                    }
-                    if (!status.ok()) {
-                      if (status.error_code() != grpc::StatusCode::NOT_FOUND) {
-                        log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "CallTool '", tool_name,
-                                                  "' failed: ", status.error_code(), " ", status.error_message()));
-                      }
-                      reply(RpcErrorForStatus(id, status, tool_name));
-                      return;
-                    }
-                    if (call->response.has_input_required()) {
-                      reply(InputRequiredResult(id, call->response.input_required(), capabilities));
-                      return;
-                    }
-                    reply(RpcResult(id, CallResult(call->response)));
-                  });
+  json progress_token;
+  if (auto token = params["_meta"].find("progressToken");
+      token != params["_meta"].end() && (token->is_string() || token->is_number_integer())) {
+    progress_token = *token;
+  }
+  if (progress_token.is_null()) {
+    call->context.set_deadline(DeadlineAfter(options_.tool_call_timeout));
+    AddRequestId(call->context, request_id);
+    async->CallTool(&call->context, &call->request, &call->response,
+                    [call, id, tool_name, capabilities, request_id, started = absl::Now(),
+                     reply = std::move(reply)](grpc::Status status) {
+                      ObserveLatency("ToolService/CallTool", started);
+                      reply(ToolCallReply(id, status, &call->response, capabilities, tool_name, request_id));
+                    });
+    return;
+  }
+  // With a progressToken: CallToolStream, progress as notifications on the
+  // POST's stream (which then also cancels the call when closed).
+  auto context = std::make_shared<grpc::ClientContext>();
+  *cancel = context;  // before the RPC starts, so before any event is sent
+  auto on_event = [post, progress_token](const mcp_oauth::tools::v1::CallToolEvent& event) {
+    if (!event.has_progress()) return;
+    json progress = {{"progressToken", progress_token}, {"progress", event.progress().progress()}};
+    if (event.progress().total() > 0) progress["total"] = event.progress().total();
+    if (!event.progress().message().empty()) progress["message"] = event.progress().message();
+    post->Send(DumpJson(json{{"jsonrpc", "2.0"}, {"method", "notifications/progress"}, {"params", progress}}));
+  };
+  auto reader = std::make_shared<ToolStreamReader>(
+      context, std::move(on_event),
+      [id, tool_name, capabilities, request_id, started = absl::Now(), reply = std::move(reply)](
+          const grpc::Status& status, const CallToolResponse* result) {
+        ObserveLatency("ToolService/CallToolStream", started);
+        reply(ToolCallReply(id, status, result, capabilities, tool_name, request_id));
+      });
+  *reader->request().mutable_call() = std::move(call->request);
+  reader->request().set_progress(true);
+  context->set_deadline(DeadlineAfter(options_.tool_call_timeout));
+  AddRequestId(*context, request_id);
+  reader->Start(async);
 }
 
 }  // namespace mcp_oauth::mcp

@@ -3,11 +3,15 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <memory>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "mcp/protocol/mcp_endpoint.h"
 #include "mcp/protocol/stateless_era.h"
 #include "mcp/tool_service.h"
@@ -31,6 +35,17 @@ absl::StatusOr<ToolContent> Greet(const json&, const CallContext& ctx) {
   return out;
 }
 
+std::atomic<bool> g_slow_cancelled{false};
+
+ToolDefinition JsonTool(const std::string& name, ToolHandler handler) {
+  ToolDefinition tool;
+  tool.name = name;
+  tool.description = name;
+  tool.input_schema = {{"type", "object"}};
+  tool.handler = std::move(handler);
+  return tool;
+}
+
 struct Backend {
   std::unique_ptr<ToolServiceImpl> service;
   std::unique_ptr<grpc::Server> server;
@@ -48,6 +63,26 @@ Backend* SharedBackend() {
     greet.input_schema = {{"type", "object"}};
     greet.content_handler = &Greet;
     EXPECT_TRUE(registry->Register(std::move(greet)).ok());
+    EXPECT_TRUE(registry
+                    ->Register(JsonTool("steps",
+                                        [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                          ctx.ReportProgress(1, 2, "half");
+                                          ctx.ReportProgress(2, 2);
+                                          return json{{"done", true}};
+                                        }))
+                    .ok());
+    // Reports once, then runs until cancelled.
+    EXPECT_TRUE(registry
+                    ->Register(JsonTool("slow",
+                                        [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                          ctx.ReportProgress(1);
+                                          while (!ctx.Cancelled()) {
+                                            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                                          }
+                                          g_slow_cancelled = absl::Now() < ctx.deadline();
+                                          return json{{"late", true}};
+                                        }))
+                    .ok());
     auto* b = new Backend;
     b->service = std::make_unique<ToolServiceImpl>(registry);
     grpc::ServerBuilder builder;
@@ -89,7 +124,9 @@ class StatelessEndpointTest : public ::testing::Test {
   // A well-formed 2026-07-28 request; `caps` are the client capabilities.
   McpResponse Call(const std::string& method, json params = json::object(), json caps = json::object(),
                    int id = 1) {
-    params["_meta"] = {{kMetaProtocolVersion, kStatelessVersion}, {kMetaClientCapabilities, caps}};
+    json meta = {{kMetaProtocolVersion, kStatelessVersion}, {kMetaClientCapabilities, caps}};
+    if (params.contains("_meta")) meta.update(params["_meta"]);  // e.g. a progressToken
+    params["_meta"] = std::move(meta);
     HttpHeaders headers{{"MCP-Protocol-Version", kStatelessVersion}, {"Mcp-Method", method}};
     if (params.contains("name")) headers.Set("Mcp-Name", params["name"].get<std::string>());
     return Post({{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}, headers);
@@ -194,6 +231,51 @@ TEST_F(StatelessEndpointTest, MalformedInputResponsesAreInvalidParams) {
     EXPECT_EQ(response.status, 400) << bad;
     EXPECT_EQ(Body(response)["error"]["code"], -32602) << bad;
   }
+}
+
+// Collects an SSE answer.
+struct Sink {
+  absl::Mutex mu;
+  std::string data;
+  bool closed = false;
+};
+
+TEST_F(StatelessEndpointTest, ProgressTokenStreamsProgressThenTheResult) {
+  McpResponse response = Call("tools/call", {{"name", "steps"}, {"_meta", {{"progressToken", "p1"}}}});
+  ASSERT_EQ(response.status, 200);
+  ASSERT_NE(response.stream, nullptr) << response.body;
+  EXPECT_EQ(response.Header("Content-Type"), "text/event-stream");
+  auto sink = std::make_shared<Sink>();
+  response.stream->Start(
+      [sink](std::string_view bytes) {
+        absl::MutexLock lock(&sink->mu);
+        sink->data.append(bytes.data(), bytes.size());
+        return true;
+      },
+      [sink] {
+        absl::MutexLock lock(&sink->mu);
+        sink->closed = true;
+      });
+  absl::MutexLock lock(&sink->mu);
+  ASSERT_TRUE(sink->mu.AwaitWithTimeout(absl::Condition(&sink->closed), absl::Seconds(10)));
+  const size_t first = sink->data.find("notifications/progress");
+  const size_t result = sink->data.find("\"resultType\":\"complete\"");
+  ASSERT_NE(first, std::string::npos) << sink->data;
+  EXPECT_NE(sink->data.find("\"progressToken\":\"p1\""), std::string::npos);
+  EXPECT_NE(sink->data.find("notifications/progress", first + 1), std::string::npos) << "two progress events";
+  ASSERT_NE(result, std::string::npos) << sink->data;
+  EXPECT_LT(first, result);
+}
+
+TEST_F(StatelessEndpointTest, ClosingTheStreamCancelsTheCall) {
+  g_slow_cancelled = false;
+  McpResponse response = Call("tools/call", {{"name", "slow"}, {"_meta", {{"progressToken", 7}}}});
+  ASSERT_NE(response.stream, nullptr) << response.body;
+  response.stream->Start([](std::string_view) { return true; }, [] {});
+  response.stream->Cancel();  // what the gateway does when the client goes away
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!g_slow_cancelled && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_TRUE(g_slow_cancelled) << "the tool saw the cancellation before its deadline";
 }
 
 }  // namespace
