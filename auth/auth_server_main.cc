@@ -6,7 +6,8 @@
 //               [--client-id=...] [--client-secret=...] [--redirect-uris=...]
 //               [--config=auth.json] [--port=9003] [--host=...]
 //               [--log-level=info] [--grpc-tls-cert=PEM --grpc-tls-key=PEM
-//               --grpc-tls-client-ca=PEM] [--grpc-shared-secret-file=FILE]
+//               --grpc-tls-client-ca=PEM] [--grpc-shared-secret-file=FILE] ...
+// (every flag with its help: auth_server_flags.h, printed by --help)
 //
 // A --grpc-listen address other than loopback is refused unless TLS with
 // client certificates and/or a shared credential protects the port (see
@@ -21,6 +22,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "auth/auth_server_flags.h"
 #include "auth/auth_service.h"
 #include "auth/authorization_server.h"
 #include "auth/clock.h"
@@ -39,22 +41,7 @@ namespace {
 
 constexpr char kDefaultListen[] = "127.0.0.1:9005";
 
-void PrintUsage() {
-  std::cout << "Usage: auth_server [--grpc-listen=" << kDefaultListen
-            << "] [--public-url=URL] [--client-id=ID] [--client-secret=SECRET]\n"
-               "                   [--redirect-uris=URI,...] [--config=FILE] [--port=N] "
-               "[--host=H] [--log-level=info]\n"
-               "                   [--store=sqlite:PATH|postgres://...|memory]\n"
-               "--store (env MCP_STORE) holds tokens, codes, revocations and throttles;\n"
-               "default sqlite:$MCP_DATA_DIR/auth.db, else\n"
-               "sqlite:${XDG_STATE_HOME:-~/.local/state}/mcp-oauth/auth.db.\n"
-               "Internal port security (required for a non-loopback --grpc-listen):\n"
-               "  --grpc-tls-cert, --grpc-tls-key, --grpc-tls-client-ca  PEM files: TLS that\n"
-               "      requires client certificates signed by the CA (env MCP_GRPC_TLS_CERT,\n"
-               "      MCP_GRPC_TLS_KEY, MCP_GRPC_TLS_CLIENT_CA)\n"
-               "  --grpc-shared-secret-file FILE  every call must send 'authorization: Bearer\n"
-               "      <secret>' (env MCP_GRPC_SHARED_SECRET_FILE, or MCP_GRPC_SHARED_SECRET)\n";
-}
+void PrintUsage() { std::cout << AuthServerUsage(); }
 
 int Main(int argc, char** argv) {
   // Block the shutdown signals before any thread starts, then wait for
@@ -65,9 +52,7 @@ int Main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  std::set<std::string> known = AuthFlagNames();
-  known.insert({"grpc-listen", "log-level", "help", "store"});
-  for (const auto& name : grpc_security::ServerSecurityFlagNames()) known.insert(name);
+  std::set<std::string> known = AuthServerFlagNames();
   auto parsed = flags::Parse(argc, argv, known, {"help"});
   if (!parsed.ok()) {
     std::cerr << "auth_server: " << parsed.status().message() << "\n";

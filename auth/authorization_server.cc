@@ -347,23 +347,15 @@ absl::StatusOr<v1::CompleteLoginResponse> AuthorizationServer::CompleteLogin(
   }
 
   // Throttle before any password work.
-  std::vector<std::string> throttle_keys = {
-      "user:" + request.username().substr(0, kMaxUsernameLength)};
+  std::vector<ThrottleKey> throttle_keys = {
+      {"user:" + request.username().substr(0, kMaxUsernameLength), options_.max_login_failures}};
   if (!request.client_ip().empty()) {
-    throttle_keys.push_back("ip:" + request.client_ip().substr(0, 64));
+    throttle_keys.push_back({"ip:" + request.client_ip().substr(0, 64), options_.max_login_failures});
   }
-  for (const std::string& key : throttle_keys) {
-    ThrottleState state = store_->GetLoginFailures(key, now);
-    if (state.failures >= options_.max_login_failures) {
-      v1::OAuthError e;
-      e.set_error("temporarily_unavailable");
-      e.set_error_description("Too many failed sign-in attempts. Try again later.");
-      e.set_http_status(429);
-      e.set_retry_after_seconds(static_cast<int32_t>(
-          std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(state.window_end - now,
-                                                                absl::Seconds(1))))));
-      return OAuthErrorStatus(e);
-    }
+  if (absl::Status throttled =
+          CheckThrottle(throttle_keys, now, "Too many failed sign-in attempts. Try again later.");
+      !throttled.ok()) {
+    return throttled;
   }
 
   const UserConfig* user = nullptr;
@@ -376,12 +368,10 @@ absl::StatusOr<v1::CompleteLoginResponse> AuthorizationServer::CompleteLogin(
   bool verified = VerifySecret(request.password().substr(0, kMaxPasswordLength),
                                user != nullptr ? user->password_hash : dummy_password_hash_);
   if (user == nullptr || !verified) {
-    for (const std::string& key : throttle_keys) {
-      store_->RecordLoginFailure(key, now, options_.login_failure_window);
-    }
+    RecordFailure(throttle_keys, now, options_.login_failure_window);
     return MakeOAuthError(401, "access_denied", kInvalidCredentials);
   }
-  store_->ResetLoginFailures(throttle_keys.front());
+  store_->ResetLoginFailures(throttle_keys.front().key);
 
   std::string code = crypto::RandomToken(32);
   AuthorizationCode record;
@@ -427,6 +417,33 @@ bool AuthorizationServer::VerifyClientSecret(const ClientConfig& client,
   return true;
 }
 
+absl::Status AuthorizationServer::CheckThrottle(const std::vector<ThrottleKey>& keys,
+                                               absl::Time now,
+                                               const std::string& description) const {
+  for (const ThrottleKey& key : keys) {
+    if (key.max_failures <= 0) continue;
+    ThrottleState state = store_->GetLoginFailures(key.key, now);
+    if (state.failures >= key.max_failures) {
+      v1::OAuthError e;
+      e.set_error("temporarily_unavailable");
+      e.set_error_description(description);
+      e.set_http_status(429);
+      e.set_retry_after_seconds(static_cast<int32_t>(
+          std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(state.window_end - now,
+                                                                absl::Seconds(1))))));
+      return OAuthErrorStatus(e);
+    }
+  }
+  return absl::OkStatus();
+}
+
+void AuthorizationServer::RecordFailure(const std::vector<ThrottleKey>& keys, absl::Time now,
+                                        absl::Duration window) const {
+  for (const ThrottleKey& key : keys) {
+    if (key.max_failures > 0) store_->RecordLoginFailure(key.key, now, window);
+  }
+}
+
 absl::StatusOr<const ClientConfig*> AuthorizationServer::AuthenticateClient(
     const v1::ClientCredentials& credentials, bool allow_public) {
   using Method = v1::ClientCredentials;
@@ -434,7 +451,28 @@ absl::StatusOr<const ClientConfig*> AuthorizationServer::AuthenticateClient(
   if (method == Method::METHOD_UNSPECIFIED) {
     method = credentials.client_secret().empty() ? Method::NONE : Method::CLIENT_SECRET_POST;
   }
+  const ClientConfig* client = credentials.client_id().size() <= kMaxClientIdLength
+                                   ? FindClient(credentials.client_id())
+                                   : nullptr;
+  // Failed authentications are throttled before any secret work: per client
+  // id from this address (configured ids only, so the keys stay bounded by
+  // clients x addresses) and over all client ids from this address.
+  absl::Time now = clock_->Now();
+  const std::string ip = credentials.client_ip().substr(0, 64);
+  std::vector<ThrottleKey> throttle_keys = {
+      {"client-auth-ip:" + ip, options_.max_client_auth_failures_per_ip}};
+  if (client != nullptr) {
+    throttle_keys.push_back({absl::StrCat("client-auth:", ip, "|", client->client_id),
+                             options_.max_client_auth_failures});
+  }
+  if (absl::Status throttled = CheckThrottle(
+          throttle_keys, now,
+          "Too many failed client authentications from this address. Try again later.");
+      !throttled.ok()) {
+    return throttled;
+  }
   auto fail = [&](const std::string& description) {
+    RecordFailure(throttle_keys, now, options_.client_auth_failure_window);
     v1::OAuthError e;
     e.set_error("invalid_client");
     e.set_error_description(description);
@@ -444,9 +482,6 @@ absl::StatusOr<const ClientConfig*> AuthorizationServer::AuthenticateClient(
     }
     return OAuthErrorStatus(e);
   };
-  const ClientConfig* client = credentials.client_id().size() <= kMaxClientIdLength
-                                   ? FindClient(credentials.client_id())
-                                   : nullptr;
   const std::string& secret = credentials.client_secret();
   if (client == nullptr) {
     if (!secret.empty() && secret.size() <= kMaxPasswordLength) {

@@ -79,6 +79,20 @@ class AuthorizationServer {
                                                          bool allow_public);
   bool VerifyClientSecret(const ClientConfig& client, const std::string& secret);
 
+  // Failure throttling shared by sign-in and client authentication: fixed
+  // window failure counters in the store, one per key. A limit <= 0 never
+  // refuses and counts nothing.
+  struct ThrottleKey {
+    std::string key;
+    int max_failures;
+  };
+  // A 429 temporarily_unavailable error (Retry-After = rest of the window)
+  // when any key has reached its limit, else OK.
+  absl::Status CheckThrottle(const std::vector<ThrottleKey>& keys, absl::Time now,
+                             const std::string& description) const;
+  void RecordFailure(const std::vector<ThrottleKey>& keys, absl::Time now,
+                     absl::Duration window) const;
+
   absl::StatusOr<v1::TokenResponse> AuthorizationCodeGrant(const ClientConfig& client,
                                                            const v1::TokenRequest& request,
                                                            absl::Time now);

@@ -779,6 +779,68 @@ TEST_F(AuthorizationServerTest, TokenRequestsAreRateLimitedPerClient) {
   EXPECT_TRUE(client_credentials(svc).ok());
 }
 
+TEST_F(AuthorizationServerTest, FailedClientAuthIsThrottledPerClientAndAddress) {
+  AuthOptions o = options_;
+  o.max_client_auth_failures = 3;
+  o.max_client_auth_failures_per_ip = 5;
+  o.client_auth_failure_window = absl::Seconds(60);
+  server_ = std::make_unique<AuthorizationServer>(o, store_, clock_);
+  auto grant = [&](const std::string& id, const std::string& secret, const std::string& ip) {
+    v1::TokenRequest t;
+    t.set_grant_type("client_credentials");
+    *t.mutable_client() = Creds(ClientCredentials::CLIENT_SECRET_BASIC, id, secret);
+    t.mutable_client()->set_client_ip(ip);
+    return server_->Token(t);
+  };
+  for (int i = 0; i < 3; ++i) {
+    ExpectError(grant("svc", "wrong", "192.0.2.1").status(), 401, "invalid_client");
+  }
+  // Refused before verification: even the right secret, from that address.
+  auto refused = grant("svc", "svc-secret", "192.0.2.1");
+  v1::OAuthError e = ExpectError(refused.status(), 429, "temporarily_unavailable");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(e.retry_after_seconds(), 60);
+  // Introspection and revocation authenticate the same way.
+  v1::IntrospectRequest introspect;
+  *introspect.mutable_client() = Creds(ClientCredentials::CLIENT_SECRET_BASIC, "svc", "svc-secret");
+  introspect.mutable_client()->set_client_ip("192.0.2.1");
+  introspect.set_token("x");
+  ExpectError(server_->Introspect(introspect).status(), 429, "temporarily_unavailable");
+  // The same client from another address, and another client from this one.
+  EXPECT_TRUE(grant("svc", "svc-secret", "192.0.2.2").ok());
+  ExpectError(grant("static-client", "wrong", "192.0.2.1").status(), 401, "invalid_client");
+
+  // Over all clients from one address (unknown ids included): 5 failures.
+  ExpectError(grant("ghost", "x", "192.0.2.1").status(), 401, "invalid_client");
+  ExpectError(grant("other", "other-secret", "192.0.2.1").status(), 429,
+              "temporarily_unavailable");
+  // ("other" may not use client_credentials: authenticated, then refused.)
+  ExpectError(grant("other", "other-secret", "192.0.2.3").status(), 400,
+              "unauthorized_client");
+
+  // The window ends: everything works again from that address.
+  clock_->Advance(absl::Seconds(30));
+  e = ExpectError(grant("svc", "svc-secret", "192.0.2.1").status(), 429,
+                  "temporarily_unavailable");
+  EXPECT_EQ(e.retry_after_seconds(), 30);
+  clock_->Advance(absl::Seconds(30));
+  EXPECT_TRUE(grant("svc", "svc-secret", "192.0.2.1").ok());
+}
+
+TEST_F(AuthorizationServerTest, ClientAuthThrottleCanBeDisabled) {
+  AuthOptions o = options_;
+  o.max_client_auth_failures = 0;
+  o.max_client_auth_failures_per_ip = 0;
+  server_ = std::make_unique<AuthorizationServer>(o, store_, clock_);
+  v1::TokenRequest t;
+  t.set_grant_type("client_credentials");
+  *t.mutable_client() = Creds(ClientCredentials::CLIENT_SECRET_BASIC, "svc", "wrong");
+  t.mutable_client()->set_client_ip("192.0.2.1");
+  for (int i = 0; i < 20; ++i) ExpectError(server_->Token(t).status(), 401, "invalid_client");
+  t.mutable_client()->set_client_secret("svc-secret");
+  EXPECT_TRUE(server_->Token(t).ok());
+}
+
 TEST_F(AuthorizationServerTest, DefaultTokenRateLimitAllowsBursts) {
   // The defaults let one client make hundreds of requests at once.
   ClientCredentials svc = Creds(ClientCredentials::CLIENT_SECRET_BASIC, "svc", "svc-secret");

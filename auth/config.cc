@@ -120,7 +120,25 @@ struct FileConfig {
   std::optional<int64_t> access_seconds, refresh_seconds, code_seconds, pending_seconds;
   std::optional<double> token_rate_per_second;
   std::optional<int> token_rate_burst;
+  std::optional<int> client_auth_max_failures, client_auth_max_failures_per_ip;
+  std::optional<int64_t> client_auth_window_seconds;
 };
+
+constexpr int kMaxFailureLimit = 1000000;
+
+// A failure limit: 0 (no limit) to kMaxFailureLimit.
+std::optional<int> ParseFailureLimit(const std::string& text) {
+  int limit = 0;
+  if (!absl::SimpleAtoi(text, &limit) || limit < 0 || limit > kMaxFailureLimit) return std::nullopt;
+  return limit;
+}
+
+// A throttle window: 1 s to one day.
+std::optional<int64_t> ParseWindowSeconds(const std::string& text) {
+  int64_t seconds = 0;
+  if (!absl::SimpleAtoi(text, &seconds) || seconds < 1 || seconds > 86400) return std::nullopt;
+  return seconds;
+}
 
 constexpr double kMaxTokenRate = 1e6;
 constexpr int kMaxTokenBurst = 1000000;
@@ -251,7 +269,8 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
   if (!root.is_object()) return absl::InvalidArgumentError("config: must be a JSON object");
   absl::Status keys = CheckKeys(root, "",
                                 {"public_url", "clients", "users", "token_lifetimes",
-                                 "scopes_supported", "default_scope", "token_rate_limit"});
+                                 "scopes_supported", "default_scope", "token_rate_limit",
+                                 "client_auth_throttle"});
   if (!keys.ok()) return keys;
   if (root.contains("public_url")) {
     auto url = GetString(root, "public_url", "public_url");
@@ -334,6 +353,32 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
       out.token_rate_burst = static_cast<int>(burst.get<int64_t>());
     }
   }
+  if (root.contains("client_auth_throttle")) {
+    const json& throttle = root["client_auth_throttle"];
+    if (!throttle.is_object()) return FieldError("client_auth_throttle", "must be an object");
+    absl::Status tkeys = CheckKeys(throttle, "client_auth_throttle",
+                                   {"max_failures", "max_failures_per_ip", "window_seconds"});
+    if (!tkeys.ok()) return tkeys;
+    for (auto [key, target] : {std::pair{"max_failures", &out.client_auth_max_failures},
+                               std::pair{"max_failures_per_ip",
+                                         &out.client_auth_max_failures_per_ip}}) {
+      if (!throttle.contains(key)) continue;
+      const json& v = throttle[key];
+      if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > kMaxFailureLimit) {
+        return FieldError(absl::StrCat("client_auth_throttle.", key),
+                          "must be an integer from 0 (no limit) to 1000000");
+      }
+      *target = static_cast<int>(v.get<int64_t>());
+    }
+    if (throttle.contains("window_seconds")) {
+      const json& v = throttle["window_seconds"];
+      if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 86400) {
+        return FieldError("client_auth_throttle.window_seconds",
+                          "must be an integer number of seconds from 1 to 86400");
+      }
+      out.client_auth_window_seconds = v.get<int64_t>();
+    }
+  }
   return out;
 }
 
@@ -354,9 +399,51 @@ bool Contains(const std::vector<std::string>& v, std::string_view s) {
 
 }  // namespace
 
+const std::vector<FlagHelp>& AuthFlags() {
+  static const std::vector<FlagHelp> kFlags = {
+      {"public-url", "URL",
+       "public base URL = issuer, no trailing slash (env MCP_STATIC_PUBLIC_URL; default "
+       "http://<host>:<port>)"},
+      {"client-id", "ID",
+       "pre-registered client id (env MCP_STATIC_CLIENT_ID; default static-mcp-client-001)"},
+      {"client-secret", "SECRET",
+       "its secret (env MCP_STATIC_CLIENT_SECRET; prefer the env variable: flags show in ps)"},
+      {"redirect-uris", "URIS",
+       "comma-separated redirect URIs (env MCP_STATIC_REDIRECT_URIS; default "
+       "<public-url>/callback)"},
+      {"config", "FILE", "JSON file with clients, users, lifetimes, limits"},
+      {"port", "N", "port of the default public URL (env MCP_STATIC_PORT; default 9003)"},
+      {"host", "H", "host of the default public URL (env MCP_STATIC_HOST; default localhost)"},
+      {"token-rate-limit", "R",
+       "/token requests per second per client, per process; over it 429 + Retry-After "
+       "(env MCP_TOKEN_RATE_LIMIT; default 200; 0 = no limit)"},
+      {"token-rate-burst", "N",
+       "requests a client may make at once (env MCP_TOKEN_RATE_BURST; default 400)"},
+      {"client-auth-max-failures", "N",
+       "failed client authentications (/token, /introspect, /revoke) per client id from one "
+       "address before that client is refused there with 429 (env "
+       "MCP_CLIENT_AUTH_MAX_FAILURES; default 10; 0 = no limit)"},
+      {"client-auth-max-failures-per-ip", "N",
+       "the same over all client ids from one address (env "
+       "MCP_CLIENT_AUTH_MAX_FAILURES_PER_IP; default 50; 0 = no limit)"},
+      {"client-auth-failure-window", "SECONDS",
+       "window of those counts (env MCP_CLIENT_AUTH_FAILURE_WINDOW; default 300)"},
+  };
+  return kFlags;
+}
+
 std::set<std::string> AuthFlagNames() {
-  return {"public-url", "client-id", "client-secret", "redirect-uris", "config", "port", "host",
-          "token-rate-limit", "token-rate-burst"};
+  std::set<std::string> names;
+  for (const FlagHelp& flag : AuthFlags()) names.insert(flag.name);
+  return names;
+}
+
+std::string FormatFlagHelp(const std::vector<FlagHelp>& flags) {
+  std::string out;
+  for (const FlagHelp& flag : flags) {
+    absl::StrAppend(&out, "  --", flag.name, " ", flag.value, "\n      ", flag.help, "\n");
+  }
+  return out;
 }
 
 absl::StatusOr<AuthOptions> BuildAuthOptions(const flags::ParsedFlags& flags,
@@ -438,6 +525,41 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
     options.token_rate_burst = *parsed;
   } else if (file.token_rate_burst) {
     options.token_rate_burst = *file.token_rate_burst;
+  }
+
+  // Failed client authentication throttle: flag > env > file > default.
+  if (auto max = FlagOrEnv(flags, getenv, "client-auth-max-failures",
+                           "MCP_CLIENT_AUTH_MAX_FAILURES")) {
+    auto parsed = ParseFailureLimit(*max);
+    if (!parsed) {
+      return absl::InvalidArgumentError(
+          "--client-auth-max-failures: must be 0 (no limit) to 1000000");
+    }
+    options.max_client_auth_failures = *parsed;
+  } else if (file.client_auth_max_failures) {
+    options.max_client_auth_failures = *file.client_auth_max_failures;
+  }
+  if (auto max = FlagOrEnv(flags, getenv, "client-auth-max-failures-per-ip",
+                           "MCP_CLIENT_AUTH_MAX_FAILURES_PER_IP")) {
+    auto parsed = ParseFailureLimit(*max);
+    if (!parsed) {
+      return absl::InvalidArgumentError(
+          "--client-auth-max-failures-per-ip: must be 0 (no limit) to 1000000");
+    }
+    options.max_client_auth_failures_per_ip = *parsed;
+  } else if (file.client_auth_max_failures_per_ip) {
+    options.max_client_auth_failures_per_ip = *file.client_auth_max_failures_per_ip;
+  }
+  if (auto window = FlagOrEnv(flags, getenv, "client-auth-failure-window",
+                              "MCP_CLIENT_AUTH_FAILURE_WINDOW")) {
+    auto parsed = ParseWindowSeconds(*window);
+    if (!parsed) {
+      return absl::InvalidArgumentError(
+          "--client-auth-failure-window: must be seconds, 1 to 86400");
+    }
+    options.client_auth_failure_window = absl::Seconds(*parsed);
+  } else if (file.client_auth_window_seconds) {
+    options.client_auth_failure_window = absl::Seconds(*file.client_auth_window_seconds);
   }
 
   // The static client: the first configured client, or the default one.

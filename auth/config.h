@@ -14,6 +14,10 @@
 //                    (env MCP_TOKEN_RATE_LIMIT, default 200)
 //   --token-rate-burst  requests a client may make at once (env
 //                    MCP_TOKEN_RATE_BURST, default 400)
+//   --client-auth-max-failures, --client-auth-max-failures-per-ip,
+//   --client-auth-failure-window  failed client authentication throttle
+//                    (see AuthOptions; env MCP_CLIENT_AUTH_*)
+// AuthFlags() is the one table of these flags with their help lines.
 //
 // The config file:
 //   { "public_url": "...",
@@ -25,7 +29,9 @@
 //                         "authorization_code_seconds",
 //                         "pending_authorization_seconds"},
 //     "scopes_supported": ["user"], "default_scope": "user",
-//     "token_rate_limit": {"requests_per_second", "burst"} }
+//     "token_rate_limit": {"requests_per_second", "burst"},
+//     "client_auth_throttle": {"max_failures", "max_failures_per_ip",
+//                              "window_seconds"} }
 // Hashes use the format of secret_hash.h. Flag/env values for the client
 // id, secret and redirect URIs override the first configured client (the
 // "static" client). Plain secrets are hashed at load time.
@@ -37,6 +43,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "auth/options.h"
@@ -53,8 +60,22 @@ inline constexpr int kDefaultPort = 9003;
 
 using GetEnvFunction = std::function<std::optional<std::string>(const char*)>;
 
+// One flag a main file accepts, with its --help text.
+struct FlagHelp {
+  const char* name;   // without "--"
+  const char* value;  // placeholder of its value, e.g. "N"
+  const char* help;
+};
+
+// Every flag BuildAuthOptions reads, with its help (the single source of
+// AuthFlagNames() and of the help main files print).
+const std::vector<FlagHelp>& AuthFlags();
+
 // Returns the flags BuildAuthOptions reads, so main files can accept them.
 std::set<std::string> AuthFlagNames();
+
+// "  --name VALUE\n      help\n" for each flag.
+std::string FormatFlagHelp(const std::vector<FlagHelp>& flags);
 
 // Builds the options; errors name the offending flag or config field, e.g.
 // "config clients[1].redirect_uris: must be an array of absolute URLs".

@@ -140,6 +140,59 @@ TEST(ConfigTest, TokenRateLimitFlagBeatsEnvBeatsFileBeatsDefault) {
   }
 }
 
+TEST(ConfigTest, ClientAuthThrottleFlagBeatsEnvBeatsFileBeatsDefault) {
+  auto o = BuildAuthOptions(Flags({}), Env({}));
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->max_client_auth_failures, 10);
+  EXPECT_EQ(o->max_client_auth_failures_per_ip, 50);
+  EXPECT_EQ(o->client_auth_failure_window, absl::Minutes(5));
+
+  std::string file = R"({"client_auth_throttle": {"max_failures": 4, "max_failures_per_ip": 8,
+                                                  "window_seconds": 30}})";
+  o = BuildAuthOptionsFromJson(Flags({}), Env({}), file);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->max_client_auth_failures, 4);
+  EXPECT_EQ(o->max_client_auth_failures_per_ip, 8);
+  EXPECT_EQ(o->client_auth_failure_window, absl::Seconds(30));
+
+  auto env = Env({{"MCP_CLIENT_AUTH_MAX_FAILURES", "0"},
+                  {"MCP_CLIENT_AUTH_MAX_FAILURES_PER_IP", "20"},
+                  {"MCP_CLIENT_AUTH_FAILURE_WINDOW", "90"}});
+  o = BuildAuthOptionsFromJson(Flags({}), env, file);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->max_client_auth_failures, 0);
+  EXPECT_EQ(o->max_client_auth_failures_per_ip, 20);
+  EXPECT_EQ(o->client_auth_failure_window, absl::Seconds(90));
+
+  o = BuildAuthOptionsFromJson(Flags({{"client-auth-max-failures", "2"},
+                                      {"client-auth-max-failures-per-ip", "3"},
+                                      {"client-auth-failure-window", "5"}}),
+                               env, file);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->max_client_auth_failures, 2);
+  EXPECT_EQ(o->max_client_auth_failures_per_ip, 3);
+  EXPECT_EQ(o->client_auth_failure_window, absl::Seconds(5));
+
+  for (const char* flag : {"client-auth-max-failures", "client-auth-max-failures-per-ip",
+                           "client-auth-failure-window"}) {
+    for (const char* bad : {"-1", "many", "2.5", "99999999"}) {
+      o = BuildAuthOptions(Flags({{flag, bad}}), Env({}));
+      ASSERT_FALSE(o.ok()) << flag << "=" << bad;
+      EXPECT_TRUE(absl::StrContains(o.status().message(), std::string("--") + flag + ":"))
+          << o.status();
+    }
+  }
+  o = BuildAuthOptions(Flags({{"client-auth-failure-window", "0"}}), Env({}));
+  EXPECT_FALSE(o.ok());
+  o = BuildAuthOptionsFromJson(Flags({}), Env({}),
+                               R"({"client_auth_throttle": {"max_failures": -1}})");
+  ASSERT_FALSE(o.ok());
+  EXPECT_TRUE(absl::StrContains(o.status().message(), "client_auth_throttle.max_failures"));
+  o = BuildAuthOptionsFromJson(Flags({}), Env({}), R"({"client_auth_throttle": {"window": 1}})");
+  ASSERT_FALSE(o.ok());
+  EXPECT_TRUE(absl::StrContains(o.status().message(), "unknown key")) << o.status();
+}
+
 TEST(ConfigTest, PortAndHostBuildDefaultPublicUrl) {
   auto o = BuildAuthOptions(Flags({}), Env({{"MCP_STATIC_PORT", "8123"}}));
   ASSERT_TRUE(o.ok());

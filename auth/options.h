@@ -61,6 +61,17 @@ struct AuthOptions {
   int max_login_failures = 5;
   absl::Duration login_failure_window = absl::Minutes(5);
 
+  // Throttling of failed client authentication at /token, /introspect and
+  // /revoke (same counters as the login throttle): after
+  // `max_client_auth_failures` failures for one client id from one client IP,
+  // or `max_client_auth_failures_per_ip` failures from one IP over all client
+  // ids, within `client_auth_failure_window`, that client id (resp. every
+  // client) is refused from that IP with 429 before its secret is verified,
+  // until the window ends. Other IPs are unaffected. 0 disables a limit.
+  int max_client_auth_failures = 10;
+  int max_client_auth_failures_per_ip = 50;
+  absl::Duration client_auth_failure_window = absl::Minutes(5);
+
   // Token endpoint rate limit per authenticated client: a token bucket per
   // client id in this process, refilled at `token_rate_per_second` and
   // holding up to `token_rate_burst` requests. Over it: 429 + Retry-After.

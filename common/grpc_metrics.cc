@@ -12,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/descriptor.h"
+#include "common/metrics_proto.h"
 #include "proto/ops/v1/metrics.grpc.pb.h"
 
 namespace mcp_oauth::metrics {
@@ -80,49 +81,6 @@ class MetricsInterceptorFactory final
  private:
   ServerFamilies families_;
 };
-
-void CopyLabels(const FamilySnapshot::Labels& labels,
-                google::protobuf::RepeatedPtrField<ops::Label>* out) {
-  for (const auto& [name, value] : labels) {
-    ops::Label* label = out->Add();
-    label->set_name(name);
-    label->set_value(value);
-  }
-}
-
-ops::MetricFamily ToProto(const FamilySnapshot& family) {
-  ops::MetricFamily out;
-  out.set_name(family.name);
-  out.set_help(family.help);
-  switch (family.type) {
-    case FamilySnapshot::Type::kCounter:
-      out.set_type(ops::MetricFamily::COUNTER);
-      break;
-    case FamilySnapshot::Type::kGauge:
-      out.set_type(ops::MetricFamily::GAUGE);
-      break;
-    case FamilySnapshot::Type::kHistogram:
-      out.set_type(ops::MetricFamily::HISTOGRAM);
-      break;
-  }
-  for (const FamilySnapshot::Value& value : family.values) {
-    ops::Sample* sample = out.add_samples();
-    CopyLabels(value.labels, sample->mutable_labels());
-    sample->set_value(value.value);
-  }
-  for (const FamilySnapshot::HistogramValue& value : family.histograms) {
-    ops::HistogramSample* sample = out.add_histograms();
-    CopyLabels(value.labels, sample->mutable_labels());
-    for (const auto& [bound, cumulative] : value.buckets) {
-      auto* bucket = sample->add_buckets();
-      bucket->set_upper_bound(bound);
-      bucket->set_cumulative_count(cumulative);
-    }
-    sample->set_count(value.count);
-    sample->set_sum(value.sum);
-  }
-  return out;
-}
 
 // ops.v1.MetricsService over one registry. This class is thread safe.
 class MetricsServiceImpl final : public ops::MetricsService::CallbackService {

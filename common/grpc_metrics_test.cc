@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/metrics.h"
+#include "common/metrics_proto.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/ops/v1/metrics.grpc.pb.h"
@@ -130,6 +131,20 @@ TEST_F(GrpcMetricsTest, UnknownMethodsShareOneLabel) {
   std::string text = Get().prometheus_text();
   EXPECT_THAT(text, Not(HasSubstr("evil")));
   EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{method=\"other\",code=\"UNIMPLEMENTED\"} 2\n"));
+}
+
+TEST(MetricsProtoTest, FromProtoInvertsToProto) {
+  Registry registry;
+  registry.CounterFamily("c_total", "C.", {"a", "b"}).WithLabels({"1", "2"}).Increment(4);
+  registry.GaugeCallback("g", "G.", [] { return 7; });
+  registry.HistogramFamily("h_seconds", "H.", {"m"}, {0.5, 2}).WithLabels({"x"}).Observe(1);
+  std::vector<FamilySnapshot> families = registry.Collect();
+  std::vector<FamilySnapshot> round_trip;
+  for (const FamilySnapshot& family : families) round_trip.push_back(FromProto(ToProto(family)));
+  EXPECT_EQ(RenderText(round_trip), RenderText(families));
+  ASSERT_EQ(round_trip.size(), 3u);
+  EXPECT_EQ(round_trip[2].type, FamilySnapshot::Type::kHistogram);
+  EXPECT_EQ(round_trip[2].histograms[0].sum, 1);
 }
 
 TEST(ServerMethodLabelTest, KnownMethodsAreShortOthersAreOther) {

@@ -257,6 +257,40 @@ std::string RenderText(const std::vector<FamilySnapshot>& families) {
   return out;
 }
 
+std::vector<FamilySnapshot> MergeFamilies(std::vector<FamilySnapshot> local,
+                                          const std::vector<FamilySnapshot>& remote,
+                                          const std::string& label_name,
+                                          const std::string& label_value) {
+  std::map<std::string, FamilySnapshot> merged;
+  for (FamilySnapshot& family : local) {
+    std::string name = family.name;
+    merged.emplace(std::move(name), std::move(family));
+  }
+  for (const FamilySnapshot& family : remote) {
+    auto [it, inserted] = merged.try_emplace(family.name);
+    FamilySnapshot& out = it->second;
+    if (inserted) {
+      out.name = family.name;
+      out.help = family.help;
+      out.type = family.type;
+    } else if (out.type != family.type) {
+      continue;
+    }
+    for (FamilySnapshot::Value value : family.values) {
+      if (!label_name.empty()) value.labels.emplace_back(label_name, label_value);
+      out.values.push_back(std::move(value));
+    }
+    for (FamilySnapshot::HistogramValue value : family.histograms) {
+      if (!label_name.empty()) value.labels.emplace_back(label_name, label_value);
+      out.histograms.push_back(std::move(value));
+    }
+  }
+  std::vector<FamilySnapshot> result;
+  result.reserve(merged.size());
+  for (auto& [name, family] : merged) result.push_back(std::move(family));
+  return result;
+}
+
 Registry& DefaultRegistry() {
   static auto* registry = new Registry();
   return *registry;

@@ -100,6 +100,17 @@ struct FamilySnapshot {
 // Returns `families` in the Prometheus text format, in the given order.
 std::string RenderText(const std::vector<FamilySnapshot>& families);
 
+// Adds `remote`'s families to `local` (both sorted by name; so is the
+// result), each remote sample with one more label `label_name`=`label_value`
+// (e.g. remote="auth"), so that a series counted in another process stays
+// distinct from a local one of the same name (no label is added when
+// `label_name` is empty). A remote family whose type differs from the local
+// family of that name is dropped.
+std::vector<FamilySnapshot> MergeFamilies(std::vector<FamilySnapshot> local,
+                                          const std::vector<FamilySnapshot>& remote,
+                                          const std::string& label_name,
+                                          const std::string& label_value);
+
 class Registry;
 
 // All series of one metric name, keyed by label values (in `label_names`

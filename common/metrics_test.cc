@@ -137,5 +137,35 @@ TEST(MetricsTest, CollectCopiesEveryFamilyInOrder) {
   EXPECT_EQ(registry.Render(), RenderText(families));
 }
 
+TEST(MetricsTest, MergeFamiliesLabelsRemoteSeries) {
+  Registry local;
+  local.CounterFamily("grpc_server_handled_total", "Handled.", {"method"})
+      .WithLabels({"ToolService/CallTool"})
+      .Increment();
+  local.GaugeFamily("clash", "Local gauge.").WithLabels({}).Set(1);
+  Registry remote;
+  remote.CounterFamily("grpc_server_handled_total", "Handled.", {"method"})
+      .WithLabels({"AuthService/Token"})
+      .Increment(2);
+  remote.CounterFamily("oauth_token_grants_total", "Grants.", {"grant_type"})
+      .WithLabels({"refresh_token"})
+      .Increment(3);
+  remote.CounterFamily("clash", "Remote counter.").WithLabels({}).Increment();
+  remote.HistogramFamily("h_seconds", "H.", {}, {1}).WithLabels({}).Observe(0.5);
+  std::string text = RenderText(
+      MergeFamilies(local.Collect(), remote.Collect(), "remote", "auth"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{method=\"ToolService/CallTool\"} 1\n"
+                              "grpc_server_handled_total{method=\"AuthService/Token\","
+                              "remote=\"auth\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("oauth_token_grants_total{grant_type=\"refresh_token\","
+                              "remote=\"auth\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("h_seconds_bucket{remote=\"auth\",le=\"1\"} 1\n"));
+  // A family whose type differs keeps the local one only.
+  EXPECT_THAT(text, HasSubstr("# TYPE clash gauge\nclash 1\n# HELP"));
+  // Still sorted by name.
+  EXPECT_LT(text.find("# TYPE clash"), text.find("# TYPE grpc_server_handled_total"));
+  EXPECT_LT(text.find("# TYPE h_seconds"), text.find("# TYPE oauth_token_grants_total"));
+}
+
 }  // namespace
 }  // namespace mcp_oauth::metrics

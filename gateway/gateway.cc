@@ -17,6 +17,7 @@
 #include "auth/authorization_server.h"
 #include "auth/memory_store.h"
 #include "gateway/mcp_route.h"
+#include "gateway/metrics_route.h"
 #include "gateway/oauth_routes.h"
 #include "gateway/router.h"
 #include "mcp/catalog.h"
@@ -62,11 +63,9 @@ class GatewayImpl final : public Gateway {
     mcp_route_ = std::make_unique<McpRoute>(auth_channel_, BearerOptions(), std::move(endpoint));
     mcp_route_->Register(router_, options_.auth.mcp_path);
     if (options_.metrics) {
-      router_.Add("GET", "/metrics", [](HttpRequest, Responder respond) {
-        HttpResponse response = MakeResponse(200, "text/plain; version=0.0.4; charset=utf-8",
-                                             metrics::DefaultRegistry().Render());
-        response.SetHeader("Cache-Control", "no-store");
-        respond(std::move(response));
+      metrics_route_ = std::make_unique<MetricsRoute>(RemoteMetricsSources());
+      router_.Add("GET", "/metrics", [this](HttpRequest request, Responder respond) {
+        metrics_route_->Handle(std::move(request), std::move(respond));
       });
     }
     RequestObserverOptions observer_options;
@@ -153,6 +152,21 @@ class GatewayImpl final : public Gateway {
     return absl::OkStatus();
   }
 
+  // The services reached remotely, whose metrics /metrics adds (labelled
+  // remote="auth" / "tools"; one source when both targets are the same).
+  std::vector<RemoteMetricsSource> RemoteMetricsSources() const {
+    std::vector<RemoteMetricsSource> sources;
+    const bool remote_auth = !options_.auth_target.empty();
+    const bool remote_tools = !options_.tools_target.empty();
+    if (remote_auth && remote_tools && options_.auth_target == options_.tools_target) {
+      sources.push_back({"auth+tools", auth_channel_});
+      return sources;
+    }
+    if (remote_auth) sources.push_back({"auth", auth_channel_});
+    if (remote_tools) sources.push_back({"tools", tools_channel_});
+    return sources;
+  }
+
   BearerAuthOptions BearerOptions() const {
     BearerAuthOptions bearer;
     bearer.resource = options_.auth.canonical_resource();
@@ -170,6 +184,7 @@ class GatewayImpl final : public Gateway {
     mcp_options.allowed_origins = options_.allowed_origins;
     mcp_options.allowed_hosts = options_.allowed_hosts;
     mcp_options.session_key = options_.session_key;
+    mcp_options.max_sessions_per_principal = options_.max_sessions_per_principal;
     mcp_options.max_body_bytes = options_.http.BodyLimitFor(options_.auth.mcp_path);
     mcp::McpBackends backends;
     backends.tools = tools::v1::ToolService::NewStub(tools_channel_);
@@ -206,6 +221,7 @@ class GatewayImpl final : public Gateway {
   std::unique_ptr<HealthRoute> health_;
   std::unique_ptr<OAuthRoutes> oauth_routes_;
   std::unique_ptr<McpRoute> mcp_route_;
+  std::unique_ptr<MetricsRoute> metrics_route_;
   Router router_;
   std::unique_ptr<RequestObserver> observer_;
   std::unique_ptr<HttpServer> http_;

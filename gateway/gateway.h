@@ -44,6 +44,9 @@ struct GatewayOptions {
   std::vector<std::string> allowed_origins;
   std::vector<std::string> allowed_hosts;
   std::string session_key;
+  // Live MCP sessions one principal (user + client) may hold on this gateway;
+  // initialize beyond it answers 429. 0 = no limit.
+  int max_sessions_per_principal = 256;
   // How long /mcp reuses a successful token validation (the bound on how late
   // a revocation takes effect there); zero asks AuthService every time.
   std::chrono::milliseconds token_cache_ttl{5000};

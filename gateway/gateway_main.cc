@@ -89,6 +89,16 @@ OAuth (authorization server; see README "Configuration"):
                            0 = no limit; unused with --auth-target)
   --token-rate-burst N     requests a client may make at once (env
                            MCP_TOKEN_RATE_BURST; default 400)
+  --client-auth-max-failures N
+                           failed client authentications per client id from one IP
+                           before 429 + Retry-After (env MCP_CLIENT_AUTH_MAX_FAILURES;
+                           default 10; 0 = no limit)
+  --client-auth-max-failures-per-ip N
+                           the same over all client ids from one IP (env
+                           MCP_CLIENT_AUTH_MAX_FAILURES_PER_IP; default 50; 0 = no limit)
+  --client-auth-failure-window S
+                           seconds those failures are counted over (env
+                           MCP_CLIENT_AUTH_FAILURE_WINDOW; default 300)
   --store SPEC             where tokens, codes, revocations and sign-in throttles
                            live (env MCP_STORE; unused with --auth-target):
                              sqlite:PATH   a SQLite file, created 0600 (default:
@@ -109,6 +119,10 @@ MCP endpoint (/mcp):
   --token-cache-seconds N  how long /mcp reuses a successful token validation, i.e. the
                            longest a revoked token keeps working there
                            (env MCP_TOKEN_CACHE_SECONDS; default 5; 0 = ask every time)
+  --max-sessions-per-principal N
+                           live MCP sessions one user may hold per client on this
+                           gateway; initialize beyond it answers 429
+                           (env MCP_MAX_SESSIONS_PER_PRINCIPAL; default 256; 0 = no limit)
   Session ids are signed with env MCP_SESSION_KEY (>= 32 characters) so that replicas
   sharing it accept each other's sessions; unset, a random per-process key is used.
 
@@ -192,6 +206,7 @@ int Main(int argc, char** argv) {
   for (const auto& name : auth::AuthFlagNames()) known.insert(name);
   for (const auto& name : grpc_security::ServerSecurityFlagNames()) known.insert(name);
   for (const auto& name : grpc_security::ClientSecurityFlagNames()) known.insert(name);
+  known.insert("max-sessions-per-principal");
   auto parsed = flags::Parse(argc, argv, known, {"help", "metrics", "behind-tls-proxy"});
   if (!parsed.ok()) {
     std::fprintf(stderr, "gateway: %s\n", std::string(parsed.status().message()).c_str());
@@ -308,6 +323,14 @@ int Main(int argc, char** argv) {
     return 2;
   }
   options.token_cache_ttl = std::chrono::seconds(cache_seconds_value);
+  std::string session_cap = Setting(*parsed, "max-sessions-per-principal",
+                                    "MCP_MAX_SESSIONS_PER_PRINCIPAL", "256");
+  if (!absl::SimpleAtoi(session_cap, &options.max_sessions_per_principal) ||
+      options.max_sessions_per_principal < 0 || options.max_sessions_per_principal > 100000) {
+    std::fprintf(stderr, "gateway: --max-sessions-per-principal: '%s' must be 0..100000\n",
+                 session_cap.c_str());
+    return 2;
+  }
   std::string access_log = Setting(*parsed, "access-log", "MCP_ACCESS_LOG", "on");
   std::string metrics = Setting(*parsed, "metrics", "MCP_METRICS", "off");
   if (!ParseSwitch(access_log, &options.access_log)) {

@@ -184,6 +184,22 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
       return WriteError(413, "request body too large");
     }
     parser_->body_limit(limit);  // chunked bodies: checked as chunks arrive
+    // A client that asked first (curl does for bodies over 1 KiB) is told to
+    // send the body; a refused one never sends it.
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue") &&
+        !parser_->is_done()) {
+      auto go_on = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+      return http::async_write(stream_, *go_on,
+                               [self = this->shared_from_this(), go_on](beast::error_code ec,
+                                                                         std::size_t) {
+                                 if (ec) return self->DoClose();
+                                 self->ReadBody();
+                               });
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
   }

@@ -120,6 +120,7 @@ bool ParseClientForm(const HttpRequest& request, const Responder& respond, FormD
     respond(InvalidRequest(error));
     return false;
   }
+  credentials->set_client_ip(request.remote_ip);
   *form = std::move(*parsed);
   return true;
 }

@@ -73,6 +73,23 @@ def read_one_response(sock, timeout=10):
     return parse_responses(head + b"\r\n\r\n" + body)[0]
 
 
+def read_one_response_after(sock, already):
+    """One response whose first bytes (`already`) were read with another."""
+    class Replay:
+        def __init__(self):
+            self.pending = already
+
+        def settimeout(self, timeout):
+            sock.settimeout(timeout)
+
+        def recv(self, size):
+            if self.pending:
+                data, self.pending = self.pending, b""
+                return data
+            return sock.recv(size)
+    return read_one_response(Replay())
+
+
 class HttpLimitsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -162,6 +179,26 @@ class HttpLimitsTest(unittest.TestCase):
                          b"19\r\ngrant_type=client_credent\r\n4\r\nials\r\n0\r\n\r\n")
             responses = parse_responses(read_until_eof(sock, timeout=5))
         self.assertEqual([r[0] for r in responses], [401])
+
+    def test_expect_100_continue_is_answered_or_refused_before_the_body(self):
+        with self.connect() as sock:
+            body = b"grant_type=client_credentials"
+            sock.sendall(self.post_header("/token", len(body), "Expect: 100-continue\r\n"))
+            sock.settimeout(5)
+            interim = b""
+            while b"\r\n\r\n" not in interim:
+                chunk = sock.recv(4096)
+                self.assertTrue(chunk, "closed before 100 Continue")
+                interim += chunk
+            self.assertTrue(interim.startswith(b"HTTP/1.1 100 Continue\r\n"), interim)
+            head, _, rest = interim.partition(b"\r\n\r\n")
+            sock.sendall(body)
+            status, _, _ = read_one_response_after(sock, rest)
+        self.assertEqual(status, 401)  # the body was read: no client authentication
+        with self.connect() as sock:
+            sock.sendall(self.post_header("/token", FORM_LIMIT + 1, "Expect: 100-continue\r\n"))
+            responses = parse_responses(read_until_eof(sock, timeout=5))
+        self.assertEqual([r[0] for r in responses], [413])
 
     def test_refusal_reaches_a_client_still_sending_its_body(self):
         # The server answers 413 while the client is still uploading. It

@@ -4,7 +4,8 @@ mcp_oauth.ops.v1.MetricsService, found and called through server reflection
 only (as grpcurl would): a standalone auth_server shows the token grants and
 refusals it decided, a standalone tool_server the tool calls it ran, both with
 their RPCs by method and code; each is counted once, in the process that did
-the work (a gateway using remote services shows none of them). The gateway
+the work (a gateway using a remote service adds that service's series to its
+/metrics with a remote label, and says when it cannot read them). The gateway
 hosting the services (the default) has the same MetricsService on its internal
 port, and its GET /metrics includes the services' series."""
 import json
@@ -91,11 +92,29 @@ class ServiceMetricsTest(unittest.TestCase):
             self.assertEqual(sorted(f["name"] for f in only["families"]),
                              ["oauth_token_failures_total", "oauth_token_grants_total"])
 
-            # The gateway did not count the grant again: it only made the call.
+            # The gateway did not count the grant itself (it only made the
+            # call); its /metrics shows auth_server's series, labelled.
             gateway_metrics = harness.request(port, "GET", "/metrics").body
-            self.assertNotIn("oauth_token_grants_total", gateway_metrics)
+            self.assertIsNone(series_value(
+                gateway_metrics, 'oauth_token_grants_total{grant_type="authorization_code"}'))
+            self.assertEqual(series_value(
+                gateway_metrics,
+                'oauth_token_grants_total{grant_type="authorization_code",remote="auth"}'), 1)
+            self.assertEqual(series_value(
+                gateway_metrics, 'grpc_server_handled_total{method="AuthService/Token",'
+                                 'code="OK",remote="auth"}'), 1)
+            self.assertEqual(series_value(gateway_metrics, 'metrics_remote_up{remote="auth"}'), 1)
             self.assertIn('grpc_client_call_duration_seconds_count{method="AuthService/Token"} 2',
                           gateway_metrics)
+            # With auth_server gone the scrape still answers, saying so.
+            self.assertEqual(auth.stop(), 0)
+            scraped = harness.request(port, "GET", "/metrics")
+            self.assertEqual(scraped.status, 200)
+            self.assertEqual(series_value(scraped.body, 'metrics_remote_up{remote="auth"}'), 0)
+            self.assertEqual([line for line in scraped.body.splitlines()
+                              if 'remote="auth"' in line and not line.startswith("metrics_remote_up")],
+                             [])
+            self.assertIn("# TYPE http_requests_total counter", scraped.body)
 
     def test_tool_server_counts_its_tool_calls(self):
         with harness.ServerProcess("mcp/tool_server", ["--grpc-listen", "127.0.0.1:0"]) as tools:

@@ -31,6 +31,7 @@
 #include "common/request_id.h"
 #include "mcp/protocol/http_checks.h"
 #include "mcp/protocol/mcp_endpoint.h"
+#include "mcp/protocol/principal_sessions.h"
 #include "mcp/protocol/session_id.h"
 #include "mcp/protocol/sse_stream.h"
 #include <grpcpp/grpcpp.h>
@@ -329,6 +330,8 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
+  // The sessions initialized here, by principal (max_sessions_per_principal).
+  PrincipalSessions principal_sessions_ ABSL_GUARDED_BY(mu_);
   absl::Time last_sweep_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 

@@ -159,23 +159,47 @@ void McpEndpoint::Impl::HandleInitialize(const json& message, const McpRequest& 
 
   Cleanup cleanup;
   bool full = false;
+  bool over_principal_cap = false;
   {
     absl::MutexLock lock(&mu_);
     if (sessions_.size() >= kMaxSessions) MaybeSweepLocked(now, true, &cleanup);
+    // Live as ActiveSessionCount counts them: ended, expired and idle
+    // sessions free their place.
+    auto is_live = [&](const Session& s) {
+      return !s.ended && now - s.created <= options_.session_max_lifetime &&
+             (now - s.last_seen <= options_.session_idle_timeout || HasActiveStream(s));
+    };
     if (sessions_.size() >= kMaxSessions) {
       full = true;
+    } else if (options_.max_sessions_per_principal > 0 &&
+               principal_sessions_.CountLive(claims.binding, is_live) >=
+                   static_cast<size_t>(options_.max_sessions_per_principal)) {
+      over_principal_cap = true;
     } else {
       auto session = std::make_shared<Session>();
       session->id = session_id;
       session->protocol_version = negotiated;
       session->created = claims.created;
       session->last_seen = now;
+      principal_sessions_.Add(claims.binding, session);
       sessions_[session_id] = std::move(session);
     }
   }
   cleanup.Run();
   if (full) {
     done(HttpError(503, kTransportError, "Service Unavailable: too many sessions"));
+    return;
+  }
+  if (over_principal_cap) {
+    // HTTP 429, not a 200 with a JSON-RPC error: clients fail initialize on a
+    // non-2xx answer and show its status and body, and none treats 429 as
+    // "re-authenticate" (401/403) or "session gone, initialize again" (404).
+    done(JsonResponse(429, RpcError(id, kTransportError,
+                                    absl::StrCat("Too Many Requests: this user already has ",
+                                                 options_.max_sessions_per_principal,
+                                                 " open MCP sessions with this client; end one "
+                                                 "(DELETE with its Mcp-Session-Id) or let one "
+                                                 "expire, then initialize again"))));
     return;
   }
 

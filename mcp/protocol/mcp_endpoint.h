@@ -15,7 +15,8 @@
 // Status codes: 400 malformed JSON (-32700) / invalid JSON-RPC (-32600) /
 // missing session / unsupported MCP-Protocol-Version; 403 Origin or Host not
 // allowed; 404 unknown, ended, expired or foreign session; 405; 406 Accept;
-// 413 body too large; 415 Content-Type; 429 too many streams.
+// 413 body too large; 415 Content-Type; 429 too many streams, or initialize
+// beyond the principal's session cap.
 //
 // Methods: initialize, ping, tools/list, tools/call, logging/setLevel,
 // notifications/initialized, notifications/cancelled (cancels the in-flight
@@ -78,6 +79,10 @@ struct McpOptions {
   std::string session_key;
   absl::Duration session_idle_timeout = absl::Hours(1);
   absl::Duration session_max_lifetime = absl::Hours(24);
+  // Live sessions one principal (OAuth subject + client) may hold, counting
+  // those initialized on this endpoint; initialize beyond it answers HTTP 429
+  // with a JSON-RPC error. 0 = no limit.
+  int max_sessions_per_principal = 256;
 
   size_t max_body_bytes = 1 << 20;
   int max_json_depth = 64;
