@@ -22,6 +22,7 @@
 #include "gateway/router.h"
 #include "mcp/catalog.h"
 #include "mcp/prompt_service.h"
+#include "mcp/request_state.h"
 #include "mcp/protocol/mcp_endpoint.h"
 #include "mcp/resource_service.h"
 #include "mcp/tool_service.h"
@@ -133,7 +134,11 @@ class GatewayImpl final : public Gateway {
       offer_resources_ = !catalog->resources->empty();
       offer_prompts_ = !catalog->prompts->empty();
       offer_completions_ = catalog->resources->has_completions() || catalog->prompts->has_completions();
-      tool_service_ = std::make_unique<mcp::ToolServiceImpl>(catalog->tools);
+      mcp::ToolServiceOptions tool_options;
+      // Multi-round tool calls: a requestState sealed here must open on every
+      // replica and on a separate tool_server sharing MCP_SESSION_KEY.
+      tool_options.request_state_key = mcp::RequestStateCodec::DeriveKey(options_.session_key);
+      tool_service_ = std::make_unique<mcp::ToolServiceImpl>(catalog->tools, std::move(tool_options));
       resource_service_ = std::make_unique<mcp::ResourceServiceImpl>(catalog->resources);
       prompt_service_ = std::make_unique<mcp::PromptServiceImpl>(catalog->prompts);
       builder.RegisterService(tool_service_.get());

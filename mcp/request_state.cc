@@ -20,6 +20,11 @@ constexpr char kMacLabel[] = "mcp-request-state/v1";
 
 RequestStateCodec::RequestStateCodec(std::string key, absl::Duration ttl) : key_(std::move(key)), ttl_(ttl) {}
 
+std::string RequestStateCodec::DeriveKey(const std::string& shared_secret) {
+  if (shared_secret.empty()) return "";
+  return crypto::HmacSha256(shared_secret, "mcp-oauth/request-state-key/v1");
+}
+
 std::string RequestStateCodec::Binding(const std::string& subject, const std::string& client_id,
                                        const std::string& tool, const nlohmann::json& arguments) {
   // Length-prefixed fields: no two different calls share an encoding.

@@ -27,6 +27,11 @@ class RequestStateCodec {
 
   // Returns the binding of a tool call: a digest of the principal (subject,
   // client id), the tool name and its arguments.
+  // Returns the requestState key derived from a secret shared by replicas
+  // (MCP_SESSION_KEY): its own HMAC label, so neither key stands in for the
+  // other. Empty in, empty out (a random key per process).
+  static std::string DeriveKey(const std::string& shared_secret);
+
   static std::string Binding(const std::string& subject, const std::string& client_id, const std::string& tool,
                              const nlohmann::json& arguments);
 

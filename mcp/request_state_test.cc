@@ -26,6 +26,26 @@ TEST_F(RequestStateTest, RoundTripsTheState) {
   EXPECT_EQ(*opened, "round=2;name=Alice");
 }
 
+TEST(RequestStateKeyTest, ReplicasSharingASecretDeriveTheSameKey) {
+  const std::string secret(40, 's');
+  const std::string key = RequestStateCodec::DeriveKey(secret);
+  EXPECT_EQ(key, RequestStateCodec::DeriveKey(secret));
+  EXPECT_EQ(key.size(), 32u);
+  EXPECT_NE(key, secret);  // the session key itself never seals states
+  EXPECT_NE(key, RequestStateCodec::DeriveKey(std::string(40, 't')));
+  EXPECT_EQ(RequestStateCodec::DeriveKey(""), "");
+
+  // A state sealed by one replica opens on another with the same secret.
+  const std::string binding = RequestStateCodec::Binding("alice", "client-1", "book", json::object());
+  RequestStateCodec replica_a(key, absl::Minutes(10));
+  RequestStateCodec replica_b(RequestStateCodec::DeriveKey(secret), absl::Minutes(10));
+  absl::StatusOr<std::string> opened = replica_b.Open(replica_a.Seal(binding, "s", kNow), binding, kNow);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(*opened, "s");
+  RequestStateCodec other(RequestStateCodec::DeriveKey(std::string(40, 't')), absl::Minutes(10));
+  EXPECT_FALSE(other.Open(replica_a.Seal(binding, "s", kNow), binding, kNow).ok());
+}
+
 TEST_F(RequestStateTest, RefusesAlteredTokens) {
   const std::string token = codec_.Seal(binding_, "round=2", kNow);
   EXPECT_FALSE(codec_.Open(token + "-TAMPERED", binding_, kNow).ok());

@@ -24,6 +24,7 @@
 #include "common/grpc_security/grpc_security.h"
 #include "common/grpc_metrics.h"
 #include "common/log.h"
+#include "mcp/request_state.h"
 #include "mcp/tool_registry.h"
 #include "mcp/tool_service.h"
 #include "mcp/tools/builtin_tools.h"
@@ -37,7 +38,9 @@ constexpr char kUsage[] =
     "                   [--grpc-shared-secret-file=FILE]\n"
     "A non-loopback --grpc-listen needs TLS with client certificates (env MCP_GRPC_TLS_CERT,\n"
     "MCP_GRPC_TLS_KEY, MCP_GRPC_TLS_CLIENT_CA) and/or a shared credential sent as\n"
-    "'authorization: Bearer <secret>' (env MCP_GRPC_SHARED_SECRET_FILE or MCP_GRPC_SHARED_SECRET).\n";
+    "'authorization: Bearer <secret>' (env MCP_GRPC_SHARED_SECRET_FILE or MCP_GRPC_SHARED_SECRET).\n"
+    "Env MCP_SESSION_KEY (>= 32 characters, the gateways' key) seals multi-round tool calls'\n"
+    "requestState so that any replica accepts them; unset: a random key per process.\n";
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "tool_server: %s\n%s", message.c_str(), kUsage);
@@ -71,6 +74,10 @@ int main(int argc, char** argv) {
   auto credentials = grpc_security::ServerCredentialsFor(listen, *security);
   if (!credentials.ok()) return Fail(std::string(credentials.status().message()));
   mcp::ToolServiceOptions options;
+  if (auto key = flags::GetEnv("MCP_SESSION_KEY")) {
+    if (key->size() < 32) return Fail("MCP_SESSION_KEY must be at least 32 characters");
+    options.request_state_key = mcp::RequestStateCodec::DeriveKey(*key);
+  }
   if (auto v = parsed->Get("worker-threads")) {
     if (!absl::SimpleAtoi(*v, &options.worker_threads) || options.worker_threads < 1) {
       return Fail("--worker-threads must be a positive integer");
