@@ -2,7 +2,8 @@
 // registration order.
 //
 // Filled at startup, then read-only: Register* are not thread safe, every
-// const method is.
+// const method is. Resource contents may change at any time: NotifyUpdated
+// announces it to the watchers (WatchResources -> MCP subscriptions).
 #ifndef MCP_OAUTH_MCP_RESOURCE_REGISTRY_H_
 #define MCP_OAUTH_MCP_RESOURCE_REGISTRY_H_
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "mcp/change_feed.h"
 #include "mcp/resource.h"
 #include "mcp/uri_template.h"
 
@@ -54,7 +56,14 @@ class ResourceRegistry {
   const std::string& resources_tag() const { return resources_tag_; }
   const std::string& templates_tag() const { return templates_tag_; }
 
+  // Announces that what `uri` reads as has changed, so that clients
+  // subscribed to it get notifications/resources/updated. Thread safe.
+  void NotifyUpdated(const std::string& uri) const { updates_.Publish(uri); }
+  // The URIs passed to NotifyUpdated.
+  ChangeFeed& updates() const { return updates_; }
+
  private:
+  mutable ChangeFeed updates_;
   std::vector<ResourceDefinition> resources_;
   std::unordered_map<std::string, size_t> index_;
   std::vector<ResourceTemplateDefinition> templates_;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "mcp/service_common.h"
+#include "mcp/watch_writer.h"
 
 namespace mcp_oauth::mcp {
 namespace {
@@ -21,6 +22,10 @@ using mcp_oauth::resources::v1::ListResourceTemplatesRequest;
 using mcp_oauth::resources::v1::ListResourceTemplatesResponse;
 using mcp_oauth::resources::v1::ReadResourceRequest;
 using mcp_oauth::resources::v1::ReadResourceResponse;
+namespace rv1 = mcp_oauth::resources::v1;
+
+// Updates a WatchResources stream buffers for a slow reader before ending.
+constexpr size_t kMaxPendingUpdates = 1024;
 
 }  // namespace
 
@@ -108,6 +113,16 @@ grpc::ServerUnaryReactor* ResourceServiceImpl::Complete(grpc::CallbackServerCont
   if (it == tmpl->completers.end()) return FinishCall(context, grpc::Status::OK);
   return FinishCall(context, RunCompleter(it->second, *request, response,
                                            absl::StrCat("'", tmpl->uri_template, "'")));
+}
+
+grpc::ServerWriteReactor<rv1::ResourceUpdated>* ResourceServiceImpl::WatchResources(
+    grpc::CallbackServerContext*, const rv1::WatchResourcesRequest*) {
+  auto make = [](const std::string& uri) {
+    rv1::ResourceUpdated event;
+    event.set_uri(uri);
+    return event;
+  };
+  return new WatchWriter<rv1::ResourceUpdated>(&registry_->updates(), make, make(""), kMaxPendingUpdates);
 }
 
 }  // namespace mcp_oauth::mcp

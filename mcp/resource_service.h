@@ -1,7 +1,8 @@
 // ResourceServiceImpl: the gRPC ResourceService
 // (proto/resources/v1/resources.proto) over a ResourceRegistry, using the
 // callback API. Every RPC answers on the gRPC thread (readers and completers
-// must be fast); a reader that throws gives INTERNAL.
+// must be fast); a reader that throws gives INTERNAL. WatchResources streams
+// the registry's NotifyUpdated calls.
 //
 // This class is thread safe. The registry is shared and must not change after
 // construction. Shut the grpc::Server down before destroying this object.
@@ -33,6 +34,8 @@ class ResourceServiceImpl final : public mcp_oauth::resources::v1::ResourceServi
   grpc::ServerUnaryReactor* Complete(grpc::CallbackServerContext* context,
                                      const mcp_oauth::resources::v1::CompleteRequest* request,
                                      mcp_oauth::resources::v1::CompleteResponse* response) override;
+  grpc::ServerWriteReactor<mcp_oauth::resources::v1::ResourceUpdated>* WatchResources(
+      grpc::CallbackServerContext* context, const mcp_oauth::resources::v1::WatchResourcesRequest* request) override;
 
  private:
   const std::shared_ptr<const ResourceRegistry> registry_;

@@ -8,12 +8,25 @@
 #include "mcp/json_struct.h"
 
 namespace mcp_oauth::mcp {
+namespace {
+
+// Chains a hash over each tool's name and schemas, in order.
+std::string VersionTag(const std::vector<std::shared_ptr<const ToolDefinition>>& tools) {
+  std::string tag;
+  for (const auto& tool : tools) {
+    std::string input = tag;
+    absl::StrAppend(&input, "|", tool->name, "|", DumpJson(tool->input_schema), "|", DumpJson(tool->output_schema));
+    tag = crypto::HexEncode(crypto::Sha256(input)).substr(0, 16);
+  }
+  return tag;
+}
+
+}  // namespace
+
+ToolRegistry::ToolRegistry() : snapshot_(std::make_shared<const Snapshot>()) {}
 
 absl::Status ToolRegistry::Register(ToolDefinition tool) {
   if (tool.name.empty()) return absl::InvalidArgumentError("tool name must not be empty");
-  if (index_.count(tool.name) > 0) {
-    return absl::AlreadyExistsError(absl::StrCat("tool '", tool.name, "' is already registered"));
-  }
   if (static_cast<bool>(tool.handler) == static_cast<bool>(tool.content_handler)) {
     return absl::InvalidArgumentError(
         absl::StrCat("tool '", tool.name, "' needs exactly one of handler and content_handler"));
@@ -34,18 +47,54 @@ absl::Status ToolRegistry::Register(ToolDefinition tool) {
       return absl::InvalidArgumentError(absl::StrCat("tool '", tool.name, "' output ", s.message()));
     }
   }
-  std::string fingerprint_input = version_tag_;
-  absl::StrAppend(&fingerprint_input, "|", tool.name, "|", DumpJson(tool.input_schema), "|",
-                  DumpJson(tool.output_schema));
-  version_tag_ = crypto::HexEncode(crypto::Sha256(fingerprint_input)).substr(0, 16);
-  index_[tool.name] = tools_.size();
-  tools_.push_back(std::move(tool));
+  {
+    absl::MutexLock lock(&mu_);
+    if (snapshot_->index.count(tool.name) > 0) {
+      return absl::AlreadyExistsError(absl::StrCat("tool '", tool.name, "' is already registered"));
+    }
+    auto next = std::make_shared<Snapshot>(*snapshot_);
+    next->index[tool.name] = next->tools.size();
+    next->tools.push_back(std::make_shared<const ToolDefinition>(std::move(tool)));
+    next->version_tag = VersionTag(next->tools);
+    snapshot_ = std::move(next);
+  }
+  changes_.Publish("tools");
   return absl::OkStatus();
 }
 
-const ToolDefinition* ToolRegistry::Find(std::string_view name) const {
-  auto it = index_.find(std::string(name));
-  return it == index_.end() ? nullptr : &tools_[it->second];
+absl::Status ToolRegistry::Unregister(std::string_view name) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = snapshot_->index.find(std::string(name));
+    if (it == snapshot_->index.end()) {
+      return absl::NotFoundError(absl::StrCat("tool '", std::string(name), "' is not registered"));
+    }
+    auto next = std::make_shared<Snapshot>();
+    for (const auto& tool : snapshot_->tools) {
+      if (tool->name == name) {
+        retired_.push_back(tool);
+        continue;
+      }
+      next->index[tool->name] = next->tools.size();
+      next->tools.push_back(tool);
+    }
+    next->version_tag = VersionTag(next->tools);
+    snapshot_ = std::move(next);
+  }
+  changes_.Publish("tools");
+  return absl::OkStatus();
 }
+
+std::shared_ptr<const ToolRegistry::Snapshot> ToolRegistry::snapshot() const {
+  absl::MutexLock lock(&mu_);
+  return snapshot_;
+}
+
+const ToolDefinition* ToolRegistry::Snapshot::Find(std::string_view name) const {
+  auto it = index.find(std::string(name));
+  return it == index.end() ? nullptr : tools[it->second].get();
+}
+
+const ToolDefinition* ToolRegistry::Find(std::string_view name) const { return snapshot()->Find(name); }
 
 }  // namespace mcp_oauth::mcp

@@ -18,6 +18,7 @@
 #include "mcp/json_struct.h"
 #include "mcp/tool_input_proto.h"
 #include "mcp/tool_event_queue.h"
+#include "mcp/watch_writer.h"
 
 namespace mcp_oauth::mcp {
 namespace {
@@ -35,14 +36,14 @@ std::string EncodePageToken(const std::string& tag, size_t offset) {
 }
 
 // Returns the offset in a page token issued for the current tool list.
-absl::StatusOr<size_t> DecodePageToken(const std::string& token, const ToolRegistry& registry) {
+absl::StatusOr<size_t> DecodePageToken(const std::string& token, const ToolRegistry::Snapshot& registry) {
   const absl::Status invalid = absl::InvalidArgumentError("invalid page token");
   absl::StatusOr<std::string> raw = crypto::Base64UrlDecode(token);
   if (!raw.ok()) return invalid;
   std::vector<std::string> parts = absl::StrSplit(*raw, ':');
   size_t offset = 0;
-  if (parts.size() != 3 || parts[0] != kPageTokenVersion || parts[1] != registry.version_tag() ||
-      !absl::SimpleAtoi(parts[2], &offset) || offset == 0 || offset >= registry.size()) {
+  if (parts.size() != 3 || parts[0] != kPageTokenVersion || parts[1] != registry.version_tag ||
+      !absl::SimpleAtoi(parts[2], &offset) || offset == 0 || offset >= registry.tools.size()) {
     return invalid;
   }
   return offset;
@@ -339,18 +340,19 @@ grpc::ServerUnaryReactor* ToolServiceImpl::ListTools(grpc::CallbackServerContext
   size_t page_size = request->page_size() == 0 ? options_.default_page_size : request->page_size();
   page_size = std::min(page_size, static_cast<size_t>(options_.max_page_size));
   size_t offset = 0;
+  const std::shared_ptr<const ToolRegistry::Snapshot> registry = registry_->snapshot();
   if (!request->page_token().empty()) {
-    absl::StatusOr<size_t> decoded = DecodePageToken(request->page_token(), *registry_);
+    absl::StatusOr<size_t> decoded = DecodePageToken(request->page_token(), *registry);
     if (!decoded.ok()) {
       reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(decoded.status().message())));
       return reactor;
     }
     offset = *decoded;
   }
-  const auto& tools = registry_->tools();
+  const auto& tools = registry->tools;
   const size_t end = std::min(tools.size(), offset + page_size);
   for (size_t i = offset; i < end; ++i) {
-    const ToolDefinition& def = tools[i];
+    const ToolDefinition& def = *tools[i];
     auto* tool = response->add_tools();
     tool->set_name(def.name);
     tool->set_title(def.title);
@@ -361,7 +363,7 @@ grpc::ServerUnaryReactor* ToolServiceImpl::ListTools(grpc::CallbackServerContext
       if (auto s = JsonToStruct(def.output_schema); s.ok()) *tool->mutable_output_schema() = *std::move(s);
     }
   }
-  if (end < tools.size()) response->set_next_page_token(EncodePageToken(registry_->version_tag(), end));
+  if (end < tools.size()) response->set_next_page_token(EncodePageToken(registry->version_tag, end));
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }
@@ -509,6 +511,20 @@ grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::
   }
   StartOnPool(pool_, timer_, tool, std::move(args), std::move(request_id), state);
   return reactor;
+}
+
+grpc::ServerWriteReactor<mcp_oauth::tools::v1::ToolsChanged>* ToolServiceImpl::WatchTools(
+    grpc::CallbackServerContext*, const mcp_oauth::tools::v1::WatchToolsRequest*) {
+  using mcp_oauth::tools::v1::ToolsChanged;
+  std::shared_ptr<const ToolRegistry> registry = registry_;
+  auto make = [registry](const std::string&) {
+    ToolsChanged event;
+    event.set_version_tag(registry->version_tag());
+    return event;
+  };
+  ToolsChanged first = make("");
+  return new WatchWriter<ToolsChanged>(&registry_->changes(), std::move(make), std::move(first),
+                                       options_.max_pending_watch_events);
 }
 
 }  // namespace mcp_oauth::mcp

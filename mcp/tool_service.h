@@ -11,8 +11,11 @@
 // CallToolStream runs a call the same way and streams the tool's progress and
 // log events (see ToolEventQueue) before the result.
 //
-// This class is thread safe. The registry is shared and must not change after
-// construction. Shut the grpc::Server down before destroying this object.
+// WatchTools streams the registry's version tag now and after every change
+// (tools added or removed at runtime).
+//
+// This class is thread safe. The registry is shared; it may change while
+// serving (calls in flight keep the definition they started with). Shut the grpc::Server down before destroying this object.
 #ifndef MCP_OAUTH_MCP_TOOL_SERVICE_H_
 #define MCP_OAUTH_MCP_TOOL_SERVICE_H_
 
@@ -40,6 +43,8 @@ struct ToolServiceOptions {
   // Progress/log events a CallToolStream buffers for a slow reader before
   // dropping new ones.
   size_t max_pending_events = 64;
+  // Changes a WatchTools stream buffers for a slow reader before ending.
+  size_t max_pending_watch_events = 256;
 };
 
 class ToolServiceImpl final : public mcp_oauth::tools::v1::ToolService::CallbackService {
@@ -58,6 +63,9 @@ class ToolServiceImpl final : public mcp_oauth::tools::v1::ToolService::Callback
 
   grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* CallToolStream(
       grpc::CallbackServerContext* context, const mcp_oauth::tools::v1::CallToolStreamRequest* request) override;
+
+  grpc::ServerWriteReactor<mcp_oauth::tools::v1::ToolsChanged>* WatchTools(
+      grpc::CallbackServerContext* context, const mcp_oauth::tools::v1::WatchToolsRequest* request) override;
 
  private:
 

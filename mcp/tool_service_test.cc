@@ -90,6 +90,7 @@ class ToolServiceTest : public ::testing::Test {
     ToolServiceOptions options;
     options.default_call_timeout = absl::Milliseconds(300);
     options.worker_threads = 2;
+    registry_ = registry;
     service_ = new ToolServiceImpl(registry, options);
     grpc::ServerBuilder builder;
     int port = 0;
@@ -105,6 +106,7 @@ class ToolServiceTest : public ::testing::Test {
 
   static void TearDownTestSuite() {
     // Clients first, then the server, then the service it points to.
+    registry_.reset();
     delete stub_;
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     delete server_;
@@ -154,11 +156,13 @@ class ToolServiceTest : public ::testing::Test {
     return r.content(0).fields().at("text").string_value();
   }
 
+  static std::shared_ptr<ToolRegistry> registry_;
   static ToolServiceImpl* service_;
   static grpc::Server* server_;
   static ToolService::Stub* stub_;
 };
 
+std::shared_ptr<ToolRegistry> ToolServiceTest::registry_;
 ToolServiceImpl* ToolServiceTest::service_ = nullptr;
 grpc::Server* ToolServiceTest::server_ = nullptr;
 ToolService::Stub* ToolServiceTest::stub_ = nullptr;
@@ -401,6 +405,45 @@ TEST_F(ToolServiceTest, CancellingTheStreamCancelsTheTool) {
   for (int i = 0; i < 400 && !g_slow_saw_cancel; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_TRUE(g_slow_saw_cancel);
   EXPECT_EQ(ToolCalls("slow", "cancelled"), cancelled_before + 1);
+}
+
+TEST_F(ToolServiceTest, WatchToolsStreamsTheTagAfterEveryChange) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto reader = stub_->WatchTools(&ctx, mcp_oauth::tools::v1::WatchToolsRequest());
+  mcp_oauth::tools::v1::ToolsChanged event;
+  ASSERT_TRUE(reader->Read(&event));
+  const std::string initial = event.version_tag();
+  EXPECT_EQ(initial, registry_->version_tag());
+
+  ASSERT_TRUE(registry_->Register(TestTool("dynamic", [](const json&, const CallContext&) -> absl::StatusOr<json> {
+                          return json{{"dynamic", true}};
+                        })).ok());
+  ASSERT_TRUE(reader->Read(&event));
+  EXPECT_NE(event.version_tag(), initial);
+  // The new tool is listed and callable at once.
+  ListToolsResponse list;
+  ASSERT_TRUE(List(0, "", &list).ok());
+  EXPECT_EQ(list.tools(list.tools_size() - 1).name(), "dynamic");
+  CallToolResponse r;
+  ASSERT_TRUE(Call("dynamic", json::object(), &r).ok());
+  EXPECT_EQ(StructToJson(r.structured_content()), (json{{"dynamic", true}}));
+
+  ASSERT_TRUE(registry_->Unregister("dynamic").ok());
+  ASSERT_TRUE(reader->Read(&event));
+  EXPECT_EQ(event.version_tag(), initial);  // the same list again
+  EXPECT_EQ(Call("dynamic", json::object(), &r).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(registry_->Unregister("dynamic").code(), absl::StatusCode::kNotFound);
+
+  ctx.TryCancel();
+  while (reader->Read(&event)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  // The server stopped listening once the watch ended.
+  for (int i = 0; i < 200 && registry_->changes().listener_count() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(registry_->changes().listener_count(), 0u);
 }
 
 }  // namespace

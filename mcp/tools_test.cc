@@ -36,8 +36,8 @@ class BuiltinToolsTest : public ::testing::Test {
 
 TEST_F(BuiltinToolsTest, RegistersInStableOrder) {
   ASSERT_EQ(registry_.size(), 2u);
-  EXPECT_EQ(registry_.tools()[0].name, "get_time");
-  EXPECT_EQ(registry_.tools()[1].name, "echo");
+  EXPECT_EQ(registry_.tools()[0]->name, "get_time");
+  EXPECT_EQ(registry_.tools()[1]->name, "echo");
   EXPECT_EQ(registry_.Find("nope"), nullptr);
   ToolRegistry other;
   ASSERT_TRUE(RegisterBuiltinTools(&other).ok());

@@ -5,6 +5,7 @@
 //   endpoint_tools.cc     tools/list, tools/call (ToolService)
 //   endpoint_catalog.cc   resources/*, prompts/*, completion/complete
 //   endpoint_support.cc   JSON-RPC envelopes and error mapping
+//   endpoint_watch.cc     tools/list_changed and resource subscriptions (watch RPCs)
 //   stateless_endpoint.cc 2026-07-28 requests (no session), server/discover
 // Not a public header (listed in srcs): it pulls in gRPC.
 #ifndef MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_INTERNAL_H_
@@ -116,6 +117,8 @@ struct Session {
   std::map<std::string, std::shared_ptr<grpc::ClientContext>> in_flight;
   // In creation order.
   std::vector<std::shared_ptr<SseChannel>> channels;
+  // URIs of resources/subscribe (notifications/resources/updated).
+  std::set<std::string> subscriptions;
 };
 
 // Work collected under the lock and run after it is released (these call
@@ -317,6 +320,29 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
                 Reply reply);
   json Capabilities() const;
 
+  // Watches of the backends (endpoint_watch.cc): one WatchTools and one
+  // WatchResources stream per endpoint while at least one GET stream is
+  // open (started by the GET, restarted by the next GET after a failure);
+  // their events fan out to the sessions' GET streams.
+  struct Watch {
+    std::shared_ptr<grpc::ClientContext> context;  // non-null while running
+    bool unsupported = false;                      // the backend said UNIMPLEMENTED
+  };
+  void EnsureWatches();
+  // Cancels the watches when no session has an open GET stream left (so
+  // that they never hold up the backend's shutdown, and cost nothing idle).
+  void MaybeStopWatches();
+  void StartToolWatch();
+  void StartResourceWatch();
+  void OnToolsChanged(const std::string& version_tag);
+  void OnResourceUpdated(const std::string& uri);
+  // Sends `message` to every live session that `wants` it, on its newest
+  // open GET stream (sessions without one miss it).
+  void Broadcast(const std::function<bool(const Session&)>& wants, const json& message);
+  // resources/subscribe and resources/unsubscribe.
+  void Subscribe(const std::shared_ptr<Session>& session, const std::string& method, const json& id,
+                 const json& params, const Reply& reply);
+
   void EndSessionLocked(Session& session, Cleanup* cleanup) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MaybeSweepLocked(absl::Time now, bool force, Cleanup* cleanup) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static bool HasActiveStream(const Session& session);
@@ -330,6 +356,10 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
+  Watch tool_watch_ ABSL_GUARDED_BY(mu_);
+  Watch resource_watch_ ABSL_GUARDED_BY(mu_);
+  std::string tools_tag_ ABSL_GUARDED_BY(mu_);  // last seen; empty before the first
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   // The sessions initialized here, by principal (max_sessions_per_principal).
   PrincipalSessions principal_sessions_ ABSL_GUARDED_BY(mu_);
   absl::Time last_sweep_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();

@@ -135,6 +135,10 @@ void McpEndpoint::Impl::HandleGet(const McpRequest& request, std::function<void(
           channel = std::make_shared<SseChannel>(crypto::HexEncode(crypto::RandomBytes(8)),
                                                  options_.max_replay_events,
                                                  session->protocol_version >= kPrimingSinceVersion);
+          // Watches run only while some GET stream can carry what they see.
+          channel->set_on_detach([weak_self = weak_from_this()] {
+            if (auto self = weak_self.lock()) self->MaybeStopWatches();
+          });
           session->channels.push_back(channel);
           stream = channel->Connect(std::nullopt);
         }
@@ -145,6 +149,7 @@ void McpEndpoint::Impl::HandleGet(const McpRequest& request, std::function<void(
     done(std::move(error));
     return;
   }
+  EnsureWatches();  // list_changed and resource updates go to GET streams
   McpResponse response;
   response.status = 200;
   response.headers.emplace_back("Content-Type", "text/event-stream");
@@ -212,8 +217,12 @@ void McpEndpoint::Impl::Shutdown() {
   Cleanup cleanup;
   {
     absl::MutexLock lock(&mu_);
+    shut_down_ = true;
     for (auto& [id, session] : sessions_) {
       if (!session->ended) EndSessionLocked(*session, &cleanup);
+    }
+    for (Watch* watch : {&tool_watch_, &resource_watch_}) {
+      if (watch->context) cleanup.calls.push_back(std::move(watch->context));
     }
   }
   cleanup.Run();

@@ -277,6 +277,8 @@ void McpEndpoint::Impl::Dispatch(const std::shared_ptr<Session>& session, const 
     reply(RpcResult(id, json::object()));
   } else if (method == "initialize") {
     reply(RpcError(id, kInvalidRequest, "Invalid Request: initialize must be sent on its own"));
+  } else if ((method == "resources/subscribe" || method == "resources/unsubscribe") && options_.offer_resources) {
+    Subscribe(session, method, id, params, reply);
   } else if (DispatchCatalog(method, id, params, principal, request_id, reply)) {
     // answered (or will be) by a catalog service
   } else {
@@ -297,8 +299,8 @@ void McpEndpoint::Impl::HandleNotification(const std::shared_ptr<Session>& sessi
   if (context) context->TryCancel();
 }
 json McpEndpoint::Impl::Capabilities() const {
-  json capabilities = {{"tools", {{"listChanged", false}}}, {"logging", json::object()}};
-  if (options_.offer_resources) capabilities["resources"] = {{"listChanged", false}};
+  json capabilities = {{"tools", {{"listChanged", true}}}, {"logging", json::object()}};
+  if (options_.offer_resources) capabilities["resources"] = {{"subscribe", true}, {"listChanged", false}};
   if (options_.offer_prompts) capabilities["prompts"] = {{"listChanged", false}};
   if (options_.offer_completions) capabilities["completions"] = json::object();
   return capabilities;

@@ -22,7 +22,14 @@
 // notifications/initialized, notifications/cancelled (cancels the in-flight
 // ToolService call); when offered (McpOptions::offer_*): resources/list,
 // resources/templates/list, resources/read (ResourceService), prompts/list,
-// prompts/get (PromptService), completion/complete (either, by ref type).
+// prompts/get (PromptService), completion/complete (either, by ref type),
+// resources/subscribe and resources/unsubscribe.
+// tools/call with _meta.progressToken, or in a session that set a logging
+// level, runs over CallToolStream and answers with an SSE stream carrying
+// notifications/progress and notifications/message before the response.
+// notifications/tools/list_changed (WatchTools) and
+// notifications/resources/updated (WatchResources, subscribed URIs only) go
+// to each session's newest open GET stream.
 // Every method that needs a backend calls its gRPC service through the async
 // stub with a deadline; Handle never blocks on an RPC.
 //

@@ -8,7 +8,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
+#include <utility>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "mcp/completion.h"
 #include "mcp/prompt_service.h"
@@ -23,6 +26,8 @@ namespace {
 using nlohmann::json;
 
 struct Shared {
+  std::shared_ptr<ToolRegistry> tool_registry;
+  std::shared_ptr<ResourceRegistry> resource_registry;
   std::unique_ptr<ToolServiceImpl> tools;
   std::unique_ptr<ResourceServiceImpl> resources;
   std::unique_ptr<PromptServiceImpl> prompts;
@@ -92,6 +97,8 @@ Shared* Start() {
   EXPECT_TRUE(prompts->Register(greet).ok());
 
   auto* shared = new Shared;
+  shared->tool_registry = tools;
+  shared->resource_registry = resources;
   shared->tools = std::make_unique<ToolServiceImpl>(tools);
   shared->resources = std::make_unique<ResourceServiceImpl>(resources);
   shared->prompts = std::make_unique<PromptServiceImpl>(prompts);
@@ -179,7 +186,7 @@ Shared* McpEndpointCatalogTest::shared_ = nullptr;
 
 TEST_F(McpEndpointCatalogTest, CapabilitiesOnlyWhenOffered) {
   json caps = Initialize(*endpoint_).second;
-  EXPECT_EQ(caps["resources"], json({{"listChanged", false}}));
+  EXPECT_EQ(caps["resources"], json({{"subscribe", true}, {"listChanged", false}}));
   EXPECT_EQ(caps["prompts"], json({{"listChanged", false}}));
   EXPECT_EQ(caps["completions"], json::object());
 
@@ -190,11 +197,125 @@ TEST_F(McpEndpointCatalogTest, CapabilitiesOnlyWhenOffered) {
   EXPECT_FALSE(plain_caps.contains("completions"));
   EXPECT_TRUE(plain_caps.contains("tools"));
   for (const char* method : {"resources/list", "resources/read", "prompts/list", "prompts/get",
-                             "completion/complete", "resources/templates/list"}) {
+                             "completion/complete", "resources/templates/list", "resources/subscribe"}) {
     McpResponse r = Send(plain, {{"jsonrpc", "2.0"}, {"id", 2}, {"method", method}, {"params", json::object()}},
                          session);
     EXPECT_EQ(json::parse(r.body)["error"]["code"], -32601) << method;
   }
+}
+
+// Collects what the endpoint writes to an SSE stream.
+class Capture {
+ public:
+  void Start(const std::shared_ptr<EventStream>& stream) {
+    stream->Start(
+        [this](std::string_view bytes) {
+          absl::MutexLock lock(&mu_);
+          data_.append(bytes.data(), bytes.size());
+          return true;
+        },
+        [] {});
+  }
+  // Waits until the stream holds `needle`.
+  bool WaitFor(const std::string& needle) {
+    absl::MutexLock lock(&mu_);
+    std::pair<std::string*, const std::string*> arg(&data_, &needle);
+    return mu_.AwaitWithTimeout(absl::Condition(
+                                    +[](std::pair<std::string*, const std::string*>* a) {
+                                      return a->first->find(*a->second) != std::string::npos;
+                                    },
+                                    &arg),
+                                absl::Seconds(10));
+  }
+  std::string data() {
+    absl::MutexLock lock(&mu_);
+    return data_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::string data_;
+};
+
+McpResponse OpenGet(McpEndpoint& endpoint, const std::string& session) {
+  McpRequest request;
+  request.method = "GET";
+  request.headers = {{"Host", "localhost"}, {"Accept", "text/event-stream"}, {"Mcp-Session-Id", session},
+                     {"MCP-Protocol-Version", "2025-11-25"}};
+  request.principal.subject = "alice";
+  request.principal.client_id = "c";
+  McpResponse response;
+  endpoint.Handle(std::move(request), [&](McpResponse r) { response = std::move(r); });
+  return response;
+}
+
+TEST_F(McpEndpointCatalogTest, ToolListChangesReachOpenStreams) {
+  auto [session, caps] = Initialize(*endpoint_);
+  EXPECT_EQ(caps["tools"]["listChanged"], true);
+  McpResponse get = OpenGet(*endpoint_, session);
+  ASSERT_NE(get.stream, nullptr);
+  Capture capture;
+  capture.Start(get.stream);
+  // The watch is asynchronous: wait until the server side listens.
+  for (int i = 0; i < 1000 && shared_->tool_registry->changes().listener_count() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(shared_->tool_registry->changes().listener_count(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the first (baseline) event arrives
+  EXPECT_EQ(capture.data().find("list_changed"), std::string::npos);
+
+  ToolDefinition added;
+  added.name = "added_later";
+  added.description = "added at runtime";
+  added.input_schema = {{"type", "object"}};
+  added.handler = [](const json&, const CallContext&) -> absl::StatusOr<json> { return json::object(); };
+  ASSERT_TRUE(shared_->tool_registry->Register(added).ok());
+  ASSERT_TRUE(capture.WaitFor(R"({"jsonrpc":"2.0","method":"notifications/tools/list_changed"})")) << capture.data();
+  ASSERT_TRUE(shared_->tool_registry->Unregister("added_later").ok());
+  // The last GET stream closing ends the watch (the endpoint lives on).
+  get.stream->Cancel();
+  for (int i = 0; i < 1000 && shared_->tool_registry->changes().listener_count() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(shared_->tool_registry->changes().listener_count(), 0u);
+}
+
+TEST_F(McpEndpointCatalogTest, ResourceUpdatesReachSubscribersOnly) {
+  auto [session, caps] = Initialize(*endpoint_);
+  session_ = session;
+  auto [other, other_caps] = Initialize(*endpoint_);
+  McpResponse get = OpenGet(*endpoint_, session);
+  McpResponse other_get = OpenGet(*endpoint_, other);
+  ASSERT_NE(get.stream, nullptr);
+  ASSERT_NE(other_get.stream, nullptr);
+  Capture capture;
+  Capture other_capture;
+  capture.Start(get.stream);
+  other_capture.Start(other_get.stream);
+
+  EXPECT_EQ(Call("resources/subscribe", {{"uri", "test://text"}})["result"], json::object());
+  EXPECT_EQ(Call("resources/subscribe", {{"uri", 5}})["error"]["code"], -32602);
+  for (int i = 0; i < 1000 && shared_->resource_registry->updates().listener_count() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  shared_->resource_registry->NotifyUpdated("test://blob");  // nobody subscribed
+  shared_->resource_registry->NotifyUpdated("test://text");
+  ASSERT_TRUE(capture.WaitFor(
+      R"({"jsonrpc":"2.0","method":"notifications/resources/updated","params":{"uri":"test://text"}})"))
+      << capture.data();
+  EXPECT_EQ(capture.data().find("test://blob"), std::string::npos);
+  EXPECT_EQ(other_capture.data().find("updated"), std::string::npos);
+
+  // After unsubscribing, updates no longer arrive.
+  EXPECT_EQ(Call("resources/unsubscribe", {{"uri", "test://text"}})["result"], json::object());
+  shared_->resource_registry->NotifyUpdated("test://text");
+  EXPECT_TRUE(Call("ping", json::object()).contains("result"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::string data = capture.data();
+  EXPECT_EQ(data.find("test://text"), data.rfind("test://text")) << data;  // still only the first one
+  get.stream->Cancel();
+  other_get.stream->Cancel();
 }
 
 TEST_F(McpEndpointCatalogTest, ListsResourcesAndTemplates) {

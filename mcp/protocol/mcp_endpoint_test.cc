@@ -275,7 +275,7 @@ TEST_F(McpEndpointTest, InitializeReturnsSessionAndServerInfo) {
   EXPECT_EQ(result["protocolVersion"], "2025-06-18");
   EXPECT_EQ(result["serverInfo"]["name"], "MCP Server with Static OAuth Client");
   EXPECT_EQ(result["serverInfo"]["version"], "9.9.9");
-  EXPECT_EQ(result["capabilities"]["tools"]["listChanged"], false);
+  EXPECT_EQ(result["capabilities"]["tools"]["listChanged"], true);
   EXPECT_TRUE(result["capabilities"]["logging"].is_object());
   EXPECT_EQ(result["instructions"],
             "This server uses a pre-registered static OAuth client (client_id: static-client). Tools: get_time, echo.");

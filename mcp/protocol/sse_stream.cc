@@ -58,10 +58,20 @@ void SseChannel::Start(uint64_t generation, std::optional<uint64_t> after_sequen
 }
 
 void SseChannel::Cancel(uint64_t generation) {
+  std::function<void()> on_detach;
+  {
+    absl::MutexLock lock(&mu_);
+    if (generation != generation_) return;
+    sink_.reset();
+    if (reserved_) on_detach = on_detach_;
+    reserved_ = false;
+  }
+  if (on_detach) on_detach();
+}
+
+void SseChannel::set_on_detach(std::function<void()> on_detach) {
   absl::MutexLock lock(&mu_);
-  if (generation != generation_) return;
-  sink_.reset();
-  reserved_ = false;
+  on_detach_ = std::move(on_detach);
 }
 
 uint64_t SseChannel::Send(std::string_view data) {
@@ -74,14 +84,19 @@ uint64_t SseChannel::Send(std::string_view data) {
 }
 
 void SseChannel::Close() {
-  absl::MutexLock lock(&mu_);
-  closed_ = true;
-  reserved_ = false;
-  if (sink_) {
-    std::function<void()> close = std::move(sink_->close);
-    sink_.reset();
-    close();
+  std::function<void()> on_detach;
+  {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+    if (reserved_) on_detach = on_detach_;
+    reserved_ = false;
+    if (sink_) {
+      std::function<void()> close = std::move(sink_->close);
+      sink_.reset();
+      close();
+    }
   }
+  if (on_detach) on_detach();
 }
 
 bool SseChannel::active() const {

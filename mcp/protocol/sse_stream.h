@@ -51,6 +51,10 @@ class SseChannel : public std::enable_shared_from_this<SseChannel> {
   // True while a connection is reserved or attached (counts toward the
   // per-session stream limit).
   bool active() const;
+
+  // Sets a callback run (without the channel's lock) whenever a connection
+  // stops being active: cancelled by the gateway or closed by Close.
+  void set_on_detach(std::function<void()> on_detach);
   bool closed() const;
 
   // Parses an event id into (channel id, sequence).
@@ -80,6 +84,7 @@ class SseChannel : public std::enable_shared_from_this<SseChannel> {
   bool reserved_ ABSL_GUARDED_BY(mu_) = false;    // connection created, not yet cancelled
   std::optional<Sink> sink_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void()> on_detach_ ABSL_GUARDED_BY(mu_);
 };
 
 // One HTTP connection's view of an SseChannel.

@@ -1,14 +1,17 @@
 #include "mcp/testing/conformance_fixtures.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/time/clock.h"
 #include "mcp/completion.h"
 
 namespace mcp_oauth::mcp::testing {
@@ -226,11 +229,99 @@ std::vector<PromptDefinition> Prompts() {
 
 }  // namespace
 
+namespace {
+
+// test://watched-resource (resources-subscribe/unsubscribe) and the tools
+// that change things at runtime: test_update_watched_resource bumps the
+// resource's version (subscribers get notifications/resources/updated);
+// test_toggle_dynamic_tool adds or removes test_dynamic_tool (sessions get
+// notifications/tools/list_changed).
+absl::Status AddChangingFixtures(Catalog* catalog) {
+  auto version = std::make_shared<std::atomic<int>>(1);
+  ResourceDefinition watched;
+  watched.uri = "test://watched-resource";
+  watched.name = "Watched Resource";
+  watched.description = "A resource that changes when test_update_watched_resource is called";
+  watched.mime_type = "text/plain";
+  watched.read = [version](const CallContext&) -> absl::StatusOr<std::vector<ResourceContent>> {
+    return std::vector<ResourceContent>{ResourceContent::Text(
+        "test://watched-resource", "text/plain", "Watched resource, version " + std::to_string(version->load()))};
+  };
+  if (absl::Status s = catalog->resources->Register(std::move(watched)); !s.ok()) return s;
+
+  std::weak_ptr<const ResourceRegistry> resources = catalog->resources;
+  ToolDefinition update;
+  update.name = "test_update_watched_resource";
+  update.description = "Changes test://watched-resource";
+  update.input_schema = {{"type", "object"}, {"properties", json::object()}};
+  update.content_handler = [version, resources](const json&, const CallContext&) -> absl::StatusOr<ToolContent> {
+    const int now = ++*version;
+    if (auto registry = resources.lock()) registry->NotifyUpdated("test://watched-resource");
+    ToolContent content;
+    content.blocks = {Text("test://watched-resource is now version " + std::to_string(now))};
+    return content;
+  };
+  if (absl::Status s = catalog->tools->Register(std::move(update)); !s.ok()) return s;
+
+  std::weak_ptr<ToolRegistry> tools = catalog->tools;
+  ToolDefinition toggle;
+  toggle.name = "test_toggle_dynamic_tool";
+  toggle.description = "Adds test_dynamic_tool, or removes it when present";
+  toggle.input_schema = {{"type", "object"}, {"properties", json::object()}};
+  toggle.content_handler = [tools](const json&, const CallContext&) -> absl::StatusOr<ToolContent> {
+    auto registry = tools.lock();
+    if (!registry) return absl::UnavailableError("registry gone");
+    ToolContent content;
+    if (registry->Unregister("test_dynamic_tool").ok()) {
+      content.blocks = {Text("test_dynamic_tool removed")};
+      return content;
+    }
+    ToolDefinition dynamic = ContentTool("test_dynamic_tool", "Exists only after test_toggle_dynamic_tool",
+                                         {Text("dynamic tool called")});
+    if (absl::Status s = registry->Register(std::move(dynamic)); !s.ok()) return s;
+    content.blocks = {Text("test_dynamic_tool added")};
+    return content;
+  };
+  if (absl::Status s = catalog->tools->Register(std::move(toggle)); !s.ok()) return s;
+
+  // Cancellation seen from the client: test_wait_for_cancel reports progress
+  // once, then runs until its call is cancelled (or 60 s pass);
+  // test_cancellation_count says how many calls saw their cancellation.
+  auto cancelled = std::make_shared<std::atomic<int>>(0);
+  ToolDefinition wait;
+  wait.name = "test_wait_for_cancel";
+  wait.description = "Runs until cancelled (at most 60 s)";
+  wait.input_schema = {{"type", "object"}, {"properties", json::object()}};
+  wait.content_handler = [cancelled](const json&, const CallContext& ctx) -> absl::StatusOr<ToolContent> {
+    ctx.ReportProgress(1);
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (!ctx.Cancelled() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(5));
+    if (ctx.Cancelled()) ++*cancelled;
+    ToolContent content;
+    content.blocks = {Text("finished without being cancelled")};
+    return content;
+  };
+  if (absl::Status s = catalog->tools->Register(std::move(wait)); !s.ok()) return s;
+  ToolDefinition count;
+  count.name = "test_cancellation_count";
+  count.description = "How many test_wait_for_cancel calls saw their cancellation";
+  count.input_schema = {{"type", "object"}, {"properties", json::object()}};
+  count.output_schema = {{"type", "object"}, {"properties", {{"cancelled", {{"type", "integer"}}}}}};
+  count.handler = [cancelled](const json&, const CallContext&) -> absl::StatusOr<json> {
+    return json{{"cancelled", cancelled->load()}};
+  };
+  count.runs_inline = true;
+  return catalog->tools->Register(std::move(count));
+}
+
+}  // namespace
+
 absl::Status AddConformanceFixtures(Catalog* catalog) {
   for (ToolDefinition& tool : Tools()) {
     if (absl::Status s = catalog->tools->Register(std::move(tool)); !s.ok()) return s;
   }
   if (absl::Status s = AddResources(catalog->resources.get()); !s.ok()) return s;
+  if (absl::Status s = AddChangingFixtures(catalog); !s.ok()) return s;
   for (PromptDefinition& prompt : Prompts()) {
     if (absl::Status s = catalog->prompts->Register(std::move(prompt)); !s.ok()) return s;
   }

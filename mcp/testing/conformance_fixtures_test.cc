@@ -101,5 +101,27 @@ TEST(ConformanceFixturesTest, ReportingToolsReport) {
   EXPECT_TRUE(quiet->logs_.empty());
 }
 
+TEST(ConformanceFixturesTest, ChangingFixturesChangeThings) {
+  absl::StatusOr<Catalog> catalog = BuildCatalog();
+  ASSERT_TRUE(catalog.ok());
+  std::vector<std::string> updated;
+  const uint64_t id =
+      catalog->resources->updates().Subscribe([&updated](const std::string& uri) { updated.push_back(uri); });
+  const ResourceDefinition* watched = catalog->resources->Find("test://watched-resource");
+  ASSERT_NE(watched, nullptr);
+  EXPECT_EQ((*watched->read(CallContext()))[0].text, "Watched resource, version 1");
+  ASSERT_TRUE(catalog->tools->Find("test_update_watched_resource")->content_handler(json::object(), CallContext()).ok());
+  EXPECT_EQ((*watched->read(CallContext()))[0].text, "Watched resource, version 2");
+  EXPECT_EQ(updated, std::vector<std::string>{"test://watched-resource"});
+  catalog->resources->updates().Unsubscribe(id);
+
+  const auto& toggle = catalog->tools->Find("test_toggle_dynamic_tool")->content_handler;
+  EXPECT_EQ(catalog->tools->Find("test_dynamic_tool"), nullptr);
+  ASSERT_TRUE(toggle(json::object(), CallContext()).ok());
+  EXPECT_NE(catalog->tools->Find("test_dynamic_tool"), nullptr);
+  ASSERT_TRUE(toggle(json::object(), CallContext()).ok());
+  EXPECT_EQ(catalog->tools->Find("test_dynamic_tool"), nullptr);
+}
+
 }  // namespace
 }  // namespace mcp_oauth::mcp::testing

@@ -1,0 +1,218 @@
+// McpEndpoint::Impl: notifications/tools/list_changed and resource
+// subscriptions, fed by the WatchTools and WatchResources streams.
+#include "mcp/protocol/endpoint_internal.h"
+
+#include "mcp/json_struct.h"
+
+namespace mcp_oauth::mcp {
+namespace {
+
+// Per-session subscriptions beyond this are refused (bounded memory).
+constexpr size_t kMaxSubscriptionsPerSession = 1000;
+constexpr size_t kMaxSubscribedUriBytes = 2048;
+
+// One watch stream from the endpoint's side. Owns itself from Start until
+// OnDone.
+template <typename Event>
+class WatchReader final : public grpc::ClientReadReactor<Event>,
+                          public std::enable_shared_from_this<WatchReader<Event>> {
+ public:
+  using EventFn = std::function<void(const Event&)>;
+  using DoneFn = std::function<void(const grpc::Status&)>;
+  using StartFn = std::function<void(grpc::ClientContext*, grpc::ClientReadReactor<Event>*)>;
+
+  WatchReader(std::shared_ptr<grpc::ClientContext> context, EventFn on_event, DoneFn on_done)
+      : context_(std::move(context)), on_event_(std::move(on_event)), on_done_(std::move(on_done)) {}
+
+  void Start(const StartFn& start) {
+    self_ = this->shared_from_this();
+    start(context_.get(), this);
+    this->StartRead(&event_);
+    this->StartCall();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // OnDone follows
+    on_event_(event_);
+    this->StartRead(&event_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    std::shared_ptr<WatchReader> keep = std::move(self_);
+    on_done_(status);
+  }
+
+ private:
+  const std::shared_ptr<grpc::ClientContext> context_;
+  const EventFn on_event_;
+  const DoneFn on_done_;
+  Event event_;
+  std::shared_ptr<WatchReader> self_;
+};
+
+json Notification(const char* method, json params) {
+  json message = {{"jsonrpc", "2.0"}, {"method", method}};
+  if (!params.is_null()) message["params"] = std::move(params);
+  return message;
+}
+
+}  // namespace
+
+void McpEndpoint::Impl::EnsureWatches() {
+  bool tools = false;
+  bool resources = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (shut_down_) return;
+    tools = tools_ != nullptr && tool_watch_.context == nullptr && !tool_watch_.unsupported;
+    resources = options_.offer_resources && resources_ != nullptr && resource_watch_.context == nullptr &&
+                !resource_watch_.unsupported;
+  }
+  if (tools) StartToolWatch();
+  if (resources) StartResourceWatch();
+}
+
+void McpEndpoint::Impl::MaybeStopWatches() {
+  std::vector<std::shared_ptr<grpc::ClientContext>> stop;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, session] : sessions_) {
+      if (!session->ended && HasActiveStream(*session)) return;
+    }
+    for (Watch* watch : {&tool_watch_, &resource_watch_}) {
+      if (watch->context) stop.push_back(std::move(watch->context));
+      watch->context = nullptr;
+    }
+  }
+  for (auto& context : stop) context->TryCancel();
+}
+
+void McpEndpoint::Impl::StartToolWatch() {
+  using mcp_oauth::tools::v1::ToolsChanged;
+  auto context = std::make_shared<grpc::ClientContext>();
+  {
+    absl::MutexLock lock(&mu_);
+    if (shut_down_ || tool_watch_.context != nullptr) return;
+    tool_watch_.context = context;
+  }
+  std::weak_ptr<Impl> weak_self = weak_from_this();
+  auto reader = std::make_shared<WatchReader<ToolsChanged>>(
+      context,
+      [weak_self](const ToolsChanged& event) {
+        if (auto self = weak_self.lock()) self->OnToolsChanged(event.version_tag());
+      },
+      [weak_self, context](const grpc::Status& status) {
+        auto self = weak_self.lock();
+        if (!self) return;
+        if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
+          log::Warning(absl::StrCat("WatchTools ended: ", status.error_code(), " ", status.error_message(),
+                                    " (restarted on the next stream or subscription)"));
+        }
+        absl::MutexLock lock(&self->mu_);
+        if (self->tool_watch_.context == context) self->tool_watch_.context = nullptr;
+        if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) self->tool_watch_.unsupported = true;
+      });
+  auto* async = tools_->async();
+  mcp_oauth::tools::v1::WatchToolsRequest request;
+  reader->Start([async, request](grpc::ClientContext* ctx, grpc::ClientReadReactor<ToolsChanged>* r) {
+    async->WatchTools(ctx, &request, r);
+  });
+}
+
+void McpEndpoint::Impl::StartResourceWatch() {
+  auto context = std::make_shared<grpc::ClientContext>();
+  {
+    absl::MutexLock lock(&mu_);
+    if (shut_down_ || resource_watch_.context != nullptr) return;
+    resource_watch_.context = context;
+  }
+  std::weak_ptr<Impl> weak_self = weak_from_this();
+  auto reader = std::make_shared<WatchReader<rv1::ResourceUpdated>>(
+      context,
+      [weak_self](const rv1::ResourceUpdated& event) {
+        if (event.uri().empty()) return;  // the watch is in place
+        if (auto self = weak_self.lock()) self->OnResourceUpdated(event.uri());
+      },
+      [weak_self, context](const grpc::Status& status) {
+        auto self = weak_self.lock();
+        if (!self) return;
+        if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
+          log::Warning(absl::StrCat("WatchResources ended: ", status.error_code(), " ", status.error_message(),
+                                    " (restarted on the next stream or subscription)"));
+        }
+        absl::MutexLock lock(&self->mu_);
+        if (self->resource_watch_.context == context) self->resource_watch_.context = nullptr;
+        if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) self->resource_watch_.unsupported = true;
+      });
+  auto* async = resources_->async();
+  rv1::WatchResourcesRequest request;
+  reader->Start([async, request](grpc::ClientContext* ctx, grpc::ClientReadReactor<rv1::ResourceUpdated>* r) {
+    async->WatchResources(ctx, &request, r);
+  });
+}
+
+void McpEndpoint::Impl::OnToolsChanged(const std::string& version_tag) {
+  {
+    absl::MutexLock lock(&mu_);
+    const bool first = tools_tag_.empty();
+    if (version_tag == tools_tag_) return;
+    tools_tag_ = version_tag;
+    // The first tag is the baseline; a watch restarted after a change
+    // compares with the tag seen before, so the change is not lost.
+    if (first) return;
+  }
+  Broadcast([](const Session&) { return true; }, Notification("notifications/tools/list_changed", nullptr));
+}
+
+void McpEndpoint::Impl::OnResourceUpdated(const std::string& uri) {
+  Broadcast([&uri](const Session& session) { return session.subscriptions.count(uri) > 0; },
+            Notification("notifications/resources/updated", {{"uri", uri}}));
+}
+
+void McpEndpoint::Impl::Broadcast(const std::function<bool(const Session&)>& wants, const json& message) {
+  std::vector<std::shared_ptr<SseChannel>> targets;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, session] : sessions_) {
+      if (session->ended || !wants(*session)) continue;
+      for (auto c = session->channels.rbegin(); c != session->channels.rend(); ++c) {
+        if ((*c)->active()) {
+          targets.push_back(*c);
+          break;
+        }
+      }
+    }
+  }
+  const std::string data = DumpJson(message);
+  for (const auto& channel : targets) channel->Send(data);
+}
+
+void McpEndpoint::Impl::Subscribe(const std::shared_ptr<Session>& session, const std::string& method,
+                                  const json& id, const json& params, const Reply& reply) {
+  auto uri = params.find("uri");
+  if (uri == params.end() || !uri->is_string() || uri->get_ref<const std::string&>().empty() ||
+      uri->get_ref<const std::string&>().size() > kMaxSubscribedUriBytes) {
+    reply(RpcError(id, kInvalidParams, "Invalid params: uri must be a non-empty string"));
+    return;
+  }
+  const std::string& target = uri->get_ref<const std::string&>();
+  bool full = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (method == "resources/unsubscribe") {
+      session->subscriptions.erase(target);
+    } else if (session->subscriptions.size() >= kMaxSubscriptionsPerSession &&
+               session->subscriptions.count(target) == 0) {
+      full = true;
+    } else {
+      session->subscriptions.insert(target);
+    }
+  }
+  if (full) {
+    reply(RpcError(id, kInvalidParams, "Invalid params: too many subscriptions in this session"));
+    return;
+  }
+  reply(RpcResult(id, json::object()));
+}
+
+}  // namespace mcp_oauth::mcp
