@@ -63,7 +63,6 @@ inline constexpr char kLatestVersion[] = "2025-11-25";
 inline constexpr char kBatchVersion[] = "2025-03-26";
 inline constexpr char kDefaultHeaderVersion[] = "2025-03-26";
 inline constexpr char kPrimingSinceVersion[] = "2025-11-25";
-inline constexpr size_t kMaxSessions = 100000;
 const std::set<std::string>& LogLevels();
 bool IsSupportedVersion(const std::string& version);
 

@@ -42,8 +42,10 @@ void McpEndpoint::Impl::MaybeSweepLocked(absl::Time now, bool force, Cleanup* cl
     Session& session = *it->second;
     const bool too_old = now - session.created > options_.session_max_lifetime;
     if (session.ended) {
-      // Tombstones are kept until the id itself expires.
-      it = too_old ? sessions_.erase(it) : std::next(it);
+      // Tombstones are kept until the id itself expires, unless the table is
+      // full (`force`): churning sessions (initialize, DELETE, repeat) must
+      // not lock everyone out until the tombstones expire.
+      it = too_old || force ? sessions_.erase(it) : std::next(it);
       continue;
     }
     if (HasActiveStream(session)) session.last_seen = now;

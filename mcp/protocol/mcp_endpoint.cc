@@ -162,14 +162,14 @@ void McpEndpoint::Impl::HandleInitialize(const json& message, const McpRequest& 
   bool over_principal_cap = false;
   {
     absl::MutexLock lock(&mu_);
-    if (sessions_.size() >= kMaxSessions) MaybeSweepLocked(now, true, &cleanup);
+    if (sessions_.size() >= options_.max_sessions) MaybeSweepLocked(now, true, &cleanup);
     // Live as ActiveSessionCount counts them: ended, expired and idle
     // sessions free their place.
     auto is_live = [&](const Session& s) {
       return !s.ended && now - s.created <= options_.session_max_lifetime &&
              (now - s.last_seen <= options_.session_idle_timeout || HasActiveStream(s));
     };
-    if (sessions_.size() >= kMaxSessions) {
+    if (sessions_.size() >= options_.max_sessions) {
       full = true;
     } else if (options_.max_sessions_per_principal > 0 &&
                principal_sessions_.CountLive(claims.binding, is_live) >=

@@ -90,6 +90,12 @@ struct McpOptions {
   // those initialized on this endpoint; initialize beyond it answers HTTP 429
   // with a JSON-RPC error. 0 = no limit.
   int max_sessions_per_principal = 256;
+  // Entries of this process's session table: live sessions plus tombstones
+  // of ended ones (kept so an ended id stays ended until it expires). When
+  // full, tombstones go first (a dropped one's id is then accepted again from
+  // its own principal until it expires, as on a replica that never saw it
+  // end); with only live sessions left, initialize answers 503.
+  size_t max_sessions = 100000;
 
   size_t max_body_bytes = 1 << 20;
   int max_json_depth = 64;

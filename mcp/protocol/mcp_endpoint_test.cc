@@ -485,6 +485,30 @@ TEST_F(McpEndpointTest, DeleteEndsSession) {
   }
 }
 
+TEST_F(McpEndpointTest, EndedSessionsDoNotFillTheTable) {
+  McpOptions options = DefaultOptions();
+  options.max_sessions = 3;
+  options.max_sessions_per_principal = 0;
+  auto endpoint = MakeEndpoint(std::move(options));
+  // Churn: each session is ended at once, leaving a tombstone. Without the
+  // tombstones giving way, the 4th initialize would answer 503.
+  for (int i = 0; i < 10; ++i) {
+    const std::string session = Initialize("2025-11-25", endpoint.get());
+    ASSERT_FALSE(session.empty()) << "round " << i;
+    McpRequest del = Post("", session, "2025-11-25");
+    del.method = "DELETE";
+    EXPECT_EQ(Send(del, endpoint.get()).status, 200);
+  }
+  // Live sessions still count: the table holds 3 of them, then refuses.
+  for (int i = 0; i < 3; ++i) Initialize("2025-11-25", endpoint.get());
+  McpResponse refused = Send(Post(Rpc(1, "initialize",
+                                      {{"protocolVersion", "2025-11-25"},
+                                       {"capabilities", json::object()},
+                                       {"clientInfo", {{"name", "test"}, {"version", "1"}}}})),
+                             endpoint.get());
+  EXPECT_EQ(refused.status, 503) << refused.body;
+}
+
 TEST_F(McpEndpointTest, IdleSessionsExpire) {
   const std::string session = Initialize();
   clock_offset_seconds_ = 50 * 60;
