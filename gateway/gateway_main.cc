@@ -246,9 +246,15 @@ int Main(int argc, char** argv) {
     int64_t max;
     int64_t value = 0;
   };
-  Limit form_body{"max-form-body-bytes", "MCP_MAX_FORM_BODY_BYTES", "16384", int64_t{1} << 30};
-  Limit mcp_body{"max-mcp-body-bytes", "MCP_MAX_MCP_BODY_BYTES", "1048576", int64_t{1} << 30};
-  Limit other_body{"max-body-bytes", "MCP_MAX_BODY_BYTES", "65536", int64_t{1} << 30};
+  const std::string default_form = std::to_string(gateway::kDefaultFormBodyBytes);
+  const std::string default_mcp = std::to_string(gateway::kDefaultMcpBodyBytes);
+  const std::string default_other = std::to_string(gateway::kDefaultBodyBytes);
+  Limit form_body{"max-form-body-bytes", "MCP_MAX_FORM_BODY_BYTES", default_form.c_str(),
+                  int64_t{1} << 30};
+  Limit mcp_body{"max-mcp-body-bytes", "MCP_MAX_MCP_BODY_BYTES", default_mcp.c_str(),
+                 int64_t{1} << 30};
+  Limit other_body{"max-body-bytes", "MCP_MAX_BODY_BYTES", default_other.c_str(),
+                   int64_t{1} << 30};
   Limit per_connection{"max-requests-per-connection", "MCP_MAX_REQUESTS_PER_CONNECTION", "1000",
                        1 << 30};
   Limit pipelined{"max-pipelined-requests", "MCP_MAX_PIPELINED_REQUESTS", "16", 1 << 30};
@@ -263,7 +269,6 @@ int Main(int argc, char** argv) {
       return 2;
     }
   }
-  options.http.max_body_bytes = static_cast<size_t>(other_body.value);
   options.http.max_requests_per_connection = static_cast<int>(per_connection.value);
   options.http.max_pipelined_requests = static_cast<int>(pipelined.value);
   options.http.read_timeout = std::chrono::seconds(read_timeout.value);
@@ -298,11 +303,9 @@ int Main(int argc, char** argv) {
     return 2;
   }
   options.auth = std::move(*auth_options);
-  for (const char* path : {"/token", "/login", "/login/callback", "/introspect", "/revoke",
-                           "/register"}) {
-    options.http.body_limits[path] = static_cast<size_t>(form_body.value);
-  }
-  options.http.body_limits[options.auth.mcp_path] = static_cast<size_t>(mcp_body.value);
+  gateway::SetRouteBodyLimits(options.http, static_cast<size_t>(form_body.value),
+                              static_cast<size_t>(mcp_body.value), options.auth.mcp_path,
+                              static_cast<size_t>(other_body.value));
   auto list = [&](const char* flag, const char* env, const std::string& fallback) {
     std::vector<std::string> items;
     for (auto item : absl::StrSplit(Setting(*parsed, flag, env, fallback), absl::ByAnyChar(", "),

@@ -10,6 +10,14 @@ void SetRequestLimits(BeastRequestParser& parser, size_t max_header_bytes, size_
   parser.body_limit(max_body_bytes);
 }
 
+bool ApplyBodyLimit(BeastRequestParser& parser, size_t limit) {
+  if (auto length = parser.content_length(); length && *length > limit) return false;
+  parser.body_limit(limit);
+  return true;
+}
+
+std::string_view TargetPath(std::string_view target) { return target.substr(0, target.find('?')); }
+
 HttpRequest ToHttpRequest(BeastRequest&& raw, const std::string& remote_ip) {
   HttpRequest request;
   request.method = std::string(raw.method_string());

@@ -53,12 +53,6 @@ constexpr std::chrono::seconds kLingerTime{2};
 constexpr size_t kMaxLingerBytes = 1024 * 1024;
 constexpr size_t kLingerBufferBytes = 4096;
 
-// The target without its query.
-std::string_view PathOf(boost::beast::string_view target) {
-  std::string_view view(target.data(), target.size());
-  return view.substr(0, view.find('?'));
-}
-
 // Shared by the listener and all sessions; outlives them (owned by the server,
 // which joins the IO threads before destroying it).
 struct ServerState {
@@ -179,11 +173,9 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
   // before anything of the body is buffered.
   void OnHeader(beast::error_code ec, std::size_t) {
     if (ec) return OnReadError(ec);
-    size_t limit = state_->options.BodyLimitFor(PathOf(parser_->get().target()));
-    if (auto length = parser_->content_length(); length && *length > limit) {
-      return WriteError(413, "request body too large");
-    }
-    parser_->body_limit(limit);  // chunked bodies: checked as chunks arrive
+    boost::beast::string_view target = parser_->get().target();
+    size_t limit = state_->options.BodyLimitFor(TargetPath({target.data(), target.size()}));
+    if (!ApplyBodyLimit(*parser_, limit)) return WriteError(413, "request body too large");
     // A client that asked first (curl does for bodies over 1 KiB) is told to
     // send the body; a refused one never sends it.
     if (beast::iequals(parser_->get()[http::field::expect], "100-continue") &&
@@ -494,10 +486,7 @@ class BeastHttpServer final : public HttpServer {
   BeastHttpServer(const HttpServerOptions& options, HttpHandler* handler)
       : io_(options.threads) {
     state_.options = options;
-    state_.largest_body_limit = options.max_body_bytes;
-    for (const auto& [path, limit] : options.body_limits) {
-      state_.largest_body_limit = std::max(state_.largest_body_limit, limit);
-    }
+    state_.largest_body_limit = options.LargestBodyLimit();
     state_.handler = handler;
   }
 
@@ -593,6 +582,22 @@ class BeastHttpServer final : public HttpServer {
 };
 
 }  // namespace
+
+size_t HttpServerOptions::LargestBodyLimit() const {
+  size_t largest = max_body_bytes;
+  for (const auto& [path, limit] : body_limits) largest = std::max(largest, limit);
+  return largest;
+}
+
+void SetRouteBodyLimits(HttpServerOptions& options, size_t form, size_t mcp,
+                        const std::string& mcp_path, size_t other) {
+  options.max_body_bytes = other;
+  for (const char* path : {"/token", "/login", "/login/callback", "/introspect", "/revoke",
+                           "/register"}) {
+    options.body_limits[path] = form;
+  }
+  options.body_limits[mcp_path] = mcp;
+}
 
 size_t HttpServerOptions::BodyLimitFor(std::string_view path) const {
   auto it = body_limits.find(path);

@@ -58,7 +58,21 @@ struct HttpServerOptions {
 
   // Returns the body limit of `path` (no query).
   size_t BodyLimitFor(std::string_view path) const;
+  // The largest body limit of any path (the parser's until the header is in).
+  size_t LargestBodyLimit() const;
 };
+
+// The gateway's per-route body limits (defaults of --max-form-body-bytes,
+// --max-mcp-body-bytes and --max-body-bytes).
+inline constexpr size_t kDefaultFormBodyBytes = 16 * 1024;
+inline constexpr size_t kDefaultMcpBodyBytes = 1024 * 1024;
+inline constexpr size_t kDefaultBodyBytes = 64 * 1024;
+
+// Sets the body limits the gateway's way: the form routes (/token, /login,
+// /login/callback, /introspect, /revoke, /register) get `form`, `mcp_path`
+// gets `mcp`, every other path `other`.
+void SetRouteBodyLimits(HttpServerOptions& options, size_t form, size_t mcp,
+                        const std::string& mcp_path, size_t other);
 
 class HttpServer {
  public:

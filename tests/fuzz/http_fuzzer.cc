@@ -1,8 +1,10 @@
 // libFuzzer target: the gateway's HTTP request path, bytes in -> response.
 //
-// The bytes go through a Beast request parser with the limits of
-// gateway/http_server.cc and the same conversion (gateway/http_codec.h), up to
-// four pipelined requests per input, each dispatched through a Router with the
+// The bytes go through a Beast request parser with the limits of the gateway's
+// default HttpServerOptions (gateway::SetRouteBodyLimits: per-route body
+// limits decided from the header, as gateway/http_server.cc does with
+// gateway::ApplyBodyLimit) and the same conversion (gateway/http_codec.h), up
+// to four pipelined requests per input, each dispatched through a Router with the
 // real OAuthRoutes, McpRoute and /healthz over an in-process gRPC server that
 // hosts the real AuthServiceImpl and ToolServiceImpl (built once, in
 // LLVMFuzzerInitialize). Each response is awaited with a timeout and checked
@@ -42,6 +44,7 @@
 #include "gateway/bearer_auth.h"
 #include "gateway/health.h"
 #include "gateway/http_codec.h"
+#include "gateway/http_server.h"
 #include "gateway/http_types.h"
 #include "gateway/mcp_route.h"
 #include "gateway/oauth_routes.h"
@@ -69,9 +72,7 @@ constexpr char kRedirectUri[] = "http://localhost:9003/callback";
 // fuzzed failed logins (throttled per username) cannot block the minting.
 constexpr char kMintUser[] = "mint_user";
 constexpr char kMintPassword[] = "mint-password";
-// The limits of gateway::HttpServerOptions' defaults.
-constexpr size_t kMaxHeaderBytes = 16 * 1024;
-constexpr size_t kMaxBodyBytes = 1024 * 1024;
+constexpr char kMcpPath[] = "/mcp";
 constexpr int kMaxPipelined = 4;
 constexpr absl::Duration kAnswerTimeout = absl::Seconds(30);
 
@@ -89,6 +90,8 @@ struct Fixture {
   std::unique_ptr<gw::OAuthRoutes> oauth_routes;
   std::unique_ptr<gw::McpRoute> mcp_route;
   gw::Router router;
+  // The gateway's default header and per-route body limits.
+  gw::HttpServerOptions http;
 
   // Live values for the placeholders.
   std::string token, refresh, code, verifier, authz_id, csrf, session;
@@ -243,6 +246,8 @@ std::string Expand(std::string text, bool* one_time_used) {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   fixture = new Fixture();
   Fixture& f = *fixture;
+  gw::SetRouteBodyLimits(f.http, gw::kDefaultFormBodyBytes, gw::kDefaultMcpBodyBytes, kMcpPath,
+                         gw::kDefaultBodyBytes);
   auth::AuthOptions options;
   options.public_url = kPublicUrl;
   auth::ClientConfig client;
@@ -287,12 +292,12 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   mcp_options.public_url = kPublicUrl;
   mcp_options.client_id = kClientId;
   mcp_options.session_key = "fuzz-session-key-0123456789abcdef0123";
-  mcp_options.max_body_bytes = kMaxBodyBytes;
+  mcp_options.max_body_bytes = f.http.BodyLimitFor(kMcpPath);
   std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub =
       mcp_oauth::tools::v1::ToolService::NewStub(channel);
   f.mcp_route = std::make_unique<gw::McpRoute>(
       channel, bearer, std::make_shared<mcp::McpEndpoint>(std::move(mcp_options), stub));
-  f.mcp_route->Register(f.router, "/mcp");
+  f.mcp_route->Register(f.router, kMcpPath);
   Mint(/*tokens=*/true);
   return 0;
 }
@@ -302,15 +307,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   bool one_time_used = false;
   bool mcp_delete = false;
   for (int served = 0; served < kMaxPipelined && size > 0; ++served) {
+    const gw::HttpServerOptions& limits = fixture->http;
     gw::BeastRequestParser parser;
-    gw::SetRequestLimits(parser, kMaxHeaderBytes, kMaxBodyBytes);
-    parser.eager(true);
+    gw::SetRequestLimits(parser, limits.max_header_bytes, limits.LargestBodyLimit());
     boost::beast::error_code ec;
     size_t consumed = 0;
+    // The header first (non-eager put stops after it), then the body under
+    // the limit of the request's path, as the server reads them.
+    bool limited = false;
     while (!parser.is_done() && consumed < size) {
       size_t used = parser.put(boost::asio::buffer(bytes + consumed, size - consumed), ec);
       consumed += used;
-      if (ec || used == 0) break;
+      if (ec == http::error::need_more && !parser.is_header_done()) break;
+      if (ec && ec != http::error::need_more) break;
+      ec = {};
+      if (parser.is_header_done() && !limited) {
+        limited = true;
+        boost::beast::string_view target = parser.get().target();
+        if (!gw::ApplyBodyLimit(parser,
+                                limits.BodyLimitFor(gw::TargetPath({target.data(), target.size()})))) {
+          return 0;  // the server answers 413 and closes the connection
+        }
+        parser.eager(true);
+      }
+      if (used == 0) break;
     }
     if (ec == http::error::need_more) ec = {};
     if (!ec && !parser.is_done()) parser.put_eof(ec);
