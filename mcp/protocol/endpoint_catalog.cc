@@ -26,59 +26,69 @@ bool McpEndpoint::Impl::DispatchCatalog(const std::string& method, const json& i
   }
   return true;
 }
-void McpEndpoint::Impl::ListResources(const json& id, const json& params, const std::string& request_id,
-                                      Reply reply) {
-  auto call = std::make_shared<UnaryCall<rv1::ListResourcesRequest, rv1::ListResourcesResponse>>();
+namespace {
+
+// Starts a paged list RPC of a catalog service: the request's `cursor`
+// becomes page_token; the answer lists `items(response)`, each rendered by
+// `to_json`, under `key`, and next_page_token becomes `nextCursor`.
+template <typename Request, typename Response, typename Start, typename Items, typename ToJson>
+void StartPagedList(const char* metric, absl::Duration timeout, const json& id, const json& params,
+                    const std::string& request_id, const char* key, Start start, Items items, ToJson to_json,
+                    Reply reply) {
+  auto call = std::make_shared<UnaryCall<Request, Response>>();
   std::string cursor;
   if (!ReadCursor(id, params, &cursor, reply)) return;
   call->request.set_page_token(cursor);
-  StartUnary(
-      "ResourceService/ListResources", options_.catalog_call_timeout, request_id, call,
+  StartUnary(metric, timeout, request_id, call, std::move(start),
+             [id, key, items, to_json, reply = std::move(reply)](const grpc::Status& status, const Response& response) {
+               if (!status.ok()) {
+                 reply(CatalogRpcError(id, status, "Invalid params: invalid cursor"));
+                 return;
+               }
+               json list = json::array();
+               for (const auto& item : items(response)) list.push_back(to_json(item));
+               json result = {{key, std::move(list)}};
+               SetIfNotEmpty(&result, "nextCursor", response.next_page_token());
+               reply(RpcResult(id, std::move(result)));
+             });
+}
+
+// The fields resources, templates and prompts share.
+template <typename Item>
+void AddDescriptiveFields(const Item& from, json* item) {
+  SetIfNotEmpty(item, "title", from.title());
+  SetIfNotEmpty(item, "description", from.description());
+}
+
+}  // namespace
+
+void McpEndpoint::Impl::ListResources(const json& id, const json& params, const std::string& request_id,
+                                      Reply reply) {
+  StartPagedList<rv1::ListResourcesRequest, rv1::ListResourcesResponse>(
+      "ResourceService/ListResources", options_.catalog_call_timeout, id, params, request_id, "resources",
       [this](auto... args) { resources_->async()->ListResources(args...); },
-      [id, reply = std::move(reply)](const grpc::Status& status, const rv1::ListResourcesResponse& response) {
-        if (!status.ok()) {
-          reply(CatalogRpcError(id, status, "Invalid params: invalid cursor"));
-          return;
-        }
-        json list = json::array();
-        for (const auto& resource : response.resources()) {
-          json item = {{"uri", resource.uri()}, {"name", resource.name()}};
-          SetIfNotEmpty(&item, "title", resource.title());
-          SetIfNotEmpty(&item, "description", resource.description());
-          SetIfNotEmpty(&item, "mimeType", resource.mime_type());
-          list.push_back(std::move(item));
-        }
-        json result = {{"resources", std::move(list)}};
-        SetIfNotEmpty(&result, "nextCursor", response.next_page_token());
-        reply(RpcResult(id, std::move(result)));
-      });
+      [](const rv1::ListResourcesResponse& response) -> const auto& { return response.resources(); },
+      [](const rv1::Resource& resource) {
+        json item = {{"uri", resource.uri()}, {"name", resource.name()}};
+        AddDescriptiveFields(resource, &item);
+        SetIfNotEmpty(&item, "mimeType", resource.mime_type());
+        return item;
+      },
+      std::move(reply));
 }
 void McpEndpoint::Impl::ListResourceTemplates(const json& id, const json& params, const std::string& request_id,
                                               Reply reply) {
-  auto call = std::make_shared<UnaryCall<rv1::ListResourceTemplatesRequest, rv1::ListResourceTemplatesResponse>>();
-  std::string cursor;
-  if (!ReadCursor(id, params, &cursor, reply)) return;
-  call->request.set_page_token(cursor);
-  StartUnary(
-      "ResourceService/ListResourceTemplates", options_.catalog_call_timeout, request_id, call,
-      [this](auto... args) { resources_->async()->ListResourceTemplates(args...); },
-      [id, reply = std::move(reply)](const grpc::Status& status, const rv1::ListResourceTemplatesResponse& response) {
-        if (!status.ok()) {
-          reply(CatalogRpcError(id, status, "Invalid params: invalid cursor"));
-          return;
-        }
-        json list = json::array();
-        for (const auto& tmpl : response.resource_templates()) {
-          json item = {{"uriTemplate", tmpl.uri_template()}, {"name", tmpl.name()}};
-          SetIfNotEmpty(&item, "title", tmpl.title());
-          SetIfNotEmpty(&item, "description", tmpl.description());
-          SetIfNotEmpty(&item, "mimeType", tmpl.mime_type());
-          list.push_back(std::move(item));
-        }
-        json result = {{"resourceTemplates", std::move(list)}};
-        SetIfNotEmpty(&result, "nextCursor", response.next_page_token());
-        reply(RpcResult(id, std::move(result)));
-      });
+  StartPagedList<rv1::ListResourceTemplatesRequest, rv1::ListResourceTemplatesResponse>(
+      "ResourceService/ListResourceTemplates", options_.catalog_call_timeout, id, params, request_id,
+      "resourceTemplates", [this](auto... args) { resources_->async()->ListResourceTemplates(args...); },
+      [](const rv1::ListResourceTemplatesResponse& response) -> const auto& { return response.resource_templates(); },
+      [](const rv1::ResourceTemplate& tmpl) {
+        json item = {{"uriTemplate", tmpl.uri_template()}, {"name", tmpl.name()}};
+        AddDescriptiveFields(tmpl, &item);
+        SetIfNotEmpty(&item, "mimeType", tmpl.mime_type());
+        return item;
+      },
+      std::move(reply));
 }
 void McpEndpoint::Impl::ReadResource(const json& id, const json& params, const Principal& principal,
                                      const std::string& request_id, Reply reply) {
@@ -121,38 +131,25 @@ void McpEndpoint::Impl::ReadResource(const json& id, const json& params, const P
 }
 void McpEndpoint::Impl::ListPrompts(const json& id, const json& params, const std::string& request_id,
                                     Reply reply) {
-  auto call = std::make_shared<UnaryCall<pv1::ListPromptsRequest, pv1::ListPromptsResponse>>();
-  std::string cursor;
-  if (!ReadCursor(id, params, &cursor, reply)) return;
-  call->request.set_page_token(cursor);
-  StartUnary(
-      "PromptService/ListPrompts", options_.catalog_call_timeout, request_id, call,
+  StartPagedList<pv1::ListPromptsRequest, pv1::ListPromptsResponse>(
+      "PromptService/ListPrompts", options_.catalog_call_timeout, id, params, request_id, "prompts",
       [this](auto... args) { prompts_->async()->ListPrompts(args...); },
-      [id, reply = std::move(reply)](const grpc::Status& status, const pv1::ListPromptsResponse& response) {
-        if (!status.ok()) {
-          reply(CatalogRpcError(id, status, "Invalid params: invalid cursor"));
-          return;
-        }
-        json list = json::array();
-        for (const auto& prompt : response.prompts()) {
-          json item = {{"name", prompt.name()}};
-          SetIfNotEmpty(&item, "title", prompt.title());
-          SetIfNotEmpty(&item, "description", prompt.description());
-          if (prompt.arguments_size() > 0) {
-            json arguments = json::array();
-            for (const auto& argument : prompt.arguments()) {
-              json a = {{"name", argument.name()}, {"required", argument.required()}};
-              SetIfNotEmpty(&a, "description", argument.description());
-              arguments.push_back(std::move(a));
-            }
-            item["arguments"] = std::move(arguments);
+      [](const pv1::ListPromptsResponse& response) -> const auto& { return response.prompts(); },
+      [](const pv1::Prompt& prompt) {
+        json item = {{"name", prompt.name()}};
+        AddDescriptiveFields(prompt, &item);
+        if (prompt.arguments_size() > 0) {
+          json arguments = json::array();
+          for (const auto& argument : prompt.arguments()) {
+            json a = {{"name", argument.name()}, {"required", argument.required()}};
+            SetIfNotEmpty(&a, "description", argument.description());
+            arguments.push_back(std::move(a));
           }
-          list.push_back(std::move(item));
+          item["arguments"] = std::move(arguments);
         }
-        json result = {{"prompts", std::move(list)}};
-        SetIfNotEmpty(&result, "nextCursor", response.next_page_token());
-        reply(RpcResult(id, std::move(result)));
-      });
+        return item;
+      },
+      std::move(reply));
 }
 void McpEndpoint::Impl::GetPrompt(const json& id, const json& params, const Principal& principal,
                                   const std::string& request_id, Reply reply) {

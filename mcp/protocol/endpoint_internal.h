@@ -359,6 +359,9 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   Watch resource_watch_ ABSL_GUARDED_BY(mu_);
   std::string tools_tag_ ABSL_GUARDED_BY(mu_);  // last seen; empty before the first
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+  // Watch streams started and not yet done: Shutdown waits for them, so no
+  // call outlives the endpoint into the channel's or the process's teardown.
+  int live_watches_ ABSL_GUARDED_BY(mu_) = 0;
   // The sessions initialized here, by principal (max_sessions_per_principal).
   PrincipalSessions principal_sessions_ ABSL_GUARDED_BY(mu_);
   absl::Time last_sweep_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();

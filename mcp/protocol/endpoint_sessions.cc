@@ -228,6 +228,11 @@ void McpEndpoint::Impl::Shutdown() {
     }
   }
   cleanup.Run();
+  // The cancelled watches end on gRPC threads; bounded, as a stuck one must
+  // not hang the process's shutdown.
+  auto watches_done = [](int* live) { return *live == 0; };
+  mu_.LockWhenWithTimeout(absl::Condition(+watches_done, &live_watches_), absl::Seconds(2));
+  mu_.Unlock();
 }
 
 }  // namespace mcp_oauth::mcp

@@ -94,6 +94,7 @@ void McpEndpoint::Impl::StartToolWatch() {
     absl::MutexLock lock(&mu_);
     if (shut_down_ || tool_watch_.context != nullptr) return;
     tool_watch_.context = context;
+    ++live_watches_;
   }
   std::weak_ptr<Impl> weak_self = weak_from_this();
   auto reader = std::make_shared<WatchReader<ToolsChanged>>(
@@ -109,6 +110,7 @@ void McpEndpoint::Impl::StartToolWatch() {
                                     " (restarted on the next stream or subscription)"));
         }
         absl::MutexLock lock(&self->mu_);
+        --self->live_watches_;
         if (self->tool_watch_.context == context) self->tool_watch_.context = nullptr;
         if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) self->tool_watch_.unsupported = true;
       });
@@ -125,6 +127,7 @@ void McpEndpoint::Impl::StartResourceWatch() {
     absl::MutexLock lock(&mu_);
     if (shut_down_ || resource_watch_.context != nullptr) return;
     resource_watch_.context = context;
+    ++live_watches_;
   }
   std::weak_ptr<Impl> weak_self = weak_from_this();
   auto reader = std::make_shared<WatchReader<rv1::ResourceUpdated>>(
@@ -141,6 +144,7 @@ void McpEndpoint::Impl::StartResourceWatch() {
                                     " (restarted on the next stream or subscription)"));
         }
         absl::MutexLock lock(&self->mu_);
+        --self->live_watches_;
         if (self->resource_watch_.context == context) self->resource_watch_.context = nullptr;
         if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) self->resource_watch_.unsupported = true;
       });

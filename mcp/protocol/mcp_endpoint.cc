@@ -312,7 +312,16 @@ McpEndpoint::McpEndpoint(McpOptions options,
 McpEndpoint::McpEndpoint(McpOptions options, McpBackends backends)
     : impl_(std::make_shared<Impl>(std::move(options), std::move(backends))) {}
 
-McpEndpoint::~McpEndpoint() { impl_->Shutdown(); }
+McpEndpoint::~McpEndpoint() {
+  impl_->Shutdown();
+  // The cancelled calls finish on gRPC threads, each holding the state until
+  // its callback ran: wait for them (bounded), so that no call outlives the
+  // endpoint into the channel's, the server's or the process's teardown.
+  std::weak_ptr<Impl> state = impl_;
+  impl_.reset();
+  const absl::Time deadline = absl::Now() + absl::Seconds(2);
+  while (!state.expired() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+}
 
 void McpEndpoint::Handle(McpRequest request, std::function<void(McpResponse)> done) {
   impl_->Handle(std::move(request), std::move(done));
