@@ -107,6 +107,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   options.session_key = "fuzz-session-key-0123456789abcdef0123";
   options.tool_call_timeout = absl::Seconds(5);
   options.list_tools_timeout = absl::Seconds(5);
+  // Inputs open sessions (initialize, and the re-opened placeholders after a
+  // DELETE) that nothing ends: no per-principal cap, which has its own tests.
+  options.max_sessions_per_principal = 0;
   fixture->endpoint = std::make_unique<mcp::McpEndpoint>(std::move(options), std::move(stub));
   fixture->session = OpenSession("2025-11-25");
   fixture->old_session = OpenSession("2025-03-26");
