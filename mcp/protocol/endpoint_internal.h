@@ -100,6 +100,10 @@ struct ListCall {
   ListToolsResponse response;
 };
 
+// A 2025 session's tools/call waiting for the client's answers to the input
+// requests its tool asked for (endpoint_input.cc).
+struct InputRound;
+
 // Per-session state. Every field is guarded by McpEndpoint::Impl::mu_.
 struct Session {
   std::string id;
@@ -118,6 +122,12 @@ struct Session {
   std::vector<std::shared_ptr<SseChannel>> channels;
   // URIs of resources/subscribe (notifications/resources/updated).
   std::set<std::string> subscriptions;
+  // The capabilities the client declared in initialize (ClientCapabilities).
+  json client_capabilities = json::object();
+  // Server-to-client requests sent for a tools/call and not answered yet:
+  // JSON-dumped request id -> the call waiting for it.
+  std::map<std::string, std::shared_ptr<InputRound>> awaiting_input;
+  int64_t next_server_request_id = 1;
 };
 
 // Work collected under the lock and run after it is released (these call
@@ -298,6 +308,27 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   void CallToolStreaming(const std::shared_ptr<Session>& session, const json& id, CallToolRequest call,
                          const json& progress_token, const std::string& min_log_level,
                          const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post);
+  // One unary CallTool RPC of a tools/call (`round` 0 first, then one more
+  // per round of answers): its result, or its input-required answer handed
+  // to AskForInput.
+  void CallToolRound(const std::shared_ptr<Session>& session, const json& id, CallToolRequest request,
+                     const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post, int round);
+  // endpoint_input.cc: sends the tool's input requests to the client as
+  // server-to-client requests on the POST's stream and calls the tool again
+  // once every answer is in (DeliverInput); errors when the client lacks a
+  // capability, after too many rounds, or when the wait times out.
+  void AskForInput(const std::shared_ptr<Session>& session, const json& id, CallToolRequest request,
+                   const mcp_oauth::tools::v1::InputRequired& required, const std::string& request_id, Reply reply,
+                   std::shared_ptr<PostResponder> post, int round);
+  // A JSON-RPC response from the client: the answer to one of those requests
+  // (unknown ids are ignored).
+  void DeliverInput(const std::shared_ptr<Session>& session, const json& message);
+  // notifications/cancelled of a tools/call waiting for input: ends it.
+  void CancelInput(const std::shared_ptr<Session>& session, const json& call_id);
+  // Ends `round` (once): no more answers are taken; `error` (if any) answers
+  // the tools/call. False when it had already ended.
+  bool EndInput(const std::shared_ptr<Session>& session, const std::shared_ptr<InputRound>& round,
+                std::optional<json> error);
   // Registers `context` as the in-flight call `id`; false (with the error
   // sent) when the session ended or the id is already in flight.
   bool TrackCall(const std::shared_ptr<Session>& session, const json& id,

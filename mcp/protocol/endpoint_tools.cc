@@ -118,6 +118,14 @@ void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const 
   call->request.set_name(tool_name);
   *call->request.mutable_arguments() = *std::move(args);
   FillCaller(call->request.mutable_caller(), principal);
+  json client_capabilities;
+  {
+    absl::MutexLock lock(&mu_);
+    client_capabilities = session->client_capabilities;
+  }
+  if (absl::StatusOr<google::protobuf::Struct> caps = JsonToStruct(client_capabilities); caps.ok()) {
+    *call->request.mutable_client_capabilities() = *std::move(caps);
+  }
 
   // The streaming RPC only when its events can reach a client that asked for
   // them: a progressToken, or a logging level the session set. Everything
@@ -138,28 +146,46 @@ void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const 
     return;
   }
 
+  CallToolRound(session, id, std::move(call->request), request_id, std::move(reply), std::move(post), 0);
+}
+void McpEndpoint::Impl::CallToolRound(const std::shared_ptr<Session>& session, const json& id,
+                                      CallToolRequest request, const std::string& request_id, Reply reply,
+                                      std::shared_ptr<PostResponder> post, int round) {
+  auto call = std::make_shared<ToolCall>();
+  call->request = std::move(request);
+  const std::string tool_name = call->request.name();
   call->context.set_deadline(DeadlineAfter(options_.tool_call_timeout));
   AddRequestId(call->context, request_id);
   const std::shared_ptr<grpc::ClientContext> context(call, &call->context);
   if (!TrackCall(session, id, context, reply)) return;
   std::weak_ptr<Impl> weak_self = weak_from_this();
-  async->CallTool(&call->context, &call->request, &call->response,
-                  [weak_self, session, key = id.dump(), call, context, id, tool_name, request_id,
-                   started = absl::Now(), reply = std::move(reply)](grpc::Status status) {
-                    ObserveLatency("ToolService/CallTool", started);
-                    if (auto self = weak_self.lock()) self->UntrackCall(session, key, context);
-                    if (!status.ok()) {
-                      if (status.error_code() != grpc::StatusCode::NOT_FOUND &&
-                          status.error_code() != grpc::StatusCode::CANCELLED) {
-                        log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "CallTool '", tool_name,
-                                                  "' failed: ", status.error_code(),
-                                                  " ", status.error_message()));
-                      }
-                      reply(RpcErrorForStatus(id, status, tool_name));
-                      return;
-                    }
-                    reply(RpcResult(id, CallResultToJson(call->response)));
-                  });
+  tools_->async()->CallTool(
+      &call->context, &call->request, &call->response,
+      [weak_self, session, key = id.dump(), call, context, id, tool_name, request_id, started = absl::Now(),
+       reply = std::move(reply), post = std::move(post), round](grpc::Status status) {
+        ObserveLatency("ToolService/CallTool", started);
+        auto self = weak_self.lock();
+        if (self) self->UntrackCall(session, key, context);
+        if (!status.ok()) {
+          if (status.error_code() != grpc::StatusCode::NOT_FOUND &&
+              status.error_code() != grpc::StatusCode::CANCELLED) {
+            log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "CallTool '", tool_name,
+                                      "' failed: ", status.error_code(), " ", status.error_message()));
+          }
+          reply(RpcErrorForStatus(id, status, tool_name));
+          return;
+        }
+        if (call->response.has_input_required()) {
+          if (!self) {
+            reply(RpcError(id, kInternalError, "Internal error: server shutting down"));
+            return;
+          }
+          self->AskForInput(session, id, std::move(call->request), call->response.input_required(), request_id,
+                            reply, post, round);
+          return;
+        }
+        reply(RpcResult(id, CallResultToJson(call->response)));
+      });
 }
 
 namespace {
@@ -175,6 +201,7 @@ void McpEndpoint::Impl::CallToolStreaming(const std::shared_ptr<Session>& sessio
                                           const std::string& min_log_level, const std::string& request_id,
                                           Reply reply, std::shared_ptr<PostResponder> post) {
   const std::string tool_name = call.name();
+  auto first_request = std::make_shared<CallToolRequest>(call);  // for the rounds after an input request
   auto on_event = [post, progress_token](const mcp_oauth::tools::v1::CallToolEvent& event) {
     if (event.has_progress() && !progress_token.is_null()) {
       json params = {{"progressToken", progress_token}, {"progress", event.progress().progress()}};
@@ -191,10 +218,11 @@ void McpEndpoint::Impl::CallToolStreaming(const std::shared_ptr<Session>& sessio
   auto context = std::make_shared<grpc::ClientContext>();
   auto reader = std::make_shared<ToolStreamReader>(
       context, std::move(on_event),
-      [weak_self, session, key = id.dump(), context, id, tool_name, request_id, started = absl::Now(),
-       reply](const grpc::Status& status, const CallToolResponse* result) {
+      [weak_self, session, key = id.dump(), context, id, tool_name, request_id, started = absl::Now(), reply, post,
+       first_request](const grpc::Status& status, const CallToolResponse* result) {
         ObserveLatency("ToolService/CallToolStream", started);
-        if (auto self = weak_self.lock()) self->UntrackCall(session, key, context);
+        auto self = weak_self.lock();
+        if (self) self->UntrackCall(session, key, context);
         if (!status.ok()) {
           if (status.error_code() != grpc::StatusCode::NOT_FOUND &&
               status.error_code() != grpc::StatusCode::CANCELLED) {
@@ -202,6 +230,12 @@ void McpEndpoint::Impl::CallToolStreaming(const std::shared_ptr<Session>& sessio
                                       "' failed: ", status.error_code(), " ", status.error_message()));
           }
           reply(RpcErrorForStatus(id, status, tool_name));
+          return;
+        }
+        if (result->has_input_required() && self) {
+          // Later rounds are unary: their progress is not streamed.
+          self->AskForInput(session, id, std::move(*first_request), result->input_required(), request_id, reply,
+                            post, 0);
           return;
         }
         reply(RpcResult(id, CallResultToJson(*result)));

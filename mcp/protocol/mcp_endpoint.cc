@@ -181,6 +181,9 @@ void McpEndpoint::Impl::HandleInitialize(const json& message, const McpRequest& 
       session->protocol_version = negotiated;
       session->created = claims.created;
       session->last_seen = now;
+      if (auto caps = params.find("capabilities"); caps != params.end() && caps->is_object()) {
+        session->client_capabilities = *caps;
+      }
       principal_sessions_.Add(claims.binding, session);
       sessions_[session_id] = std::move(session);
     }
@@ -232,8 +235,10 @@ void McpEndpoint::Impl::Dispatch(const std::shared_ptr<Session>& session, const 
   }
   auto method_it = message.find("method");
   if (method_it == message.end()) {
-    // A response to a server-initiated request (none are sent yet): accepted.
+    // A response to a server-to-client request (a tool's input request):
+    // accepted, and handed to the tools/call waiting for it.
     if (has_id && (message.contains("result") || message.contains("error"))) {
+      DeliverInput(session, message);
       reply(std::nullopt);
     } else {
       reply(RpcError(id, kInvalidRequest, "Invalid Request: missing method"));
@@ -296,7 +301,11 @@ void McpEndpoint::Impl::HandleNotification(const std::shared_ptr<Session>& sessi
     auto it = session->in_flight.find(request_id->dump());
     if (it != session->in_flight.end()) context = it->second;
   }
-  if (context) context->TryCancel();
+  if (context) {
+    context->TryCancel();
+  } else {
+    CancelInput(session, *request_id);
+  }
 }
 json McpEndpoint::Impl::Capabilities() const {
   json capabilities = {{"tools", {{"listChanged", true}}}, {"logging", json::object()}};

@@ -125,6 +125,23 @@ SharedToolServer* StartToolServer() {
                                         return json{{"late", true}};
                                       }))
                   .ok());
+  // Asks for the user's name (an input-required result), then greets.
+  ToolDefinition asks_name;
+  asks_name.name = "asks_name";
+  asks_name.description = "test tool asks_name";
+  asks_name.input_schema = {{"type", "object"}};
+  asks_name.content_handler = [](const json&, const CallContext& ctx) -> absl::StatusOr<ToolContent> {
+    ToolContent out;
+    const json* answer = ctx.input().Response("name");
+    if (answer == nullptr) {
+      out.input_required.requests["name"] =
+          ElicitationRequest("Your name?", {{"type", "object"}, {"properties", {{"name", {{"type", "string"}}}}}});
+      return out;
+    }
+    out.blocks.push_back(json{{"type", "text"}, {"text", "Hello, " + answer->at("content").value("name", "?")}});
+    return out;
+  };
+  EXPECT_TRUE(registry->Register(std::move(asks_name)).ok());
   for (int i = 0; i < kExtraTools; ++i) {
     EXPECT_TRUE(registry
                     ->Register(TestTool(absl::StrCat("extra_", i),
@@ -599,7 +616,7 @@ TEST_F(McpEndpointTest, ToolsListPagesWithCursors) {
   ASSERT_TRUE(first["result"]["nextCursor"].is_string());
 
   json second = Call(session, "tools/list", {{"cursor", first["result"]["nextCursor"]}});
-  EXPECT_EQ(second["result"]["tools"].size(), 5u + kExtraTools - 50u);  // builtins, slow, reporting, slow_reporting
+  EXPECT_EQ(second["result"]["tools"].size(), 6u + kExtraTools - 50u);  // builtins, slow, reporting, slow_reporting, asks_name
   EXPECT_FALSE(second["result"].contains("nextCursor"));
   EXPECT_EQ(second["result"]["tools"].back()["name"], absl::StrCat("extra_", kExtraTools - 1));
 
@@ -897,6 +914,84 @@ TEST_F(McpEndpointTest, OpenStreamKeepsSessionAlive) {
   clock_offset_seconds_ = 2 * 3600;
   EXPECT_EQ(Send(Post(Rpc(1, "ping"), session, "2025-11-25")).status, 200);
   r.stream->Cancel();
+}
+
+// A tool's input-required answer in a 2025 session becomes an
+// elicitation/create request on the POST's stream; the client's answer (its
+// own POST) makes the endpoint call the tool again, whose result ends it.
+TEST_F(McpEndpointTest, InputRequiredBecomesServerToClientRequest) {
+  McpResponse init = Send(Post(Rpc(1, "initialize",
+                                   {{"protocolVersion", "2025-11-25"},
+                                    {"capabilities", {{"elicitation", json::object()}}},
+                                    {"clientInfo", {{"name", "test"}, {"version", "1"}}}})));
+  const std::string session = init.Header("Mcp-Session-Id").value_or("");
+  McpResponse r = Send(Post(Rpc(8, "tools/call", {{"name", "asks_name"}}), session, "2025-11-25"));
+  EXPECT_EQ(r.Header("Content-Type").value_or(""), "text/event-stream");
+  ASSERT_NE(r.stream, nullptr) << r.body;
+  SseCapture capture;
+  r.stream->Start(capture.Write(), capture.Close());
+  std::vector<json> messages = SseMessages(capture.data());
+  ASSERT_EQ(messages.size(), 1u) << capture.data();
+  EXPECT_EQ(messages[0]["method"], "elicitation/create");
+  EXPECT_EQ(messages[0]["params"]["message"], "Your name?");
+  ASSERT_TRUE(messages[0].contains("id"));
+  EXPECT_FALSE(capture.closed());  // waiting for the answer
+
+  // An answer to an id the server never sent changes nothing.
+  EXPECT_EQ(Send(Post(json{{"jsonrpc", "2.0"}, {"id", 999999}, {"result", json::object()}}.dump(), session,
+                      "2025-11-25"))
+                .status,
+            202);
+  EXPECT_FALSE(capture.closed());
+  EXPECT_EQ(Send(Post(json{{"jsonrpc", "2.0"},
+                           {"id", messages[0]["id"]},
+                           {"result", {{"action", "accept"}, {"content", {{"name", "Ada"}}}}}}
+                          .dump(),
+                      session, "2025-11-25"))
+                .status,
+            202);
+  for (int i = 0; i < 1000 && !capture.closed(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(capture.closed());
+  messages = SseMessages(capture.data());
+  ASSERT_EQ(messages.size(), 2u) << capture.data();
+  EXPECT_EQ(messages[1]["id"], 8);
+  EXPECT_EQ(messages[1]["result"]["content"][0]["text"], "Hello, Ada");
+}
+
+TEST_F(McpEndpointTest, InputRequiredWithoutTheCapabilityIsAnError) {
+  const std::string session = Initialize();  // declares no capabilities
+  json reply = Call(session, "tools/call", {{"name", "asks_name"}});
+  EXPECT_EQ(reply["error"]["code"], -32021) << reply.dump();
+  EXPECT_EQ(reply["error"]["data"]["requiredCapabilities"], (json{{"elicitation", json::object()}}));
+}
+
+TEST_F(McpEndpointTest, CancelledNotificationEndsAWaitForInput) {
+  McpResponse init = Send(Post(Rpc(1, "initialize",
+                                   {{"protocolVersion", "2025-11-25"},
+                                    {"capabilities", {{"elicitation", json::object()}}},
+                                    {"clientInfo", {{"name", "test"}, {"version", "1"}}}})));
+  const std::string session = init.Header("Mcp-Session-Id").value_or("");
+  McpResponse r = Send(Post(Rpc("c-1", "tools/call", {{"name", "asks_name"}}), session, "2025-11-25"));
+  ASSERT_NE(r.stream, nullptr) << r.body;
+  SseCapture capture;
+  r.stream->Start(capture.Write(), capture.Close());
+  std::vector<json> messages = SseMessages(capture.data());
+  ASSERT_EQ(messages.size(), 1u) << capture.data();
+  EXPECT_EQ(Send(Post(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"c-1"}})",
+                      session, "2025-11-25"))
+                .status,
+            202);
+  for (int i = 0; i < 1000 && !capture.closed(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(capture.closed());
+  messages = SseMessages(capture.data());
+  ASSERT_EQ(messages.size(), 2u) << capture.data();
+  EXPECT_EQ(messages[1]["id"], "c-1");
+  EXPECT_EQ(messages[1]["error"]["code"], -32603);
+  // A late answer finds nothing waiting.
+  EXPECT_EQ(Send(Post(json{{"jsonrpc", "2.0"}, {"id", messages[0]["id"]}, {"result", {{"action", "cancel"}}}}.dump(),
+                      session, "2025-11-25"))
+                .status,
+            202);
 }
 
 }  // namespace
