@@ -31,14 +31,6 @@ namespace {
 
 constexpr int kMaxInputRounds = 8;
 
-// The client capability an input request needs, or "" when none is known.
-std::string CapabilityFor(const std::string& method) {
-  if (method == "elicitation/create") return "elicitation";
-  if (method == "sampling/createMessage") return "sampling";
-  if (method == "roots/list") return "roots";
-  return "";
-}
-
 }  // namespace
 
 void McpEndpoint::Impl::AskForInput(const std::shared_ptr<Session>& session, const json& id,

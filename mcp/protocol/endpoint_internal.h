@@ -81,6 +81,11 @@ bool IsValidId(const json& id);
 bool IsEnvelopeError(const json& message);
 // Maps a failed ToolService RPC to a JSON-RPC error without leaking details.
 json RpcErrorForStatus(const json& id, const grpc::Status& status, const std::string& tool_name);
+// The client capability an input request (elicitation/create,
+// sampling/createMessage, roots/list) needs, or "" when none is known.
+std::string CapabilityFor(const std::string& method);
+// A tools/call result (content, isError, structuredContent) of both eras.
+json CallResultToJson(const CallToolResponse& response);
 // Maps a failed list/get/read RPC of the catalog services.
 json CatalogRpcError(const json& id, const grpc::Status& status, const std::string& not_found);
 

@@ -164,4 +164,21 @@ const std::vector<std::string>& SupportedProtocolVersions() {
   return *versions;
 }
 
+
+// The client capability an input request needs, or "" when none is known.
+std::string CapabilityFor(const std::string& method) {
+  if (method == "elicitation/create") return "elicitation";
+  if (method == "sampling/createMessage") return "sampling";
+  if (method == "roots/list") return "roots";
+  return "";
+}
+
+json CallResultToJson(const CallToolResponse& response) {
+  json content = json::array();
+  for (const auto& block : response.content()) content.push_back(StructToJson(block));
+  json out = {{"content", std::move(content)}, {"isError", response.is_error()}};
+  if (response.has_structured_content()) out["structuredContent"] = StructToJson(response.structured_content());
+  return out;
+}
+
 }  // namespace mcp_oauth::mcp

@@ -14,14 +14,6 @@ json ToolToJson(const mcp_oauth::tools::v1::Tool& tool) {
   if (tool.has_output_schema()) out["outputSchema"] = StructToJson(tool.output_schema());
   return out;
 }
-
-json CallResultToJson(const CallToolResponse& response) {
-  json content = json::array();
-  for (const auto& block : response.content()) content.push_back(StructToJson(block));
-  json out = {{"content", std::move(content)}, {"isError", response.is_error()}};
-  if (response.has_structured_content()) out["structuredContent"] = StructToJson(response.structured_content());
-  return out;
-}
 }  // namespace
 
 void McpEndpoint::Impl::ListTools(const json& id, const json& params, const std::string& request_id,

@@ -35,19 +35,9 @@ bool IsCatalogMethod(const std::string& method) {
   return kMethods->count(method) > 0;
 }
 
-// The client capability an input request needs, or "" when none is known.
-std::string CapabilityFor(const std::string& method) {
-  if (method == "elicitation/create") return "elicitation";
-  if (method == "sampling/createMessage") return "sampling";
-  if (method == "roots/list") return "roots";
-  return "";
-}
-
 json CallResult(const CallToolResponse& response) {
-  json content = json::array();
-  for (const auto& block : response.content()) content.push_back(StructToJson(block));
-  json out = {{"resultType", "complete"}, {"content", std::move(content)}, {"isError", response.is_error()}};
-  if (response.has_structured_content()) out["structuredContent"] = StructToJson(response.structured_content());
+  json out = CallResultToJson(response);
+  out["resultType"] = "complete";
   return out;
 }
 
