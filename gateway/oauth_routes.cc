@@ -20,9 +20,12 @@ namespace {
 namespace v1 = auth::v1;
 using v1::AuthService;
 
-HttpResponse Redirect(const std::string& location) {
+// 302 for redirects answering a GET. After a POST, `status` is 303 See Other so
+// the user agent follows with a GET and never re-sends the form (with the
+// password) to the client's redirect URI (RFC 9700 §4.12).
+HttpResponse Redirect(const std::string& location, int status = 302) {
   HttpResponse response;
-  response.status = 302;
+  response.status = status;
   response.SetHeader("Location", location);
   response.SetHeader("Content-Type", "text/plain; charset=utf-8");
   AddNoStore(response);
@@ -274,7 +277,7 @@ class OAuthRoutes::Impl {
         [this](auto... args) { stub_->async()->CompleteLogin(args...); }, std::move(login),
         [this, respond, authorization_id, username, request_id = request.request_id](
             const grpc::Status& status, v1::CompleteLoginResponse& done) {
-          if (status.ok()) return respond(Redirect(done.redirect_to()));
+          if (status.ok()) return respond(Redirect(done.redirect_to(), 303));
           v1::OAuthError error = OAuthErrorFromStatus(status);
           if (error.http_status() == 401) {
             return RenderLogin(request_id, authorization_id, username,

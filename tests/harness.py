@@ -159,7 +159,7 @@ def obtain_tokens(port, redirect_uri, client_id="static-mcp-client-001",
     fields.update({"username": username, "password": password})
     signed_in = request(port, "POST", "/login", body=fields,
                         headers={"Content-Type": "application/x-www-form-urlencoded"})
-    if signed_in.status != 302:
+    if signed_in.status != 303:
         raise RuntimeError("login: %d %s" % (signed_in.status, signed_in.body[:200]))
     code = urllib.parse.parse_qs(urllib.parse.urlparse(signed_in.header("location")).query)["code"][0]
     token = request(port, "POST", "/token", body={

@@ -108,7 +108,7 @@ class LogSecrecyTest(unittest.TestCase):
         self.assertEqual(failed.status, 401, failed.body)
         signed_in = self.post("/login", dict(fields, username=self.username,
                                              password=self.password))
-        self.assertEqual(signed_in.status, 302, signed_in.body)
+        self.assertEqual(signed_in.status, 303, signed_in.body)
         callback = urllib.parse.parse_qs(urllib.parse.urlparse(signed_in.header("location")).query)
         code = self.remember("authorization code", callback["code"][0])
 

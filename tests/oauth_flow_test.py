@@ -72,7 +72,7 @@ class OAuthFlowTest(unittest.TestCase):
         self.assertEqual(response.status, 302, response.body)
         _, fields = self.login_page(response.header("location"))
         done = self.sign_in(fields)
-        self.assertEqual(done.status, 302, done.body)
+        self.assertEqual(done.status, 303, done.body)
         callback = urllib.parse.urlparse(done.header("location"))
         query = urllib.parse.parse_qs(callback.query)
         return query, verifier, done.header("location")
@@ -296,7 +296,7 @@ class OAuthFlowTest(unittest.TestCase):
         self.assertEqual(bad.status, 401)
         self.assertIn("Invalid username or password", bad.body)
         good = self.sign_in(fields)
-        self.assertEqual(good.status, 302)
+        self.assertEqual(good.status, 303)
 
     def test_wrong_csrf_token_is_refused(self):
         response, _ = self.authorize()
@@ -309,7 +309,7 @@ class OAuthFlowTest(unittest.TestCase):
         _, fields = self.login_page(response.header("location"))
         form = dict(fields, username="demo_user", password="demo_password")
         done = self.post("/login/callback", form)
-        self.assertEqual(done.status, 302)
+        self.assertEqual(done.status, 303)
         self.assertIn("code=", done.header("location"))
 
     def test_login_without_pending_request_is_400(self):

@@ -35,7 +35,7 @@ def obtain_code(port, redirect_uri, login_port=None):
     fields = dict(re.findall(r'name="(authorization_id|csrf_token)" value="([^"]*)"', page.body))
     fields.update({"username": "demo_user", "password": "demo_password"})
     signed_in = harness.request(login_port, "POST", "/login", body=fields, headers=FORM)
-    if signed_in.status != 302:
+    if signed_in.status != 303:
         raise RuntimeError("login: %d %s" % (signed_in.status, signed_in.body[:200]))
     query = urllib.parse.urlparse(signed_in.header("location")).query
     return urllib.parse.parse_qs(query)["code"][0], verifier

@@ -145,8 +145,9 @@ export async function scriptedLogin(authorizeUrl, options = {}) {
     },
     body: body.toString(),
   });
-  if (response.status < 300 || response.status >= 400) {
-    await fail(`login POST answered ${response.status}, expected a redirect to the callback`, response);
+  // 303 See Other: the browser must GET the callback, never re-POST the form (RFC 9700 §4.12).
+  if (response.status !== 303) {
+    await fail(`login POST answered ${response.status}, expected a 303 redirect to the callback`, response);
   }
   const location = response.headers.get("location");
   if (!location) await fail("login redirect without Location", response);
