@@ -267,49 +267,72 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
   json root = json::parse(text.begin(), text.end(), nullptr, false);
   if (root.is_discarded()) return absl::InvalidArgumentError("config: not valid JSON");
   if (!root.is_object()) return absl::InvalidArgumentError("config: must be a JSON object");
-  absl::Status keys = CheckKeys(root, "",
-                                {"public_url", "clients", "users", "token_lifetimes",
-                                 "scopes_supported", "default_scope", "token_rate_limit",
-                                 "client_auth_throttle"});
-  if (!keys.ok()) return keys;
-  if (root.contains("public_url")) {
+  // Every section is checked, so one run names every error (one per line).
+  std::vector<std::string> errors;
+  auto note = [&errors](const absl::Status& status) {
+    if (!status.ok()) errors.emplace_back(status.message());
+  };
+  const std::set<std::string> kTopKeys = {"public_url",
+                                          "clients",
+                                          "users",
+                                          "token_lifetimes",
+                                          "scopes_supported",
+                                          "default_scope",
+                                          "token_rate_limit",
+                                          "client_auth_throttle"};
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    if (kTopKeys.count(it.key()) == 0) note(FieldError(it.key(), "unknown key"));
+  }
+  note([&]() -> absl::Status {
+    if (!root.contains("public_url")) return absl::OkStatus();
     auto url = GetString(root, "public_url", "public_url");
     if (!url.ok()) return url.status();
     out.public_url = *url;
-  }
-  if (root.contains("scopes_supported")) {
+    return absl::OkStatus();
+  }());
+  note([&]() -> absl::Status {
+    if (!root.contains("scopes_supported")) return absl::OkStatus();
     auto scopes = GetStringArray(root["scopes_supported"], "scopes_supported", "scope strings");
     if (!scopes.ok()) return scopes.status();
     if (scopes->empty()) return FieldError("scopes_supported", "must not be empty");
     for (const std::string& s : *scopes) {
-      if (!IsScopeToken(s)) return FieldError("scopes_supported", "must be an array of scope strings");
+      if (!IsScopeToken(s))
+        return FieldError("scopes_supported", "must be an array of scope strings");
     }
     out.scopes_supported = *scopes;
-  }
-  if (root.contains("default_scope")) {
+    return absl::OkStatus();
+  }());
+  note([&]() -> absl::Status {
+    if (!root.contains("default_scope")) return absl::OkStatus();
     auto scope = GetString(root, "default_scope", "default_scope");
     if (!scope.ok()) return scope.status();
     out.default_scope = *scope;
-  }
-  if (root.contains("clients")) {
+    return absl::OkStatus();
+  }());
+  note([&]() -> absl::Status {
+    if (!root.contains("clients")) return absl::OkStatus();
     const json& clients = root["clients"];
     if (!clients.is_array()) return FieldError("clients", "must be an array of objects");
     for (size_t i = 0; i < clients.size(); ++i) {
       auto client = ParseClient(clients[i], absl::StrCat("clients[", i, "]"));
-      if (!client.ok()) return client.status();
-      out.clients.push_back(*std::move(client));
+      note(client.status());
+      if (client.ok()) out.clients.push_back(*std::move(client));
     }
-  }
-  if (root.contains("users")) {
+    return absl::OkStatus();
+  }());
+  note([&]() -> absl::Status {
+    if (!root.contains("users")) return absl::OkStatus();
     const json& users = root["users"];
     if (!users.is_array()) return FieldError("users", "must be an array of objects");
     for (size_t i = 0; i < users.size(); ++i) {
       auto user = ParseUser(users[i], absl::StrCat("users[", i, "]"));
-      if (!user.ok()) return user.status();
-      out.users.push_back(*std::move(user));
+      note(user.status());
+      if (user.ok()) out.users.push_back(*std::move(user));
     }
-  }
-  if (root.contains("token_lifetimes")) {
+    return absl::OkStatus();
+  }());
+  note([&]() -> absl::Status {
+    if (!root.contains("token_lifetimes")) return absl::OkStatus();
     const json& lifetimes = root["token_lifetimes"];
     if (!lifetimes.is_object()) return FieldError("token_lifetimes", "must be an object");
     absl::Status lkeys = CheckKeys(lifetimes, "token_lifetimes",
@@ -330,8 +353,10 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
       if (!seconds.ok()) return seconds.status();
       *e.target = *seconds;
     }
-  }
-  if (root.contains("token_rate_limit")) {
+    return absl::OkStatus();
+  }());
+  note([&]() -> absl::Status {
+    if (!root.contains("token_rate_limit")) return absl::OkStatus();
     const json& limit = root["token_rate_limit"];
     if (!limit.is_object()) return FieldError("token_rate_limit", "must be an object");
     absl::Status lkeys = CheckKeys(limit, "token_rate_limit", {"requests_per_second", "burst"});
@@ -352,8 +377,10 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
       }
       out.token_rate_burst = static_cast<int>(burst.get<int64_t>());
     }
-  }
-  if (root.contains("client_auth_throttle")) {
+    return absl::OkStatus();
+  }());
+  note([&]() -> absl::Status {
+    if (!root.contains("client_auth_throttle")) return absl::OkStatus();
     const json& throttle = root["client_auth_throttle"];
     if (!throttle.is_object()) return FieldError("client_auth_throttle", "must be an object");
     absl::Status tkeys = CheckKeys(throttle, "client_auth_throttle",
@@ -378,7 +405,9 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
       }
       out.client_auth_window_seconds = v.get<int64_t>();
     }
-  }
+    return absl::OkStatus();
+  }());
+  if (!errors.empty()) return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
   return out;
 }
 
@@ -604,34 +633,39 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
     static_client.redirect_uris = {options.public_url + "/callback"};
   }
 
-  // Cross-field checks over all clients.
+  // Cross-field checks over all clients and users, every error named.
+  std::vector<std::string> errors;
   std::set<std::string> ids;
   for (size_t i = 0; i < options.clients.size(); ++i) {
-    ClientConfig& client = options.clients[i];
-    std::string field = absl::StrCat("clients[", i, "]");
-    if (!ids.insert(client.client_id).second) {
-      return FieldError(field + ".client_id", "duplicate client_id");
-    }
-    if (!client.is_public() && client.secret_hash.empty()) {
-      return FieldError(field + ".client_secret_hash",
-                        "required unless token_endpoint_auth_method is \"none\"");
-    }
-    if (client.is_public() && Contains(client.grant_types, "client_credentials")) {
-      return FieldError(field + ".grant_types",
-                        "client_credentials needs a confidential client");
-    }
-    if (client.grant_types.empty()) return FieldError(field + ".grant_types", "must not be empty");
-    if (Contains(client.grant_types, "authorization_code") && client.redirect_uris.empty()) {
-      return FieldError(field + ".redirect_uris",
-                        "must list at least one URL for the authorization_code grant");
-    }
-    if (client.allowed_scopes.empty()) client.allowed_scopes = options.scopes_supported;
-    for (const std::string& scope : client.allowed_scopes) {
-      if (!Contains(options.scopes_supported, scope)) {
-        return FieldError(field + ".scopes",
-                          absl::StrCat("scope \"", scope, "\" is not in scopes_supported"));
+    absl::Status status = [&]() -> absl::Status {
+      ClientConfig& client = options.clients[i];
+      std::string field = absl::StrCat("clients[", i, "]");
+      if (!ids.insert(client.client_id).second) {
+        return FieldError(field + ".client_id", "duplicate client_id");
       }
-    }
+      if (!client.is_public() && client.secret_hash.empty()) {
+        return FieldError(field + ".client_secret_hash",
+                          "required unless token_endpoint_auth_method is \"none\"");
+      }
+      if (client.is_public() && Contains(client.grant_types, "client_credentials")) {
+        return FieldError(field + ".grant_types", "client_credentials needs a confidential client");
+      }
+      if (client.grant_types.empty())
+        return FieldError(field + ".grant_types", "must not be empty");
+      if (Contains(client.grant_types, "authorization_code") && client.redirect_uris.empty()) {
+        return FieldError(field + ".redirect_uris",
+                          "must list at least one URL for the authorization_code grant");
+      }
+      if (client.allowed_scopes.empty()) client.allowed_scopes = options.scopes_supported;
+      for (const std::string& scope : client.allowed_scopes) {
+        if (!Contains(options.scopes_supported, scope)) {
+          return FieldError(field + ".scopes",
+                            absl::StrCat("scope \"", scope, "\" is not in scopes_supported"));
+        }
+      }
+      return absl::OkStatus();
+    }();
+    if (!status.ok()) errors.emplace_back(status.message());
   }
 
   if (file.users.empty()) {
@@ -645,11 +679,13 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
     std::set<std::string> names;
     for (size_t i = 0; i < file.users.size(); ++i) {
       if (!names.insert(file.users[i].username).second) {
-        return FieldError(absl::StrCat("users[", i, "].username"), "duplicate username");
+        errors.emplace_back(
+            FieldError(absl::StrCat("users[", i, "].username"), "duplicate username").message());
       }
     }
     options.users = file.users;
   }
+  if (!errors.empty()) return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
   return options;
 }
 

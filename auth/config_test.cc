@@ -7,6 +7,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "auth/config_summary.h"
 #include "gtest/gtest.h"
 
 namespace mcp_oauth::auth {
@@ -242,6 +244,69 @@ TEST(ConfigTest, PublicClientAndClientCredentials) {
   EXPECT_TRUE(o->clients[1].is_public());
   EXPECT_TRUE(o->clients[1].secret_hash.empty());
   EXPECT_EQ(o->clients[2].grant_types, std::vector<std::string>{"client_credentials"});
+}
+
+// Every error of a file is named, one per line, so an operator fixes them in
+// one pass (oauth_admin check-config prints them).
+TEST(ConfigTest, NamesEveryError) {
+  std::string hash = HashSecret("x", 1000);
+  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), R"({
+      "bogus": 1,
+      "clients": [{"client_id": "a", "extra": 1},
+                  {"client_id": "b", "client_secret_hash": ")" + hash + R"("},
+                  {"client_id": "c", "token_endpoint_auth_method": "none",
+                   "redirect_uris": ["http://x/cb"], "scopes": ["admin"]}],
+      "users": [{"username": "u", "password_hash": ")" + hash + R"("},
+                {"username": "u", "password_hash": ")" + hash + R"("}],
+      "token_lifetimes": {"access_token_seconds": 0}})");
+  ASSERT_FALSE(o.ok());
+  std::vector<std::string> lines = absl::StrSplit(o.status().message(), '\n');
+  EXPECT_EQ(lines, (std::vector<std::string>{
+                       "config bogus: unknown key",
+                       "config clients[0].extra: unknown key",
+                       "config token_lifetimes.access_token_seconds: must be a positive integer "
+                       "number of seconds"}))
+      << o.status().message();
+  // Once the file parses, the cross-field checks name every error too.
+  o = BuildAuthOptionsFromJson(Flags({}), Env({}), R"({
+      "clients": [{"client_id": "b", "client_secret_hash": ")" + hash + R"("},
+                  {"client_id": "c", "token_endpoint_auth_method": "none",
+                   "redirect_uris": ["http://x/cb"], "scopes": ["admin"]},
+                  {"client_id": "d", "token_endpoint_auth_method": "none",
+                   "grant_types": ["client_credentials"]}],
+      "users": [{"username": "u", "password_hash": ")" + hash + R"("},
+                {"username": "u", "password_hash": ")" + hash + R"("}]})");
+  ASSERT_FALSE(o.ok());
+  lines = absl::StrSplit(o.status().message(), '\n');
+  EXPECT_EQ(lines, (std::vector<std::string>{
+                       "config clients[1].scopes: scope \"admin\" is not in scopes_supported",
+                       "config clients[2].grant_types: client_credentials needs a confidential "
+                       "client",
+                       "config users[1].username: duplicate username"}))
+      << o.status().message();
+}
+
+TEST(ConfigSummaryTest, DescribesWithoutSecrets) {
+  std::string hash = HashSecret("x", 1000);
+  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), R"({
+      "public_url": "https://mcp.example.com",
+      "clients": [{"client_id": "app", "client_name": "App", "client_secret_hash": ")" +
+                                                          hash + R"(",
+                   "redirect_uris": ["https://app.example.com/cb"]}],
+      "users": [{"username": "alice", "subject": "u-1", "password_hash": ")" + hash + R"("}]})");
+  ASSERT_TRUE(o.ok()) << o.status();
+  std::string text = DescribeAuthOptions(*o);
+  EXPECT_TRUE(absl::StrContains(text, "issuer: https://mcp.example.com\n")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "  app (App): confidential, client_secret_basic; grants "
+                                      "authorization_code refresh_token; scopes user\n"))
+      << text;
+  EXPECT_TRUE(absl::StrContains(text, "    redirect_uri https://app.example.com/cb\n")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "  alice (subject u-1)\n")) << text;
+  EXPECT_FALSE(absl::StrContains(text, "pbkdf2")) << text;
+  EXPECT_FALSE(absl::StrContains(text, "warning")) << text;
+  auto demo = BuildAuthOptionsFromJson(Flags({}), Env({}), "");
+  ASSERT_TRUE(demo.ok());
+  EXPECT_TRUE(absl::StrContains(DescribeAuthOptions(*demo), "warning: no users configured"));
 }
 
 struct BadConfigCase {

@@ -39,6 +39,7 @@ COVERAGE = {
     ("Observability", "json", 0): "tests/readme_ops_test.py",
     ("Production deployment", "ini", 0): "tests/readme_ops_test.py",
     ("Performance", "sh", 0): "test_bench_command",
+    ("Configuration", "sh", 0): "test_oauth_admin_lines",
 }
 
 
@@ -257,6 +258,30 @@ class ReadmeCommandsTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         for option in documented:
             self.assertIn(option, result.stdout)
+
+    def test_oauth_admin_lines(self):
+        # Run verbatim from a directory laid out like the workspace, with the
+        # secret on standard input / in $CLIENT_SECRET.
+        lines = commands(block("Configuration", "sh", 0))
+        self.assertEqual(len(lines), 3, lines)
+        with tempfile.TemporaryDirectory(dir=os.environ.get("TEST_TMPDIR")) as root:
+            os.makedirs(os.path.join(root, "bazel-bin/auth"))
+            os.makedirs(os.path.join(root, "gateway"))
+            os.symlink(harness.runfile("auth/oauth_admin"),
+                       os.path.join(root, "bazel-bin/auth/oauth_admin"))
+            os.symlink(harness.runfile("gateway/config.example.json"),
+                       os.path.join(root, "gateway/config.example.json"))
+            outputs = []
+            for line in lines:
+                result = subprocess.run(["/bin/bash", "-c", line], cwd=root, input="pw\n",
+                                        env=dict(os.environ, CLIENT_SECRET="s3cret"),
+                                        capture_output=True, text=True, timeout=60)
+                self.assertEqual(result.returncode, 0, (line, result.stderr))
+                outputs.append(result.stdout)
+        self.assertRegex(outputs[0], r"^pbkdf2-sha256\$100000\$[\w-]+\$[\w-]+\n$")
+        self.assertRegex(outputs[1], r"^pbkdf2-sha256\$10000\$[\w-]+\$[\w-]+\n$")
+        self.assertIn("gateway/config.example.json: ok\n", outputs[2])
+        self.assertIn("  claude-connector (Claude custom connector): confidential", outputs[2])
 
 
 if __name__ == "__main__":
