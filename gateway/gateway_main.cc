@@ -140,7 +140,7 @@ Deployment:
   --tls-key FILE           its PEM private key (env MCP_TLS_KEY)
   --behind-tls-proxy       a reverse proxy in front terminates TLS; required when the
                            public URL is neither https nor loopback (env
-                           MCP_BEHIND_TLS_PROXY=on)
+                           MCP_BEHIND_TLS_PROXY=on); needs --trusted-proxies
   --trusted-proxies LIST   proxy addresses (exact IPs, comma separated) whose
                            X-Forwarded-For / X-Forwarded-Proto are believed; from
                            anyone else they are ignored (env MCP_TRUSTED_PROXIES)
@@ -357,6 +357,16 @@ int Main(int argc, char** argv) {
   if (!ParseSwitch(behind_proxy_text, &behind_tls_proxy)) {
     std::fprintf(stderr, "gateway: --behind-tls-proxy: '%s' must be on or off\n",
                  behind_proxy_text.c_str());
+    return 2;
+  }
+  // Behind a proxy every peer is the proxy: without the proxy's address the
+  // real client address is never read, and every per-address limit (sign-in,
+  // client authentication, /authorize) would throttle all clients as one.
+  if (behind_tls_proxy && options.trusted_proxies.empty()) {
+    std::fprintf(stderr,
+                 "gateway: --behind-tls-proxy needs --trusted-proxies (env "
+                 "MCP_TRUSTED_PROXIES): list the proxy's address so that clients are told apart "
+                 "by X-Forwarded-For; without it every client would have the proxy's address\n");
     return 2;
   }
   // Tokens, codes and passwords must not cross a network in clear text.

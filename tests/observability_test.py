@@ -5,6 +5,7 @@ gRPC metadata), JSON access-log lines (fields, no query strings, principal on
 /mcp, --access-log off, --log-level warning) and GET /metrics (only with
 --metrics; HTTP, token, MCP session/stream and gRPC client series)."""
 import json
+import os
 import re
 import socket
 import time
@@ -244,7 +245,31 @@ class SwitchesTest(unittest.TestCase):
         self.assertIn("neither https nor loopback", result.stderr)
         with harness.ServerProcess(GATEWAY, [
                 "--port", "0", "--grpc-listen", "127.0.0.1:0", "--public-url",
-                "http://mcp.example.com", "--behind-tls-proxy"]) as server:
+                "http://mcp.example.com", "--behind-tls-proxy",
+                "--trusted-proxies", "127.0.0.1"]) as server:
+            self.assertEqual(harness.request(server.ports["http_port"], "GET", "/healthz").status,
+                             200)
+
+    def test_tls_proxy_without_trusted_proxies_is_refused(self):
+        # Behind a proxy without its address every client would be the proxy:
+        # one throttled client would throttle everyone.
+        import subprocess
+        base = [harness.runfile(GATEWAY), "--port", "0", "--grpc-listen", "",
+                "--store", "memory", "--public-url", "http://mcp.example.com"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MCP_")}
+        for args, extra_env in [(["--behind-tls-proxy"], {}),
+                                ([], {"MCP_BEHIND_TLS_PROXY": "on"})]:
+            result = subprocess.run(base + args, capture_output=True, text=True, timeout=30,
+                                    env=dict(env, **extra_env))
+            self.assertEqual(result.returncode, 2, (args, extra_env, result.stderr))
+            self.assertIn("--behind-tls-proxy needs --trusted-proxies", result.stderr)
+            self.assertIn("MCP_TRUSTED_PROXIES", result.stderr)
+        # The proxy's address from the environment counts like the flag.
+        with harness.ServerProcess(GATEWAY, [
+                "--port", "0", "--grpc-listen", "127.0.0.1:0", "--public-url",
+                "http://mcp.example.com"],
+                env={"MCP_BEHIND_TLS_PROXY": "on",
+                     "MCP_TRUSTED_PROXIES": "127.0.0.1"}) as server:
             self.assertEqual(harness.request(server.ports["http_port"], "GET", "/healthz").status,
                              200)
 
