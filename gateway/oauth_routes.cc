@@ -5,12 +5,12 @@
 
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
-#include <nlohmann/json.hpp>
 
 #include "common/crypto.h"
 #include "gateway/form.h"
 #include "gateway/grpc_call.h"
 #include "gateway/html.h"
+#include "gateway/rfc_json.h"
 #include "gateway/status_mapping.h"
 #include "proto/auth/v1/auth.grpc.pb.h"
 
@@ -42,15 +42,6 @@ HttpResponse InvalidRequest(std::string description) {
   error.set_error_description(std::move(description));
   error.set_http_status(400);
   return OAuthJsonError(error);
-}
-
-// Proto messages whose field names are the RFC's JSON names.
-std::string ProtoToJson(const google::protobuf::Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  return json;
 }
 
 bool IsFormRequest(const HttpRequest& request) {
@@ -171,7 +162,7 @@ class OAuthRoutes::Impl {
         [this](auto... args) { stub_->async()->GetServerMetadata(args...); }, {},
         [respond](const grpc::Status& status, v1::ServerMetadata& metadata) {
           if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
-          respond(JsonResponse(200, ProtoToJson(metadata)));
+          respond(JsonResponse(200, ProtoToRfcJsonString(metadata)));
         });
   }
 
@@ -181,7 +172,7 @@ class OAuthRoutes::Impl {
         [this](auto... args) { stub_->async()->GetProtectedResourceMetadata(args...); }, {},
         [respond](const grpc::Status& status, v1::ProtectedResourceMetadata& metadata) {
           if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
-          respond(JsonResponse(200, ProtoToJson(metadata)));
+          respond(JsonResponse(200, ProtoToRfcJsonString(metadata)));
         });
   }
 
@@ -310,12 +301,8 @@ class OAuthRoutes::Impl {
         [this](auto... args) { stub_->async()->Token(args...); }, std::move(token),
         [respond](const grpc::Status& status, v1::TokenResponse& issued) {
           if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
-          nlohmann::json body = {{"access_token", issued.access_token()},
-                                 {"token_type", issued.token_type()},
-                                 {"expires_in", issued.expires_in()}};
-          if (!issued.refresh_token().empty()) body["refresh_token"] = issued.refresh_token();
-          if (!issued.scope().empty()) body["scope"] = issued.scope();
-          HttpResponse response = JsonResponse(200, body.dump());
+          // RFC 6749 §5.1: expires_in a number; refresh_token and scope only when issued.
+          HttpResponse response = JsonResponse(200, ProtoToRfcJsonString(issued));
           AddNoStore(response);
           respond(std::move(response));
         });
@@ -332,9 +319,10 @@ class OAuthRoutes::Impl {
         [this](auto... args) { stub_->async()->Introspect(args...); }, std::move(introspect),
         [respond](const grpc::Status& status, v1::IntrospectResponse& result) {
           if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
-          // Inactive: {"active":false} and nothing else (RFC 7662 §2.2).
-          HttpResponse response =
-              JsonResponse(200, result.active() ? ProtoToJson(result) : R"({"active":false})");
+          // Inactive: {"active":false} and nothing else (RFC 7662 §2.2). Active:
+          // exp and iat are NumericDate numbers, as resource servers require.
+          HttpResponse response = JsonResponse(
+              200, result.active() ? ProtoToRfcJsonString(result) : R"({"active":false})");
           AddNoStore(response);
           respond(std::move(response));
         });

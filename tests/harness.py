@@ -172,6 +172,12 @@ def obtain_tokens(port, redirect_uri, client_id="static-mcp-client-001",
     return token.json()
 
 
+def is_json_integer(value):
+    """True when `value`, as json.loads returned it, was a JSON integer: not a
+    string of digits, not a float, not a boolean (bool is an int in Python)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def free_port():
     """A TCP port free on 127.0.0.1 right now (for servers whose public URL
     must name their port before they start)."""

@@ -5,6 +5,7 @@ introspection, revocation, registration refusal, and the error cases, with
 Python's http.client as the (browser-less) user agent."""
 import json
 import re
+import time
 import unittest
 import urllib.parse
 
@@ -94,6 +95,22 @@ class OAuthFlowTest(unittest.TestCase):
         self.assertEqual(response.status, 200, response.body)
         return response.json()
 
+    def assert_rfc_metadata_types(self, meta):
+        """RFC 8414 / RFC 9728 member types: *_supported and authorization_servers
+        are non-empty arrays of strings, the boolean is a boolean, the rest
+        non-empty strings (an unset member is absent, never "" or [])."""
+        for key, value in meta.items():
+            if key == "authorization_response_iss_parameter_supported":
+                self.assertIsInstance(value, bool, key)
+            elif key.endswith("_supported") or key == "authorization_servers":
+                self.assertIsInstance(value, list, key)
+                self.assertTrue(value, "empty %s should be absent" % key)
+                for item in value:
+                    self.assertIsInstance(item, str, key)
+            else:
+                self.assertIsInstance(value, str, key)
+                self.assertTrue(value, "empty %s should be absent" % key)
+
     # -- metadata --------------------------------------------------------------
     def test_authorization_server_metadata(self):
         response = self.get("/.well-known/oauth-authorization-server")
@@ -112,6 +129,7 @@ class OAuthFlowTest(unittest.TestCase):
         self.assertIn("user", meta["scopes_supported"])
         self.assertIs(meta["authorization_response_iss_parameter_supported"], True)
         self.assertNotIn("registration_endpoint", meta)
+        self.assert_rfc_metadata_types(meta)
 
     def test_protected_resource_metadata_both_paths(self):
         for path in ("/.well-known/oauth-protected-resource/mcp",
@@ -123,6 +141,7 @@ class OAuthFlowTest(unittest.TestCase):
             self.assertEqual(meta["authorization_servers"], [self.base])
             self.assertEqual(meta["bearer_methods_supported"], ["header"])
             self.assertIn("user", meta["scopes_supported"])
+            self.assert_rfc_metadata_types(meta)
 
     def test_cors_on_metadata_and_token_but_not_authorize(self):
         origin = {"Origin": "http://localhost:6274"}
@@ -147,6 +166,8 @@ class OAuthFlowTest(unittest.TestCase):
         self.assertEqual(token.header("pragma"), "no-cache")
         body = token.json()
         self.assertEqual(body["token_type"], "Bearer")
+        # RFC 6749 §5.1: a number of seconds, not a string.
+        self.assertTrue(harness.is_json_integer(body["expires_in"]), token.body)
         self.assertEqual(body["expires_in"], 3600)
         self.assertEqual(body["scope"], "user")
         self.assertTrue(body["refresh_token"])
@@ -158,6 +179,7 @@ class OAuthFlowTest(unittest.TestCase):
         self.assertEqual(refreshed.status, 200, refreshed.body)
         new = refreshed.json()
         self.assertNotEqual(new["refresh_token"], body["refresh_token"])
+        self.assertTrue(harness.is_json_integer(new["expires_in"]), refreshed.body)
         # Reusing the rotated token fails and revokes the family.
         reuse = self.post("/token", {"grant_type": "refresh_token",
                                      "refresh_token": body["refresh_token"]},
@@ -331,7 +353,18 @@ class OAuthFlowTest(unittest.TestCase):
         self.assertEqual(info["scope"], "user")
         self.assertEqual(info["aud"], self.base + "/mcp")
         self.assertEqual(info["iss"], self.base)
-        self.assertEqual(int(info["exp"]) - int(info["iat"]), 3600)
+        # RFC 7662 §2.2: exp and iat are NumericDate numbers (the MCP SDK's
+        # requireBearerAuth refuses a token whose exp is a string).
+        self.assertTrue(harness.is_json_integer(info["exp"]), response.body)
+        self.assertTrue(harness.is_json_integer(info["iat"]), response.body)
+        self.assertEqual(info["exp"] - info["iat"], 3600)
+        self.assertGreater(info["exp"], time.time())
+        self.assertLessEqual(info["iat"], time.time() + 1)
+        self.assertEqual(info["token_type"], "Bearer")
+        for key, value in info.items():
+            if key not in ("active", "exp", "iat"):
+                self.assertIsInstance(value, str, key)
+                self.assertTrue(value, "empty %s should be absent: %s" % (key, response.body))
         unknown = self.post("/introspect", {"token": "garbage"},
                             {"Authorization": basic(CLIENT_ID, CLIENT_SECRET)})
         self.assertEqual(unknown.json(), {"active": False})
