@@ -90,12 +90,17 @@ absl::Status InvalidToken(const std::string& description) {
 
 AuthorizationServer::AuthorizationServer(AuthOptions options, std::shared_ptr<Store> store,
                                          std::shared_ptr<Clock> clock)
+    : AuthorizationServer(options, std::move(store), std::move(clock), SubjectDirectory(options)) {}
+
+AuthorizationServer::AuthorizationServer(AuthOptions options, std::shared_ptr<Store> store,
+                                         std::shared_ptr<Clock> clock, SubjectDirectory subjects)
     : options_(std::move(options)),
       store_(std::move(store)),
       clock_(std::move(clock)),
       issuer_(options_.issuer()),
       resource_(NormalizeResource(options_.canonical_resource())
                     .value_or(options_.canonical_resource())),
+      subjects_(std::move(subjects)),
       cache_key_(crypto::RandomBytes(32)),
       token_limiter_(options_.token_rate_per_second, options_.token_rate_burst) {
   for (const ClientConfig& client : options_.clients) clients_[client.client_id] = client;
@@ -516,11 +521,13 @@ struct AuthorizationServer::IssuedTokens {
 
 namespace {
 
+// Fills a token record; it expires after `ttl` but never after `grant_end`.
 template <typename Record>
 void FillRecord(Record& r, const std::string& raw, const std::string& family_id,
                 const std::string& client_id, const std::string& subject,
                 const std::string& username, const std::vector<std::string>& scopes,
-                const std::string& audience, absl::Time now, absl::Duration ttl) {
+                const std::string& audience, absl::Time now, absl::Duration ttl,
+                absl::Time grant_end) {
   r.token_hash = crypto::Sha256(raw);
   r.family_id = family_id;
   r.client_id = client_id;
@@ -530,22 +537,55 @@ void FillRecord(Record& r, const std::string& raw, const std::string& family_id,
   r.audience = audience;
   r.jti = crypto::HexEncode(crypto::RandomBytes(16));
   r.issued_at = now;
-  r.expires_at = now + ttl;
+  r.expires_at = std::min(now + ttl, grant_end);
 }
 
 v1::TokenResponse MakeTokenResponse(const std::string& access_token,
                                     const std::string& refresh_token,
-                                    const std::vector<std::string>& scopes, absl::Duration ttl) {
+                                    const std::vector<std::string>& scopes,
+                                    const AccessTokenRecord& access) {
   v1::TokenResponse response;
   response.set_access_token(access_token);
   response.set_token_type("Bearer");
-  response.set_expires_in(absl::ToInt64Seconds(ttl));
+  response.set_expires_in(absl::ToInt64Seconds(access.expires_at - access.issued_at));
   response.set_refresh_token(refresh_token);
   response.set_scope(absl::StrJoin(scopes, " "));
   return response;
 }
 
 }  // namespace
+
+absl::Status AuthorizationServer::CheckGrantAllowed(const std::string& client_id,
+                                                    const std::string& subject,
+                                                    const std::vector<std::string>& scopes) const {
+  const ClientConfig* client = FindClient(client_id);
+  if (client == nullptr) {
+    return absl::FailedPreconditionError("The client of this grant is no longer configured");
+  }
+  for (const std::string& scope : scopes) {
+    if (!Contains(client->allowed_scopes, scope)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "The client may no longer use scope ", ScopeForDescription(scope)));
+    }
+  }
+  if (!subjects_.Exists(subject)) {
+    return absl::FailedPreconditionError("The subject of this grant no longer exists");
+  }
+  return absl::OkStatus();
+}
+
+absl::Time AuthorizationServer::GrantEnd(absl::Time created) const {
+  return created + options_.grant_lifetime;
+}
+
+template <typename Record>
+bool AuthorizationServer::GrantUsable(const Record& record, absl::Time now) {
+  if (!CheckGrantAllowed(record.client_id, record.subject, record.scopes).ok()) {
+    store_->RevokeFamily(record.family_id);
+    return false;
+  }
+  return GrantEnd(record.grant_created_at) > now;
+}
 
 absl::StatusOr<v1::TokenResponse> AuthorizationServer::Token(const v1::TokenRequest& request) {
   absl::Time now = clock_->Now();
@@ -595,39 +635,59 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::AuthorizationCodeGrant(
     return InvalidGrant("Invalid or expired authorization code");
   }
 
-  ConsumeCodeResult consumed = store_->ConsumeCode(Hash(request.code()), now);
-  if (consumed.outcome == ConsumeCodeOutcome::kAlreadyUsed) {
-    return InvalidGrant(
-        "Authorization code was already used; tokens issued for it have been revoked");
-  }
-  if (consumed.outcome != ConsumeCodeOutcome::kConsumed) {
-    return InvalidGrant("Invalid or expired authorization code");
+  // Every binding is checked before the code is consumed (inside the
+  // store's transaction): a redemption failing one leaves the code to its
+  // rightful client, and only a replay passing all of them revokes.
+  auto check_bindings = [&](const AuthorizationCode& code) -> absl::Status {
+    if (code.client_id != client.client_id) {
+      return InvalidGrant("Authorization code was issued to another client");
+    }
+    bool redirect_ok = code.redirect_uri_in_request
+                           ? request.redirect_uri() == code.redirect_uri
+                           : request.redirect_uri().empty() ||
+                                 request.redirect_uri() == code.redirect_uri;
+    if (!redirect_ok) return InvalidGrant("redirect_uri does not match the authorization request");
+    std::string computed = crypto::Base64UrlEncode(crypto::Sha256(request.code_verifier()));
+    if (!crypto::ConstantTimeEquals(computed, code.code_challenge)) {
+      return InvalidGrant("code_verifier does not match code_challenge");
+    }
+    return absl::OkStatus();
+  };
+  ConsumeCodeResult consumed = store_->ConsumeCode(Hash(request.code()), now, check_bindings);
+  switch (consumed.outcome) {
+    case ConsumeCodeOutcome::kConsumed:
+      break;
+    case ConsumeCodeOutcome::kRejected:
+      return consumed.rejection;
+    case ConsumeCodeOutcome::kAlreadyUsed:
+      return InvalidGrant(
+          "Authorization code was already used; tokens issued for it have been revoked");
+    case ConsumeCodeOutcome::kNotFound:
+      return InvalidGrant("Invalid or expired authorization code");
   }
   const AuthorizationCode& code = consumed.code;
-  if (code.client_id != client.client_id) {
-    return InvalidGrant("Authorization code was issued to another client");
+  // The user may have been removed (or the client's scopes narrowed) since
+  // signing in.
+  if (absl::Status allowed = CheckGrantAllowed(client.client_id, code.subject, code.scopes);
+      !allowed.ok()) {
+    store_->RevokeFamily(code.family_id);
+    return InvalidGrant(std::string(allowed.message()));
   }
-  bool redirect_ok = code.redirect_uri_in_request
-                         ? request.redirect_uri() == code.redirect_uri
-                         : request.redirect_uri().empty() ||
-                               request.redirect_uri() == code.redirect_uri;
-  if (!redirect_ok) {
-    return InvalidGrant("redirect_uri does not match the authorization request");
-  }
-  std::string computed = crypto::Base64UrlEncode(crypto::Sha256(request.code_verifier()));
-  if (!crypto::ConstantTimeEquals(computed, code.code_challenge)) {
-    return InvalidGrant("code_verifier does not match code_challenge");
-  }
+  // The grant's lifetime counts from the sign-in.
+  const absl::Time grant_end = GrantEnd(code.issued_at);
+  if (grant_end <= now) return InvalidGrant("The sign-in has expired; sign in again");
 
   IssuedTokens t;
   t.access_token = crypto::RandomToken(32);
   FillRecord(t.access, t.access_token, code.family_id, client.client_id, code.subject,
-             code.username, code.scopes, code.resource, now, options_.access_token_ttl);
+             code.username, code.scopes, code.resource, now, options_.access_token_ttl,
+             grant_end);
   std::optional<RefreshTokenRecord> refresh;
   if (Contains(client.grant_types, "refresh_token")) {
     t.refresh_token = crypto::RandomToken(32);
     FillRecord(t.refresh, t.refresh_token, code.family_id, client.client_id, code.subject,
-               code.username, code.scopes, code.resource, now, options_.refresh_token_ttl);
+               code.username, code.scopes, code.resource, now, options_.refresh_token_ttl,
+               grant_end);
     refresh = t.refresh;
   }
   TokenFamily family;
@@ -635,7 +695,7 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::AuthorizationCodeGrant(
   family.client_id = client.client_id;
   family.subject = code.subject;
   family.username = code.username;
-  family.created_at = now;
+  family.created_at = code.issued_at;
   absl::Status issued = store_->IssueTokens(family, t.access, refresh);
   // FAILED_PRECONDITION: a replay of this code, arriving between our consume
   // and this issue, revoked the family first. We still redeemed the code
@@ -643,8 +703,7 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::AuthorizationCodeGrant(
   // revoked by the replay): exactly one redemption succeeds, and what it got
   // is already dead (RFC 6749 §4.1.2).
   if (!issued.ok() && !absl::IsFailedPrecondition(issued)) return issued;
-  return MakeTokenResponse(t.access_token, t.refresh_token, code.scopes,
-                           options_.access_token_ttl);
+  return MakeTokenResponse(t.access_token, t.refresh_token, code.scopes, t.access);
 }
 
 absl::StatusOr<v1::TokenResponse> AuthorizationServer::RefreshTokenGrant(
@@ -655,8 +714,13 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::RefreshTokenGrant(
   }
   std::string old_hash = Hash(request.refresh_token());
   std::optional<RefreshTokenRecord> old = store_->GetRefreshToken(old_hash);
-  if (!old || old->revoked || old->expires_at <= now) {
-    return InvalidGrant("Invalid or expired refresh token");
+  if (!old || old->revoked) return InvalidGrant("Invalid or expired refresh token");
+  const absl::Time grant_end = GrantEnd(old->grant_created_at);
+  constexpr char kSignInExpired[] =
+      "The sign-in behind this refresh token has expired; sign in again";
+  if (old->expires_at <= now) {
+    // Refresh tokens expire at the latest when their grant ends: say which.
+    return InvalidGrant(grant_end <= now ? kSignInExpired : "Invalid or expired refresh token");
   }
   if (old->client_id != client.client_id) {
     return InvalidGrant("Refresh token was issued to another client");
@@ -667,6 +731,15 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::RefreshTokenGrant(
     store_->RevokeFamily(old->family_id);
     return InvalidGrant(kReused);
   }
+  // A grant whose user is gone, or whose scopes the client may no longer
+  // have, dies whole; one past its absolute lifetime just ends.
+  if (absl::Status allowed = CheckGrantAllowed(client.client_id, old->subject, old->scopes);
+      !allowed.ok()) {
+    store_->RevokeFamily(old->family_id);
+    return InvalidGrant(
+        absl::StrCat(allowed.message(), "; all tokens of this grant have been revoked"));
+  }
+  if (grant_end <= now) return InvalidGrant(kSignInExpired);
   absl::Status resources = CheckResources(request.resource(), old->audience);
   if (!resources.ok()) return resources;
   if (request.scope().size() > kMaxScopeLength) {
@@ -685,15 +758,16 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::RefreshTokenGrant(
   IssuedTokens t;
   t.access_token = crypto::RandomToken(32);
   FillRecord(t.access, t.access_token, old->family_id, client.client_id, old->subject,
-             old->username, scopes, old->audience, now, options_.access_token_ttl);
-  // RFC 6749 §6: the new refresh token keeps the scope of the old one.
+             old->username, scopes, old->audience, now, options_.access_token_ttl, grant_end);
+  // RFC 6749 §6: the new refresh token keeps the scope of the old one. It
+  // never reaches past the grant's end, so rotating does not extend it.
   t.refresh_token = crypto::RandomToken(32);
   FillRecord(t.refresh, t.refresh_token, old->family_id, client.client_id, old->subject,
-             old->username, old->scopes, old->audience, now, options_.refresh_token_ttl);
+             old->username, old->scopes, old->audience, now, options_.refresh_token_ttl,
+             grant_end);
   switch (store_->RotateRefreshToken(old_hash, now, t.access, t.refresh)) {
     case RotateOutcome::kRotated:
-      return MakeTokenResponse(t.access_token, t.refresh_token, scopes,
-                               options_.access_token_ttl);
+      return MakeTokenResponse(t.access_token, t.refresh_token, scopes, t.access);
     case RotateOutcome::kReused:
       return InvalidGrant(kReused);
     case RotateOutcome::kNotFound:
@@ -724,16 +798,19 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::ClientCredentialsGrant(
   IssuedTokens t;
   t.access_token = crypto::RandomToken(32);
   std::string family_id = crypto::HexEncode(crypto::RandomBytes(16));
-  FillRecord(t.access, t.access_token, family_id, client.client_id, client.client_id, "", scopes,
-             resource_, now, options_.access_token_ttl);
+  // A machine identity: "client:<id>", never the bare client id, so no user
+  // (whose subject may be any string without that prefix) can share it.
+  const std::string subject = MachineSubject(client.client_id);
+  FillRecord(t.access, t.access_token, family_id, client.client_id, subject, "", scopes,
+             resource_, now, options_.access_token_ttl, GrantEnd(now));
   TokenFamily family;
   family.family_id = family_id;
   family.client_id = client.client_id;
-  family.subject = client.client_id;
+  family.subject = subject;
   family.created_at = now;
   absl::Status issued = store_->IssueTokens(family, t.access, std::nullopt);
   if (!issued.ok()) return issued;
-  return MakeTokenResponse(t.access_token, "", scopes, options_.access_token_ttl);
+  return MakeTokenResponse(t.access_token, "", scopes, t.access);
 }
 
 // ------------------------------------------------ introspection, revocation
@@ -751,7 +828,7 @@ absl::StatusOr<v1::IntrospectResponse> AuthorizationServer::Introspect(
 
   auto from_access = [&]() -> bool {
     std::optional<AccessTokenRecord> r = store_->GetAccessToken(hash);
-    if (!r || r->revoked || r->expires_at <= now) return false;
+    if (!r || r->revoked || r->expires_at <= now || !GrantUsable(*r, now)) return false;
     response.set_active(true);
     response.set_scope(absl::StrJoin(r->scopes, " "));
     response.set_client_id(r->client_id);
@@ -767,7 +844,9 @@ absl::StatusOr<v1::IntrospectResponse> AuthorizationServer::Introspect(
   };
   auto from_refresh = [&]() -> bool {
     std::optional<RefreshTokenRecord> r = store_->GetRefreshToken(hash);
-    if (!r || r->revoked || r->rotated || r->expires_at <= now) return false;
+    if (!r || r->revoked || r->rotated || r->expires_at <= now || !GrantUsable(*r, now)) {
+      return false;
+    }
     response.set_active(true);
     response.set_scope(absl::StrJoin(r->scopes, " "));
     response.set_client_id(r->client_id);
@@ -840,6 +919,17 @@ absl::StatusOr<v1::ValidateAccessTokenResponse> AuthorizationServer::ValidateAcc
   if (record->revoked) return InvalidToken("Access token was revoked");
   absl::Time now = clock_->Now();
   if (record->expires_at <= now) return InvalidToken("Access token expired");
+  // The configuration may have changed since the token was issued (a user
+  // removed, a scope taken from its client): then the whole grant dies.
+  if (absl::Status allowed =
+          CheckGrantAllowed(record->client_id, record->subject, record->scopes);
+      !allowed.ok()) {
+    store_->RevokeFamily(record->family_id);
+    return InvalidToken(absl::StrCat("Access token was revoked: ", allowed.message()));
+  }
+  if (GrantEnd(record->grant_created_at) <= now) {
+    return InvalidToken("Access token expired: the sign-in is older than the grant lifetime");
+  }
 
   const std::string& wanted = request.resource();
   bool audience_ok;

@@ -33,14 +33,20 @@
 #include "auth/options.h"
 #include "auth/rate_limiter.h"
 #include "auth/store.h"
+#include "auth/subjects.h"
 #include "proto/auth/v1/auth.pb.h"
 
 namespace mcp_oauth::auth {
 
 class AuthorizationServer {
  public:
+  // Subjects of grants are checked against SubjectDirectory(options).
   AuthorizationServer(AuthOptions options, std::shared_ptr<Store> store,
                       std::shared_ptr<Clock> clock);
+  // Same, with a directory that also knows other subject sources (e.g. the
+  // configured identity providers, see subjects.h).
+  AuthorizationServer(AuthOptions options, std::shared_ptr<Store> store,
+                      std::shared_ptr<Clock> clock, SubjectDirectory subjects);
   AuthorizationServer(const AuthorizationServer&) = delete;
   AuthorizationServer& operator=(const AuthorizationServer&) = delete;
 
@@ -102,6 +108,18 @@ class AuthorizationServer {
   absl::StatusOr<v1::TokenResponse> ClientCredentialsGrant(const ClientConfig& client,
                                                            const v1::TokenRequest& request,
                                                            absl::Time now);
+  // OK while a grant may still be used under the current configuration: its
+  // client is configured and allowed every scope of it, and its subject
+  // exists. Otherwise the reason (a sentence without final period).
+  absl::Status CheckGrantAllowed(const std::string& client_id, const std::string& subject,
+                                 const std::vector<std::string>& scopes) const;
+  // When the grant that began at `created` ends (options.grant_lifetime).
+  absl::Time GrantEnd(absl::Time created) const;
+  // For introspection: true while the token's grant is allowed and has not
+  // reached its end; revokes the grant's family when it is no longer allowed.
+  template <typename Record>
+  bool GrantUsable(const Record& record, absl::Time now);
+
   // Checks RFC 8707 resource parameters against the canonical resource.
   absl::Status CheckResources(const google::protobuf::RepeatedPtrField<std::string>& resources,
                               const std::string& expected) const;
@@ -116,6 +134,7 @@ class AuthorizationServer {
   const std::string resource_;
   absl::flat_hash_map<std::string, ClientConfig> clients_;
   absl::flat_hash_map<std::string, UserConfig> users_;
+  const SubjectDirectory subjects_;
   // Verified against when the username is unknown, so timing does not reveal it.
   std::string dummy_password_hash_;
   std::string dummy_client_secret_hash_;

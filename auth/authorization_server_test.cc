@@ -196,6 +196,32 @@ class AuthorizationServerTest : public ::testing::Test {
     return server_->ValidateAccessToken(r).status();
   }
 
+  // A restart with a changed configuration: a new server on the same store.
+  void Restart(const AuthOptions& o) {
+    options_ = o;
+    server_ = std::make_unique<AuthorizationServer>(o, store_, clock_);
+  }
+
+  ClientConfig* OptionsClient(AuthOptions& o, const std::string& id) {
+    for (ClientConfig& c : o.clients) {
+      if (c.client_id == id) return &c;
+    }
+    ADD_FAILURE() << "no client " << id;
+    return &o.clients.front();
+  }
+
+  absl::StatusOr<v1::TokenResponse> ClientCredentialsToken() {
+    v1::TokenRequest t;
+    *t.mutable_client() = Creds(ClientCredentials::CLIENT_SECRET_POST, "svc", "svc-secret");
+    t.set_grant_type("client_credentials");
+    return server_->Token(t);
+  }
+
+  bool FamilyRevoked(const std::string& refresh_token) {
+    std::optional<RefreshTokenRecord> r = store_->GetRefreshToken(crypto::Sha256(refresh_token));
+    return r.has_value() && r->revoked;
+  }
+
   AuthOptions options_;
   std::shared_ptr<MemoryStore> store_;
   std::shared_ptr<FakeClock> clock_;
@@ -583,6 +609,34 @@ TEST_F(AuthorizationServerTest, CodeReuseRevokesIssuedTokens) {
   ExpectError(Refresh(first->refresh_token()).status(), 400, "invalid_grant");
 }
 
+TEST_F(AuthorizationServerTest, InterceptedCodeCannotBeBurned) {
+  std::string code = GetCode();
+  // Whoever intercepted the code lacks the verifier, the client's secret or
+  // its redirect URI: each attempt fails and leaves the code alone.
+  auto wrong_verifier = CodeExchange(code);
+  wrong_verifier.set_code_verifier(std::string(43, 'a'));
+  ExpectError(server_->Token(wrong_verifier).status(), 400, "invalid_grant");
+  ExpectError(server_->Token(CodeExchange(code, Creds(ClientCredentials::CLIENT_SECRET_POST,
+                                                       "other", "other-secret")))
+                  .status(),
+              400, "invalid_grant");
+  auto wrong_redirect = CodeExchange(code);
+  wrong_redirect.set_redirect_uri("http://127.0.0.1/cb");
+  ExpectError(server_->Token(wrong_redirect).status(), 400, "invalid_grant");
+  // The rightful client still redeems it.
+  auto first = server_->Token(CodeExchange(code));
+  ASSERT_TRUE(first.ok()) << first.status();
+  // A failing replay revokes nothing...
+  v1::OAuthError e = ExpectError(server_->Token(wrong_verifier).status(), 400, "invalid_grant");
+  EXPECT_EQ(e.error_description(), "code_verifier does not match code_challenge");
+  EXPECT_TRUE(Validate(first->access_token()).ok());
+  EXPECT_FALSE(FamilyRevoked(first->refresh_token()));
+  // ...a replay passing every binding does.
+  e = ExpectError(server_->Token(CodeExchange(code)).status(), 400, "invalid_grant");
+  EXPECT_TRUE(absl::StrContains(e.error_description(), "already used")) << e.error_description();
+  ExpectError(Validate(first->access_token()), 401, "invalid_token");
+}
+
 TEST_F(AuthorizationServerTest, CodeExpires) {
   std::string code = GetCode();
   clock_->Advance(absl::Seconds(301));
@@ -735,6 +789,159 @@ TEST_F(AuthorizationServerTest, ConcurrentRotationHasExactlyOneWinner) {
   EXPECT_EQ(failed.load(), 7);
 }
 
+// ------------------------------------------- grants and configuration changes
+
+TEST_F(AuthorizationServerTest, RemovedUserLosesTheWholeGrant) {
+  v1::TokenResponse t = Tokens();
+  auto rotated = Refresh(t.refresh_token());
+  ASSERT_TRUE(rotated.ok());
+  AuthOptions o = options_;
+  o.users = {{"bob", "sub-bob", HashSecret("bob-pw", 1000)}};  // alice removed.
+  Restart(o);
+  v1::OAuthError e = ExpectError(Validate(rotated->access_token()), 401, "invalid_token");
+  EXPECT_TRUE(absl::StrContains(e.error_description(), "no longer exists"))
+      << e.error_description();
+  // The validation revoked the family: the refresh token is dead too.
+  EXPECT_TRUE(FamilyRevoked(rotated->refresh_token()));
+  ExpectError(Refresh(rotated->refresh_token()).status(), 400, "invalid_grant");
+  // Putting her back does not revive the revoked grant.
+  o.users.push_back({"alice", "sub-alice", HashSecret("alice-pw", 1000)});
+  Restart(o);
+  ExpectError(Refresh(rotated->refresh_token()).status(), 400, "invalid_grant");
+}
+
+TEST_F(AuthorizationServerTest, RemovedUserFailsAtRefreshFirst) {
+  v1::TokenResponse t = Tokens();
+  AuthOptions o = options_;
+  o.users.clear();
+  Restart(o);
+  v1::OAuthError e = ExpectError(Refresh(t.refresh_token()).status(), 400, "invalid_grant");
+  EXPECT_TRUE(absl::StrContains(e.error_description(), "revoked")) << e.error_description();
+  EXPECT_TRUE(FamilyRevoked(t.refresh_token()));
+  ExpectError(Validate(t.access_token()), 401, "invalid_token");
+  // Introspection (by the token's own client) agrees.
+  v1::IntrospectRequest r;
+  *r.mutable_client() = StaticBasic();
+  r.set_token(t.access_token());
+  auto introspected = server_->Introspect(r);
+  ASSERT_TRUE(introspected.ok());
+  EXPECT_FALSE(introspected->active());
+}
+
+TEST_F(AuthorizationServerTest, IntrospectionRevokesTheGrantOfARemovedUser) {
+  v1::TokenResponse t = Tokens();
+  AuthOptions o = options_;
+  o.users.clear();
+  Restart(o);
+  v1::IntrospectRequest r;
+  *r.mutable_client() = StaticBasic();
+  r.set_token(t.refresh_token());
+  auto introspected = server_->Introspect(r);
+  ASSERT_TRUE(introspected.ok());
+  EXPECT_FALSE(introspected->active());
+  EXPECT_TRUE(FamilyRevoked(t.refresh_token()));
+}
+
+TEST_F(AuthorizationServerTest, ScopeTakenFromTheClientRevokesTheGrant) {
+  auto request = GoodRequest();
+  request.set_scope("user admin");
+  v1::TokenResponse wide = Tokens(request);
+  v1::TokenResponse narrow = Tokens();  // scope "user"
+  AuthOptions o = options_;
+  OptionsClient(o, "static-client")->allowed_scopes = {"user"};
+  Restart(o);
+  v1::OAuthError e = ExpectError(Refresh(wide.refresh_token()).status(), 400, "invalid_grant");
+  EXPECT_TRUE(absl::StrContains(e.error_description(), "scope admin")) << e.error_description();
+  EXPECT_TRUE(FamilyRevoked(wide.refresh_token()));
+  ExpectError(Validate(wide.access_token()), 401, "invalid_token");
+  // A grant within the client's remaining scopes is untouched.
+  EXPECT_TRUE(Validate(narrow.access_token()).ok());
+  EXPECT_TRUE(Refresh(narrow.refresh_token()).ok());
+}
+
+TEST_F(AuthorizationServerTest, AccessTokenOfANarrowedClientDiesAtValidation) {
+  auto request = GoodRequest();
+  request.set_scope("user admin");
+  v1::TokenResponse wide = Tokens(request);
+  AuthOptions o = options_;
+  OptionsClient(o, "static-client")->allowed_scopes = {"user"};
+  Restart(o);
+  ExpectError(Validate(wide.access_token()), 401, "invalid_token");
+  EXPECT_TRUE(FamilyRevoked(wide.refresh_token()));
+}
+
+TEST_F(AuthorizationServerTest, MachineTokensDieWithTheirClientsGrant) {
+  auto machine = ClientCredentialsToken();
+  ASSERT_TRUE(machine.ok()) << machine.status();
+  ASSERT_TRUE(Validate(machine->access_token()).ok());
+  const AuthOptions original = options_;
+  AuthOptions o = original;
+  OptionsClient(o, "svc")->grant_types = {"authorization_code"};
+  OptionsClient(o, "svc")->redirect_uris = {"https://svc.example/cb"};
+  Restart(o);
+  ExpectError(Validate(machine->access_token()), 401, "invalid_token");
+
+  Restart(original);
+  auto again = ClientCredentialsToken();
+  ASSERT_TRUE(again.ok()) << again.status();
+  o = original;
+  o.clients.erase(o.clients.begin() + 2);  // svc removed entirely.
+  Restart(o);
+  ExpectError(Validate(again->access_token()), 401, "invalid_token");
+}
+
+TEST_F(AuthorizationServerTest, GrantLifetimeIsAbsoluteFromTheSignIn) {
+  AuthOptions o = options_;
+  o.sweep_interval = absl::InfiniteDuration();  // Keep the expired token to present it.
+  Restart(o);
+  const absl::Time signed_in = clock_->Now();
+  const absl::Time grant_end = signed_in + absl::Hours(24 * 90);  // The default.
+  v1::TokenResponse t = Tokens();
+  std::string refresh_token = t.refresh_token();
+  // Rotating every 20 days never extends the grant past 90 days.
+  for (int day = 20; day <= 80; day += 20) {
+    clock_->Set(signed_in + absl::Hours(24 * day));
+    auto rotated = Refresh(refresh_token);
+    ASSERT_TRUE(rotated.ok()) << "day " << day << ": " << rotated.status();
+    refresh_token = rotated->refresh_token();
+  }
+  std::optional<RefreshTokenRecord> last = store_->GetRefreshToken(crypto::Sha256(refresh_token));
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->expires_at, grant_end);  // Not day 80 + 30.
+  // Half an hour before the end the access token is cut to what is left.
+  clock_->Set(grant_end - absl::Minutes(30));
+  auto late = Refresh(refresh_token);
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_EQ(late->expires_in(), 1800);
+  EXPECT_TRUE(Validate(late->access_token()).ok());
+  clock_->Set(grant_end);
+  v1::OAuthError e = ExpectError(Refresh(late->refresh_token()).status(), 400, "invalid_grant");
+  EXPECT_TRUE(absl::StrContains(e.error_description(), "sign in again")) << e.error_description();
+  ExpectError(Validate(late->access_token()), 401, "invalid_token");
+  // A new sign-in starts a new grant.
+  EXPECT_TRUE(Refresh(Tokens().refresh_token()).ok());
+}
+
+TEST_F(AuthorizationServerTest, ShorterGrantLifetimeAppliesToExistingGrants) {
+  v1::TokenResponse t = Tokens();
+  clock_->Advance(absl::Hours(30));
+  AuthOptions o = options_;
+  o.grant_lifetime = absl::Hours(24);
+  Restart(o);
+  v1::OAuthError e = ExpectError(Refresh(t.refresh_token()).status(), 400, "invalid_grant");
+  EXPECT_TRUE(absl::StrContains(e.error_description(), "sign in again")) << e.error_description();
+  // Expired, not revoked: a longer lifetime again would let it continue.
+  EXPECT_FALSE(FamilyRevoked(t.refresh_token()));
+}
+
+TEST_F(AuthorizationServerTest, RemovedUserCannotRedeemACodeIssuedBefore) {
+  std::string code = GetCode();
+  AuthOptions o = options_;
+  o.users.clear();
+  Restart(o);
+  ExpectError(server_->Token(CodeExchange(code)).status(), 400, "invalid_grant");
+}
+
 // ------------------------------------------------------ token: rate limit
 
 TEST_F(AuthorizationServerTest, TokenRequestsAreRateLimitedPerClient) {
@@ -867,11 +1074,41 @@ TEST_F(AuthorizationServerTest, ClientCredentialsGrant) {
   v.set_access_token(result->access_token());
   auto principal = server_->ValidateAccessToken(v);
   ASSERT_TRUE(principal.ok());
-  EXPECT_EQ(principal->principal().subject(), "svc");
+  // A machine subject, apart from every user subject.
+  EXPECT_EQ(principal->principal().subject(), "client:svc");
   EXPECT_EQ(principal->principal().client_id(), "svc");
   EXPECT_TRUE(principal->principal().username().empty());
   t.set_scope("admin");
   ExpectError(server_->Token(t).status(), 400, "invalid_scope");
+}
+
+TEST_F(AuthorizationServerTest, UserNamedLikeAClientIsNotThatClient) {
+  AuthOptions o = options_;
+  o.users.push_back({"svc", "svc", HashSecret("svc-user-pw", 1000)});
+  Restart(o);
+  auto started = server_->StartAuthorization(GoodRequest());
+  ASSERT_TRUE(started.ok());
+  auto login = Login(started->authorization_id(), "svc", "svc-user-pw");
+  ASSERT_TRUE(login.ok()) << login.status();
+  auto user = server_->Token(CodeExchange(QueryOf(login->redirect_to())["code"]));
+  ASSERT_TRUE(user.ok()) << user.status();
+  auto machine = ClientCredentialsToken();
+  ASSERT_TRUE(machine.ok());
+  v1::ValidateAccessTokenRequest v;
+  v.set_access_token(user->access_token());
+  auto user_principal = server_->ValidateAccessToken(v);
+  v.set_access_token(machine->access_token());
+  auto machine_principal = server_->ValidateAccessToken(v);
+  ASSERT_TRUE(user_principal.ok() && machine_principal.ok());
+  EXPECT_EQ(user_principal->principal().subject(), "svc");
+  EXPECT_EQ(machine_principal->principal().subject(), "client:svc");
+  // Introspection shows the same subjects.
+  v1::IntrospectRequest r;
+  *r.mutable_client() = Creds(ClientCredentials::CLIENT_SECRET_BASIC, "svc", "svc-secret");
+  r.set_token(machine->access_token());
+  auto introspected = server_->Introspect(r);
+  ASSERT_TRUE(introspected.ok());
+  EXPECT_EQ(introspected->sub(), "client:svc");
 }
 
 // ---------------------------------------------------------- introspection

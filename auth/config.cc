@@ -8,10 +8,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "auth/subjects.h"
 #include "auth/url.h"
 #include "nlohmann/json.hpp"
 
@@ -117,7 +119,8 @@ struct FileConfig {
   std::optional<std::string> default_scope;
   std::vector<ClientConfig> clients;
   std::vector<UserConfig> users;
-  std::optional<int64_t> access_seconds, refresh_seconds, code_seconds, pending_seconds;
+  std::optional<int64_t> access_seconds, refresh_seconds, code_seconds, pending_seconds,
+      grant_seconds;
   std::optional<double> token_rate_per_second;
   std::optional<int> token_rate_burst;
   std::optional<int> client_auth_max_failures, client_auth_max_failures_per_ip;
@@ -238,6 +241,11 @@ absl::StatusOr<UserConfig> ParseUser(const json& v, const std::string& field) {
   if (name->empty() || name->size() > kMaxIdLength) {
     return FieldError(field + ".username", "must be 1-256 characters");
   }
+  if (absl::StartsWith(*name, kMachineSubjectPrefix)) {
+    return FieldError(field + ".username",
+                      "must not start with \"client:\" (taken by the subjects of "
+                      "client_credentials tokens)");
+  }
   user.username = *name;
   if (!v.contains("password_hash")) return FieldError(field + ".password_hash", "is required");
   auto hash = GetString(v, "password_hash", field + ".password_hash");
@@ -250,6 +258,11 @@ absl::StatusOr<UserConfig> ParseUser(const json& v, const std::string& field) {
     auto subject = GetString(v, "subject", field + ".subject");
     if (!subject.ok()) return subject.status();
     if (subject->empty()) return FieldError(field + ".subject", "must not be empty");
+    if (absl::StartsWith(*subject, kMachineSubjectPrefix)) {
+      return FieldError(field + ".subject",
+                        "must not start with \"client:\" (taken by the subjects of "
+                        "client_credentials tokens)");
+    }
     user.subject = *subject;
   }
   return user;
@@ -338,7 +351,7 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
     absl::Status lkeys = CheckKeys(lifetimes, "token_lifetimes",
                                    {"access_token_seconds", "refresh_token_seconds",
                                     "authorization_code_seconds",
-                                    "pending_authorization_seconds"});
+                                    "pending_authorization_seconds", "grant_seconds"});
     if (!lkeys.ok()) return lkeys;
     struct Entry {
       const char* key;
@@ -346,7 +359,8 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
     } entries[] = {{"access_token_seconds", &out.access_seconds},
                    {"refresh_token_seconds", &out.refresh_seconds},
                    {"authorization_code_seconds", &out.code_seconds},
-                   {"pending_authorization_seconds", &out.pending_seconds}};
+                   {"pending_authorization_seconds", &out.pending_seconds},
+                   {"grant_seconds", &out.grant_seconds}};
     for (const Entry& e : entries) {
       if (!lifetimes.contains(e.key)) continue;
       auto seconds = GetPositiveSeconds(lifetimes[e.key], absl::StrCat("token_lifetimes.", e.key));
@@ -536,6 +550,7 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
   if (file.pending_seconds) {
     options.pending_authorization_ttl = absl::Seconds(*file.pending_seconds);
   }
+  if (file.grant_seconds) options.grant_lifetime = absl::Seconds(*file.grant_seconds);
 
   // /token rate limit per client: flag > env > file > default.
   if (auto rate = FlagOrEnv(flags, getenv, "token-rate-limit", "MCP_TOKEN_RATE_LIMIT")) {

@@ -24,10 +24,11 @@
 //     "clients": [{"client_id", "client_name", "client_secret_hash" |
 //                  "token_endpoint_auth_method": "none", "redirect_uris",
 //                  "scopes", "grant_types"}],
-//     "users": [{"username", "password_hash", "subject"}],
+//     "users": [{"username", "password_hash", "subject"}],  (neither username
+//               nor subject may start with "client:", see subjects.h)
 //     "token_lifetimes": {"access_token_seconds", "refresh_token_seconds",
 //                         "authorization_code_seconds",
-//                         "pending_authorization_seconds"},
+//                         "pending_authorization_seconds", "grant_seconds"},
 //     "scopes_supported": ["user"], "default_scope": "user",
 //     "token_rate_limit": {"requests_per_second", "burst"},
 //     "client_auth_throttle": {"max_failures", "max_failures_per_ip",

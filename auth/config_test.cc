@@ -64,6 +64,14 @@ TEST(ConfigTest, Defaults) {
   EXPECT_GE(SecretHashIterations(options->users[0].password_hash), 100000);
   EXPECT_EQ(options->access_token_ttl, absl::Seconds(3600));
   EXPECT_EQ(options->code_ttl, absl::Seconds(300));
+  EXPECT_EQ(options->grant_lifetime, absl::Hours(24 * 90));
+}
+
+TEST(ConfigTest, GrantLifetime) {
+  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}),
+                                    R"({"token_lifetimes": {"grant_seconds": 86400}})");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->grant_lifetime, absl::Hours(24));
 }
 
 TEST(ConfigTest, FlagBeatsEnvBeatsFileBeatsDefault) {
@@ -359,6 +367,14 @@ INSTANTIATE_TEST_SUITE_P(
                       "config users[0].password_hash: must be a string"},
         BadConfigCase{R"({"token_lifetimes": {"access_token_seconds": -1}})",
                       "config token_lifetimes.access_token_seconds: must be a positive"},
+        BadConfigCase{R"({"users": [{"username": "client:svc", "password_hash": ")" +
+                          kGoodHash + R"("}]})",
+                      "config users[0].username: must not start with \"client:\""},
+        BadConfigCase{R"({"users": [{"username": "a", "subject": "client:svc",
+                          "password_hash": ")" + kGoodHash + R"("}]})",
+                      "config users[0].subject: must not start with \"client:\""},
+        BadConfigCase{R"({"token_lifetimes": {"grant_seconds": 0}})",
+                      "config token_lifetimes.grant_seconds: must be a positive"},
         BadConfigCase{R"({"token_lifetimes": {"access": 1}})",
                       "config token_lifetimes.access: unknown key"},
         BadConfigCase{R"({"token_rate_limit": {"requests_per_second": -1}})",

@@ -1,6 +1,7 @@
 #include "auth/memory_store.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace mcp_oauth::auth {
 
@@ -46,20 +47,27 @@ absl::Status MemoryStore::PutCode(const AuthorizationCode& code) {
   return absl::OkStatus();
 }
 
-ConsumeCodeResult MemoryStore::ConsumeCode(const std::string& code_hash, absl::Time now) {
+ConsumeCodeResult MemoryStore::ConsumeCode(const std::string& code_hash, absl::Time now,
+                                           const CodeBindingCheck& check) {
   absl::MutexLock lock(&mu_);
   ConsumeCodeResult result;
   auto it = codes_.find(code_hash);
   if (it == codes_.end()) return result;
   AuthorizationCode& code = it->second;
+  // An unused expired code is dead; a used one is kept to detect replays.
+  if (!code.used && code.expires_at <= now) return result;
+  if (absl::Status bound = check(code); !bound.ok()) {
+    result.outcome = ConsumeCodeOutcome::kRejected;
+    result.rejection = std::move(bound);
+    return result;
+  }
   if (code.used) {
-    // Replay, even after expiry as long as the record is kept: revoke.
+    // A replay by the rightful client, even after expiry: revoke.
     RevokeFamilyLocked(code.family_id, code.expires_at);
     result.outcome = ConsumeCodeOutcome::kAlreadyUsed;
     result.code = code;
     return result;
   }
-  if (code.expires_at <= now) return result;
   code.used = true;
   result.outcome = ConsumeCodeOutcome::kConsumed;
   result.code = code;
@@ -94,12 +102,18 @@ bool MemoryStore::FamilyRevokedLocked(const std::string& family_id) const {
   return it != families_.end() && it->second.family.revoked;
 }
 
+absl::Time MemoryStore::FamilyCreatedLocked(const std::string& family_id) const {
+  auto it = families_.find(family_id);
+  return it != families_.end() ? it->second.family.created_at : absl::InfinitePast();
+}
+
 std::optional<AccessTokenRecord> MemoryStore::GetAccessToken(const std::string& token_hash) {
   absl::ReaderMutexLock lock(&mu_);
   auto it = access_.find(token_hash);
   if (it == access_.end()) return std::nullopt;
   AccessTokenRecord record = it->second;
   record.revoked = record.revoked || FamilyRevokedLocked(record.family_id);
+  record.grant_created_at = FamilyCreatedLocked(record.family_id);
   return record;
 }
 
@@ -109,6 +123,7 @@ std::optional<RefreshTokenRecord> MemoryStore::GetRefreshToken(const std::string
   if (it == refresh_.end()) return std::nullopt;
   RefreshTokenRecord record = it->second;
   record.revoked = record.revoked || FamilyRevokedLocked(record.family_id);
+  record.grant_created_at = FamilyCreatedLocked(record.family_id);
   return record;
 }
 

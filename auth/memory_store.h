@@ -26,7 +26,8 @@ class MemoryStore final : public Store {
                                      const AuthorizationCode& code) override;
 
   absl::Status PutCode(const AuthorizationCode& code) override;
-  ConsumeCodeResult ConsumeCode(const std::string& code_hash, absl::Time now) override;
+  ConsumeCodeResult ConsumeCode(const std::string& code_hash, absl::Time now,
+                                const CodeBindingCheck& check) override;
 
   absl::Status IssueTokens(const TokenFamily& family, const AccessTokenRecord& access,
                            const std::optional<RefreshTokenRecord>& refresh) override;
@@ -62,6 +63,9 @@ class MemoryStore final : public Store {
   void RevokeFamilyLocked(const std::string& family_id, absl::Time keep_until)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool FamilyRevokedLocked(const std::string& family_id) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The family's created_at, InfinitePast when it is unknown.
+  absl::Time FamilyCreatedLocked(const std::string& family_id) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, PendingAuthorization> pending_ ABSL_GUARDED_BY(mu_);

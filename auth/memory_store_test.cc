@@ -11,6 +11,11 @@ namespace {
 
 const absl::Time kT0 = absl::FromUnixSeconds(1700000000);
 
+// A binding check every redemption passes.
+CodeBindingCheck AnyBinding() {
+  return [](const AuthorizationCode&) { return absl::OkStatus(); };
+}
+
 AccessTokenRecord Access(const std::string& hash, const std::string& family,
                          absl::Time exp = kT0 + absl::Hours(1)) {
   AccessTokenRecord r;
@@ -66,17 +71,17 @@ TEST(MemoryStoreTest, CodeIsSingleUseAndReplayRevokesFamily) {
   code.family_id = "f1";
   code.expires_at = kT0 + absl::Minutes(5);
   ASSERT_TRUE(store.PutCode(code).ok());
-  auto first = store.ConsumeCode("c1", kT0);
+  auto first = store.ConsumeCode("c1", kT0, AnyBinding());
   EXPECT_EQ(first.outcome, ConsumeCodeOutcome::kConsumed);
   EXPECT_EQ(first.code.family_id, "f1");
   ASSERT_TRUE(store.IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
   EXPECT_FALSE(store.GetAccessToken("a1")->revoked);
 
-  auto second = store.ConsumeCode("c1", kT0);
+  auto second = store.ConsumeCode("c1", kT0, AnyBinding());
   EXPECT_EQ(second.outcome, ConsumeCodeOutcome::kAlreadyUsed);
   EXPECT_TRUE(store.GetAccessToken("a1")->revoked);
   EXPECT_TRUE(store.GetRefreshToken("r1")->revoked);
-  EXPECT_EQ(store.ConsumeCode("nope", kT0).outcome, ConsumeCodeOutcome::kNotFound);
+  EXPECT_EQ(store.ConsumeCode("nope", kT0, AnyBinding()).outcome, ConsumeCodeOutcome::kNotFound);
 }
 
 TEST(MemoryStoreTest, ExpiredCodeIsNotConsumed) {
@@ -85,7 +90,7 @@ TEST(MemoryStoreTest, ExpiredCodeIsNotConsumed) {
   code.code_hash = "c1";
   code.expires_at = kT0 + absl::Minutes(5);
   ASSERT_TRUE(store.PutCode(code).ok());
-  EXPECT_EQ(store.ConsumeCode("c1", kT0 + absl::Minutes(5)).outcome,
+  EXPECT_EQ(store.ConsumeCode("c1", kT0 + absl::Minutes(5), AnyBinding()).outcome,
             ConsumeCodeOutcome::kNotFound);
 }
 
@@ -96,8 +101,8 @@ TEST(MemoryStoreTest, ReplayBeforeIssueBlocksIssuance) {
   code.family_id = "f1";
   code.expires_at = kT0 + absl::Minutes(5);
   ASSERT_TRUE(store.PutCode(code).ok());
-  ASSERT_EQ(store.ConsumeCode("c1", kT0).outcome, ConsumeCodeOutcome::kConsumed);
-  ASSERT_EQ(store.ConsumeCode("c1", kT0).outcome, ConsumeCodeOutcome::kAlreadyUsed);
+  ASSERT_EQ(store.ConsumeCode("c1", kT0, AnyBinding()).outcome, ConsumeCodeOutcome::kConsumed);
+  ASSERT_EQ(store.ConsumeCode("c1", kT0, AnyBinding()).outcome, ConsumeCodeOutcome::kAlreadyUsed);
   EXPECT_EQ(store.IssueTokens(Family("f1"), Access("a1", "f1"), std::nullopt).code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_FALSE(store.GetAccessToken("a1").has_value());

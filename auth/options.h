@@ -33,6 +33,7 @@ struct ClientConfig {
 
 // A user who can sign in on the login page.
 struct UserConfig {
+  // Neither may start with "client:" (machine subjects, see subjects.h).
   std::string username;
   // Stable subject identifier ("sub"); defaults to the username.
   std::string subject;
@@ -54,6 +55,10 @@ struct AuthOptions {
   absl::Duration refresh_token_ttl = absl::Hours(24 * 30);
   absl::Duration code_ttl = absl::Seconds(300);
   absl::Duration pending_authorization_ttl = absl::Seconds(600);
+  // Absolute lifetime of a grant, counted from the sign-in: refresh tokens
+  // (and the access tokens they give) never outlive it, so the user signs in
+  // again at the latest after this long, however often the tokens rotate.
+  absl::Duration grant_lifetime = absl::Hours(24 * 90);
 
   // Login throttling: after `max_login_failures` failures within
   // `login_failure_window` for one username or one client IP, sign-in is

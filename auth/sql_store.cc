@@ -495,10 +495,13 @@ absl::Status SqlStore::PutCode(const AuthorizationCode& c) {
   return status;
 }
 
-ConsumeCodeResult SqlStore::ConsumeCode(const std::string& code_hash, absl::Time now) {
+ConsumeCodeResult SqlStore::ConsumeCode(const std::string& code_hash, absl::Time now,
+                                        const CodeBindingCheck& check) {
   ConsumeCodeResult result;
   absl::Status status = Transaction([&](SqlConnection& db) -> absl::Status {
     result = ConsumeCodeResult();
+    // The row lock holds from the check to the update: a concurrent
+    // redemption waits and then sees used = 1.
     auto found = db.Execute(absl::StrCat("SELECT ", kCodeColumns,
                                          " FROM authorization_codes WHERE code_hash = $1",
                                          dialect_.for_update),
@@ -506,15 +509,21 @@ ConsumeCodeResult SqlStore::ConsumeCode(const std::string& code_hash, absl::Time
     if (!found.ok()) return found.status();
     if (found->rows.empty()) return absl::OkStatus();
     AuthorizationCode code = CodeFromRow(found->rows[0]);
+    // An unused expired code is dead; a used one is kept to detect replays.
+    if (!code.used && code.expires_at <= now) return absl::OkStatus();
+    if (absl::Status bound = check(code); !bound.ok()) {
+      result.outcome = ConsumeCodeOutcome::kRejected;
+      result.rejection = std::move(bound);
+      return absl::OkStatus();  // Nothing written: the commit is a no-op.
+    }
     if (code.used) {
-      // Replay, even after expiry as long as the record is kept: revoke.
+      // A replay by the rightful client, even after expiry: revoke.
       absl::Status revoked = RevokeFamilyIn(db, code.family_id, code.expires_at);
       if (!revoked.ok()) return revoked;
       result.outcome = ConsumeCodeOutcome::kAlreadyUsed;
       result.code = std::move(code);
       return absl::OkStatus();
     }
-    if (code.expires_at <= now) return absl::OkStatus();
     auto used = db.Execute("UPDATE authorization_codes SET used = 1 WHERE code_hash = $1",
                            {Hex(code_hash)});
     if (!used.ok()) return used.status();
@@ -562,14 +571,16 @@ absl::Status SqlStore::IssueTokens(const TokenFamily& family, const AccessTokenR
 std::optional<AccessTokenRecord> SqlStore::GetAccessToken(const std::string& token_hash) {
   auto result = Read(
       "SELECT a.token_hash, a.family_id, a.client_id, a.subject, a.username, a.scopes,"
-      " a.audience, a.jti, a.issued_at, a.expires_at, a.revoked, COALESCE(f.revoked, 0)"
+      " a.audience, a.jti, a.issued_at, a.expires_at, a.revoked, COALESCE(f.revoked, 0),"
+      " COALESCE(f.created_at, $2)"
       " FROM access_tokens a LEFT JOIN token_families f ON f.family_id = a.family_id"
       " WHERE a.token_hash = $1",
-      {Hex(token_hash)});
+      {Hex(token_hash), ToDb(absl::InfinitePast())});
   if (!result.ok() || result->rows.empty()) return std::nullopt;
   const Row& row = result->rows[0];
   AccessTokenRecord record = TokenFromRow<AccessTokenRecord>(row);
   record.revoked = IntFromDb(row[10]) != 0 || IntFromDb(row[11]) != 0;
+  record.grant_created_at = TimeFromDb(row[12]);
   return record;
 }
 
@@ -577,15 +588,16 @@ std::optional<RefreshTokenRecord> SqlStore::GetRefreshToken(const std::string& t
   auto result = Read(
       "SELECT r.token_hash, r.family_id, r.client_id, r.subject, r.username, r.scopes,"
       " r.audience, r.jti, r.issued_at, r.expires_at, r.rotated, r.revoked,"
-      " COALESCE(f.revoked, 0)"
+      " COALESCE(f.revoked, 0), COALESCE(f.created_at, $2)"
       " FROM refresh_tokens r LEFT JOIN token_families f ON f.family_id = r.family_id"
       " WHERE r.token_hash = $1",
-      {Hex(token_hash)});
+      {Hex(token_hash), ToDb(absl::InfinitePast())});
   if (!result.ok() || result->rows.empty()) return std::nullopt;
   const Row& row = result->rows[0];
   RefreshTokenRecord record = TokenFromRow<RefreshTokenRecord>(row);
   record.rotated = IntFromDb(row[10]) != 0;
   record.revoked = IntFromDb(row[11]) != 0 || IntFromDb(row[12]) != 0;
+  record.grant_created_at = TimeFromDb(row[13]);
   return record;
 }
 

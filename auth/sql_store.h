@@ -91,7 +91,8 @@ class SqlStore final : public Store {
                                      const AuthorizationCode& code) override;
 
   absl::Status PutCode(const AuthorizationCode& code) override;
-  ConsumeCodeResult ConsumeCode(const std::string& code_hash, absl::Time now) override;
+  ConsumeCodeResult ConsumeCode(const std::string& code_hash, absl::Time now,
+                                const CodeBindingCheck& check) override;
 
   absl::Status IssueTokens(const TokenFamily& family, const AccessTokenRecord& access,
                            const std::optional<RefreshTokenRecord>& refresh) override;

@@ -7,6 +7,7 @@
 #define MCP_OAUTH_AUTH_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,8 @@ struct TokenFamily {
   std::string client_id;
   std::string subject;
   std::string username;
+  // When the grant began: the sign-in (the code's issue time) or the
+  // client_credentials request. The grant's absolute lifetime counts from it.
   absl::Time created_at;
   bool revoked = false;
 };
@@ -75,6 +78,9 @@ struct AccessTokenRecord {
   absl::Time expires_at;
   // Set by the store on reads: the token or its family was revoked.
   bool revoked = false;
+  // Set by the store on reads: its family's created_at (InfinitePast when
+  // the family is unknown).
+  absl::Time grant_created_at = absl::InfinitePast();
 };
 
 struct RefreshTokenRecord {
@@ -92,17 +98,28 @@ struct RefreshTokenRecord {
   bool rotated = false;
   // Set by the store on reads: the token or its family was revoked.
   bool revoked = false;
+  // Set by the store on reads: its family's created_at (InfinitePast when
+  // the family is unknown).
+  absl::Time grant_created_at = absl::InfinitePast();
 };
+
+// Checks one redemption against a code's bindings (client, redirect URI,
+// PKCE verifier): OK, or the error to answer. Runs inside the store's
+// transaction, so it must be quick and must not call the store.
+using CodeBindingCheck = std::function<absl::Status(const AuthorizationCode&)>;
 
 enum class ConsumeCodeOutcome {
   kConsumed,     // First use: `code` holds the record, now marked used.
   kNotFound,     // Unknown or expired.
   kAlreadyUsed,  // Replay: the family of tokens issued for it was revoked.
+  kRejected,     // A binding did not match: nothing changed, see `rejection`.
 };
 
 struct ConsumeCodeResult {
   ConsumeCodeOutcome outcome = ConsumeCodeOutcome::kNotFound;
   AuthorizationCode code;
+  // The binding check's error when outcome is kRejected.
+  absl::Status rejection;
 };
 
 enum class RotateOutcome {
@@ -135,9 +152,13 @@ class Store {
 
   // Authorization codes.
   virtual absl::Status PutCode(const AuthorizationCode& code) = 0;
-  // Atomically marks the code used and returns it. A second use revokes the
-  // code's token family in the same transaction and reports kAlreadyUsed.
-  virtual ConsumeCodeResult ConsumeCode(const std::string& code_hash, absl::Time now) = 0;
+  // Atomically: runs `check` on the code and, only if it passes, marks the
+  // code used and returns it. A redemption failing a binding changes nothing
+  // (kRejected), so whoever intercepted a code cannot burn it. A second use
+  // that passes `check` is a replay: it revokes the code's token family in
+  // the same transaction and reports kAlreadyUsed.
+  virtual ConsumeCodeResult ConsumeCode(const std::string& code_hash, absl::Time now,
+                                        const CodeBindingCheck& check) = 0;
 
   // Tokens. Stores the tokens of `family`, creating the family if it does not
   // exist. FailedPrecondition if the family exists and is revoked (e.g. a code

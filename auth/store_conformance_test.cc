@@ -32,6 +32,11 @@ namespace {
 
 const absl::Time kT0 = absl::FromUnixSeconds(1700000000);
 
+// A binding check every redemption passes.
+CodeBindingCheck AnyBinding() {
+  return [](const AuthorizationCode&) { return absl::OkStatus(); };
+}
+
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v != nullptr ? v : "";
@@ -289,7 +294,7 @@ TEST_P(StoreConformanceTest, CodeIsSingleUseAndReplayRevokesFamily) {
   code.resource = "https://rs.example/mcp";
   code.issued_at = kT0;
   ASSERT_TRUE(store_->PutCode(code).ok());
-  auto first = store_->ConsumeCode(kBinaryHash, kT0);
+  auto first = store_->ConsumeCode(kBinaryHash, kT0, AnyBinding());
   ASSERT_EQ(first.outcome, ConsumeCodeOutcome::kConsumed);
   EXPECT_EQ(first.code.family_id, "f1");
   EXPECT_EQ(first.code.code_hash, kBinaryHash);
@@ -306,24 +311,100 @@ TEST_P(StoreConformanceTest, CodeIsSingleUseAndReplayRevokesFamily) {
   ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
   EXPECT_FALSE(store_->GetAccessToken("a1")->revoked);
 
-  auto second = store_->ConsumeCode(kBinaryHash, kT0);
+  auto second = store_->ConsumeCode(kBinaryHash, kT0, AnyBinding());
   EXPECT_EQ(second.outcome, ConsumeCodeOutcome::kAlreadyUsed);
   EXPECT_TRUE(store_->GetAccessToken("a1")->revoked);
   EXPECT_TRUE(store_->GetRefreshToken("r1")->revoked);
-  EXPECT_EQ(store_->ConsumeCode("nope", kT0).outcome, ConsumeCodeOutcome::kNotFound);
+  EXPECT_EQ(store_->ConsumeCode("nope", kT0, AnyBinding()).outcome, ConsumeCodeOutcome::kNotFound);
+}
+
+// An attacker holding an intercepted code but not the client's credentials,
+// redirect URI or PKCE verifier: the check fails.
+CodeBindingCheck WrongBinding() {
+  return [](const AuthorizationCode& code) {
+    return code.client_id == "c" ? absl::InvalidArgumentError("wrong verifier")
+                                 : absl::InternalError("check saw the wrong record");
+  };
+}
+
+TEST_P(StoreConformanceTest, FailedBindingLeavesTheCodeToItsClient) {
+  ASSERT_TRUE(store_->PutCode(Code("c1", "f1")).ok());
+  auto attack = store_->ConsumeCode("c1", kT0, WrongBinding());
+  EXPECT_EQ(attack.outcome, ConsumeCodeOutcome::kRejected);
+  EXPECT_EQ(attack.rejection, absl::InvalidArgumentError("wrong verifier"));
+  EXPECT_TRUE(TakeStoreFailure().ok());  // A rejection is not an outage.
+  // The rightful client still redeems it.
+  auto first = store_->ConsumeCode("c1", kT0, AnyBinding());
+  ASSERT_EQ(first.outcome, ConsumeCodeOutcome::kConsumed);
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
+  // A failing replay (the attacker again) revokes nothing...
+  EXPECT_EQ(store_->ConsumeCode("c1", kT0, WrongBinding()).outcome,
+            ConsumeCodeOutcome::kRejected);
+  EXPECT_FALSE(store_->GetAccessToken("a1")->revoked);
+  EXPECT_FALSE(store_->GetRefreshToken("r1")->revoked);
+  // ...only a replay passing every binding does.
+  EXPECT_EQ(store_->ConsumeCode("c1", kT0, AnyBinding()).outcome,
+            ConsumeCodeOutcome::kAlreadyUsed);
+  EXPECT_TRUE(store_->GetAccessToken("a1")->revoked);
+  // An expired unused code is gone whatever the check says.
+  ASSERT_TRUE(store_->PutCode(Code("c2", "f2")).ok());
+  EXPECT_EQ(store_->ConsumeCode("c2", kT0 + absl::Minutes(5), WrongBinding()).outcome,
+            ConsumeCodeOutcome::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, AttackersRacingTheClientNeverBurnTheCode) {
+  ASSERT_TRUE(store_->PutCode(Code("c1", "f1")).ok());
+  std::shared_ptr<Store> other = durable() ? Open() : store_;
+  ASSERT_NE(other, nullptr);
+  std::atomic<int> consumed{0};
+  std::atomic<int> rejected{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 9; ++i) {
+    threads.emplace_back([&, i] {
+      Store& store = i % 2 == 0 ? *store_ : *other;
+      bool rightful = i == 4;
+      switch (store.ConsumeCode("c1", kT0, rightful ? AnyBinding() : WrongBinding()).outcome) {
+        case ConsumeCodeOutcome::kConsumed: ++consumed; break;
+        case ConsumeCodeOutcome::kRejected: ++rejected; break;
+        default: break;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(consumed.load(), 1);
+  EXPECT_EQ(rejected.load(), 8);
+  EXPECT_TRUE(store_->IssueTokens(Family("f1"), Access("a1", "f1"), std::nullopt).ok());
+}
+
+TEST_P(StoreConformanceTest, TokensCarryTheirGrantsStart) {
+  TokenFamily family = Family("f1");
+  family.created_at = kT0 - absl::Hours(24 * 10);  // Signed in ten days ago.
+  ASSERT_TRUE(store_->IssueTokens(family, Access("a1", "f1"), Refresh("r1", "f1")).ok());
+  EXPECT_EQ(store_->GetAccessToken("a1")->grant_created_at, family.created_at);
+  EXPECT_EQ(store_->GetRefreshToken("r1")->grant_created_at, family.created_at);
+  // Rotation keeps the family and so its start.
+  ASSERT_EQ(store_->RotateRefreshToken("r1", kT0, Access("a2", "f1"), Refresh("r2", "f1")),
+            RotateOutcome::kRotated);
+  EXPECT_EQ(store_->GetAccessToken("a2")->grant_created_at, family.created_at);
+  EXPECT_EQ(store_->GetRefreshToken("r2")->grant_created_at, family.created_at);
+  if (durable()) {
+    store_ = Open();
+    ASSERT_NE(store_, nullptr);
+    EXPECT_EQ(store_->GetRefreshToken("r2")->grant_created_at, family.created_at);
+  }
 }
 
 TEST_P(StoreConformanceTest, ExpiredCodeIsNotConsumed) {
   ASSERT_TRUE(store_->PutCode(Code("c1", "f1")).ok());
-  EXPECT_EQ(store_->ConsumeCode("c1", kT0 + absl::Minutes(5)).outcome,
+  EXPECT_EQ(store_->ConsumeCode("c1", kT0 + absl::Minutes(5), AnyBinding()).outcome,
             ConsumeCodeOutcome::kNotFound);
-  EXPECT_EQ(store_->ConsumeCode("c1", kT0).outcome, ConsumeCodeOutcome::kConsumed);
+  EXPECT_EQ(store_->ConsumeCode("c1", kT0, AnyBinding()).outcome, ConsumeCodeOutcome::kConsumed);
 }
 
 TEST_P(StoreConformanceTest, ReplayBeforeIssueBlocksIssuance) {
   ASSERT_TRUE(store_->PutCode(Code("c1", "f1")).ok());
-  ASSERT_EQ(store_->ConsumeCode("c1", kT0).outcome, ConsumeCodeOutcome::kConsumed);
-  ASSERT_EQ(store_->ConsumeCode("c1", kT0).outcome, ConsumeCodeOutcome::kAlreadyUsed);
+  ASSERT_EQ(store_->ConsumeCode("c1", kT0, AnyBinding()).outcome, ConsumeCodeOutcome::kConsumed);
+  ASSERT_EQ(store_->ConsumeCode("c1", kT0, AnyBinding()).outcome, ConsumeCodeOutcome::kAlreadyUsed);
   EXPECT_EQ(store_->IssueTokens(Family("f1"), Access("a1", "f1"), std::nullopt).code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_FALSE(store_->GetAccessToken("a1").has_value());
@@ -433,10 +514,11 @@ TEST_P(StoreConformanceTest, ConcurrentCodeRedemptionHasExactlyOneWinner) {
   for (int i = 0; i < 16; ++i) {
     threads.emplace_back([&, i] {
       Store& store = i % 2 == 0 ? *store_ : *other;
-      switch (store.ConsumeCode("c1", kT0).outcome) {
+      switch (store.ConsumeCode("c1", kT0, AnyBinding()).outcome) {
         case ConsumeCodeOutcome::kConsumed: ++consumed; break;
         case ConsumeCodeOutcome::kAlreadyUsed: ++replays; break;
-        case ConsumeCodeOutcome::kNotFound: break;
+        case ConsumeCodeOutcome::kNotFound:
+        case ConsumeCodeOutcome::kRejected: break;
       }
     });
   }
@@ -495,7 +577,7 @@ TEST_P(StoreConformanceTest, SweepRemovesOnlyExpired) {
   EXPECT_EQ(store_->Sweep(kT0), 0);
   EXPECT_EQ(store_->Sweep(kT0 + absl::Minutes(6)), 2);  // code + throttle
   EXPECT_TRUE(store_->GetPendingAuthorization("p1", kT0).has_value());
-  EXPECT_EQ(store_->ConsumeCode("c1", kT0).outcome, ConsumeCodeOutcome::kNotFound);
+  EXPECT_EQ(store_->ConsumeCode("c1", kT0, AnyBinding()).outcome, ConsumeCodeOutcome::kNotFound);
   EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(2)), 2);  // pending + access token
   EXPECT_FALSE(store_->GetAccessToken("a1").has_value());
   EXPECT_TRUE(store_->GetRefreshToken("r1").has_value());
@@ -516,7 +598,7 @@ TEST_P(StoreConformanceTest, EverythingSurvivesReopening) {
   ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
   ASSERT_TRUE(store_->IssueTokens(Family("f2"), Access("a2", "f2"), Refresh("r2", "f2")).ok());
   ASSERT_TRUE(store_->PutCode(Code("c1", "f3")).ok());
-  ASSERT_EQ(store_->ConsumeCode("c1", kT0).outcome, ConsumeCodeOutcome::kConsumed);
+  ASSERT_EQ(store_->ConsumeCode("c1", kT0, AnyBinding()).outcome, ConsumeCodeOutcome::kConsumed);
   store_->RevokeFamily("f2");
   store_->RecordLoginFailure("user:a", kT0, absl::Minutes(5));
   store_.reset();
@@ -529,7 +611,8 @@ TEST_P(StoreConformanceTest, EverythingSurvivesReopening) {
   EXPECT_TRUE(reopened->GetAccessToken("a2")->revoked);
   EXPECT_EQ(reopened->RotateRefreshToken("r2", kT0, Access("a2b", "f2"), Refresh("r2b", "f2")),
             RotateOutcome::kNotFound);
-  EXPECT_EQ(reopened->ConsumeCode("c1", kT0).outcome, ConsumeCodeOutcome::kAlreadyUsed);
+  EXPECT_EQ(reopened->ConsumeCode("c1", kT0, AnyBinding()).outcome,
+            ConsumeCodeOutcome::kAlreadyUsed);
   EXPECT_EQ(reopened->GetLoginFailures("user:a", kT0).failures, 1);
 }
 
