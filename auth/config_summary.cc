@@ -10,12 +10,13 @@ std::string DescribeAuthOptions(const AuthOptions& options) {
   std::string out;
   absl::StrAppend(&out, "issuer: ", options.issuer(), "\n");
   absl::StrAppend(&out, "resource: ", options.canonical_resource(), "\n");
-  absl::StrAppend(&out, "scopes: ", absl::StrJoin(options.scopes_supported, " "),
-                  " (default ", options.default_scope, ")\n");
+  absl::StrAppend(&out, "scopes: ", absl::StrJoin(options.scopes_supported, " "), " (default ",
+                  options.default_scope, ")\n");
   absl::StrAppend(&out, "clients: ", options.clients.size(), "\n");
   for (const ClientConfig& client : options.clients) {
     absl::StrAppend(&out, "  ", client.client_id);
-    if (client.client_name != client.client_id) absl::StrAppend(&out, " (", client.client_name, ")");
+    if (client.client_name != client.client_id)
+      absl::StrAppend(&out, " (", client.client_name, ")");
     absl::StrAppend(&out, ": ", client.is_public() ? "public" : "confidential", ", ",
                     client.token_endpoint_auth_method, "; grants ",
                     absl::StrJoin(client.grant_types, " "), "; scopes ",
@@ -31,13 +32,12 @@ std::string DescribeAuthOptions(const AuthOptions& options) {
     absl::StrAppend(&out, "\n");
   }
   absl::StrAppend(&out, "lifetimes: access token ", absl::FormatDuration(options.access_token_ttl),
-                  ", refresh token ", absl::FormatDuration(options.refresh_token_ttl),
-                  ", code ", absl::FormatDuration(options.code_ttl), ", pending authorization ",
+                  ", refresh token ", absl::FormatDuration(options.refresh_token_ttl), ", code ",
+                  absl::FormatDuration(options.code_ttl), ", pending authorization ",
                   absl::FormatDuration(options.pending_authorization_ttl), "\n");
   if (options.using_demo_user) {
-    absl::StrAppend(&out, "warning: no users configured: the demo user ", options.users.empty()
-                                                                              ? ""
-                                                                              : options.users[0].username,
+    absl::StrAppend(&out, "warning: no users configured: the demo user ",
+                    options.users.empty() ? "" : options.users[0].username,
                     " with its well-known password is enabled\n");
   }
   if (options.using_default_client_secret) {
