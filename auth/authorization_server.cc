@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "auth/client_address.h"
 #include "auth/oauth_error.h"
 #include "auth/secret_hash.h"
 #include "auth/url.h"
@@ -351,11 +352,23 @@ absl::StatusOr<v1::CompleteLoginResponse> AuthorizationServer::CompleteLogin(
                           "failed). Reload the page and try again.");
   }
 
-  // Throttle before any password work.
+  // Throttle before any password work (see AuthOptions). Hard limits: per
+  // user from one address, and per address over all users. Per user over all
+  // addresses nothing is refused: past its limit each address gets one failed
+  // try for that user per window, so a guesser needs a new address per guess
+  // while the right password from an address that has not failed still works.
+  const std::string username = request.username().substr(0, kMaxUsernameLength);
+  const std::string address = AddressThrottleKey(request.client_ip());
+  const ThrottleKey user_total{"user:" + username, options_.max_login_failures_per_user};
+  int per_address_limit = options_.max_login_failures;
+  if (user_total.max_failures > 0 && per_address_limit > 1 &&
+      store_->GetLoginFailures(user_total.key, now).failures >= user_total.max_failures) {
+    per_address_limit = 1;
+  }
   std::vector<ThrottleKey> throttle_keys = {
-      {"user:" + request.username().substr(0, kMaxUsernameLength), options_.max_login_failures}};
+      {absl::StrCat("login:", address.size(), ":", address, "|", username), per_address_limit}};
   if (!request.client_ip().empty()) {
-    throttle_keys.push_back({"ip:" + request.client_ip().substr(0, 64), options_.max_login_failures});
+    throttle_keys.push_back({"ip:" + address, options_.max_login_failures_per_ip});
   }
   if (absl::Status throttled =
           CheckThrottle(throttle_keys, now, "Too many failed sign-in attempts. Try again later.");
@@ -373,9 +386,13 @@ absl::StatusOr<v1::CompleteLoginResponse> AuthorizationServer::CompleteLogin(
   bool verified = VerifySecret(request.password().substr(0, kMaxPasswordLength),
                                user != nullptr ? user->password_hash : dummy_password_hash_);
   if (user == nullptr || !verified) {
+    throttle_keys.push_back(user_total);
     RecordFailure(throttle_keys, now, options_.login_failure_window);
     return MakeOAuthError(401, "access_denied", kInvalidCredentials);
   }
+  // Only this address's count for this user is forgiven: the count over all
+  // addresses stays, or the user signing in would hand an attacker a fresh
+  // budget.
   store_->ResetLoginFailures(throttle_keys.front().key);
 
   std::string code = crypto::RandomToken(32);
@@ -463,7 +480,7 @@ absl::StatusOr<const ClientConfig*> AuthorizationServer::AuthenticateClient(
   // id from this address (configured ids only, so the keys stay bounded by
   // clients x addresses) and over all client ids from this address.
   absl::Time now = clock_->Now();
-  const std::string ip = credentials.client_ip().substr(0, 64);
+  const std::string ip = AddressThrottleKey(credentials.client_ip());
   std::vector<ThrottleKey> throttle_keys = {
       {"client-auth-ip:" + ip, options_.max_client_auth_failures_per_ip}};
   if (client != nullptr) {

@@ -509,37 +509,107 @@ TEST_F(AuthorizationServerTest, BadCredentialsKeepPendingAuthorizationUsable) {
               "invalid_request");
 }
 
-TEST_F(AuthorizationServerTest, LoginThrottlingPerUser) {
+TEST_F(AuthorizationServerTest, LoginThrottlingPerUserAndAddressIsHard) {
   auto started = server_->StartAuthorization(GoodRequest());
   ASSERT_TRUE(started.ok());
+  const std::string id = started->authorization_id();
   for (int i = 0; i < 5; ++i) {
-    ExpectError(Login(started->authorization_id(), "alice", "bad", "10.0.0." + std::to_string(i))
-                    .status(),
-                401, "access_denied");
+    ExpectError(Login(id, "alice", "bad", "10.0.0.1").status(), 401, "access_denied");
   }
-  // Even the right password is refused now, from a fresh IP.
-  auto throttled = Login(started->authorization_id(), "alice", "alice-pw", "10.9.9.9");
+  // Even the right password is refused now from that address.
+  auto throttled = Login(id, "alice", "alice-pw", "10.0.0.1");
   v1::OAuthError e = ExpectError(throttled.status(), 429, "temporarily_unavailable");
   EXPECT_EQ(throttled.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_GT(e.retry_after_seconds(), 0);
-  EXPECT_LE(e.retry_after_seconds(), 300);
+  EXPECT_EQ(e.retry_after_seconds(), 300);
+  // Another user from that address is not throttled.
+  ExpectError(Login(id, "mallory", "bad", "10.0.0.1").status(), 401, "access_denied");
+  // The window ends: alice signs in from that address again.
   clock_->Advance(absl::Minutes(5));
-  started = server_->StartAuthorization(GoodRequest());
+  EXPECT_TRUE(Login(id, "alice", "alice-pw", "10.0.0.1").ok());
+}
+
+TEST_F(AuthorizationServerTest, WrongPasswordsFromEverywhereNeverLockTheUserOut) {
+  auto started = server_->StartAuthorization(GoodRequest());
   ASSERT_TRUE(started.ok());
-  EXPECT_TRUE(Login(started->authorization_id(), "alice", "alice-pw", "10.9.9.9").ok());
+  const std::string id = started->authorization_id();
+  // Five wrong passwords for alice from five addresses, and then many more:
+  // the right password from a new address still signs in.
+  for (int i = 0; i < 100; ++i) {
+    ExpectError(Login(id, "alice", "bad", "10.1.0." + std::to_string(i)).status(), 401,
+                "access_denied");
+  }
+  EXPECT_TRUE(Login(id, "alice", "alice-pw", "10.9.9.9").ok());
+}
+
+TEST_F(AuthorizationServerTest, UserUnderAttackGivesEachAddressOneTry) {
+  AuthOptions o = options_;
+  o.max_login_failures_per_user = 4;
+  server_ = std::make_unique<AuthorizationServer>(o, store_, clock_);
+  auto started = server_->StartAuthorization(GoodRequest());
+  ASSERT_TRUE(started.ok());
+  const std::string id = started->authorization_id();
+  // Below the per-user limit an address may fail several times.
+  ExpectError(Login(id, "alice", "bad", "192.0.2.1").status(), 401, "access_denied");
+  ExpectError(Login(id, "alice", "bad", "192.0.2.1").status(), 401, "access_denied");
+  ExpectError(Login(id, "alice", "bad", "192.0.2.2").status(), 401, "access_denied");
+  ExpectError(Login(id, "alice", "bad", "192.0.2.3").status(), 401, "access_denied");
+  // Four failures for alice in all: an address that failed for her is done
+  // for this window, even with the right password...
+  ExpectError(Login(id, "alice", "alice-pw", "192.0.2.2").status(), 429,
+              "temporarily_unavailable");
+  // ...a new address gets exactly one try...
+  ExpectError(Login(id, "alice", "bad", "192.0.2.4").status(), 401, "access_denied");
+  ExpectError(Login(id, "alice", "bad", "192.0.2.4").status(), 429, "temporarily_unavailable");
+  // ...other users are unaffected, and the right password from an address
+  // that has not failed for alice signs in.
+  ExpectError(Login(id, "bob", "bad", "192.0.2.2").status(), 401, "access_denied");
+  EXPECT_TRUE(Login(id, "alice", "alice-pw", "192.0.2.5").ok());
 }
 
 TEST_F(AuthorizationServerTest, LoginThrottlingPerIp) {
+  AuthOptions o = options_;
+  o.max_login_failures_per_ip = 5;
+  server_ = std::make_unique<AuthorizationServer>(o, store_, clock_);
   auto started = server_->StartAuthorization(GoodRequest());
   ASSERT_TRUE(started.ok());
   for (int i = 0; i < 5; ++i) {
-    Login(started->authorization_id(), "user" + std::to_string(i), "bad", "192.0.2.7")
-        .status()
-        .IgnoreError();
+    ExpectError(Login(started->authorization_id(), "user" + std::to_string(i), "bad", "192.0.2.7")
+                    .status(),
+                401, "access_denied");
   }
   ExpectError(Login(started->authorization_id(), "alice", "alice-pw", "192.0.2.7").status(), 429,
               "temporarily_unavailable");
   EXPECT_TRUE(Login(started->authorization_id(), "alice", "alice-pw", "192.0.2.8").ok());
+}
+
+TEST_F(AuthorizationServerTest, LoginThrottlingGroupsIpv6BySlash64) {
+  auto started = server_->StartAuthorization(GoodRequest());
+  ASSERT_TRUE(started.ok());
+  const std::string id = started->authorization_id();
+  // Rotating through one /64 counts as one address.
+  for (int i = 1; i <= 5; ++i) {
+    ExpectError(Login(id, "alice", "bad", "2001:db8:1:2::" + std::to_string(i)).status(), 401,
+                "access_denied");
+  }
+  ExpectError(Login(id, "alice", "alice-pw", "2001:db8:1:2:abcd::99").status(), 429,
+              "temporarily_unavailable");
+  // The next /64 is another address.
+  EXPECT_TRUE(Login(id, "alice", "alice-pw", "2001:db8:1:3::1").ok());
+}
+
+TEST_F(AuthorizationServerTest, LoginThrottlingCountsMappedIpv4AsIpv4) {
+  auto started = server_->StartAuthorization(GoodRequest());
+  ASSERT_TRUE(started.ok());
+  const std::string id = started->authorization_id();
+  for (int i = 0; i < 5; ++i) {
+    ExpectError(Login(id, "alice", "bad", i % 2 ? "::ffff:192.0.2.9" : "192.0.2.9").status(), 401,
+                "access_denied");
+  }
+  ExpectError(Login(id, "alice", "alice-pw", "192.0.2.9").status(), 429,
+              "temporarily_unavailable");
+  ExpectError(Login(id, "alice", "alice-pw", "::ffff:192.0.2.9").status(), 429,
+              "temporarily_unavailable");
+  EXPECT_TRUE(Login(id, "alice", "alice-pw", "::ffff:192.0.2.10").ok());
 }
 
 // ------------------------------------------------------------ token: code
@@ -1046,6 +1116,26 @@ TEST_F(AuthorizationServerTest, ClientAuthThrottleCanBeDisabled) {
   for (int i = 0; i < 20; ++i) ExpectError(server_->Token(t).status(), 401, "invalid_client");
   t.mutable_client()->set_client_secret("svc-secret");
   EXPECT_TRUE(server_->Token(t).ok());
+}
+
+TEST_F(AuthorizationServerTest, ClientAuthThrottleGroupsIpv6BySlash64) {
+  AuthOptions o = options_;
+  o.max_client_auth_failures = 3;
+  server_ = std::make_unique<AuthorizationServer>(o, store_, clock_);
+  auto grant = [&](const std::string& secret, const std::string& ip) {
+    v1::TokenRequest t;
+    t.set_grant_type("client_credentials");
+    *t.mutable_client() = Creds(ClientCredentials::CLIENT_SECRET_BASIC, "svc", secret);
+    t.mutable_client()->set_client_ip(ip);
+    return server_->Token(t);
+  };
+  for (int i = 1; i <= 3; ++i) {
+    ExpectError(grant("wrong", "2001:db8:aa:bb::" + std::to_string(i)).status(), 401,
+                "invalid_client");
+  }
+  ExpectError(grant("svc-secret", "2001:db8:aa:bb:1:2:3:4").status(), 429,
+              "temporarily_unavailable");
+  EXPECT_TRUE(grant("svc-secret", "2001:db8:aa:bc::1").ok());
 }
 
 TEST_F(AuthorizationServerTest, DefaultTokenRateLimitAllowsBursts) {

@@ -60,10 +60,23 @@ struct AuthOptions {
   // again at the latest after this long, however often the tokens rotate.
   absl::Duration grant_lifetime = absl::Hours(24 * 90);
 
-  // Login throttling: after `max_login_failures` failures within
-  // `login_failure_window` for one username or one client IP, sign-in is
-  // refused with 429 until the window ends.
+  // Sign-in throttling, fixed windows of `login_failure_window`; addresses
+  // are counted by AddressThrottleKey (IPv4 address, IPv6 /64):
+  //  - `max_login_failures` failures for one username from one address: that
+  //    username is refused with 429 from that address (even the right
+  //    password) until the window ends. Other addresses are unaffected.
+  //  - `max_login_failures_per_ip` failures from one address over all
+  //    usernames: every sign-in from that address is refused likewise.
+  //  - `max_login_failures_per_user` failures for one username over all
+  //    addresses refuse nothing by themselves (anyone could lock a user out);
+  //    until that window ends, each address gets one failed try for the user
+  //    instead of `max_login_failures`, and a first try (also the right
+  //    password) from an address that has not failed for it is always
+  //    verified.
+  // 0 disables a limit.
   int max_login_failures = 5;
+  int max_login_failures_per_ip = 20;
+  int max_login_failures_per_user = 20;
   absl::Duration login_failure_window = absl::Minutes(5);
 
   // Throttling of failed client authentication at /token, /introspect and

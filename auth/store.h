@@ -178,7 +178,7 @@ class Store {
   virtual void RevokeFamily(const std::string& family_id) = 0;
   virtual void RevokeAccessToken(const std::string& token_hash) = 0;
 
-  // Login throttling: `key` is e.g. "user:alice" or "ip:10.0.0.1".
+  // Failure throttling: `key` is e.g. "user:alice" or "ip:10.0.0.1".
   virtual ThrottleState GetLoginFailures(const std::string& key, absl::Time now) = 0;
   // Counts one failure; a new window of length `window` starts when the last
   // one ended. Returns the updated state.
