@@ -1,0 +1,541 @@
+#include "mcp/aggregate/tool_aggregator.h"
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/request_id.h"
+#include "mcp/aggregate/stream_bridge.h"
+#include "mcp/aggregate/tool_merge.h"
+#include "mcp/change_feed.h"
+#include "mcp/executor.h"
+#include "mcp/paging.h"
+#include "mcp/watch_writer.h"
+
+namespace mcp_oauth::mcp {
+namespace {
+
+using mcp_oauth::tools::v1::CallToolEvent;
+using mcp_oauth::tools::v1::CallToolRequest;
+using mcp_oauth::tools::v1::CallToolResponse;
+using mcp_oauth::tools::v1::CallToolStreamRequest;
+using mcp_oauth::tools::v1::ListToolsRequest;
+using mcp_oauth::tools::v1::ListToolsResponse;
+using mcp_oauth::tools::v1::Tool;
+using mcp_oauth::tools::v1::ToolsChanged;
+using mcp_oauth::tools::v1::ToolService;
+using mcp_oauth::tools::v1::WatchToolsRequest;
+
+// A backend listing more pages than this is misbehaving (a token loop).
+constexpr int kMaxPages = 1000;
+
+grpc::Status ToGrpc(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+metrics::Family<metrics::Gauge>& BackendUpGauge() {
+  static auto& family = metrics::DefaultRegistry().GaugeFamily(
+      "mcp_tool_backend_up", "1 while the tool backend answers its WatchTools stream, else 0.",
+      {"backend"});
+  return family;
+}
+
+metrics::Family<metrics::Gauge>& BackendToolsGauge() {
+  static auto& family = metrics::DefaultRegistry().GaugeFamily(
+      "mcp_tool_backend_tools", "Tools the backend offers (0 while it is down).", {"backend"});
+  return family;
+}
+
+// Copies the caller's request id (the only metadata forwarded: never the
+// port's shared secret or anything else the caller sent).
+void ForwardRequestId(const grpc::CallbackServerContext& from, grpc::ClientContext* to) {
+  auto it = from.client_metadata().find(request_id::kMetadataKey);
+  if (it == from.client_metadata().end()) return;
+  std::string id(it->second.data(), it->second.size());
+  if (request_id::IsValid(id)) to->AddMetadata(request_id::kMetadataKey, id);
+}
+
+// A CallToolStream answered without a backend (unknown or unavailable tool).
+class FinishedWriter final : public grpc::ServerWriteReactor<CallToolEvent> {
+ public:
+  explicit FinishedWriter(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+class ToolAggregator::Core {
+ public:
+  Core(std::vector<ToolBackendConfig> configs, ToolAggregatorOptions options)
+      : options_(std::move(options)),
+        backend_count_(configs.size()),
+        timer_(std::make_unique<DeadlineTimer>()) {
+    absl::MutexLock lock(&mu_);
+    for (auto& config : configs) {
+      Backend backend;
+      backend.config = std::move(config);
+      backend.backoff = options_.initial_backoff;
+      backends_.push_back(std::move(backend));
+    }
+    merged_ = std::make_shared<const MergedTools>(MergeTools({}, {}));
+  }
+
+  // See ToolAggregator::Start.
+  absl::Status Initialize() {
+    const size_t n = backend_count_;
+    std::vector<absl::StatusOr<std::vector<Tool>>> results(n, absl::UnavailableError("no answer"));
+    absl::BlockingCounter pending(static_cast<int>(n));
+    for (size_t i = 0; i < n; ++i) {
+      ListAll(i, [&results, &pending, i](absl::StatusOr<std::vector<Tool>> tools) {
+        results[i] = std::move(tools);
+        pending.DecrementCount();
+      });
+    }
+    pending.Wait();
+    std::vector<std::string> collisions;
+    {
+      absl::MutexLock lock(&mu_);
+      for (size_t i = 0; i < n; ++i) {
+        Backend& backend = backends_[i];
+        if (results[i].ok()) {
+          backend.up = true;
+          backend.tools = std::move(*results[i]);
+          log::Info("tool backend '" + backend.config.name + "' is up (" +
+                    std::to_string(backend.tools.size()) + " tools)");
+        } else {
+          backend.last_error = std::string(results[i].status().message());
+          log::Warning("tool backend '" + backend.config.name + "' is not answering (" +
+                       backend.last_error + "); retrying in the background");
+        }
+      }
+      collisions = RemergeLocked().collisions;
+    }
+    if (!collisions.empty()) {
+      return absl::FailedPreconditionError(absl::StrJoin(collisions, "; "));
+    }
+    for (size_t i = 0; i < n; ++i) StartWatch(i);
+    return absl::OkStatus();
+  }
+
+  // Cancels the watches and reconnects and waits for every RPC this object
+  // started to finish.
+  void Shutdown() {
+    std::vector<std::shared_ptr<Watch>> watches;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      stopping_ = true;
+      for (auto& backend : backends_) {
+        if (backend.watch) watches.push_back(backend.watch);
+      }
+    }
+    // Outside mu_: cancelling may run OnDone on this thread.
+    for (auto& watch : watches) watch->context.TryCancel();
+    watches.clear();
+    timer_.reset();  // joins; a reconnect still running sees stopping_
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](int* in_flight) { return *in_flight == 0; }, &in_flight_));
+  }
+
+  std::vector<ToolBackendStatus> BackendStatus() const {
+    absl::ReaderMutexLock lock(&mu_);
+    std::vector<ToolBackendStatus> out;
+    for (const auto& backend : backends_) {
+      out.push_back({backend.config.name, backend.up, backend.up ? backend.tools.size() : 0,
+                     backend.last_error});
+    }
+    return out;
+  }
+
+  std::shared_ptr<const MergedTools> merged() const {
+    absl::ReaderMutexLock lock(&mu_);
+    return merged_;
+  }
+
+  // Returns the stub and backend-side name of the tool exposed as `name`.
+  absl::StatusOr<std::pair<std::shared_ptr<ToolService::StubInterface>, std::string>> Route(
+      const std::string& name) const {
+    absl::ReaderMutexLock lock(&mu_);
+    auto it = merged_->routes.find(name);
+    if (it != merged_->routes.end()) {
+      return std::make_pair(backends_[it->second.backend].config.stub, it->second.backend_tool_name);
+    }
+    auto down = merged_->unavailable.find(name);
+    if (down != merged_->unavailable.end()) {
+      return absl::UnavailableError("tool '" + name + "' is unavailable: its backend '" +
+                                    backends_[down->second].config.name + "' is down");
+    }
+    return absl::NotFoundError("unknown tool: " + name);
+  }
+
+  const ToolAggregatorOptions& options() const { return options_; }
+  ChangeFeed& feed() { return feed_; }
+
+ private:
+  // One WatchTools stream to a backend. Shared by the Core (to cancel it)
+  // and by itself while the RPC runs.
+  struct Watch final : public grpc::ClientReadReactor<ToolsChanged> {
+    Watch(Core* core, size_t index) : core(core), index(index) {}
+    void Begin(std::shared_ptr<Watch> self, ToolService::StubInterface* stub) {
+      self_ = std::move(self);
+      stub->async()->WatchTools(&context, &request, this);
+      StartRead(&event);
+      StartCall();
+    }
+    void OnReadDone(bool ok) override {
+      if (!ok) return;  // OnDone follows with the status
+      core->Refresh(index);
+      StartRead(&event);
+    }
+    void OnDone(const grpc::Status& status) override {
+      core->OnWatchEnded(index, status);
+      self_.reset();  // may delete this
+    }
+    Core* const core;
+    const size_t index;
+    grpc::ClientContext context;
+    WatchToolsRequest request;
+    ToolsChanged event;
+    std::shared_ptr<Watch> self_;
+  };
+
+  struct Backend {
+    ToolBackendConfig config;
+    bool up = false;
+    std::vector<Tool> tools;  // as last listed
+    std::string last_error;
+    absl::Duration backoff;
+    // Bumped by every refresh started and every watch end: a listing that
+    // finishes after a newer one started, or after its watch ended, is stale.
+    uint64_t refresh_seq = 0;
+    std::shared_ptr<Watch> watch;
+  };
+
+  // One ListTools walk over every page of a backend.
+  struct ListJob {
+    size_t index = 0;
+    std::vector<Tool> tools;
+    int pages = 0;
+    ListToolsRequest request;
+    ListToolsResponse response;
+    std::unique_ptr<grpc::ClientContext> context;
+    std::function<void(absl::StatusOr<std::vector<Tool>>)> done;
+  };
+
+  // Lists every tool of backend `index`, then calls `done` (on a gRPC thread).
+  void ListAll(size_t index, std::function<void(absl::StatusOr<std::vector<Tool>>)> done) {
+    auto job = std::make_shared<ListJob>();
+    job->index = index;
+    job->done = std::move(done);
+    ListPage(std::move(job));
+  }
+
+  void ListPage(std::shared_ptr<ListJob> job) {
+    ToolService::StubInterface* stub;
+    {
+      absl::MutexLock lock(&mu_);
+      stub = backends_[job->index].config.stub.get();
+      ++in_flight_;
+    }
+    job->context = std::make_unique<grpc::ClientContext>();
+    job->context->set_deadline(absl::ToChronoTime(absl::Now() + options_.list_timeout));
+    job->response.Clear();
+    ListJob* raw = job.get();
+    stub->async()->ListTools(raw->context.get(), &raw->request, &raw->response,
+                             [this, job = std::move(job)](grpc::Status status) mutable {
+                               OnPage(std::move(job), status);
+                               absl::MutexLock lock(&mu_);
+                               --in_flight_;
+                             });
+  }
+
+  void OnPage(std::shared_ptr<ListJob> job, const grpc::Status& status) {
+    if (!status.ok()) {
+      job->done(absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                             status.error_message()));
+      return;
+    }
+    for (auto& tool : *job->response.mutable_tools()) job->tools.push_back(std::move(tool));
+    const std::string next = job->response.next_page_token();
+    if (next.empty()) {
+      job->done(std::move(job->tools));
+      return;
+    }
+    if (++job->pages >= kMaxPages) {
+      job->done(absl::InternalError("the backend lists more than " + std::to_string(kMaxPages) +
+                                    " pages"));
+      return;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) {
+        job->done(absl::CancelledError("shutting down"));
+        return;
+      }
+    }
+    job->request.set_page_token(next);
+    ListPage(std::move(job));
+  }
+
+  void StartWatch(size_t index) {
+    std::shared_ptr<Watch> watch;
+    std::shared_ptr<ToolService::StubInterface> stub;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      ++in_flight_;
+      watch = std::make_shared<Watch>(this, index);
+      backends_[index].watch = watch;
+      stub = backends_[index].config.stub;
+    }
+    watch->Begin(watch, stub.get());
+  }
+
+  // The backend's list changed (or its watch just started): re-list it.
+  void Refresh(size_t index) {
+    uint64_t seq;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      seq = ++backends_[index].refresh_seq;
+    }
+    ListAll(index, [this, index, seq](absl::StatusOr<std::vector<Tool>> tools) {
+      ApplyListing(index, seq, std::move(tools));
+    });
+  }
+
+  void ApplyListing(size_t index, uint64_t seq, absl::StatusOr<std::vector<Tool>> tools) {
+    std::shared_ptr<Watch> to_cancel;
+    Changes changes;
+    {
+      absl::MutexLock lock(&mu_);
+      Backend& backend = backends_[index];
+      if (stopping_ || seq != backend.refresh_seq) return;
+      if (!tools.ok()) {
+        // Reconnect through the watch's end, which marks the backend down.
+        backend.last_error = std::string(tools.status().message());
+        to_cancel = backend.watch;
+      } else {
+        const bool was_up = backend.up;
+        backend.up = true;
+        backend.tools = std::move(*tools);
+        backend.last_error.clear();
+        backend.backoff = options_.initial_backoff;
+        if (!was_up) {
+          log::Info("tool backend '" + backend.config.name + "' is up (" +
+                    std::to_string(backend.tools.size()) + " tools)");
+        }
+        changes = RemergeLocked();
+      }
+    }
+    if (to_cancel) to_cancel->context.TryCancel();
+    Announce(changes);
+  }
+
+  void OnWatchEnded(size_t index, const grpc::Status& status) {
+    Changes changes;
+    {
+      absl::MutexLock lock(&mu_);
+      Backend& backend = backends_[index];
+      backend.watch.reset();
+      if (stopping_) {
+        --in_flight_;
+        return;
+      }
+      ++backend.refresh_seq;
+      if (backend.last_error.empty() || status.error_code() != grpc::StatusCode::CANCELLED) {
+        backend.last_error = status.ok() ? "the watch ended" : status.error_message();
+      }
+      if (backend.up) {
+        log::Warning("tool backend '" + backend.config.name + "' is down (" + backend.last_error +
+                     "); its tools are unavailable until it answers again");
+      }
+      backend.up = false;
+      changes = RemergeLocked();
+      const absl::Duration delay = backend.backoff;
+      backend.backoff = std::min(backend.backoff * 2, options_.max_backoff);
+      // Shutdown joins the timer's thread before `this` goes away, and
+      // StartWatch does nothing once stopping.
+      timer_->Schedule(absl::Now() + delay, [this, index] { StartWatch(index); });
+      --in_flight_;  // the watch
+    }
+    Announce(changes);
+  }
+
+  struct Changes {
+    bool changed = false;
+    std::string version_tag;
+    std::vector<std::string> collisions;  // new since the previous merge
+  };
+
+  Changes RemergeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::vector<BackendTools> inputs;
+    for (const auto& backend : backends_) {
+      inputs.push_back({backend.config.name, backend.config.prefix, backend.up, backend.tools});
+    }
+    std::unordered_map<std::string, size_t> owner;
+    for (const auto& [name, route] : merged_->routes) owner.emplace(name, route.backend);
+    auto merged = std::make_shared<MergedTools>(MergeTools(inputs, owner));
+    Changes changes;
+    changes.changed = merged->version_tag != merged_->version_tag;
+    changes.version_tag = merged->version_tag;
+    std::set<std::string> known(merged_->collisions.begin(), merged_->collisions.end());
+    for (const auto& message : merged->collisions) {
+      if (known.count(message) == 0) changes.collisions.push_back(message);
+    }
+    merged_ = std::move(merged);
+    for (const auto& backend : backends_) {
+      BackendUpGauge().WithLabels({backend.config.name}).Set(backend.up ? 1 : 0);
+      BackendToolsGauge().WithLabels({backend.config.name}).Set(
+          backend.up ? static_cast<double>(backend.tools.size()) : 0);
+    }
+    return changes;
+  }
+
+  // Logs new collisions and tells the watchers (outside mu_: listeners run
+  // under the feed's lock).
+  void Announce(const Changes& changes) {
+    for (const auto& message : changes.collisions) log::Error(message);
+    if (changes.changed) feed_.Publish(changes.version_tag);
+  }
+
+  const ToolAggregatorOptions options_;
+  const size_t backend_count_;
+  mutable absl::Mutex mu_;
+  std::vector<Backend> backends_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const MergedTools> merged_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Watches and listings not yet finished.
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  ChangeFeed feed_;
+  std::unique_ptr<DeadlineTimer> timer_;
+};
+
+absl::StatusOr<std::unique_ptr<ToolAggregator>> ToolAggregator::Start(
+    std::vector<ToolBackendConfig> backends, ToolAggregatorOptions options) {
+  std::set<std::string> names;
+  for (const auto& backend : backends) {
+    if (backend.name.empty()) return absl::InvalidArgumentError("a tool backend needs a name");
+    if (!backend.stub) {
+      return absl::InvalidArgumentError("tool backend '" + backend.name + "' has no stub");
+    }
+    if (!names.insert(backend.name).second) {
+      return absl::InvalidArgumentError("two tool backends are named '" + backend.name + "'");
+    }
+  }
+  auto core = std::make_shared<Core>(std::move(backends), std::move(options));
+  absl::Status status = core->Initialize();
+  if (!status.ok()) {
+    core->Shutdown();
+    return status;
+  }
+  return std::unique_ptr<ToolAggregator>(new ToolAggregator(std::move(core)));
+}
+
+ToolAggregator::ToolAggregator(std::shared_ptr<Core> core) : core_(std::move(core)) {}
+
+ToolAggregator::~ToolAggregator() { core_->Shutdown(); }
+
+std::vector<ToolBackendStatus> ToolAggregator::BackendStatus() const {
+  return core_->BackendStatus();
+}
+
+grpc::ServerUnaryReactor* ToolAggregator::ListTools(grpc::CallbackServerContext* context,
+                                                    const ListToolsRequest* request,
+                                                    ListToolsResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  std::shared_ptr<const MergedTools> merged = core_->merged();
+  auto page_size = EffectivePageSize(request->page_size(), core_->options().default_page_size,
+                                     core_->options().max_page_size);
+  if (!page_size.ok()) {
+    reactor->Finish(ToGrpc(page_size.status()));
+    return reactor;
+  }
+  size_t offset = 0;
+  if (!request->page_token().empty()) {
+    auto decoded = DecodeListPageToken(request->page_token(), merged->version_tag,
+                                       merged->tools.size());
+    if (!decoded.ok()) {
+      reactor->Finish(ToGrpc(decoded.status()));
+      return reactor;
+    }
+    offset = *decoded;
+  }
+  const size_t end = std::min(merged->tools.size(), offset + *page_size);
+  for (size_t i = offset; i < end; ++i) *response->add_tools() = merged->tools[i];
+  if (end < merged->tools.size()) {
+    response->set_next_page_token(EncodeListPageToken(merged->version_tag, end));
+  }
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ToolAggregator::CallTool(grpc::CallbackServerContext* context,
+                                                   const CallToolRequest* request,
+                                                   CallToolResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  auto route = core_->Route(request->name());
+  if (!route.ok()) {
+    reactor->Finish(ToGrpc(route.status()));
+    return reactor;
+  }
+  struct Forwarded {
+    std::unique_ptr<grpc::ClientContext> context;
+    CallToolRequest request;
+    std::shared_ptr<ToolService::StubInterface> stub;
+  };
+  auto call = std::make_shared<Forwarded>();
+  // A child call: the caller's deadline and cancellation reach the backend.
+  call->context = grpc::ClientContext::FromCallbackServerContext(*context);
+  ForwardRequestId(*context, call->context.get());
+  call->request = *request;
+  call->request.set_name(route->second);
+  call->stub = std::move(route->first);
+  Forwarded* raw = call.get();
+  raw->stub->async()->CallTool(raw->context.get(), &raw->request, response,
+                               [reactor, call = std::move(call)](grpc::Status status) {
+                                 reactor->Finish(status);
+                               });
+  return reactor;
+}
+
+grpc::ServerWriteReactor<CallToolEvent>* ToolAggregator::CallToolStream(
+    grpc::CallbackServerContext* context, const CallToolStreamRequest* request) {
+  auto route = core_->Route(request->call().name());
+  if (!route.ok()) return new FinishedWriter(ToGrpc(route.status()));
+  CallToolStreamRequest forwarded = *request;
+  forwarded.mutable_call()->set_name(route->second);
+  auto client_context = grpc::ClientContext::FromCallbackServerContext(*context);
+  ForwardRequestId(*context, client_context.get());
+  return StreamBridge::Start(std::move(route->first), std::move(client_context),
+                             std::move(forwarded));
+}
+
+grpc::ServerWriteReactor<ToolsChanged>* ToolAggregator::WatchTools(
+    grpc::CallbackServerContext* /*context*/, const WatchToolsRequest* /*request*/) {
+  ToolsChanged first;
+  first.set_version_tag(core_->merged()->version_tag);
+  // The writer keeps the Core (and so the feed it listens to) alive until
+  // its stream is done, even past this object.
+  return new WatchWriter<ToolsChanged>(
+      &core_->feed(),
+      [core = core_](const std::string& version_tag) {
+        ToolsChanged event;
+        event.set_version_tag(version_tag);
+        return event;
+      },
+      std::move(first), core_->options().max_pending_watch_events);
+}
+
+}  // namespace mcp_oauth::mcp
