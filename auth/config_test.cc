@@ -68,8 +68,12 @@ TEST(ConfigTest, Defaults) {
 }
 
 TEST(ConfigTest, GrantLifetime) {
-  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}),
-                                    R"({"token_lifetimes": {"grant_seconds": 86400}})");
+  // A user and a client of our own: no slow default hashes.
+  std::string file = R"({"token_lifetimes": {"grant_seconds": 86400},
+      "users": [{"username": "a", "password_hash": ")" + FastHash("pw") + R"("}],
+      "clients": [{"client_id": "c", "client_secret_hash": ")" + FastHash("s") + R"(",
+                   "redirect_uris": ["http://localhost/cb"]}]})";
+  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), file);
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->grant_lifetime, absl::Hours(24));
 }
