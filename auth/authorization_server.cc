@@ -882,6 +882,12 @@ absl::StatusOr<v1::IntrospectResponse> AuthorizationServer::Introspect(
   } else {
     if (!from_access()) from_refresh();
   }
+  // RFC 7662 §4: the token's own client, or a resource server configured to
+  // introspect any token; to everyone else the token is simply not active.
+  if (response.active() && !(*client_or)->may_introspect(response.client_id())) {
+    response.Clear();
+    response.set_active(false);
+  }
   return response;
 }
 

@@ -99,6 +99,7 @@ class AuthorizationServerTest : public ::testing::Test {
     svc.secret_hash = HashSecret("svc-secret", 1000);
     svc.grant_types = {"client_credentials"};
     svc.allowed_scopes = {"user"};
+    svc.introspect_any_token = true;  // a resource server
     ClientConfig other;
     other.client_id = "other";
     other.secret_hash = HashSecret("other-secret", 1000);
@@ -1252,6 +1253,52 @@ TEST_F(AuthorizationServerTest, IntrospectionFields) {
   result = server_->Introspect(r);
   ASSERT_TRUE(result.ok());
   EXPECT_FALSE(result->active());
+}
+
+// Hostile item 8 of issue 13: a client learned the user, scope and client of
+// every other client's tokens.
+TEST_F(AuthorizationServerTest, IntrospectionShowsTokensOnlyToTheirClientOrAResourceServer) {
+  v1::TokenResponse user_tokens = Tokens();  // static-client's, for alice
+  v1::TokenRequest cc;
+  cc.set_grant_type("client_credentials");
+  *cc.mutable_client() = Creds(ClientCredentials::CLIENT_SECRET_BASIC, "svc", "svc-secret");
+  auto svc_token = server_->Token(cc);
+  ASSERT_TRUE(svc_token.ok()) << svc_token.status();
+
+  auto introspect = [&](const ClientCredentials& caller, const std::string& token) {
+    v1::IntrospectRequest r;
+    *r.mutable_client() = caller;
+    r.set_token(token);
+    auto result = server_->Introspect(r);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : v1::IntrospectResponse();
+  };
+  ClientCredentials other = Creds(ClientCredentials::CLIENT_SECRET_POST, "other", "other-secret");
+  ClientCredentials resource_server =
+      Creds(ClientCredentials::CLIENT_SECRET_BASIC, "svc", "svc-secret");
+
+  // Another client: not active, and nothing else (RFC 7662 §2.2).
+  for (const std::string& token : {user_tokens.access_token(), user_tokens.refresh_token()}) {
+    v1::IntrospectResponse hidden = introspect(other, token);
+    EXPECT_EQ(hidden.ByteSizeLong(), 0u) << hidden.DebugString();
+    EXPECT_FALSE(hidden.active());
+  }
+  EXPECT_FALSE(introspect(StaticBasic(), svc_token->access_token()).active());
+
+  // The token's own client.
+  v1::IntrospectResponse own = introspect(StaticBasic(), user_tokens.access_token());
+  EXPECT_TRUE(own.active());
+  EXPECT_EQ(own.client_id(), "static-client");
+  EXPECT_EQ(own.username(), "alice");
+  EXPECT_TRUE(introspect(StaticBasic(), user_tokens.refresh_token()).active());
+  EXPECT_TRUE(introspect(resource_server, svc_token->access_token()).active());
+
+  // The resource server (introspect_any_token) sees every client's tokens.
+  v1::IntrospectResponse seen = introspect(resource_server, user_tokens.access_token());
+  EXPECT_TRUE(seen.active());
+  EXPECT_EQ(seen.client_id(), "static-client");
+  EXPECT_EQ(seen.sub(), "sub-alice");
+  EXPECT_TRUE(introspect(resource_server, user_tokens.refresh_token()).active());
 }
 
 // ------------------------------------------------------------- revocation

@@ -164,7 +164,7 @@ absl::StatusOr<ClientConfig> ParseClient(const json& v, const std::string& field
   absl::Status keys = CheckKeys(v, field,
                                 {"client_id", "client_name", "client_secret_hash",
                                  "token_endpoint_auth_method", "redirect_uris", "scopes",
-                                 "grant_types"});
+                                 "grant_types", "introspect_any_token"});
   if (!keys.ok()) return keys;
   ClientConfig client;
   if (!v.contains("client_id")) return FieldError(field + ".client_id", "is required");
@@ -226,6 +226,12 @@ absl::StatusOr<ClientConfig> ParseClient(const json& v, const std::string& field
       }
     }
     client.grant_types = *grants;
+  }
+  if (v.contains("introspect_any_token")) {
+    if (!v["introspect_any_token"].is_boolean()) {
+      return FieldError(field + ".introspect_any_token", "must be true or false");
+    }
+    client.introspect_any_token = v["introspect_any_token"].get<bool>();
   }
   return client;
 }
@@ -664,6 +670,10 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
       }
       if (client.is_public() && Contains(client.grant_types, "client_credentials")) {
         return FieldError(field + ".grant_types", "client_credentials needs a confidential client");
+      }
+      if (client.is_public() && client.introspect_any_token) {
+        return FieldError(field + ".introspect_any_token",
+                          "needs a confidential client (introspection requires a secret)");
       }
       if (client.grant_types.empty())
         return FieldError(field + ".grant_types", "must not be empty");

@@ -23,7 +23,7 @@
 //   { "public_url": "...",
 //     "clients": [{"client_id", "client_name", "client_secret_hash" |
 //                  "token_endpoint_auth_method": "none", "redirect_uris",
-//                  "scopes", "grant_types"}],
+//                  "scopes", "grant_types", "introspect_any_token"}],
 //     "users": [{"username", "password_hash", "subject"}],  (neither username
 //               nor subject may start with "client:", see subjects.h)
 //     "token_lifetimes": {"access_token_seconds", "refresh_token_seconds",

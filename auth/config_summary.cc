@@ -20,7 +20,8 @@ std::string DescribeAuthOptions(const AuthOptions& options) {
     absl::StrAppend(&out, ": ", client.is_public() ? "public" : "confidential", ", ",
                     client.token_endpoint_auth_method, "; grants ",
                     absl::StrJoin(client.grant_types, " "), "; scopes ",
-                    absl::StrJoin(client.allowed_scopes, " "), "\n");
+                    absl::StrJoin(client.allowed_scopes, " "),
+                    client.introspect_any_token ? "; introspects any token" : "", "\n");
     for (const std::string& uri : client.redirect_uris) {
       absl::StrAppend(&out, "    redirect_uri ", uri, "\n");
     }

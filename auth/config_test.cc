@@ -256,6 +256,23 @@ TEST(ConfigTest, PublicClientAndClientCredentials) {
   EXPECT_TRUE(o->clients[1].is_public());
   EXPECT_TRUE(o->clients[1].secret_hash.empty());
   EXPECT_EQ(o->clients[2].grant_types, std::vector<std::string>{"client_credentials"});
+  for (const ClientConfig& client : o->clients) EXPECT_FALSE(client.introspect_any_token);
+}
+
+TEST(ConfigTest, IntrospectAnyTokenIsOptInPerClient) {
+  std::string file = R"({"clients": [
+     {"client_id": "static", "client_secret_hash": ")" + FastHash("x") + R"(",
+      "redirect_uris": ["http://localhost/cb"], "introspect_any_token": false},
+     {"client_id": "rs", "client_secret_hash": ")" + FastHash("y") + R"(",
+      "grant_types": ["client_credentials"], "introspect_any_token": true}]})";
+  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), file);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_FALSE(o->clients[0].introspect_any_token);
+  EXPECT_TRUE(o->clients[1].introspect_any_token);
+  EXPECT_TRUE(o->clients[1].may_introspect("static"));
+  EXPECT_TRUE(o->clients[0].may_introspect("static"));
+  EXPECT_FALSE(o->clients[0].may_introspect("rs"));
+  EXPECT_TRUE(absl::StrContains(DescribeAuthOptions(*o), "; introspects any token\n"));
 }
 
 // Every error of a file is named, one per line, so an operator fixes them in
@@ -365,6 +382,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfigCase{R"({"clients": [{"client_id": "a", "token_endpoint_auth_method": "none",
                           "scopes": ["admin"]}]})",
                       "config clients[0].scopes: scope \"admin\" is not in scopes_supported"},
+        BadConfigCase{R"({"clients": [{"client_id": "a", "client_secret_hash": ")" + kGoodHash +
+                          R"(", "introspect_any_token": "yes"}]})",
+                      "config clients[0].introspect_any_token: must be true or false"},
+        BadConfigCase{R"({"clients": [{"client_id": "a", "token_endpoint_auth_method": "none",
+                          "redirect_uris": ["http://x/cb"], "introspect_any_token": true}]})",
+                      "config clients[0].introspect_any_token: needs a confidential client"},
         BadConfigCase{R"({"users": [{"username": "a"}]})",
                       "config users[0].password_hash: is required"},
         BadConfigCase{R"({"users": [{"username": "a", "password_hash": 3}]})",

@@ -27,8 +27,17 @@ struct ClientConfig {
   std::vector<std::string> allowed_scopes;
   // "authorization_code", "refresh_token", "client_credentials".
   std::vector<std::string> grant_types = {"authorization_code", "refresh_token"};
+  // A resource server allowed to introspect every client's tokens. Otherwise
+  // /introspect answers {"active":false} for tokens of other clients, so one
+  // client never learns the users, scopes and clients of another's tokens.
+  bool introspect_any_token = false;
 
   bool is_public() const { return token_endpoint_auth_method == "none"; }
+  // True when this (authenticated) client may introspect a token issued to
+  // `token_client_id`: its own tokens, or any when introspect_any_token.
+  bool may_introspect(const std::string& token_client_id) const {
+    return introspect_any_token || token_client_id == client_id;
+  }
 };
 
 // A user who can sign in on the login page.

@@ -154,6 +154,17 @@ class ReadmeOpsTest(unittest.TestCase):
             introspected = call("POST", "/introspect", body={
                 "token": refreshed.json()["access_token"]}, headers=basic)
             self.assertEqual(introspected.json()["sub"], "user-0001")
+            # The example's resource server may introspect the connector's token;
+            # the batch service (another client) may not.
+            resource_server = call("POST", "/introspect", body={
+                "token": refreshed.json()["access_token"]}, headers=dict(
+                    FORM, Authorization=harness.basic_auth(
+                        "mcp-resource-server", "example-resource-server-secret-change-me")))
+            self.assertEqual(resource_server.json()["client_id"], "claude-connector")
+            service_view = call("POST", "/introspect", body={
+                "token": refreshed.json()["access_token"], "client_id": "nightly-report",
+                "client_secret": "example-service-secret-change-me"}, headers=FORM)
+            self.assertEqual(service_view.json(), {"active": False})
             # The service client (client_secret_post, client_credentials).
             service = call("POST", "/token", body={
                 "grant_type": "client_credentials", "client_id": "nightly-report",
@@ -184,6 +195,7 @@ class ReadmeOpsTest(unittest.TestCase):
         self.assertEqual(code, 0, log[-3000:])
         self.assertNotIn("example-client-secret-change-me", log)
         self.assertNotIn("example-user-password-change-me", log)
+        self.assertNotIn("example-resource-server-secret-change-me", log)
 
     def test_reference_config_table_names_every_field(self):
         with open(harness.runfile("gateway/config.example.json")) as f:

@@ -57,6 +57,8 @@ function writeConfig(redirectUri) {
         client_name: "MCP SDK resource server",
         client_secret_hash: secretHash(RS_CLIENT_SECRET),
         grant_types: ["client_credentials"],
+        // A resource server: may introspect the tokens of every client.
+        introspect_any_token: true,
       },
     ],
   }));
