@@ -1,9 +1,37 @@
 #include "gateway/http_codec.h"
 
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <utility>
 
 namespace mcp_oauth::gateway {
+namespace {
+
+namespace http = boost::beast::http;
+
+bool IsOws(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view TrimOws(std::string_view text) {
+  while (!text.empty() && IsOws(text.front())) text.remove_prefix(1);
+  while (!text.empty() && IsOws(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+// A Content-Length element: 1*DIGIT that fits in 64 bits.
+std::optional<std::uint64_t> ParseLength(std::string_view digits) {
+  if (digits.empty()) return std::nullopt;
+  std::uint64_t value = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    std::uint64_t digit = static_cast<std::uint64_t>(c - '0');
+    if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+}  // namespace
 
 void SetRequestLimits(BeastRequestParser& parser, size_t max_header_bytes, size_t max_body_bytes) {
   parser.header_limit(static_cast<std::uint32_t>(max_header_bytes));
@@ -14,6 +42,59 @@ bool ApplyBodyLimit(BeastRequestParser& parser, size_t limit) {
   if (auto length = parser.content_length(); length && *length > limit) return false;
   parser.body_limit(limit);
   return true;
+}
+
+HeaderScan ScanHeaderBlock(std::string_view bytes, size_t& scanned) {
+  for (size_t i = scanned; i < bytes.size(); ++i) {
+    if (bytes[i] != '\n') continue;
+    // A bare LF: the parser refuses it as it stands.
+    if (i == 0 || bytes[i - 1] != '\r') return HeaderScan::kParse;
+    if (i + 1 >= bytes.size()) {
+      scanned = i;  // what follows this line break decides
+      return HeaderScan::kIncomplete;
+    }
+    char next = bytes[i + 1];
+    if (IsOws(next)) return HeaderScan::kObsFold;
+    if (next == '\r') return HeaderScan::kParse;  // the blank line (or a stray CR)
+  }
+  scanned = bytes.size();
+  return HeaderScan::kIncomplete;
+}
+
+std::string_view FramingError(const BeastRequestParser& parser) {
+  const auto& header = parser.get();
+  int transfer_encodings = 0;
+  std::string_view coding;
+  for (const auto& field : header) {
+    if (field.name() != http::field::transfer_encoding) continue;
+    ++transfer_encodings;
+    coding = TrimOws({field.value().data(), field.value().size()});
+  }
+  std::optional<std::uint64_t> length;
+  bool has_length = false;
+  for (const auto& field : header) {
+    if (field.name() != http::field::content_length) continue;
+    has_length = true;
+    // One value, or a list of identical values (RFC 9110 Section 8.6).
+    std::string_view list(field.value().data(), field.value().size());
+    while (true) {
+      size_t comma = list.find(',');
+      std::optional<std::uint64_t> value = ParseLength(TrimOws(list.substr(0, comma)));
+      if (!value) return "malformed Content-Length";
+      if (length && *length != *value) return "conflicting Content-Length values";
+      length = value;
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+  }
+  if (transfer_encodings == 0) return {};
+  if (has_length) return "both Transfer-Encoding and Content-Length";
+  if (header.version() < 11) return "Transfer-Encoding in an HTTP/1.0 request";
+  if (transfer_encodings > 1 ||
+      !boost::beast::iequals(boost::beast::string_view(coding.data(), coding.size()), "chunked")) {
+    return "unsupported Transfer-Encoding (only chunked is accepted)";
+  }
+  return {};
 }
 
 std::string_view TargetPath(std::string_view target) { return target.substr(0, target.find('?')); }

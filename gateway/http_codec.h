@@ -26,6 +26,32 @@ void SetRequestLimits(BeastRequestParser& parser, size_t max_header_bytes, size_
 // fails in the parser when its decoded size passes the limit.
 bool ApplyBodyLimit(BeastRequestParser& parser, size_t limit);
 
+// Where a connection's unparsed input stands with respect to the header
+// block of the next request (see ScanHeaderBlock).
+enum class HeaderScan {
+  kIncomplete,  // read more before parsing
+  kParse,       // complete, or malformed in a way the parser refuses itself
+  kObsFold,     // a field line continues on the next (RFC 9112 Section 5.2)
+};
+
+// Scans `bytes`, the unparsed input at the start of a request, for the end of
+// its header block. `scanned` (0 for a new request) carries the progress
+// across calls, so that a header trickled in byte by byte is scanned once.
+// The server reads the whole header block before parsing it and answers 400
+// to obsolete line folding: the parser would unfold it into one value, where
+// another HTTP implementation in front of the server may read two fields.
+HeaderScan ScanHeaderBlock(std::string_view bytes, size_t& scanned);
+
+// Once the header is parsed, before any body byte: the request's message
+// framing (RFC 9112 Section 6). Returns an empty string when the body is
+// framed unambiguously (no body, one Content-Length, or Transfer-Encoding
+// exactly "chunked" in HTTP/1.1), else why not: Transfer-Encoding together
+// with Content-Length, any other transfer coding or list of codings,
+// Transfer-Encoding in HTTP/1.0, a malformed Content-Length or values that
+// disagree. The server answers 400 and closes the connection, so that bytes
+// another implementation would frame differently are never read as a request.
+std::string_view FramingError(const BeastRequestParser& parser);
+
 // The path of a request target (without its query).
 std::string_view TargetPath(std::string_view target);
 

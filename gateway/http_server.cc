@@ -164,6 +164,32 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
     // A slow client gets this long for a whole request (slowloris defence).
     Tcp().expires_after(requests_served_ == 0 ? state_->options.read_timeout
                                                 : state_->options.keep_alive_idle_timeout);
+    header_scanned_ = 0;
+    ReadHeaderBlock();
+  }
+
+  // Reads until the buffer holds the request's whole header block (or more
+  // than the header limit, which the parser then refuses with 431), refusing
+  // obsolete line folding, which the parser would silently unfold.
+  void ReadHeaderBlock() {
+    std::string_view unparsed(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    switch (ScanHeaderBlock(unparsed, header_scanned_)) {
+      case HeaderScan::kObsFold:
+        return WriteError(400, "obsolete line folding in the request header");
+      case HeaderScan::kIncomplete:
+        if (unparsed.size() <= state_->options.max_header_bytes) {
+          return stream_.async_read_some(
+              buffer_.prepare(kHeaderReadBytes),
+              [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                if (ec) return self->OnReadError(ec);
+                self->buffer_.commit(n);
+                self->ReadHeaderBlock();
+              });
+        }
+        break;
+      case HeaderScan::kParse:
+        break;
+    }
     http::async_read_header(
         stream_, buffer_, *parser_,
         beast::bind_front_handler(&Session::OnHeader, this->shared_from_this()));
@@ -173,6 +199,11 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
   // before anything of the body is buffered.
   void OnHeader(beast::error_code ec, std::size_t) {
     if (ec) return OnReadError(ec);
+    // Before any body byte: a body another HTTP implementation could frame
+    // differently is refused, and the connection with it (RFC 9112 6.3).
+    if (std::string_view error = FramingError(*parser_); !error.empty()) {
+      return WriteError(400, std::string(error));
+    }
     boost::beast::string_view target = parser_->get().target();
     size_t limit = state_->options.BodyLimitFor(TargetPath({target.data(), target.size()}));
     if (!ApplyBodyLimit(*parser_, limit)) return WriteError(413, "request body too large");
@@ -412,6 +443,7 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
   }
 
   static constexpr size_t kMaxQueuedChunks = 1024;
+  static constexpr size_t kHeaderReadBytes = 4096;
 
   std::shared_ptr<ssl::context> tls_;  // TLS only; outlives stream_
   Stream stream_;
@@ -419,6 +451,7 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
   bool closing_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  size_t header_scanned_ = 0;  // ScanHeaderBlock's progress in buffer_
   std::string remote_ip_;
   bool keep_alive_ = false;
   int requests_served_ = 0;

@@ -4,7 +4,9 @@
 // default HttpServerOptions (gateway::SetRouteBodyLimits: per-route body
 // limits decided from the header, as gateway/http_server.cc does with
 // gateway::ApplyBodyLimit) and the same conversion (gateway/http_codec.h), up
-// to four pipelined requests per input, each dispatched through a Router with the
+// to four pipelined requests per input (each header block first scanned and
+// its framing checked as the server does: gateway::ScanHeaderBlock and
+// gateway::FramingError), each dispatched through a Router with the
 // real OAuthRoutes, McpRoute and /healthz over an in-process gRPC server that
 // hosts the real AuthServiceImpl and ToolServiceImpl (built once, in
 // LLVMFuzzerInitialize). Each response is awaited with a timeout and checked
@@ -308,6 +310,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   bool mcp_delete = false;
   for (int served = 0; served < kMaxPipelined && size > 0; ++served) {
     const gw::HttpServerOptions& limits = fixture->http;
+    // The server reads the header block first and refuses obsolete line
+    // folding with 400, closing the connection.
+    size_t scanned = 0;
+    if (gw::ScanHeaderBlock({bytes, size}, scanned) == gw::HeaderScan::kObsFold) break;
     gw::BeastRequestParser parser;
     gw::SetRequestLimits(parser, limits.max_header_bytes, limits.LargestBodyLimit());
     boost::beast::error_code ec;
@@ -315,6 +321,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // The header first (non-eager put stops after it), then the body under
     // the limit of the request's path, as the server reads them.
     bool limited = false;
+    bool refused = false;  // answered 400 for its framing; the connection closes
     while (!parser.is_done() && consumed < size) {
       size_t used = parser.put(boost::asio::buffer(bytes + consumed, size - consumed), ec);
       consumed += used;
@@ -323,6 +330,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       ec = {};
       if (parser.is_header_done() && !limited) {
         limited = true;
+        if (!gw::FramingError(parser).empty()) {
+          refused = true;
+          break;
+        }
         boost::beast::string_view target = parser.get().target();
         if (!gw::ApplyBodyLimit(parser,
                                 limits.BodyLimitFor(gw::TargetPath({target.data(), target.size()})))) {
@@ -332,9 +343,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       if (used == 0) break;
     }
+    if (refused) break;
     if (ec == http::error::need_more) ec = {};
     if (!ec && !parser.is_done()) parser.put_eof(ec);
     if (ec || !parser.is_done()) break;  // the server answers 4xx or closes
+    // A request with a Transfer-Encoding that was not read as chunked framed
+    // its body some other way: bytes of it would become the next request.
+    if (parser.get().count(http::field::transfer_encoding) > 0 && !parser.chunked()) {
+      Fail("a Transfer-Encoding request was not read as chunked");
+    }
     bytes += consumed;
     size -= consumed;
 

@@ -1,0 +1,111 @@
+#include "gateway/http_codec.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace mcp_oauth::gateway {
+namespace {
+
+// Parses `header` (a request up to and including its blank line) and returns
+// FramingError's verdict, or "parser: <error>" when Beast refuses it itself.
+std::string Framing(const std::string& header) {
+  BeastRequestParser parser;
+  SetRequestLimits(parser, 16 * 1024, 1024 * 1024);
+  boost::beast::error_code ec;
+  parser.put(boost::asio::buffer(header), ec);
+  if (ec) return "parser: " + ec.message();
+  if (!parser.is_header_done()) return "parser: header incomplete";
+  return std::string(FramingError(parser));
+}
+
+std::string Post(const std::string& fields, const std::string& version = "HTTP/1.1") {
+  return "POST /token " + version + "\r\nHost: x\r\n" + fields + "\r\n";
+}
+
+TEST(FramingErrorTest, AcceptsUnambiguousFraming) {
+  EXPECT_EQ(Framing("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), "");
+  EXPECT_EQ(Framing(Post("Content-Length: 5\r\n")), "");
+  EXPECT_EQ(Framing(Post("Content-Length: 5\r\nContent-Length: 5\r\n")), "");
+  EXPECT_EQ(Framing(Post("Content-Length: 5, 5\r\n")), "");
+  EXPECT_EQ(Framing(Post("Content-Length: 5\r\n", "HTTP/1.0")), "");
+  EXPECT_EQ(Framing(Post("Transfer-Encoding: chunked\r\n")), "");
+  EXPECT_EQ(Framing(Post("Transfer-Encoding: CHUNKED\r\n")), "");
+  EXPECT_EQ(Framing(Post("Transfer-Encoding: \t chunked \t\r\n")), "");
+}
+
+TEST(FramingErrorTest, RefusesAnyTransferEncodingButChunked) {
+  for (const char* coding : {"chunked, identity", "identity", "xchunked", "chunkedx", "gzip",
+                             "gzip, chunked", "chunked, chunked", "chunked;q=1", "chunked,", ""}) {
+    SCOPED_TRACE(coding);
+    EXPECT_NE(Framing(Post(std::string("Transfer-Encoding: ") + coding + "\r\n")), "");
+  }
+  // Two fields make a list, whatever each says.
+  EXPECT_NE(Framing(Post("Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n")), "");
+}
+
+TEST(FramingErrorTest, RefusesTransferEncodingWithContentLength) {
+  // Beast lets this order through (the coding is not chunked): the body
+  // would be framed by the length.
+  EXPECT_EQ(Framing(Post("Transfer-Encoding: xchunked\r\nContent-Length: 0\r\n")),
+            "both Transfer-Encoding and Content-Length");
+  EXPECT_NE(Framing(Post("Transfer-Encoding: chunked\r\nContent-Length: 0\r\n")), "");
+  EXPECT_NE(Framing(Post("Content-Length: 0\r\nTransfer-Encoding: chunked\r\n")), "");
+}
+
+TEST(FramingErrorTest, RefusesTransferEncodingInHttp10) {
+  EXPECT_EQ(Framing(Post("Transfer-Encoding: chunked\r\n", "HTTP/1.0")),
+            "Transfer-Encoding in an HTTP/1.0 request");
+}
+
+TEST(FramingErrorTest, RefusesMalformedOrConflictingContentLength) {
+  for (const char* length :
+       {"+5", "-1", "0x5", "5 5", "5,", ",5", "5, 6", "", "99999999999999999999999"}) {
+    SCOPED_TRACE(length);
+    EXPECT_NE(Framing(Post(std::string("Content-Length: ") + length + "\r\n")), "");
+  }
+  EXPECT_NE(Framing(Post("Content-Length: 5\r\nContent-Length: 6\r\n")), "");
+}
+
+TEST(ScanHeaderBlockTest, FindsTheEndOfTheHeaderAcrossReads) {
+  const std::string request = "GET / HTTP/1.1\r\nHost: x\r\n\r\nbody";
+  size_t scanned = 0;
+  // Every prefix that stops before the blank line's LF asks for more.
+  size_t end = request.find("\r\n\r\n") + 3;
+  for (size_t n = 0; n < end; ++n) {
+    SCOPED_TRACE(n);
+    EXPECT_EQ(ScanHeaderBlock(std::string_view(request).substr(0, n), scanned),
+              HeaderScan::kIncomplete);
+    EXPECT_LE(scanned, n);
+  }
+  EXPECT_EQ(ScanHeaderBlock(request, scanned), HeaderScan::kParse);
+  scanned = 0;
+  EXPECT_EQ(ScanHeaderBlock(request, scanned), HeaderScan::kParse);
+}
+
+TEST(ScanHeaderBlockTest, RefusesObsoleteLineFolding) {
+  for (const char* header :
+       {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n chunked\r\n\r\n",
+        "GET / HTTP/1.1\r\nX-A: b\r\n\tc\r\n\r\n", "GET / HTTP/1.1\r\n Host: x\r\n\r\n"}) {
+    SCOPED_TRACE(header);
+    size_t scanned = 0;
+    EXPECT_EQ(ScanHeaderBlock(header, scanned), HeaderScan::kObsFold);
+  }
+  // Found when the folded line arrives after the line break was scanned.
+  size_t scanned = 0;
+  EXPECT_EQ(ScanHeaderBlock("GET / HTTP/1.1\r\nX-A: b\r\n", scanned), HeaderScan::kIncomplete);
+  EXPECT_EQ(ScanHeaderBlock("GET / HTTP/1.1\r\nX-A: b\r\n c\r\n\r\n", scanned),
+            HeaderScan::kObsFold);
+  // Whitespace inside a body is no folding.
+  scanned = 0;
+  EXPECT_EQ(ScanHeaderBlock("POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\n\r\n  ", scanned),
+            HeaderScan::kParse);
+}
+
+TEST(ScanHeaderBlockTest, LeavesBareLineFeedsToTheParser) {
+  size_t scanned = 0;
+  EXPECT_EQ(ScanHeaderBlock("GET / HTTP/1.1\nHost: x\n", scanned), HeaderScan::kParse);
+}
+
+}  // namespace
+}  // namespace mcp_oauth::gateway
