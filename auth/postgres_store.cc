@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "auth/postgres_conninfo.h"
 #include "auth/sql_store.h"
 
 namespace mcp_oauth::auth {
@@ -113,10 +114,10 @@ absl::StatusOr<std::unique_ptr<SqlConnection>> Connect(const std::string& url) {
   PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (conn == nullptr) return absl::UnavailableError("PostgreSQL: out of memory");
   if (PQstatus(conn) != CONNECTION_OK) {
-    std::string message = Trimmed(PQerrorMessage(conn));
+    std::string message = RedactLibpqMessage(Trimmed(PQerrorMessage(conn)), url);
     PQfinish(conn);
-    return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL at ",
-                                               RedactPostgresUrl(url), ": ", message));
+    return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL (",
+                                               RedactConninfo(url), "): ", message));
   }
   // Quiet NOTICEs (e.g. "relation already exists, skipping") on stderr.
   PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
@@ -125,26 +126,14 @@ absl::StatusOr<std::unique_ptr<SqlConnection>> Connect(const std::string& url) {
 
 }  // namespace
 
-std::string RedactPostgresUrl(const std::string& url) {
-  size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  size_t start = scheme + 3;
-  size_t at = url.find('@', start);
-  size_t slash = url.find('/', start);
-  if (at == std::string::npos || (slash != std::string::npos && slash < at)) return url;
-  size_t colon = url.find(':', start);
-  if (colon == std::string::npos || colon > at) return url;
-  return absl::StrCat(url.substr(0, colon + 1), "***", url.substr(at));
-}
-
 absl::StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, int pool_size) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
   if (options == nullptr) {
-    std::string message = Trimmed(error);
+    // libpq's message quotes the part it failed on, perhaps the password.
+    std::string message = RedactLibpqMessage(Trimmed(error), url);
     PQfreemem(error);
-    return absl::InvalidArgumentError(absl::StrCat("invalid PostgreSQL URL ",
-                                                   RedactPostgresUrl(url), ": ", message));
+    return absl::InvalidArgumentError(absl::StrCat("invalid PostgreSQL URL: ", message));
   }
   PQconninfoFree(options);
 

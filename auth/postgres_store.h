@@ -20,13 +20,11 @@
 namespace mcp_oauth::auth {
 
 // `url` is a libpq connection URI (postgres://user:pass@host:port/db?...).
-// Fails with a clear message (password redacted) when the URL is malformed
-// or the database cannot be reached, and migrates the schema otherwise.
+// Fails with a clear message (no password in any form: see
+// postgres_conninfo.h) when the URL is malformed or the database cannot be
+// reached, and migrates the schema otherwise.
 absl::StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url,
                                                          int pool_size = 8);
-
-// `url` with any password replaced by "***", for messages and logs.
-std::string RedactPostgresUrl(const std::string& url);
 
 }  // namespace mcp_oauth::auth
 

@@ -661,7 +661,8 @@ TEST(OpenStoreTest, UnreachablePostgresIsAClearStartupError) {
   auto store = OpenStore("postgres://u:s3cret@127.0.0.1:1/db");
   ASSERT_FALSE(store.ok());
   std::string message(store.status().message());
-  EXPECT_NE(message.find("cannot connect to PostgreSQL at postgres://u:***@127.0.0.1:1/db"),
+  EXPECT_NE(message.find("cannot connect to PostgreSQL (user=u password=*** dbname=db "
+                         "host=127.0.0.1 port=1)"),
             std::string::npos)
       << message;
   EXPECT_EQ(message.find("s3cret"), std::string::npos);
@@ -669,6 +670,23 @@ TEST(OpenStoreTest, UnreachablePostgresIsAClearStartupError) {
   ASSERT_FALSE(malformed.ok());
   EXPECT_NE(malformed.status().message().find("PostgreSQL"), std::string::npos)
       << malformed.status();
+}
+
+TEST(OpenStoreTest, NoPasswordInAnyFormReachesAMessage) {
+  for (const char* spec :
+       {"postgres://u@127.0.0.1:1/db?password=s3cret", "postgresql://u:s3cret@127.0.0.1:1/db",
+        "postgres://u:s3cret%zz@127.0.0.1:1/db", "postgres://u:s3cret@[oops",
+        "host=127.0.0.1 port=1 password=s3cret", "host=127.0.0.1 password='s3cret"}) {
+    SCOPED_TRACE(spec);
+    auto store = OpenStore(spec);
+    ASSERT_FALSE(store.ok());
+    EXPECT_EQ(store.status().message().find("s3cret"), std::string::npos) << store.status();
+    std::string described = DescribeStoreSpec(spec);
+    EXPECT_EQ(described.find("s3cret"), std::string::npos) << described;
+  }
+  EXPECT_EQ(DescribeStoreSpec("postgres://app:s3cret@db:5433/tokens?sslmode=require"),
+            "PostgreSQL (user=app password=*** dbname=tokens host=db port=5433 sslmode=require)");
+  EXPECT_EQ(DescribeStoreSpec("sqlite:/var/lib/x/auth.db"), "sqlite:/var/lib/x/auth.db");
 }
 
 TEST(OpenStoreTest, SqliteFileIsPrivateAndInAFreshDirectory) {

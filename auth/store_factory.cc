@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "auth/memory_store.h"
+#include "auth/postgres_conninfo.h"
 #include "auth/postgres_store.h"
 #include "auth/sqlite_store.h"
 
@@ -46,7 +47,11 @@ std::string DefaultStoreSpec() {
 }
 
 std::string DescribeStoreSpec(std::string_view spec) {
-  return RedactPostgresUrl(std::string(spec));  // Any scheme://user:password@.
+  if (spec == "memory" || StartsWith(spec, "sqlite:")) return std::string(spec);
+  if (IsPostgres(spec)) return absl::StrCat("PostgreSQL (", RedactConninfo(spec), ")");
+  // Unknown, perhaps a key=value connection string or another database's
+  // URL: shown only when there is nowhere for a password to be.
+  return RedactConninfo(spec);
 }
 
 absl::StatusOr<std::shared_ptr<Store>> OpenStore(std::string_view spec) {

@@ -23,7 +23,8 @@ absl::StatusOr<std::shared_ptr<Store>> OpenStore(std::string_view spec);
 // sqlite:${XDG_STATE_HOME:-$HOME/.local/state}/mcp-oauth/auth.db.
 std::string DefaultStoreSpec();
 
-// `spec` safe to log (a PostgreSQL password is redacted).
+// `spec` safe to log: a PostgreSQL connection string as libpq parses it with
+// its passwords replaced by "***" (see postgres_conninfo.h).
 std::string DescribeStoreSpec(std::string_view spec);
 
 }  // namespace mcp_oauth::auth

@@ -13,6 +13,7 @@ sharing a throwaway PostgreSQL cluster (tools/pgtemp).
 - A bad URL or an unreachable database is a clear startup error.
 
 Fails (does not skip) when PostgreSQL cannot be started."""
+import secrets
 import threading
 import time
 import unittest
@@ -24,6 +25,7 @@ import storage_common as sc
 # token validation cache (at most 5 s by default), plus slack for a loaded
 # machine. The store itself is read on every validation.
 REVOCATION_BOUND_SECONDS = 5 + 5
+STORE_PASSWORD = "pg-pw-" + secrets.token_urlsafe(12)
 
 
 class PostgresScaleOutTest(unittest.TestCase):
@@ -40,8 +42,12 @@ class PostgresScaleOutTest(unittest.TestCase):
             store = "--store=" + cls.pg.url
             auth_a = cls.start("auth/auth_server", [
                 "--grpc-listen", "127.0.0.1:0", "--public-url", cls.base, store])
+            # B's URL carries a password (the cluster trusts loopback and
+            # ignores it), which must never reach its log.
             auth_b = cls.start("auth/auth_server", [
-                "--grpc-listen", "127.0.0.1:0", "--public-url", cls.base, store])
+                "--grpc-listen", "127.0.0.1:0", "--public-url", cls.base,
+                store + "?password=" + STORE_PASSWORD])
+            cls.auth_b = auth_b
             # A shared session key: an MCP session opened at one gateway is
             # valid at the other (no sticky routing).
             session_key = {"MCP_SESSION_KEY": "k" * 48}
@@ -178,11 +184,27 @@ class PostgresScaleOutTest(unittest.TestCase):
                          200)
         self.tokens()  # the whole flow works again
 
+    def test_store_password_is_not_logged(self):
+        self.tokens()  # B has used the database
+        log = self.auth_b.read_log()
+        self.assertIn("password=***", log)
+        self.assertNotIn(STORE_PASSWORD, log)
+
     def test_bad_url_and_unreachable_database_are_clear_startup_errors(self):
+        # The password in each form libpq takes it, none of which may show.
         for store, expected in (
                 ("postgres://u:s3cret@127.0.0.1:1/db",
-                 "cannot connect to PostgreSQL at postgres://u:***@127.0.0.1:1/db"),
+                 "cannot connect to PostgreSQL (user=u password=*** dbname=db host=127.0.0.1"
+                 " port=1)"),
+                ("postgres://u@127.0.0.1:1/db?password=s3cret",
+                 "cannot connect to PostgreSQL (user=u password=*** dbname=db host=127.0.0.1"
+                 " port=1)"),
                 ("postgres://[bad", "invalid PostgreSQL URL"),
+                ("postgres://u:s3cret%zz@127.0.0.1:1/db",
+                 'invalid PostgreSQL URL: invalid percent-encoded token: "..."'),
+                ("postgres://u:s3cret@[bad", "invalid PostgreSQL URL"),
+                ("host=127.0.0.1 port=1 password=s3cret",
+                 "unknown --store 'password=*** host=127.0.0.1 port=1'"),
                 ("redis://x", "unknown --store")):
             for binary in ("auth/auth_server", "gateway/gateway"):
                 with self.assertRaises(RuntimeError) as failed:
