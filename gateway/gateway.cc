@@ -14,6 +14,8 @@
 #include "gateway/access_log.h"
 #include "gateway/health.h"
 #include "auth/auth_service.h"
+#include "client/local_tool_client.h"
+#include "client/remote_tool_client.h"
 #include "auth/authorization_server.h"
 #include "auth/memory_store.h"
 #include "gateway/mcp_route.h"
@@ -192,7 +194,15 @@ class GatewayImpl final : public Gateway {
     mcp_options.max_sessions_per_principal = options_.max_sessions_per_principal;
     mcp_options.max_body_bytes = options_.http.BodyLimitFor(options_.auth.mcp_path);
     mcp::McpBackends backends;
-    backends.tools = tools::v1::ToolService::NewStub(tools_channel_);
+    std::shared_ptr<tools::v1::ToolService::StubInterface> tools_stub =
+        tools::v1::ToolService::NewStub(tools_channel_);
+    if (tool_service_) {
+      // In process: direct calls, with the streams on the in-process channel.
+      backends.tool_client =
+          client::MakeLocalToolClient(tool_service_.get(), client::MakeUnmeteredRemoteToolClient(tools_stub));
+    } else {
+      backends.tool_client = client::MakeRemoteToolClient(tools_stub);
+    }
     // A remote ToolService (--tools-target) serves tools only.
     mcp_options.offer_resources = offer_resources_;
     mcp_options.offer_prompts = offer_prompts_;

@@ -13,6 +13,7 @@
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "client/call.h"
 #include "common/request_id.h"
 #include "mcp/json_schema.h"
 #include "mcp/json_struct.h"
@@ -62,15 +63,20 @@ CallToolResponse ErrorResult(const std::string& text) {
   return response;
 }
 
-absl::Time EffectiveDeadline(const grpc::CallbackServerContext& context, absl::Duration timeout) {
-  const absl::Time now = absl::Now();
-  absl::Time deadline = now + timeout;
+// The caller's deadline (InfiniteFuture when it set none).
+absl::Time ClientDeadline(const grpc::CallbackServerContext& context) {
   const auto client = context.deadline();
   // gRPC reports "no deadline" as a far-future time point.
-  if (client < std::chrono::system_clock::now() + std::chrono::hours(24 * 365)) {
-    deadline = std::min(deadline, absl::FromChrono(client));
-  }
-  return deadline;
+  if (client < std::chrono::system_clock::now() + std::chrono::hours(24 * 365)) return absl::FromChrono(client);
+  return absl::InfiniteFuture();
+}
+
+absl::Time EffectiveDeadline(absl::Time client_deadline, absl::Duration timeout) {
+  return std::min(absl::Now() + timeout, client_deadline);
+}
+
+absl::Time EffectiveDeadline(const grpc::CallbackServerContext& context, absl::Duration timeout) {
+  return EffectiveDeadline(ClientDeadline(context), timeout);
 }
 
 bool ShowsMessage(absl::StatusCode code) {
@@ -135,8 +141,8 @@ class CallState : public std::enable_shared_from_this<CallState> {
  public:
   using Finish = std::function<void(const grpc::Status& status, CallToolResponse* result)>;
 
-  CallState(Finish finish, CallContext ctx, std::string tool_name)
-      : finish_(std::move(finish)), ctx_(std::move(ctx)), tool_name_(std::move(tool_name)) {}
+  CallState(Finish finish, CallContext ctx, std::string tool_name, DeadlineTimer* timer)
+      : finish_(std::move(finish)), ctx_(std::move(ctx)), tool_name_(std::move(tool_name)), timer_(timer) {}
 
   const CallContext& ctx() const { return ctx_; }
 
@@ -151,6 +157,7 @@ class CallState : public std::enable_shared_from_this<CallState> {
     CountToolCall(tool_name_, status, status.ok() && result != nullptr && result->is_error());
     // Only the claimant reaches here, once.
     finish_(status, result);
+    if (uint64_t id = timer_id(); id != 0) timer_->Cancel(id);
     return true;
   }
 
@@ -167,30 +174,23 @@ class CallState : public std::enable_shared_from_this<CallState> {
   const Finish finish_;
   const CallContext ctx_;
   const std::string tool_name_;
+  DeadlineTimer* const timer_;
   absl::Mutex mu_;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t timer_id_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
+// The reactor of one CallTool RPC: the call itself is ToolServiceImpl::
+// StartCallTool, which the RPC's cancellation reaches through `cancellation`.
 class CallToolReactor final : public grpc::ServerUnaryReactor {
  public:
-  explicit CallToolReactor(DeadlineTimer* timer) : timer_(timer) {}
+  const std::shared_ptr<client::Cancellation>& cancellation() const { return cancellation_; }
 
-  void set_state(std::shared_ptr<CallState> state) { state_ = std::move(state); }
-
-  void OnCancel() override {
-    state_->ctx().Cancel();
-    state_->Complete(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled"), nullptr);
-  }
-
-  void OnDone() override {
-    if (uint64_t id = state_->timer_id(); id != 0) timer_->Cancel(id);
-    delete this;
-  }
+  void OnCancel() override { cancellation_->Cancel(); }
+  void OnDone() override { delete this; }
 
  private:
-  DeadlineTimer* const timer_;
-  std::shared_ptr<CallState> state_;
+  const std::shared_ptr<client::Cancellation> cancellation_ = std::make_shared<client::Cancellation>();
 };
 
 // The reactor of one CallToolStream RPC; the queue writes its events.
@@ -333,19 +333,22 @@ grpc::ServerUnaryReactor* ToolServiceImpl::ListTools(grpc::CallbackServerContext
                                                      const ListToolsRequest* request,
                                                      ListToolsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (request->page_size() < 0) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "page_size must not be negative"));
-    return reactor;
+  reactor->Finish(ListToolsNow(*request, response));
+  return reactor;
+}
+
+grpc::Status ToolServiceImpl::ListToolsNow(const ListToolsRequest& request, ListToolsResponse* response) const {
+  if (request.page_size() < 0) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "page_size must not be negative");
   }
-  size_t page_size = request->page_size() == 0 ? options_.default_page_size : request->page_size();
+  size_t page_size = request.page_size() == 0 ? options_.default_page_size : request.page_size();
   page_size = std::min(page_size, static_cast<size_t>(options_.max_page_size));
   size_t offset = 0;
   const std::shared_ptr<const ToolRegistry::Snapshot> registry = registry_->snapshot();
-  if (!request->page_token().empty()) {
-    absl::StatusOr<size_t> decoded = DecodePageToken(request->page_token(), *registry);
+  if (!request.page_token().empty()) {
+    absl::StatusOr<size_t> decoded = DecodePageToken(request.page_token(), *registry);
     if (!decoded.ok()) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(decoded.status().message())));
-      return reactor;
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(decoded.status().message()));
     }
     offset = *decoded;
   }
@@ -364,8 +367,7 @@ grpc::ServerUnaryReactor* ToolServiceImpl::ListTools(grpc::CallbackServerContext
     }
   }
   if (end < tools.size()) response->set_next_page_token(EncodePageToken(registry->version_tag, end));
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return grpc::Status::OK;
 }
 
 namespace {
@@ -410,55 +412,71 @@ void StartOnPool(WorkerPool& pool, DeadlineTimer& timer, const ToolDefinition* t
 grpc::ServerUnaryReactor* ToolServiceImpl::CallTool(grpc::CallbackServerContext* context,
                                                     const CallToolRequest* request,
                                                     CallToolResponse* response) {
-  const ToolDefinition* tool = registry_->Find(request->name());
+  auto* reactor = new CallToolReactor();
+  // reactor and response stay valid until Finish (OnDone comes after it),
+  // which may happen before the reactor is returned.
+  StartCallTool(*request, ClientDeadline(*context), RequestIdOf(*context), reactor->cancellation(),
+                [reactor, response](const grpc::Status& status, CallToolResponse* result) {
+                  if (status.ok() && result != nullptr) response->Swap(result);
+                  reactor->Finish(status);
+                });
+  return reactor;
+}
+
+void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time deadline,
+                                    const std::string& request_id,
+                                    const std::shared_ptr<client::Cancellation>& cancellation, CallDone done) {
+  const ToolDefinition* tool = registry_->Find(request.name());
   if (tool == nullptr) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    grpc::Status status(grpc::StatusCode::NOT_FOUND, absl::StrCat("unknown tool: ", request->name()));
+    grpc::Status status(grpc::StatusCode::NOT_FOUND, absl::StrCat("unknown tool: ", request.name()));
     CountToolCall("other", status, false);
-    reactor->Finish(status);
-    return reactor;
+    done(status, nullptr);
+    return;
   }
-  json args = request->has_arguments() ? StructToJson(request->arguments()) : json::object();
+  json args = request.has_arguments() ? StructToJson(request.arguments()) : json::object();
   if (absl::Status s = ValidateJson(tool->input_schema, args); !s.ok()) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    *response = ErrorResult(absl::StrCat("Invalid arguments for tool '", tool->name, "': ", s.message()));
+    CallToolResponse result =
+        ErrorResult(absl::StrCat("Invalid arguments for tool '", tool->name, "': ", s.message()));
     CountToolCall(tool->name, "invalid_arguments");
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
+    done(grpc::Status::OK, &result);
+    return;
   }
 
-  absl::StatusOr<std::shared_ptr<const ToolInput>> input = OpenToolInput(*request, args, state_codec_, absl::Now());
+  absl::StatusOr<std::shared_ptr<const ToolInput>> input = OpenToolInput(request, args, state_codec_, absl::Now());
   if (!input.ok()) {
     grpc::Status status(grpc::StatusCode::INVALID_ARGUMENT, std::string(input.status().message()));
     CountToolCall(tool->name, status, false);
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(status);
-    return reactor;
+    done(status, nullptr);
+    return;
   }
-  CallContext ctx(CallerOf(request->caller()), EffectiveDeadline(*context, options_.default_call_timeout));
+  CallContext ctx(CallerOf(request.caller()), EffectiveDeadline(deadline, options_.default_call_timeout));
   ctx.set_input(*std::move(input));
-  std::string request_id = RequestIdOf(*context);
-  log::Debug(absl::StrCat(request_id::LogPrefix(request_id), "tools: calling '", tool->name, "'"));
+  std::string id = request_id::IsValid(request_id) ? request_id : std::string();
+  log::Debug(absl::StrCat(request_id::LogPrefix(id), "tools: calling '", tool->name, "'"));
 
   if (tool->runs_inline) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    grpc::Status status = RunTool(*tool, args, ctx, response, request_id);
-    CountToolCall(tool->name, status, status.ok() && response->is_error());
-    reactor->Finish(status);
-    return reactor;
+    if (cancellation != nullptr && cancellation->cancelled()) {
+      CountToolCall(tool->name, "cancelled");
+      done(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled"), nullptr);
+      return;
+    }
+    CallToolResponse result;
+    grpc::Status status = RunTool(*tool, args, ctx, &result, id);
+    CountToolCall(tool->name, status, status.ok() && result.is_error());
+    done(status, &result);
+    return;
   }
 
-  auto* reactor = new CallToolReactor(&timer_);
-  auto state = std::make_shared<CallState>(
-      // reactor and response stay valid until Finish (OnDone comes after it).
-      [reactor, response](const grpc::Status& status, CallToolResponse* result) {
-        if (status.ok() && result != nullptr) response->Swap(result);
-        reactor->Finish(status);
-      },
-      ctx, tool->name);
-  reactor->set_state(state);
-  StartOnPool(pool_, timer_, tool, std::move(args), std::move(request_id), state);
-  return reactor;
+  auto state = std::make_shared<CallState>(std::move(done), ctx, tool->name, &timer_);
+  if (cancellation != nullptr) {
+    cancellation->SetHook([weak = std::weak_ptr<CallState>(state)] {
+      if (auto live = weak.lock()) {
+        live->ctx().Cancel();
+        live->Complete(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled"), nullptr);
+      }
+    });
+  }
+  StartOnPool(pool_, timer_, tool, std::move(args), std::move(id), state);
 }
 
 grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::CallToolStream(
@@ -501,7 +519,7 @@ grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::
 
   auto state = std::make_shared<CallState>(
       [queue](const grpc::Status& status, CallToolResponse* result) { queue->Finish(status, result); }, ctx,
-      tool->name);
+      tool->name, &timer_);
   reactor->set_state(state);
   if (tool->runs_inline) {
     CallToolResponse result;

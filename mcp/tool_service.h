@@ -20,13 +20,19 @@
 #define MCP_OAUTH_MCP_TOOL_SERVICE_H_
 
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "absl/time/time.h"
 #include "mcp/executor.h"
 #include "mcp/request_state.h"
 #include "mcp/tool_registry.h"
 #include "proto/tools/v1/tools.grpc.pb.h"
+
+namespace mcp_oauth::client {
+class Cancellation;
+}  // namespace mcp_oauth::client
 
 namespace mcp_oauth::mcp {
 
@@ -67,8 +73,27 @@ class ToolServiceImpl final : public mcp_oauth::tools::v1::ToolService::Callback
   grpc::ServerWriteReactor<mcp_oauth::tools::v1::ToolsChanged>* WatchTools(
       grpc::CallbackServerContext* context, const mcp_oauth::tools::v1::WatchToolsRequest* request) override;
 
- private:
+  // The unary RPCs without gRPC, for in-process callers
+  // (client/local_tool_client.h); the RPCs above are these plus the
+  // transport. Same checks, statuses, worker pool, deadlines and
+  // mcp_tool_calls_total counts.
+  //
+  // Answers at once.
+  grpc::Status ListToolsNow(const mcp_oauth::tools::v1::ListToolsRequest& request,
+                            mcp_oauth::tools::v1::ListToolsResponse* response) const;
+  // `done` gets the status and, when OK, the result (which it may move
+  // from); it runs exactly once: before this returns when the tool runs
+  // inline or the call is refused, else on a worker or the timer thread.
+  // The call's deadline is the earlier of `deadline` and
+  // default_call_timeout; `cancellation` (optional) ends it with CANCELLED.
+  // `request` is not used after this returns.
+  using CallDone =
+      std::function<void(const grpc::Status& status, mcp_oauth::tools::v1::CallToolResponse* result)>;
+  void StartCallTool(const mcp_oauth::tools::v1::CallToolRequest& request, absl::Time deadline,
+                     const std::string& request_id, const std::shared_ptr<client::Cancellation>& cancellation,
+                     CallDone done);
 
+ private:
   const std::shared_ptr<const ToolRegistry> registry_;
   const ToolServiceOptions options_;
   const std::shared_ptr<const RequestStateCodec> state_codec_;

@@ -177,10 +177,13 @@ class ServiceMetricsTest(unittest.TestCase):
                     text, 'mcp_tool_calls_total{tool="get_time",outcome="ok"}'), 1)
                 self.assertEqual(series_value(
                     text, 'oauth_token_grants_total{grant_type="authorization_code"}'), 1)
-                # In-process calls from the gateway pass the server interceptor too.
+                # The gateway calls its in-process ToolService directly (no
+                # RPC, so no server interceptor): counted once, client-side.
                 self.assertEqual(series_value(
+                    text, 'grpc_client_call_duration_seconds_count{method="ToolService/CallTool"}'), 1)
+                self.assertIsNone(series_value(
                     text, 'grpc_server_handled_total{method="ToolService/CallTool",'
-                          'code="OK"}'), 1)
+                          'code="OK"}'))
             self.assertIn("# TYPE http_requests_total counter", from_grpc)
 
 

@@ -27,6 +27,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "client/call.h"
+#include "client/tool_client.h"
+#include "client/remote_tool_client.h"
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/request_id.h"
@@ -93,18 +96,6 @@ std::chrono::system_clock::time_point DeadlineAfter(absl::Duration timeout);
 void AddRequestId(grpc::ClientContext& context, const std::string& id);
 void ObserveLatency(const char* method, absl::Time started);
 
-struct ToolCall {
-  grpc::ClientContext context;
-  CallToolRequest request;
-  CallToolResponse response;
-};
-
-struct ListCall {
-  grpc::ClientContext context;
-  ListToolsRequest request;
-  ListToolsResponse response;
-};
-
 // A 2025 session's tools/call waiting for the client's answers to the input
 // requests its tool asked for (endpoint_input.cc).
 struct InputRound;
@@ -120,9 +111,9 @@ struct Session {
   // True once logging/setLevel was called: tool log messages are then sent
   // (and tools/call uses the streaming RPC to get them).
   bool log_level_set = false;
-  // JSON-dumped request id -> the context of the in-flight tools/call RPC
+  // JSON-dumped request id -> the cancellation of the in-flight tools/call
   // (unary or streaming), for notifications/cancelled.
-  std::map<std::string, std::shared_ptr<grpc::ClientContext>> in_flight;
+  std::map<std::string, std::shared_ptr<client::Cancellation>> in_flight;
   // In creation order.
   std::vector<std::shared_ptr<SseChannel>> channels;
   // URIs of resources/subscribe (notifications/resources/updated).
@@ -139,11 +130,11 @@ struct Session {
 // into gRPC and the gateway).
 struct Cleanup {
   std::vector<std::shared_ptr<SseChannel>> channels;
-  std::vector<std::shared_ptr<grpc::ClientContext>> calls;
+  std::vector<std::shared_ptr<client::Cancellation>> calls;
 
   void Run() {
     for (auto& channel : channels) channel->Close();
-    for (auto& call : calls) call->TryCancel();
+    for (auto& call : calls) call->Cancel();
   }
 };
 
@@ -198,65 +189,13 @@ void FillCaller(Caller* caller, const Principal& principal) {
   for (const std::string& scope : principal.scopes) caller->add_scopes(scope);
 }
 
-// One CallToolStream RPC from the endpoint's side. Owns itself from Start
-// until OnDone.
-class ToolStreamReader final : public grpc::ClientReadReactor<mcp_oauth::tools::v1::CallToolEvent>,
-                               public std::enable_shared_from_this<ToolStreamReader> {
- public:
-  using EventFn = std::function<void(const mcp_oauth::tools::v1::CallToolEvent&)>;
-  using DoneFn = std::function<void(const grpc::Status&, const CallToolResponse* result)>;
-
-  ToolStreamReader(std::shared_ptr<grpc::ClientContext> context, EventFn on_event, DoneFn on_done)
-      : context_(std::move(context)),
-        on_event_(std::move(on_event)),
-        on_done_(std::move(on_done)) {}
-
-  const std::shared_ptr<grpc::ClientContext>& context() const { return context_; }
-  mcp_oauth::tools::v1::CallToolStreamRequest& request() { return request_; }
-
-  void Start(mcp_oauth::tools::v1::ToolService::StubInterface::async_interface* async) {
-    self_ = shared_from_this();
-    async->CallToolStream(context_.get(), &request_, this);
-    StartRead(&event_);
-    StartCall();
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) return;  // OnDone follows
-    if (event_.has_result()) {
-      result_.Swap(event_.mutable_result());
-      has_result_ = true;
-    } else {
-      on_event_(event_);
-    }
-    StartRead(&event_);
-  }
-
-  void OnDone(const grpc::Status& status) override {
-    std::shared_ptr<ToolStreamReader> keep = std::move(self_);
-    if (status.ok() && !has_result_) {
-      on_done_(grpc::Status(grpc::StatusCode::INTERNAL, "stream ended without a result"), nullptr);
-    } else {
-      on_done_(status, has_result_ ? &result_ : nullptr);
-    }
-  }
-
- private:
-  const std::shared_ptr<grpc::ClientContext> context_;
-  const EventFn on_event_;
-  const DoneFn on_done_;
-  mcp_oauth::tools::v1::CallToolStreamRequest request_;
-  mcp_oauth::tools::v1::CallToolEvent event_;
-  CallToolResponse result_;
-  bool has_result_ = false;
-  std::shared_ptr<ToolStreamReader> self_;
-};
-
 class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(McpOptions options, McpBackends backends)
       : options_(std::move(options)),
-        tools_(std::move(backends.tools)),
+        tools_(backends.tool_client      ? std::move(backends.tool_client)
+               : backends.tools != nullptr ? client::MakeRemoteToolClient(std::move(backends.tools))
+                                           : nullptr),
         resources_(std::move(backends.resources)),
         prompts_(std::move(backends.prompts)),
         codec_(options_.session_key.empty() ? crypto::RandomBytes(32) : options_.session_key),
@@ -284,11 +223,11 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   void HandleInitialize(const json& message, const McpRequest& request, std::function<void(McpResponse)> done);
   // 2026-07-28 (stateless) requests: stateless_endpoint.cc.
   void HandleStateless(const McpRequest& request, const json& message, std::function<void(McpResponse)> done);
-  // `post` answers; `cancel` receives the context of a streamed call (whose
-  // stream, when the client closes it, cancels the call).
+  // `post` answers; `cancel` cancels a streamed call (when the client
+  // closes its stream).
   void CallToolStateless(const json& id, const json& params, const Principal& principal,
                          const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post,
-                         std::shared_ptr<std::shared_ptr<grpc::ClientContext>> cancel);
+                         std::shared_ptr<std::shared_ptr<client::Cancellation>> cancel);
   json DiscoverResult() const;
 
   // Returns the session named by the Mcp-Session-Id header, or nullptr with
@@ -334,12 +273,12 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   // the tools/call. False when it had already ended.
   bool EndInput(const std::shared_ptr<Session>& session, const std::shared_ptr<InputRound>& round,
                 std::optional<json> error);
-  // Registers `context` as the in-flight call `id`; false (with the error
+  // Registers `call` as the in-flight call `id`; false (with the error
   // sent) when the session ended or the id is already in flight.
   bool TrackCall(const std::shared_ptr<Session>& session, const json& id,
-                 const std::shared_ptr<grpc::ClientContext>& context, const Reply& reply);
+                 const std::shared_ptr<client::Cancellation>& call, const Reply& reply);
   void UntrackCall(const std::shared_ptr<Session>& session, const std::string& key,
-                   const std::shared_ptr<grpc::ClientContext>& context);
+                   const std::shared_ptr<client::Cancellation>& call);
   // Answers the resources/*, prompts/* and completion/* methods; false when
   // `method` is none of them or its capability is not offered.
   bool DispatchCatalog(const std::string& method, const json& id, const json& params, const Principal& principal,
@@ -360,7 +299,7 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   // open (started by the GET, restarted by the next GET after a failure);
   // their events fan out to the sessions' GET streams.
   struct Watch {
-    std::shared_ptr<grpc::ClientContext> context;  // non-null while running
+    std::shared_ptr<client::Cancellation> context;  // non-null while running
     bool unsupported = false;                      // the backend said UNIMPLEMENTED
   };
   void EnsureWatches();
@@ -383,7 +322,7 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   static bool HasActiveStream(const Session& session);
 
   McpOptions options_;
-  const std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> tools_;
+  const std::shared_ptr<client::ToolClient> tools_;
   const std::shared_ptr<mcp_oauth::resources::v1::ResourceService::StubInterface> resources_;
   const std::shared_ptr<mcp_oauth::prompts::v1::PromptService::StubInterface> prompts_;
   const SessionIdCodec codec_;

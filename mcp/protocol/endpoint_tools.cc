@@ -18,52 +18,49 @@ json ToolToJson(const mcp_oauth::tools::v1::Tool& tool) {
 
 void McpEndpoint::Impl::ListTools(const json& id, const json& params, const std::string& request_id,
                                   Reply reply) {
-  auto call = std::make_shared<ListCall>();
+  ListToolsRequest request;
   if (auto cursor = params.find("cursor"); cursor != params.end() && !cursor->is_null()) {
     if (!cursor->is_string()) {
       reply(RpcError(id, kInvalidParams, "Invalid params: cursor must be a string"));
       return;
     }
-    call->request.set_page_token(cursor->get<std::string>());
+    request.set_page_token(cursor->get<std::string>());
   }
-  auto* async = tools_ ? tools_->async() : nullptr;
-  if (async == nullptr) {
+  if (tools_ == nullptr) {
     reply(RpcError(id, kInternalError, "Internal error"));
     return;
   }
-  call->context.set_deadline(DeadlineAfter(options_.list_tools_timeout));
-  AddRequestId(call->context, request_id);
-  async->ListTools(&call->context, &call->request, &call->response,
-                   [call, id, request_id, started = absl::Now(), reply = std::move(reply)](grpc::Status status) {
-                     ObserveLatency("ToolService/ListTools", started);
-                     if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
-                       reply(RpcError(id, kInvalidParams, "Invalid params: invalid cursor"));
-                       return;
-                     }
-                     if (!status.ok()) {
-                       log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "ListTools failed: ",
-                                                 status.error_code(), " ",
-                                                 status.error_message()));
-                       reply(RpcErrorForStatus(id, status, ""));
-                       return;
-                     }
-                     json tools = json::array();
-                     for (const auto& tool : call->response.tools()) tools.push_back(ToolToJson(tool));
-                     json result = {{"tools", std::move(tools)}};
-                     if (!call->response.next_page_token().empty()) {
-                       result["nextCursor"] = call->response.next_page_token();
-                     }
-                     reply(RpcResult(id, std::move(result)));
-                   });
+  client::CallOptions options;
+  options.request_id = request_id;
+  options.timeout = options_.list_tools_timeout;
+  tools_->ListTools(options, request,
+                    [id, request_id, reply = std::move(reply)](const grpc::Status& status,
+                                                               ListToolsResponse& response) {
+                      if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+                        reply(RpcError(id, kInvalidParams, "Invalid params: invalid cursor"));
+                        return;
+                      }
+                      if (!status.ok()) {
+                        log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "ListTools failed: ",
+                                                  status.error_code(), " ", status.error_message()));
+                        reply(RpcErrorForStatus(id, status, ""));
+                        return;
+                      }
+                      json tools = json::array();
+                      for (const auto& tool : response.tools()) tools.push_back(ToolToJson(tool));
+                      json result = {{"tools", std::move(tools)}};
+                      if (!response.next_page_token().empty()) result["nextCursor"] = response.next_page_token();
+                      reply(RpcResult(id, std::move(result)));
+                    });
 }
 bool McpEndpoint::Impl::TrackCall(const std::shared_ptr<Session>& session, const json& id,
-                                  const std::shared_ptr<grpc::ClientContext>& context, const Reply& reply) {
+                                  const std::shared_ptr<client::Cancellation>& call, const Reply& reply) {
   bool ended = false;
   bool duplicate = false;
   {
     absl::MutexLock lock(&mu_);
     ended = session->ended;
-    duplicate = !ended && !session->in_flight.emplace(id.dump(), context).second;
+    duplicate = !ended && !session->in_flight.emplace(id.dump(), call).second;
   }
   if (ended) {
     reply(RpcError(id, kInternalError, "Internal error: session ended"));
@@ -76,10 +73,10 @@ bool McpEndpoint::Impl::TrackCall(const std::shared_ptr<Session>& session, const
   return true;
 }
 void McpEndpoint::Impl::UntrackCall(const std::shared_ptr<Session>& session, const std::string& key,
-                                    const std::shared_ptr<grpc::ClientContext>& context) {
+                                    const std::shared_ptr<client::Cancellation>& call) {
   absl::MutexLock lock(&mu_);
   auto it = session->in_flight.find(key);
-  if (it != session->in_flight.end() && it->second == context) session->in_flight.erase(it);
+  if (it != session->in_flight.end() && it->second == call) session->in_flight.erase(it);
 }
 void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const json& id, const json& params,
                                  const Principal& principal, const std::string& request_id, Reply reply,
@@ -101,22 +98,21 @@ void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const 
     reply(RpcError(id, kInvalidParams, "Invalid params: arguments nested too deeply"));
     return;
   }
-  auto* async = tools_ ? tools_->async() : nullptr;
-  if (async == nullptr) {
+  if (tools_ == nullptr) {
     reply(RpcError(id, kInternalError, "Internal error"));
     return;
   }
-  auto call = std::make_shared<ToolCall>();
-  call->request.set_name(tool_name);
-  *call->request.mutable_arguments() = *std::move(args);
-  FillCaller(call->request.mutable_caller(), principal);
+  CallToolRequest request;
+  request.set_name(tool_name);
+  *request.mutable_arguments() = *std::move(args);
+  FillCaller(request.mutable_caller(), principal);
   json client_capabilities;
   {
     absl::MutexLock lock(&mu_);
     client_capabilities = session->client_capabilities;
   }
   if (absl::StatusOr<google::protobuf::Struct> caps = JsonToStruct(client_capabilities); caps.ok()) {
-    *call->request.mutable_client_capabilities() = *std::move(caps);
+    *request.mutable_client_capabilities() = *std::move(caps);
   }
 
   // The streaming RPC only when its events can reach a client that asked for
@@ -133,50 +129,50 @@ void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const 
     if (session->log_level_set) min_log_level = session->log_level;
   }
   if (post != nullptr && (!progress_token.is_null() || !min_log_level.empty())) {
-    CallToolStreaming(session, id, std::move(call->request), progress_token, min_log_level, request_id,
+    CallToolStreaming(session, id, std::move(request), progress_token, min_log_level, request_id,
                       std::move(reply), std::move(post));
     return;
   }
 
-  CallToolRound(session, id, std::move(call->request), request_id, std::move(reply), std::move(post), 0);
+  CallToolRound(session, id, std::move(request), request_id, std::move(reply), std::move(post), 0);
 }
 void McpEndpoint::Impl::CallToolRound(const std::shared_ptr<Session>& session, const json& id,
                                       CallToolRequest request, const std::string& request_id, Reply reply,
                                       std::shared_ptr<PostResponder> post, int round) {
-  auto call = std::make_shared<ToolCall>();
-  call->request = std::move(request);
-  const std::string tool_name = call->request.name();
-  call->context.set_deadline(DeadlineAfter(options_.tool_call_timeout));
-  AddRequestId(call->context, request_id);
-  const std::shared_ptr<grpc::ClientContext> context(call, &call->context);
-  if (!TrackCall(session, id, context, reply)) return;
+  auto call = std::make_shared<client::Cancellation>();
+  if (!TrackCall(session, id, call, reply)) return;
+  client::CallOptions options;
+  options.request_id = request_id;
+  options.timeout = options_.tool_call_timeout;
+  options.cancellation = call;
+  // Kept for the next round when the tool asks for input.
+  auto kept = std::make_shared<CallToolRequest>(std::move(request));
   std::weak_ptr<Impl> weak_self = weak_from_this();
-  tools_->async()->CallTool(
-      &call->context, &call->request, &call->response,
-      [weak_self, session, key = id.dump(), call, context, id, tool_name, request_id, started = absl::Now(),
-       reply = std::move(reply), post = std::move(post), round](grpc::Status status) {
-        ObserveLatency("ToolService/CallTool", started);
+  tools_->CallTool(
+      options, *kept,
+      [weak_self, session, key = id.dump(), call, kept, id, request_id, reply = std::move(reply),
+       post = std::move(post), round](const grpc::Status& status, CallToolResponse& response) {
         auto self = weak_self.lock();
-        if (self) self->UntrackCall(session, key, context);
+        if (self) self->UntrackCall(session, key, call);
         if (!status.ok()) {
           if (status.error_code() != grpc::StatusCode::NOT_FOUND &&
               status.error_code() != grpc::StatusCode::CANCELLED) {
-            log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "CallTool '", tool_name,
+            log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "CallTool '", kept->name(),
                                       "' failed: ", status.error_code(), " ", status.error_message()));
           }
-          reply(RpcErrorForStatus(id, status, tool_name));
+          reply(RpcErrorForStatus(id, status, kept->name()));
           return;
         }
-        if (call->response.has_input_required()) {
+        if (response.has_input_required()) {
           if (!self) {
             reply(RpcError(id, kInternalError, "Internal error: server shutting down"));
             return;
           }
-          self->AskForInput(session, id, std::move(call->request), call->response.input_required(), request_id,
-                            reply, post, round);
+          self->AskForInput(session, id, std::move(*kept), response.input_required(), request_id, reply, post,
+                            round);
           return;
         }
-        reply(RpcResult(id, CallResultToJson(call->response)));
+        reply(RpcResult(id, CallResultToJson(response)));
       });
 }
 
@@ -206,15 +202,23 @@ void McpEndpoint::Impl::CallToolStreaming(const std::shared_ptr<Session>& sessio
       post->Send(DumpJson(Notification("notifications/message", std::move(params))));
     }
   };
+  auto call_cancel = std::make_shared<client::Cancellation>();
+  if (!TrackCall(session, id, call_cancel, reply)) return;
   std::weak_ptr<Impl> weak_self = weak_from_this();
-  auto context = std::make_shared<grpc::ClientContext>();
-  auto reader = std::make_shared<ToolStreamReader>(
-      context, std::move(on_event),
-      [weak_self, session, key = id.dump(), context, id, tool_name, request_id, started = absl::Now(), reply, post,
-       first_request](const grpc::Status& status, const CallToolResponse* result) {
-        ObserveLatency("ToolService/CallToolStream", started);
+  client::CallOptions options;
+  options.request_id = request_id;
+  options.timeout = options_.tool_call_timeout;
+  options.cancellation = call_cancel;
+  mcp_oauth::tools::v1::CallToolStreamRequest stream_request;
+  *stream_request.mutable_call() = std::move(call);
+  stream_request.set_progress(!progress_token.is_null());
+  stream_request.set_min_log_level(min_log_level);
+  tools_->CallToolStream(
+      options, stream_request, std::move(on_event),
+      [weak_self, session, key = id.dump(), call_cancel, id, tool_name, request_id, reply, post,
+       first_request](const grpc::Status& status, CallToolResponse* result) {
         auto self = weak_self.lock();
-        if (self) self->UntrackCall(session, key, context);
+        if (self) self->UntrackCall(session, key, call_cancel);
         if (!status.ok()) {
           if (status.error_code() != grpc::StatusCode::NOT_FOUND &&
               status.error_code() != grpc::StatusCode::CANCELLED) {
@@ -232,13 +236,6 @@ void McpEndpoint::Impl::CallToolStreaming(const std::shared_ptr<Session>& sessio
         }
         reply(RpcResult(id, CallResultToJson(*result)));
       });
-  *reader->request().mutable_call() = std::move(call);
-  reader->request().set_progress(!progress_token.is_null());
-  reader->request().set_min_log_level(min_log_level);
-  context->set_deadline(DeadlineAfter(options_.tool_call_timeout));
-  AddRequestId(*context, request_id);
-  if (!TrackCall(session, id, context, reply)) return;
-  reader->Start(tools_->async());
 }
 
 }  // namespace mcp_oauth::mcp

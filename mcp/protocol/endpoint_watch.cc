@@ -73,7 +73,7 @@ void McpEndpoint::Impl::EnsureWatches() {
 }
 
 void McpEndpoint::Impl::MaybeStopWatches() {
-  std::vector<std::shared_ptr<grpc::ClientContext>> stop;
+  std::vector<std::shared_ptr<client::Cancellation>> stop;
   {
     absl::MutexLock lock(&mu_);
     for (const auto& [id, session] : sessions_) {
@@ -84,25 +84,28 @@ void McpEndpoint::Impl::MaybeStopWatches() {
       watch->context = nullptr;
     }
   }
-  for (auto& context : stop) context->TryCancel();
+  for (auto& watch : stop) watch->Cancel();
 }
 
 void McpEndpoint::Impl::StartToolWatch() {
   using mcp_oauth::tools::v1::ToolsChanged;
-  auto context = std::make_shared<grpc::ClientContext>();
+  auto watch = std::make_shared<client::Cancellation>();
   {
     absl::MutexLock lock(&mu_);
     if (shut_down_ || tool_watch_.context != nullptr) return;
-    tool_watch_.context = context;
+    tool_watch_.context = watch;
     ++live_watches_;
   }
   std::weak_ptr<Impl> weak_self = weak_from_this();
-  auto reader = std::make_shared<WatchReader<ToolsChanged>>(
-      context,
+  client::CallOptions options;
+  options.timeout = absl::InfiniteDuration();
+  options.cancellation = watch;
+  tools_->WatchTools(
+      options,
       [weak_self](const ToolsChanged& event) {
         if (auto self = weak_self.lock()) self->OnToolsChanged(event.version_tag());
       },
-      [weak_self, context](const grpc::Status& status) {
+      [weak_self, watch](const grpc::Status& status) {
         auto self = weak_self.lock();
         if (!self) return;
         if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
@@ -111,22 +114,21 @@ void McpEndpoint::Impl::StartToolWatch() {
         }
         absl::MutexLock lock(&self->mu_);
         --self->live_watches_;
-        if (self->tool_watch_.context == context) self->tool_watch_.context = nullptr;
+        if (self->tool_watch_.context == watch) self->tool_watch_.context = nullptr;
         if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) self->tool_watch_.unsupported = true;
       });
-  auto* async = tools_->async();
-  mcp_oauth::tools::v1::WatchToolsRequest request;
-  reader->Start([async, request](grpc::ClientContext* ctx, grpc::ClientReadReactor<ToolsChanged>* r) {
-    async->WatchTools(ctx, &request, r);
-  });
 }
 
 void McpEndpoint::Impl::StartResourceWatch() {
   auto context = std::make_shared<grpc::ClientContext>();
+  auto watch = std::make_shared<client::Cancellation>();
+  watch->SetHook([weak = std::weak_ptr<grpc::ClientContext>(context)] {
+    if (auto live = weak.lock()) live->TryCancel();
+  });
   {
     absl::MutexLock lock(&mu_);
     if (shut_down_ || resource_watch_.context != nullptr) return;
-    resource_watch_.context = context;
+    resource_watch_.context = watch;
     ++live_watches_;
   }
   std::weak_ptr<Impl> weak_self = weak_from_this();
@@ -136,7 +138,7 @@ void McpEndpoint::Impl::StartResourceWatch() {
         if (event.uri().empty()) return;  // the watch is in place
         if (auto self = weak_self.lock()) self->OnResourceUpdated(event.uri());
       },
-      [weak_self, context](const grpc::Status& status) {
+      [weak_self, watch](const grpc::Status& status) {
         auto self = weak_self.lock();
         if (!self) return;
         if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
@@ -145,7 +147,7 @@ void McpEndpoint::Impl::StartResourceWatch() {
         }
         absl::MutexLock lock(&self->mu_);
         --self->live_watches_;
-        if (self->resource_watch_.context == context) self->resource_watch_.context = nullptr;
+        if (self->resource_watch_.context == watch) self->resource_watch_.context = nullptr;
         if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) self->resource_watch_.unsupported = true;
       });
   auto* async = resources_->async();

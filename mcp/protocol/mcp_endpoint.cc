@@ -295,14 +295,14 @@ void McpEndpoint::Impl::HandleNotification(const std::shared_ptr<Session>& sessi
   if (method != "notifications/cancelled" || !params.is_object()) return;  // others need no action
   auto request_id = params.find("requestId");
   if (request_id == params.end() || !IsValidId(*request_id)) return;
-  std::shared_ptr<grpc::ClientContext> context;
+  std::shared_ptr<client::Cancellation> call;
   {
     absl::MutexLock lock(&mu_);
     auto it = session->in_flight.find(request_id->dump());
-    if (it != session->in_flight.end()) context = it->second;
+    if (it != session->in_flight.end()) call = it->second;
   }
-  if (context) {
-    context->TryCancel();
+  if (call) {
+    call->Cancel();
   } else {
     CancelInput(session, *request_id);
   }
@@ -316,7 +316,7 @@ json McpEndpoint::Impl::Capabilities() const {
 }
 McpEndpoint::McpEndpoint(McpOptions options,
                          std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> tools)
-    : McpEndpoint(std::move(options), McpBackends{std::move(tools), nullptr, nullptr}) {}
+    : McpEndpoint(std::move(options), McpBackends{std::move(tools), nullptr, nullptr, nullptr}) {}
 
 McpEndpoint::McpEndpoint(McpOptions options, McpBackends backends)
     : impl_(std::make_shared<Impl>(std::move(options), std::move(backends))) {}

@@ -30,8 +30,10 @@
 // notifications/tools/list_changed (WatchTools) and
 // notifications/resources/updated (WatchResources, subscribed URIs only) go
 // to each session's newest open GET stream.
-// Every method that needs a backend calls its gRPC service through the async
-// stub with a deadline; Handle never blocks on an RPC.
+// Every method that needs a backend calls its service asynchronously with a
+// deadline (ToolService through a client::ToolClient, in process or remote;
+// the catalog services through their async stubs); Handle never blocks on
+// an RPC.
 //
 // Sessions are self-validating HMAC'd ids (see session_id.h) bound to the
 // principal, plus a local table for ended sessions, idle expiry, the logging
@@ -54,6 +56,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/tool_client.h"
 #include "mcp/protocol/mcp_http.h"
 #include "proto/prompts/v1/prompts.grpc.pb.h"
 #include "proto/resources/v1/resources.grpc.pb.h"
@@ -118,10 +121,12 @@ struct McpOptions {
   std::function<absl::Time()> clock;
 };
 
-// The gRPC services behind the endpoint (shared; any may be null when the
-// matching capability is not offered).
+// The services behind the endpoint (shared; any may be null when the
+// matching capability is not offered). ToolService: `tool_client` (local or
+// remote, see client/tool_client.h), else a remote client over `tools`.
 struct McpBackends {
   std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> tools;
+  std::shared_ptr<client::ToolClient> tool_client;
   std::shared_ptr<mcp_oauth::resources::v1::ResourceService::StubInterface> resources;
   std::shared_ptr<mcp_oauth::prompts::v1::PromptService::StubInterface> prompts;
 };

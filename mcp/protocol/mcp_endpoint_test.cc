@@ -16,6 +16,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "client/local_tool_client.h"
+#include "client/remote_tool_client.h"
 #include "mcp/tool_service.h"
 #include "mcp/tools/builtin_tools.h"
 
@@ -195,7 +197,15 @@ class McpEndpointTest : public ::testing::Test {
   }
 
   std::unique_ptr<McpEndpoint> MakeEndpoint(McpOptions options) {
+#ifdef MCP_ENDPOINT_TEST_LOCAL
+    // mcp_endpoint_local_test: the same tests through the in-process client.
+    McpBackends backends;
+    backends.tool_client =
+        client::MakeLocalToolClient(shared_->service.get(), client::MakeUnmeteredRemoteToolClient(stub_));
+    return std::make_unique<McpEndpoint>(std::move(options), std::move(backends));
+#else
     return std::make_unique<McpEndpoint>(std::move(options), stub_);
+#endif
   }
 
   // Runs one request and waits for its response (done may fire on a gRPC thread).

@@ -91,7 +91,7 @@ json Shape(const std::string& method, const json& params, json reply, int* statu
 // connection gone (Cancel), the tool call is cancelled through its RPC.
 class CancelOnClose final : public EventStream {
  public:
-  CancelOnClose(std::shared_ptr<EventStream> inner, std::shared_ptr<grpc::ClientContext> call)
+  CancelOnClose(std::shared_ptr<EventStream> inner, std::shared_ptr<client::Cancellation> call)
       : inner_(std::move(inner)), call_(std::move(call)) {}
 
   void Start(std::function<bool(std::string_view)> write, std::function<void()> close) override {
@@ -100,12 +100,12 @@ class CancelOnClose final : public EventStream {
   // A no-op for the RPC once it has finished.
   void Cancel() override {
     inner_->Cancel();
-    call_->TryCancel();
+    call_->Cancel();
   }
 
  private:
   const std::shared_ptr<EventStream> inner_;
-  const std::shared_ptr<grpc::ClientContext> call_;
+  const std::shared_ptr<client::Cancellation> call_;
 };
 
 // Returns the JSON-RPC answer to a finished tools/call RPC.
@@ -191,7 +191,7 @@ void McpEndpoint::Impl::HandleStateless(const McpRequest& request, const json& m
   const json& params = message["params"];
   // The answer is one JSON body unless a streamed tools/call sends events
   // first; a streamed answer's stream cancels the call when closed.
-  auto cancel = std::make_shared<std::shared_ptr<grpc::ClientContext>>();
+  auto cancel = std::make_shared<std::shared_ptr<client::Cancellation>>();
   auto post = std::make_shared<PostResponder>([cancel, done = std::move(done)](McpResponse response) {
     if (response.stream != nullptr && *cancel != nullptr) {
       response.stream = std::make_shared<CancelOnClose>(std::move(response.stream), *cancel);
@@ -223,7 +223,7 @@ void McpEndpoint::Impl::HandleStateless(const McpRequest& request, const json& m
 void McpEndpoint::Impl::CallToolStateless(const json& id, const json& params, const Principal& principal,
                                           const std::string& request_id, Reply reply,
                                           std::shared_ptr<PostResponder> post,
-                                          std::shared_ptr<std::shared_ptr<grpc::ClientContext>> cancel) {
+                                          std::shared_ptr<std::shared_ptr<client::Cancellation>> cancel) {
   auto name = params.find("name");
   if (name == params.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
     reply(RpcError(id, kInvalidParams, "Invalid params: name must be a non-empty string"));
@@ -237,16 +237,16 @@ void McpEndpoint::Impl::CallToolStateless(const json& id, const json& params, co
     reply(RpcError(id, kInvalidParams, "Invalid params: arguments must be an object"));
     return;
   }
-  auto call = std::make_shared<ToolCall>();
-  call->request.set_name(tool_name);
-  *call->request.mutable_arguments() = *std::move(args);
-  FillCaller(call->request.mutable_caller(), principal);
+  CallToolRequest call;
+  call.set_name(tool_name);
+  *call.mutable_arguments() = *std::move(args);
+  FillCaller(call.mutable_caller(), principal);
   if (auto responses = params.find("inputResponses"); responses != params.end()) {
     bool valid = responses->is_object();
     for (auto it = responses->begin(); valid && it != responses->end(); ++it) {
       absl::StatusOr<google::protobuf::Struct> answer = JsonToStruct(it.value());
       valid = answer.ok();
-      if (valid) (*call->request.mutable_input_responses())[it.key()] = *std::move(answer);
+      if (valid) (*call.mutable_input_responses())[it.key()] = *std::move(answer);
     }
     if (!valid) {
       reply(RpcError(id, kInvalidParams, "Invalid params: inputResponses must map keys to result objects"));
@@ -258,14 +258,13 @@ void McpEndpoint::Impl::CallToolStateless(const json& id, const json& params, co
       reply(RpcError(id, kInvalidParams, "Invalid params: requestState must be a string"));
       return;
     }
-    call->request.set_request_state(state->get<std::string>());
+    call.set_request_state(state->get<std::string>());
   }
   const json capabilities = params["_meta"][kMetaClientCapabilities];
   if (absl::StatusOr<google::protobuf::Struct> caps = JsonToStruct(capabilities); caps.ok()) {
-    *call->request.mutable_client_capabilities() = *std::move(caps);
+    *call.mutable_client_capabilities() = *std::move(caps);
   }
-  auto* async = tools_ ? tools_->async() : nullptr;
-  if (async == nullptr) {
+  if (tools_ == nullptr) {
     reply(RpcError(id, kInternalError, "Internal error"));
     return;
   }
@@ -274,21 +273,21 @@ void McpEndpoint::Impl::CallToolStateless(const json& id, const json& params, co
       token != params["_meta"].end() && (token->is_string() || token->is_number_integer())) {
     progress_token = *token;
   }
+  client::CallOptions options;
+  options.request_id = request_id;
+  options.timeout = options_.tool_call_timeout;
   if (progress_token.is_null()) {
-    call->context.set_deadline(DeadlineAfter(options_.tool_call_timeout));
-    AddRequestId(call->context, request_id);
-    async->CallTool(&call->context, &call->request, &call->response,
-                    [call, id, tool_name, capabilities, request_id, started = absl::Now(),
-                     reply = std::move(reply)](grpc::Status status) {
-                      ObserveLatency("ToolService/CallTool", started);
-                      reply(ToolCallReply(id, status, &call->response, capabilities, tool_name, request_id));
-                    });
+    tools_->CallTool(options, call,
+                     [id, tool_name, capabilities, request_id, reply = std::move(reply)](
+                         const grpc::Status& status, CallToolResponse& response) {
+                       reply(ToolCallReply(id, status, &response, capabilities, tool_name, request_id));
+                     });
     return;
   }
   // With a progressToken: CallToolStream, progress as notifications on the
   // POST's stream (which then also cancels the call when closed).
-  auto context = std::make_shared<grpc::ClientContext>();
-  *cancel = context;  // before the RPC starts, so before any event is sent
+  options.cancellation = std::make_shared<client::Cancellation>();
+  *cancel = options.cancellation;  // before the RPC starts, so before any event is sent
   auto on_event = [post, progress_token](const mcp_oauth::tools::v1::CallToolEvent& event) {
     if (!event.has_progress()) return;
     json progress = {{"progressToken", progress_token}, {"progress", event.progress().progress()}};
@@ -296,18 +295,14 @@ void McpEndpoint::Impl::CallToolStateless(const json& id, const json& params, co
     if (!event.progress().message().empty()) progress["message"] = event.progress().message();
     post->Send(DumpJson(json{{"jsonrpc", "2.0"}, {"method", "notifications/progress"}, {"params", progress}}));
   };
-  auto reader = std::make_shared<ToolStreamReader>(
-      context, std::move(on_event),
-      [id, tool_name, capabilities, request_id, started = absl::Now(), reply = std::move(reply)](
-          const grpc::Status& status, const CallToolResponse* result) {
-        ObserveLatency("ToolService/CallToolStream", started);
-        reply(ToolCallReply(id, status, result, capabilities, tool_name, request_id));
-      });
-  *reader->request().mutable_call() = std::move(call->request);
-  reader->request().set_progress(true);
-  context->set_deadline(DeadlineAfter(options_.tool_call_timeout));
-  AddRequestId(*context, request_id);
-  reader->Start(async);
+  mcp_oauth::tools::v1::CallToolStreamRequest stream_request;
+  *stream_request.mutable_call() = std::move(call);
+  stream_request.set_progress(true);
+  tools_->CallToolStream(options, stream_request, std::move(on_event),
+                         [id, tool_name, capabilities, request_id, reply = std::move(reply)](
+                             const grpc::Status& status, CallToolResponse* result) {
+                           reply(ToolCallReply(id, status, result, capabilities, tool_name, request_id));
+                         });
 }
 
 }  // namespace mcp_oauth::mcp

@@ -13,6 +13,8 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "mcp/protocol/mcp_endpoint.h"
+#include "client/local_tool_client.h"
+#include "client/remote_tool_client.h"
 #include "mcp/protocol/stateless_era.h"
 #include "mcp/tool_service.h"
 #include "mcp/tools/builtin_tools.h"
@@ -99,7 +101,16 @@ class StatelessEndpointTest : public ::testing::Test {
   StatelessEndpointTest() {
     McpOptions options;
     options.session_key = std::string(32, 'k');
+#ifdef MCP_ENDPOINT_TEST_LOCAL
+    // stateless_endpoint_local_test: the same tests through the in-process
+    // client.
+    McpBackends backends;
+    backends.tool_client = client::MakeLocalToolClient(SharedBackend()->service.get(),
+                                                       client::MakeUnmeteredRemoteToolClient(SharedBackend()->stub));
+    endpoint_ = std::make_unique<McpEndpoint>(options, std::move(backends));
+#else
     endpoint_ = std::make_unique<McpEndpoint>(options, SharedBackend()->stub);
+#endif
   }
 
   McpResponse Post(const json& body, HttpHeaders headers) {

@@ -1,0 +1,24 @@
+// The ToolClient of a ToolService behind a gRPC channel (see tool_client.h).
+// Include only from .cc files: it pulls in gRPC.
+#ifndef MCP_OAUTH_CLIENT_REMOTE_TOOL_CLIENT_H_
+#define MCP_OAUTH_CLIENT_REMOTE_TOOL_CLIENT_H_
+
+#include <memory>
+
+#include "client/tool_client.h"
+#include "proto/tools/v1/tools.grpc.pb.h"
+
+namespace mcp_oauth::client {
+
+// Every call sets its deadline and `x-request-id` metadata from CallOptions;
+// a Cancellation cancels the RPC. Returns a Metered client.
+std::shared_ptr<ToolClient> MakeRemoteToolClient(
+    std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub);
+// The same, not Metered: for clients that wrap it (e.g. the streams of the
+// local client) and are Metered themselves.
+std::shared_ptr<ToolClient> MakeUnmeteredRemoteToolClient(
+    std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub);
+
+}  // namespace mcp_oauth::client
+
+#endif  // MCP_OAUTH_CLIENT_REMOTE_TOOL_CLIENT_H_

@@ -1,0 +1,267 @@
+// Both ToolClient implementations against the same ToolServiceImpl: the
+// local one (direct calls) and the remote one (gRPC, in-process channel) must
+// give the same answers, deadlines, cancellation and metrics.
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "client/call.h"
+#include "client/local_tool_client.h"
+#include "client/remote_tool_client.h"
+#include "client/tool_client.h"
+#include "common/metrics.h"
+#include "mcp/tool_registry.h"
+#include "mcp/tool_service.h"
+#include <nlohmann/json.hpp>
+
+namespace mcp_oauth::client {
+namespace {
+
+using mcp_oauth::tools::v1::CallToolRequest;
+using mcp_oauth::tools::v1::CallToolResponse;
+using mcp_oauth::tools::v1::ListToolsRequest;
+using mcp_oauth::tools::v1::ListToolsResponse;
+using nlohmann::json;
+
+// The thread the last "shout" ran on.
+absl::Mutex thread_mu;
+std::thread::id shout_thread ABSL_GUARDED_BY(thread_mu);
+
+mcp::ToolDefinition Tool(const std::string& name, bool inline_run, mcp::ToolHandler handler) {
+  mcp::ToolDefinition tool;
+  tool.name = name;
+  tool.description = "test tool " + name;
+  tool.input_schema = {{"type", "object"},
+                       {"properties", {{"text", {{"type", "string"}}}}},
+                       {"additionalProperties", false}};
+  tool.handler = std::move(handler);
+  tool.runs_inline = inline_run;
+  return tool;
+}
+
+struct Backend {
+  std::thread::id caller_thread;
+  std::unique_ptr<mcp::ToolServiceImpl> service;
+  std::unique_ptr<grpc::Server> server;
+  std::shared_ptr<ToolClient> local;
+  std::shared_ptr<ToolClient> remote;
+};
+
+Backend* StartBackend() {
+  auto registry = std::make_shared<mcp::ToolRegistry>();
+  EXPECT_TRUE(registry
+                  ->Register(Tool("shout", true,
+                                  [](const json& args, const mcp::CallContext&) -> absl::StatusOr<json> {
+                                    absl::MutexLock lock(&thread_mu);
+                                    shout_thread = std::this_thread::get_id();
+                                    return json{{"text", args.value("text", "") + "!"}};
+                                  }))
+                  .ok());
+  // Runs until cancelled or past its deadline (on the worker pool).
+  EXPECT_TRUE(registry
+                  ->Register(Tool("wait", false,
+                                  [](const json&, const mcp::CallContext& ctx) -> absl::StatusOr<json> {
+                                    while (!ctx.Cancelled()) {
+                                      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                                    }
+                                    return json::object();
+                                  }))
+                  .ok());
+  auto* backend = new Backend;
+  backend->service = std::make_unique<mcp::ToolServiceImpl>(registry);
+  grpc::ServerBuilder builder;
+  builder.RegisterService(backend->service.get());
+  backend->server = builder.BuildAndStart();
+  EXPECT_NE(backend->server, nullptr);
+  std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub =
+      mcp_oauth::tools::v1::ToolService::NewStub(backend->server->InProcessChannel(grpc::ChannelArguments()));
+  backend->remote = MakeRemoteToolClient(stub);
+  backend->local = MakeLocalToolClient(backend->service.get(), MakeUnmeteredRemoteToolClient(stub));
+  return backend;
+}
+
+Backend* shared_backend = nullptr;
+
+struct Outcome {
+  grpc::Status status;
+  CallToolResponse response;
+  bool answered_before_return = false;
+};
+
+Outcome Call(ToolClient& client, const CallToolRequest& request, CallOptions options = CallOptions()) {
+  auto outcome = std::make_shared<Outcome>();
+  auto done = std::make_shared<absl::Notification>();
+  client.CallTool(options, request, [outcome, done](const grpc::Status& status, CallToolResponse& response) {
+    outcome->status = status;
+    outcome->response = std::move(response);
+    done->Notify();
+  });
+  outcome->answered_before_return = done->HasBeenNotified();
+  EXPECT_TRUE(done->WaitForNotificationWithTimeout(absl::Seconds(10)));
+  return *outcome;
+}
+
+CallToolRequest Request(const std::string& name, const json& args) {
+  CallToolRequest request;
+  request.set_name(name);
+  for (const auto& [key, value] : args.items()) {
+    (*request.mutable_arguments()->mutable_fields())[key].set_string_value(value.get<std::string>());
+  }
+  return request;
+}
+
+uint64_t CallToolCount() {
+  return metrics::GrpcClientLatency().WithLabels({"ToolService/CallTool"}).Read().count;
+}
+
+class ToolClientTest : public ::testing::TestWithParam<bool> {
+ public:
+  static void SetUpTestSuite() { shared_backend = StartBackend(); }
+  static void TearDownTestSuite() {
+    shared_backend->local.reset();
+    shared_backend->remote.reset();
+    shared_backend->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    delete shared_backend;
+    shared_backend = nullptr;
+  }
+ protected:
+  ToolClient& client() { return GetParam() ? *shared_backend->local : *shared_backend->remote; }
+};
+
+TEST_P(ToolClientTest, CallsTheTool) {
+  Outcome outcome = Call(client(), Request("shout", {{"text", "hi"}}));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+  EXPECT_FALSE(outcome.response.is_error());
+  EXPECT_EQ(outcome.response.structured_content().fields().at("text").string_value(), "hi!");
+  ASSERT_EQ(outcome.response.content_size(), 1);
+}
+
+TEST_P(ToolClientTest, UnknownToolIsNotFound) {
+  Outcome outcome = Call(client(), Request("nope", json::object()));
+  EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(outcome.status.error_message(), "unknown tool: nope");
+}
+
+TEST_P(ToolClientTest, InvalidArgumentsAreAnErrorResult) {
+  Outcome outcome = Call(client(), Request("shout", {{"other", "x"}}));
+  ASSERT_TRUE(outcome.status.ok());
+  EXPECT_TRUE(outcome.response.is_error());
+}
+
+TEST_P(ToolClientTest, DeadlineEndsTheCall) {
+  CallOptions options;
+  options.timeout = absl::Milliseconds(50);
+  const absl::Time started = absl::Now();
+  Outcome outcome = Call(client(), Request("wait", json::object()), options);
+  EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_LT(absl::Now() - started, absl::Seconds(5));
+}
+
+TEST_P(ToolClientTest, CancellationEndsTheCall) {
+  CallOptions options;
+  options.cancellation = std::make_shared<Cancellation>();
+  std::thread canceller([cancellation = options.cancellation] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    cancellation->Cancel();
+  });
+  Outcome outcome = Call(client(), Request("wait", json::object()), options);
+  canceller.join();
+  EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_P(ToolClientTest, CancelledBeforeTheStartNeverRuns) {
+  CallOptions options;
+  options.cancellation = std::make_shared<Cancellation>();
+  options.cancellation->Cancel();
+  EXPECT_EQ(Call(client(), Request("wait", json::object()), options).status.error_code(),
+            grpc::StatusCode::CANCELLED);
+  EXPECT_EQ(Call(client(), Request("shout", json::object()), options).status.error_code(),
+            grpc::StatusCode::CANCELLED);
+}
+
+TEST_P(ToolClientTest, ListsTools) {
+  ListToolsRequest request;
+  request.set_page_size(1);
+  ListToolsResponse first;
+  grpc::Status status;
+  absl::Notification done;
+  client().ListTools(CallOptions(), request, [&](const grpc::Status& s, ListToolsResponse& response) {
+    status = s;
+    first = std::move(response);
+    done.Notify();
+  });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(status.ok());
+  ASSERT_EQ(first.tools_size(), 1);
+  EXPECT_EQ(first.tools(0).name(), "shout");
+  EXPECT_FALSE(first.next_page_token().empty());
+
+  request.set_page_token("bogus");
+  absl::Notification refused;
+  client().ListTools(CallOptions(), request, [&](const grpc::Status& s, ListToolsResponse&) {
+    status = s;
+    refused.Notify();
+  });
+  ASSERT_TRUE(refused.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_P(ToolClientTest, EveryCallIsMeteredOnce) {
+  const uint64_t before = CallToolCount();
+  Call(client(), Request("shout", {{"text", "a"}}));
+  Call(client(), Request("nope", json::object()));
+  EXPECT_EQ(CallToolCount() - before, 2u);
+}
+
+TEST_P(ToolClientTest, StreamsGiveTheResult) {
+  mcp_oauth::tools::v1::CallToolStreamRequest request;
+  *request.mutable_call() = Request("shout", {{"text", "s"}});
+  absl::Notification done;
+  grpc::Status status;
+  std::string text;
+  client().CallToolStream(
+      CallOptions(), request, [](const ToolClient::CallToolEvent&) {},
+      [&](const grpc::Status& s, CallToolResponse* result) {
+        status = s;
+        if (result != nullptr) text = result->structured_content().fields().at("text").string_value();
+        done.Notify();
+      });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(text, "s!");
+}
+
+INSTANTIATE_TEST_SUITE_P(LocalAndRemote, ToolClientTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? std::string("Local") : std::string("Remote");
+                         });
+
+// The point of the local client: an inline tool runs on the caller's thread
+// and answers before CallTool returns (no transport, no thread hop).
+TEST(LocalToolClientTest, InlineToolAnswersOnTheCallersThread) {
+  ToolClientTest::SetUpTestSuite();
+  Outcome outcome = Call(*shared_backend->local, Request("shout", {{"text", "x"}}));
+  EXPECT_TRUE(outcome.answered_before_return);
+  {
+    absl::MutexLock lock(&thread_mu);
+    EXPECT_EQ(shout_thread, std::this_thread::get_id());
+  }
+  Outcome remote = Call(*shared_backend->remote, Request("shout", {{"text", "x"}}));
+  EXPECT_FALSE(remote.answered_before_return);
+  {
+    absl::MutexLock lock(&thread_mu);
+    EXPECT_NE(shout_thread, std::this_thread::get_id());
+  }
+  ToolClientTest::TearDownTestSuite();
+}
+
+}  // namespace
+}  // namespace mcp_oauth::client
