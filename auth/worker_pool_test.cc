@@ -1,0 +1,83 @@
+#include "auth/worker_pool.h"
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+
+namespace mcp_oauth::auth {
+namespace {
+
+// Occupies the pool's only thread until Release().
+class Blocker {
+ public:
+  explicit Blocker(WorkerPool& pool, size_t lane) {
+    EXPECT_TRUE(pool.Submit(lane, [this] {
+      started_.Notify();
+      release_.WaitForNotification();
+    }));
+    started_.WaitForNotification();
+  }
+  void Release() { release_.Notify(); }
+
+ private:
+  absl::Notification started_;
+  absl::Notification release_;
+};
+
+TEST(WorkerPoolTest, RefusesWhenTheLaneIsFullAndOtherLanesStillTakeWork) {
+  WorkerPool pool(1, {2, 1});
+  Blocker blocker(pool, 0);
+  std::atomic<int> ran{0};
+  EXPECT_TRUE(pool.Submit(0, [&] { ++ran; }));
+  EXPECT_TRUE(pool.Submit(0, [&] { ++ran; }));
+  EXPECT_FALSE(pool.Submit(0, [&] { ++ran; }));  // lane 0 holds 2
+  EXPECT_EQ(pool.Queued(0), 2u);
+  EXPECT_TRUE(pool.Submit(1, [&] { ++ran; }));    // lane 1 is separate
+  EXPECT_FALSE(pool.Submit(1, [&] { ++ran; }));
+  EXPECT_FALSE(pool.Submit(2, [&] { ++ran; }));   // no such lane
+  blocker.Release();
+  while (ran.load() < 3) absl::SleepFor(absl::Milliseconds(1));
+  EXPECT_EQ(pool.Queued(0), 0u);
+  EXPECT_TRUE(pool.Submit(0, [&] { ++ran; }));     // room again
+}
+
+TEST(WorkerPoolTest, TakesTurnsBetweenLanes) {
+  WorkerPool pool(1, {10, 10});
+  Blocker blocker(pool, 0);
+  absl::Mutex mu;
+  std::string order;
+  auto record = [&](char c) {
+    return [&, c] {
+      absl::MutexLock lock(&mu);
+      order.push_back(c);
+    };
+  };
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(pool.Submit(0, record('a')));
+  ASSERT_TRUE(pool.Submit(1, record('b')));
+  ASSERT_TRUE(pool.Submit(1, record('b')));
+  blocker.Release();
+  for (bool done = false; !done; absl::SleepFor(absl::Milliseconds(1))) {
+    absl::MutexLock lock(&mu);
+    done = order.size() == 5;
+  }
+  // The blocker came from lane 0, so lane 1 is next: a flooded lane 0 does
+  // not make lane 1 wait behind all of its tasks.
+  EXPECT_EQ(order, "babaa");
+}
+
+TEST(WorkerPoolTest, DestructorRunsQueuedTasks) {
+  std::atomic<int> ran{0};
+  {
+    WorkerPool pool(2, {100});
+    for (int i = 0; i < 50; ++i) ASSERT_TRUE(pool.Submit(0, [&] { ++ran; }));
+  }
+  EXPECT_EQ(ran.load(), 50);
+}
+
+}  // namespace
+}  // namespace mcp_oauth::auth
