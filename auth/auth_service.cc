@@ -1,77 +1,35 @@
 #include "auth/auth_service.h"
 
-#include <deque>
-#include <functional>
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <utility>
-#include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "auth/oauth_error.h"
 #include "auth/oauth_error_details.h"
 #include "auth/store_failure.h"
+#include "auth/worker_pool.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/request_id.h"
 
 namespace mcp_oauth::auth {
 
-// A fixed set of threads draining a bounded FIFO queue.
-class AuthServiceImpl::WorkerPool {
- public:
-  WorkerPool(int threads, size_t max_queue) : max_queue_(max_queue) {
-    for (int i = 0; i < std::max(1, threads); ++i) {
-      threads_.emplace_back([this] { Run(); });
-    }
-  }
-  ~WorkerPool() {
-    {
-      absl::MutexLock lock(&mu_);
-      stopping_ = true;
-    }
-    for (std::thread& t : threads_) t.join();
-  }
-
-  // Returns false (and drops `task`) when the queue is full.
-  bool Submit(std::function<void()> task) {
-    absl::MutexLock lock(&mu_);
-    if (stopping_ || queue_.size() >= max_queue_) return false;
-    queue_.push_back(std::move(task));
-    return true;
-  }
-
- private:
-  void Run() {
-    while (true) {
-      std::function<void()> task;
-      {
-        absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(
-            +[](WorkerPool* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
-              return p->stopping_ || !p->queue_.empty();
-            },
-            this));
-        if (queue_.empty()) return;  // stopping, and drained
-        task = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      task();
-    }
-  }
-
-  const size_t max_queue_;
-  absl::Mutex mu_;
-  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
-};
-
 namespace {
 
 constexpr size_t kMaxQueuedSlowRpcs = 1024;
+
+// The hashing pool's lanes: sign-in and client secrets wait apart, so a flood
+// of one kind neither fills the other's queue nor gets more than half of the
+// hashing threads while the other has work.
+constexpr size_t kSignInLane = 0;
+constexpr size_t kClientSecretLane = 1;
+
+int HashThreads(const AuthOptions& options) {
+  if (options.hash_threads > 0) return options.hash_threads;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency() / 2));
+}
 
 // Returns the caller's `x-request-id` metadata when it is sane, else "".
 std::string RequestIdOf(const grpc::CallbackServerContext& context) {
@@ -160,13 +118,55 @@ void CountTokenOutcome(const std::string& grant_type, const absl::Status& core_s
                           " refused: ", error));
 }
 
-grpc::Status BusyStatus() {
+// A full queue: 503 at once, rather than an answer after a long wait.
+grpc::Status BusyStatus(const std::string& description, int retry_after_seconds) {
   v1::OAuthError error;
   error.set_error("temporarily_unavailable");
-  error.set_error_description("The server is busy. Try again shortly.");
+  error.set_error_description(description);
   error.set_http_status(503);
-  error.set_retry_after_seconds(1);
+  error.set_retry_after_seconds(retry_after_seconds);
   return MakeOAuthStatus(grpc::StatusCode::RESOURCE_EXHAUSTED, error);
+}
+
+grpc::Status StoreWorkersBusy() {
+  return BusyStatus("The server is busy. Try again shortly.", 1);
+}
+
+// Counts refusals of the hashing budget: auth_hashing_refused_total{kind}.
+void CountHashingRefused(const char* kind) {
+  static auto& refused = metrics::DefaultRegistry().CounterFamily(
+      "auth_hashing_refused_total",
+      "Sign-ins and client-secret checks refused at once because the hashing budget "
+      "(--hash-threads, --hash-queue) was full, by kind.",
+      {"kind"});
+  refused.WithLabels({kind}).Increment();
+}
+
+grpc::Status SignInBusy() {
+  CountHashingRefused("sign_in");
+  return BusyStatus("Too many sign-ins are being checked right now. Try again in a few seconds.",
+                    2);
+}
+
+grpc::Status ClientSecretBusy() {
+  CountHashingRefused("client_secret");
+  return BusyStatus("Too many client secrets are being checked right now. Try again shortly.",
+                    1);
+}
+
+// Runs `fn(request_id)` on `pool`'s `lane` and finishes the reactor with its
+// status; when the lane is full, finishes at once with `busy()`.
+template <typename Fn>
+grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* context, WorkerPool& pool,
+                                  size_t lane, grpc::Status (*busy)(), Fn fn) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!pool.Submit(lane, [reactor, fn = std::move(fn), request_id = RequestIdOf(*context)] {
+        (void)TakeStoreFailure();  // Nothing left over from another call on this thread.
+        reactor->Finish(fn(request_id));
+      })) {
+    reactor->Finish(busy());
+  }
+  return reactor;
 }
 
 template <typename Fn>
@@ -181,7 +181,12 @@ grpc::ServerUnaryReactor* Inline(grpc::CallbackServerContext* context, Fn&& fn) 
 
 AuthServiceImpl::AuthServiceImpl(std::shared_ptr<AuthorizationServer> core, int worker_threads)
     : core_(std::move(core)),
-      pool_(std::make_unique<WorkerPool>(worker_threads, kMaxQueuedSlowRpcs)) {
+      store_pool_(std::make_unique<WorkerPool>(worker_threads,
+                                               std::vector<size_t>{kMaxQueuedSlowRpcs})),
+      hash_pool_(std::make_unique<WorkerPool>(
+          HashThreads(core_->options()),
+          std::vector<size_t>{static_cast<size_t>(std::max(1, core_->options().hash_queue)),
+                              static_cast<size_t>(std::max(1, core_->options().hash_queue))})) {
   const AuthOptions& options = core_->options();
   if (options.using_default_client_secret && !options.clients.empty()) {
     log::Warning(absl::StrCat("auth: client '", options.clients.front().client_id,
@@ -196,20 +201,6 @@ AuthServiceImpl::AuthServiceImpl(std::shared_ptr<AuthorizationServer> core, int 
 }
 
 AuthServiceImpl::~AuthServiceImpl() = default;
-
-// Slow RPCs hop to the worker pool; the reactor is finished from there.
-#define MCP_OAUTH_OFFLOAD_(context, body)                                            \
-  do {                                                                               \
-    grpc::ServerUnaryReactor* reactor = (context)->DefaultReactor();                 \
-    if (!pool_->Submit([this, reactor, request, response,                           \
-                        request_id = RequestIdOf(*(context))] {                      \
-          (void)TakeStoreFailure();                                                  \
-          reactor->Finish(body);                                                     \
-        })) {                                                                        \
-      reactor->Finish(BusyStatus());                                                 \
-    }                                                                                \
-    return reactor;                                                                  \
-  } while (0)
 
 grpc::ServerUnaryReactor* AuthServiceImpl::GetServerMetadata(
     grpc::CallbackServerContext* context, const v1::GetServerMetadataRequest* /*request*/,
@@ -248,34 +239,58 @@ grpc::ServerUnaryReactor* AuthServiceImpl::DescribeAuthorization(
                 });
 }
 
+// Sign-in always runs a password KDF: it runs on the hashing budget.
 grpc::ServerUnaryReactor* AuthServiceImpl::CompleteLogin(grpc::CallbackServerContext* context,
                                                          const v1::CompleteLoginRequest* request,
                                                          v1::CompleteLoginResponse* response) {
-  MCP_OAUTH_OFFLOAD_(context, Deliver(core_->CompleteLogin(*request), response, request_id));
+  return Offload(context, *hash_pool_, kSignInLane, &SignInBusy,
+                 [this, request, response](const std::string& request_id) {
+                   return Deliver(core_->CompleteLogin(*request), response, request_id);
+                 });
+}
+
+// Client-authenticated calls run on the store workers unless their client
+// authentication needs the KDF (a secret not verified yet in this process, or
+// a wrong one): those go to the hashing budget, so a flood of wrong secrets
+// cannot delay public clients or clients whose secret is already verified.
+template <typename Fn>
+grpc::ServerUnaryReactor* AuthServiceImpl::OffloadClientCall(
+    grpc::CallbackServerContext* context, const v1::ClientCredentials& credentials, Fn fn) {
+  if (core_->NeedsSecretHashing(credentials)) {
+    return Offload(context, *hash_pool_, kClientSecretLane, &ClientSecretBusy, std::move(fn));
+  }
+  return Offload(context, *store_pool_, 0, &StoreWorkersBusy, std::move(fn));
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::Token(grpc::CallbackServerContext* context,
                                                  const v1::TokenRequest* request,
                                                  v1::TokenResponse* response) {
-  MCP_OAUTH_OFFLOAD_(context, [&] {
-    absl::StatusOr<v1::TokenResponse> result = core_->Token(*request);
-    absl::Status core_status = result.status();
-    grpc::Status status = Deliver(std::move(result), response, request_id);
-    CountTokenOutcome(request->grant_type(), core_status, status, request_id);
-    return status;
-  }());
+  return OffloadClientCall(
+      context, request->client(), [this, request, response](const std::string& request_id) {
+        absl::StatusOr<v1::TokenResponse> result = core_->Token(*request);
+        absl::Status core_status = result.status();
+        grpc::Status status = Deliver(std::move(result), response, request_id);
+        CountTokenOutcome(request->grant_type(), core_status, status, request_id);
+        return status;
+      });
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::Introspect(grpc::CallbackServerContext* context,
                                                       const v1::IntrospectRequest* request,
                                                       v1::IntrospectResponse* response) {
-  MCP_OAUTH_OFFLOAD_(context, Deliver(core_->Introspect(*request), response, request_id));
+  return OffloadClientCall(context, request->client(),
+                           [this, request, response](const std::string& request_id) {
+                             return Deliver(core_->Introspect(*request), response, request_id);
+                           });
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::Revoke(grpc::CallbackServerContext* context,
                                                   const v1::RevokeRequest* request,
                                                   v1::RevokeResponse* response) {
-  MCP_OAUTH_OFFLOAD_(context, Deliver(core_->Revoke(*request), response, request_id));
+  return OffloadClientCall(context, request->client(),
+                           [this, request, response](const std::string& request_id) {
+                             return Deliver(core_->Revoke(*request), response, request_id);
+                           });
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::Register(grpc::CallbackServerContext* context,
@@ -294,7 +309,5 @@ grpc::ServerUnaryReactor* AuthServiceImpl::ValidateAccessToken(
                                  RequestIdOf(*context));
                 });
 }
-
-#undef MCP_OAUTH_OFFLOAD_
 
 }  // namespace mcp_oauth::auth

@@ -4,11 +4,17 @@
 // into a gRPC status whose error_details hold it (see oauth_error_details.h).
 //
 // Callback API. Cheap RPCs (metadata, authorization requests, access-token
-// validation) run inline on gRPC's threads; RPCs that may run a password or
-// secret KDF (CompleteLogin, Token, Introspect, Revoke) run on a small
-// bounded worker pool so they never stall the callback threads. When that
-// pool's queue is full they fail with RESOURCE_EXHAUSTED /
-// temporarily_unavailable (HTTP 503).
+// validation) run inline on gRPC's threads. The others run on two bounded
+// pools, so they never stall the callback threads:
+//  - the hashing budget (AuthOptions::hash_threads, hash_queue): CompleteLogin
+//    (a password KDF every time) and the Token / Introspect / Revoke calls
+//    whose client secret is not verified yet in this process (wrong secrets
+//    included), sign-in and client secrets queueing apart;
+//  - the store workers: every other Token / Introspect / Revoke call.
+// So a flood of sign-ins or of wrong client secrets fills only the hashing
+// budget, and token, introspection and revocation traffic keeps its latency.
+// A full queue fails the call at once with RESOURCE_EXHAUSTED /
+// temporarily_unavailable (HTTP 503 + Retry-After).
 //
 // This class is thread safe. It shares ownership of the core. Destroy it only
 // after the grpc::Server it is registered with has shut down.
@@ -22,10 +28,13 @@
 
 namespace mcp_oauth::auth {
 
+class WorkerPool;
+
 class AuthServiceImpl final : public v1::AuthService::CallbackService {
  public:
   // Logs a startup warning while the default client secret or the demo user
-  // is in use. `worker_threads` run the slow RPCs.
+  // is in use. `worker_threads` run the store work; the hashing budget comes
+  // from the core's options.
   explicit AuthServiceImpl(std::shared_ptr<AuthorizationServer> core, int worker_threads = 2);
   ~AuthServiceImpl() override;
   AuthServiceImpl(const AuthServiceImpl&) = delete;
@@ -63,10 +72,13 @@ class AuthServiceImpl final : public v1::AuthService::CallbackService {
                                                 v1::ValidateAccessTokenResponse* response) override;
 
  private:
-  class WorkerPool;
+  template <typename Fn>
+  grpc::ServerUnaryReactor* OffloadClientCall(grpc::CallbackServerContext* context,
+                                              const v1::ClientCredentials& credentials, Fn fn);
 
   const std::shared_ptr<AuthorizationServer> core_;
-  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<WorkerPool> store_pool_;
+  std::unique_ptr<WorkerPool> hash_pool_;
 };
 
 }  // namespace mcp_oauth::auth

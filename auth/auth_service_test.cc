@@ -1,10 +1,14 @@
 #include "auth/auth_service.h"
 
+#include <chrono>
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "auth/memory_store.h"
 #include "auth/oauth_error_details.h"
 #include "auth/secret_hash.h"
@@ -38,6 +42,7 @@ class AuthServiceTest : public ::testing::Test {
     o.clients = {client};
     o.users = {{"alice", "alice", HashSecret("alice-pw", 1000)}};
     o.using_demo_user = true;  // exercises the startup warning path
+    Configure(o);
     core_ = std::make_shared<AuthorizationServer>(o, std::make_shared<MemoryStore>(),
                                                   std::make_shared<FakeClock>());
     service_ = std::make_unique<AuthServiceImpl>(core_);
@@ -55,6 +60,9 @@ class AuthServiceTest : public ::testing::Test {
   void TearDown() override {
     if (server_) server_->Shutdown();
   }
+
+  // Lets a derived fixture change the options before the service starts.
+  virtual void Configure(AuthOptions& /*options*/) {}
 
   std::unique_ptr<grpc::ClientContext> Context() {
     auto context = std::make_unique<grpc::ClientContext>();
@@ -193,6 +201,271 @@ TEST_F(AuthServiceTest, FullFlowOverGrpc) {
   EXPECT_EQ(invalid.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   ASSERT_TRUE(ExtractOAuthError(invalid).has_value());
   EXPECT_EQ(ExtractOAuthError(invalid)->error(), "invalid_token");
+}
+
+// A hashing budget of one thread and one waiting place per kind of check,
+// and a user and a client whose hashes take seconds to check: a handful of
+// sign-ins (or wrong client secrets) saturate the budget.
+class HashingBudgetTest : public AuthServiceTest {
+ protected:
+  static constexpr int kSlowIterations = 3000000;  // 1-3 s of PBKDF2 on one core
+
+  // A hash that takes kSlowIterations to check and that no password matches
+  // (made without running the KDF, so the fixture starts fast).
+  static std::string SlowHash() {
+    return absl::StrCat("pbkdf2-sha256$", kSlowIterations, "$",
+                        crypto::Base64UrlEncode(crypto::RandomBytes(16)), "$",
+                        crypto::Base64UrlEncode(crypto::RandomBytes(32)));
+  }
+
+  void Configure(AuthOptions& o) override {
+    o.hash_threads = 1;
+    o.hash_queue = 1;
+    // Listed first: the core makes its dummy hashes with the last entry's cost.
+    o.users.insert(o.users.begin(), {"slow", "slow", SlowHash()});
+    ClientConfig slow_client = o.clients.front();
+    slow_client.client_id = "slow-client";
+    slow_client.secret_hash = SlowHash();
+    o.clients.insert(o.clients.begin(), slow_client);
+  }
+
+  // Signs alice in for static-client (whose secret gets verified, so later
+  // calls with it need no KDF); returns the tokens.
+  v1::TokenResponse SignInAlice() {
+    v1::StartAuthorizationRequest start;
+    start.set_response_type("code");
+    start.set_client_id("static-client");
+    start.set_redirect_uri("http://localhost:9003/callback");
+    start.set_code_challenge(crypto::Base64UrlEncode(crypto::Sha256(kVerifier)));
+    start.set_code_challenge_method("S256");
+    v1::StartAuthorizationResponse started;
+    EXPECT_TRUE(stub_->StartAuthorization(Context().get(), start, &started).ok());
+    v1::CompleteLoginRequest login = LoginRequest(started.authorization_id(), "alice", "alice-pw");
+    v1::CompleteLoginResponse logged_in;
+    grpc::Status status = stub_->CompleteLogin(Context().get(), login, &logged_in);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    v1::TokenRequest token;
+    token.set_grant_type("authorization_code");
+    *token.mutable_client() = StaticClient();
+    token.set_code(QueryParam(logged_in.redirect_to(), "code"));
+    token.set_redirect_uri("http://localhost:9003/callback");
+    token.set_code_verifier(kVerifier);
+    v1::TokenResponse tokens;
+    status = stub_->Token(Context().get(), token, &tokens);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return tokens;
+  }
+
+  v1::CompleteLoginRequest LoginRequest(const std::string& authorization_id,
+                                        const std::string& username,
+                                        const std::string& password) {
+    v1::DescribeAuthorizationRequest describe;
+    describe.set_authorization_id(authorization_id);
+    v1::DescribeAuthorizationResponse described;
+    EXPECT_TRUE(stub_->DescribeAuthorization(Context().get(), describe, &described).ok());
+    v1::CompleteLoginRequest login;
+    login.set_authorization_id(authorization_id);
+    login.set_username(username);
+    login.set_password(password);
+    login.set_csrf_token(described.csrf_token());
+    return login;
+  }
+
+  static v1::ClientCredentials StaticClient() {
+    v1::ClientCredentials client;
+    client.set_method(v1::ClientCredentials::CLIENT_SECRET_POST);
+    client.set_client_id("static-client");
+    client.set_client_secret("static-secret");
+    return client;
+  }
+
+  // One call in flight on the async stub.
+  template <typename Request, typename Response>
+  struct Pending {
+    grpc::ClientContext context;
+    Request request;
+    Response response;
+    grpc::Status status;
+    absl::Notification done;
+    bool Done() const { return done.HasBeenNotified(); }
+  };
+
+  // Deadline for the calls that must keep their latency: far below the
+  // seconds a slow hash takes, far above what they need.
+  static std::unique_ptr<grpc::ClientContext> Quick() {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(1000));
+    return context;
+  }
+
+  // Waits until at least `n` of `calls` are done (up to 10 s).
+  template <typename Call>
+  static void AwaitDone(const std::vector<std::unique_ptr<Call>>& calls, size_t n) {
+    for (int i = 0; i < 1000; ++i) {
+      size_t done = 0;
+      for (const auto& call : calls) done += call->Done() ? 1 : 0;
+      if (done >= n) return;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+  }
+
+  // Splits finished calls into refused-at-once (503 + Retry-After) and others.
+  template <typename Call>
+  static size_t CountRefused(const std::vector<std::unique_ptr<Call>>& calls,
+                             const std::string& description_start) {
+    size_t refused = 0;
+    for (const auto& call : calls) {
+      if (!call->Done() || call->status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) {
+        continue;
+      }
+      std::optional<v1::OAuthError> error = ExtractOAuthError(call->status);
+      EXPECT_TRUE(error.has_value());
+      if (!error) continue;
+      EXPECT_EQ(error->http_status(), 503);
+      EXPECT_EQ(error->error(), "temporarily_unavailable");
+      EXPECT_GT(error->retry_after_seconds(), 0);
+      EXPECT_TRUE(absl::StartsWith(error->error_description(), description_start))
+          << error->error_description();
+      ++refused;
+    }
+    return refused;
+  }
+
+  // With the hashing budget busy for seconds: a refresh grant, introspection
+  // and revocation (static-client's secret is verified) answer in time.
+  void ExpectTokenTrafficFlows(const v1::TokenResponse& tokens) {
+    v1::TokenRequest refresh;
+    refresh.set_grant_type("refresh_token");
+    *refresh.mutable_client() = StaticClient();
+    refresh.set_refresh_token(tokens.refresh_token());
+    v1::TokenResponse refreshed;
+    grpc::Status status = stub_->Token(Quick().get(), refresh, &refreshed);
+    ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+    ASSERT_FALSE(refreshed.access_token().empty());
+
+    v1::IntrospectRequest introspect;
+    *introspect.mutable_client() = StaticClient();
+    introspect.set_token(refreshed.access_token());
+    v1::IntrospectResponse introspected;
+    status = stub_->Introspect(Quick().get(), introspect, &introspected);
+    ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+    EXPECT_TRUE(introspected.active());
+
+    v1::RevokeRequest revoke;
+    *revoke.mutable_client() = StaticClient();
+    revoke.set_token(refreshed.refresh_token());
+    v1::RevokeResponse revoked;
+    status = stub_->Revoke(Quick().get(), revoke, &revoked);
+    ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+  }
+};
+
+TEST_F(HashingBudgetTest, SignInFloodIsRefusedAtOnceAndTokenTrafficFlows) {
+  v1::TokenResponse tokens = SignInAlice();
+  ASSERT_FALSE(tokens.refresh_token().empty());
+
+  v1::StartAuthorizationRequest start;
+  start.set_response_type("code");
+  start.set_client_id("static-client");
+  start.set_redirect_uri("http://localhost:9003/callback");
+  start.set_code_challenge(crypto::Base64UrlEncode(crypto::Sha256(kVerifier)));
+  start.set_code_challenge_method("S256");
+  v1::StartAuthorizationResponse started;
+  ASSERT_TRUE(stub_->StartAuthorization(Context().get(), start, &started).ok());
+  v1::CompleteLoginRequest login = LoginRequest(started.authorization_id(), "slow", "wrong");
+
+  using Login = Pending<v1::CompleteLoginRequest, v1::CompleteLoginResponse>;
+  std::vector<std::unique_ptr<Login>> logins;
+  for (int i = 0; i < 6; ++i) {
+    auto call = std::make_unique<Login>();
+    call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    call->request = login;
+    call->request.set_client_ip(absl::StrCat("10.0.0.", i + 1));  // no per-address throttle
+    Login* raw = call.get();
+    stub_->async()->CompleteLogin(&raw->context, &raw->request, &raw->response,
+                                  [raw](grpc::Status s) {
+                                    raw->status = std::move(s);
+                                    raw->done.Notify();
+                                  });
+    logins.push_back(std::move(call));
+  }
+  // One sign-in runs, one waits: the others are refused at once.
+  AwaitDone(logins, 4);
+  EXPECT_GE(CountRefused(logins, "Too many sign-ins"), 4u);
+
+  ExpectTokenTrafficFlows(tokens);
+  // The budget was still busy all along, or the check proved nothing.
+  size_t still_hashing = 0;
+  for (const auto& call : logins) still_hashing += call->Done() ? 0 : 1;
+  EXPECT_GE(still_hashing, 1u);
+
+  // The admitted sign-ins are checked (and refused as wrong), not dropped.
+  AwaitDone(logins, logins.size());
+  size_t refused = CountRefused(logins, "Too many sign-ins");
+  size_t checked = 0;
+  for (const auto& call : logins) {
+    ASSERT_TRUE(call->Done());
+    checked += call->status.error_code() == grpc::StatusCode::UNAUTHENTICATED ? 1 : 0;
+  }
+  EXPECT_GE(checked, 1u);
+  EXPECT_EQ(refused + checked, logins.size());
+}
+
+TEST_F(HashingBudgetTest, WrongClientSecretFloodLeavesVerifiedClientsAndSignInAlone) {
+  v1::TokenResponse tokens = SignInAlice();
+  ASSERT_FALSE(tokens.refresh_token().empty());
+
+  using Call = Pending<v1::IntrospectRequest, v1::IntrospectResponse>;
+  std::vector<std::unique_ptr<Call>> calls;
+  v1::IntrospectRequest bad;
+  bad.mutable_client()->set_method(v1::ClientCredentials::CLIENT_SECRET_POST);
+  bad.mutable_client()->set_client_id("slow-client");
+  bad.mutable_client()->set_client_secret("wrong");
+  bad.set_token(tokens.access_token());
+  for (int i = 0; i < 6; ++i) {
+    auto call = std::make_unique<Call>();
+    call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    call->request = bad;
+    call->request.mutable_client()->set_client_ip(absl::StrCat("10.0.1.", i + 1));
+    Call* raw = call.get();
+    stub_->async()->Introspect(&raw->context, &raw->request, &raw->response,
+                               [raw](grpc::Status s) {
+      raw->status = std::move(s);
+      raw->done.Notify();
+    });
+    calls.push_back(std::move(call));
+  }
+  AwaitDone(calls, 4);
+  EXPECT_GE(CountRefused(calls, "Too many client secrets"), 4u);
+
+  ExpectTokenTrafficFlows(tokens);
+  size_t still_hashing = 0;
+  for (const auto& call : calls) still_hashing += call->Done() ? 0 : 1;
+  EXPECT_GE(still_hashing, 1u);
+
+  // Sign-in waits in its own lane: queued behind the running check, not
+  // refused because wrong secrets filled theirs.
+  v1::StartAuthorizationRequest start;
+  start.set_response_type("code");
+  start.set_client_id("static-client");
+  start.set_redirect_uri("http://localhost:9003/callback");
+  start.set_code_challenge(crypto::Base64UrlEncode(crypto::Sha256(kVerifier)));
+  start.set_code_challenge_method("S256");
+  v1::StartAuthorizationResponse started;
+  ASSERT_TRUE(stub_->StartAuthorization(Context().get(), start, &started).ok());
+  v1::CompleteLoginResponse logged_in;
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  grpc::Status status = stub_->CompleteLogin(
+      context.get(), LoginRequest(started.authorization_id(), "alice", "alice-pw"), &logged_in);
+  EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+
+  AwaitDone(calls, calls.size());
+  for (const auto& call : calls) {
+    EXPECT_TRUE(call->status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ||
+                call->status.error_code() == grpc::StatusCode::UNAUTHENTICATED)
+        << call->status.error_code();
+  }
 }
 
 }  // namespace

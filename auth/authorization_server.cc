@@ -423,11 +423,16 @@ absl::StatusOr<v1::CompleteLoginResponse> AuthorizationServer::CompleteLogin(
 
 // ----------------------------------------------------------- client auth
 
-bool AuthorizationServer::VerifyClientSecret(const ClientConfig& client,
-                                             const std::string& secret) {
-  std::string key = crypto::HmacSha256(
+std::string AuthorizationServer::VerifiedSecretKey(const ClientConfig& client,
+                                                   const std::string& secret) const {
+  return crypto::HmacSha256(
       cache_key_, absl::StrCat(client.client_id.size(), ":", client.client_id,
                                client.secret_hash.size(), ":", client.secret_hash, secret));
+}
+
+bool AuthorizationServer::VerifyClientSecret(const ClientConfig& client,
+                                             const std::string& secret) {
+  std::string key = VerifiedSecretKey(client, secret);
   {
     absl::ReaderMutexLock lock(&cache_mu_);
     if (verified_secrets_.contains(key)) return true;
@@ -437,6 +442,20 @@ bool AuthorizationServer::VerifyClientSecret(const ClientConfig& client,
   if (verified_secrets_.size() >= kMaxVerifiedSecrets) verified_secrets_.clear();
   verified_secrets_.insert(std::move(key));
   return true;
+}
+
+// Mirrors where AuthenticateClient calls VerifySecret.
+bool AuthorizationServer::NeedsSecretHashing(const v1::ClientCredentials& credentials) {
+  const std::string& secret = credentials.client_secret();
+  if (secret.empty() || secret.size() > kMaxPasswordLength) return false;
+  const ClientConfig* client = credentials.client_id().size() <= kMaxClientIdLength
+                                   ? FindClient(credentials.client_id())
+                                   : nullptr;
+  if (client == nullptr) return true;  // the dummy hash
+  if (client->is_public() || credentials.method() == v1::ClientCredentials::NONE) return false;
+  std::string key = VerifiedSecretKey(*client, secret);
+  absl::ReaderMutexLock lock(&cache_mu_);
+  return !verified_secrets_.contains(key);
 }
 
 absl::Status AuthorizationServer::CheckThrottle(const std::vector<ThrottleKey>& keys,

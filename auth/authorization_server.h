@@ -72,6 +72,13 @@ class AuthorizationServer {
   absl::StatusOr<v1::ValidateAccessTokenResponse> ValidateAccessToken(
       const v1::ValidateAccessTokenRequest& request);
 
+  // Returns true when authenticating `credentials` (at Token, Introspect or
+  // Revoke) would run the client-secret KDF: a secret not yet verified in
+  // this process, or any secret for an unknown client id. Cheap (one HMAC),
+  // so the service can run only those calls on its hashing budget; public
+  // clients and already verified secrets stay off it.
+  bool NeedsSecretHashing(const v1::ClientCredentials& credentials);
+
   // Deletes expired store entries now; returns how many. Also run
   // automatically every options.sweep_interval from the mutating RPCs.
   int64_t SweepExpired();
@@ -84,6 +91,8 @@ class AuthorizationServer {
   absl::StatusOr<const ClientConfig*> AuthenticateClient(const v1::ClientCredentials& credentials,
                                                          bool allow_public);
   bool VerifyClientSecret(const ClientConfig& client, const std::string& secret);
+  // The verified_secrets_ key of (client, secret).
+  std::string VerifiedSecretKey(const ClientConfig& client, const std::string& secret) const;
 
   // Failure throttling shared by sign-in and client authentication: fixed
   // window failure counters in the store, one per key. A limit <= 0 never

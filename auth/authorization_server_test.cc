@@ -1388,3 +1388,33 @@ TEST_F(AuthorizationServerTest, SweepRemovesExpiredEntries) {
 
 }  // namespace
 }  // namespace mcp_oauth::auth
+
+namespace mcp_oauth::auth {
+namespace {
+
+// The service runs a call on its hashing budget exactly when its client
+// authentication would run the KDF: not for public clients or secrets
+// already verified in this process.
+TEST_F(AuthorizationServerTest, NeedsSecretHashingOnlyForUnverifiedSecrets) {
+  ClientCredentials fresh = StaticBasic();
+  EXPECT_TRUE(server_->NeedsSecretHashing(fresh));
+  ClientCredentials wrong =
+      Creds(ClientCredentials::CLIENT_SECRET_BASIC, "static-client", "wrong-secret");
+  EXPECT_TRUE(server_->NeedsSecretHashing(wrong));
+  EXPECT_TRUE(server_->NeedsSecretHashing(
+      Creds(ClientCredentials::CLIENT_SECRET_POST, "nobody", "some-secret")));  // dummy hash
+  EXPECT_FALSE(server_->NeedsSecretHashing(Creds(ClientCredentials::NONE, "native")));
+  EXPECT_FALSE(server_->NeedsSecretHashing(Creds(ClientCredentials::NONE, "static-client")));
+  EXPECT_FALSE(server_->NeedsSecretHashing(
+      Creds(ClientCredentials::CLIENT_SECRET_BASIC, "static-client", "")));
+
+  v1::TokenResponse tokens = Tokens();  // verifies (and caches) the secret
+  ASSERT_FALSE(tokens.refresh_token().empty());
+  EXPECT_FALSE(server_->NeedsSecretHashing(fresh));
+  EXPECT_TRUE(server_->NeedsSecretHashing(wrong));  // wrong secrets are never cached
+  ExpectError(Refresh(tokens.refresh_token(), "", wrong).status(), 401, "invalid_client");
+  EXPECT_TRUE(server_->NeedsSecretHashing(wrong));
+}
+
+}  // namespace
+}  // namespace mcp_oauth::auth

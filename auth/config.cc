@@ -477,6 +477,12 @@ const std::vector<FlagHelp>& AuthFlags() {
        "MCP_CLIENT_AUTH_MAX_FAILURES_PER_IP; default 50; 0 = no limit)"},
       {"client-auth-failure-window", "SECONDS",
        "window of those counts (env MCP_CLIENT_AUTH_FAILURE_WINDOW; default 300)"},
+      {"hash-threads", "N",
+       "threads that check passwords and client secrets, apart from the /token, /introspect "
+       "and /revoke workers (env MCP_HASH_THREADS; default half the CPU cores, at least 1)"},
+      {"hash-queue", "N",
+       "sign-ins (and, separately, client-secret checks) that may wait for those threads; "
+       "more are refused at once with 503 + Retry-After (env MCP_HASH_QUEUE; default 16)"},
   };
   return kFlags;
 }
@@ -610,6 +616,20 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
     options.client_auth_failure_window = absl::Seconds(*parsed);
   } else if (file.client_auth_window_seconds) {
     options.client_auth_failure_window = absl::Seconds(*file.client_auth_window_seconds);
+  }
+
+  // The hashing budget (options.h): flag > env > default.
+  if (auto threads = FlagOrEnv(flags, getenv, "hash-threads", "MCP_HASH_THREADS")) {
+    if (!absl::SimpleAtoi(*threads, &options.hash_threads) || options.hash_threads < 1 ||
+        options.hash_threads > 256) {
+      return absl::InvalidArgumentError("--hash-threads: must be 1 to 256");
+    }
+  }
+  if (auto queue = FlagOrEnv(flags, getenv, "hash-queue", "MCP_HASH_QUEUE")) {
+    if (!absl::SimpleAtoi(*queue, &options.hash_queue) || options.hash_queue < 1 ||
+        options.hash_queue > 100000) {
+      return absl::InvalidArgumentError("--hash-queue: must be 1 to 100000");
+    }
   }
 
   // The static client: the first configured client, or the default one.

@@ -118,6 +118,32 @@ TEST(ConfigTest, FlagBeatsEnvBeatsFileBeatsDefault) {
   EXPECT_EQ(o->clients[0].redirect_uris, std::vector<std::string>{"http://flag.example:8080/cb"});
 }
 
+TEST(ConfigTest, HashingBudgetFlagBeatsEnvBeatsDefault) {
+  auto o = BuildAuthOptions(Flags({}), Env({}));
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->hash_threads, 0);  // half the cores, decided by the service
+  EXPECT_EQ(o->hash_queue, 16);
+
+  auto env = Env({{"MCP_HASH_THREADS", "3"}, {"MCP_HASH_QUEUE", "5"}});
+  o = BuildAuthOptions(Flags({}), env);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->hash_threads, 3);
+  EXPECT_EQ(o->hash_queue, 5);
+
+  o = BuildAuthOptions(Flags({{"hash-threads", "1"}, {"hash-queue", "2"}}), env);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->hash_threads, 1);
+  EXPECT_EQ(o->hash_queue, 2);
+
+  for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
+           {"hash-threads", "0"}, {"hash-threads", "x"}, {"hash-queue", "0"},
+           {"hash-queue", "-1"}}) {
+    o = BuildAuthOptions(Flags({{flag, value}}), Env({}));
+    EXPECT_FALSE(o.ok()) << flag << "=" << value;
+    EXPECT_NE(o.status().message().find("--" + flag), std::string::npos) << o.status();
+  }
+}
+
 TEST(ConfigTest, TokenRateLimitFlagBeatsEnvBeatsFileBeatsDefault) {
   auto o = BuildAuthOptions(Flags({}), Env({}));
   ASSERT_TRUE(o.ok()) << o.status();

@@ -106,6 +106,15 @@ struct AuthOptions {
   double token_rate_per_second = 200;
   int token_rate_burst = 400;
 
+  // The hashing budget: password checks (sign-in) and client-secret checks
+  // (PBKDF2) run on their own `hash_threads` threads, apart from the workers
+  // serving /token, /introspect and /revoke, so a sign-in flood cannot delay
+  // those. Each kind of check may have `hash_queue` requests waiting; beyond
+  // that a request is refused at once with 503 + Retry-After. 0 threads:
+  // half the CPU cores, at least 1.
+  int hash_threads = 0;
+  int hash_queue = 16;
+
   // How often expired entries are swept from the store.
   absl::Duration sweep_interval = absl::Seconds(60);
 
