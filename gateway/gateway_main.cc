@@ -99,6 +99,13 @@ OAuth (authorization server; see README "Configuration"):
   --client-auth-failure-window S
                            seconds those failures are counted over (env
                            MCP_CLIENT_AUTH_FAILURE_WINDOW; default 300)
+  --hash-threads N         threads that check passwords and unverified client secrets,
+                           apart from the /token, /introspect and /revoke workers (env
+                           MCP_HASH_THREADS; default half the CPU cores, at least 1;
+                           unused with --auth-target)
+  --hash-queue N           sign-ins (and, separately, client-secret checks) that may
+                           wait for them; more get 503 + Retry-After at once (env
+                           MCP_HASH_QUEUE; default 16)
   --store SPEC             where tokens, codes, revocations and sign-in throttles
                            live (env MCP_STORE; unused with --auth-target):
                              sqlite:PATH   a SQLite file, created 0600 (default:
