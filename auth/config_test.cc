@@ -290,7 +290,8 @@ TEST(ConfigTest, IntrospectAnyTokenIsOptInPerClient) {
      {"client_id": "static", "client_secret_hash": ")" + FastHash("x") + R"(",
       "redirect_uris": ["http://localhost/cb"], "introspect_any_token": false},
      {"client_id": "rs", "client_secret_hash": ")" + FastHash("y") + R"(",
-      "grant_types": ["client_credentials"], "introspect_any_token": true}]})";
+      "grant_types": ["client_credentials"], "introspect_any_token": true}],
+     "users": [{"username": "u", "password_hash": ")" + FastHash("pw") + R"("}]})";
   auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), file);
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_FALSE(o->clients[0].introspect_any_token);
@@ -409,10 +410,12 @@ INSTANTIATE_TEST_SUITE_P(
                           "scopes": ["admin"]}]})",
                       "config clients[0].scopes: scope \"admin\" is not in scopes_supported"},
         BadConfigCase{R"({"clients": [{"client_id": "a", "client_secret_hash": ")" + kGoodHash +
-                          R"(", "introspect_any_token": "yes"}]})",
+                          R"(", "introspect_any_token": "yes"}],
+                          "users": [{"username": "u", "password_hash": ")" + kGoodHash + R"("}]})",
                       "config clients[0].introspect_any_token: must be true or false"},
         BadConfigCase{R"({"clients": [{"client_id": "a", "token_endpoint_auth_method": "none",
-                          "redirect_uris": ["http://x/cb"], "introspect_any_token": true}]})",
+                          "redirect_uris": ["http://x/cb"], "introspect_any_token": true}],
+                          "users": [{"username": "u", "password_hash": ")" + kGoodHash + R"("}]})",
                       "config clients[0].introspect_any_token: needs a confidential client"},
         BadConfigCase{R"({"users": [{"username": "a"}]})",
                       "config users[0].password_hash: is required"},
