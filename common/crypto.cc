@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -83,6 +84,47 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned int length = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
+  return std::string(reinterpret_cast<char*>(digest), length);
+}
+
+// The keyed MAC context, duplicated for each Sign (EVP_MAC_CTX_dup copies the
+// already keyed inner and outer digests).
+struct HmacSha256Key::State {
+  EVP_MAC* mac = nullptr;
+  EVP_MAC_CTX* keyed = nullptr;
+};
+
+HmacSha256Key::HmacSha256Key(std::string_view key) : state_(new State) {
+  state_->mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (state_->mac != nullptr) state_->keyed = EVP_MAC_CTX_new(state_->mac);
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                         OSSL_PARAM_construct_end()};
+  // An empty key still needs a valid pointer.
+  static const unsigned char kEmpty = 0;
+  const unsigned char* key_bytes = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+  if (state_->keyed == nullptr || EVP_MAC_init(state_->keyed, key_bytes, key.size(), params) != 1) {
+    std::fputs("fatal: OpenSSL HMAC-SHA256 unavailable\n", stderr);
+    std::abort();
+  }
+}
+
+HmacSha256Key::~HmacSha256Key() {
+  EVP_MAC_CTX_free(state_->keyed);
+  EVP_MAC_free(state_->mac);
+  delete state_;
+}
+
+std::string HmacSha256Key::Sign(std::string_view data) const {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  size_t length = 0;
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(state_->keyed);
+  if (ctx == nullptr || EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+      EVP_MAC_final(ctx, digest, &length, sizeof(digest)) != 1) {
+    std::fputs("fatal: OpenSSL HMAC-SHA256 failed\n", stderr);
+    std::abort();
+  }
+  EVP_MAC_CTX_free(ctx);
   return std::string(reinterpret_cast<char*>(digest), length);
 }
 

@@ -25,6 +25,25 @@ std::string Sha256(std::string_view data);
 // Returns the raw 32-byte HMAC-SHA256 of `data` under `key`.
 std::string HmacSha256(std::string_view key, std::string_view data);
 
+// HMAC-SHA256 under one fixed key, for keys used on every request: the keyed
+// state is computed once, so Sign costs the hashing of `data` only (the
+// one-shot HmacSha256 re-fetches the algorithm and re-keys on every call).
+// Thread safe; not copyable.
+class HmacSha256Key {
+ public:
+  explicit HmacSha256Key(std::string_view key);
+  ~HmacSha256Key();
+  HmacSha256Key(const HmacSha256Key&) = delete;
+  HmacSha256Key& operator=(const HmacSha256Key&) = delete;
+
+  // Equals HmacSha256(key, data).
+  std::string Sign(std::string_view data) const;
+
+ private:
+  struct State;
+  State* state_;
+};
+
 // Returns true when `a` and `b` are equal, in time that depends only on their
 // lengths (CRYPTO_memcmp). Use it for every secret comparison.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);

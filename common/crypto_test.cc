@@ -1,6 +1,10 @@
 #include "common/crypto.h"
 
+#include <atomic>
 #include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -15,6 +19,38 @@ TEST(CryptoTest, Sha256MatchesKnownVector) {
 TEST(CryptoTest, HmacSha256MatchesRfc4231Case2) {
   EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(CryptoTest, HmacSha256KeyMatchesTheOneShotHmac) {
+  HmacSha256Key jefe("Jefe");
+  EXPECT_EQ(HexEncode(jefe.Sign("what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // The keyed state is reused: a second message must not see the first.
+  EXPECT_EQ(jefe.Sign("b"), HmacSha256("Jefe", "b"));
+  EXPECT_EQ(jefe.Sign(""), HmacSha256("Jefe", ""));
+  // Keys longer than SHA-256's block are hashed first; the empty key works.
+  const std::string long_key(131, '\xaa');
+  EXPECT_EQ(HmacSha256Key(long_key).Sign("Test Using Larger Than Block-Size Key - Hash Key First"),
+            HmacSha256(long_key, "Test Using Larger Than Block-Size Key - Hash Key First"));
+  EXPECT_EQ(HexEncode(HmacSha256Key(long_key).Sign("Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(HmacSha256Key("").Sign("x"), HmacSha256("", "x"));
+}
+
+TEST(CryptoTest, HmacSha256KeyIsThreadSafe) {
+  HmacSha256Key key("k");
+  const std::string expected = HmacSha256("k", "message");
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 500; ++i) {
+        if (key.Sign("message") != expected) ++mismatches;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST(CryptoTest, PkceS256MatchesRfc7636Example) {

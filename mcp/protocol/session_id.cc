@@ -29,7 +29,7 @@ std::string SessionIdCodec::Binding(std::string_view subject, std::string_view c
 std::string SessionIdCodec::Mac(std::string_view payload) const {
   std::string input = "mcp-session-v1:";
   input.append(payload.data(), payload.size());
-  return crypto::HmacSha256(key_, input);
+  return key_.Sign(input);
 }
 
 std::string SessionIdCodec::Mint(const SessionClaims& claims) const {

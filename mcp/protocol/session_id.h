@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/crypto.h"
 
 namespace mcp_oauth::mcp {
 
@@ -26,7 +27,7 @@ struct SessionClaims {
 class SessionIdCodec {
  public:
   // `key` should be at least 32 random bytes.
-  explicit SessionIdCodec(std::string key) : key_(std::move(key)) {}
+  explicit SessionIdCodec(std::string key) : key_(key) {}
 
   // Returns the binding for a principal.
   static std::string Binding(std::string_view subject, std::string_view client_id);
@@ -40,7 +41,7 @@ class SessionIdCodec {
  private:
   std::string Mac(std::string_view payload) const;
 
-  const std::string key_;
+  const crypto::HmacSha256Key key_;  // keyed once: Verify runs on every request
 };
 
 }  // namespace mcp_oauth::mcp
