@@ -7,6 +7,11 @@
 
 namespace mcp_oauth::flags {
 
+std::vector<std::string> ParsedFlags::GetAll(const std::string& name) const {
+  auto it = repeated_.find(name);
+  return it == repeated_.end() ? std::vector<std::string>() : it->second;
+}
+
 std::optional<std::string> ParsedFlags::Get(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end()) return std::nullopt;
@@ -41,6 +46,7 @@ absl::StatusOr<ParsedFlags> Parse(int argc, char** argv, const std::set<std::str
       }
     }
     parsed.values()[name] = *value;
+    parsed.AddRepeated(name, *value);
   }
   return parsed;
 }

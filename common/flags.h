@@ -9,6 +9,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -20,11 +22,17 @@ class ParsedFlags {
   // Returns the value of `name` (canonical, hyphenated) if it was given.
   std::optional<std::string> Get(const std::string& name) const;
   bool Has(const std::string& name) const { return values_.count(name) > 0; }
+  // Returns every value given for `name`, in order (Get returns the last).
+  std::vector<std::string> GetAll(const std::string& name) const;
+  void AddRepeated(const std::string& name, std::string value) {
+    repeated_[name].push_back(std::move(value));
+  }
   std::map<std::string, std::string>& values() { return values_; }
   const std::map<std::string, std::string>& values() const { return values_; }
 
  private:
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> repeated_;
 };
 
 // Parses argv. `known` lists the accepted canonical names; `booleans` those that

@@ -22,6 +22,7 @@
 #include "gateway/metrics_route.h"
 #include "gateway/oauth_routes.h"
 #include "gateway/router.h"
+#include "mcp/aggregate/tool_aggregator.h"
 #include "mcp/catalog.h"
 #include "mcp/prompt_service.h"
 #include "mcp/request_state.h"
@@ -49,7 +50,17 @@ class GatewayImpl final : public Gateway {
           "no gRPC server is running in process: give --auth-target and --tools-target, or "
           "host the services here");
     }
-    health_ = std::make_unique<HealthRoute>(auth_channel_, tools_channel_);
+    HealthRoute::ToolBackendStates backend_states;
+    if (aggregator_) {
+      backend_states = [this] {
+        std::vector<std::pair<std::string, bool>> states;
+        for (const auto& backend : aggregator_->BackendStatus()) {
+          states.emplace_back(backend.name, backend.up);
+        }
+        return states;
+      };
+    }
+    health_ = std::make_unique<HealthRoute>(auth_channel_, tools_channel_, std::move(backend_states));
     router_.Add("GET", "/healthz", [this](HttpRequest request, Responder respond) {
       health_->Handle(std::move(request), std::move(respond));
     });
@@ -143,7 +154,12 @@ class GatewayImpl final : public Gateway {
       tool_service_ = std::make_unique<mcp::ToolServiceImpl>(catalog->tools, std::move(tool_options));
       resource_service_ = std::make_unique<mcp::ResourceServiceImpl>(catalog->resources);
       prompt_service_ = std::make_unique<mcp::PromptServiceImpl>(catalog->prompts);
-      builder.RegisterService(tool_service_.get());
+      if (options_.tool_backends.empty()) {
+        builder.RegisterService(tool_service_.get());
+      } else {
+        RETURN_IF_ERROR(StartToolAggregator());
+        builder.RegisterService(aggregator_.get());
+      }
       builder.RegisterService(resource_service_.get());
       builder.RegisterService(prompt_service_.get());
     }
@@ -156,6 +172,32 @@ class GatewayImpl final : public Gateway {
     auto* health = grpc_server_->GetHealthCheckService();
     if (host_auth) health->SetServingStatus(kAuthServiceName, true);
     if (host_tools) health->SetServingStatus(kToolServiceName, true);
+    return absl::OkStatus();
+  }
+
+  // Several tool backends: the built-in ToolService moves to a private
+  // in-process server, and the internal port serves the aggregate instead.
+  absl::Status StartToolAggregator() {
+    std::vector<mcp::ToolBackendConfig> backends;
+    if (options_.builtin_tools) {
+      grpc::ServerBuilder builtin;
+      builtin.RegisterService(tool_service_.get());
+      builtin_server_ = builtin.BuildAndStart();
+      if (!builtin_server_) return absl::InternalError("cannot start the built-in ToolService");
+      backends.push_back({"builtin", options_.builtin_tools_prefix,
+                          tools::v1::ToolService::NewStub(
+                              builtin_server_->InProcessChannel(grpc::ChannelArguments()))});
+    }
+    for (const auto& backend : options_.tool_backends) {
+      // Reconnect backoff capped at the aggregator's own (5 s): a restarted
+      // backend's tools come back within seconds.
+      backends.push_back({backend.name, backend.prefix,
+                          tools::v1::ToolService::NewStub(grpc_security::CreateChannel(
+                              backend.target, backend.security, 5000))});
+    }
+    auto aggregator = mcp::ToolAggregator::Start(std::move(backends));
+    if (!aggregator.ok()) return aggregator.status();
+    aggregator_ = std::move(*aggregator);
     return absl::OkStatus();
   }
 
@@ -223,6 +265,10 @@ class GatewayImpl final : public Gateway {
   GatewayOptions options_;
   std::unique_ptr<auth::AuthServiceImpl> auth_service_;
   std::unique_ptr<mcp::ToolServiceImpl> tool_service_;
+  // With tool_backends: the server of tool_service_ and the aggregate (which
+  // watches it, so goes first).
+  std::unique_ptr<grpc::Server> builtin_server_;
+  std::unique_ptr<mcp::ToolAggregator> aggregator_;
   std::unique_ptr<mcp::ResourceServiceImpl> resource_service_;
   std::unique_ptr<mcp::PromptServiceImpl> prompt_service_;
   std::unique_ptr<grpc::Service> metrics_service_;

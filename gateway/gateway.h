@@ -18,6 +18,14 @@
 
 namespace mcp_oauth::gateway {
 
+// A remote ToolService whose tools the gateway serves next to the others.
+struct ToolBackendTarget {
+  std::string name;    // [A-Za-z0-9_.-]{1,64}; "builtin" is the in-process tools
+  std::string target;  // host:port
+  std::string prefix;  // prepended to its tool names (empty: none)
+  grpc_security::ClientSecurity security;
+};
+
 struct GatewayOptions {
   HttpServerOptions http;
   // Internal gRPC address serving AuthService and ToolService ("" = none).
@@ -27,6 +35,12 @@ struct GatewayOptions {
   std::string tools_target;
   // Protection of grpc_listen (required unless it is loopback) and of the
   // channels to auth_target / tools_target (see grpc_security.h).
+  // Several ToolServices behind one tools/list (tools_target must then be
+  // empty): these remote backends, plus the in-process built-in tools as
+  // backend "builtin" unless builtin_tools is false. See mcp/aggregate.
+  std::vector<ToolBackendTarget> tool_backends;
+  bool builtin_tools = true;
+  std::string builtin_tools_prefix;
   grpc_security::ServerSecurity grpc_server_security;
   grpc_security::ClientSecurity grpc_client_security;
   std::chrono::milliseconds shutdown_grace{10000};

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/strings/str_split.h"
@@ -56,8 +57,18 @@ Internal gRPC:
                            default 127.0.0.1:9004; "" to serve none)
   --auth-target ADDR:PORT  use a remote AuthService instead of the in-process one
                            (env MCP_AUTH_TARGET)
-  --tools-target ADDR:PORT use a remote ToolService instead of the in-process one
-                           (env MCP_TOOLS_TARGET)
+  --tools-target [NAME=]ADDR:PORT
+                           use a remote ToolService instead of the in-process one
+                           (env MCP_TOOLS_TARGET). Repeat it, or name the target,
+                           to serve the tools of several ToolServices together:
+                           each is a backend called NAME (default tools1, tools2,
+                           ...), next to the built-in tools (backend "builtin")
+  --tools-prefix NAME=PREFIX
+                           prepend PREFIX to the tool names of backend NAME (two
+                           backends offering one name are refused at startup
+                           otherwise); repeatable
+  --builtin-tools on|off   serve the built-in tools next to named or several
+                           --tools-target backends (env MCP_BUILTIN_TOOLS; default on)
   A --grpc-listen address other than loopback is refused unless protected by one
   or both of:
   --grpc-tls-cert FILE, --grpc-tls-key FILE, --grpc-tls-client-ca FILE
@@ -186,6 +197,78 @@ bool ParseSwitch(const std::string& text, bool* value) {
   return true;
 }
 
+bool IsBackendName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// --tools-target (repeatable, [NAME=]ADDR), --tools-prefix NAME=PREFIX and
+// --builtin-tools -> options. One unnamed target without prefixes or
+// --builtin-tools keeps the split-process meaning: it replaces the built-in
+// tools. Anything else aggregates. The channels use the --grpc-* client
+// security settings.
+absl::Status ApplyToolTargets(const flags::ParsedFlags& parsed, GatewayOptions* options) {
+  std::vector<std::string> targets = parsed.GetAll("tools-target");
+  if (targets.empty()) {
+    if (auto env = flags::GetEnv("MCP_TOOLS_TARGET"); env && !env->empty()) targets.push_back(*env);
+  }
+  const std::vector<std::string> prefixes = parsed.GetAll("tools-prefix");
+  const std::string builtin_text = Setting(parsed, "builtin-tools", "MCP_BUILTIN_TOOLS", "");
+  if (!builtin_text.empty() && !ParseSwitch(builtin_text, &options->builtin_tools)) {
+    return absl::InvalidArgumentError("--builtin-tools: '" + builtin_text + "' must be on or off");
+  }
+  if (targets.size() == 1 && targets[0].find('=') == std::string::npos && prefixes.empty() &&
+      builtin_text.empty()) {
+    options->tools_target = targets[0];
+    return absl::OkStatus();
+  }
+  std::set<std::string> names = {"builtin"};
+  for (size_t i = 0; i < targets.size(); ++i) {
+    ToolBackendTarget backend;
+    const size_t equals = targets[i].find('=');
+    backend.name = equals == std::string::npos ? "tools" + std::to_string(i + 1)
+                                               : targets[i].substr(0, equals);
+    backend.target = equals == std::string::npos ? targets[i] : targets[i].substr(equals + 1);
+    if (!IsBackendName(backend.name)) {
+      return absl::InvalidArgumentError("--tools-target: '" + backend.name +
+                                        "' is not a backend name ([A-Za-z0-9_.-], 1-64)");
+    }
+    if (backend.target.empty()) {
+      return absl::InvalidArgumentError("--tools-target: backend '" + backend.name + "' has no address");
+    }
+    if (!names.insert(backend.name).second) {
+      return absl::InvalidArgumentError("--tools-target: two backends are named '" + backend.name + "'");
+    }
+    backend.security = options->grpc_client_security;
+    options->tool_backends.push_back(std::move(backend));
+  }
+  for (const std::string& item : prefixes) {
+    const size_t equals = item.find('=');
+    const std::string name = item.substr(0, equals);
+    if (equals == std::string::npos || !names.count(name)) {
+      return absl::InvalidArgumentError("--tools-prefix: '" + item +
+                                        "' must be NAME=PREFIX for a --tools-target name or builtin");
+    }
+    const std::string prefix = item.substr(equals + 1);
+    if (name == "builtin") {
+      options->builtin_tools_prefix = prefix;
+    } else {
+      for (auto& backend : options->tool_backends) {
+        if (backend.name == name) backend.prefix = prefix;
+      }
+    }
+  }
+  if (options->tool_backends.empty() && !options->builtin_tools) {
+    return absl::InvalidArgumentError("--builtin-tools off needs at least one --tools-target");
+  }
+  return absl::OkStatus();
+}
+
 int Main(int argc, char** argv) {
   // Block the stop signals first, before any library starts a thread, so that
   // every thread inherits the mask and only the sigwait below receives them.
@@ -214,6 +297,8 @@ int Main(int argc, char** argv) {
   for (const auto& name : grpc_security::ServerSecurityFlagNames()) known.insert(name);
   for (const auto& name : grpc_security::ClientSecurityFlagNames()) known.insert(name);
   known.insert("max-sessions-per-principal");
+  known.insert("tools-prefix");
+  known.insert("builtin-tools");
   auto parsed = flags::Parse(argc, argv, known, {"help", "metrics", "behind-tls-proxy"});
   if (!parsed.ok()) {
     std::fprintf(stderr, "gateway: %s\n", std::string(parsed.status().message()).c_str());
@@ -282,7 +367,6 @@ int Main(int argc, char** argv) {
   options.http.keep_alive_idle_timeout = std::chrono::seconds(idle_timeout.value);
   options.grpc_listen = Setting(*parsed, "grpc-listen", "MCP_GRPC_LISTEN", "127.0.0.1:9004");
   options.auth_target = Setting(*parsed, "auth-target", "MCP_AUTH_TARGET", "");
-  options.tools_target = Setting(*parsed, "tools-target", "MCP_TOOLS_TARGET", "");
   auto server_security = grpc_security::ServerSecurityFromFlags(*parsed, flags::GetEnv);
   if (!server_security.ok()) {
     std::fprintf(stderr, "gateway: %s\n", std::string(server_security.status().message()).c_str());
@@ -295,6 +379,10 @@ int Main(int argc, char** argv) {
   }
   options.grpc_server_security = std::move(*server_security);
   options.grpc_client_security = std::move(*client_security);
+  if (absl::Status status = ApplyToolTargets(*parsed, &options); !status.ok()) {
+    std::fprintf(stderr, "gateway: %s\n", std::string(status.message()).c_str());
+    return 2;
+  }
   int grace_seconds = 10;
   if (auto grace = parsed->Get("shutdown-grace-seconds");
       grace && (!absl::SimpleAtoi(*grace, &grace_seconds) || grace_seconds < 0)) {

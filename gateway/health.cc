@@ -26,6 +26,7 @@ struct PendingCheck {
   bool auth_ok = false;
   bool tools_ok = false;
   Responder respond;
+  std::string tool_backends;  // ',"tool_backends":{...}' or ""
 
   void Done(bool is_auth, bool serving) {
     bool last;
@@ -39,7 +40,7 @@ struct PendingCheck {
     std::string body = std::string("{\"status\":\"") + (healthy ? "ok" : "unavailable") +
                        "\",\"services\":{\"" + kAuthServiceName + "\":\"" +
                        (auth_ok ? "SERVING" : "NOT_SERVING") + "\",\"" + kToolServiceName +
-                       "\":\"" + (tools_ok ? "SERVING" : "NOT_SERVING") + "\"}}";
+                       "\":\"" + (tools_ok ? "SERVING" : "NOT_SERVING") + "\"}" + tool_backends + "}";
     HttpResponse response = JsonResponse(healthy ? 200 : 503, std::move(body));
     response.SetHeader("Cache-Control", "no-store");
     respond(std::move(response));
@@ -60,14 +61,26 @@ struct HealthRoute::Stubs {
 };
 
 HealthRoute::HealthRoute(std::shared_ptr<grpc::Channel> auth_channel,
-                         std::shared_ptr<grpc::Channel> tools_channel)
-    : stubs_(new Stubs{Health::NewStub(auth_channel), Health::NewStub(tools_channel)}) {}
+                         std::shared_ptr<grpc::Channel> tools_channel,
+                         ToolBackendStates tool_backends)
+    : stubs_(new Stubs{Health::NewStub(auth_channel), Health::NewStub(tools_channel)}),
+      tool_backends_(std::move(tool_backends)) {}
 
 HealthRoute::~HealthRoute() = default;
 
 void HealthRoute::Handle(HttpRequest request, Responder respond) {
   auto pending = std::make_shared<PendingCheck>();
   pending->respond = std::move(respond);
+  if (tool_backends_) {
+    pending->tool_backends = ",\"tool_backends\":{";
+    bool first = true;
+    for (const auto& [name, up] : tool_backends_()) {
+      pending->tool_backends += std::string(first ? "" : ",") + "\"" + name + "\":\"" +
+                                (up ? "up" : "down") + "\"";
+      first = false;
+    }
+    pending->tool_backends += "}";
+  }
   auto check = [pending, &request](Health::Stub* stub, const char* service, bool is_auth) {
     auto call = std::make_shared<OneCall>();
     call->context.set_deadline(std::chrono::system_clock::now() + kHealthDeadline);

@@ -40,6 +40,7 @@ COVERAGE = {
     ("Production deployment", "ini", 0): "tests/readme_ops_test.py",
     ("Performance", "sh", 0): "test_bench_command",
     ("Configuration", "sh", 0): "test_oauth_admin_lines",
+    ("Writing tools in another language", "sh", 0): "test_python_tools_lines",
 }
 
 
@@ -146,6 +147,46 @@ class ReadmeCommandsTest(unittest.TestCase):
         self.assertIn("S256", metadata["code_challenge_methods_supported"])
         refused = json.loads(out[2])  # 403: dynamic registration is not offered
         self.assertIn("static-mcp-client-001", json.dumps(refused))
+
+    def test_python_tools_lines(self):
+        lines = commands(block("Writing tools in another language", "sh", 0))
+        self.assertEqual(lines[0], "./bazelw build //gateway")  # the runfiles have it
+        self.assertEqual(len(lines), 5)
+        # The workspace files the lines use, relative to a directory of our own.
+        root = tempfile.mkdtemp(prefix="readme_pytools_", dir=os.environ.get("TEST_TMPDIR"))
+        for relative in ("proto/tools/v1/tools.proto", "examples/python_tools/tool_server.py",
+                         "bazel-bin/gateway/gateway"):
+            os.makedirs(os.path.dirname(os.path.join(root, relative)), exist_ok=True)
+            source = GATEWAY if relative.startswith("bazel-bin") else relative
+            os.symlink(harness.runfile(source), os.path.join(root, relative))
+        stubs = os.path.join(root, "stubs")
+        tool_port, port = harness.free_port(), harness.free_port()
+
+        def adapt(line):
+            return line.replace("/tmp/pytools", stubs).replace("9101", str(tool_port))
+        for line in lines[1:3]:
+            result = run_shell(adapt(line), cwd=root)
+            self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertTrue(lines[3].endswith(" &"), lines[3])
+        processes = []
+        try:
+            # Own process groups: bash and its server stop together.
+            tools = subprocess.Popen(["/bin/bash", "-c", adapt(lines[3][:-2])], cwd=root,
+                                     stdout=subprocess.PIPE, text=True, start_new_session=True)
+            processes.append(tools)
+            self.assertIn("tool server ready", tools.stdout.readline())
+            gateway = subprocess.Popen(
+                ["/bin/bash", "-c", adapt(lines[4]) + " --port %d --grpc-listen 127.0.0.1:0"
+                 " --store memory" % port], cwd=root, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+            processes.append(gateway)
+            self.assertIn("ready", gateway.stdout.readline())
+            health = harness.request(port, "GET", "/healthz").json()
+            self.assertEqual(health["tool_backends"], {"builtin": "up", "py": "up"})
+        finally:
+            for process in processes:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=10)
 
     def test_claude_connector_command(self):
         (command,) = commands(block("Connecting clients", "sh", 0))

@@ -1,6 +1,8 @@
 #include "common/grpc_security/grpc_security.h"
 
 #include <arpa/inet.h>
+
+#include <algorithm>
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
 #include <grpc/slice.h>
@@ -311,6 +313,18 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
 
 std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target,
                                              const ClientSecurity& security) {
+  return CreateChannel(target, security, 0);
+}
+
+std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target,
+                                             const ClientSecurity& security,
+                                             int max_reconnect_backoff_ms) {
+  grpc::ChannelArguments arguments;
+  if (max_reconnect_backoff_ms > 0) {
+    arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, max_reconnect_backoff_ms);
+    arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+                     std::min(1000, max_reconnect_backoff_ms));
+  }
   std::shared_ptr<grpc::ChannelCredentials> creds;
   if (!security.server_ca_pem.empty()) {
     grpc::SslCredentialsOptions options;
@@ -321,11 +335,11 @@ std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target,
   } else {
     creds = grpc::InsecureChannelCredentials();
   }
-  if (security.shared_secret.empty()) return grpc::CreateChannel(target, creds);
+  if (security.shared_secret.empty()) return grpc::CreateCustomChannel(target, creds, arguments);
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<CredentialInterceptorFactory>(security.shared_secret));
   return grpc::experimental::CreateCustomChannelWithInterceptors(
-      target, creds, grpc::ChannelArguments(), std::move(factories));
+      target, creds, arguments, std::move(factories));
 }
 
 }  // namespace mcp_oauth::grpc_security

@@ -91,6 +91,11 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
 // Returns a channel to `target` using `security`.
 std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target,
                                              const ClientSecurity& security);
+// Same, with gRPC's reconnect backoff capped at `max_reconnect_backoff_ms`
+// (0: gRPC's default, up to 120 s), so a restarted server is found again soon.
+std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target,
+                                             const ClientSecurity& security,
+                                             int max_reconnect_backoff_ms);
 
 }  // namespace mcp_oauth::grpc_security
 

@@ -95,6 +95,9 @@ json RpcErrorForStatus(const json& id, const grpc::Status& status, const std::st
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return RpcError(id, kInternalError, "Internal error: the request timed out");
     case grpc::StatusCode::UNAVAILABLE:
+      // E.g. the tool's backend is down (mcp/aggregate): say which tool.
+      if (!tool_name.empty()) return RpcError(id, kInternalError, "Tool unavailable: " + tool_name);
+      return RpcError(id, kInternalError, "Internal error: the service is unavailable");
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
       return RpcError(id, kInternalError, "Internal error: the service is unavailable");
     default:

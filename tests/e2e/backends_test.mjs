@@ -1,0 +1,215 @@
+// Tools from several backends behind one gateway (mcp/aggregate), end to end
+// with the real binaries: the gateway's built-in tools, the C++ tool_server
+// (its tools prefixed "cpp_") and the Python example tool server
+// (examples/python_tools), listed and called through the MCP TypeScript SDK
+// with a token from the real OAuth flow. The Python backend is killed
+// mid-session (notifications/tools/list_changed, its tools answer
+// "Tool unavailable", the others keep working, /healthz and /metrics say it is
+// down) and restarted (its tools come back). A name collision stops the
+// gateway at startup with a message naming the tool and both backends.
+
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+
+import {
+  DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, freePort, killOnExit, outputDir, startGateway,
+} from "./gateway_process.mjs";
+import { basicAuthHeader, obtainTokens } from "./oauth_login.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** A workspace file from the runfiles, else the source tree / bazel-bin. */
+function workspaceFile(relative, { built = false } = {}) {
+  const runfiles = process.env.TEST_SRCDIR || process.env.RUNFILES_DIR;
+  const candidates = [
+    runfiles && path.join(runfiles, process.env.TEST_WORKSPACE || "mcp_oauth", relative),
+    path.resolve(HERE, built ? "../../bazel-bin" : "../..", relative),
+  ].filter(Boolean);
+  const found = candidates.find((candidate) => fs.existsSync(candidate));
+  if (!found) throw new Error(`${relative} not found (tried ${candidates.join(", ")})`);
+  return found;
+}
+
+/** Starts `command` and resolves once its stdout matches `ready`. */
+function startProcess(name, command, args, ready, env = process.env) {
+  const log = fs.openSync(path.join(outputDir(), `${name}-${process.pid}-${Date.now()}.log`), "a");
+  const child = killOnExit(spawn(command, args, { stdio: ["ignore", "pipe", log], env }));
+  fs.closeSync(log);
+  let stdout = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} not ready: ${stdout}`)), 20000);
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      if (ready.test(stdout)) {
+        clearTimeout(timer);
+        child.stdout.resume();
+        resolve(child);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code}) before ready: ${stdout}`));
+    });
+  });
+}
+
+async function stopProcess(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Resolves once `check()` returns a truthy value (polled), or rejects after `ms`. */
+async function waitFor(what, check, ms = 15000) {
+  const until = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what} (last: ${last})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+let stubsDir;
+let pythonPort;
+let python;
+let cppPort;
+let cpp;
+let gateway;
+let client;
+let accessToken;
+let listChanges = 0;
+
+function startPython() {
+  return startProcess("python-tools", "/usr/bin/python3",
+                      [workspaceFile("examples/python_tools/tool_server.py"), "--port", String(pythonPort)],
+                      /tool server ready: port=\d+/, { ...process.env, PYTHONPATH: stubsDir });
+}
+
+const toolNames = async () => (await client.listTools()).tools.map((t) => t.name).sort();
+const text = (result) => result.content[0].text;
+
+before(async () => {
+  // The Python stubs, generated as the README says.
+  stubsDir = fs.mkdtempSync(path.join(outputDir(), "python-stubs-"));
+  const protoRoot = path.dirname(path.dirname(path.dirname(path.dirname(workspaceFile("proto/tools/v1/tools.proto")))));
+  const protoc = spawnSync("/usr/bin/protoc", [`-I${protoRoot}`, `--python_out=${stubsDir}`, `--grpc_out=${stubsDir}`,
+                                               "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin",
+                                               path.join(protoRoot, "proto/tools/v1/tools.proto")],
+                           { encoding: "utf8" });
+  assert.equal(protoc.status, 0, protoc.stderr);
+
+  pythonPort = await freePort();
+  python = await startPython();
+  cppPort = await freePort();
+  cpp = await startProcess("cpp-tools", workspaceFile("mcp/tool_server", { built: true }),
+                           ["--grpc-listen", `127.0.0.1:${cppPort}`], /tool_server ready/);
+  gateway = await startGateway({
+    name: "backends",
+    args: () => ["--metrics", "--tools-target", `cpp=127.0.0.1:${cppPort}`, "--tools-prefix", "cpp=cpp_",
+                 "--tools-target", `py=127.0.0.1:${pythonPort}`],
+  });
+  const { tokens } = await obtainTokens({
+    issuer: gateway.issuer,
+    clientId: DEFAULT_CLIENT_ID,
+    clientSecret: DEFAULT_CLIENT_SECRET,
+    redirectUri: `${gateway.issuer}/callback`,
+    resource: gateway.mcpUrl,
+  });
+  accessToken = tokens.access_token;
+  client = new Client({ name: "e2e-backends", version: "1.0.0" });
+  client.setNotificationHandler(ToolListChangedNotificationSchema, () => ++listChanges);
+  await client.connect(new StreamableHTTPClientTransport(new URL(gateway.mcpUrl), {
+    requestInit: { headers: { Authorization: `Bearer ${accessToken}` } },
+  }));
+});
+
+after(async () => {
+  await client?.close().catch(() => {});
+  await gateway?.stop();
+  await stopProcess(python);
+  await stopProcess(cpp);
+});
+
+test("tools/list merges the built-in, C++ and Python backends", async () => {
+  assert.deepEqual(await toolNames(), ["cpp_echo", "cpp_get_time", "echo", "get_time", "whoami", "word_count"]);
+});
+
+test("tools/call reaches each backend", async () => {
+  const builtin = await client.callTool({ name: "echo", arguments: { message: "héllo" } });
+  assert.deepEqual(builtin.structuredContent, { echo: "héllo", length: 5 });
+  const remote = await client.callTool({ name: "cpp_echo", arguments: { message: "from c++" } });
+  assert.deepEqual(remote.structuredContent, { echo: "from c++", length: 8 });
+  const counted = await client.callTool({ name: "word_count", arguments: { text: "one two  three" } });
+  assert.deepEqual(counted.structuredContent, { words: 3, characters: 14 });
+  const bad = await client.callTool({ name: "word_count", arguments: {} });
+  assert.equal(bad.isError, true);
+});
+
+test("the Python tool sees the caller's verified subject (never the token)", async () => {
+  const introspection = await fetch(`${gateway.issuer}/introspect`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded",
+               Authorization: basicAuthHeader(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET) },
+    body: new URLSearchParams({ token: accessToken }),
+  }).then((r) => r.json());
+  assert.ok(introspection.sub, JSON.stringify(introspection));
+  const result = await client.callTool({ name: "whoami", arguments: {} });
+  assert.equal(result.structuredContent.subject, introspection.sub);
+  assert.equal(result.structuredContent.username, "demo_user");
+  assert.equal(result.structuredContent.client_id, DEFAULT_CLIENT_ID);
+  assert.ok(result.structuredContent.request_id, "the request id reached the backend");
+  assert.ok(!text(result).includes(accessToken));
+});
+
+test("/healthz lists every backend as up", async () => {
+  const health = await fetch(`${gateway.issuer}/healthz`).then((r) => r.json());
+  assert.deepEqual(health.tool_backends, { builtin: "up", cpp: "up", py: "up" });
+});
+
+test("the Python backend going down and coming back", async () => {
+  const before = listChanges;
+  await stopProcess(python);
+  await waitFor("list_changed after the backend went down", () => listChanges > before);
+  assert.deepEqual(await toolNames(), ["cpp_echo", "cpp_get_time", "echo", "get_time"]);
+  await assert.rejects(client.callTool({ name: "whoami", arguments: {} }), /Tool unavailable: whoami/);
+  const still = await client.callTool({ name: "cpp_echo", arguments: { message: "still here" } });
+  assert.equal(still.structuredContent.echo, "still here");
+  assert.equal((await client.callTool({ name: "echo", arguments: { message: "x" } })).structuredContent.echo, "x");
+  const health = await fetch(`${gateway.issuer}/healthz`);
+  assert.equal(health.status, 200);
+  assert.deepEqual((await health.json()).tool_backends, { builtin: "up", cpp: "up", py: "down" });
+  const metrics = await fetch(`${gateway.issuer}/metrics`).then((r) => r.text());
+  assert.match(metrics, /mcp_tool_backend_up\{backend="py"\} 0/);
+  assert.match(metrics, /mcp_tool_backend_up\{backend="cpp"\} 1/);
+
+  const down = listChanges;
+  python = await startPython();
+  await waitFor("list_changed after the backend came back", () => listChanges > down);
+  assert.deepEqual(await toolNames(), ["cpp_echo", "cpp_get_time", "echo", "get_time", "whoami", "word_count"]);
+  const back = await client.callTool({ name: "whoami", arguments: {} });
+  assert.equal(back.structuredContent.username, "demo_user");
+});
+
+test("a tool name offered by two backends stops the gateway at startup", async () => {
+  await assert.rejects(
+    startGateway({ name: "backends-collision", args: () => ["--tools-target", `cpp=127.0.0.1:${cppPort}`] }),
+    /tool name collision: 'echo' of backend 'cpp' is left out, backend 'builtin' already offers it/);
+});
