@@ -238,7 +238,10 @@ class GatewayImpl final : public Gateway {
     mcp::McpBackends backends;
     std::shared_ptr<tools::v1::ToolService::StubInterface> tools_stub =
         tools::v1::ToolService::NewStub(tools_channel_);
-    if (tool_service_) {
+    if (aggregator_) {
+      // Several backends: the aggregate, served on the in-process channel.
+      backends.tool_client = client::MakeRemoteToolClient(tools_stub);
+    } else if (tool_service_) {
       // In process: direct calls, with the streams on the in-process channel.
       backends.tool_client =
           client::MakeLocalToolClient(tool_service_.get(), client::MakeUnmeteredRemoteToolClient(tools_stub));
