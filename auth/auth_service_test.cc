@@ -290,6 +290,14 @@ class HashingBudgetTest : public AuthServiceTest {
     bool Done() const { return done.HasBeenNotified(); }
   };
 
+  // Shuts the server down, then waits for every call started by the test
+  // (each has a deadline), so none finishes into freed memory.
+  void TearDown() override {
+    AuthServiceTest::TearDown();
+    for (auto& call : logins_) call->done.WaitForNotification();
+    for (auto& call : introspections_) call->done.WaitForNotification();
+  }
+
   // Deadline for the calls that must keep their latency: far below the
   // seconds a slow hash takes, far above what they need.
   static std::unique_ptr<grpc::ClientContext> Quick() {
@@ -298,10 +306,11 @@ class HashingBudgetTest : public AuthServiceTest {
     return context;
   }
 
-  // Waits until at least `n` of `calls` are done (up to 10 s).
+  // Waits until at least `n` of `calls` are done (up to `seconds`).
   template <typename Call>
-  static void AwaitDone(const std::vector<std::unique_ptr<Call>>& calls, size_t n) {
-    for (int i = 0; i < 1000; ++i) {
+  static void AwaitDone(const std::vector<std::unique_ptr<Call>>& calls, size_t n,
+                        int seconds = 10) {
+    for (int i = 0; i < seconds * 100; ++i) {
       size_t done = 0;
       for (const auto& call : calls) done += call->Done() ? 1 : 0;
       if (done >= n) return;
@@ -358,6 +367,11 @@ class HashingBudgetTest : public AuthServiceTest {
     status = stub_->Revoke(Quick().get(), revoke, &revoked);
     ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
   }
+
+  using Login = Pending<v1::CompleteLoginRequest, v1::CompleteLoginResponse>;
+  using Introspection = Pending<v1::IntrospectRequest, v1::IntrospectResponse>;
+  std::vector<std::unique_ptr<Login>> logins_;
+  std::vector<std::unique_ptr<Introspection>> introspections_;
 };
 
 TEST_F(HashingBudgetTest, SignInFloodIsRefusedAtOnceAndTokenTrafficFlows) {
@@ -374,8 +388,7 @@ TEST_F(HashingBudgetTest, SignInFloodIsRefusedAtOnceAndTokenTrafficFlows) {
   ASSERT_TRUE(stub_->StartAuthorization(Context().get(), start, &started).ok());
   v1::CompleteLoginRequest login = LoginRequest(started.authorization_id(), "slow", "wrong");
 
-  using Login = Pending<v1::CompleteLoginRequest, v1::CompleteLoginResponse>;
-  std::vector<std::unique_ptr<Login>> logins;
+  std::vector<std::unique_ptr<Login>>& logins = logins_;
   for (int i = 0; i < 6; ++i) {
     auto call = std::make_unique<Login>();
     call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
@@ -400,7 +413,7 @@ TEST_F(HashingBudgetTest, SignInFloodIsRefusedAtOnceAndTokenTrafficFlows) {
   EXPECT_GE(still_hashing, 1u);
 
   // The admitted sign-ins are checked (and refused as wrong), not dropped.
-  AwaitDone(logins, logins.size());
+  AwaitDone(logins, logins.size(), 60);
   size_t refused = CountRefused(logins, "Too many sign-ins");
   size_t checked = 0;
   for (const auto& call : logins) {
@@ -415,8 +428,8 @@ TEST_F(HashingBudgetTest, WrongClientSecretFloodLeavesVerifiedClientsAndSignInAl
   v1::TokenResponse tokens = SignInAlice();
   ASSERT_FALSE(tokens.refresh_token().empty());
 
-  using Call = Pending<v1::IntrospectRequest, v1::IntrospectResponse>;
-  std::vector<std::unique_ptr<Call>> calls;
+  using Call = Introspection;
+  std::vector<std::unique_ptr<Call>>& calls = introspections_;
   v1::IntrospectRequest bad;
   bad.mutable_client()->set_method(v1::ClientCredentials::CLIENT_SECRET_POST);
   bad.mutable_client()->set_client_id("slow-client");
@@ -460,7 +473,7 @@ TEST_F(HashingBudgetTest, WrongClientSecretFloodLeavesVerifiedClientsAndSignInAl
       context.get(), LoginRequest(started.authorization_id(), "alice", "alice-pw"), &logged_in);
   EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
 
-  AwaitDone(calls, calls.size());
+  AwaitDone(calls, calls.size(), 60);
   for (const auto& call : calls) {
     EXPECT_TRUE(call->status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ||
                 call->status.error_code() == grpc::StatusCode::UNAUTHENTICATED)

@@ -12,10 +12,11 @@
 namespace mcp_oauth::auth {
 namespace {
 
-// Occupies the pool's only thread until Release().
+// Occupies a pool thread until Release(). Declare it before the pool, so the
+// pool (whose destructor finishes the task) goes first.
 class Blocker {
  public:
-  explicit Blocker(WorkerPool& pool, size_t lane) {
+  void Occupy(WorkerPool& pool, size_t lane) {
     EXPECT_TRUE(pool.Submit(lane, [this] {
       started_.Notify();
       release_.WaitForNotification();
@@ -30,9 +31,11 @@ class Blocker {
 };
 
 TEST(WorkerPoolTest, RefusesWhenTheLaneIsFullAndOtherLanesStillTakeWork) {
-  WorkerPool pool(1, {2, 1});
-  Blocker blocker(pool, 0);
+  // What the tasks touch outlives the pool.
   std::atomic<int> ran{0};
+  Blocker blocker;
+  WorkerPool pool(1, {2, 1});
+  blocker.Occupy(pool, 0);
   EXPECT_TRUE(pool.Submit(0, [&] { ++ran; }));
   EXPECT_TRUE(pool.Submit(0, [&] { ++ran; }));
   EXPECT_FALSE(pool.Submit(0, [&] { ++ran; }));  // lane 0 holds 2
@@ -47,10 +50,11 @@ TEST(WorkerPoolTest, RefusesWhenTheLaneIsFullAndOtherLanesStillTakeWork) {
 }
 
 TEST(WorkerPoolTest, TakesTurnsBetweenLanes) {
-  WorkerPool pool(1, {10, 10});
-  Blocker blocker(pool, 0);
   absl::Mutex mu;
   std::string order;
+  Blocker blocker;
+  WorkerPool pool(1, {10, 10});
+  blocker.Occupy(pool, 0);
   auto record = [&](char c) {
     return [&, c] {
       absl::MutexLock lock(&mu);
