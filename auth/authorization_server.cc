@@ -26,6 +26,10 @@ constexpr size_t kMaxUsernameLength = 256;
 constexpr size_t kMaxPasswordLength = 1024;
 constexpr size_t kMaxResources = 8;
 constexpr size_t kMaxVerifiedSecrets = 4096;
+// Client addresses whose /authorize rate is tracked at once (~100 bytes each).
+constexpr size_t kMaxAuthorizeRateKeys = 100000;
+// What a full pending-authorization table asks clients to wait.
+constexpr int kPendingFullRetrySeconds = 60;
 
 constexpr char kInvalidCredentials[] = "Invalid username or password";
 constexpr char kExpiredAuthorization[] =
@@ -87,6 +91,16 @@ absl::Status InvalidToken(const std::string& description) {
   return MakeOAuthError(401, "invalid_token", description);
 }
 
+// A temporarily_unavailable error asking the caller to retry later.
+absl::Status RetryLater(int http_status, const std::string& description, int64_t seconds) {
+  v1::OAuthError e;
+  e.set_error("temporarily_unavailable");
+  e.set_error_description(description);
+  e.set_http_status(http_status);
+  e.set_retry_after_seconds(static_cast<int32_t>(std::clamp<int64_t>(seconds, 1, 86400)));
+  return OAuthErrorStatus(e);
+}
+
 }  // namespace
 
 AuthorizationServer::AuthorizationServer(AuthOptions options, std::shared_ptr<Store> store,
@@ -103,7 +117,9 @@ AuthorizationServer::AuthorizationServer(AuthOptions options, std::shared_ptr<St
                     .value_or(options_.canonical_resource())),
       subjects_(std::move(subjects)),
       cache_key_(crypto::RandomBytes(32)),
-      token_limiter_(options_.token_rate_per_second, options_.token_rate_burst) {
+      token_limiter_(options_.token_rate_per_second, options_.token_rate_burst),
+      authorize_limiter_(options_.authorize_rate_per_second, options_.authorize_rate_burst,
+                         kMaxAuthorizeRateKeys) {
   for (const ClientConfig& client : options_.clients) clients_[client.client_id] = client;
   int password_iterations = kPasswordIterations;
   for (const UserConfig& user : options_.users) {
@@ -194,6 +210,19 @@ absl::StatusOr<v1::StartAuthorizationResponse> AuthorizationServer::StartAuthori
     const v1::StartAuthorizationRequest& request) {
   absl::Time now = clock_->Now();
   MaybeSweep(now);
+
+  // 0. Per-address rate limit before any work: an accepted request stores a
+  // pending authorization, and anyone may send one.
+  if (absl::Duration wait =
+          authorize_limiter_.Acquire(AddressThrottleKey(request.client_ip()), now);
+      wait > absl::ZeroDuration()) {
+    int64_t seconds = absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1)));
+    return RetryLater(429,
+                      absl::StrCat("Too many authorization requests from this address. Try "
+                                   "again in ",
+                                   std::max<int64_t>(1, seconds), " s."),
+                      seconds);
+  }
 
   // 1. The client and its redirect URI; until both are trusted, errors are
   // shown to the user, never redirected.
@@ -292,7 +321,12 @@ absl::StatusOr<v1::StartAuthorizationResponse> AuthorizationServer::StartAuthori
   pending.csrf_token = crypto::RandomToken(32);
   pending.created_at = now;
   pending.expires_at = now + options_.pending_authorization_ttl;
-  absl::Status put = store_->PutPendingAuthorization(pending);
+  absl::Status put = store_->PutPendingAuthorization(pending, options_.max_pending_authorizations);
+  if (absl::IsResourceExhausted(put)) {
+    return RetryLater(503,
+                      "Too many sign-ins are in progress on this server. Try again in a minute.",
+                      kPendingFullRetrySeconds);
+  }
   if (!put.ok()) return put;
 
   v1::StartAuthorizationResponse response;

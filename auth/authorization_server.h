@@ -157,6 +157,8 @@ class AuthorizationServer {
 
   // /token requests per authenticated client id (see AuthOptions).
   RateLimiter token_limiter_;
+  // /authorize requests per client address (see AuthOptions).
+  RateLimiter authorize_limiter_;
 
   std::atomic<int64_t> next_sweep_unix_nanos_{0};
 };

@@ -107,6 +107,9 @@ class AuthorizationServerTest : public ::testing::Test {
     other.allowed_scopes = {"user", "admin"};
     o.clients = {static_client, native, svc, other};
     o.users = {{"alice", "sub-alice", HashSecret("alice-pw", 1000)}};
+    // Tests here start many authorizations at one instant from one address;
+    // the /authorize limits have their own tests.
+    o.authorize_rate_per_second = 0;
     store_ = std::make_shared<MemoryStore>();
     clock_ = std::make_shared<FakeClock>();
     options_ = o;
@@ -444,6 +447,55 @@ TEST_F(AuthorizationServerTest, ResourceIsNormalisedAndChecked) {
   // Omitted: defaults to the canonical resource.
   v1::TokenResponse t = Tokens();
   EXPECT_TRUE(Validate(t.access_token(), kResource).ok());
+}
+
+TEST_F(AuthorizationServerTest, AuthorizeIsRateLimitedPerAddress) {
+  AuthOptions o = options_;
+  o.authorize_rate_per_second = 0.5;
+  o.authorize_rate_burst = 3;
+  server_ = std::make_unique<AuthorizationServer>(o, store_, clock_);
+  auto start = [&](const std::string& ip) {
+    v1::StartAuthorizationRequest r = GoodRequest();
+    r.set_client_ip(ip);
+    return server_->StartAuthorization(r);
+  };
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(start("192.0.2.1").ok()) << i;
+  auto limited = start("192.0.2.1");
+  v1::OAuthError e = ExpectError(limited.status(), 429, "temporarily_unavailable");
+  EXPECT_EQ(limited.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(e.retry_after_seconds(), 2);
+  EXPECT_TRUE(e.redirect_to().empty());  // A page, never a redirect.
+  // Other addresses are unaffected; the same /64 is the same address.
+  EXPECT_TRUE(start("192.0.2.2").ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(start("2001:db8:5:6::" + std::to_string(i + 1)).ok());
+  ExpectError(start("2001:db8:5:6:ffff::1").status(), 429, "temporarily_unavailable");
+  EXPECT_TRUE(start("2001:db8:5:7::1").ok());
+  // Refused requests stored nothing: only the accepted ones are pending.
+  EXPECT_EQ(store_->GetCounts().pending, 3u + 1u + 3u + 1u);
+  clock_->Advance(absl::Seconds(2));
+  EXPECT_TRUE(start("192.0.2.1").ok());
+}
+
+TEST_F(AuthorizationServerTest, PendingAuthorizationsAreCapped) {
+  AuthOptions o = options_;
+  o.max_pending_authorizations = 2;
+  server_ = std::make_unique<AuthorizationServer>(o, store_, clock_);
+  auto first = server_->StartAuthorization(GoodRequest());
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(server_->StartAuthorization(GoodRequest()).ok());
+  auto full = server_->StartAuthorization(GoodRequest());
+  v1::OAuthError e = ExpectError(full.status(), 503, "temporarily_unavailable");
+  EXPECT_EQ(full.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(e.retry_after_seconds(), 60);
+  EXPECT_TRUE(e.redirect_to().empty());
+  // A completed sign-in frees its place.
+  ASSERT_TRUE(Login(first->authorization_id(), "alice", "alice-pw").ok());
+  EXPECT_TRUE(server_->StartAuthorization(GoodRequest()).ok());
+  ExpectError(server_->StartAuthorization(GoodRequest()).status(), 503,
+              "temporarily_unavailable");
+  // So does expiry.
+  clock_->Advance(options_.pending_authorization_ttl);
+  EXPECT_TRUE(server_->StartAuthorization(GoodRequest()).ok());
 }
 
 TEST_F(AuthorizationServerTest, DescribeAuthorization) {

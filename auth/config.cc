@@ -483,6 +483,17 @@ const std::vector<FlagHelp>& AuthFlags() {
       {"hash-queue", "N",
        "sign-ins (and, separately, client-secret checks) that may wait for those threads; "
        "more are refused at once with 503 + Retry-After (env MCP_HASH_QUEUE; default 16)"},
+      {"authorize-rate-limit", "R",
+       "/authorize requests per second per client address (IPv6: per /64), per process; "
+       "over it an HTML 429 + Retry-After (env MCP_AUTHORIZE_RATE_LIMIT; default 1; "
+       "0 = no limit)"},
+      {"authorize-rate-burst", "N",
+       "/authorize requests an address may make at once (env MCP_AUTHORIZE_RATE_BURST; "
+       "default 20)"},
+      {"max-pending-authorizations", "N",
+       "sign-ins in progress (pending authorizations) in the store in all; over it /authorize "
+       "answers an HTML 503 + Retry-After (env MCP_MAX_PENDING_AUTHORIZATIONS; default 10000; "
+       "0 = no cap)"},
   };
   return kFlags;
 }
@@ -581,6 +592,31 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
     options.token_rate_burst = *parsed;
   } else if (file.token_rate_burst) {
     options.token_rate_burst = *file.token_rate_burst;
+  }
+
+  // /authorize per address and pending authorizations in all: flag > env > default.
+  if (auto rate = FlagOrEnv(flags, getenv, "authorize-rate-limit", "MCP_AUTHORIZE_RATE_LIMIT")) {
+    auto parsed = ParseTokenRate(*rate);
+    if (!parsed) {
+      return absl::InvalidArgumentError(
+          "--authorize-rate-limit: must be requests per second per address, 0 (no limit) to "
+          "1000000");
+    }
+    options.authorize_rate_per_second = *parsed;
+  }
+  if (auto burst = FlagOrEnv(flags, getenv, "authorize-rate-burst", "MCP_AUTHORIZE_RATE_BURST")) {
+    auto parsed = ParseTokenBurst(*burst);
+    if (!parsed) return absl::InvalidArgumentError("--authorize-rate-burst: must be 1 to 1000000");
+    options.authorize_rate_burst = *parsed;
+  }
+  if (auto cap = FlagOrEnv(flags, getenv, "max-pending-authorizations",
+                           "MCP_MAX_PENDING_AUTHORIZATIONS")) {
+    auto parsed = ParseFailureLimit(*cap);
+    if (!parsed) {
+      return absl::InvalidArgumentError(
+          "--max-pending-authorizations: must be 0 (no cap) to 1000000");
+    }
+    options.max_pending_authorizations = *parsed;
   }
 
   // Failed client authentication throttle: flag > env > file > default.

@@ -17,6 +17,9 @@
 //   --client-auth-max-failures, --client-auth-max-failures-per-ip,
 //   --client-auth-failure-window  failed client authentication throttle
 //                    (see AuthOptions; env MCP_CLIENT_AUTH_*)
+//   --authorize-rate-limit, --authorize-rate-burst, --max-pending-authorizations
+//                    /authorize limits (see AuthOptions; env MCP_AUTHORIZE_RATE_*,
+//                    MCP_MAX_PENDING_AUTHORIZATIONS)
 // AuthFlags() is the one table of these flags with their help lines.
 //
 // The config file:

@@ -5,8 +5,18 @@
 
 namespace mcp_oauth::auth {
 
-absl::Status MemoryStore::PutPendingAuthorization(const PendingAuthorization& pending) {
+absl::Status MemoryStore::PutPendingAuthorization(const PendingAuthorization& pending,
+                                                  int64_t max_pending) {
   absl::MutexLock lock(&mu_);
+  if (max_pending > 0 && static_cast<int64_t>(pending_.size()) >= max_pending) {
+    // Expired entries wait for the next sweep; they do not count.
+    absl::erase_if(pending_, [&](const auto& entry) {
+      return entry.second.expires_at <= pending.created_at;
+    });
+    if (static_cast<int64_t>(pending_.size()) >= max_pending) {
+      return absl::ResourceExhaustedError("too many pending authorizations");
+    }
+  }
   if (!pending_.emplace(pending.id_hash, pending).second) {
     return absl::AlreadyExistsError("pending authorization id collision");
   }

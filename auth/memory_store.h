@@ -18,7 +18,8 @@ class MemoryStore final : public Store {
   MemoryStore(const MemoryStore&) = delete;
   MemoryStore& operator=(const MemoryStore&) = delete;
 
-  absl::Status PutPendingAuthorization(const PendingAuthorization& pending) override;
+  absl::Status PutPendingAuthorization(const PendingAuthorization& pending,
+                                       int64_t max_pending) override;
   std::optional<PendingAuthorization> GetPendingAuthorization(const std::string& id_hash,
                                                               absl::Time now) override;
   void DeletePendingAuthorization(const std::string& id_hash) override;

@@ -50,8 +50,8 @@ TEST(MemoryStoreTest, PendingAuthorizationExpiresAndCompletesOnce) {
   PendingAuthorization p;
   p.id_hash = "p1";
   p.expires_at = kT0 + absl::Minutes(10);
-  ASSERT_TRUE(store.PutPendingAuthorization(p).ok());
-  EXPECT_FALSE(store.PutPendingAuthorization(p).ok());
+  ASSERT_TRUE(store.PutPendingAuthorization(p, 0).ok());
+  EXPECT_FALSE(store.PutPendingAuthorization(p, 0).ok());
   EXPECT_TRUE(store.GetPendingAuthorization("p1", kT0).has_value());
   EXPECT_FALSE(store.GetPendingAuthorization("p1", kT0 + absl::Minutes(10)).has_value());
 
@@ -182,7 +182,7 @@ TEST(MemoryStoreTest, SweepRemovesOnlyExpired) {
   PendingAuthorization p;
   p.id_hash = "p1";
   p.expires_at = kT0 + absl::Minutes(10);
-  ASSERT_TRUE(store.PutPendingAuthorization(p).ok());
+  ASSERT_TRUE(store.PutPendingAuthorization(p, 0).ok());
   AuthorizationCode code;
   code.code_hash = "c1";
   code.expires_at = kT0 + absl::Minutes(5);

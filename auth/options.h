@@ -4,6 +4,7 @@
 #ifndef MCP_OAUTH_AUTH_OPTIONS_H_
 #define MCP_OAUTH_AUTH_OPTIONS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -114,6 +115,16 @@ struct AuthOptions {
   // half the CPU cores, at least 1.
   int hash_threads = 0;
   int hash_queue = 16;
+  // /authorize is unauthenticated and each accepted request stores a pending
+  // authorization: a token bucket per client address (AddressThrottleKey) in
+  // this process, refilled at `authorize_rate_per_second` and holding
+  // `authorize_rate_burst` requests (over it: 429 + Retry-After; a rate of 0
+  // disables it), and at most `max_pending_authorizations` unexpired pending
+  // authorizations in the store in all (over it: 503 + Retry-After; 0 = no
+  // cap).
+  double authorize_rate_per_second = 1;
+  int authorize_rate_burst = 20;
+  int64_t max_pending_authorizations = 10000;
 
   // How often expired entries are swept from the store.
   absl::Duration sweep_interval = absl::Seconds(60);

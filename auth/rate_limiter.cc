@@ -4,12 +4,24 @@
 
 namespace mcp_oauth::auth {
 
-RateLimiter::RateLimiter(double rate_per_second, int burst)
-    : rate_per_second_(rate_per_second), burst_(std::max(1, burst)) {}
+RateLimiter::RateLimiter(double rate_per_second, int burst, size_t max_keys)
+    : rate_per_second_(rate_per_second), burst_(std::max(1, burst)), max_keys_(max_keys) {}
+
+size_t RateLimiter::size() const {
+  absl::MutexLock lock(&mu_);
+  return buckets_.size();
+}
 
 absl::Duration RateLimiter::Acquire(const std::string& key, absl::Time now) {
   if (!enabled()) return absl::ZeroDuration();
   absl::MutexLock lock(&mu_);
+  if (max_keys_ > 0 && buckets_.size() >= max_keys_ && !buckets_.contains(key)) {
+    absl::erase_if(buckets_, [&](const auto& entry) {
+      const Bucket& b = entry.second;
+      return b.tokens + absl::ToDoubleSeconds(now - b.updated) * rate_per_second_ >= burst_;
+    });
+    if (buckets_.size() >= max_keys_) buckets_.clear();
+  }
   auto [it, inserted] = buckets_.try_emplace(key);
   Bucket& bucket = it->second;
   if (inserted) {

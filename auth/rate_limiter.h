@@ -4,8 +4,12 @@
 // until the next token. State lives in this process only: with several
 // authorization-server replicas each enforces the limit on its own.
 //
-// Memory: one small entry per key ever seen; callers pass keys from a bounded
-// set (configured client ids), never raw request input.
+// Memory: one small entry per key. With `max_keys` > 0 (for keys taken from
+// request input, e.g. client addresses) a new key finding the table full
+// first drops every bucket that has refilled (it is as good as absent), and
+// if that frees nothing forgets all buckets: the limit then fails open for a
+// moment rather than growing without bound. Without it callers must pass keys
+// from a bounded set (configured client ids).
 //
 // This class is thread safe.
 #ifndef MCP_OAUTH_AUTH_RATE_LIMITER_H_
@@ -24,11 +28,12 @@ class RateLimiter {
  public:
   // rate_per_second <= 0 disables the limit (every Acquire succeeds).
   // burst < 1 is treated as 1.
-  RateLimiter(double rate_per_second, int burst);
+  RateLimiter(double rate_per_second, int burst, size_t max_keys = 0);
   RateLimiter(const RateLimiter&) = delete;
   RateLimiter& operator=(const RateLimiter&) = delete;
 
   bool enabled() const { return rate_per_second_ > 0; }
+  size_t size() const;
 
   // Takes one token from `key`'s bucket at time `now`. Returns
   // absl::ZeroDuration() when the request may proceed, otherwise how long
@@ -43,7 +48,8 @@ class RateLimiter {
 
   const double rate_per_second_;
   const double burst_;
-  absl::Mutex mu_;
+  const size_t max_keys_;
+  mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
 };
 

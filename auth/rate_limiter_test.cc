@@ -36,6 +36,27 @@ TEST(RateLimiterTest, RefillIsCappedAtBurst) {
   EXPECT_GT(limiter.Acquire("a", later), absl::ZeroDuration());
 }
 
+TEST(RateLimiterTest, BoundedTableDropsRefilledBucketsFirst) {
+  RateLimiter limiter(/*rate_per_second=*/1, /*burst=*/2, /*max_keys=*/3);
+  // "a" is drained; "b" and "c" took one token and refill within a second.
+  EXPECT_EQ(limiter.Acquire("a", kT0), absl::ZeroDuration());
+  EXPECT_EQ(limiter.Acquire("a", kT0), absl::ZeroDuration());
+  EXPECT_EQ(limiter.Acquire("b", kT0), absl::ZeroDuration());
+  EXPECT_EQ(limiter.Acquire("c", kT0), absl::ZeroDuration());
+  EXPECT_EQ(limiter.size(), 3u);
+  // A new key at the cap a second later: b and c are full again and go; a
+  // (one token of two) stays, still limited.
+  absl::Time later = kT0 + absl::Seconds(1);
+  EXPECT_EQ(limiter.Acquire("d", later), absl::ZeroDuration());
+  EXPECT_EQ(limiter.size(), 2u);
+  EXPECT_EQ(limiter.Acquire("a", later), absl::ZeroDuration());
+  EXPECT_GT(limiter.Acquire("a", later), absl::ZeroDuration());
+  // Nothing refilled: the table is forgotten rather than grown.
+  EXPECT_EQ(limiter.Acquire("e", later), absl::ZeroDuration());
+  EXPECT_EQ(limiter.Acquire("f", later), absl::ZeroDuration());
+  EXPECT_LE(limiter.size(), 3u);
+}
+
 TEST(RateLimiterTest, ClockGoingBackwardsNeitherRefillsNorBreaks) {
   RateLimiter limiter(1, 1);
   EXPECT_EQ(limiter.Acquire("a", kT0), absl::ZeroDuration());

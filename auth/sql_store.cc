@@ -94,7 +94,7 @@ std::vector<std::string> SplitScopes(const std::string& text) {
 // Business outcomes travel as these statuses; anything else is an outage.
 bool IsOutage(const absl::Status& status) {
   return !status.ok() && !absl::IsAlreadyExists(status) && !absl::IsNotFound(status) &&
-         !absl::IsFailedPrecondition(status);
+         !absl::IsFailedPrecondition(status) && !absl::IsResourceExhausted(status);
 }
 
 absl::Status Unavailable(const absl::Status& cause) {
@@ -421,8 +421,21 @@ absl::StatusOr<SqlResult> SqlStore::Read(const std::string& sql,
 
 // ------------------------------------------------- pending authorizations
 
-absl::Status SqlStore::PutPendingAuthorization(const PendingAuthorization& p) {
-  absl::Status status = Transaction([&](SqlConnection& db) {
+absl::Status SqlStore::PutPendingAuthorization(const PendingAuthorization& p,
+                                               int64_t max_pending) {
+  absl::Status status = Transaction([&](SqlConnection& db) -> absl::Status {
+    if (max_pending > 0) {
+      // The count stops at the cap (LIMIT), so the check costs at most
+      // max_pending index entries.
+      auto live = db.Execute(
+          "SELECT COUNT(*) FROM (SELECT 1 FROM pending_authorizations WHERE expires_at > $1"
+          " LIMIT $2) AS live",
+          {ToDb(p.created_at), max_pending});
+      if (!live.ok()) return live.status();
+      if (!live->rows.empty() && IntFromDb(live->rows[0][0]) >= max_pending) {
+        return absl::ResourceExhaustedError("too many pending authorizations");
+      }
+    }
     return db
         .Execute(absl::StrCat("INSERT INTO pending_authorizations (", kPendingColumns,
                               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),

@@ -83,7 +83,8 @@ class SqlStore final : public Store {
   // The schema version this binary writes.
   static int LatestSchemaVersion();
 
-  absl::Status PutPendingAuthorization(const PendingAuthorization& pending) override;
+  absl::Status PutPendingAuthorization(const PendingAuthorization& pending,
+                                       int64_t max_pending) override;
   std::optional<PendingAuthorization> GetPendingAuthorization(const std::string& id_hash,
                                                               absl::Time now) override;
   void DeletePendingAuthorization(const std::string& id_hash) override;

@@ -138,8 +138,13 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Pending authorizations.
-  virtual absl::Status PutPendingAuthorization(const PendingAuthorization& pending) = 0;
+  // Pending authorizations. Stores `pending` unless `max_pending` > 0 and
+  // that many unexpired ones (at pending.created_at) are stored already:
+  // then ResourceExhausted. Concurrent writers may overshoot the cap by
+  // their number (SQL stores count and insert in one transaction, not under
+  // a table lock).
+  virtual absl::Status PutPendingAuthorization(const PendingAuthorization& pending,
+                                               int64_t max_pending) = 0;
   // Returns the pending authorization if it exists and has not expired.
   virtual std::optional<PendingAuthorization> GetPendingAuthorization(const std::string& id_hash,
                                                                       absl::Time now) = 0;

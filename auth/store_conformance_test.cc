@@ -245,8 +245,8 @@ TEST_P(StoreConformanceTest, PendingAuthorizationRoundTripsExpiresAndCompletesOn
   p.csrf_token = "csrf";
   p.created_at = kT0;
   p.expires_at = kT0 + absl::Minutes(10);
-  ASSERT_TRUE(store_->PutPendingAuthorization(p).ok());
-  EXPECT_EQ(store_->PutPendingAuthorization(p).code(), absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE(store_->PutPendingAuthorization(p, 0).ok());
+  EXPECT_EQ(store_->PutPendingAuthorization(p, 0).code(), absl::StatusCode::kAlreadyExists);
   auto got = store_->GetPendingAuthorization(kBinaryHash, kT0);
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->id_hash, kBinaryHash);
@@ -273,11 +273,41 @@ TEST_P(StoreConformanceTest, PendingAuthorizationRoundTripsExpiresAndCompletesOn
   EXPECT_TRUE(TakeStoreFailure().ok());  // Business outcomes are not outages.
 }
 
+TEST_P(StoreConformanceTest, PendingAuthorizationsAreCapped) {
+  auto pending = [](const std::string& id, absl::Time created, absl::Duration ttl) {
+    PendingAuthorization p;
+    p.id_hash = id;
+    p.client_id = "client";
+    p.created_at = created;
+    p.expires_at = created + ttl;
+    return p;
+  };
+  ASSERT_TRUE(store_->PutPendingAuthorization(pending("p1", kT0, absl::Minutes(1)), 3).ok());
+  ASSERT_TRUE(store_->PutPendingAuthorization(pending("p2", kT0, absl::Minutes(10)), 3).ok());
+  ASSERT_TRUE(store_->PutPendingAuthorization(pending("p3", kT0, absl::Minutes(10)), 3).ok());
+  EXPECT_EQ(store_->PutPendingAuthorization(pending("p4", kT0, absl::Minutes(10)), 3).code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_FALSE(store_->GetPendingAuthorization("p4", kT0).has_value());
+  EXPECT_TRUE(TakeStoreFailure().ok());  // A full table is not an outage.
+  // No cap: stored anyway.
+  EXPECT_TRUE(store_->PutPendingAuthorization(pending("p5", kT0, absl::Minutes(10)), 0).ok());
+  // Expired ones (p1, unswept) do not count: p2, p3, p5 are live.
+  absl::Time later = kT0 + absl::Minutes(2);
+  EXPECT_EQ(store_->PutPendingAuthorization(pending("p6", later, absl::Minutes(10)), 3).code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(store_->PutPendingAuthorization(pending("p7", later, absl::Minutes(10)), 4).ok());
+  EXPECT_EQ(store_->PutPendingAuthorization(pending("p8", later, absl::Minutes(10)), 4).code(),
+            absl::StatusCode::kResourceExhausted);
+  // Completing one frees a place.
+  ASSERT_TRUE(store_->CompleteAuthorization("p2", later, Code("c-cap", "f-cap")).ok());
+  EXPECT_TRUE(store_->PutPendingAuthorization(pending("p8", later, absl::Minutes(10)), 4).ok());
+}
+
 TEST_P(StoreConformanceTest, CompleteAuthorizationCodeCollisionKeepsPending) {
   PendingAuthorization p;
   p.id_hash = "p1";
   p.expires_at = kT0 + absl::Minutes(10);
-  ASSERT_TRUE(store_->PutPendingAuthorization(p).ok());
+  ASSERT_TRUE(store_->PutPendingAuthorization(p, 0).ok());
   ASSERT_TRUE(store_->PutCode(Code("c1", "f0")).ok());
   EXPECT_EQ(store_->PutCode(Code("c1", "f0")).code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(store_->CompleteAuthorization("p1", kT0, Code("c1", "f1")).code(),
@@ -569,7 +599,7 @@ TEST_P(StoreConformanceTest, SweepRemovesOnlyExpired) {
   PendingAuthorization p;
   p.id_hash = "p1";
   p.expires_at = kT0 + absl::Minutes(10);
-  ASSERT_TRUE(store_->PutPendingAuthorization(p).ok());
+  ASSERT_TRUE(store_->PutPendingAuthorization(p, 0).ok());
   ASSERT_TRUE(store_->PutCode(Code("c1", "f0")).ok());
   ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
   store_->RecordLoginFailure("ip:x", kT0, absl::Minutes(5));

@@ -117,6 +117,16 @@ OAuth (authorization server; see README "Configuration"):
   --hash-queue N           sign-ins (and, separately, client-secret checks) that may
                            wait for them; more get 503 + Retry-After at once (env
                            MCP_HASH_QUEUE; default 16)
+  --authorize-rate-limit R /authorize requests per second per client address (IPv6:
+                           per /64), per process; over it an HTML 429 + Retry-After
+                           (env MCP_AUTHORIZE_RATE_LIMIT; default 1; 0 = no limit;
+                           unused with --auth-target)
+  --authorize-rate-burst N /authorize requests an address may make at once (env
+                           MCP_AUTHORIZE_RATE_BURST; default 20)
+  --max-pending-authorizations N
+                           sign-ins in progress in the store in all; over it
+                           /authorize answers an HTML 503 + Retry-After (env
+                           MCP_MAX_PENDING_AUTHORIZATIONS; default 10000; 0 = no cap)
   --store SPEC             where tokens, codes, revocations and sign-in throttles
                            live (env MCP_STORE; unused with --auth-target):
                              sqlite:PATH   a SQLite file, created 0600 (default:

@@ -191,6 +191,7 @@ class OAuthRoutes::Impl {
     start.set_code_challenge_method(query->Get("code_challenge_method"));
     for (auto& resource : query->GetAll("resource")) start.add_resource(std::move(resource));
     start.set_has_duplicate_parameters(query->HasDuplicatesExcept({"resource"}));
+    start.set_client_ip(request.remote_ip);
     StartUnaryCall<v1::StartAuthorizationRequest, v1::StartAuthorizationResponse>(
         "AuthService/StartAuthorization", request.request_id,
         [this](auto... args) { stub_->async()->StartAuthorization(args...); }, std::move(start),
@@ -201,10 +202,19 @@ class OAuthRoutes::Impl {
           }
           v1::OAuthError error = OAuthErrorFromStatus(status);
           if (!error.redirect_to().empty()) return respond(Redirect(error.redirect_to()));
-          // The client or its redirect URI is not trusted: never redirect.
-          respond(ErrorPage(error.http_status(), "Authorization request refused",
-                            error.error_description().empty() ? error.error()
-                                                              : error.error_description()));
+          // The client or its redirect URI is not trusted, or the server is
+          // busy (429 rate, 503 too many pending): never redirect.
+          HttpResponse page = ErrorPage(error.http_status(),
+                                        error.retry_after_seconds() > 0
+                                            ? "Try again later"
+                                            : "Authorization request refused",
+                                        error.error_description().empty()
+                                            ? error.error()
+                                            : error.error_description());
+          if (error.retry_after_seconds() > 0) {
+            page.SetHeader("Retry-After", std::to_string(error.retry_after_seconds()));
+          }
+          respond(std::move(page));
         });
   }
 
