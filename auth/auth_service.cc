@@ -132,15 +132,18 @@ grpc::Status StoreWorkersBusy() {
   return BusyStatus("The server is busy. Try again shortly.", 1);
 }
 
-// Counts refusals of the hashing budget: auth_hashing_refused_total{kind}.
-void CountHashingRefused(const char* kind) {
+// Refusals of the hashing budget: auth_hashing_refused_total{kind}. Registered
+// when the service starts, so /metrics lists the family before any refusal.
+auto& HashingRefused() {
   static auto& refused = metrics::DefaultRegistry().CounterFamily(
       "auth_hashing_refused_total",
       "Sign-ins and client-secret checks refused at once because the hashing budget "
       "(--hash-threads, --hash-queue) was full, by kind.",
       {"kind"});
-  refused.WithLabels({kind}).Increment();
+  return refused;
 }
+
+void CountHashingRefused(const char* kind) { HashingRefused().WithLabels({kind}).Increment(); }
 
 grpc::Status SignInBusy() {
   CountHashingRefused("sign_in");
@@ -187,6 +190,7 @@ AuthServiceImpl::AuthServiceImpl(std::shared_ptr<AuthorizationServer> core, int 
           HashThreads(core_->options()),
           std::vector<size_t>{static_cast<size_t>(std::max(1, core_->options().hash_queue)),
                               static_cast<size_t>(std::max(1, core_->options().hash_queue))})) {
+  HashingRefused();
   const AuthOptions& options = core_->options();
   if (options.using_default_client_secret && !options.clients.empty()) {
     log::Warning(absl::StrCat("auth: client '", options.clients.front().client_id,
