@@ -98,6 +98,7 @@ int Main(int argc, char** argv) {
   log::Info("auth_server: token store " + DescribeStoreSpec(spec));
   auto core =
       std::make_shared<AuthorizationServer>(*options, *store, std::make_shared<RealClock>());
+  core->EnableUpstreamSignIn(nullptr);
   AuthServiceImpl service(core);
 
   grpc::EnableDefaultHealthCheckService(true);

@@ -19,6 +19,8 @@ namespace mcp_oauth::auth {
 namespace {
 
 constexpr size_t kMaxQueuedSlowRpcs = 1024;
+constexpr int kUpstreamThreads = 4;
+constexpr size_t kMaxQueuedUpstreamRpcs = 256;
 
 // The hashing pool's lanes: sign-in and client secrets wait apart, so a flood
 // of one kind neither fills the other's queue nor gets more than half of the
@@ -157,6 +159,11 @@ grpc::Status ClientSecretBusy() {
                     1);
 }
 
+grpc::Status UpstreamBusy() {
+  return BusyStatus("Too many sign-ins with an identity provider right now. Try again shortly.",
+                    1);
+}
+
 // Runs `fn(request_id)` on `pool`'s `lane` and finishes the reactor with its
 // status; when the lane is full, finishes at once with `busy()`.
 template <typename Fn>
@@ -189,7 +196,9 @@ AuthServiceImpl::AuthServiceImpl(std::shared_ptr<AuthorizationServer> core, int 
       hash_pool_(std::make_unique<WorkerPool>(
           HashThreads(core_->options()),
           std::vector<size_t>{static_cast<size_t>(std::max(1, core_->options().hash_queue)),
-                              static_cast<size_t>(std::max(1, core_->options().hash_queue))})) {
+                              static_cast<size_t>(std::max(1, core_->options().hash_queue))})),
+      upstream_pool_(std::make_unique<WorkerPool>(
+          kUpstreamThreads, std::vector<size_t>{kMaxQueuedUpstreamRpcs})) {
   HashingRefused();
   const AuthOptions& options = core_->options();
   if (options.using_default_client_secret && !options.clients.empty()) {
@@ -302,6 +311,24 @@ grpc::ServerUnaryReactor* AuthServiceImpl::Register(grpc::CallbackServerContext*
                                                     v1::RegisterResponse* /*response*/) {
   return Inline(context,
                 [&] { return ToGrpcStatus(core_->Register(*request), RequestIdOf(*context)); });
+}
+
+grpc::ServerUnaryReactor* AuthServiceImpl::StartUpstreamSignIn(
+    grpc::CallbackServerContext* context, const v1::StartUpstreamSignInRequest* request,
+    v1::StartUpstreamSignInResponse* response) {
+  return Offload(context, *upstream_pool_, 0, &UpstreamBusy,
+                 [this, request, response](const std::string& request_id) {
+                   return Deliver(core_->StartUpstreamSignIn(*request), response, request_id);
+                 });
+}
+
+grpc::ServerUnaryReactor* AuthServiceImpl::FinishUpstreamSignIn(
+    grpc::CallbackServerContext* context, const v1::FinishUpstreamSignInRequest* request,
+    v1::FinishUpstreamSignInResponse* response) {
+  return Offload(context, *upstream_pool_, 0, &UpstreamBusy,
+                 [this, request, response](const std::string& request_id) {
+                   return Deliver(core_->FinishUpstreamSignIn(*request), response, request_id);
+                 });
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::ValidateAccessToken(

@@ -13,6 +13,8 @@
 //  - the store workers: every other Token / Introspect / Revoke call.
 // So a flood of sign-ins or of wrong client secrets fills only the hashing
 // budget, and token, introspection and revocation traffic keeps its latency.
+// Upstream sign-in (StartUpstreamSignIn, FinishUpstreamSignIn) waits on
+// identity providers over HTTPS and runs on a third pool of its own.
 // A full queue fails the call at once with RESOURCE_EXHAUSTED /
 // temporarily_unavailable (HTTP 503 + Retry-After).
 //
@@ -67,6 +69,12 @@ class AuthServiceImpl final : public v1::AuthService::CallbackService {
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
                                      const v1::RegisterRequest* request,
                                      v1::RegisterResponse* response) override;
+  grpc::ServerUnaryReactor* StartUpstreamSignIn(grpc::CallbackServerContext* context,
+                                                const v1::StartUpstreamSignInRequest* request,
+                                                v1::StartUpstreamSignInResponse* response) override;
+  grpc::ServerUnaryReactor* FinishUpstreamSignIn(grpc::CallbackServerContext* context,
+                                                 const v1::FinishUpstreamSignInRequest* request,
+                                                 v1::FinishUpstreamSignInResponse* response) override;
   grpc::ServerUnaryReactor* ValidateAccessToken(grpc::CallbackServerContext* context,
                                                 const v1::ValidateAccessTokenRequest* request,
                                                 v1::ValidateAccessTokenResponse* response) override;
@@ -79,6 +87,9 @@ class AuthServiceImpl final : public v1::AuthService::CallbackService {
   const std::shared_ptr<AuthorizationServer> core_;
   std::unique_ptr<WorkerPool> store_pool_;
   std::unique_ptr<WorkerPool> hash_pool_;
+  // Upstream sign-in waits on identity providers (up to their timeouts):
+  // its own bounded pool, so it never delays password sign-in or /token.
+  std::unique_ptr<WorkerPool> upstream_pool_;
 };
 
 }  // namespace mcp_oauth::auth

@@ -358,6 +358,14 @@ absl::StatusOr<v1::DescribeAuthorizationResponse> AuthorizationServer::DescribeA
   response.set_redirect_host(HostAndPort(pending->redirect_uri));
   for (const std::string& s : pending->scopes) response.add_scopes(s);
   response.set_csrf_token(pending->csrf_token);
+  response.set_password_login(!users_.empty());
+  if (upstream_) {
+    for (const IdentityProviderConfig& p : options_.identity_providers) {
+      v1::IdentityProvider* provider = response.add_identity_providers();
+      provider->set_id(p.id);
+      provider->set_display_name(p.display_name);
+    }
+  }
   return response;
 }
 
@@ -428,7 +436,30 @@ absl::StatusOr<v1::CompleteLoginResponse> AuthorizationServer::CompleteLogin(
   // addresses stays, or the user signing in would hand an attacker a fresh
   // budget.
   store_->ResetLoginFailures(throttle_keys.front().key);
+  auto redirect_to = IssueCode(*pending, id_hash,
+                               user->subject.empty() ? user->username : user->subject,
+                               user->username, now);
+  if (!redirect_to.ok()) return redirect_to.status();
+  v1::CompleteLoginResponse response;
+  response.set_redirect_to(*redirect_to);
+  return response;
+}
 
+absl::Status AuthorizationServer::ExpiredAuthorizationError() {
+  v1::OAuthError e;
+  e.set_error("invalid_request");
+  e.set_error_description(kExpiredAuthorization);
+  e.set_http_status(400);
+  return OAuthErrorStatus(absl::StatusCode::kNotFound, e);
+}
+
+absl::StatusOr<std::string> AuthorizationServer::IssueCode(const PendingAuthorization& pending_ref,
+                                                           const std::string& id_hash,
+                                                           const std::string& subject,
+                                                           const std::string& username,
+                                                           absl::Time now) {
+  const PendingAuthorization* pending = &pending_ref;
+  auto expired = [] { return ExpiredAuthorizationError(); };
   std::string code = crypto::RandomToken(32);
   AuthorizationCode record;
   record.code_hash = Hash(code);
@@ -438,8 +469,8 @@ absl::StatusOr<v1::CompleteLoginResponse> AuthorizationServer::CompleteLogin(
   record.scopes = pending->scopes;
   record.code_challenge = pending->code_challenge;
   record.resource = pending->resource;
-  record.subject = user->subject.empty() ? user->username : user->subject;
-  record.username = user->username;
+  record.subject = subject;
+  record.username = username;
   record.family_id = crypto::HexEncode(crypto::RandomBytes(16));
   record.issued_at = now;
   record.expires_at = now + options_.code_ttl;
@@ -450,9 +481,7 @@ absl::StatusOr<v1::CompleteLoginResponse> AuthorizationServer::CompleteLogin(
   std::vector<std::pair<std::string, std::string>> params = {{"code", code}};
   if (!pending->state.empty()) params.emplace_back("state", pending->state);
   params.emplace_back("iss", issuer_);
-  v1::CompleteLoginResponse response;
-  response.set_redirect_to(AppendQueryParameters(pending->redirect_uri, params));
-  return response;
+  return AppendQueryParameters(pending->redirect_uri, params);
 }
 
 // ----------------------------------------------------------- client auth

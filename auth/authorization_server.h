@@ -33,6 +33,7 @@
 #include "auth/options.h"
 #include "auth/rate_limiter.h"
 #include "auth/store.h"
+#include "auth/upstream_sign_in.h"
 #include "auth/subjects.h"
 #include "proto/auth/v1/auth.pb.h"
 
@@ -67,6 +68,18 @@ class AuthorizationServer {
   absl::StatusOr<v1::RevokeResponse> Revoke(const v1::RevokeRequest& request);
   // Always fails: 403 access_denied naming the pre-registered client.
   absl::Status Register(const v1::RegisterRequest& request);
+  // Sign-in through an upstream OpenID provider (see upstream_sign_in.h).
+  // Both block on the provider: call them from a worker pool.
+  absl::StatusOr<v1::StartUpstreamSignInResponse> StartUpstreamSignIn(
+      const v1::StartUpstreamSignInRequest& request);
+  absl::StatusOr<v1::FinishUpstreamSignInResponse> FinishUpstreamSignIn(
+      const v1::FinishUpstreamSignInRequest& request);
+
+  // Makes the configured identity providers usable, fetching over `fetcher`
+  // (nullptr: libcurl with the options' CA settings). Call once, before the
+  // server is shared between threads.
+  void EnableUpstreamSignIn(std::shared_ptr<oidc::HttpFetcher> fetcher);
+
   // Cheap: one hash and one store lookup. 401 invalid_token or 403
   // insufficient_scope; www_authenticate is left to the resource server.
   absl::StatusOr<v1::ValidateAccessTokenResponse> ValidateAccessToken(
@@ -87,6 +100,13 @@ class AuthorizationServer {
   struct IssuedTokens;
 
   const ClientConfig* FindClient(const std::string& client_id) const;
+  // Issues our authorization code for a signed-in subject and completes the
+  // pending authorization; returns the redirect back to the client.
+  absl::StatusOr<std::string> IssueCode(const PendingAuthorization& pending,
+                                        const std::string& id_hash, const std::string& subject,
+                                        const std::string& username, absl::Time now);
+  // The error for an unknown or expired pending authorization.
+  static absl::Status ExpiredAuthorizationError();
   // Authenticates the caller of /token, /introspect or /revoke.
   absl::StatusOr<const ClientConfig*> AuthenticateClient(const v1::ClientCredentials& credentials,
                                                          bool allow_public);
@@ -161,6 +181,9 @@ class AuthorizationServer {
   RateLimiter authorize_limiter_;
 
   std::atomic<int64_t> next_sweep_unix_nanos_{0};
+
+  // Set by EnableUpstreamSignIn when identity providers are configured.
+  std::unique_ptr<UpstreamSignIn> upstream_;
 };
 
 }  // namespace mcp_oauth::auth

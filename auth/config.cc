@@ -119,6 +119,7 @@ struct FileConfig {
   std::optional<std::string> default_scope;
   std::vector<ClientConfig> clients;
   std::vector<UserConfig> users;
+  std::vector<IdentityProviderConfig> providers;
   std::optional<int64_t> access_seconds, refresh_seconds, code_seconds, pending_seconds,
       grant_seconds;
   std::optional<double> token_rate_per_second;
@@ -274,6 +275,106 @@ absl::StatusOr<UserConfig> ParseUser(const json& v, const std::string& field) {
   return user;
 }
 
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+bool Contains(const std::vector<std::string>& v, std::string_view s);
+
+bool IsProviderId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+absl::StatusOr<IdentityProviderConfig> ParseProvider(const json& v, const std::string& field) {
+  if (!v.is_object()) return FieldError(field, "must be an object");
+  absl::Status keys = CheckKeys(v, field,
+                                {"id", "display_name", "issuer", "client_id", "client_secret",
+                                 "client_secret_file", "scopes", "username_claim",
+                                 "allowed_email_domains", "required_claims"});
+  if (!keys.ok()) return keys;
+  IdentityProviderConfig p;
+  for (auto [key, target] : {std::pair{"id", &p.id}, std::pair{"issuer", &p.issuer},
+                             std::pair{"client_id", &p.client_id}}) {
+    if (!v.contains(key)) return FieldError(absl::StrCat(field, ".", key), "is required");
+    auto value = GetString(v, key, absl::StrCat(field, ".", key));
+    if (!value.ok()) return value.status();
+    *target = *value;
+  }
+  if (!IsProviderId(p.id) || p.id == "client") {
+    return FieldError(field + ".id",
+                      "must be 1-64 of a-z, 0-9, '-', '_' (and not \"client\")");
+  }
+  auto issuer = ParseUrl(p.issuer);
+  bool loopback = issuer.ok() && (issuer->host == "localhost" || issuer->host == "127.0.0.1" ||
+                                  issuer->host == "[::1]");
+  if (!issuer.ok() || !issuer->has_authority || issuer->has_query || issuer->has_fragment ||
+      !(issuer->scheme == "https" || (issuer->scheme == "http" && loopback))) {
+    return FieldError(field + ".issuer",
+                      "must be an https URL (http only on a loopback host) without query");
+  }
+  if (p.client_id.empty() || p.client_id.size() > kMaxIdLength) {
+    return FieldError(field + ".client_id", "must be 1-256 characters");
+  }
+  p.display_name = p.id;
+  if (v.contains("display_name")) {
+    auto name = GetString(v, "display_name", field + ".display_name");
+    if (!name.ok()) return name.status();
+    p.display_name = *name;
+  }
+  if (v.contains("client_secret") == v.contains("client_secret_file")) {
+    return FieldError(field + ".client_secret", "give client_secret or client_secret_file");
+  }
+  if (v.contains("client_secret")) {
+    auto secret = GetString(v, "client_secret", field + ".client_secret");
+    if (!secret.ok()) return secret.status();
+    p.client_secret = *secret;
+  } else {
+    auto path = GetString(v, "client_secret_file", field + ".client_secret_file");
+    if (!path.ok()) return path.status();
+    auto secret = ReadFile(*path);
+    if (!secret.ok()) return FieldError(field + ".client_secret_file", "cannot be read");
+    p.client_secret = std::string(absl::StripTrailingAsciiWhitespace(*secret));
+  }
+  if (p.client_secret.empty()) return FieldError(field + ".client_secret", "must not be empty");
+  if (v.contains("scopes")) {
+    auto scopes = GetStringArray(v["scopes"], field + ".scopes", "scope strings");
+    if (!scopes.ok()) return scopes.status();
+    if (!Contains(*scopes, "openid")) return FieldError(field + ".scopes", "must include openid");
+    p.scopes = *scopes;
+  }
+  if (v.contains("username_claim")) {
+    auto claim = GetString(v, "username_claim", field + ".username_claim");
+    if (!claim.ok()) return claim.status();
+    if (claim->empty()) return FieldError(field + ".username_claim", "must not be empty");
+    p.username_claim = *claim;
+  }
+  if (v.contains("allowed_email_domains")) {
+    auto domains = GetStringArray(v["allowed_email_domains"], field + ".allowed_email_domains",
+                                  "domain names");
+    if (!domains.ok()) return domains.status();
+    for (const std::string& d : *domains) {
+      if (d.empty() || d.find('@') != std::string::npos) {
+        return FieldError(field + ".allowed_email_domains", "must be an array of domain names");
+      }
+    }
+    p.allowed_email_domains = *domains;
+  }
+  if (v.contains("required_claims")) {
+    const json& claims = v["required_claims"];
+    if (!claims.is_object()) {
+      return FieldError(field + ".required_claims", "must be an object of claim: string value");
+    }
+    for (auto it = claims.begin(); it != claims.end(); ++it) {
+      if (!it->is_string()) {
+        return FieldError(field + ".required_claims." + it.key(), "must be a string");
+      }
+      p.required_claims[it.key()] = it->get<std::string>();
+    }
+  }
+  return p;
+}
+
 absl::StatusOr<int64_t> GetPositiveSeconds(const json& v, const std::string& field) {
   if (!v.is_number_integer() || v.get<int64_t>() <= 0 || v.get<int64_t>() > 400LL * 86400) {
     return FieldError(field, "must be a positive integer number of seconds");
@@ -297,6 +398,7 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
                                           "token_lifetimes",
                                           "scopes_supported",
                                           "default_scope",
+                                          "identity_providers",
                                           "token_rate_limit",
                                           "client_auth_throttle"};
   for (auto it = root.begin(); it != root.end(); ++it) {
@@ -347,6 +449,24 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
       auto user = ParseUser(users[i], absl::StrCat("users[", i, "]"));
       note(user.status());
       if (user.ok()) out.users.push_back(*std::move(user));
+    }
+    return absl::OkStatus();
+  }());
+  note([&]() -> absl::Status {
+    if (!root.contains("identity_providers")) return absl::OkStatus();
+    const json& providers = root["identity_providers"];
+    if (!providers.is_array()) return FieldError("identity_providers", "must be an array of objects");
+    std::set<std::string> ids;
+    for (size_t i = 0; i < providers.size(); ++i) {
+      std::string field = absl::StrCat("identity_providers[", i, "]");
+      auto provider = ParseProvider(providers[i], field);
+      note(provider.status());
+      if (!provider.ok()) continue;
+      if (!ids.insert(provider->id).second) {
+        note(FieldError(field + ".id", "duplicate id"));
+        continue;
+      }
+      out.providers.push_back(*std::move(provider));
     }
     return absl::OkStatus();
   }());
@@ -749,7 +869,14 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
     if (!status.ok()) errors.emplace_back(status.message());
   }
 
-  if (file.users.empty()) {
+  options.identity_providers = file.providers;
+  if (getenv) {
+    options.upstream_ca_file = getenv("SSL_CERT_FILE").value_or("");
+    options.upstream_ca_path = getenv("SSL_CERT_DIR").value_or("");
+  }
+  if (file.users.empty() && !file.providers.empty()) {
+    // People sign in with their identity provider: no demo user.
+  } else if (file.users.empty()) {
     UserConfig demo;
     demo.username = kDemoUsername;
     demo.subject = kDemoUsername;

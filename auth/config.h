@@ -27,7 +27,11 @@
 //     "clients": [{"client_id", "client_name", "client_secret_hash" |
 //                  "token_endpoint_auth_method": "none", "redirect_uris",
 //                  "scopes", "grant_types", "introspect_any_token"}],
-//     "users": [{"username", "password_hash", "subject"}],  (neither username
+//     "users": [{"username", "password_hash", "subject"}],
+//     "identity_providers": [{"id", "display_name", "issuer", "client_id",
+//                  "client_secret" | "client_secret_file", "scopes",
+//                  "username_claim", "allowed_email_domains",
+//                  "required_claims": {claim: value}}],  (neither username
 //               nor subject may start with "client:", see subjects.h)
 //     "token_lifetimes": {"access_token_seconds", "refresh_token_seconds",
 //                         "authorization_code_seconds",
@@ -38,7 +42,8 @@
 //                              "window_seconds"} }
 // Hashes use the format of secret_hash.h. Flag/env values for the client
 // id, secret and redirect URIs override the first configured client (the
-// "static" client). Plain secrets are hashed at load time.
+// "static" client). Plain secrets are hashed at load time. With identity
+// providers and no users, the demo user is not enabled.
 #ifndef MCP_OAUTH_AUTH_CONFIG_H_
 #define MCP_OAUTH_AUTH_CONFIG_H_
 

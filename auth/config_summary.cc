@@ -32,6 +32,19 @@ std::string DescribeAuthOptions(const AuthOptions& options) {
     if (user.subject != user.username) absl::StrAppend(&out, " (subject ", user.subject, ")");
     absl::StrAppend(&out, "\n");
   }
+  absl::StrAppend(&out, "identity providers: ", options.identity_providers.size(), "\n");
+  for (const IdentityProviderConfig& p : options.identity_providers) {
+    absl::StrAppend(&out, "  ", p.id, " (", p.display_name, "): issuer ", p.issuer, ", client ",
+                    p.client_id, ", scopes ", absl::StrJoin(p.scopes, " "), ", username from ",
+                    p.username_claim, "\n");
+    if (!p.allowed_email_domains.empty()) {
+      absl::StrAppend(&out, "    allowed email domains: ",
+                      absl::StrJoin(p.allowed_email_domains, " "), "\n");
+    }
+    for (const auto& [claim, value] : p.required_claims) {
+      absl::StrAppend(&out, "    requires ", claim, " = ", value, "\n");
+    }
+  }
   absl::StrAppend(&out, "lifetimes: access token ", absl::FormatDuration(options.access_token_ttl),
                   ", refresh token ", absl::FormatDuration(options.refresh_token_ttl), ", code ",
                   absl::FormatDuration(options.code_ttl), ", pending authorization ",

@@ -365,6 +365,61 @@ TEST(ConfigSummaryTest, DescribesWithoutSecrets) {
   EXPECT_TRUE(absl::StrContains(DescribeAuthOptions(*demo), "warning: no users configured"));
 }
 
+TEST(ConfigTest, IdentityProviders) {
+  std::string dir = ::testing::TempDir();
+  std::string secret_file = dir + "/idp-secret";
+  {
+    std::ofstream f(secret_file);
+    f << "from-file\n";
+  }
+  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), R"({
+      "identity_providers": [
+        {"id": "corp", "display_name": "Corp SSO", "issuer": "https://sso.example.com/realms/x",
+         "client_id": "mcp", "client_secret": "s1",
+         "allowed_email_domains": ["example.com"], "required_claims": {"groups": "mcp"}},
+        {"id": "dev", "issuer": "http://127.0.0.1:8080", "client_id": "mcp",
+         "client_secret_file": ")" + secret_file + R"(", "username_claim": "preferred_username"}]})");
+  ASSERT_TRUE(o.ok()) << o.status();
+  ASSERT_EQ(o->identity_providers.size(), 2u);
+  const IdentityProviderConfig& corp = o->identity_providers[0];
+  EXPECT_EQ(corp.display_name, "Corp SSO");
+  EXPECT_EQ(corp.scopes, (std::vector<std::string>{"openid", "email", "profile"}));
+  EXPECT_EQ(corp.username_claim, "email");
+  EXPECT_EQ(corp.required_claims.at("groups"), "mcp");
+  EXPECT_EQ(o->identity_providers[1].client_secret, "from-file");
+  EXPECT_EQ(o->identity_providers[1].display_name, "dev");
+  // Providers and no users: no demo user.
+  EXPECT_TRUE(o->users.empty());
+  EXPECT_FALSE(o->using_demo_user);
+  std::string text = DescribeAuthOptions(*o);
+  EXPECT_TRUE(absl::StrContains(text, "  corp (Corp SSO): issuer https://sso.example.com/realms/x"))
+      << text;
+  EXPECT_TRUE(absl::StrContains(text, "    requires groups = mcp")) << text;
+  EXPECT_FALSE(absl::StrContains(text, "s1")) << text;
+  EXPECT_FALSE(absl::StrContains(text, "from-file")) << text;
+
+  auto bad = BuildAuthOptionsFromJson(Flags({}), Env({}), R"({"identity_providers": [
+      {"id": "Corp", "issuer": "https://a", "client_id": "c", "client_secret": "s"},
+      {"id": "b", "issuer": "http://sso.example.com", "client_id": "c", "client_secret": "s"},
+      {"id": "c", "issuer": "https://a", "client_id": "c"},
+      {"id": "d", "issuer": "https://a", "client_id": "c", "client_secret": "s",
+       "scopes": ["email"]},
+      {"id": "e", "issuer": "https://a", "client_id": "c", "client_secret": "s"},
+      {"id": "e", "issuer": "https://a", "client_id": "c", "client_secret": "s"},
+      {"id": "client", "issuer": "https://a", "client_id": "c", "client_secret": "s"}]})");
+  ASSERT_FALSE(bad.ok());
+  std::vector<std::string> lines = absl::StrSplit(bad.status().message(), '\n');
+  ASSERT_EQ(lines.size(), 6u) << bad.status().message();
+  EXPECT_TRUE(absl::StartsWith(lines[0], "config identity_providers[0].id: must be")) << lines[0];
+  EXPECT_TRUE(absl::StartsWith(lines[1], "config identity_providers[1].issuer: must be an https"))
+      << lines[1];
+  EXPECT_TRUE(absl::StartsWith(lines[2], "config identity_providers[2].client_secret: give"))
+      << lines[2];
+  EXPECT_EQ(lines[3], "config identity_providers[3].scopes: must include openid");
+  EXPECT_EQ(lines[4], "config identity_providers[5].id: duplicate id");
+  EXPECT_TRUE(absl::StartsWith(lines[5], "config identity_providers[6].id: must be")) << lines[5];
+}
+
 struct BadConfigCase {
   std::string json;
   std::string expected_message;

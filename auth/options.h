@@ -5,6 +5,7 @@
 #define MCP_OAUTH_AUTH_OPTIONS_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,23 @@ struct UserConfig {
   std::string subject;
   // Encoded hash of the password (see secret_hash.h).
   std::string password_hash;
+};
+
+// An upstream OpenID provider people may sign in with (config file
+// `identity_providers`). Tokens issued after such a sign-in have the subject
+// "<id>:<upstream sub>".
+struct IdentityProviderConfig {
+  std::string id;            // [a-z0-9_-], 1-64 characters; the subject prefix
+  std::string display_name;  // on the sign-in button
+  std::string issuer;        // exact; https (http only on a loopback host)
+  std::string client_id;
+  std::string client_secret;  // from the file or client_secret_file; never logged
+  std::vector<std::string> scopes = {"openid", "email", "profile"};
+  std::string username_claim = "email";  // shown and logged as the username
+  // Admission: the verified email's domain must be one of these (when any),
+  // and each required claim must have its value (or contain it, for arrays).
+  std::vector<std::string> allowed_email_domains;
+  std::map<std::string, std::string> required_claims;
 };
 
 struct AuthOptions {
@@ -132,6 +150,11 @@ struct AuthOptions {
   // The first client is the "static" client named in error messages.
   std::vector<ClientConfig> clients;
   std::vector<UserConfig> users;
+  std::vector<IdentityProviderConfig> identity_providers;
+  // Extra trust for calls to identity providers, beside the system store:
+  // the standard SSL_CERT_FILE / SSL_CERT_DIR (libcurl does not read them).
+  std::string upstream_ca_file;
+  std::string upstream_ca_path;
 
   // True while the well-known default client secret or the demo user is in
   // use; the service logs a warning at startup.

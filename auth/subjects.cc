@@ -22,6 +22,10 @@ SubjectDirectory::SubjectDirectory(const AuthOptions& options) {
       machine_clients_.insert(client.client_id);
     }
   }
+  // Upstream subjects exist while their provider is configured.
+  for (const IdentityProviderConfig& provider : options.identity_providers) {
+    AddProvider(provider.id);
+  }
 }
 
 void SubjectDirectory::AddProvider(const std::string& provider_id, UpstreamCheck check) {

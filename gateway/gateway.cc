@@ -136,6 +136,7 @@ class GatewayImpl final : public Gateway {
           options_.auth,
           options_.store ? options_.store : std::make_shared<auth::MemoryStore>(),
           std::make_shared<auth::RealClock>());
+      core->EnableUpstreamSignIn(nullptr);
       auth_service_ = std::make_unique<auth::AuthServiceImpl>(std::move(core));
       builder.RegisterService(auth_service_.get());
     }

@@ -68,6 +68,18 @@ std::string RenderLoginPage(const LoginPage& page) {
   if (!page.error_message.empty()) {
     body += "<p class=\"error\" role=\"alert\">" + HtmlEscape(page.error_message) + "</p>";
   }
+  // One button per identity provider; each posts to /login/oidc/start.
+  for (const auto& [id, display_name] : page.identity_providers) {
+    body += "<form method=\"post\" action=\"/login/oidc/start\">"
+            "<input type=\"hidden\" name=\"authorization_id\" value=\"" +
+            HtmlEscape(page.authorization_id) +
+            "\"><input type=\"hidden\" name=\"csrf_token\" value=\"" +
+            HtmlEscape(page.csrf_token) + "\"><input type=\"hidden\" name=\"provider\" value=\"" +
+            HtmlEscape(id) + "\"><button type=\"submit\">Sign in with " +
+            HtmlEscape(display_name) + "</button></form>";
+  }
+  if (!page.password_login) return Page("Sign in", body);
+  if (!page.identity_providers.empty()) body += "<p class=\"meta\">Or with a local account:</p>";
   body += "<form method=\"post\" action=\"/login\">"
           "<input type=\"hidden\" name=\"authorization_id\" value=\"" +
           HtmlEscape(page.authorization_id) +

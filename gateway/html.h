@@ -4,6 +4,7 @@
 #define MCP_OAUTH_GATEWAY_HTML_H_
 
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct LoginPage {
   std::vector<std::string> scopes;
   std::string username;       // pre-filled after a failed attempt
   std::string error_message;  // shown above the form when not empty
+  bool password_login = true;  // show the username/password form
+  // Upstream identity providers offered as buttons: (id, display name).
+  std::vector<std::pair<std::string, std::string>> identity_providers;
 };
 
 // An HTML response (no-store, CSP, X-Frame-Options DENY, no referrer, nosniff).

@@ -30,6 +30,24 @@ TEST(HtmlTest, LoginPageEscapesReflectedValues) {
   EXPECT_NE(html.find("action=\"/login\""), std::string::npos);
 }
 
+TEST(HtmlTest, LoginPageOffersIdentityProviders) {
+  LoginPage page;
+  page.authorization_id = "auth-1";
+  page.csrf_token = "csrf";
+  page.client_id = "c";
+  page.identity_providers = {{"corp", "Corp <SSO>"}, {"g", "Google"}};
+  std::string html = RenderLoginPage(page);
+  EXPECT_NE(html.find("action=\"/login/oidc/start\""), std::string::npos);
+  EXPECT_NE(html.find("name=\"provider\" value=\"corp\""), std::string::npos);
+  EXPECT_NE(html.find("Sign in with Corp &lt;SSO&gt;"), std::string::npos);
+  EXPECT_NE(html.find("Sign in with Google"), std::string::npos);
+  EXPECT_NE(html.find("action=\"/login\""), std::string::npos);  // local users too
+  page.password_login = false;
+  html = RenderLoginPage(page);
+  EXPECT_EQ(html.find("action=\"/login\""), std::string::npos);
+  EXPECT_EQ(html.find("type=\"password\""), std::string::npos);
+}
+
 TEST(HtmlTest, ResponsesCarrySecurityHeaders) {
   HttpResponse response = HtmlResponse(200, "<p>x</p>");
   std::map<std::string, std::string> headers(response.headers.begin(), response.headers.end());

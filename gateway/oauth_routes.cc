@@ -146,6 +146,8 @@ class OAuthRoutes::Impl {
     router.Add("GET", "/login", bind(&Impl::LoginPage));
     router.Add("POST", "/login", bind(&Impl::Login));
     router.Add("POST", "/login/callback", bind(&Impl::Login));
+    router.Add("POST", "/login/oidc/start", bind(&Impl::UpstreamStart));
+    router.Add("GET", "/login/oidc/callback", bind(&Impl::UpstreamCallback));
     router.Add("POST", "/token", bind(&Impl::Token));
     router.Add("POST", "/introspect", bind(&Impl::Introspect));
     router.Add("POST", "/revoke", bind(&Impl::Revoke));
@@ -239,7 +241,7 @@ class OAuthRoutes::Impl {
         "AuthService/DescribeAuthorization", request_id,
         [this](auto... args) { stub_->async()->DescribeAuthorization(args...); },
         std::move(describe),
-        [respond, authorization_id, username, error_message, status_code](
+        [this, request_id, respond, authorization_id, username, error_message, status_code](
             const grpc::Status& status, v1::DescribeAuthorizationResponse& described) {
           if (!status.ok()) {
             v1::OAuthError error = OAuthErrorFromStatus(status);
@@ -256,7 +258,70 @@ class OAuthRoutes::Impl {
           page.scopes.assign(described.scopes().begin(), described.scopes().end());
           page.username = username;
           page.error_message = error_message;
+          page.password_login = described.password_login();
+          for (const v1::IdentityProvider& p : described.identity_providers()) {
+            page.identity_providers.emplace_back(p.id(), p.display_name());
+          }
+          // No local users and one provider: straight to the provider.
+          if (!page.password_login && page.identity_providers.size() == 1 &&
+              error_message.empty()) {
+            return StartUpstream(request_id, authorization_id, page.csrf_token,
+                                 page.identity_providers[0].first, respond);
+          }
           respond(HtmlResponse(status_code, RenderLoginPage(page)));
+        });
+  }
+
+  // POST /login/oidc/start: the sign-in page's provider button.
+  void UpstreamStart(HttpRequest request, Responder respond) {
+    auto form = IsFormRequest(request) ? ParseForm(request.body) : std::nullopt;
+    if (!form) {
+      return respond(ErrorPage(400, "Invalid request", "The sign-in form is malformed."));
+    }
+    StartUpstream(request.request_id, form->Get("authorization_id"), form->Get("csrf_token"),
+                  form->Get("provider"), std::move(respond));
+  }
+
+  void StartUpstream(const std::string& request_id, const std::string& authorization_id,
+                     const std::string& csrf_token, const std::string& provider_id,
+                     Responder respond) {
+    v1::StartUpstreamSignInRequest start;
+    start.set_authorization_id(authorization_id);
+    start.set_csrf_token(csrf_token);
+    start.set_provider_id(provider_id);
+    StartUnaryCall<v1::StartUpstreamSignInRequest, v1::StartUpstreamSignInResponse>(
+        "AuthService/StartUpstreamSignIn", request_id,
+        [this](auto... args) { stub_->async()->StartUpstreamSignIn(args...); }, std::move(start),
+        [respond](const grpc::Status& status, v1::StartUpstreamSignInResponse& started) {
+          if (status.ok()) return respond(Redirect(started.redirect_to(), 303));
+          v1::OAuthError error = OAuthErrorFromStatus(status);
+          respond(ErrorPage(error.http_status(), "Sign-in failed",
+                            error.error_description().empty() ? error.error()
+                                                              : error.error_description()));
+        });
+  }
+
+  // GET /login/oidc/callback: the identity provider's answer.
+  void UpstreamCallback(HttpRequest request, Responder respond) {
+    auto query = ParseForm(request.query);
+    if (!query) {
+      return respond(ErrorPage(400, "Invalid request", "The sign-in answer is malformed."));
+    }
+    v1::FinishUpstreamSignInRequest finish;
+    finish.set_state(query->Get("state"));
+    finish.set_code(query->Get("code"));
+    finish.set_error(query->Get("error"));
+    finish.set_error_description(query->Get("error_description"));
+    StartUnaryCall<v1::FinishUpstreamSignInRequest, v1::FinishUpstreamSignInResponse>(
+        "AuthService/FinishUpstreamSignIn", request.request_id,
+        [this](auto... args) { stub_->async()->FinishUpstreamSignIn(args...); }, std::move(finish),
+        [respond](const grpc::Status& status, v1::FinishUpstreamSignInResponse& done) {
+          if (status.ok()) return respond(Redirect(done.redirect_to()));
+          v1::OAuthError error = OAuthErrorFromStatus(status);
+          if (!error.redirect_to().empty()) return respond(Redirect(error.redirect_to()));
+          respond(ErrorPage(error.http_status(), "Sign-in failed",
+                            error.error_description().empty() ? error.error()
+                                                              : error.error_description()));
         });
   }
 

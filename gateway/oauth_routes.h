@@ -4,6 +4,7 @@
 //   GET  /.well-known/oauth-authorization-server (+ /.well-known/openid-configuration)
 //   GET  /.well-known/oauth-protected-resource[/mcp]
 //   GET  /authorize            GET /login      POST /login, /login/callback
+//   POST /login/oidc/start     GET /login/oidc/callback  (upstream OpenID sign-in)
 //   POST /token   POST /introspect   POST /revoke   POST /register
 // Thread safe.
 #ifndef MCP_OAUTH_GATEWAY_OAUTH_ROUTES_H_

@@ -41,6 +41,7 @@ COVERAGE = {
     ("Performance", "sh", 0): "test_bench_command",
     ("Configuration", "sh", 0): "test_oauth_admin_lines",
     ("Writing tools in another language", "sh", 0): "test_python_tools_lines",
+    ("Signing in with your identity provider", "json", 0): "test_identity_provider_example",
 }
 
 
@@ -323,6 +324,25 @@ class ReadmeCommandsTest(unittest.TestCase):
         self.assertRegex(outputs[1], r"^pbkdf2-sha256\$10000\$[\w-]+\$[\w-]+\n$")
         self.assertIn("gateway/config.example.json: ok\n", outputs[2])
         self.assertIn("  claude-connector (Claude custom connector): confidential", outputs[2])
+
+    def test_identity_provider_example(self):
+        # The example config passes oauth_admin check-config (its secret file
+        # made here); the flow itself: tests/e2e/oidc_sign_in_test.mjs.
+        example = block("Signing in with your identity provider", "json", 0)
+        with tempfile.TemporaryDirectory(dir=os.environ.get("TEST_TMPDIR")) as root:
+            secret = os.path.join(root, "corp-oidc-secret")
+            with open(secret, "w") as f:
+                f.write("upstream-secret\n")
+            config = os.path.join(root, "config.json")
+            with open(config, "w") as f:
+                f.write(example.replace("/etc/mcp-gateway/corp-oidc-secret", secret))
+            result = subprocess.run([harness.runfile("auth/oauth_admin"), "check-config", config],
+                                    capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("identity providers: 1\n  corp (Example Corp SSO): issuer "
+                      "https://sso.example.com/realms/example", result.stdout)
+        self.assertIn("users: 0\n", result.stdout)
+        self.assertNotIn("upstream-secret", result.stdout)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,14 @@ CurlFetcher::CurlFetcher(CurlFetcherOptions options) : options_(std::move(option
   GlobalInit();
 }
 
+std::shared_ptr<HttpFetcher> MakeCurlFetcher(const std::string& ca_file,
+                                             const std::string& ca_path) {
+  CurlFetcherOptions options;
+  options.ca_file = ca_file;
+  options.ca_path = ca_path;
+  return std::make_shared<CurlFetcher>(options);
+}
+
 absl::StatusOr<HttpResponse> CurlFetcher::Fetch(const HttpRequest& request) {
   if (!IsFetchableUrl(request.url)) {
     return absl::InvalidArgumentError("refusing to fetch a URL that is not https");

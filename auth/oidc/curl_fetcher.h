@@ -7,6 +7,7 @@
 #ifndef MCP_OAUTH_AUTH_OIDC_CURL_FETCHER_H_
 #define MCP_OAUTH_AUTH_OIDC_CURL_FETCHER_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/time/time.h"
@@ -30,6 +31,11 @@ class CurlFetcher final : public HttpFetcher {
  private:
   const CurlFetcherOptions options_;
 };
+
+// Returns a CurlFetcher trusting the system store plus `ca_file` / `ca_path`
+// (either may be empty).
+std::shared_ptr<HttpFetcher> MakeCurlFetcher(const std::string& ca_file,
+                                             const std::string& ca_path);
 
 // Returns true for http(s) URLs this module may fetch: https, or http to
 // localhost / 127.0.0.1 / [::1].

@@ -22,24 +22,12 @@
 #include "auth/oidc/http_fetcher.h"
 #include "auth/oidc/id_token.h"
 #include "auth/oidc/jwk.h"
+#include "auth/options.h"
 
 namespace mcp_oauth::auth::oidc {
 
-// One entry of the config file's identity_providers.
-struct ProviderConfig {
-  std::string id;            // [a-z0-9_-]+, the subject prefix
-  std::string display_name;  // on the sign-in button
-  std::string issuer;        // exact, https (http only on loopback)
-  std::string client_id;
-  std::string client_secret;
-  std::vector<std::string> scopes = {"openid", "email", "profile"};
-  std::string username_claim = "email";
-  // Admission: the verified email's domain must be one of these (when set),
-  // and every required claim must have the value given (or contain it, for
-  // an array claim such as groups).
-  std::vector<std::string> allowed_email_domains;
-  std::map<std::string, std::string> required_claims;
-};
+// One entry of the config file's identity_providers (auth/options.h).
+using ProviderConfig = IdentityProviderConfig;
 
 // Who signed in, as far as we keep it.
 struct UpstreamIdentity {

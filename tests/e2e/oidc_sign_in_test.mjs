@@ -1,0 +1,199 @@
+// Sign-in through an upstream OpenID provider, end to end: the MCP
+// TypeScript SDK client -> our /authorize -> (no local users, one provider)
+// straight to oidc-provider over HTTPS (test CA trusted through
+// SSL_CERT_FILE) -> scripted sign-in -> our /login/oidc/callback -> our code
+// -> our tokens -> tools/call, with the subject "<provider id>:<sub>".
+// Negative cases: provider down, email domain not allowed, consent refused,
+// unknown and replayed state, key rotation at the provider mid-run. (Bad ID
+// tokens oidc-provider will not produce are covered by
+// //auth/oidc:id_token_test and //auth/oidc:provider_test.)
+
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, freePort, outputDir, startGateway } from "./gateway_process.mjs";
+import { browse, makeTestCa, newSigningKey, randomId, startProvider } from "./oidc_provider.mjs";
+
+const ACCOUNTS = {
+  jane: { email: "jane@example.com", email_verified: true, name: "Jane" },
+  mallory: { email: "mallory@elsewhere.org", email_verified: true, name: "Mallory" },
+};
+const UPSTREAM_CLIENT = { client_id: "mcp-gateway", client_secret: "upstream-secret-" + randomId() };
+
+let tls;
+let ca;
+let providerPort;
+let provider;
+let gateway;
+let callbackPort;
+let key1 = newSigningKey("key-1");
+const redirectUrl = () => `http://127.0.0.1:${callbackPort}/callback`;
+const isCallback = (url) => url.startsWith(redirectUrl());
+
+async function startIdp(keys) {
+  provider = await startProvider({
+    port: providerPort, tls, accounts: ACCOUNTS, keys,
+    client: { ...UPSTREAM_CLIENT, redirect_uris: [`${gateway.issuer}/login/oidc/callback`] },
+  });
+}
+
+/** An OAuthClientProvider whose "browser" walks through the gateway and the provider. */
+class BrowserClientProvider {
+  constructor() {
+    this._info = { client_id: DEFAULT_CLIENT_ID, client_secret: DEFAULT_CLIENT_SECRET,
+                   token_endpoint_auth_method: "client_secret_basic" };
+    this.visited = [];
+  }
+  get redirectUrl() { return redirectUrl(); }
+  get clientMetadata() {
+    return { client_name: "e2e", redirect_uris: [redirectUrl()], grant_types: ["authorization_code"],
+             response_types: ["code"], token_endpoint_auth_method: "client_secret_basic" };
+  }
+  clientInformation() { return this._info; }
+  tokens() { return this._tokens; }
+  saveTokens(tokens) { this._tokens = tokens; }
+  async redirectToAuthorization(url) {
+    const walk = await browse(url.href, { ca, stop: isCallback });
+    this.visited = walk.visited;
+    this.callback = new URL(walk.url);
+  }
+  saveCodeVerifier(v) { this._verifier = v; }
+  codeVerifier() { return this._verifier; }
+}
+
+/** Starts an authorization request by hand and walks it; returns the walk. */
+async function authorizeByHand() {
+  const params = new URLSearchParams({
+    response_type: "code", client_id: DEFAULT_CLIENT_ID, redirect_uri: redirectUrl(),
+    state: "client-state", code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    code_challenge_method: "S256", scope: "user",
+  });
+  return browse(`${gateway.issuer}/authorize?${params}`, { ca, stop: isCallback });
+}
+
+before(async () => {
+  const dir = path.join(outputDir(), "oidc-" + randomId());
+  tls = makeTestCa(dir);
+  ca = fs.readFileSync(tls.caFile);
+  providerPort = await freePort();
+  callbackPort = await freePort();
+  const config = path.join(dir, "gateway.json");
+  fs.writeFileSync(config, JSON.stringify({
+    identity_providers: [{
+      id: "corp", display_name: "Corp SSO", issuer: `https://127.0.0.1:${providerPort}`,
+      client_id: UPSTREAM_CLIENT.client_id, client_secret: UPSTREAM_CLIENT.client_secret,
+      allowed_email_domains: ["example.com"],
+    }],
+  }));
+  gateway = await startGateway({
+    name: "oidc",
+    args: () => ["--config", config, "--redirect-uris", redirectUrl()],
+    env: { SSL_CERT_FILE: tls.caFile },
+  });
+});
+
+after(async () => {
+  await provider?.stop();
+  await gateway?.stop();
+});
+
+test("provider down: the sign-in page says so and nothing continues", async () => {
+  const walk = await authorizeByHand();
+  assert.equal(walk.status, 502, walk.body);
+  assert.match(walk.body, /identity provider cannot be reached/);
+  assert.ok(!walk.visited.some(isCallback));
+});
+
+test("the SDK client signs in through the provider and calls a tool as corp:<sub>", async () => {
+  await startIdp([key1]);
+  provider.setNextLogin("jane");
+  const authProvider = new BrowserClientProvider();
+  const mcpUrl = new URL(gateway.mcpUrl);
+  let transport = new StreamableHTTPClientTransport(mcpUrl, { authProvider });
+  const client = new Client({ name: "e2e-oidc", version: "1.0.0" });
+  await assert.rejects(client.connect(transport), UnauthorizedError);
+  // With no local users and one provider, /login goes straight to it.
+  const hosts = authProvider.visited.map((u) => new URL(u).origin + new URL(u).pathname);
+  assert.ok(hosts.includes(`${gateway.issuer}/login`), hosts.join("\n"));
+  assert.ok(hosts.includes(`${provider.issuer}/auth`), hosts.join("\n"));
+  assert.ok(hosts.includes(`${gateway.issuer}/login/oidc/callback`), hosts.join("\n"));
+  const callback = authProvider.callback;
+  assert.equal(callback.searchParams.get("iss"), gateway.issuer);
+  assert.ok(callback.searchParams.get("code"));
+  await transport.finishAuth(callback.searchParams.get("code"));
+  // Our own token, not the provider's.
+  const accessToken = authProvider.tokens().access_token;
+  assert.ok(accessToken);
+  transport = new StreamableHTTPClientTransport(mcpUrl, { authProvider });
+  await client.connect(transport);
+  const result = await client.callTool({ name: "echo", arguments: { message: "hi" } });
+  assert.equal(result.structuredContent.echo, "hi");
+  await client.close();
+  // The token's subject is the provider-scoped sub; the username its email.
+  const introspection = await fetch(`${gateway.issuer}/introspect`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded",
+               Authorization: "Basic " + Buffer.from(`${DEFAULT_CLIENT_ID}:${DEFAULT_CLIENT_SECRET}`).toString("base64") },
+    body: new URLSearchParams({ token: accessToken }),
+  }).then((r) => r.json());
+  assert.equal(introspection.active, true);
+  assert.equal(introspection.sub, "corp:jane");
+  assert.equal(introspection.username, "jane@example.com");
+});
+
+test("an email domain not allowed is refused with an OAuth error to the client", async () => {
+  provider.setNextLogin("mallory");
+  const walk = await authorizeByHand();
+  assert.ok(isCallback(walk.url), walk.visited.join("\n"));
+  const answer = new URL(walk.url);
+  assert.equal(answer.searchParams.get("error"), "access_denied");
+  assert.match(answer.searchParams.get("error_description"), /elsewhere\.org.*not allowed/);
+  assert.equal(answer.searchParams.get("state"), "client-state");
+  assert.equal(answer.searchParams.get("code"), null);
+});
+
+test("consent refused at the provider comes back as access_denied", async () => {
+  provider.setNextLogin({ deny: true });
+  const walk = await authorizeByHand();
+  const answer = new URL(walk.url);
+  assert.equal(answer.searchParams.get("error"), "access_denied", walk.visited.join("\n"));
+  assert.match(answer.searchParams.get("error_description"), /refused or cancelled/);
+});
+
+test("an unknown or replayed state is refused", async () => {
+  const bogus = await browse(`${gateway.issuer}/login/oidc/callback?state=forged&code=x`, { ca });
+  assert.equal(bogus.status, 400);
+  assert.match(bogus.body, /unknown, has expired or was already used/);
+  // Replay a real answer of the provider: the second use finds nothing.
+  provider.setNextLogin("jane");
+  const isOurCallback = (url) => url.startsWith(`${gateway.issuer}/login/oidc/callback`);
+  const walk = await browse((await authorizeUrl()), { ca, stop: isOurCallback });
+  const first = await browse(walk.url, { ca, stop: isCallback });
+  assert.ok(new URL(first.url).searchParams.get("code"), first.visited.join("\n"));
+  const again = await browse(walk.url, { ca, stop: isCallback });
+  assert.equal(again.status, 400);
+});
+
+async function authorizeUrl() {
+  const params = new URLSearchParams({
+    response_type: "code", client_id: DEFAULT_CLIENT_ID, redirect_uri: redirectUrl(), state: "s",
+    code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method: "S256",
+  });
+  return `${gateway.issuer}/authorize?${params}`;
+}
+
+test("key rotation at the provider: a new signing key works without a restart", async () => {
+  await provider.stop();
+  await startIdp([newSigningKey("key-2")]);  // key-1 is gone, key-2 signs
+  provider.setNextLogin("jane");
+  const walk = await authorizeByHand();
+  const answer = new URL(walk.url);
+  assert.ok(answer.searchParams.get("code"), walk.visited.join("\n") + "\n" + (walk.body ?? ""));
+  assert.equal(answer.searchParams.get("error"), null);
+});
