@@ -27,12 +27,12 @@
 //     "clients": [{"client_id", "client_name", "client_secret_hash" |
 //                  "token_endpoint_auth_method": "none", "redirect_uris",
 //                  "scopes", "grant_types", "introspect_any_token"}],
-//     "users": [{"username", "password_hash", "subject"}],
+//     "users": [{"username", "password_hash", "subject"}],  (neither username
+//               nor subject may start with "client:", see subjects.h)
 //     "identity_providers": [{"id", "display_name", "issuer", "client_id",
 //                  "client_secret" | "client_secret_file", "scopes",
 //                  "username_claim", "allowed_email_domains",
-//                  "required_claims": {claim: value}}],  (neither username
-//               nor subject may start with "client:", see subjects.h)
+//                  "required_claims": {claim: value}}],
 //     "token_lifetimes": {"access_token_seconds", "refresh_token_seconds",
 //                         "authorization_code_seconds",
 //                         "pending_authorization_seconds", "grant_seconds"},
