@@ -36,18 +36,20 @@ constexpr int kMinIterations = 10000;
 constexpr int kMaxIterations = 10000000;
 
 // Reads one line from the terminal on fd 0 with echo off, after `prompt` on
-// stderr. Echo is restored before returning.
+// stderr. Echo goes off (discarding typeahead) before the prompt appears, so
+// nothing typed after the prompt is echoed or flushed away; it is restored
+// before returning.
 std::optional<std::string> ReadHiddenLine(const char* prompt) {
   termios old_mode;
   if (tcgetattr(STDIN_FILENO, &old_mode) != 0) return std::nullopt;
   termios quiet = old_mode;
   quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
   quiet.c_lflag |= ECHONL;
-  std::cerr << prompt << std::flush;
   if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0) return std::nullopt;
+  std::cerr << prompt << std::flush;
   std::string line;
   bool ok = static_cast<bool>(std::getline(std::cin, line));
-  tcsetattr(STDIN_FILENO, TCSAFLUSH, &old_mode);
+  tcsetattr(STDIN_FILENO, TCSANOW, &old_mode);
   if (!ok) return std::nullopt;
   return line;
 }

@@ -28,6 +28,19 @@ def verify(secret, encoded):
     return scheme == "pbkdf2-sha256" and derived == base64.urlsafe_b64decode(pad(digest))
 
 
+def wait_or_kill(pid, timeout=10):
+    """The child's wait status; a child still running after `timeout` s (it
+    waits for input that never came) is killed, so the test fails, not hangs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    return os.waitpid(pid, 0)[1]
+
+
 def run(args, stdin=""):
     return subprocess.run([ADMIN] + args, input=stdin, capture_output=True, text=True, timeout=60)
 
@@ -81,7 +94,7 @@ class HashSecretTest(unittest.TestCase):
             self.assertTrue(read_until(b"pbkdf2-sha256$"), seen)
             read_until(b"\n" * 99, timeout=2)  # the rest of the line
         finally:
-            _, status = os.waitpid(pid, 0)
+            status = wait_or_kill(pid)
             os.close(fd)
         self.assertEqual(os.waitstatus_to_exitcode(status), 0, seen)
         self.assertNotIn(b"tty-secret-123", seen)
