@@ -47,6 +47,14 @@ mcp::ToolDefinition Tool(const std::string& name, bool inline_run, mcp::ToolHand
   return tool;
 }
 
+// Handlers of the "wait" tool still running (cancelled calls end within a few
+// ms, on the worker pool, after their RPC has already answered).
+std::atomic<int> waiting_calls{0};
+struct WaitingCall {
+  WaitingCall() { ++waiting_calls; }
+  ~WaitingCall() { --waiting_calls; }
+};
+
 struct Backend {
   std::thread::id caller_thread;
   std::unique_ptr<mcp::ToolServiceImpl> service;
@@ -69,6 +77,7 @@ Backend* StartBackend() {
   EXPECT_TRUE(registry
                   ->Register(Tool("wait", false,
                                   [](const json&, const mcp::CallContext& ctx) -> absl::StatusOr<json> {
+                                    WaitingCall running;
                                     while (!ctx.Cancelled()) {
                                       std::this_thread::sleep_for(std::chrono::milliseconds(2));
                                     }
@@ -126,6 +135,11 @@ class ToolClientTest : public ::testing::TestWithParam<bool> {
  public:
   static void SetUpTestSuite() { shared_backend = StartBackend(); }
   static void TearDownTestSuite() {
+    // A handler finishing its call after the server is gone crashed at exit
+    // under ASan (double free in grpc_cq_internal_unref): let them end first.
+    for (int i = 0; i < 500 && waiting_calls.load() > 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     shared_backend->local.reset();
     shared_backend->remote.reset();
     shared_backend->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));

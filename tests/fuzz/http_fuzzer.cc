@@ -260,6 +260,11 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   client.redirect_uris = {kRedirectUri, "http://localhost:3000/cb"};
   client.allowed_scopes = {"user"};
   options.clients = {client};
+  // Every input mints its codes and tokens through /authorize from one
+  // address: the per-address rate limit and the pending cap would refuse the
+  // harness itself after a few inputs (their own tests cover them).
+  options.authorize_rate_per_second = 0;
+  options.max_pending_authorizations = 0;
   options.users = {{"demo_user", "demo_user", auth::HashSecret("demo_password", 1)},
                    {kMintUser, kMintUser, auth::HashSecret(kMintPassword, 1)}};
   f.core = std::make_shared<auth::AuthorizationServer>(
