@@ -2,10 +2,12 @@
 // TypeScript SDK client -> our /authorize -> (no local users, one provider)
 // straight to oidc-provider over HTTPS (test CA trusted through
 // SSL_CERT_FILE) -> scripted sign-in -> our /login/oidc/callback -> our code
-// -> our tokens -> tools/call, with the subject "<provider id>:<sub>".
+// -> our tokens -> tools/call: the Python example backend's `whoami` tool
+// sees the subject "<provider id>:<sub>" and the username claim.
 // Negative cases: provider down, email domain not allowed, consent refused,
-// unknown and replayed state, key rotation at the provider mid-run. (Bad ID
-// tokens oidc-provider will not produce are covered by
+// unknown and replayed state, a nonce changed on the way to the provider,
+// key rotation at the provider mid-run. (Bad ID tokens oidc-provider will not
+// produce, e.g. wrong audience or expired, are covered by
 // //auth/oidc:id_token_test and //auth/oidc:provider_test.)
 
 import assert from "node:assert/strict";
@@ -19,11 +21,13 @@ import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, freePort, outputDir, startGateway } from "./gateway_process.mjs";
 import { browse, makeTestCa, newSigningKey, randomId, startProvider } from "./oidc_provider.mjs";
+import { startPythonTools } from "./python_tools.mjs";
 
 const ACCOUNTS = {
   jane: { email: "jane@example.com", email_verified: true, name: "Jane" },
   mallory: { email: "mallory@elsewhere.org", email_verified: true, name: "Mallory" },
 };
+const PROVIDER_ID = "corp";
 const UPSTREAM_CLIENT = { client_id: "mcp-gateway", client_secret: "upstream-secret-" + randomId() };
 
 let tls;
@@ -31,10 +35,12 @@ let ca;
 let providerPort;
 let provider;
 let gateway;
+let pythonTools;
 let callbackPort;
 let key1 = newSigningKey("key-1");
 const redirectUrl = () => `http://127.0.0.1:${callbackPort}/callback`;
 const isCallback = (url) => url.startsWith(redirectUrl());
+const isOurCallback = (url) => url.startsWith(`${gateway.issuer}/login/oidc/callback`);
 
 async function startIdp(keys) {
   provider = await startProvider({
@@ -67,14 +73,19 @@ class BrowserClientProvider {
   codeVerifier() { return this._verifier; }
 }
 
-/** Starts an authorization request by hand and walks it; returns the walk. */
-async function authorizeByHand() {
+/** Our /authorize URL for a request made by hand (state "client-state"). */
+function authorizeUrl() {
   const params = new URLSearchParams({
     response_type: "code", client_id: DEFAULT_CLIENT_ID, redirect_uri: redirectUrl(),
     state: "client-state", code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
     code_challenge_method: "S256", scope: "user",
   });
-  return browse(`${gateway.issuer}/authorize?${params}`, { ca, stop: isCallback });
+  return `${gateway.issuer}/authorize?${params}`;
+}
+
+/** Starts an authorization request by hand and walks it; returns the walk. */
+async function authorizeByHand() {
+  return browse(authorizeUrl(), { ca, stop: isCallback });
 }
 
 before(async () => {
@@ -86,14 +97,17 @@ before(async () => {
   const config = path.join(dir, "gateway.json");
   fs.writeFileSync(config, JSON.stringify({
     identity_providers: [{
-      id: "corp", display_name: "Corp SSO", issuer: `https://127.0.0.1:${providerPort}`,
+      id: PROVIDER_ID, display_name: "Corp SSO", issuer: `https://127.0.0.1:${providerPort}`,
       client_id: UPSTREAM_CLIENT.client_id, client_secret: UPSTREAM_CLIENT.client_secret,
       allowed_email_domains: ["example.com"],
     }],
   }));
+  // A tool backend that reports the caller's verified identity.
+  pythonTools = await startPythonTools();
   gateway = await startGateway({
     name: "oidc",
-    args: () => ["--config", config, "--redirect-uris", redirectUrl()],
+    args: () => ["--config", config, "--redirect-uris", redirectUrl(),
+                 "--tools-target", `py=${pythonTools.address}`],
     env: { SSL_CERT_FILE: tls.caFile },
   });
 });
@@ -101,6 +115,7 @@ before(async () => {
 after(async () => {
   await provider?.stop();
   await gateway?.stop();
+  await pythonTools?.stop();
 });
 
 test("provider down: the sign-in page says so and nothing continues", async () => {
@@ -132,10 +147,15 @@ test("the SDK client signs in through the provider and calls a tool as corp:<sub
   assert.ok(accessToken);
   transport = new StreamableHTTPClientTransport(mcpUrl, { authProvider });
   await client.connect(transport);
-  const result = await client.callTool({ name: "echo", arguments: { message: "hi" } });
-  assert.equal(result.structuredContent.echo, "hi");
+  // The tool sees the provider-scoped sub as the subject (never the email),
+  // and the username claim (email by default) as the username.
+  const whoami = await client.callTool({ name: "whoami", arguments: {} });
+  assert.ok(!whoami.isError, JSON.stringify(whoami));
+  assert.equal(whoami.structuredContent.subject, `${PROVIDER_ID}:jane`);
+  assert.equal(whoami.structuredContent.username, ACCOUNTS.jane.email);
+  assert.equal(whoami.structuredContent.client_id, DEFAULT_CLIENT_ID);
   await client.close();
-  // The token's subject is the provider-scoped sub; the username its email.
+  // The token says the same to a resource server.
   const introspection = await fetch(`${gateway.issuer}/introspect`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded",
@@ -143,8 +163,8 @@ test("the SDK client signs in through the provider and calls a tool as corp:<sub
     body: new URLSearchParams({ token: accessToken }),
   }).then((r) => r.json());
   assert.equal(introspection.active, true);
-  assert.equal(introspection.sub, "corp:jane");
-  assert.equal(introspection.username, "jane@example.com");
+  assert.equal(introspection.sub, `${PROVIDER_ID}:jane`);
+  assert.equal(introspection.username, ACCOUNTS.jane.email);
 });
 
 test("an email domain not allowed is refused with an OAuth error to the client", async () => {
@@ -172,21 +192,45 @@ test("an unknown or replayed state is refused", async () => {
   assert.match(bogus.body, /unknown, has expired or was already used/);
   // Replay a real answer of the provider: the second use finds nothing.
   provider.setNextLogin("jane");
-  const isOurCallback = (url) => url.startsWith(`${gateway.issuer}/login/oidc/callback`);
-  const walk = await browse((await authorizeUrl()), { ca, stop: isOurCallback });
+  const walk = await browse(authorizeUrl(), { ca, stop: isOurCallback });
   const first = await browse(walk.url, { ca, stop: isCallback });
   assert.ok(new URL(first.url).searchParams.get("code"), first.visited.join("\n"));
   const again = await browse(walk.url, { ca, stop: isCallback });
   assert.equal(again.status, 400);
 });
 
-async function authorizeUrl() {
-  const params = new URLSearchParams({
-    response_type: "code", client_id: DEFAULT_CLIENT_ID, redirect_uri: redirectUrl(), state: "s",
-    code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method: "S256",
-  });
-  return `${gateway.issuer}/authorize?${params}`;
-}
+test("a nonce changed on the way to the provider: the ID token is refused, no code", async () => {
+  provider.setNextLogin("jane");
+  const jar = new Map();
+  const isProviderAuth = (url) => url.startsWith(`${provider.issuer}/auth`);
+  const toProvider = await browse(authorizeUrl(), { ca, jar, stop: isProviderAuth });
+  assert.ok(isProviderAuth(toProvider.url), toProvider.visited.join("\n"));
+  // The provider signs whatever nonce it is sent into the ID token.
+  const tampered = new URL(toProvider.url);
+  const nonce = tampered.searchParams.get("nonce");
+  assert.ok(nonce, tampered.href);
+  tampered.searchParams.set("nonce", nonce + "-tampered");
+  const atOurCallback = await browse(tampered.href, { ca, jar, stop: isOurCallback });
+  assert.ok(isOurCallback(atOurCallback.url), atOurCallback.visited.join("\n"));
+  const upstreamCode = new URL(atOurCallback.url).searchParams.get("code");
+  assert.ok(upstreamCode, atOurCallback.url);
+  const walk = await browse(atOurCallback.url, { ca, jar, stop: isCallback });
+  assert.ok(isCallback(walk.url), walk.visited.join("\n") + "\n" + (walk.body ?? ""));
+  const answer = new URL(walk.url);
+  assert.equal(answer.searchParams.get("error"), "access_denied");
+  assert.match(answer.searchParams.get("error_description"), /could not be verified/);
+  assert.equal(answer.searchParams.get("state"), "client-state");
+  assert.equal(answer.searchParams.get("iss"), gateway.issuer);
+  assert.equal(answer.searchParams.get("code"), null);
+  // Refused for the nonce, logged without the provider's code.
+  const log = gateway.log();
+  assert.match(log, /sign-in via corp refused: .*wrong_nonce/);
+  assert.ok(!log.includes(upstreamCode), "the provider's code reached the log");
+  // Nothing left to continue: the same answer again finds no attempt.
+  const again = await browse(atOurCallback.url, { ca, jar, stop: isCallback });
+  assert.equal(again.status, 400);
+  assert.match(again.body, /unknown, has expired or was already used/);
+});
 
 test("key rotation at the provider: a new signing key works without a restart", async () => {
   await provider.stop();
