@@ -98,6 +98,11 @@ TEST_F(IdTokenTest, RefusesNoneAndHmac) {
   EXPECT_EQ(Check(input + "." + crypto::Base64UrlEncode(mac), keys),
             IdTokenError::kAlgorithmNotAllowed);
   EXPECT_EQ(Check(rsa_->Sign("RS512", Claims()), keys), IdTokenError::kAlgorithmNotAllowed);
+  // "none" in another spelling, and no alg at all, with a real signature.
+  EXPECT_EQ(Check(rsa_->Sign("RS256", Claims(), {{"alg", "None"}}), keys),
+            IdTokenError::kAlgorithmNotAllowed);
+  EXPECT_EQ(Check(rsa_->Sign("RS256", Claims(), {{"alg", nullptr}}), keys),
+            IdTokenError::kAlgorithmNotAllowed);
 }
 
 TEST_F(IdTokenTest, AlgorithmMustFitTheKey) {
@@ -154,17 +159,27 @@ TEST_F(IdTokenTest, ClaimChecks) {
   EXPECT_EQ(Check(with("iss", "https://idp.example.com/"), keys), IdTokenError::kWrongIssuer);
   EXPECT_EQ(Check(with("iss", nullptr), keys), IdTokenError::kWrongIssuer);
   EXPECT_EQ(Check(with("aud", "someone-else"), keys), IdTokenError::kWrongAudience);
+  EXPECT_EQ(Check(with("aud", nullptr), keys), IdTokenError::kWrongAudience);
+  EXPECT_EQ(Check(with("aud", 5), keys), IdTokenError::kWrongAudience);
   EXPECT_EQ(Check(with("aud", json::array({"x", "y"})), keys), IdTokenError::kWrongAudience);
   EXPECT_EQ(Check(with("aud", json::array({kClient})), keys), IdTokenError::kNone);
   EXPECT_EQ(Check(with("aud", json::array({kClient, "other"})), keys),
             IdTokenError::kWrongAuthorizedParty);
   EXPECT_EQ(Check(with("azp", "other"), keys), IdTokenError::kWrongAuthorizedParty);
   EXPECT_EQ(Check(with("azp", kClient), keys), IdTokenError::kNone);
+  json several = Claims();
+  several["aud"] = json::array({"other", kClient});
+  several["azp"] = kClient;
+  EXPECT_EQ(Check(rsa_->Sign("RS256", several), keys), IdTokenError::kNone);
+  several["azp"] = "other";
+  EXPECT_EQ(Check(rsa_->Sign("RS256", several), keys), IdTokenError::kWrongAuthorizedParty);
   EXPECT_EQ(Check(with("exp", now - 61), keys), IdTokenError::kExpired);
   EXPECT_EQ(Check(with("exp", now - 30), keys), IdTokenError::kNone);  // within leeway
   EXPECT_EQ(Check(with("exp", nullptr), keys), IdTokenError::kMalformed);
   EXPECT_EQ(Check(with("exp", "soon"), keys), IdTokenError::kMalformed);
   EXPECT_EQ(Check(with("iat", now + 120), keys), IdTokenError::kNotYetValid);
+  EXPECT_EQ(Check(with("iat", now + 30), keys), IdTokenError::kNone);  // within leeway
+  EXPECT_EQ(Check(with("iat", nullptr), keys), IdTokenError::kMalformed);
   EXPECT_EQ(Check(with("nbf", now + 120), keys), IdTokenError::kNotYetValid);
   EXPECT_EQ(Check(with("iat", now - 3600), keys), IdTokenError::kTooOld);
   EXPECT_EQ(Check(with("nonce", "other"), keys), IdTokenError::kWrongNonce);
