@@ -4,6 +4,8 @@
 // SSL_CERT_FILE) -> scripted sign-in -> our /login/oidc/callback -> our code
 // -> our tokens -> tools/call: the Python example backend's `whoami` tool
 // sees the subject "<provider id>:<sub>" and the username claim.
+// With local users too, the sign-in page offers the password form and the
+// provider's button (POST /login/oidc/start, CSRF-checked).
 // Negative cases: provider down, email domain not allowed, consent refused,
 // unknown and replayed state, a nonce changed on the way to the provider,
 // key rotation at the provider mid-run. (Bad ID tokens oidc-provider will not
@@ -11,6 +13,7 @@
 // //auth/oidc:id_token_test and //auth/oidc:provider_test.)
 
 import assert from "node:assert/strict";
+import { pbkdf2Sync, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -20,6 +23,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, freePort, outputDir, startGateway } from "./gateway_process.mjs";
+import { parseLoginForm, pkcePair, tokenRequest } from "./oauth_login.mjs";
 import { browse, makeTestCa, newSigningKey, randomId, startProvider } from "./oidc_provider.mjs";
 import { startPythonTools } from "./python_tools.mjs";
 
@@ -35,6 +39,7 @@ let ca;
 let providerPort;
 let provider;
 let gateway;
+let withLocalUsers; // a second gateway: the same provider plus a local user
 let pythonTools;
 let callbackPort;
 let key1 = newSigningKey("key-1");
@@ -45,7 +50,8 @@ const isOurCallback = (url) => url.startsWith(`${gateway.issuer}/login/oidc/call
 async function startIdp(keys) {
   provider = await startProvider({
     port: providerPort, tls, accounts: ACCOUNTS, keys,
-    client: { ...UPSTREAM_CLIENT, redirect_uris: [`${gateway.issuer}/login/oidc/callback`] },
+    client: { ...UPSTREAM_CLIENT,
+              redirect_uris: [gateway, withLocalUsers].map((g) => `${g.issuer}/login/oidc/callback`) },
   });
 }
 
@@ -74,13 +80,12 @@ class BrowserClientProvider {
 }
 
 /** Our /authorize URL for a request made by hand (state "client-state"). */
-function authorizeUrl() {
+function authorizeUrl(to = gateway, challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM") {
   const params = new URLSearchParams({
     response_type: "code", client_id: DEFAULT_CLIENT_ID, redirect_uri: redirectUrl(),
-    state: "client-state", code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-    code_challenge_method: "S256", scope: "user",
+    state: "client-state", code_challenge: challenge, code_challenge_method: "S256", scope: "user",
   });
-  return `${gateway.issuer}/authorize?${params}`;
+  return `${to.issuer}/authorize?${params}`;
 }
 
 /** Starts an authorization request by hand and walks it; returns the walk. */
@@ -95,13 +100,25 @@ before(async () => {
   providerPort = await freePort();
   callbackPort = await freePort();
   const config = path.join(dir, "gateway.json");
-  fs.writeFileSync(config, JSON.stringify({
-    identity_providers: [{
-      id: PROVIDER_ID, display_name: "Corp SSO", issuer: `https://127.0.0.1:${providerPort}`,
-      client_id: UPSTREAM_CLIENT.client_id, client_secret: UPSTREAM_CLIENT.client_secret,
-      allowed_email_domains: ["example.com"],
-    }],
+  const identityProviders = [{
+    id: PROVIDER_ID, display_name: "Corp SSO", issuer: `https://127.0.0.1:${providerPort}`,
+    client_id: UPSTREAM_CLIENT.client_id, client_secret: UPSTREAM_CLIENT.client_secret,
+    allowed_email_domains: ["example.com"],
+  }];
+  fs.writeFileSync(config, JSON.stringify({ identity_providers: identityProviders }));
+  const salt = randomBytes(16);
+  const hash = pbkdf2Sync(randomId(), salt, 1000, 32, "sha256");
+  const localConfig = path.join(dir, "gateway-local-users.json");
+  fs.writeFileSync(localConfig, JSON.stringify({
+    identity_providers: identityProviders,
+    users: [{ username: "alice", subject: "user-0001",
+              password_hash: `pbkdf2-sha256$1000$${salt.toString("base64url")}$${hash.toString("base64url")}` }],
   }));
+  withLocalUsers = await startGateway({
+    name: "oidc-local-users",
+    args: () => ["--config", localConfig, "--redirect-uris", redirectUrl()],
+    env: { SSL_CERT_FILE: tls.caFile },
+  });
   // A tool backend that reports the caller's verified identity.
   pythonTools = await startPythonTools();
   gateway = await startGateway({
@@ -115,6 +132,7 @@ before(async () => {
 after(async () => {
   await provider?.stop();
   await gateway?.stop();
+  await withLocalUsers?.stop();
   await pythonTools?.stop();
 });
 
@@ -165,6 +183,50 @@ test("the SDK client signs in through the provider and calls a tool as corp:<sub
   assert.equal(introspection.active, true);
   assert.equal(introspection.sub, `${PROVIDER_ID}:jane`);
   assert.equal(introspection.username, ACCOUNTS.jane.email);
+});
+
+test("with local users too: the password form and the provider's button, which signs in", async () => {
+  provider.setNextLogin("jane");
+  const { verifier, challenge } = pkcePair();
+  const page = await browse(authorizeUrl(withLocalUsers, challenge), { ca });
+  assert.equal(page.status, 200, page.visited.join("\n"));
+  assert.match(page.body, /<form method="post" action="\/login">/);
+  assert.match(page.body, /name="password"/);
+  assert.match(page.body, /Sign in with Corp SSO/);
+  const button = parseLoginForm(page.body);  // the provider's form comes first
+  assert.equal(button.action, "/login/oidc/start");
+  assert.equal(button.hidden.provider, PROVIDER_ID);
+  const start = (fields) => fetch(`${withLocalUsers.issuer}/login/oidc/start`, {
+    method: "POST", redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: withLocalUsers.issuer },
+    body: new URLSearchParams({ ...button.hidden, ...fields }),
+  });
+  // A forged CSRF token or an unknown provider goes nowhere.
+  const forged = await start({ csrf_token: "forged" });
+  assert.equal(forged.status, 403);
+  assert.match(await forged.text(), /CSRF check failed/);
+  const unknown = await start({ provider: "elsewhere" });
+  assert.equal(unknown.status, 400);
+  assert.match(await unknown.text(), /Unknown identity provider/);
+  // The real button: 303 to the provider, then back to the client with a code.
+  const started = await start({});
+  assert.equal(started.status, 303, await started.text());
+  const location = started.headers.get("location");
+  assert.ok(location.startsWith(`${provider.issuer}/auth?`), location);
+  const walk = await browse(location, { ca, stop: isCallback });
+  assert.ok(isCallback(walk.url), walk.visited.join("\n") + "\n" + (walk.body ?? ""));
+  const answer = new URL(walk.url);
+  assert.equal(answer.searchParams.get("iss"), withLocalUsers.issuer);
+  assert.equal(answer.searchParams.get("state"), "client-state");
+  const token = await tokenRequest(`${withLocalUsers.issuer}/token`, {
+    grant_type: "authorization_code", code: answer.searchParams.get("code"),
+    redirect_uri: redirectUrl(), code_verifier: verifier,
+  }, { clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET });
+  assert.equal(token.status, 200, JSON.stringify(token.body));
+  const introspection = await tokenRequest(`${withLocalUsers.issuer}/introspect`,
+    { token: token.body.access_token }, { clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET });
+  assert.equal(introspection.body.sub, `${PROVIDER_ID}:jane`);
+  assert.equal(introspection.body.username, ACCOUNTS.jane.email);
 });
 
 test("an email domain not allowed is refused with an OAuth error to the client", async () => {
