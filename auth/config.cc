@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "auth/config_tool_backends.h"
 #include "auth/subjects.h"
 #include "auth/url.h"
 #include "nlohmann/json.hpp"
@@ -120,6 +121,7 @@ struct FileConfig {
   std::vector<ClientConfig> clients;
   std::vector<UserConfig> users;
   std::vector<IdentityProviderConfig> providers;
+  std::vector<ToolBackendFileConfig> tool_backends;
   std::optional<int64_t> access_seconds, refresh_seconds, code_seconds, pending_seconds,
       grant_seconds;
   std::optional<double> token_rate_per_second;
@@ -399,6 +401,7 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
                                           "scopes_supported",
                                           "default_scope",
                                           "identity_providers",
+                                          "tool_backends",
                                           "token_rate_limit",
                                           "client_auth_throttle"};
   for (auto it = root.begin(); it != root.end(); ++it) {
@@ -470,6 +473,9 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
     }
     return absl::OkStatus();
   }());
+  if (root.contains("tool_backends")) {
+    out.tool_backends = ParseToolBackends(root["tool_backends"], &errors);
+  }
   note([&]() -> absl::Status {
     if (!root.contains("token_lifetimes")) return absl::OkStatus();
     const json& lifetimes = root["token_lifetimes"];
@@ -870,6 +876,7 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
   }
 
   options.identity_providers = file.providers;
+  options.tool_backends = file.tool_backends;
   if (getenv) {
     options.upstream_ca_file = getenv("SSL_CERT_FILE").value_or("");
     options.upstream_ca_path = getenv("SSL_CERT_DIR").value_or("");

@@ -33,6 +33,10 @@
 //                  "client_secret" | "client_secret_file", "scopes",
 //                  "username_claim", "allowed_email_domains",
 //                  "required_claims": {claim: value}}],
+//     "tool_backends": [{"name", "target", "prefix", "server_ca_file",
+//                  "client_cert_file", "client_key_file",
+//                  "shared_secret_file"}],  (for the gateway, see
+//               ToolBackendFileConfig; files are read at load time)
 //     "token_lifetimes": {"access_token_seconds", "refresh_token_seconds",
 //                         "authorization_code_seconds",
 //                         "pending_authorization_seconds", "grant_seconds"},

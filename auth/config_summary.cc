@@ -45,6 +45,23 @@ std::string DescribeAuthOptions(const AuthOptions& options) {
       absl::StrAppend(&out, "    requires ", claim, " = ", value, "\n");
     }
   }
+  absl::StrAppend(&out, "tool backends: ", options.tool_backends.size(), "\n");
+  for (const ToolBackendFileConfig& b : options.tool_backends) {
+    absl::StrAppend(&out, "  ", b.name, ": ", b.target);
+    if (!b.prefix.empty()) absl::StrAppend(&out, ", prefix ", b.prefix);
+    if (b.server_ca_file.empty()) {
+      absl::StrAppend(&out, ", plaintext");
+    } else {
+      absl::StrAppend(&out, ", TLS (CA ", b.server_ca_file, ")");
+    }
+    if (!b.client_cert_file.empty()) {
+      absl::StrAppend(&out, ", client certificate ", b.client_cert_file);
+    }
+    if (!b.shared_secret_file.empty()) {
+      absl::StrAppend(&out, ", shared secret from ", b.shared_secret_file);
+    }
+    absl::StrAppend(&out, "\n");
+  }
   absl::StrAppend(&out, "lifetimes: access token ", absl::FormatDuration(options.access_token_ttl),
                   ", refresh token ", absl::FormatDuration(options.refresh_token_ttl), ", code ",
                   absl::FormatDuration(options.code_ttl), ", pending authorization ",

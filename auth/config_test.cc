@@ -420,6 +420,118 @@ TEST(ConfigTest, IdentityProviders) {
   EXPECT_TRUE(absl::StartsWith(lines[5], "config identity_providers[6].id: must be")) << lines[5];
 }
 
+// Writes `contents` to a file in the test's temporary directory; returns its path.
+std::string WriteTempFile(const std::string& name, const std::string& contents) {
+  std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream f(path, std::ios::binary);
+  f << contents;
+  return path;
+}
+
+// A fast user and client, so that no default PBKDF2 hash is computed.
+std::string FastUsersAndClients() {
+  return R"("clients": [{"client_id": "c", "client_secret_hash": ")" + FastHash("x") +
+         R"(", "redirect_uris": ["http://localhost/cb"]}],
+            "users": [{"username": "u", "password_hash": ")" + FastHash("pw") + R"("}])";
+}
+
+TEST(ConfigTest, ToolBackends) {
+  const std::string pem = "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n";
+  const std::string secret = "0123456789abcdef0123456789abcdef-secret";
+  std::string ca = WriteTempFile("tb-ca.pem", pem);
+  std::string cert = WriteTempFile("tb-cert.pem", pem);
+  std::string key = WriteTempFile("tb-key.pem", "-----BEGIN PRIVATE KEY-----\nBB==\n");
+  std::string secret_file = WriteTempFile("tb-secret", secret + "\n");
+  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), "{" + FastUsersAndClients() + R"(,
+      "tool_backends": [
+        {"name": "py", "target": "10.0.0.5:50051", "prefix": "py_",
+         "server_ca_file": ")" + ca + R"(", "client_cert_file": ")" + cert + R"(",
+         "client_key_file": ")" + key + R"("},
+        {"name": "go.tools-2", "target": "127.0.0.1:7000",
+         "shared_secret_file": ")" + secret_file + R"("},
+        {"name": "plain", "target": "localhost:7001"}]})");
+  ASSERT_TRUE(o.ok()) << o.status();
+  ASSERT_EQ(o->tool_backends.size(), 3u);
+  const ToolBackendFileConfig& py = o->tool_backends[0];
+  EXPECT_EQ(py.name, "py");
+  EXPECT_EQ(py.target, "10.0.0.5:50051");
+  EXPECT_EQ(py.prefix, "py_");
+  EXPECT_EQ(py.server_ca_pem, pem);
+  EXPECT_EQ(py.client_cert_pem, pem);
+  EXPECT_EQ(py.client_key_pem, "-----BEGIN PRIVATE KEY-----\nBB==\n");
+  EXPECT_TRUE(py.shared_secret.empty());
+  EXPECT_EQ(o->tool_backends[1].shared_secret, secret);  // without the newline
+  EXPECT_TRUE(o->tool_backends[1].server_ca_pem.empty());
+  EXPECT_TRUE(o->tool_backends[2].prefix.empty());
+
+  // check-config lists them, never the secret or the PEM contents.
+  std::string text = DescribeAuthOptions(*o);
+  EXPECT_TRUE(absl::StrContains(text, "tool backends: 3\n")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "  py: 10.0.0.5:50051, prefix py_, TLS (CA " + ca +
+                                          "), client certificate " + cert + "\n"))
+      << text;
+  EXPECT_TRUE(absl::StrContains(text, "  go.tools-2: 127.0.0.1:7000, plaintext, shared secret "
+                                      "from " + secret_file + "\n"))
+      << text;
+  EXPECT_TRUE(absl::StrContains(text, "  plain: localhost:7001, plaintext\n")) << text;
+  EXPECT_FALSE(absl::StrContains(text, secret)) << text;
+  EXPECT_FALSE(absl::StrContains(text, "BEGIN")) << text;
+}
+
+// Every tool_backends error is named, one per line, in one run.
+TEST(ConfigTest, ToolBackendErrors) {
+  std::string pem = WriteTempFile("tbe-ca.pem", "-----BEGIN CERTIFICATE-----\nAA==\n");
+  std::string not_pem = WriteTempFile("tbe-not.pem", "hello");
+  std::string short_secret = WriteTempFile("tbe-short", "too-short-secret");
+  std::string spaced_secret = WriteTempFile("tbe-spaced", "0123456789 abcdef0123456789abcdef");
+  const std::string missing = ::testing::TempDir() + "/tbe-no-such-file";
+  auto bad = BuildAuthOptionsFromJson(Flags({}), Env({}), R"({"tool_backends": [
+      {"name": "a", "target": "h:1", "tls": true},
+      {"target": "h:1"},
+      {"name": "b"},
+      {"name": "bad name", "target": "h:1"},
+      {"name": "builtin", "target": "h:1"},
+      {"name": "c", "target": "h:1"},
+      {"name": "c", "target": "h:2"},
+      {"name": "d", "target": 5},
+      {"name": "e", "target": "h:1", "client_cert_file": ")" + pem + R"("},
+      {"name": "f", "target": "h:1", "client_cert_file": ")" + pem + R"(",
+       "client_key_file": ")" + pem + R"("},
+      {"name": "g", "target": "h:1", "server_ca_file": ")" + missing + R"("},
+      {"name": "h", "target": "h:1", "server_ca_file": ")" + not_pem + R"("},
+      {"name": "i", "target": "h:1", "shared_secret_file": ")" + short_secret + R"("},
+      {"name": "j", "target": "h:1", "shared_secret_file": ")" + spaced_secret + R"("},
+      {"name": "k", "target": "h:1", "prefix": "has space"},
+      "not an object"]})");
+  ASSERT_FALSE(bad.ok());
+  std::vector<std::string> lines = absl::StrSplit(bad.status().message(), '\n');
+  const std::vector<std::string> expected = {
+      "config tool_backends[0].tls: unknown key",
+      "config tool_backends[1].name: is required",
+      "config tool_backends[2].target: is required (host:port of the ToolService)",
+      "config tool_backends[3].name: must be 1-64 of A-Z, a-z, 0-9, '_', '.', '-'",
+      "config tool_backends[4].name: \"builtin\" names the in-process tools",
+      "config tool_backends[6].name: duplicate name \"c\"",
+      "config tool_backends[7].target: must be a string",
+      "config tool_backends[8].client_cert_file: and client_key_file go together",
+      "config tool_backends[9].client_cert_file: needs server_ca_file (client certificates are "
+      "sent over TLS)",
+      "config tool_backends[10].server_ca_file: cannot read " + missing,
+      "config tool_backends[11].server_ca_file: " + not_pem + " is not a PEM file",
+      "config tool_backends[12].shared_secret_file: the shared secret must be at least 32 "
+      "characters",
+      "config tool_backends[13].shared_secret_file: the shared secret must be visible ASCII "
+      "without spaces",
+      "config tool_backends[14].prefix: must be at most 64 visible ASCII characters",
+      "config tool_backends[15]: must be an object"};
+  EXPECT_EQ(lines, expected) << bad.status().message();
+  EXPECT_FALSE(absl::StrContains(bad.status().message(), "too-short-secret"));
+
+  auto not_array = BuildAuthOptionsFromJson(Flags({}), Env({}), R"({"tool_backends": {}})");
+  ASSERT_FALSE(not_array.ok());
+  EXPECT_EQ(not_array.status().message(), "config tool_backends: must be an array of objects");
+}
+
 struct BadConfigCase {
   std::string json;
   std::string expected_message;

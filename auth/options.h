@@ -69,6 +69,23 @@ struct IdentityProviderConfig {
   std::map<std::string, std::string> required_claims;
 };
 
+// A remote ToolService (config file `tool_backends`) whose tools, resources
+// and prompts the gateway serves next to the others. Read by the gateway only;
+// the authorization server ignores it. The PEM files and the shared secret are
+// read when the config is loaded; the secret is never logged.
+struct ToolBackendFileConfig {
+  std::string name;    // [A-Za-z0-9_.-]{1,64}, not "builtin"
+  std::string target;  // host:port
+  std::string prefix;  // prepended to its tool and prompt names (empty: none)
+  // TLS: the CA that signed the backend's certificate (empty: plaintext), and
+  // a client certificate + key to present (both or none; needs the CA).
+  std::string server_ca_file, server_ca_pem;
+  std::string client_cert_file, client_cert_pem;
+  std::string client_key_file, client_key_pem;
+  // Sent as 'authorization: Bearer <secret>' on every call (empty: none).
+  std::string shared_secret_file, shared_secret;
+};
+
 struct AuthOptions {
   // Public base URL, no trailing slash; it is the issuer, e.g.
   // "http://localhost:9003".
@@ -151,6 +168,8 @@ struct AuthOptions {
   std::vector<ClientConfig> clients;
   std::vector<UserConfig> users;
   std::vector<IdentityProviderConfig> identity_providers;
+  // For the gateway: see ToolBackendFileConfig.
+  std::vector<ToolBackendFileConfig> tool_backends;
   // Extra trust for calls to identity providers, beside the system store:
   // the standard SSL_CERT_FILE / SSL_CERT_DIR (libcurl does not read them).
   std::string upstream_ca_file;

@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/strings/str_split.h"
 #include "auth/config.h"
+#include "auth/config_tool_backends.h"
 #include "auth/store_factory.h"
 #include "auth/url.h"
 #include "common/flags.h"
@@ -62,9 +63,13 @@ Internal gRPC:
                            (env MCP_TOOLS_TARGET). Repeat it, or name the target,
                            to serve the tools of several ToolServices together:
                            each is a backend called NAME (default tools1, tools2,
-                           ...), next to the built-in tools (backend "builtin")
+                           ...), next to the built-in tools (backend "builtin").
+                           Or list them in the --config file's tool_backends, each
+                           with its own TLS / client certificate / shared secret
+                           (not both: giving both is an error)
   --tools-prefix NAME=PREFIX
-                           prepend PREFIX to the tool names of backend NAME (two
+                           prepend PREFIX to the tool names of backend
+                           NAME, overriding a config prefix (two
                            backends offering one name are refused at startup
                            otherwise); repeatable
   --builtin-tools on|off   serve the built-in tools next to named or several
@@ -207,25 +212,24 @@ bool ParseSwitch(const std::string& text, bool* value) {
   return true;
 }
 
-bool IsBackendName(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') {
-      return false;
-    }
-  }
-  return true;
-}
-
 // --tools-target (repeatable, [NAME=]ADDR), --tools-prefix NAME=PREFIX and
 // --builtin-tools -> options. One unnamed target without prefixes or
 // --builtin-tools keeps the split-process meaning: it replaces the built-in
 // tools. Anything else aggregates. The channels use the --grpc-* client
-// security settings.
-absl::Status ApplyToolTargets(const flags::ParsedFlags& parsed, GatewayOptions* options) {
+// security settings. The config file's tool_backends (each with its own
+// security settings) replace --tools-target: giving both is an error, while
+// --tools-prefix and --builtin-tools apply to either.
+absl::Status ApplyToolTargets(const flags::ParsedFlags& parsed,
+                              const std::vector<auth::ToolBackendFileConfig>& file_backends,
+                              GatewayOptions* options) {
   std::vector<std::string> targets = parsed.GetAll("tools-target");
   if (targets.empty()) {
     if (auto env = flags::GetEnv("MCP_TOOLS_TARGET"); env && !env->empty()) targets.push_back(*env);
+  }
+  if (!targets.empty() && !file_backends.empty()) {
+    return absl::InvalidArgumentError(
+        "tool backends come from --tools-target (or MCP_TOOLS_TARGET) or from the config "
+        "file's tool_backends, not both");
   }
   const std::vector<std::string> prefixes = parsed.GetAll("tools-prefix");
   const std::string builtin_text = Setting(parsed, "builtin-tools", "MCP_BUILTIN_TOOLS", "");
@@ -237,14 +241,26 @@ absl::Status ApplyToolTargets(const flags::ParsedFlags& parsed, GatewayOptions* 
     options->tools_target = targets[0];
     return absl::OkStatus();
   }
-  std::set<std::string> names = {"builtin"};
+  std::set<std::string> names = {auth::kBuiltinToolBackend};
+  for (const auto& file_backend : file_backends) {  // validated by the config loader
+    ToolBackendTarget backend;
+    backend.name = file_backend.name;
+    backend.target = file_backend.target;
+    backend.prefix = file_backend.prefix;
+    backend.security.server_ca_pem = file_backend.server_ca_pem;
+    backend.security.client_cert_pem = file_backend.client_cert_pem;
+    backend.security.client_key_pem = file_backend.client_key_pem;
+    backend.security.shared_secret = file_backend.shared_secret;
+    names.insert(backend.name);
+    options->tool_backends.push_back(std::move(backend));
+  }
   for (size_t i = 0; i < targets.size(); ++i) {
     ToolBackendTarget backend;
     const size_t equals = targets[i].find('=');
     backend.name = equals == std::string::npos ? "tools" + std::to_string(i + 1)
                                                : targets[i].substr(0, equals);
     backend.target = equals == std::string::npos ? targets[i] : targets[i].substr(equals + 1);
-    if (!IsBackendName(backend.name)) {
+    if (!auth::IsToolBackendName(backend.name)) {
       return absl::InvalidArgumentError("--tools-target: '" + backend.name +
                                         "' is not a backend name ([A-Za-z0-9_.-], 1-64)");
     }
@@ -261,8 +277,9 @@ absl::Status ApplyToolTargets(const flags::ParsedFlags& parsed, GatewayOptions* 
     const size_t equals = item.find('=');
     const std::string name = item.substr(0, equals);
     if (equals == std::string::npos || !names.count(name)) {
-      return absl::InvalidArgumentError("--tools-prefix: '" + item +
-                                        "' must be NAME=PREFIX for a --tools-target name or builtin");
+      return absl::InvalidArgumentError(
+          "--tools-prefix: '" + item +
+          "' must be NAME=PREFIX for a --tools-target or tool_backends name, or builtin");
     }
     const std::string prefix = item.substr(equals + 1);
     if (name == "builtin") {
@@ -274,7 +291,8 @@ absl::Status ApplyToolTargets(const flags::ParsedFlags& parsed, GatewayOptions* 
     }
   }
   if (options->tool_backends.empty() && !options->builtin_tools) {
-    return absl::InvalidArgumentError("--builtin-tools off needs at least one --tools-target");
+    return absl::InvalidArgumentError(
+        "--builtin-tools off needs at least one --tools-target or config tool_backends entry");
   }
   return absl::OkStatus();
 }
@@ -389,10 +407,6 @@ int Main(int argc, char** argv) {
   }
   options.grpc_server_security = std::move(*server_security);
   options.grpc_client_security = std::move(*client_security);
-  if (absl::Status status = ApplyToolTargets(*parsed, &options); !status.ok()) {
-    std::fprintf(stderr, "gateway: %s\n", std::string(status.message()).c_str());
-    return 2;
-  }
   int grace_seconds = 10;
   if (auto grace = parsed->Get("shutdown-grace-seconds");
       grace && (!absl::SimpleAtoi(*grace, &grace_seconds) || grace_seconds < 0)) {
@@ -408,6 +422,11 @@ int Main(int argc, char** argv) {
     return 2;
   }
   options.auth = std::move(*auth_options);
+  if (absl::Status status = ApplyToolTargets(*parsed, options.auth.tool_backends, &options);
+      !status.ok()) {
+    std::fprintf(stderr, "gateway: %s\n", std::string(status.message()).c_str());
+    return 2;
+  }
   gateway::SetRouteBodyLimits(options.http, static_cast<size_t>(form_body.value),
                               static_cast<size_t>(mcp_body.value), options.auth.mcp_path,
                               static_cast<size_t>(other_body.value));

@@ -41,6 +41,7 @@ COVERAGE = {
     ("Performance", "sh", 0): "test_bench_command",
     ("Configuration", "sh", 0): "test_oauth_admin_lines",
     ("Writing tools in another language", "sh", 0): "test_python_tools_lines",
+    ("Writing tools in another language", "json", 0): "tests/tool_backends_config_test.py",
     ("Signing in with your identity provider", "json", 0): "test_identity_provider_example",
 }
 
