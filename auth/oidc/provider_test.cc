@@ -244,8 +244,8 @@ TEST_F(ProviderTest, RefusedTokensAndFailuresNeverEchoSecrets) {
   fetcher_.answers[absl::StrCat(kIssuer, "/token")] = absl::DeadlineExceededError("slow");
   EXPECT_EQ(redeem().code(), absl::StatusCode::kDeadlineExceeded);
   for (const absl::Status& s : seen) {
-    for (const std::string& secret : {std::string("the-code"), std::string("the-verifier"),
-                                      std::string("s3cr:t"), wrong_aud}) {
+    for (const std::string& secret :
+         {std::string("the-code"), std::string("the-verifier"), std::string("s3cr:t"), wrong_aud}) {
       EXPECT_FALSE(absl::StrContains(s.message(), secret)) << s;
     }
   }
