@@ -1,13 +1,14 @@
 #include "gateway/access_log.h"
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/async_line_writer.h"
 #include "common/log.h"
 #include "common/request_id.h"
 
@@ -65,17 +66,143 @@ std::string ForwardedClient(std::string_view header, const std::vector<std::stri
   return "";
 }
 
+// Appends `text` as a JSON string: quoted, with '"', '\\' and control
+// characters escaped and each byte that is not part of valid UTF-8 replaced
+// by U+FFFD, so that any client-chosen path stays one valid JSON line.
+void AppendJsonString(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr char kReplacement[] = "\xEF\xBF\xBD";
+  out.push_back('"');
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    unsigned char c = *p;
+    if (c < 0x80) {
+      if (c == '"' || c == '\\') {
+        out.push_back('\\');
+        out.push_back(static_cast<char>(c));
+      } else if (c < 0x20) {
+        out.append("\\u00");
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xf]);
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+      ++p;
+      continue;
+    }
+    // The length of a valid sequence starting here, else 0 (RFC 3629 table).
+    size_t length = 0;
+    auto cont = [&](size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+      return p + i < end && p[i] >= lo && p[i] <= hi;
+    };
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = cont(1) ? 2 : 0;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      unsigned char lo = c == 0xE0 ? 0xA0 : 0x80;
+      unsigned char hi = c == 0xED ? 0x9F : 0xBF;
+      length = cont(1, lo, hi) && cont(2) ? 3 : 0;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      unsigned char lo = c == 0xF0 ? 0x90 : 0x80;
+      unsigned char hi = c == 0xF4 ? 0x8F : 0xBF;
+      length = cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+    }
+    if (length == 0) {
+      out.append(kReplacement);
+      ++p;
+    } else {
+      out.append(reinterpret_cast<const char*>(p), length);
+      p += length;
+    }
+  }
+  out.push_back('"');
+}
+
+// Appends `now` as 2026-01-01T00:00:00.000Z. The part up to the seconds is
+// formatted once per second per thread.
+void AppendTime(std::string& out, absl::Time now) {
+  thread_local int64_t cached_second = INT64_MIN;
+  thread_local std::string cached;
+  const int64_t millis = absl::ToUnixMillis(now);
+  int64_t second = millis / 1000;
+  int64_t milli = millis % 1000;
+  if (milli < 0) {
+    milli += 1000;
+    --second;
+  }
+  if (second != cached_second) {
+    cached = absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second), absl::UTCTimeZone());
+    cached_second = second;
+  }
+  out.append(cached);
+  out.push_back('.');
+  out.push_back(static_cast<char>('0' + milli / 100));
+  out.push_back(static_cast<char>('0' + milli / 10 % 10));
+  out.push_back(static_cast<char>('0' + milli % 10));
+  out.push_back('Z');
+}
+
+// Appends `micros` as milliseconds with three decimals, e.g. 1.234.
+void AppendMillis(std::string& out, int64_t micros) {
+  if (micros < 0) micros = 0;
+  absl::StrAppend(&out, micros / 1000);
+  out.push_back('.');
+  int64_t rest = micros % 1000;
+  out.push_back(static_cast<char>('0' + rest / 100));
+  out.push_back(static_cast<char>('0' + rest / 10 % 10));
+  out.push_back(static_cast<char>('0' + rest % 10));
+}
+
 }  // namespace
+
+std::string_view FormatAccessLine(const AccessRecord& record, absl::Time now, std::string& out) {
+  out.clear();
+  out.append("{\"time\":\"");
+  AppendTime(out, now);
+  out.append("\",\"type\":\"access\",\"request_id\":");
+  AppendJsonString(out, record.request_id);
+  out.append(",\"method\":");
+  AppendJsonString(out, record.method);
+  out.append(",\"route\":");
+  AppendJsonString(out, record.path);
+  absl::StrAppend(&out, ",\"status\":", record.status, ",\"latency_ms\":");
+  AppendMillis(out, record.latency_micros);
+  out.append(",\"remote_ip\":");
+  AppendJsonString(out, record.remote_ip);
+  if (!record.client_id.empty()) {
+    out.append(",\"client_id\":");
+    AppendJsonString(out, record.client_id);
+  }
+  if (!record.user.empty()) {
+    out.append(",\"user\":");
+    AppendJsonString(out, record.user);
+  }
+  if (!record.proto.empty()) {
+    out.append(",\"proto\":");
+    AppendJsonString(out, record.proto);
+  }
+  if (record.stream) out.append(",\"stream\":true");
+  out.push_back('}');
+  return out;
+}
 
 RequestObserver::RequestObserver(HttpHandler* inner,
                                  std::function<bool(const std::string&)> is_route,
                                  RequestObserverOptions options)
     : inner_(inner), is_route_(std::move(is_route)), options_(std::move(options)) {
-  if (!options_.sink) {
-    options_.sink = [](std::string_view line) { log::JsonLine(log::Level::kInfo, line); };
-  }
   metrics::Registry& registry =
       options_.registry ? *options_.registry : metrics::DefaultRegistry();
+  metrics::Counter& dropped =
+      registry
+          .CounterFamily("access_log_dropped_lines_total",
+                         "Access-log lines dropped because stderr was not read fast enough.")
+          .WithLabels({});
+  if (!options_.sink && options_.access_log) {
+    AsyncLineWriterOptions writer_options;
+    writer_options.dropped_counter = &dropped;
+    writer_ = std::make_unique<AsyncLineWriter>(writer_options);
+    options_.sink = [writer = writer_.get()](std::string_view line) { writer->Write(line); };
+  }
   requests_ = &registry.CounterFamily("http_requests_total",
                                       "HTTP requests by route and status code.",
                                       {"route", "status"});
@@ -83,6 +210,8 @@ RequestObserver::RequestObserver(HttpHandler* inner,
       "http_request_duration_seconds",
       "Time from a complete HTTP request to the start of its response, by route.", {"route"});
 }
+
+RequestObserver::~RequestObserver() = default;
 
 void RequestObserver::Handle(HttpRequest request, Responder respond) {
   request.request_id = request_id::AcceptOrGenerate(request.headers.Get("x-request-id"));
@@ -116,21 +245,13 @@ void RequestObserver::Handle(HttpRequest request, Responder respond) {
         latency_->WithLabels({route}).Observe(seconds);
         response.SetHeader("X-Request-Id", id);
         if (log_enabled) {
-          nlohmann::ordered_json line = {
-              {"time", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone())},
-              {"type", "access"},
-              {"request_id", id},
-              {"method", method},
-              {"route", path},
-              {"status", response.status},
-              {"latency_ms", static_cast<double>(static_cast<int64_t>(seconds * 1e6)) / 1e3},
-              {"remote_ip", remote_ip}};
-          if (!response.log_client_id.empty()) line["client_id"] = response.log_client_id;
-          if (!response.log_user.empty()) line["user"] = response.log_user;
-          if (!proto.empty()) line["proto"] = proto;
-          if (response.stream) line["stream"] = true;
-          options_.sink(
-              line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+          AccessRecord record{id, method, path, response.status,
+                              static_cast<int64_t>(seconds * 1e6), remote_ip,
+                              response.log_client_id, response.log_user, proto,
+                              response.stream != nullptr};
+          // One buffer per IO thread: no allocation per line once it has grown.
+          thread_local std::string line;
+          options_.sink(FormatAccessLine(record, absl::Now(), line));
         }
         respond(std::move(response));
       });

@@ -1,5 +1,8 @@
 #include "gateway/access_log.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <string>
 #include <vector>
 
@@ -204,6 +207,88 @@ TEST_F(TrustedProxyTest, ForwardedProtoIsLoggedFromTrustedPeersOnly) {
   EXPECT_EQ(nlohmann::json::parse(lines_[0])["proto"], "https");
   EXPECT_EQ(nlohmann::json::parse(lines_[0])["remote_ip"], "203.0.113.9");
   EXPECT_FALSE(nlohmann::json::parse(lines_[1]).contains("proto"));
+}
+
+TEST(FormatAccessLineTest, WritesTheDocumentedFieldsInOrder) {
+  std::string out = "left over";
+  AccessRecord record{"req-1", "POST", "/mcp", 200, 1234, "127.0.0.1", "client-1", "alice", "",
+                      false};
+  EXPECT_EQ(FormatAccessLine(record, absl::FromUnixMillis(1767225600123), out),
+            R"({"time":"2026-01-01T00:00:00.123Z","type":"access","request_id":"req-1",)"
+            R"("method":"POST","route":"/mcp","status":200,"latency_ms":1.234,)"
+            R"("remote_ip":"127.0.0.1","client_id":"client-1","user":"alice"})");
+  record = AccessRecord{"r", "GET", "/", 404, 1234567, "::1", "", "", "https", true};
+  EXPECT_EQ(FormatAccessLine(record, absl::FromUnixMillis(1767225601005), out),
+            R"({"time":"2026-01-01T00:00:01.005Z","type":"access","request_id":"r",)"
+            R"("method":"GET","route":"/","status":404,"latency_ms":1234.567,)"
+            R"("remote_ip":"::1","proto":"https","stream":true})");
+  record.latency_micros = 7;
+  EXPECT_EQ(nlohmann::json::parse(FormatAccessLine(record, absl::Now(), out))["latency_ms"], 0.007);
+}
+
+TEST(FormatAccessLineTest, AnyBytesStayOneValidJsonLine) {
+  struct Case {
+    std::string raw;
+    std::string decoded;
+  };
+  const std::string r = "\xEF\xBF\xBD";  // U+FFFD
+  std::vector<Case> cases = {
+      {"plain /path", "plain /path"},
+      {"quote\" back\\slash", "quote\" back\\slash"},
+      {std::string("nul\0ctl\x01\n\r\t\x1f\x7f", 13), std::string("nul\0ctl\x01\n\r\t\x1f\x7f", 13)},
+      {"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"},
+      {"bad \xff end", "bad " + r + " end"},
+      {"overlong \xC0\x80", "overlong " + r + r},
+      {"surrogate \xED\xA0\x80", "surrogate " + r + r + r},
+      {"cut \xE2\x82", "cut " + r + r},
+      {"too big \xF4\x90\x80\x80", "too big " + r + r + r + r},
+      {"lone \x80 cont", "lone " + r + " cont"},
+  };
+  std::string out;
+  for (const Case& c : cases) {
+    AccessRecord record{"id", c.raw, c.raw, 200, 0, "ip", c.raw, c.raw, "", false};
+    std::string_view line = FormatAccessLine(record, absl::Now(), out);
+    EXPECT_EQ(line.find('\n'), std::string_view::npos) << c.raw;
+    nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(parsed.is_discarded()) << line;
+    EXPECT_EQ(parsed["route"], c.decoded) << line;
+    EXPECT_EQ(parsed["method"], c.decoded) << line;
+    EXPECT_EQ(parsed["client_id"], c.decoded) << line;
+    EXPECT_EQ(parsed["user"], c.decoded) << line;
+  }
+}
+
+// The default sink: stderr through the async writer, written out at the
+// latest when the observer goes away.
+TEST(RequestObserverStderrTest, DefaultSinkWritesToStderr) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::fflush(stderr);
+  int saved = ::dup(2);
+  ASSERT_EQ(::dup2(fds[1], 2), 2);
+  {
+    FakeHandler inner;
+    metrics::Registry registry;
+    RequestObserver observer(&inner, [](const std::string&) { return true; },
+                             RequestObserverOptions{true, nullptr, &registry, {}});
+    HttpRequest request = Request("GET", "/x");
+    request.headers.Add("x-request-id", "to-stderr-1");
+    observer.Handle(std::move(request), [](HttpResponse) {});
+    EXPECT_THAT(registry.Render(), HasSubstr("access_log_dropped_lines_total 0\n"));
+  }
+  ::dup2(saved, 2);
+  ::close(saved);
+  ::close(fds[1]);
+  std::string text;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fds[0], buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(n));
+  ::close(fds[0]);
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n');
+  nlohmann::json line = nlohmann::json::parse(text);
+  EXPECT_EQ(line["request_id"], "to-stderr-1");
+  EXPECT_EQ(line["route"], "/x");
 }
 
 }  // namespace

@@ -184,3 +184,20 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def settled(read, quiet=0.1, timeout=5):
+    """read() once its value has stayed the same for `quiet` seconds (at most
+    `timeout`): e.g. a count of access-log lines, which the gateway writes
+    from a background thread a few milliseconds after each response."""
+    deadline = time.monotonic() + timeout
+    value = read()
+    stable_since = time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        current = read()
+        if current != value:
+            value, stable_since = current, time.monotonic()
+        elif time.monotonic() - stable_since >= quiet:
+            break
+    return value

@@ -251,7 +251,7 @@ class HttpLimitsTest(unittest.TestCase):
         # soon block (the server buffers nothing more) and the server keeps
         # serving others.
         request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-        answered_before = self.answered_healthz()
+        answered_before = harness.settled(self.answered_healthz)
         sent = 0
         with self.connect() as sock:
             sock.setblocking(False)

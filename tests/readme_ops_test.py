@@ -101,8 +101,15 @@ class ReadmeOpsTest(unittest.TestCase):
                 "Content-Type": "application/json", "X-Request-Id": "readme-mcp"})
             self.assertEqual(response.status, 200, response.body)
             documented = json.loads(code_blocks(text, "json")[0])
-            records = [json.loads(line) for line in server.read_log().splitlines()
-                       if line.startswith("{") and '"readme-mcp"' in line]
+            # The line follows the response within milliseconds (a writer
+            # thread batches them).
+            deadline = time.monotonic() + 5
+            while True:
+                records = [json.loads(line) for line in server.read_log().splitlines()
+                           if line.startswith("{") and '"readme-mcp"' in line]
+                if records or time.monotonic() > deadline:
+                    break
+                time.sleep(0.02)
             self.assertEqual(len(records), 1)
             self.assertEqual(set(records[0]), set(documented))
             # Every metric in the table exists (gauges and counters seen so far).
