@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "auth/client_address.h"
 #include "auth/oauth_error.h"
+#include "auth/refresh_chain.h"
 #include "auth/secret_hash.h"
 #include "auth/url.h"
 #include "common/crypto.h"
@@ -783,10 +784,13 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::AuthorizationCodeGrant(
              grant_end);
   std::optional<RefreshTokenRecord> refresh;
   if (Contains(client.grant_types, "refresh_token")) {
-    t.refresh_token = crypto::RandomToken(32);
+    const std::string chain_id = NewRefreshChainId();
+    t.refresh_token = MakeRefreshToken(chain_id, 0);
     FillRecord(t.refresh, t.refresh_token, code.family_id, client.client_id, code.subject,
                code.username, code.scopes, code.resource, now, options_.refresh_token_ttl,
                grant_end);
+    t.refresh.chain_hash = Hash(chain_id);
+    t.refresh.generation = 0;
     refresh = t.refresh;
   }
   TokenFamily family;
@@ -811,8 +815,8 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::RefreshTokenGrant(
   if (request.refresh_token().size() > kMaxTokenLength) {
     return InvalidGrant("Invalid or expired refresh token");
   }
-  std::string old_hash = Hash(request.refresh_token());
-  std::optional<RefreshTokenRecord> old = store_->GetRefreshToken(old_hash);
+  const ParsedRefreshToken presented = ParseRefreshToken(request.refresh_token());
+  std::optional<RefreshTokenRecord> old = store_->GetRefreshToken(presented.key);
   if (!old || old->revoked) return InvalidGrant("Invalid or expired refresh token");
   const absl::Time grant_end = GrantEnd(old->grant_created_at);
   constexpr char kSignInExpired[] =
@@ -860,11 +864,18 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::RefreshTokenGrant(
              old->username, scopes, old->audience, now, options_.access_token_ttl, grant_end);
   // RFC 6749 §6: the new refresh token keeps the scope of the old one. It
   // never reaches past the grant's end, so rotating does not extend it.
-  t.refresh_token = crypto::RandomToken(32);
+  // The next generation of the token's chain; a token minted before chains
+  // starts one.
+  const bool chained = !presented.chain_id.empty();
+  const std::string chain_id = chained ? presented.chain_id : NewRefreshChainId();
+  const int64_t generation = chained ? old->generation + 1 : 0;
+  t.refresh_token = MakeRefreshToken(chain_id, generation);
   FillRecord(t.refresh, t.refresh_token, old->family_id, client.client_id, old->subject,
              old->username, old->scopes, old->audience, now, options_.refresh_token_ttl,
              grant_end);
-  switch (store_->RotateRefreshToken(old_hash, now, t.access, t.refresh)) {
+  t.refresh.chain_hash = chained ? presented.key.chain_hash : Hash(chain_id);
+  t.refresh.generation = generation;
+  switch (store_->RotateRefreshToken(presented.key, now, t.access, t.refresh)) {
     case RotateOutcome::kRotated:
       return MakeTokenResponse(t.access_token, t.refresh_token, scopes, t.access);
     case RotateOutcome::kReused:
@@ -942,7 +953,8 @@ absl::StatusOr<v1::IntrospectResponse> AuthorizationServer::Introspect(
     return true;
   };
   auto from_refresh = [&]() -> bool {
-    std::optional<RefreshTokenRecord> r = store_->GetRefreshToken(hash);
+    std::optional<RefreshTokenRecord> r =
+        store_->GetRefreshToken(ParseRefreshToken(request.token()).key);
     if (!r || r->revoked || r->rotated || r->expires_at <= now || !GrantUsable(*r, now)) {
       return false;
     }
@@ -984,7 +996,8 @@ absl::StatusOr<v1::RevokeResponse> AuthorizationServer::Revoke(const v1::RevokeR
   // Tokens of other clients are left alone (RFC 7009 §2.1), and unknown
   // tokens are a success, so the answer reveals nothing.
   auto revoke_refresh = [&]() -> bool {
-    std::optional<RefreshTokenRecord> r = store_->GetRefreshToken(hash);
+    std::optional<RefreshTokenRecord> r =
+        store_->GetRefreshToken(ParseRefreshToken(request.token()).key);
     if (!r) return false;
     if (r->client_id == client.client_id) store_->RevokeFamily(r->family_id);
     return true;

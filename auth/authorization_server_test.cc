@@ -6,9 +6,11 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "auth/memory_store.h"
 #include "auth/oauth_error.h"
+#include "auth/refresh_chain.h"
 #include "auth/secret_hash.h"
 #include "common/crypto.h"
 #include "gtest/gtest.h"
@@ -222,7 +224,7 @@ class AuthorizationServerTest : public ::testing::Test {
   }
 
   bool FamilyRevoked(const std::string& refresh_token) {
-    std::optional<RefreshTokenRecord> r = store_->GetRefreshToken(crypto::Sha256(refresh_token));
+    std::optional<RefreshTokenRecord> r = store_->GetRefreshToken(ParseRefreshToken(refresh_token).key);
     return r.has_value() && r->revoked;
   }
 
@@ -856,6 +858,70 @@ TEST_F(AuthorizationServerTest, RefreshRotatesAndReuseRevokesFamily) {
   ExpectError(Refresh(t1->refresh_token()).status(), 400, "invalid_grant");
 }
 
+TEST_F(AuthorizationServerTest, ReuseOfAnyOlderGenerationRevokesFamily) {
+  std::vector<v1::TokenResponse> chain = {Tokens()};
+  for (int i = 0; i < 10; ++i) {
+    auto next = Refresh(chain.back().refresh_token());
+    ASSERT_TRUE(next.ok()) << next.status();
+    chain.push_back(*next);
+  }
+  // Ten rotations, one refresh record: rotated tokens are not kept.
+  EXPECT_EQ(store_->GetCounts().refresh_tokens, 1u);
+  EXPECT_TRUE(Validate(chain.back().access_token()).ok());
+  v1::OAuthError reused =
+      ExpectError(Refresh(chain[2].refresh_token()).status(), 400, "invalid_grant");
+  EXPECT_TRUE(absl::StrContains(reused.error_description(), "already used"));
+  ExpectError(Validate(chain.back().access_token()), 401, "invalid_token");
+  ExpectError(Refresh(chain.back().refresh_token()).status(), 400, "invalid_grant");
+}
+
+TEST_F(AuthorizationServerTest, ForgedTokensOfAChainRevokeNothing) {
+  v1::TokenResponse t = Tokens();
+  const std::string& live = t.refresh_token();
+  std::vector<std::string> parts = absl::StrSplit(live, '.');
+  ASSERT_EQ(parts.size(), 3u) << live;
+  EXPECT_EQ(parts[1], "0");
+  // The live generation with another secret, a generation not issued yet,
+  // and a malformed generation: unknown tokens, nothing revoked.
+  for (const std::string& forged :
+       {absl::StrCat(parts[0], ".0.", crypto::RandomToken(32)),
+        absl::StrCat(parts[0], ".1.", parts[2]), absl::StrCat(parts[0], ".-1.", parts[2])}) {
+    v1::OAuthError refused = ExpectError(Refresh(forged).status(), 400, "invalid_grant");
+    EXPECT_TRUE(absl::StrContains(refused.error_description(), "Invalid or expired")) << forged;
+  }
+  EXPECT_TRUE(Validate(t.access_token()).ok());
+  auto next = Refresh(live);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_TRUE(absl::StartsWith(next->refresh_token(), parts[0] + ".1."));
+}
+
+TEST_F(AuthorizationServerTest, RefreshTokenWithoutChainStartsOne) {
+  // A refresh token minted before chains, as an upgraded database holds it.
+  v1::TokenResponse t = Tokens();
+  std::optional<RefreshTokenRecord> record =
+      store_->GetRefreshToken(ParseRefreshToken(t.refresh_token()).key);
+  ASSERT_TRUE(record.has_value());
+  const std::string legacy_token = crypto::RandomToken(32);
+  RefreshTokenRecord legacy = *record;
+  legacy.token_hash = crypto::Sha256(legacy_token);
+  legacy.chain_hash.clear();
+  legacy.generation = 0;
+  AccessTokenRecord access;
+  access.token_hash = crypto::Sha256("unused access token");
+  access.family_id = legacy.family_id;
+  access.expires_at = legacy.expires_at;
+  TokenFamily family;
+  family.family_id = legacy.family_id;
+  ASSERT_TRUE(store_->IssueTokens(family, access, legacy).ok());
+
+  auto next = Refresh(legacy_token);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(std::vector<std::string>(absl::StrSplit(next->refresh_token(), '.')).size(), 3u);
+  EXPECT_TRUE(Refresh(next->refresh_token()).ok());
+  ExpectError(Refresh(legacy_token).status(), 400, "invalid_grant");
+  ExpectError(Validate(next->access_token()), 401, "invalid_token");
+}
+
 TEST_F(AuthorizationServerTest, RefreshScopeNarrowsButNeverWidens) {
   auto r = GoodRequest();
   r.set_scope("user admin");
@@ -1028,7 +1094,7 @@ TEST_F(AuthorizationServerTest, GrantLifetimeIsAbsoluteFromTheSignIn) {
     ASSERT_TRUE(rotated.ok()) << "day " << day << ": " << rotated.status();
     refresh_token = rotated->refresh_token();
   }
-  std::optional<RefreshTokenRecord> last = store_->GetRefreshToken(crypto::Sha256(refresh_token));
+  std::optional<RefreshTokenRecord> last = store_->GetRefreshToken(ParseRefreshToken(refresh_token).key);
   ASSERT_TRUE(last.has_value());
   EXPECT_EQ(last->expires_at, grant_end);  // Not day 80 + 30.
   // Half an hour before the end the access token is cut to what is left.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "auth/refresh_chain.h"
+
 namespace mcp_oauth::auth {
 
 absl::Status MemoryStore::PutPendingAuthorization(const PendingAuthorization& pending,
@@ -95,14 +97,19 @@ absl::Status MemoryStore::IssueTokens(const TokenFamily& family, const AccessTok
     return absl::FailedPreconditionError("token family revoked");
   }
   if (access_.count(access.token_hash) > 0 ||
-      (refresh && refresh_.count(refresh->token_hash) > 0)) {
+      (refresh && (refresh->chain_hash.empty() ? refresh_.count(refresh->token_hash) > 0
+                                               : chains_.count(refresh->chain_hash) > 0))) {
     return absl::AlreadyExistsError("token collision");
   }
   entry.keep_until = std::max(entry.keep_until, access.expires_at);
   access_.emplace(access.token_hash, access);
   if (refresh) {
     entry.keep_until = std::max(entry.keep_until, refresh->expires_at);
-    refresh_.emplace(refresh->token_hash, *refresh);
+    if (refresh->chain_hash.empty()) {
+      refresh_.emplace(refresh->token_hash, *refresh);
+    } else {
+      chains_.emplace(refresh->chain_hash, *refresh);
+    }
   }
   return absl::OkStatus();
 }
@@ -127,37 +134,74 @@ std::optional<AccessTokenRecord> MemoryStore::GetAccessToken(const std::string& 
   return record;
 }
 
-std::optional<RefreshTokenRecord> MemoryStore::GetRefreshToken(const std::string& token_hash) {
+RefreshTokenRecord* MemoryStore::FindRefreshLocked(const RefreshTokenKey& key, bool* rotated) {
+  if (key.chain_hash.empty()) {
+    auto it = refresh_.find(key.token_hash);
+    if (it == refresh_.end()) return nullptr;
+    *rotated = it->second.rotated;
+    return &it->second;
+  }
+  auto it = chains_.find(key.chain_hash);
+  if (it == chains_.end()) return nullptr;
+  switch (ClassifyPresented(key, it->second.generation, it->second.token_hash)) {
+    case PresentedGeneration::kLive:
+      *rotated = false;
+      return &it->second;
+    case PresentedGeneration::kRotated:
+      *rotated = true;
+      return &it->second;
+    case PresentedGeneration::kUnknown:
+      break;
+  }
+  return nullptr;
+}
+
+std::optional<RefreshTokenRecord> MemoryStore::GetRefreshToken(const RefreshTokenKey& key) {
   absl::ReaderMutexLock lock(&mu_);
-  auto it = refresh_.find(token_hash);
-  if (it == refresh_.end()) return std::nullopt;
-  RefreshTokenRecord record = it->second;
+  bool rotated = false;
+  const RefreshTokenRecord* found = FindRefreshLocked(key, &rotated);
+  if (found == nullptr) return std::nullopt;
+  RefreshTokenRecord record = *found;
+  record.rotated = rotated;
   record.revoked = record.revoked || FamilyRevokedLocked(record.family_id);
   record.grant_created_at = FamilyCreatedLocked(record.family_id);
   return record;
 }
 
-RotateOutcome MemoryStore::RotateRefreshToken(const std::string& old_hash, absl::Time now,
+RotateOutcome MemoryStore::RotateRefreshToken(const RefreshTokenKey& old_key, absl::Time now,
                                               const AccessTokenRecord& new_access,
                                               const RefreshTokenRecord& new_refresh) {
   absl::MutexLock lock(&mu_);
-  auto it = refresh_.find(old_hash);
-  if (it == refresh_.end()) return RotateOutcome::kNotFound;
-  RefreshTokenRecord& old = it->second;
-  if (old.revoked || FamilyRevokedLocked(old.family_id)) return RotateOutcome::kNotFound;
-  if (old.rotated) {
-    RevokeFamilyLocked(old.family_id, old.expires_at);
+  bool rotated = false;
+  RefreshTokenRecord* old = FindRefreshLocked(old_key, &rotated);
+  if (old == nullptr) return RotateOutcome::kNotFound;
+  if (old->revoked || FamilyRevokedLocked(old->family_id)) return RotateOutcome::kNotFound;
+  if (rotated) {
+    RevokeFamilyLocked(old->family_id, old->expires_at);
     return RotateOutcome::kReused;
   }
-  if (old.expires_at <= now) return RotateOutcome::kNotFound;
-  if (access_.count(new_access.token_hash) > 0 || refresh_.count(new_refresh.token_hash) > 0) {
+  if (old->expires_at <= now) return RotateOutcome::kNotFound;
+  if (access_.count(new_access.token_hash) > 0) {
     return RotateOutcome::kNotFound;  // A 256-bit collision: treat as failure.
   }
-  old.rotated = true;
-  FamilyEntry& entry = families_[old.family_id];
+  const bool chained = !old_key.chain_hash.empty();
+  if (new_refresh.chain_hash.empty() ||
+      (chained ? new_refresh.chain_hash != old_key.chain_hash ||
+                     new_refresh.generation != old->generation + 1
+               : chains_.count(new_refresh.chain_hash) > 0)) {
+    return RotateOutcome::kNotFound;  // Not the chain's next token, or a collision.
+  }
+  FamilyEntry& entry = families_[old->family_id];
   entry.keep_until = std::max({entry.keep_until, new_access.expires_at, new_refresh.expires_at});
   access_.emplace(new_access.token_hash, new_access);
-  refresh_.emplace(new_refresh.token_hash, new_refresh);
+  if (chained) {
+    // The chain's record now describes its next generation: the rotated
+    // token leaves nothing behind but the lower generation number.
+    *old = new_refresh;
+  } else {
+    old->rotated = true;
+    chains_.emplace(new_refresh.chain_hash, new_refresh);
+  }
   return RotateOutcome::kRotated;
 }
 
@@ -222,6 +266,7 @@ int64_t MemoryStore::Sweep(absl::Time now) {
   sweep(codes_, [&](const AuthorizationCode& c) { return c.expires_at <= now; });
   sweep(access_, [&](const AccessTokenRecord& t) { return t.expires_at <= now; });
   sweep(refresh_, [&](const RefreshTokenRecord& t) { return t.expires_at <= now; });
+  sweep(chains_, [&](const RefreshTokenRecord& t) { return t.expires_at <= now; });
   sweep(families_, [&](const FamilyEntry& f) { return f.keep_until <= now; });
   sweep(throttles_, [&](const ThrottleState& t) { return t.window_end <= now; });
   return removed;
@@ -234,7 +279,7 @@ MemoryStore::Counts MemoryStore::GetCounts() {
   counts.codes = codes_.size();
   counts.families = families_.size();
   counts.access_tokens = access_.size();
-  counts.refresh_tokens = refresh_.size();
+  counts.refresh_tokens = refresh_.size() + chains_.size();
   counts.throttles = throttles_.size();
   return counts;
 }

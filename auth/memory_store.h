@@ -33,8 +33,8 @@ class MemoryStore final : public Store {
   absl::Status IssueTokens(const TokenFamily& family, const AccessTokenRecord& access,
                            const std::optional<RefreshTokenRecord>& refresh) override;
   std::optional<AccessTokenRecord> GetAccessToken(const std::string& token_hash) override;
-  std::optional<RefreshTokenRecord> GetRefreshToken(const std::string& token_hash) override;
-  RotateOutcome RotateRefreshToken(const std::string& old_hash, absl::Time now,
+  std::optional<RefreshTokenRecord> GetRefreshToken(const RefreshTokenKey& key) override;
+  RotateOutcome RotateRefreshToken(const RefreshTokenKey& old, absl::Time now,
                                    const AccessTokenRecord& new_access,
                                    const RefreshTokenRecord& new_refresh) override;
   void RevokeFamily(const std::string& family_id) override;
@@ -47,7 +47,8 @@ class MemoryStore final : public Store {
 
   int64_t Sweep(absl::Time now) override;
 
-  // Number of entries of each kind, for tests.
+  // Number of entries of each kind, for tests (refresh_tokens counts chains
+  // and chainless tokens).
   struct Counts {
     size_t pending = 0, codes = 0, families = 0, access_tokens = 0, refresh_tokens = 0,
            throttles = 0;
@@ -67,13 +68,20 @@ class MemoryStore final : public Store {
   // The family's created_at, InfinitePast when it is unknown.
   absl::Time FamilyCreatedLocked(const std::string& family_id) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The stored record `key` presents (a chain's or a chainless token's), with
+  // `rotated` set for the presented token; nullptr when there is none.
+  RefreshTokenRecord* FindRefreshLocked(const RefreshTokenKey& key, bool* rotated)
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, PendingAuthorization> pending_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, AuthorizationCode> codes_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, FamilyEntry> families_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, AccessTokenRecord> access_ ABSL_GUARDED_BY(mu_);
+  // Chainless refresh tokens by token_hash; chains by chain_hash (one
+  // record each, whatever the number of rotations).
   absl::flat_hash_map<std::string, RefreshTokenRecord> refresh_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, RefreshTokenRecord> chains_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, ThrottleState> throttles_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -1,9 +1,12 @@
 #include "auth/memory_store.h"
 
 #include <atomic>
+#include <map>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 
 namespace mcp_oauth::auth {
@@ -27,7 +30,34 @@ AccessTokenRecord Access(const std::string& hash, const std::string& family,
   return r;
 }
 
-RefreshTokenRecord Refresh(const std::string& hash, const std::string& family,
+// Refresh tokens in these tests are chained (see store.h): token "rN" of
+// family "fM" is on chain "chain-fM"; Refresh() makes its first generation
+// and Next() a successor. Key() finds what a token was made as, so a test
+// presents a token by its name; an unknown name is a chainless token.
+struct TestKeys {
+  absl::Mutex mu;
+  std::map<std::string, RefreshTokenKey> keys ABSL_GUARDED_BY(mu);
+};
+TestKeys& Keys() {
+  static auto* keys = new TestKeys();
+  return *keys;
+}
+
+RefreshTokenRecord Chained(RefreshTokenRecord r, int64_t generation) {
+  r.chain_hash = "chain-" + r.family_id;
+  r.generation = generation;
+  absl::MutexLock lock(&Keys().mu);
+  Keys().keys[r.token_hash] = RefreshTokenKey{r.chain_hash, generation, r.token_hash};
+  return r;
+}
+
+RefreshTokenKey Key(const std::string& hash) {
+  absl::MutexLock lock(&Keys().mu);
+  auto it = Keys().keys.find(hash);
+  return it != Keys().keys.end() ? it->second : RefreshTokenKey{"", 0, hash};
+}
+
+RefreshTokenRecord Unchained(const std::string& hash, const std::string& family,
                            absl::Time exp = kT0 + absl::Hours(24)) {
   RefreshTokenRecord r;
   r.token_hash = hash;
@@ -36,6 +66,17 @@ RefreshTokenRecord Refresh(const std::string& hash, const std::string& family,
   r.issued_at = kT0;
   r.expires_at = exp;
   return r;
+}
+
+RefreshTokenRecord Refresh(const std::string& hash, const std::string& family,
+                           absl::Time exp = kT0 + absl::Hours(24)) {
+  return Chained(Unchained(hash, family, exp), 0);
+}
+
+// The successor of generation `generation - 1` on the family's chain.
+RefreshTokenRecord Next(const std::string& hash, const std::string& family,
+                        int64_t generation = 1) {
+  return Chained(Unchained(hash, family), generation);
 }
 
 TokenFamily Family(const std::string& id) {
@@ -80,7 +121,7 @@ TEST(MemoryStoreTest, CodeIsSingleUseAndReplayRevokesFamily) {
   auto second = store.ConsumeCode("c1", kT0, AnyBinding());
   EXPECT_EQ(second.outcome, ConsumeCodeOutcome::kAlreadyUsed);
   EXPECT_TRUE(store.GetAccessToken("a1")->revoked);
-  EXPECT_TRUE(store.GetRefreshToken("r1")->revoked);
+  EXPECT_TRUE(store.GetRefreshToken(Key("r1"))->revoked);
   EXPECT_EQ(store.ConsumeCode("nope", kT0, AnyBinding()).outcome, ConsumeCodeOutcome::kNotFound);
 }
 
@@ -111,18 +152,38 @@ TEST(MemoryStoreTest, ReplayBeforeIssueBlocksIssuance) {
 TEST(MemoryStoreTest, RotationAndReuseDetection) {
   MemoryStore store;
   ASSERT_TRUE(store.IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
-  EXPECT_EQ(store.RotateRefreshToken("r1", kT0, Access("a2", "f1"), Refresh("r2", "f1")),
+  EXPECT_EQ(store.RotateRefreshToken(Key("r1"), kT0, Access("a2", "f1"), Next("r2", "f1")),
             RotateOutcome::kRotated);
-  EXPECT_TRUE(store.GetRefreshToken("r1")->rotated);
+  EXPECT_TRUE(store.GetRefreshToken(Key("r1"))->rotated);
   EXPECT_FALSE(store.GetAccessToken("a2")->revoked);
   // Reuse of r1 revokes the family, including the successor tokens.
-  EXPECT_EQ(store.RotateRefreshToken("r1", kT0, Access("a3", "f1"), Refresh("r3", "f1")),
+  EXPECT_EQ(store.RotateRefreshToken(Key("r1"), kT0, Access("a3", "f1"), Next("r3", "f1")),
             RotateOutcome::kReused);
   EXPECT_TRUE(store.GetAccessToken("a2")->revoked);
-  EXPECT_TRUE(store.GetRefreshToken("r2")->revoked);
+  EXPECT_TRUE(store.GetRefreshToken(Key("r2"))->revoked);
   EXPECT_FALSE(store.GetAccessToken("a3").has_value());
-  EXPECT_EQ(store.RotateRefreshToken("r2", kT0, Access("a4", "f1"), Refresh("r4", "f1")),
+  EXPECT_EQ(store.RotateRefreshToken(Key("r2"), kT0, Access("a4", "f1"), Next("r4", "f1", 2)),
             RotateOutcome::kNotFound);
+}
+
+TEST(MemoryStoreTest, RotatingAChainKeepsOneRefreshRecord) {
+  MemoryStore store;
+  ASSERT_TRUE(store.IssueTokens(Family("f1"), Access("a0", "f1"), Refresh("g0", "f1")).ok());
+  for (int g = 1; g <= 1000; ++g) {
+    std::string n = std::to_string(g);
+    ASSERT_EQ(store.RotateRefreshToken(Key("g" + std::to_string(g - 1)), kT0,
+                                       Access("a" + n, "f1"), Next("g" + n, "f1", g)),
+              RotateOutcome::kRotated)
+        << "generation " << g;
+    ASSERT_EQ(store.GetCounts().refresh_tokens, 1u) << "generation " << g;
+  }
+  EXPECT_EQ(store.GetCounts().access_tokens, 1001u);  // Access tokens live on.
+  // A token rotated long ago is still recognised as reuse.
+  EXPECT_TRUE(store.GetRefreshToken(Key("g3"))->rotated);
+  EXPECT_EQ(store.RotateRefreshToken(Key("g3"), kT0, Access("b", "f1"), Next("x", "f1", 4)),
+            RotateOutcome::kReused);
+  EXPECT_TRUE(store.GetRefreshToken(Key("g1000"))->revoked);
+  EXPECT_TRUE(store.GetAccessToken("a1000")->revoked);
 }
 
 TEST(MemoryStoreTest, ExpiredRefreshTokenDoesNotRotate) {
@@ -131,8 +192,8 @@ TEST(MemoryStoreTest, ExpiredRefreshTokenDoesNotRotate) {
                   .IssueTokens(Family("f1"), Access("a1", "f1"),
                                Refresh("r1", "f1", kT0 + absl::Hours(1)))
                   .ok());
-  EXPECT_EQ(store.RotateRefreshToken("r1", kT0 + absl::Hours(1), Access("a2", "f1"),
-                                     Refresh("r2", "f1")),
+  EXPECT_EQ(store.RotateRefreshToken(Key("r1"), kT0 + absl::Hours(1), Access("a2", "f1"),
+                                     Next("r2", "f1")),
             RotateOutcome::kNotFound);
 }
 
@@ -144,7 +205,7 @@ TEST(MemoryStoreTest, ConcurrentRotationHasExactlyOneWinner) {
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
       std::string n = std::to_string(i + 1);
-      if (store.RotateRefreshToken("r0", kT0, Access("a" + n, "f1"), Refresh("r" + n, "f1")) ==
+      if (store.RotateRefreshToken(Key("r0"), kT0, Access("a" + n, "f1"), Next("r" + n, "f1")) ==
           RotateOutcome::kRotated) {
         ++rotated;
       }
@@ -159,9 +220,9 @@ TEST(MemoryStoreTest, RevokeSingleAccessTokenLeavesFamily) {
   ASSERT_TRUE(store.IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
   store.RevokeAccessToken("a1");
   EXPECT_TRUE(store.GetAccessToken("a1")->revoked);
-  EXPECT_FALSE(store.GetRefreshToken("r1")->revoked);
+  EXPECT_FALSE(store.GetRefreshToken(Key("r1"))->revoked);
   store.RevokeFamily("f1");
-  EXPECT_TRUE(store.GetRefreshToken("r1")->revoked);
+  EXPECT_TRUE(store.GetRefreshToken(Key("r1"))->revoked);
 }
 
 TEST(MemoryStoreTest, ThrottleWindow) {

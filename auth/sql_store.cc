@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
+#include "auth/refresh_chain.h"
 #include "auth/store_failure.h"
 
 namespace mcp_oauth::auth {
@@ -60,6 +61,17 @@ const std::vector<Migration>& Migrations() {
            "CREATE TABLE login_throttles ("
            " throttle_key TEXT PRIMARY KEY, failures BIGINT NOT NULL,"
            " window_end BIGINT NOT NULL){T}",
+       }},
+      // Refresh token chains: one row per chain, its live generation
+      // (refresh_tokens keeps the chainless tokens of version 1).
+      {2,
+       {
+           "CREATE TABLE refresh_chains ("
+           " chain_hash TEXT PRIMARY KEY, generation BIGINT NOT NULL, token_hash TEXT NOT NULL,"
+           " family_id TEXT NOT NULL, client_id TEXT NOT NULL, subject TEXT NOT NULL,"
+           " username TEXT NOT NULL, scopes TEXT NOT NULL, audience TEXT NOT NULL,"
+           " jti TEXT NOT NULL, issued_at BIGINT NOT NULL, expires_at BIGINT NOT NULL){T}",
+           "CREATE INDEX refresh_chains_expires ON refresh_chains (expires_at)",
        }},
   };
   return *migrations;
@@ -196,6 +208,43 @@ absl::Status InsertRefresh(SqlConnection& db, const RefreshTokenRecord& t) {
                             " $11, $12)"),
                values)
       .status();
+}
+
+constexpr char kChainColumns[] =
+    "c.chain_hash, c.generation, c.token_hash, c.family_id, c.client_id, c.subject, c.username,"
+    " c.scopes, c.audience, c.jti, c.issued_at, c.expires_at";
+
+RefreshTokenRecord ChainFromRow(const Row& r) {
+  RefreshTokenRecord t;
+  t.chain_hash = Unhex(r[0]);
+  t.generation = IntFromDb(r[1]);
+  t.token_hash = Unhex(r[2]);
+  t.family_id = r[3];
+  t.client_id = r[4];
+  t.subject = r[5];
+  t.username = r[6];
+  t.scopes = SplitScopes(r[7]);
+  t.audience = r[8];
+  t.jti = r[9];
+  t.issued_at = TimeFromDb(r[10]);
+  t.expires_at = TimeFromDb(r[11]);
+  return t;
+}
+
+absl::Status InsertChain(SqlConnection& db, const RefreshTokenRecord& t) {
+  return db
+      .Execute("INSERT INTO refresh_chains (chain_hash, generation, token_hash, family_id,"
+               " client_id, subject, username, scopes, audience, jti, issued_at, expires_at)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+               {Hex(t.chain_hash), t.generation, Hex(t.token_hash), t.family_id, t.client_id,
+                t.subject, t.username, JoinScopes(t.scopes), t.audience, t.jti,
+                ToDb(t.issued_at), ToDb(t.expires_at)})
+      .status();
+}
+
+// Stores a refresh token: a chain's first row, or a chainless token.
+absl::Status InsertRefreshToken(SqlConnection& db, const RefreshTokenRecord& t) {
+  return t.chain_hash.empty() ? InsertRefresh(db, t) : InsertChain(db, t);
 }
 
 // Marks the family revoked, creating a tombstone kept until `keep_until`.
@@ -573,7 +622,7 @@ absl::Status SqlStore::IssueTokens(const TokenFamily& family, const AccessTokenR
     if (absl::Status s = InsertAccess(db, access); !s.ok()) return s;
     if (refresh) {
       keep_until = std::max(keep_until, refresh->expires_at);
-      if (absl::Status s = InsertRefresh(db, *refresh); !s.ok()) return s;
+      if (absl::Status s = InsertRefreshToken(db, *refresh); !s.ok()) return s;
     }
     return ExtendFamilyIn(db, family.family_id, keep_until);
   });
@@ -597,14 +646,36 @@ std::optional<AccessTokenRecord> SqlStore::GetAccessToken(const std::string& tok
   return record;
 }
 
-std::optional<RefreshTokenRecord> SqlStore::GetRefreshToken(const std::string& token_hash) {
+std::optional<RefreshTokenRecord> SqlStore::GetRefreshToken(const RefreshTokenKey& key) {
+  if (!key.chain_hash.empty()) {
+    auto result = Read(absl::StrCat("SELECT ", kChainColumns,
+                                    ", COALESCE(f.revoked, 0), COALESCE(f.created_at, $2)"
+                                    " FROM refresh_chains c LEFT JOIN token_families f"
+                                    " ON f.family_id = c.family_id WHERE c.chain_hash = $1"),
+                       {Hex(key.chain_hash), ToDb(absl::InfinitePast())});
+    if (!result.ok() || result->rows.empty()) return std::nullopt;
+    const Row& row = result->rows[0];
+    RefreshTokenRecord record = ChainFromRow(row);
+    switch (ClassifyPresented(key, record.generation, record.token_hash)) {
+      case PresentedGeneration::kUnknown:
+        return std::nullopt;
+      case PresentedGeneration::kRotated:
+        record.rotated = true;
+        break;
+      case PresentedGeneration::kLive:
+        break;
+    }
+    record.revoked = IntFromDb(row[12]) != 0;
+    record.grant_created_at = TimeFromDb(row[13]);
+    return record;
+  }
   auto result = Read(
       "SELECT r.token_hash, r.family_id, r.client_id, r.subject, r.username, r.scopes,"
       " r.audience, r.jti, r.issued_at, r.expires_at, r.rotated, r.revoked,"
       " COALESCE(f.revoked, 0), COALESCE(f.created_at, $2)"
       " FROM refresh_tokens r LEFT JOIN token_families f ON f.family_id = r.family_id"
       " WHERE r.token_hash = $1",
-      {Hex(token_hash), ToDb(absl::InfinitePast())});
+      {Hex(key.token_hash), ToDb(absl::InfinitePast())});
   if (!result.ok() || result->rows.empty()) return std::nullopt;
   const Row& row = result->rows[0];
   RefreshTokenRecord record = TokenFromRow<RefreshTokenRecord>(row);
@@ -614,26 +685,55 @@ std::optional<RefreshTokenRecord> SqlStore::GetRefreshToken(const std::string& t
   return record;
 }
 
-RotateOutcome SqlStore::RotateRefreshToken(const std::string& old_hash, absl::Time now,
+RotateOutcome SqlStore::RotateRefreshToken(const RefreshTokenKey& old_key, absl::Time now,
                                            const AccessTokenRecord& new_access,
                                            const RefreshTokenRecord& new_refresh) {
+  const bool chained = !old_key.chain_hash.empty();
   RotateOutcome outcome = RotateOutcome::kNotFound;
   absl::Status status = Transaction([&](SqlConnection& db) -> absl::Status {
     outcome = RotateOutcome::kNotFound;
     // The row lock makes concurrent rotations of one token take turns: the
-    // second one sees rotated = 1.
-    auto found = db.Execute(
-        absl::StrCat("SELECT family_id, rotated, revoked, expires_at FROM refresh_tokens"
-                     " WHERE token_hash = $1",
-                     dialect_.for_update),
-        {Hex(old_hash)});
-    if (!found.ok()) return found.status();
-    if (found->rows.empty()) return absl::OkStatus();
-    const Row& old = found->rows[0];
-    const std::string family_id = old[0];
-    bool rotated = IntFromDb(old[1]) != 0;
-    bool revoked = IntFromDb(old[2]) != 0;
-    absl::Time expires_at = TimeFromDb(old[3]);
+    // second one sees the chain moved on (or rotated = 1).
+    std::string family_id;
+    bool rotated = false;
+    bool revoked = false;
+    absl::Time expires_at;
+    int64_t generation = 0;
+    if (chained) {
+      auto found = db.Execute(
+          absl::StrCat("SELECT family_id, generation, token_hash, expires_at FROM refresh_chains"
+                       " WHERE chain_hash = $1",
+                       dialect_.for_update),
+          {Hex(old_key.chain_hash)});
+      if (!found.ok()) return found.status();
+      if (found->rows.empty()) return absl::OkStatus();
+      const Row& old = found->rows[0];
+      family_id = old[0];
+      generation = IntFromDb(old[1]);
+      switch (ClassifyPresented(old_key, generation, Unhex(old[2]))) {
+        case PresentedGeneration::kUnknown:
+          return absl::OkStatus();
+        case PresentedGeneration::kRotated:
+          rotated = true;
+          break;
+        case PresentedGeneration::kLive:
+          break;
+      }
+      expires_at = TimeFromDb(old[3]);
+    } else {
+      auto found = db.Execute(
+          absl::StrCat("SELECT family_id, rotated, revoked, expires_at FROM refresh_tokens"
+                       " WHERE token_hash = $1",
+                       dialect_.for_update),
+          {Hex(old_key.token_hash)});
+      if (!found.ok()) return found.status();
+      if (found->rows.empty()) return absl::OkStatus();
+      const Row& old = found->rows[0];
+      family_id = old[0];
+      rotated = IntFromDb(old[1]) != 0;
+      revoked = IntFromDb(old[2]) != 0;
+      expires_at = TimeFromDb(old[3]);
+    }
     auto family = db.Execute("SELECT revoked FROM token_families WHERE family_id = $1",
                              {family_id});
     if (!family.ok()) return family.status();
@@ -646,11 +746,29 @@ RotateOutcome SqlStore::RotateRefreshToken(const std::string& old_hash, absl::Ti
       return s;
     }
     if (expires_at <= now) return absl::OkStatus();
+    // The successor must continue the chain (or start one).
+    if (new_refresh.chain_hash.empty() ||
+        (chained && (new_refresh.chain_hash != old_key.chain_hash ||
+                     new_refresh.generation != generation + 1))) {
+      return absl::OkStatus();
+    }
     if (absl::Status s = InsertAccess(db, new_access); !s.ok()) return s;
-    if (absl::Status s = InsertRefresh(db, new_refresh); !s.ok()) return s;
-    auto marked = db.Execute("UPDATE refresh_tokens SET rotated = 1 WHERE token_hash = $1",
-                             {Hex(old_hash)});
-    if (!marked.ok()) return marked.status();
+    if (chained) {
+      // The chain's row now describes its next generation: nothing of the
+      // rotated token stays but the lower generation number.
+      auto moved = db.Execute(
+          "UPDATE refresh_chains SET generation = $2, token_hash = $3, jti = $4, issued_at = $5,"
+          " expires_at = $6, scopes = $7 WHERE chain_hash = $1",
+          {Hex(old_key.chain_hash), new_refresh.generation, Hex(new_refresh.token_hash),
+           new_refresh.jti, ToDb(new_refresh.issued_at), ToDb(new_refresh.expires_at),
+           JoinScopes(new_refresh.scopes)});
+      if (!moved.ok()) return moved.status();
+    } else {
+      auto marked = db.Execute("UPDATE refresh_tokens SET rotated = 1 WHERE token_hash = $1",
+                               {Hex(old_key.token_hash)});
+      if (!marked.ok()) return marked.status();
+      if (absl::Status s = InsertChain(db, new_refresh); !s.ok()) return s;
+    }
     absl::Status s =
         ExtendFamilyIn(db, family_id, std::max(new_access.expires_at, new_refresh.expires_at));
     if (s.ok()) outcome = RotateOutcome::kRotated;
@@ -729,6 +847,7 @@ int64_t SqlStore::Sweep(absl::Time now) {
         "DELETE FROM authorization_codes WHERE expires_at <= $1",
         "DELETE FROM access_tokens WHERE expires_at <= $1",
         "DELETE FROM refresh_tokens WHERE expires_at <= $1",
+        "DELETE FROM refresh_chains WHERE expires_at <= $1",
         "DELETE FROM token_families WHERE keep_until <= $1",
         "DELETE FROM login_throttles WHERE window_end <= $1",
     };

@@ -98,8 +98,8 @@ class SqlStore final : public Store {
   absl::Status IssueTokens(const TokenFamily& family, const AccessTokenRecord& access,
                            const std::optional<RefreshTokenRecord>& refresh) override;
   std::optional<AccessTokenRecord> GetAccessToken(const std::string& token_hash) override;
-  std::optional<RefreshTokenRecord> GetRefreshToken(const std::string& token_hash) override;
-  RotateOutcome RotateRefreshToken(const std::string& old_hash, absl::Time now,
+  std::optional<RefreshTokenRecord> GetRefreshToken(const RefreshTokenKey& key) override;
+  RotateOutcome RotateRefreshToken(const RefreshTokenKey& old, absl::Time now,
                                    const AccessTokenRecord& new_access,
                                    const RefreshTokenRecord& new_refresh) override;
   void RevokeFamily(const std::string& family_id) override;

@@ -83,8 +83,26 @@ struct AccessTokenRecord {
   absl::Time grant_created_at = absl::InfinitePast();
 };
 
+// Refresh tokens of one grant form a chain: each rotation issues the next
+// generation of the same chain, and the store keeps one record per chain
+// (the live generation) instead of one per token, so rotating a million
+// times costs no more storage than rotating once. The chain's id is in each
+// of its tokens; the store sees only its digest (chain_hash). A token of an
+// older generation is a rotated token: presenting it is reuse.
+//
+// Tokens minted before chains existed have no chain (chain_hash empty): one
+// record per token, as before, until they expire.
+struct RefreshTokenKey {
+  std::string chain_hash;   // Empty for a token without a chain.
+  int64_t generation = 0;   // Position in the chain (the first token is 0).
+  std::string token_hash;   // Digest of the whole token.
+};
+
 struct RefreshTokenRecord {
+  // The chain's live token (or, without a chain, this token).
   std::string token_hash;
+  std::string chain_hash;  // Empty: a token without a chain.
+  int64_t generation = 0;
   std::string family_id;
   std::string client_id;
   std::string subject;
@@ -94,7 +112,9 @@ struct RefreshTokenRecord {
   std::string jti;
   absl::Time issued_at;
   absl::Time expires_at;
-  // True once exchanged for a successor; presenting it again is reuse.
+  // Set by the store on reads: the presented token was exchanged for a
+  // successor (an older generation, or a chainless token marked rotated);
+  // presenting it again is reuse.
   bool rotated = false;
   // Set by the store on reads: the token or its family was revoked.
   bool revoked = false;
@@ -172,11 +192,18 @@ class Store {
                                    const std::optional<RefreshTokenRecord>& refresh) = 0;
   // Returns the access token record (with `revoked` reflecting its family).
   virtual std::optional<AccessTokenRecord> GetAccessToken(const std::string& token_hash) = 0;
-  virtual std::optional<RefreshTokenRecord> GetRefreshToken(const std::string& token_hash) = 0;
-  // Atomically: if the refresh token `old_hash` is live (not rotated, revoked
-  // or expired at `now`), marks it rotated and stores the new tokens in its
-  // family. If it was already rotated, revokes its family (reuse detection).
-  virtual RotateOutcome RotateRefreshToken(const std::string& old_hash, absl::Time now,
+  // Returns the record of the presented token: for a chain, the chain's
+  // record (fields of its live generation) with `rotated` set when `key` is
+  // an older generation; nothing when `key` names a generation the chain
+  // never had, or the live generation with another digest.
+  virtual std::optional<RefreshTokenRecord> GetRefreshToken(const RefreshTokenKey& key) = 0;
+  // Atomically: if the refresh token `old` is live (its chain's live
+  // generation, or a chainless token not rotated; not revoked or expired at
+  // `now`), makes `new_refresh` the live token and stores `new_access` in its
+  // family. `new_refresh` continues the chain (same chain_hash, generation
+  // + 1), or starts one when `old` has no chain. If `old` was already rotated,
+  // revokes its family (reuse detection).
+  virtual RotateOutcome RotateRefreshToken(const RefreshTokenKey& old, absl::Time now,
                                            const AccessTokenRecord& new_access,
                                            const RefreshTokenRecord& new_refresh) = 0;
   // Marks the family revoked (creating a revoked tombstone if unknown).

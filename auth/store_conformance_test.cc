@@ -14,12 +14,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "auth/memory_store.h"
 #include "auth/sql_store.h"
 #include "auth/store.h"
@@ -195,7 +197,34 @@ AccessTokenRecord Access(const std::string& hash, const std::string& family,
   return r;
 }
 
-RefreshTokenRecord Refresh(const std::string& hash, const std::string& family,
+// Refresh tokens in these tests are chained (see store.h): token "rN" of
+// family "fM" is on chain "chain-fM"; Refresh() makes its first generation
+// and Next() a successor. Key() finds what a token was made as, so a test
+// presents a token by its name; an unknown name is a chainless token.
+struct TestKeys {
+  absl::Mutex mu;
+  std::map<std::string, RefreshTokenKey> keys ABSL_GUARDED_BY(mu);
+};
+TestKeys& Keys() {
+  static auto* keys = new TestKeys();
+  return *keys;
+}
+
+RefreshTokenRecord Chained(RefreshTokenRecord r, int64_t generation) {
+  r.chain_hash = "chain-" + r.family_id;
+  r.generation = generation;
+  absl::MutexLock lock(&Keys().mu);
+  Keys().keys[r.token_hash] = RefreshTokenKey{r.chain_hash, generation, r.token_hash};
+  return r;
+}
+
+RefreshTokenKey Key(const std::string& hash) {
+  absl::MutexLock lock(&Keys().mu);
+  auto it = Keys().keys.find(hash);
+  return it != Keys().keys.end() ? it->second : RefreshTokenKey{"", 0, hash};
+}
+
+RefreshTokenRecord Unchained(const std::string& hash, const std::string& family,
                            absl::Time exp = kT0 + absl::Hours(24)) {
   RefreshTokenRecord r;
   r.token_hash = hash;
@@ -206,6 +235,17 @@ RefreshTokenRecord Refresh(const std::string& hash, const std::string& family,
   r.issued_at = kT0;
   r.expires_at = exp;
   return r;
+}
+
+RefreshTokenRecord Refresh(const std::string& hash, const std::string& family,
+                           absl::Time exp = kT0 + absl::Hours(24)) {
+  return Chained(Unchained(hash, family, exp), 0);
+}
+
+// The successor of generation `generation - 1` on the family's chain.
+RefreshTokenRecord Next(const std::string& hash, const std::string& family,
+                        int64_t generation = 1) {
+  return Chained(Unchained(hash, family), generation);
 }
 
 TokenFamily Family(const std::string& id) {
@@ -344,7 +384,7 @@ TEST_P(StoreConformanceTest, CodeIsSingleUseAndReplayRevokesFamily) {
   auto second = store_->ConsumeCode(kBinaryHash, kT0, AnyBinding());
   EXPECT_EQ(second.outcome, ConsumeCodeOutcome::kAlreadyUsed);
   EXPECT_TRUE(store_->GetAccessToken("a1")->revoked);
-  EXPECT_TRUE(store_->GetRefreshToken("r1")->revoked);
+  EXPECT_TRUE(store_->GetRefreshToken(Key("r1"))->revoked);
   EXPECT_EQ(store_->ConsumeCode("nope", kT0, AnyBinding()).outcome, ConsumeCodeOutcome::kNotFound);
 }
 
@@ -371,7 +411,7 @@ TEST_P(StoreConformanceTest, FailedBindingLeavesTheCodeToItsClient) {
   EXPECT_EQ(store_->ConsumeCode("c1", kT0, WrongBinding()).outcome,
             ConsumeCodeOutcome::kRejected);
   EXPECT_FALSE(store_->GetAccessToken("a1")->revoked);
-  EXPECT_FALSE(store_->GetRefreshToken("r1")->revoked);
+  EXPECT_FALSE(store_->GetRefreshToken(Key("r1"))->revoked);
   // ...only a replay passing every binding does.
   EXPECT_EQ(store_->ConsumeCode("c1", kT0, AnyBinding()).outcome,
             ConsumeCodeOutcome::kAlreadyUsed);
@@ -411,16 +451,16 @@ TEST_P(StoreConformanceTest, TokensCarryTheirGrantsStart) {
   family.created_at = kT0 - absl::Hours(24 * 10);  // Signed in ten days ago.
   ASSERT_TRUE(store_->IssueTokens(family, Access("a1", "f1"), Refresh("r1", "f1")).ok());
   EXPECT_EQ(store_->GetAccessToken("a1")->grant_created_at, family.created_at);
-  EXPECT_EQ(store_->GetRefreshToken("r1")->grant_created_at, family.created_at);
+  EXPECT_EQ(store_->GetRefreshToken(Key("r1"))->grant_created_at, family.created_at);
   // Rotation keeps the family and so its start.
-  ASSERT_EQ(store_->RotateRefreshToken("r1", kT0, Access("a2", "f1"), Refresh("r2", "f1")),
+  ASSERT_EQ(store_->RotateRefreshToken(Key("r1"), kT0, Access("a2", "f1"), Next("r2", "f1")),
             RotateOutcome::kRotated);
   EXPECT_EQ(store_->GetAccessToken("a2")->grant_created_at, family.created_at);
-  EXPECT_EQ(store_->GetRefreshToken("r2")->grant_created_at, family.created_at);
+  EXPECT_EQ(store_->GetRefreshToken(Key("r2"))->grant_created_at, family.created_at);
   if (durable()) {
     store_ = Open();
     ASSERT_NE(store_, nullptr);
-    EXPECT_EQ(store_->GetRefreshToken("r2")->grant_created_at, family.created_at);
+    EXPECT_EQ(store_->GetRefreshToken(Key("r2"))->grant_created_at, family.created_at);
   }
 }
 
@@ -457,35 +497,99 @@ TEST_P(StoreConformanceTest, TokensRoundTrip) {
   EXPECT_EQ(access->issued_at, kT0);
   EXPECT_EQ(access->expires_at, want.expires_at);
   EXPECT_FALSE(access->revoked);
-  auto refresh = store_->GetRefreshToken("r1");
+  auto refresh = store_->GetRefreshToken(Key("r1"));
   ASSERT_TRUE(refresh.has_value());
   EXPECT_EQ(refresh->scopes, std::vector<std::string>{"user"});
   EXPECT_EQ(refresh->expires_at, kT0 + absl::Hours(24));
   EXPECT_FALSE(refresh->rotated);
   EXPECT_FALSE(refresh->revoked);
   EXPECT_FALSE(store_->GetAccessToken("r1").has_value());
-  EXPECT_FALSE(store_->GetRefreshToken(kBinaryHash).has_value());
+  EXPECT_FALSE(store_->GetRefreshToken(Key(kBinaryHash)).has_value());
   EXPECT_EQ(store_->IssueTokens(Family("f1"), Access(kBinaryHash, "f1"), std::nullopt).code(),
             absl::StatusCode::kAlreadyExists);
 }
 
 TEST_P(StoreConformanceTest, RotationAndReuseDetection) {
   ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
-  EXPECT_EQ(store_->RotateRefreshToken("r1", kT0, Access("a2", "f1"), Refresh("r2", "f1")),
+  EXPECT_EQ(store_->RotateRefreshToken(Key("r1"), kT0, Access("a2", "f1"), Next("r2", "f1")),
             RotateOutcome::kRotated);
-  EXPECT_TRUE(store_->GetRefreshToken("r1")->rotated);
+  EXPECT_TRUE(store_->GetRefreshToken(Key("r1"))->rotated);
   EXPECT_FALSE(store_->GetAccessToken("a2")->revoked);
-  EXPECT_FALSE(store_->GetRefreshToken("r2")->rotated);
+  EXPECT_FALSE(store_->GetRefreshToken(Key("r2"))->rotated);
   // Reuse of r1 revokes the family, including the successor tokens.
-  EXPECT_EQ(store_->RotateRefreshToken("r1", kT0, Access("a3", "f1"), Refresh("r3", "f1")),
+  EXPECT_EQ(store_->RotateRefreshToken(Key("r1"), kT0, Access("a3", "f1"), Next("r3", "f1")),
             RotateOutcome::kReused);
   EXPECT_TRUE(store_->GetAccessToken("a2")->revoked);
-  EXPECT_TRUE(store_->GetRefreshToken("r2")->revoked);
+  EXPECT_TRUE(store_->GetRefreshToken(Key("r2"))->revoked);
   EXPECT_FALSE(store_->GetAccessToken("a3").has_value());
-  EXPECT_EQ(store_->RotateRefreshToken("r2", kT0, Access("a4", "f1"), Refresh("r4", "f1")),
+  EXPECT_EQ(store_->RotateRefreshToken(Key("r2"), kT0, Access("a4", "f1"), Next("r4", "f1", 2)),
             RotateOutcome::kNotFound);
-  EXPECT_EQ(store_->RotateRefreshToken("unknown", kT0, Access("a5", "f1"), Refresh("r5", "f1")),
+  EXPECT_EQ(store_->RotateRefreshToken(Key("unknown"), kT0, Access("a5", "f1"), Next("r5", "f1")),
             RotateOutcome::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, LongChainKeepsOneRecordAndDetectsOldReuse) {
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a0", "f1"), Refresh("g0", "f1")).ok());
+  for (int g = 1; g <= 20; ++g) {
+    std::string n = std::to_string(g);
+    ASSERT_EQ(store_->RotateRefreshToken(Key("g" + std::to_string(g - 1)), kT0,
+                                         Access("a" + n, "f1"), Next("g" + n, "f1", g)),
+              RotateOutcome::kRotated)
+        << "generation " << g;
+  }
+  EXPECT_FALSE(store_->GetRefreshToken(Key("g20"))->rotated);
+  EXPECT_EQ(store_->GetRefreshToken(Key("g20"))->generation, 20);
+  EXPECT_TRUE(store_->GetRefreshToken(Key("g5"))->rotated);
+  EXPECT_EQ(store_->RotateRefreshToken(Key("g5"), kT0, Access("b", "f1"), Next("x", "f1", 6)),
+            RotateOutcome::kReused);
+  EXPECT_TRUE(store_->GetRefreshToken(Key("g20"))->revoked);
+  EXPECT_TRUE(store_->GetAccessToken("a20")->revoked);
+  // Everything expired: 21 access tokens, one record for the whole chain
+  // (not 21) and the family.
+  EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(25)), 21 + 1 + 1);
+}
+
+TEST_P(StoreConformanceTest, GenerationsAChainNeverHadAreUnknown) {
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a0", "f1"), Refresh("g0", "f1")).ok());
+  ASSERT_EQ(store_->RotateRefreshToken(Key("g0"), kT0, Access("a1", "f1"), Next("g1", "f1", 1)),
+            RotateOutcome::kRotated);
+  RefreshTokenKey ahead = Key("g1");
+  ahead.generation = 2;
+  RefreshTokenKey forged = Key("g1");
+  forged.token_hash = "not-g1";
+  for (const RefreshTokenKey& key : {ahead, forged}) {
+    EXPECT_FALSE(store_->GetRefreshToken(key).has_value());
+    EXPECT_EQ(store_->RotateRefreshToken(key, kT0, Access("a2", "f1"), Next("g2", "f1", 2)),
+              RotateOutcome::kNotFound);
+  }
+  // Nothing was revoked or rotated: the live token still works.
+  EXPECT_FALSE(store_->GetRefreshToken(Key("g1"))->revoked);
+  EXPECT_EQ(store_->RotateRefreshToken(Key("g1"), kT0, Access("a3", "f1"), Next("g2", "f1", 2)),
+            RotateOutcome::kRotated);
+  // A successor that does not continue the chain rotates nothing.
+  EXPECT_EQ(store_->RotateRefreshToken(Key("g2"), kT0, Access("a4", "f1"), Next("g9", "f1", 9)),
+            RotateOutcome::kNotFound);
+  EXPECT_FALSE(store_->GetRefreshToken(Key("g2"))->rotated);
+}
+
+TEST_P(StoreConformanceTest, ChainlessTokenStartsAChain) {
+  // A token minted before chains (e.g. in a database from an older version).
+  ASSERT_TRUE(
+      store_->IssueTokens(Family("f1"), Access("a1", "f1"), Unchained("legacy1", "f1")).ok());
+  RefreshTokenKey legacy = Key("legacy1");
+  ASSERT_TRUE(legacy.chain_hash.empty());
+  EXPECT_FALSE(store_->GetRefreshToken(legacy)->rotated);
+  ASSERT_EQ(store_->RotateRefreshToken(legacy, kT0, Access("a2", "f1"), Refresh("c0", "f1")),
+            RotateOutcome::kRotated);
+  EXPECT_TRUE(store_->GetRefreshToken(legacy)->rotated);
+  EXPECT_FALSE(store_->GetRefreshToken(Key("c0"))->rotated);
+  ASSERT_EQ(store_->RotateRefreshToken(Key("c0"), kT0, Access("a3", "f1"), Next("c1", "f1", 1)),
+            RotateOutcome::kRotated);
+  // Reusing the chainless token revokes the chain's family.
+  EXPECT_EQ(store_->RotateRefreshToken(legacy, kT0, Access("a4", "f1"), Refresh("d0", "f1")),
+            RotateOutcome::kReused);
+  EXPECT_TRUE(store_->GetRefreshToken(Key("c1"))->revoked);
+  EXPECT_TRUE(store_->GetAccessToken("a3")->revoked);
 }
 
 TEST_P(StoreConformanceTest, ExpiredRefreshTokenDoesNotRotate) {
@@ -493,18 +597,18 @@ TEST_P(StoreConformanceTest, ExpiredRefreshTokenDoesNotRotate) {
                   ->IssueTokens(Family("f1"), Access("a1", "f1"),
                                 Refresh("r1", "f1", kT0 + absl::Hours(1)))
                   .ok());
-  EXPECT_EQ(store_->RotateRefreshToken("r1", kT0 + absl::Hours(1), Access("a2", "f1"),
-                                       Refresh("r2", "f1")),
+  EXPECT_EQ(store_->RotateRefreshToken(Key("r1"), kT0 + absl::Hours(1), Access("a2", "f1"),
+                                       Next("r2", "f1")),
             RotateOutcome::kNotFound);
-  EXPECT_FALSE(store_->GetRefreshToken("r1")->rotated);
+  EXPECT_FALSE(store_->GetRefreshToken(Key("r1"))->rotated);
 }
 
 TEST_P(StoreConformanceTest, RotationCollisionRotatesNothing) {
   ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
-  EXPECT_EQ(store_->RotateRefreshToken("r1", kT0, Access("a1", "f1"), Refresh("r2", "f1")),
+  EXPECT_EQ(store_->RotateRefreshToken(Key("r1"), kT0, Access("a1", "f1"), Next("r2", "f1")),
             RotateOutcome::kNotFound);
-  EXPECT_FALSE(store_->GetRefreshToken("r1")->rotated);
-  EXPECT_FALSE(store_->GetRefreshToken("r2").has_value());
+  EXPECT_FALSE(store_->GetRefreshToken(Key("r1"))->rotated);
+  EXPECT_FALSE(store_->GetRefreshToken(Key("r2")).has_value());
 }
 
 TEST_P(StoreConformanceTest, ConcurrentRotationHasExactlyOneWinner) {
@@ -520,7 +624,7 @@ TEST_P(StoreConformanceTest, ConcurrentRotationHasExactlyOneWinner) {
     threads.emplace_back([&, i] {
       Store& store = i % 2 == 0 ? *store_ : *other;
       std::string n = std::to_string(i + 1);
-      if (store.RotateRefreshToken("r0", kT0, Access("a" + n, "f1"), Refresh("r" + n, "f1")) ==
+      if (store.RotateRefreshToken(Key("r0"), kT0, Access("a" + n, "f1"), Next("r" + n, "f1")) ==
           RotateOutcome::kRotated) {
         ++rotated;
       }
@@ -531,7 +635,7 @@ TEST_P(StoreConformanceTest, ConcurrentRotationHasExactlyOneWinner) {
   EXPECT_EQ(rotated.load(), 1);
   EXPECT_EQ(failures.load(), 0);
   // The losers saw a rotated token: reuse, so the family is revoked.
-  EXPECT_TRUE(store_->GetRefreshToken("r0")->revoked);
+  EXPECT_TRUE(store_->GetRefreshToken(Key("r0"))->revoked);
 }
 
 TEST_P(StoreConformanceTest, ConcurrentCodeRedemptionHasExactlyOneWinner) {
@@ -563,11 +667,11 @@ TEST_P(StoreConformanceTest, RevokeSingleAccessTokenLeavesFamily) {
   store_->RevokeAccessToken("a1");
   EXPECT_TRUE(store_->GetAccessToken("a1")->revoked);
   EXPECT_FALSE(store_->GetAccessToken("a2")->revoked);
-  EXPECT_FALSE(store_->GetRefreshToken("r1")->revoked);
+  EXPECT_FALSE(store_->GetRefreshToken(Key("r1"))->revoked);
   store_->RevokeFamily("f1");
-  EXPECT_TRUE(store_->GetRefreshToken("r1")->revoked);
+  EXPECT_TRUE(store_->GetRefreshToken(Key("r1"))->revoked);
   EXPECT_TRUE(store_->GetAccessToken("a2")->revoked);
-  EXPECT_EQ(store_->RotateRefreshToken("r1", kT0, Access("a3", "f1"), Refresh("r3", "f1")),
+  EXPECT_EQ(store_->RotateRefreshToken(Key("r1"), kT0, Access("a3", "f1"), Next("r3", "f1")),
             RotateOutcome::kNotFound);
   // Revoking an unknown family leaves a tombstone that blocks issuance.
   store_->RevokeFamily("f9");
@@ -610,9 +714,9 @@ TEST_P(StoreConformanceTest, SweepRemovesOnlyExpired) {
   EXPECT_EQ(store_->ConsumeCode("c1", kT0, AnyBinding()).outcome, ConsumeCodeOutcome::kNotFound);
   EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(2)), 2);  // pending + access token
   EXPECT_FALSE(store_->GetAccessToken("a1").has_value());
-  EXPECT_TRUE(store_->GetRefreshToken("r1").has_value());
+  EXPECT_TRUE(store_->GetRefreshToken(Key("r1")).has_value());
   EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(25)), 2);  // refresh token + family
-  EXPECT_FALSE(store_->GetRefreshToken("r1").has_value());
+  EXPECT_FALSE(store_->GetRefreshToken(Key("r1")).has_value());
   EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(100)), 0);
 }
 
@@ -636,10 +740,10 @@ TEST_P(StoreConformanceTest, EverythingSurvivesReopening) {
   std::shared_ptr<Store> reopened = Open();
   ASSERT_NE(reopened, nullptr);
   EXPECT_FALSE(reopened->GetAccessToken("a1")->revoked);
-  EXPECT_EQ(reopened->RotateRefreshToken("r1", kT0, Access("a1b", "f1"), Refresh("r1b", "f1")),
+  EXPECT_EQ(reopened->RotateRefreshToken(Key("r1"), kT0, Access("a1b", "f1"), Next("r1b", "f1")),
             RotateOutcome::kRotated);
   EXPECT_TRUE(reopened->GetAccessToken("a2")->revoked);
-  EXPECT_EQ(reopened->RotateRefreshToken("r2", kT0, Access("a2b", "f2"), Refresh("r2b", "f2")),
+  EXPECT_EQ(reopened->RotateRefreshToken(Key("r2"), kT0, Access("a2b", "f2"), Next("r2b", "f2")),
             RotateOutcome::kNotFound);
   EXPECT_EQ(reopened->ConsumeCode("c1", kT0, AnyBinding()).outcome,
             ConsumeCodeOutcome::kAlreadyUsed);
