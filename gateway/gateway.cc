@@ -22,6 +22,8 @@
 #include "gateway/metrics_route.h"
 #include "gateway/oauth_routes.h"
 #include "gateway/router.h"
+#include "mcp/aggregate/prompt_aggregator.h"
+#include "mcp/aggregate/resource_aggregator.h"
 #include "mcp/aggregate/tool_aggregator.h"
 #include "mcp/catalog.h"
 #include "mcp/prompt_service.h"
@@ -157,12 +159,16 @@ class GatewayImpl final : public Gateway {
       prompt_service_ = std::make_unique<mcp::PromptServiceImpl>(catalog->prompts);
       if (options_.tool_backends.empty()) {
         builder.RegisterService(tool_service_.get());
+        builder.RegisterService(resource_service_.get());
+        builder.RegisterService(prompt_service_.get());
       } else {
         RETURN_IF_ERROR(StartToolAggregator());
         builder.RegisterService(aggregator_.get());
+        builder.RegisterService(resource_aggregator_.get());
+        builder.RegisterService(prompt_aggregator_.get());
+        // Backends may serve resources and prompts the built-ins lack.
+        offer_resources_ = offer_prompts_ = offer_completions_ = true;
       }
-      builder.RegisterService(resource_service_.get());
-      builder.RegisterService(prompt_service_.get());
     }
     metrics_service_ = metrics::EnableServerMetrics(builder);
     grpc_server_ = builder.BuildAndStart();
@@ -176,29 +182,41 @@ class GatewayImpl final : public Gateway {
     return absl::OkStatus();
   }
 
-  // Several tool backends: the built-in ToolService moves to a private
-  // in-process server, and the internal port serves the aggregate instead.
+  // Several tool backends: the built-in ToolService (with its resources and
+  // prompts) moves to a private in-process server, and the internal port
+  // serves the aggregates instead, which watch the backends through one
+  // BackendMonitor (the tool aggregate's).
   absl::Status StartToolAggregator() {
     std::vector<mcp::ToolBackendConfig> backends;
+    std::vector<mcp::CatalogBackendConfig> catalog_backends;
+    auto add = [&](const std::string& name, const std::string& prefix,
+                   const std::shared_ptr<grpc::Channel>& channel) {
+      backends.push_back({name, prefix, tools::v1::ToolService::NewStub(channel)});
+      catalog_backends.push_back({name, prefix, resources::v1::ResourceService::NewStub(channel),
+                                  prompts::v1::PromptService::NewStub(channel)});
+    };
     if (options_.builtin_tools) {
       grpc::ServerBuilder builtin;
       builtin.RegisterService(tool_service_.get());
+      builtin.RegisterService(resource_service_.get());
+      builtin.RegisterService(prompt_service_.get());
       builtin_server_ = builtin.BuildAndStart();
       if (!builtin_server_) return absl::InternalError("cannot start the built-in ToolService");
-      backends.push_back({"builtin", options_.builtin_tools_prefix,
-                          tools::v1::ToolService::NewStub(
-                              builtin_server_->InProcessChannel(grpc::ChannelArguments()))});
+      add("builtin", options_.builtin_tools_prefix,
+          builtin_server_->InProcessChannel(grpc::ChannelArguments()));
     }
     for (const auto& backend : options_.tool_backends) {
       // Reconnect backoff capped at the aggregator's own (5 s): a restarted
-      // backend's tools come back within seconds.
-      backends.push_back({backend.name, backend.prefix,
-                          tools::v1::ToolService::NewStub(grpc_security::CreateChannel(
-                              backend.target, backend.security, 5000))});
+      // backend's tools come back within seconds. One channel per backend.
+      add(backend.name, backend.prefix,
+          grpc_security::CreateChannel(backend.target, backend.security, 5000));
     }
     auto aggregator = mcp::ToolAggregator::Start(std::move(backends));
     if (!aggregator.ok()) return aggregator.status();
     aggregator_ = std::move(*aggregator);
+    resource_aggregator_ = mcp::ResourceAggregator::Start(catalog_backends, aggregator_->monitor());
+    prompt_aggregator_ =
+        mcp::PromptAggregator::Start(std::move(catalog_backends), aggregator_->monitor());
     return absl::OkStatus();
   }
 
@@ -249,7 +267,8 @@ class GatewayImpl final : public Gateway {
     } else {
       backends.tool_client = client::MakeRemoteToolClient(tools_stub);
     }
-    // A remote ToolService (--tools-target) serves tools only.
+    // A remote ToolService (--tools-target) serves tools only; the aggregates
+    // serve resources and prompts from every backend that has them.
     mcp_options.offer_resources = offer_resources_;
     mcp_options.offer_prompts = offer_prompts_;
     mcp_options.offer_completions = offer_completions_;
@@ -269,12 +288,15 @@ class GatewayImpl final : public Gateway {
   GatewayOptions options_;
   std::unique_ptr<auth::AuthServiceImpl> auth_service_;
   std::unique_ptr<mcp::ToolServiceImpl> tool_service_;
-  // With tool_backends: the server of tool_service_ and the aggregate (which
-  // watches it, so goes first).
-  std::unique_ptr<grpc::Server> builtin_server_;
-  std::unique_ptr<mcp::ToolAggregator> aggregator_;
   std::unique_ptr<mcp::ResourceServiceImpl> resource_service_;
   std::unique_ptr<mcp::PromptServiceImpl> prompt_service_;
+  // With tool_backends: the server of the three built-in services, then the
+  // aggregates, which call it (destroyed in reverse: aggregates first, then
+  // the server, then the services it serves).
+  std::unique_ptr<grpc::Server> builtin_server_;
+  std::unique_ptr<mcp::ToolAggregator> aggregator_;
+  std::unique_ptr<mcp::ResourceAggregator> resource_aggregator_;
+  std::unique_ptr<mcp::PromptAggregator> prompt_aggregator_;
   std::unique_ptr<grpc::Service> metrics_service_;
   bool offer_resources_ = false;
   bool offer_prompts_ = false;

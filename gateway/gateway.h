@@ -37,7 +37,8 @@ struct GatewayOptions {
   // channels to auth_target / tools_target (see grpc_security.h).
   // Several ToolServices behind one tools/list (tools_target must then be
   // empty): these remote backends, plus the in-process built-in tools as
-  // backend "builtin" unless builtin_tools is false. See mcp/aggregate.
+  // backend "builtin" unless builtin_tools is false; their resources and
+  // prompts too, where they serve them. See mcp/aggregate.
   std::vector<ToolBackendTarget> tool_backends;
   bool builtin_tools = true;
   std::string builtin_tools_prefix;

@@ -68,7 +68,7 @@ Internal gRPC:
                            with its own TLS / client certificate / shared secret
                            (not both: giving both is an error)
   --tools-prefix NAME=PREFIX
-                           prepend PREFIX to the tool names of backend
+                           prepend PREFIX to the tool (and prompt) names of backend
                            NAME, overriding a config prefix (two
                            backends offering one name are refused at startup
                            otherwise); repeatable

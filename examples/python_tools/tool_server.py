@@ -2,11 +2,18 @@
 """An example ToolService in Python: tools for the gateway, written in another language.
 
 Serves proto/tools/v1/tools.proto with Debian's python3-grpcio and python3-protobuf; the
-stubs (proto/tools/v1/tools_pb2*.py) are generated with protoc and grpc_python_plugin and
-found on PYTHONPATH (see README "Writing tools in another language"). Two tools:
+stubs (proto/{tools,resources,prompts}/v1/*_pb2*.py) are generated with protoc and
+grpc_python_plugin and found on PYTHONPATH (see README "Writing tools in another
+language"). Two tools:
 
   whoami      the verified identity the gateway calls for (Caller) and the request id
   word_count  counts the words and characters of `text`
+
+and, next to them (ResourceService and PromptService, aggregated by the gateway like
+the tools), one resource and one prompt:
+
+  py://about  a text resource saying who serves it
+  summarize   a prompt asking to summarize `text`
 
 The gateway validates the OAuth token and passes only the caller's identity, never the
 token. Run: tool_server.py --port 9101 (0 picks a free port; the bound port is printed as
@@ -25,6 +32,8 @@ import threading
 import grpc
 from google.protobuf import json_format, struct_pb2
 
+from proto.prompts.v1 import prompts_pb2, prompts_pb2_grpc
+from proto.resources.v1 import resources_pb2, resources_pb2_grpc
 from proto.tools.v1 import tools_pb2, tools_pb2_grpc
 
 
@@ -73,6 +82,9 @@ class ToolService(tools_pb2_grpc.ToolServiceServicer):
     def stop(self):
         self._stopping.set()
 
+    def stopping_event(self):
+        return self._stopping
+
     def ListTools(self, request, context):
         if request.page_token:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "unknown page token")
@@ -111,6 +123,62 @@ class ToolService(tools_pb2_grpc.ToolServiceServicer):
             pass
 
 
+ABOUT_URI = "py://about"
+
+
+class ResourceService(resources_pb2_grpc.ResourceServiceServicer):
+    def __init__(self, stopping):
+        self._stopping = stopping
+
+    def ListResources(self, request, context):
+        if request.page_token:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "unknown page token")
+        return resources_pb2.ListResourcesResponse(resources=[resources_pb2.Resource(
+            uri=ABOUT_URI, name="about", title="About this tool server",
+            mime_type="text/plain")])
+
+    def ListResourceTemplates(self, request, context):
+        if request.page_token:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "unknown page token")
+        return resources_pb2.ListResourceTemplatesResponse()
+
+    def ReadResource(self, request, context):
+        if request.uri != ABOUT_URI:
+            context.abort(grpc.StatusCode.NOT_FOUND, "unknown resource: " + request.uri)
+        return resources_pb2.ReadResourceResponse(contents=[resources_pb2.ResourceContents(
+            uri=ABOUT_URI, mime_type="text/plain",
+            text="Served by the Python example tool server to " + request.caller.subject)])
+
+    def WatchResources(self, request, context):
+        # The watch is in place; the resource never changes.
+        yield resources_pb2.ResourceUpdated()
+        done = threading.Event()
+        context.add_callback(done.set)
+        while not done.wait(0.5) and not self._stopping.is_set():
+            pass
+
+
+class PromptService(prompts_pb2_grpc.PromptServiceServicer):
+    def ListPrompts(self, request, context):
+        if request.page_token:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "unknown page token")
+        return prompts_pb2.ListPromptsResponse(prompts=[prompts_pb2.Prompt(
+            name="summarize", title="Summarize a text",
+            description="Asks the model to summarize a text.",
+            arguments=[prompts_pb2.PromptArgument(name="text", description="The text",
+                                                  required=True)])])
+
+    def GetPrompt(self, request, context):
+        if request.name != "summarize":
+            context.abort(grpc.StatusCode.NOT_FOUND, "unknown prompt: " + request.name)
+        if "text" not in request.arguments:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "missing required argument: text")
+        return prompts_pb2.GetPromptResponse(
+            description="Summarize a text", messages=[prompts_pb2.PromptMessage(
+                role="user", content=_struct({
+                    "type": "text", "text": "Summarize this text:\n" + request.arguments["text"]}))])
+
+
 class SharedSecretInterceptor(grpc.ServerInterceptor):
     """Refuses calls without 'authorization: Bearer <secret>' (constant-time compare)."""
 
@@ -144,6 +212,9 @@ def main():
                          interceptors=interceptors)
     service = ToolService()
     tools_pb2_grpc.add_ToolServiceServicer_to_server(service, server)
+    resources_pb2_grpc.add_ResourceServiceServicer_to_server(
+        ResourceService(service.stopping_event()), server)
+    prompts_pb2_grpc.add_PromptServiceServicer_to_server(PromptService(), server)
     port = server.add_insecure_port(f"{args.host}:{args.port}")
     if port == 0:
         sys.exit(f"tool_server.py: cannot listen on {args.host}:{args.port}")

@@ -15,6 +15,8 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/request_id.h"
+#include "mcp/aggregate/backend_monitor.h"
+#include "mcp/aggregate/forward.h"
 #include "mcp/aggregate/stream_bridge.h"
 #include "mcp/aggregate/tool_merge.h"
 #include "mcp/change_feed.h"
@@ -36,13 +38,6 @@ using mcp_oauth::tools::v1::ToolsChanged;
 using mcp_oauth::tools::v1::ToolService;
 using mcp_oauth::tools::v1::WatchToolsRequest;
 
-// A backend listing more pages than this is misbehaving (a token loop).
-constexpr int kMaxPages = 1000;
-
-grpc::Status ToGrpc(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
-}
-
 metrics::Family<metrics::Gauge>& BackendUpGauge() {
   static auto& family = metrics::DefaultRegistry().GaugeFamily(
       "mcp_tool_backend_up", "1 while the tool backend answers its WatchTools stream, else 0.",
@@ -56,15 +51,6 @@ metrics::Family<metrics::Gauge>& BackendToolsGauge() {
   return family;
 }
 
-// Copies the caller's request id (the only metadata forwarded: never the
-// port's shared secret or anything else the caller sent).
-void ForwardRequestId(const grpc::CallbackServerContext& from, grpc::ClientContext* to) {
-  auto it = from.client_metadata().find(request_id::kMetadataKey);
-  if (it == from.client_metadata().end()) return;
-  std::string id(it->second.data(), it->second.size());
-  if (request_id::IsValid(id)) to->AddMetadata(request_id::kMetadataKey, id);
-}
-
 // A CallToolStream answered without a backend (unknown or unavailable tool).
 class FinishedWriter final : public grpc::ServerWriteReactor<CallToolEvent> {
  public:
@@ -74,24 +60,28 @@ class FinishedWriter final : public grpc::ServerWriteReactor<CallToolEvent> {
 
 }  // namespace
 
-class ToolAggregator::Core {
+class ToolAggregator::Core final : public BackendMonitor::Listener {
  public:
   Core(std::vector<ToolBackendConfig> configs, ToolAggregatorOptions options)
-      : options_(std::move(options)),
-        backend_count_(configs.size()),
-        timer_(std::make_unique<DeadlineTimer>()) {
+      : options_(std::move(options)), backend_count_(configs.size()) {
+    std::vector<std::shared_ptr<ToolService::StubInterface>> stubs;
+    for (const auto& config : configs) stubs.push_back(config.stub);
+    monitor_ = std::make_shared<BackendMonitor>(
+        std::move(stubs), BackendMonitor::Options{options_.initial_backoff, options_.max_backoff});
     absl::MutexLock lock(&mu_);
     for (auto& config : configs) {
       Backend backend;
       backend.config = std::move(config);
-      backend.backoff = options_.initial_backoff;
       backends_.push_back(std::move(backend));
     }
     merged_ = std::make_shared<const MergedTools>(MergeTools({}, {}));
   }
 
-  // See ToolAggregator::Start.
-  absl::Status Initialize() {
+  const std::shared_ptr<BackendMonitor>& monitor() const { return monitor_; }
+
+  // See ToolAggregator::Start. `self` is this Core, which listens to the
+  // monitor until it shuts down.
+  absl::Status Initialize(std::shared_ptr<Core> self) {
     const size_t n = backend_count_;
     std::vector<absl::StatusOr<std::vector<Tool>>> results(n, absl::UnavailableError("no answer"));
     absl::BlockingCounter pending(static_cast<int>(n));
@@ -123,30 +113,27 @@ class ToolAggregator::Core {
     if (!collisions.empty()) {
       return absl::FailedPreconditionError(absl::StrJoin(collisions, "; "));
     }
-    for (size_t i = 0; i < n; ++i) StartWatch(i);
+    monitor_->AddListener(std::move(self));
+    monitor_->Start();
     return absl::OkStatus();
   }
 
-  // Cancels the watches and reconnects and waits for every RPC this object
-  // started to finish.
+  // Stops the monitor (its watches and reconnects) and waits for every
+  // listing this object started to finish.
   void Shutdown() {
-    std::vector<std::shared_ptr<Watch>> watches;
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
       stopping_ = true;
-      for (auto& backend : backends_) {
-        if (backend.watch) watches.push_back(backend.watch);
-      }
     }
-    // Outside mu_: cancelling may run OnDone on this thread.
-    for (auto& watch : watches) watch->context.TryCancel();
-    watches.clear();
-    timer_.reset();  // joins; a reconnect still running sees stopping_
+    monitor_->Shutdown();  // drops this listener: no reference cycle
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
         +[](int* in_flight) { return *in_flight == 0; }, &in_flight_));
   }
+
+  // BackendMonitor::Listener: the backend answers, or its tools changed.
+  void OnWatchEvent(size_t index) override { Refresh(index); }
 
   std::vector<ToolBackendStatus> BackendStatus() const {
     absl::ReaderMutexLock lock(&mu_);
@@ -169,7 +156,7 @@ class ToolAggregator::Core {
     absl::ReaderMutexLock lock(&mu_);
     auto it = merged_->routes.find(name);
     if (it != merged_->routes.end()) {
-      return std::make_pair(backends_[it->second.backend].config.stub, it->second.backend_tool_name);
+      return std::make_pair(backends_[it->second.backend].config.stub, it->second.backend_key);
     }
     auto down = merged_->unavailable.find(name);
     if (down != merged_->unavailable.end()) {
@@ -183,43 +170,14 @@ class ToolAggregator::Core {
   ChangeFeed& feed() { return feed_; }
 
  private:
-  // One WatchTools stream to a backend. Shared by the Core (to cancel it)
-  // and by itself while the RPC runs.
-  struct Watch final : public grpc::ClientReadReactor<ToolsChanged> {
-    Watch(Core* core, size_t index) : core(core), index(index) {}
-    void Begin(std::shared_ptr<Watch> self, ToolService::StubInterface* stub) {
-      self_ = std::move(self);
-      stub->async()->WatchTools(&context, &request, this);
-      StartRead(&event);
-      StartCall();
-    }
-    void OnReadDone(bool ok) override {
-      if (!ok) return;  // OnDone follows with the status
-      core->Refresh(index);
-      StartRead(&event);
-    }
-    void OnDone(const grpc::Status& status) override {
-      core->OnWatchEnded(index, status);
-      self_.reset();  // may delete this
-    }
-    Core* const core;
-    const size_t index;
-    grpc::ClientContext context;
-    WatchToolsRequest request;
-    ToolsChanged event;
-    std::shared_ptr<Watch> self_;
-  };
-
   struct Backend {
     ToolBackendConfig config;
     bool up = false;
     std::vector<Tool> tools;  // as last listed
     std::string last_error;
-    absl::Duration backoff;
     // Bumped by every refresh started and every watch end: a listing that
     // finishes after a newer one started, or after its watch ended, is stale.
     uint64_t refresh_seq = 0;
-    std::shared_ptr<Watch> watch;
   };
 
   // One ListTools walk over every page of a backend.
@@ -272,8 +230,8 @@ class ToolAggregator::Core {
       job->done(std::move(job->tools));
       return;
     }
-    if (++job->pages >= kMaxPages) {
-      job->done(absl::InternalError("the backend lists more than " + std::to_string(kMaxPages) +
+    if (++job->pages >= kMaxListPages) {
+      job->done(absl::InternalError("the backend lists more than " + std::to_string(kMaxListPages) +
                                     " pages"));
       return;
     }
@@ -286,20 +244,6 @@ class ToolAggregator::Core {
     }
     job->request.set_page_token(next);
     ListPage(std::move(job));
-  }
-
-  void StartWatch(size_t index) {
-    std::shared_ptr<Watch> watch;
-    std::shared_ptr<ToolService::StubInterface> stub;
-    {
-      absl::MutexLock lock(&mu_);
-      if (stopping_) return;
-      ++in_flight_;
-      watch = std::make_shared<Watch>(this, index);
-      backends_[index].watch = watch;
-      stub = backends_[index].config.stub;
-    }
-    watch->Begin(watch, stub.get());
   }
 
   // The backend's list changed (or its watch just started): re-list it.
@@ -316,7 +260,7 @@ class ToolAggregator::Core {
   }
 
   void ApplyListing(size_t index, uint64_t seq, absl::StatusOr<std::vector<Tool>> tools) {
-    std::shared_ptr<Watch> to_cancel;
+    bool restart = false;
     Changes changes;
     {
       absl::MutexLock lock(&mu_);
@@ -325,13 +269,13 @@ class ToolAggregator::Core {
       if (!tools.ok()) {
         // Reconnect through the watch's end, which marks the backend down.
         backend.last_error = std::string(tools.status().message());
-        to_cancel = backend.watch;
+        restart = true;
       } else {
         const bool was_up = backend.up;
         backend.up = true;
         backend.tools = std::move(*tools);
         backend.last_error.clear();
-        backend.backoff = options_.initial_backoff;
+        monitor_->ResetBackoff(index);
         if (!was_up) {
           log::Info("tool backend '" + backend.config.name + "' is up (" +
                     std::to_string(backend.tools.size()) + " tools)");
@@ -339,20 +283,17 @@ class ToolAggregator::Core {
         changes = RemergeLocked();
       }
     }
-    if (to_cancel) to_cancel->context.TryCancel();
+    if (restart) monitor_->Restart(index);
     Announce(changes);
   }
 
-  void OnWatchEnded(size_t index, const grpc::Status& status) {
+  // BackendMonitor::Listener: the backend is down (or restarting).
+  void OnWatchEnded(size_t index, const grpc::Status& status) override {
     Changes changes;
     {
       absl::MutexLock lock(&mu_);
       Backend& backend = backends_[index];
-      backend.watch.reset();
-      if (stopping_) {
-        --in_flight_;
-        return;
-      }
+      if (stopping_) return;
       ++backend.refresh_seq;
       if (backend.last_error.empty() || status.error_code() != grpc::StatusCode::CANCELLED) {
         backend.last_error = status.ok() ? "the watch ended" : status.error_message();
@@ -363,12 +304,6 @@ class ToolAggregator::Core {
       }
       backend.up = false;
       changes = RemergeLocked();
-      const absl::Duration delay = backend.backoff;
-      backend.backoff = std::min(backend.backoff * 2, options_.max_backoff);
-      // Shutdown joins the timer's thread before `this` goes away, and
-      // StartWatch does nothing once stopping.
-      timer_->Schedule(absl::Now() + delay, [this, index] { StartWatch(index); });
-      --in_flight_;  // the watch
     }
     Announce(changes);
   }
@@ -416,10 +351,10 @@ class ToolAggregator::Core {
   std::vector<Backend> backends_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const MergedTools> merged_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  // Watches and listings not yet finished.
+  // Listings not yet finished.
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   ChangeFeed feed_;
-  std::unique_ptr<DeadlineTimer> timer_;
+  std::shared_ptr<BackendMonitor> monitor_;
 };
 
 absl::StatusOr<std::unique_ptr<ToolAggregator>> ToolAggregator::Start(
@@ -435,7 +370,7 @@ absl::StatusOr<std::unique_ptr<ToolAggregator>> ToolAggregator::Start(
     }
   }
   auto core = std::make_shared<Core>(std::move(backends), std::move(options));
-  absl::Status status = core->Initialize();
+  absl::Status status = core->Initialize(core);
   if (!status.ok()) {
     core->Shutdown();
     return status;
@@ -451,6 +386,8 @@ std::vector<ToolBackendStatus> ToolAggregator::BackendStatus() const {
   return core_->BackendStatus();
 }
 
+std::shared_ptr<BackendMonitor> ToolAggregator::monitor() const { return core_->monitor(); }
+
 grpc::ServerUnaryReactor* ToolAggregator::ListTools(grpc::CallbackServerContext* context,
                                                     const ListToolsRequest* request,
                                                     ListToolsResponse* response) {
@@ -459,7 +396,7 @@ grpc::ServerUnaryReactor* ToolAggregator::ListTools(grpc::CallbackServerContext*
   auto page_size = EffectivePageSize(request->page_size(), core_->options().default_page_size,
                                      core_->options().max_page_size);
   if (!page_size.ok()) {
-    reactor->Finish(ToGrpc(page_size.status()));
+    reactor->Finish(ToGrpcStatus(page_size.status()));
     return reactor;
   }
   size_t offset = 0;
@@ -467,7 +404,7 @@ grpc::ServerUnaryReactor* ToolAggregator::ListTools(grpc::CallbackServerContext*
     auto decoded = DecodeListPageToken(request->page_token(), merged->version_tag,
                                        merged->tools.size());
     if (!decoded.ok()) {
-      reactor->Finish(ToGrpc(decoded.status()));
+      reactor->Finish(ToGrpcStatus(decoded.status()));
       return reactor;
     }
     offset = *decoded;
@@ -487,7 +424,7 @@ grpc::ServerUnaryReactor* ToolAggregator::CallTool(grpc::CallbackServerContext* 
   auto* reactor = context->DefaultReactor();
   auto route = core_->Route(request->name());
   if (!route.ok()) {
-    reactor->Finish(ToGrpc(route.status()));
+    reactor->Finish(ToGrpcStatus(route.status()));
     return reactor;
   }
   struct Forwarded {
@@ -513,7 +450,7 @@ grpc::ServerUnaryReactor* ToolAggregator::CallTool(grpc::CallbackServerContext* 
 grpc::ServerWriteReactor<CallToolEvent>* ToolAggregator::CallToolStream(
     grpc::CallbackServerContext* context, const CallToolStreamRequest* request) {
   auto route = core_->Route(request->call().name());
-  if (!route.ok()) return new FinishedWriter(ToGrpc(route.status()));
+  if (!route.ok()) return new FinishedWriter(ToGrpcStatus(route.status()));
   CallToolStreamRequest forwarded = *request;
   forwarded.mutable_call()->set_name(route->second);
   auto client_context = grpc::ClientContext::FromCallbackServerContext(*context);

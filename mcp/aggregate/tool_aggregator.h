@@ -11,10 +11,10 @@
 //                   A tool of a down backend: UNAVAILABLE naming the tool.
 //   WatchTools      the merged list's version tag now and after each change.
 //
-// Every backend is watched with WatchTools; each event re-reads its
-// ListTools. A watch that ends (backend down) removes the backend's tools and
-// is retried with exponential backoff; when it answers again its tools come
-// back. Name collisions appearing at runtime are logged and the later tool is
+// Every backend is watched with WatchTools (BackendMonitor); each event
+// re-reads its ListTools. A watch that ends (backend down) removes the
+// backend's tools and is retried with exponential backoff; when it answers
+// again its tools come back. Name collisions appearing at runtime are logged and the later tool is
 // left out.
 //
 // This class is thread safe. It owns its backends' stubs (shared). The
@@ -34,6 +34,8 @@
 #include "proto/tools/v1/tools.grpc.pb.h"
 
 namespace mcp_oauth::mcp {
+
+class BackendMonitor;
 
 struct ToolBackendConfig {
   // Names the backend in logs, errors, /healthz and /metrics.
@@ -75,6 +77,10 @@ class ToolAggregator final : public mcp_oauth::tools::v1::ToolService::CallbackS
 
   // Each backend's state, in configuration order.
   std::vector<ToolBackendStatus> BackendStatus() const;
+
+  // The watch of the backends (in configuration order), for the resource
+  // and prompt aggregates of the same backends. Stopped by the destructor.
+  std::shared_ptr<BackendMonitor> monitor() const;
 
   grpc::ServerUnaryReactor* ListTools(grpc::CallbackServerContext* context,
                                       const mcp_oauth::tools::v1::ListToolsRequest* request,

@@ -74,7 +74,7 @@ TEST(ToolMergeTest, PrefixSeparatesEqualNames) {
   auto merged = MergeTools({Backend("a", {Named("echo")}), Backend("b", {Named("echo")}, true, "b_")}, {});
   EXPECT_EQ(Names(merged), (std::vector<std::string>{"echo", "b_echo"}));
   EXPECT_EQ(merged.routes.at("b_echo").backend, 1u);
-  EXPECT_EQ(merged.routes.at("b_echo").backend_tool_name, "echo");
+  EXPECT_EQ(merged.routes.at("b_echo").backend_key, "echo");
   EXPECT_TRUE(merged.collisions.empty());
 }
 

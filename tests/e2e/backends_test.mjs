@@ -7,6 +7,10 @@
 // "Tool unavailable", the others keep working, /healthz and /metrics say it is
 // down) and restarted (its tools come back). A name collision stops the
 // gateway at startup with a message naming the tool and both backends.
+// Resources and prompts are aggregated from the same backends: the Python
+// example's prompt and resource are listed and reached through the gateway
+// (the C++ tool_server serves neither and is skipped), leave the lists while
+// it is down (a clear error for them) and come back with it.
 
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -112,7 +116,8 @@ before(async () => {
   const protoRoot = path.dirname(path.dirname(path.dirname(path.dirname(workspaceFile("proto/tools/v1/tools.proto")))));
   const protoc = spawnSync("/usr/bin/protoc", [`-I${protoRoot}`, `--python_out=${stubsDir}`, `--grpc_out=${stubsDir}`,
                                                "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin",
-                                               path.join(protoRoot, "proto/tools/v1/tools.proto")],
+                                               ...["tools", "resources", "prompts"].map(
+                                                 (name) => path.join(protoRoot, `proto/${name}/v1/${name}.proto`))],
                            { encoding: "utf8" });
   assert.equal(protoc.status, 0, protoc.stderr);
 
@@ -179,6 +184,23 @@ test("the Python tool sees the caller's verified subject (never the token)", asy
   assert.ok(!text(result).includes(accessToken));
 });
 
+const promptNames = async () => (await client.listPrompts()).prompts.map((p) => p.name).sort();
+const resourceUris = async () => (await client.listResources()).resources.map((r) => r.uri).sort();
+
+test("prompts and resources come from the backends that serve them", async () => {
+  // Only the Python backend has any: the built-in lists are empty and the
+  // C++ tool_server serves no PromptService/ResourceService (skipped).
+  assert.deepEqual(await promptNames(), ["summarize"]);
+  assert.deepEqual(await resourceUris(), ["py://about"]);
+  const prompt = await client.getPrompt({ name: "summarize", arguments: { text: "a long text" } });
+  assert.equal(prompt.messages[0].content.text, "Summarize this text:\na long text");
+  await assert.rejects(client.getPrompt({ name: "summarize", arguments: {} }), /missing required argument: text/);
+  const about = await client.readResource({ uri: "py://about" });
+  assert.match(about.contents[0].text, /^Served by the Python example tool server to \S+/);
+  assert.ok(!about.contents[0].text.includes(accessToken));
+  await assert.rejects(client.readResource({ uri: "py://nothing" }), /Resource not found/);
+});
+
 test("/healthz lists every backend as up", async () => {
   const health = await fetch(`${gateway.issuer}/healthz`).then((r) => r.json());
   assert.deepEqual(health.tool_backends, { builtin: "up", cpp: "up", py: "up" });
@@ -193,6 +215,10 @@ test("the Python backend going down and coming back", async () => {
   const still = await client.callTool({ name: "cpp_echo", arguments: { message: "still here" } });
   assert.equal(still.structuredContent.echo, "still here");
   assert.equal((await client.callTool({ name: "echo", arguments: { message: "x" } })).structuredContent.echo, "x");
+  assert.deepEqual(await promptNames(), []);
+  assert.deepEqual(await resourceUris(), []);
+  await assert.rejects(client.getPrompt({ name: "summarize", arguments: { text: "x" } }), /unavailable/);
+  await assert.rejects(client.readResource({ uri: "py://about" }), /unavailable/);
   const health = await fetch(`${gateway.issuer}/healthz`);
   assert.equal(health.status, 200);
   assert.deepEqual((await health.json()).tool_backends, { builtin: "up", cpp: "up", py: "down" });
@@ -206,6 +232,10 @@ test("the Python backend going down and coming back", async () => {
   assert.deepEqual(await toolNames(), ["cpp_echo", "cpp_get_time", "echo", "get_time", "whoami", "word_count"]);
   const back = await client.callTool({ name: "whoami", arguments: {} });
   assert.equal(back.structuredContent.username, "demo_user");
+  await waitFor("the prompt and the resource back", async () =>
+    (await promptNames()).includes("summarize") && (await resourceUris()).includes("py://about"));
+  const prompt = await client.getPrompt({ name: "summarize", arguments: { text: "again" } });
+  assert.equal(prompt.messages[0].content.text, "Summarize this text:\nagain");
 });
 
 test("a tool name offered by two backends stops the gateway at startup", async () => {
