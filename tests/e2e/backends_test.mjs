@@ -13,83 +13,19 @@
 // it is down (a clear error for them) and come back with it.
 
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import fs from "node:fs";
-import path from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 
 import {
-  DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, freePort, killOnExit, outputDir, startGateway,
+  DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, freePort, startGateway,
 } from "./gateway_process.mjs";
 import { basicAuthHeader, obtainTokens } from "./oauth_login.mjs";
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-
-/** A workspace file from the runfiles, else the source tree / bazel-bin. */
-function workspaceFile(relative, { built = false } = {}) {
-  const runfiles = process.env.TEST_SRCDIR || process.env.RUNFILES_DIR;
-  const candidates = [
-    runfiles && path.join(runfiles, process.env.TEST_WORKSPACE || "mcp_oauth", relative),
-    path.resolve(HERE, built ? "../../bazel-bin" : "../..", relative),
-  ].filter(Boolean);
-  const found = candidates.find((candidate) => fs.existsSync(candidate));
-  if (!found) throw new Error(`${relative} not found (tried ${candidates.join(", ")})`);
-  return found;
-}
-
-/** Starts `command` and resolves once its stdout matches `ready`. */
-function startProcess(name, command, args, ready, env = process.env) {
-  const log = fs.openSync(path.join(outputDir(), `${name}-${process.pid}-${Date.now()}.log`), "a");
-  const child = killOnExit(spawn(command, args, { stdio: ["ignore", "pipe", log], env }));
-  fs.closeSync(log);
-  let stdout = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} not ready: ${stdout}`)), 20000);
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-      if (ready.test(stdout)) {
-        clearTimeout(timer);
-        child.stdout.resume();
-        resolve(child);
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited (${code}) before ready: ${stdout}`));
-    });
-  });
-}
-
-async function stopProcess(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** Resolves once `check()` returns a truthy value (polled), or rejects after `ms`. */
-async function waitFor(what, check, ms = 15000) {
-  const until = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      last = await check();
-      if (last) return last;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what} (last: ${last})`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import {
+  pythonStubs, startProcess, startPythonTools, stopProcess, waitFor, workspaceFile,
+} from "./tool_backends.mjs";
 
 let stubsDir;
 let pythonPort;
@@ -101,26 +37,13 @@ let client;
 let accessToken;
 let listChanges = 0;
 
-function startPython() {
-  return startProcess("python-tools", "/usr/bin/python3",
-                      [workspaceFile("examples/python_tools/tool_server.py"), "--port", String(pythonPort)],
-                      /tool server ready: port=\d+/, { ...process.env, PYTHONPATH: stubsDir });
-}
+const startPython = () => startPythonTools(pythonPort, stubsDir);
 
 const toolNames = async () => (await client.listTools()).tools.map((t) => t.name).sort();
 const text = (result) => result.content[0].text;
 
 before(async () => {
-  // The Python stubs, generated as the README says.
-  stubsDir = fs.mkdtempSync(path.join(outputDir(), "python-stubs-"));
-  const protoRoot = path.dirname(path.dirname(path.dirname(path.dirname(workspaceFile("proto/tools/v1/tools.proto")))));
-  const protoc = spawnSync("/usr/bin/protoc", [`-I${protoRoot}`, `--python_out=${stubsDir}`, `--grpc_out=${stubsDir}`,
-                                               "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin",
-                                               ...["tools", "resources", "prompts"].map(
-                                                 (name) => path.join(protoRoot, `proto/${name}/v1/${name}.proto`))],
-                           { encoding: "utf8" });
-  assert.equal(protoc.status, 0, protoc.stderr);
-
+  stubsDir = pythonStubs();
   pythonPort = await freePort();
   python = await startPython();
   cppPort = await freePort();
