@@ -257,7 +257,9 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
     auto responded = std::make_shared<std::atomic<bool>>(false);
     state_->handler->Handle(std::move(request), [self, responded](HttpResponse response) {
       if (responded->exchange(true)) return;  // a handler bug must not write twice
-      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      // A handler that answers at once (on this strand) is written at once:
+      // no trip through the scheduler, which could wake another IO thread.
+      net::dispatch(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->state_->in_flight.fetch_sub(1);
         self->Write(std::move(response));
       });

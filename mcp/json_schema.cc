@@ -3,6 +3,7 @@
 #include <cmath>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -98,14 +99,28 @@ absl::Status CheckSchemaAt(const json& schema, const std::string& where, int dep
   return absl::OkStatus();
 }
 
-// Describes the value at `path` for messages: "arguments" at the root,
-// "argument 'a.b[2]'" below it.
-std::string Subject(const std::string& path) {
-  return path.empty() ? "arguments" : "argument '" + path + "'";
+// Where a value sits in the arguments, as a chain of links to its parent:
+// built on the stack while validating, spelled out only for an error.
+struct Path {
+  const Path* parent = nullptr;  // null at the root
+  std::string_view key;          // an object member's name, or
+  size_t index = 0;              // an array item's index (when !is_key)
+  bool is_key = false;
+};
+
+// "a.b[2]"; "" at the root.
+std::string Spell(const Path& path) {
+  if (path.parent == nullptr) return "";
+  std::string parent = Spell(*path.parent);
+  if (!path.is_key) return absl::StrCat(parent, "[", path.index, "]");
+  if (!parent.empty()) parent += '.';
+  return parent.append(path.key.data(), path.key.size());
 }
 
-std::string Child(const std::string& path, const std::string& name) {
-  return path.empty() ? name : path + "." + name;
+// Describes the value at `path` for messages: "arguments" at the root,
+// "argument 'a.b[2]'" below it.
+std::string Subject(const Path& path) {
+  return path.parent == nullptr ? "arguments" : "argument '" + Spell(path) + "'";
 }
 
 bool IsIntegral(const json& v) {
@@ -140,21 +155,23 @@ bool JsonEquals(const json& a, const json& b) {
 
 std::string Dump(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-absl::Status ValidateAt(const json& schema, const json& value, const std::string& path, int depth) {
+absl::Status ValidateAt(const json& schema, const json& value, const Path& path, int depth) {
   if (depth > 64) return absl::InvalidArgumentError(Subject(path) + " is nested too deeply");
 
   if (auto it = schema.find("type"); it != schema.end()) {
-    std::vector<std::string> types;
-    if (it->is_string()) {
-      types.push_back(it->get<std::string>());
-    } else {
-      for (const json& t : *it) types.push_back(t.get<std::string>());
-    }
     bool ok = false;
-    for (const std::string& t : types) ok = ok || MatchesType(t, value);
+    if (it->is_string()) {
+      ok = MatchesType(it->get_ref<const std::string&>(), value);
+    } else {
+      for (const json& t : *it) ok = ok || MatchesType(t.get_ref<const std::string&>(), value);
+    }
     if (!ok) {
       std::vector<std::string> names;
-      for (const std::string& t : types) names.push_back(Article(t));
+      if (it->is_string()) {
+        names.push_back(Article(it->get<std::string>()));
+      } else {
+        for (const json& t : *it) names.push_back(Article(t.get<std::string>()));
+      }
       return absl::InvalidArgumentError(
           absl::StrCat(Subject(path), " must be ", absl::StrJoin(names, " or ")));
     }
@@ -219,8 +236,8 @@ absl::Status ValidateAt(const json& schema, const json& value, const std::string
     }
     if (auto it = schema.find("items"); it != schema.end()) {
       for (size_t i = 0; i < value.size(); ++i) {
-        absl::Status s = ValidateAt(*it, value[i], absl::StrCat(path.empty() ? "" : path, "[", i, "]"),
-                                    depth + 1);
+        const Path item{&path, {}, i, false};
+        absl::Status s = ValidateAt(*it, value[i], item, depth + 1);
         if (!s.ok()) return s;
       }
     }
@@ -231,7 +248,8 @@ absl::Status ValidateAt(const json& schema, const json& value, const std::string
       for (const json& name : *it) {
         const auto& key = name.get_ref<const std::string&>();
         if (!value.contains(key)) {
-          return absl::InvalidArgumentError("missing required argument '" + Child(path, key) + "'");
+          const Path missing{&path, key, 0, true};
+          return absl::InvalidArgumentError("missing required argument '" + Spell(missing) + "'");
         }
       }
     }
@@ -240,7 +258,7 @@ absl::Status ValidateAt(const json& schema, const json& value, const std::string
     const json* additional = nullptr;
     if (auto it = schema.find("additionalProperties"); it != schema.end()) additional = &*it;
     for (const auto& [key, sub_value] : value.items()) {
-      const std::string child = Child(path, key);
+      const Path child{&path, key, 0, true};
       if (properties != nullptr) {
         if (auto p = properties->find(key); p != properties->end()) {
           absl::Status s = ValidateAt(*p, sub_value, child, depth + 1);
@@ -251,7 +269,7 @@ absl::Status ValidateAt(const json& schema, const json& value, const std::string
       if (additional == nullptr) continue;
       if (additional->is_boolean()) {
         if (!additional->get<bool>()) {
-          return absl::InvalidArgumentError("unexpected argument '" + child + "'");
+          return absl::InvalidArgumentError("unexpected argument '" + Spell(child) + "'");
         }
         continue;
       }
@@ -267,7 +285,7 @@ absl::Status ValidateAt(const json& schema, const json& value, const std::string
 absl::Status CheckSchema(const json& schema) { return CheckSchemaAt(schema, "#", 0); }
 
 absl::Status ValidateJson(const json& schema, const json& value) {
-  return ValidateAt(schema, value, "", 0);
+  return ValidateAt(schema, value, Path(), 0);
 }
 
 }  // namespace mcp_oauth::mcp

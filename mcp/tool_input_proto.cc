@@ -15,19 +15,21 @@ using nlohmann::json;
 absl::StatusOr<std::shared_ptr<const ToolInput>> OpenToolInput(const CallToolRequest& request, const json& args,
                                                                std::shared_ptr<const RequestStateCodec> codec,
                                                                absl::Time now) {
-  const std::string binding = RequestStateCodec::Binding(request.caller().subject(), request.caller().client_id(),
-                                                         request.name(), args);
+  // The binding (a digest of the arguments) only when a state is opened or
+  // sealed: most calls do neither.
+  auto binding = [subject = request.caller().subject(), client_id = request.caller().client_id(),
+                  name = request.name(), args] { return RequestStateCodec::Binding(subject, client_id, name, args); };
   std::string state;
   if (!request.request_state().empty()) {
-    absl::StatusOr<std::string> opened = codec->Open(request.request_state(), binding, now);
+    absl::StatusOr<std::string> opened = codec->Open(request.request_state(), binding(), now);
     if (!opened.ok()) return opened.status();
     state = *std::move(opened);
   }
   json responses = json::object();
   for (const auto& [key, answer] : request.input_responses()) responses[key] = StructToJson(answer);
   json capabilities = request.has_client_capabilities() ? StructToJson(request.client_capabilities()) : json();
-  auto sealer = [codec = std::move(codec), binding](const std::string& next) {
-    return codec->Seal(binding, next, absl::Now());
+  auto sealer = [codec = std::move(codec), binding = std::move(binding)](const std::string& next) {
+    return codec->Seal(binding(), next, absl::Now());
   };
   return std::make_shared<const ToolInput>(std::move(responses), std::move(state), std::move(capabilities),
                                            std::move(sealer));

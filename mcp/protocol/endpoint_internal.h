@@ -79,6 +79,8 @@ McpResponse Accepted();
 // Runs before parsing so hostile input never reaches the parser's recursion.
 bool DepthWithin(const std::string& text, int max_depth);
 bool IsValidId(const json& id);
+// Returns the message's `params`, or an empty object when it has none.
+const json& ParamsOf(const json& message);
 // A JSON-RPC error that means "this was not a valid message" (HTTP 400 when
 // it is the only message of a POST).
 bool IsEnvelopeError(const json& message);
@@ -103,6 +105,10 @@ struct InputRound;
 // Per-session state. Every field is guarded by McpEndpoint::Impl::mu_.
 struct Session {
   std::string id;
+  // The principal the id is bound to (its binding's preimage), so that a
+  // known id is checked without recomputing its MAC or binding.
+  std::string subject;
+  std::string client_id;
   std::string protocol_version;
   absl::Time created;
   absl::Time last_seen;
@@ -235,6 +241,10 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   std::shared_ptr<Session> RequireSession(const McpRequest& request, McpResponse* error);
   // Returns the live session `id` bound to `principal`, or nullptr.
   std::shared_ptr<Session> LookupSession(const std::string& id, const Principal& principal);
+  // Returns true (and marks it seen) when `session` is live and bound to
+  // `principal`; ends it when it has been idle too long.
+  bool UseSessionLocked(Session& session, const Principal& principal, absl::Time now, Cleanup* cleanup)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Returns false with `error` set when MCP-Protocol-Version is unsupported.
   bool CheckVersionHeader(const McpRequest& request, McpResponse* error) const;
 

@@ -54,42 +54,65 @@ void McpEndpoint::Impl::MaybeSweepLocked(absl::Time now, bool force, Cleanup* cl
   }
 }
 std::shared_ptr<Session> McpEndpoint::Impl::LookupSession(const std::string& id, const Principal& principal) {
+  const absl::Time now = Now();
+  Cleanup cleanup;
+  std::shared_ptr<Session> result;
+  bool known = false;
+  {
+    // The table holds only ids minted or verified here, by their exact
+    // (canonical) spelling: a known id needs no MAC check, only the checks
+    // of its principal, lifetime and idleness.
+    absl::MutexLock lock(&mu_);
+    MaybeSweepLocked(now, false, &cleanup);
+    if (auto it = sessions_.find(id); it != sessions_.end()) {
+      known = true;
+      result = UseSessionLocked(*it->second, principal, now, &cleanup) ? it->second : nullptr;
+    }
+  }
+  cleanup.Run();
+  if (known) return result;
+
   absl::StatusOr<SessionClaims> claims = codec_.Verify(id);
   if (!claims.ok()) return nullptr;
   if (!crypto::ConstantTimeEquals(claims->binding, SessionIdCodec::Binding(principal.subject, principal.client_id))) {
     return nullptr;
   }
-  const absl::Time now = Now();
   if (now - claims->created > options_.session_max_lifetime || !IsSupportedVersion(claims->protocol_version)) {
     return nullptr;
   }
-  Cleanup cleanup;
-  std::shared_ptr<Session> result;
   {
     absl::MutexLock lock(&mu_);
-    MaybeSweepLocked(now, false, &cleanup);
-    auto it = sessions_.find(id);
-    if (it == sessions_.end()) {
+    auto [it, inserted] = sessions_.try_emplace(id);
+    if (inserted) {
       // Minted by another replica (or before a restart) with our key.
       auto session = std::make_shared<Session>();
       session->id = id;
+      session->subject = principal.subject;
+      session->client_id = principal.client_id;
       session->protocol_version = claims->protocol_version;
       session->created = claims->created;
       session->last_seen = now;
-      sessions_[id] = session;
-      result = session;
-    } else if (!it->second->ended) {
-      Session& session = *it->second;
-      if (now - session.last_seen > options_.session_idle_timeout && !HasActiveStream(session)) {
-        EndSessionLocked(session, &cleanup);
-      } else {
-        session.last_seen = now;
-        result = it->second;
-      }
+      it->second = session;
+      result = std::move(session);
+    } else if (UseSessionLocked(*it->second, principal, now, &cleanup)) {
+      result = it->second;  // adopted meanwhile by a concurrent request
     }
   }
   cleanup.Run();
   return result;
+}
+bool McpEndpoint::Impl::UseSessionLocked(Session& session, const Principal& principal, absl::Time now,
+                                         Cleanup* cleanup) {
+  if (session.ended || session.subject != principal.subject || session.client_id != principal.client_id ||
+      now - session.created > options_.session_max_lifetime) {
+    return false;
+  }
+  if (now - session.last_seen > options_.session_idle_timeout && !HasActiveStream(session)) {
+    EndSessionLocked(session, cleanup);
+    return false;
+  }
+  session.last_seen = now;
+  return true;
 }
 void McpEndpoint::Impl::HandleGet(const McpRequest& request, std::function<void(McpResponse)> done) {
   if (!AcceptsMediaType(request.headers.Get("accept").value_or(""), "text/event-stream")) {

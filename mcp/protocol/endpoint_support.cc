@@ -72,6 +72,12 @@ bool DepthWithin(const std::string& text, int max_depth) {
   return true;
 }
 
+const json& ParamsOf(const json& message) {
+  static const json* const kEmpty = new json(json::object());
+  auto it = message.find("params");
+  return it == message.end() ? *kEmpty : *it;
+}
+
 bool IsValidId(const json& id) { return id.is_string() || id.is_number_integer() || id.is_number_unsigned(); }
 
 // A JSON-RPC error that means "this was not a valid message" (HTTP 400 when

@@ -83,11 +83,7 @@ void McpEndpoint::Impl::HandlePost(McpRequest& request, std::function<void(McpRe
     Dispatch(
         session, message, request.principal, request.request_id,
         [post](std::optional<json> reply) {
-          if (!reply) {
-            post->Finish(std::nullopt, Accepted());
-          } else {
-            post->Finish(DumpJson(*reply), JsonResponse(IsEnvelopeError(*reply) ? 400 : 200, *reply));
-          }
+          post->Finish(reply ? JsonResponse(IsEnvelopeError(*reply) ? 400 : 200, *reply) : Accepted());
         },
         post);
     return;
@@ -178,6 +174,8 @@ void McpEndpoint::Impl::HandleInitialize(const json& message, const McpRequest& 
     } else {
       auto session = std::make_shared<Session>();
       session->id = session_id;
+      session->subject = request.principal.subject;
+      session->client_id = request.principal.client_id;
       session->protocol_version = negotiated;
       session->created = claims.created;
       session->last_seen = now;
@@ -249,8 +247,8 @@ void McpEndpoint::Impl::Dispatch(const std::shared_ptr<Session>& session, const 
     reply(RpcError(id, kInvalidRequest, "Invalid Request: method must be a string"));
     return;
   }
-  const std::string method = method_it->get<std::string>();
-  const json params = message.value("params", json::object());
+  const std::string& method = method_it->get_ref<const std::string&>();
+  const json& params = ParamsOf(message);
 
   if (!has_id) {
     HandleNotification(session, method, params);

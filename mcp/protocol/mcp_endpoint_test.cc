@@ -563,6 +563,11 @@ TEST_F(McpEndpointTest, ReplicasSharingTheKeyAcceptSessions) {
   const std::string session = Initialize();
   auto replica = MakeEndpoint(DefaultOptions());
   EXPECT_EQ(Send(Post(Rpc(1, "ping"), session, "2025-11-25"), replica.get()).status, 200);
+  // Once known to the replica, the session stays bound to its principal.
+  McpRequest bob = Post(Rpc(2, "ping"), session, "2025-11-25");
+  bob.principal = Bob();
+  EXPECT_EQ(Send(bob, replica.get()).status, 404);
+  EXPECT_EQ(Send(Post(Rpc(3, "ping"), session, "2025-11-25"), replica.get()).status, 200);
   McpOptions other_key = DefaultOptions();
   other_key.session_key = std::string(32, 'z');
   auto stranger = MakeEndpoint(other_key);

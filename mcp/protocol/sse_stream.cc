@@ -216,7 +216,7 @@ bool PostResponder::Send(std::string_view message) {
   return sent;
 }
 
-void PostResponder::Finish(std::optional<std::string> final_message, McpResponse fallback) {
+void PostResponder::Finish(McpResponse answer) {
   std::shared_ptr<BufferedEventStream> stream;
   {
     absl::MutexLock lock(&mu_);
@@ -225,10 +225,10 @@ void PostResponder::Finish(std::optional<std::string> final_message, McpResponse
     stream = stream_;
   }
   if (!stream) {
-    done_(std::move(fallback));
+    done_(std::move(answer));
     return;
   }
-  if (final_message) stream->Send(*final_message);
+  if (!answer.body.empty()) stream->Send(answer.body);
   stream->End();
 }
 

@@ -151,9 +151,10 @@ class PostResponder {
   // Sends one JSON-RPC message (a JSON line) before the answer. Returns false
   // when it cannot reach the client (finished, or the client went away).
   bool Send(std::string_view message);
-  // Answers: when streaming, `final_message` (if any) is the last event;
-  // otherwise `fallback` is the whole answer. Only the first call counts.
-  void Finish(std::optional<std::string> final_message, McpResponse fallback);
+  // Answers: when streaming, `answer`'s body (if any: a JSON-RPC message) is
+  // the last event; otherwise `answer` is the whole answer. Only the first
+  // call counts.
+  void Finish(McpResponse answer);
   bool streaming() const;
 
  private:

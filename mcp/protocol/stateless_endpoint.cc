@@ -200,12 +200,12 @@ void McpEndpoint::Impl::HandleStateless(const McpRequest& request, const json& m
   });
   Reply reply = [post, method, params](std::optional<json> out) {
     if (!out) {
-      post->Finish(std::nullopt, Accepted());
+      post->Finish(Accepted());
       return;
     }
     int status = 200;
     json shaped = Shape(method, params, *std::move(out), &status);
-    post->Finish(DumpJson(shaped), JsonResponse(status, shaped));
+    post->Finish(JsonResponse(status, shaped));
   };
   if (method == "server/discover") {
     reply(RpcResult(id, DiscoverResult()));
