@@ -235,26 +235,26 @@ std::string RequestIdOf(const grpc::CallbackServerContext& context) {
 
 // RunTool for a content_handler tool: its blocks become the response content.
 grpc::Status RunContentTool(const ToolDefinition& tool, const json& args, const CallContext& ctx,
-                            CallToolResponse* response, const std::string& log_prefix) {
+                            CallToolResponse* response, const std::string& request_id) {
   absl::StatusOr<ToolContent> result = absl::InternalError("not run");
   try {
     result = tool.content_handler(args, ctx);
   } catch (const std::exception& e) {
-    log::Error(absl::StrCat(log_prefix, "tool '", tool.name, "' threw: ", e.what()));
+    log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' threw: ", e.what()));
     return grpc::Status(grpc::StatusCode::INTERNAL, "tool failed");
   }
   if (!result.ok()) {
     if (ShowsMessage(result.status().code())) {
       *response = ErrorResult(std::string(result.status().message()));
     } else {
-      log::Warning(absl::StrCat(log_prefix, "tool '", tool.name, "' failed: ", result.status().ToString()));
+      log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' failed: ", result.status().ToString()));
       *response = ErrorResult(absl::StrCat("Tool '", tool.name, "' failed."));
     }
     return grpc::Status::OK;
   }
   if (!result->input_required.empty()) {
     if (absl::Status s = FillInputRequired(result->input_required, ctx.input(), response); !s.ok()) {
-      log::Error(absl::StrCat(log_prefix, "tool '", tool.name, "' returned an invalid input request: ", s.message()));
+      log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' returned an invalid input request: ", s.message()));
       return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
     }
     return grpc::Status::OK;
@@ -263,7 +263,7 @@ grpc::Status RunContentTool(const ToolDefinition& tool, const json& args, const 
   for (const json& block : result->blocks) {
     absl::StatusOr<google::protobuf::Struct> converted = JsonToStruct(block);
     if (!converted.ok() || !block.contains("type") || !block["type"].is_string()) {
-      log::Error(absl::StrCat(log_prefix, "tool '", tool.name, "' returned a content block without a type"));
+      log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' returned a content block without a type"));
       return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
     }
     *response->add_content() = *std::move(converted);
@@ -276,16 +276,15 @@ grpc::Status RunContentTool(const ToolDefinition& tool, const json& args, const 
 // response or an RPC status.
 grpc::Status RunTool(const ToolDefinition& tool, const json& args, const CallContext& ctx,
                      CallToolResponse* response, const std::string& request_id) {
-  const std::string log_prefix = request_id::LogPrefix(request_id);
-  if (tool.content_handler) return RunContentTool(tool, args, ctx, response, log_prefix);
+  if (tool.content_handler) return RunContentTool(tool, args, ctx, response, request_id);
   absl::StatusOr<json> result = absl::InternalError("not run");
   try {
     result = tool.handler(args, ctx);
   } catch (const std::exception& e) {
-    log::Error(absl::StrCat(log_prefix, "tool '", tool.name, "' threw: ", e.what()));
+    log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' threw: ", e.what()));
     return grpc::Status(grpc::StatusCode::INTERNAL, "tool failed");
   } catch (...) {
-    log::Error(absl::StrCat(log_prefix, "tool '", tool.name, "' threw a non-standard exception"));
+    log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' threw a non-standard exception"));
     return grpc::Status(grpc::StatusCode::INTERNAL, "tool failed");
   }
   if (!result.ok()) {
@@ -293,14 +292,14 @@ grpc::Status RunTool(const ToolDefinition& tool, const json& args, const CallCon
       *response = ErrorResult(std::string(result.status().message()));
     } else {
       log::Warning(
-          absl::StrCat(log_prefix, "tool '", tool.name, "' failed: ", result.status().ToString()));
+          absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' failed: ", result.status().ToString()));
       *response = ErrorResult(absl::StrCat("Tool '", tool.name, "' failed."));
     }
     return grpc::Status::OK;
   }
   if (!tool.output_schema.is_null()) {
     if (absl::Status s = ValidateJson(tool.output_schema, *result); !s.ok()) {
-      log::Error(absl::StrCat(log_prefix, "tool '", tool.name,
+      log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name,
                               "' returned output violating its schema: ", s.message()));
       return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
     }
@@ -452,7 +451,9 @@ void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time d
   CallContext ctx(CallerOf(request.caller()), EffectiveDeadline(deadline, options_.default_call_timeout));
   ctx.set_input(*std::move(input));
   std::string id = request_id::IsValid(request_id) ? request_id : std::string();
-  log::Debug(absl::StrCat(request_id::LogPrefix(id), "tools: calling '", tool->name, "'"));
+  if (log::Enabled(log::Level::kDebug)) {
+    log::Debug(absl::StrCat(request_id::LogPrefix(id), "tools: calling '", tool->name, "'"));
+  }
 
   if (tool->runs_inline) {
     if (cancellation != nullptr && cancellation->cancelled()) {
@@ -515,7 +516,9 @@ grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::
                   request->progress(), min_log_severity);
   ctx.set_input(*std::move(input));
   std::string request_id = RequestIdOf(*context);
-  log::Debug(absl::StrCat(request_id::LogPrefix(request_id), "tools: calling '", tool->name, "' (streaming)"));
+  if (log::Enabled(log::Level::kDebug)) {
+    log::Debug(absl::StrCat(request_id::LogPrefix(request_id), "tools: calling '", tool->name, "' (streaming)"));
+  }
 
   auto state = std::make_shared<CallState>(
       [queue](const grpc::Status& status, CallToolResponse* result) { queue->Finish(status, result); }, ctx,

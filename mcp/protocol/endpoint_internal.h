@@ -2,7 +2,7 @@
 // across the files that define them:
 //   mcp_endpoint.cc       requests in: Origin/Host checks, POST, initialize, dispatch
 //   endpoint_sessions.cc  session table, GET (SSE streams), DELETE, server-to-client sends
-//   endpoint_tools.cc     tools/list, tools/call (ToolService)
+//   endpoint_tools.cc     tools/list, tools/call (ToolService): the tool-call runner of both eras
 //   endpoint_catalog.cc   resources/*, prompts/*, completion/complete
 //   endpoint_support.cc   JSON-RPC envelopes and error mapping
 //   endpoint_watch.cc     tools/list_changed and resource subscriptions (watch RPCs)
@@ -146,6 +146,21 @@ struct Cleanup {
 
 using Reply = std::function<void(std::optional<json>)>;
 
+// What a tools/call wants streamed back while the tool runs (both eras).
+struct ToolCallEvents {
+  json progress_token;        // null: no progress notifications
+  std::string min_log_level;  // "": no log notifications
+};
+// The end of a tools/call RPC: `response` is set when `status` is OK.
+using ToolCallDone = std::function<void(const grpc::Status& status, CallToolResponse* response)>;
+
+// Reads the name and arguments of tools/call `params` into `request`, with
+// the caller; returns the JSON-RPC error to answer when they are invalid.
+std::optional<json> ReadToolCall(const json& id, const json& params, const Principal& principal,
+                                 CallToolRequest* request);
+// Returns params._meta.progressToken (a string or integer), else null.
+json ProgressTokenOf(const json& params);
+
 // Reads the optional string `cursor` of a list request; false (with the
 // error sent) when it is not a string.
 bool ReadCursor(const json& id, const json& params, std::string* cursor, const Reply& reply);
@@ -257,16 +272,19 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   void CallTool(const std::shared_ptr<Session>& session, const json& id, const json& params,
                 const Principal& principal, const std::string& request_id, Reply reply,
                 std::shared_ptr<PostResponder> post);
-  // tools/call over CallToolStream: progress and log events become
-  // notifications on the POST's stream.
-  void CallToolStreaming(const std::shared_ptr<Session>& session, const json& id, CallToolRequest call,
-                         const json& progress_token, const std::string& min_log_level,
-                         const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post);
-  // One unary CallTool RPC of a tools/call (`round` 0 first, then one more
-  // per round of answers): its result, or its input-required answer handed
+  // The tool-call runner of both eras (endpoint_tools.cc): one CallTool
+  // RPC, or CallToolStream when `post` is set and the client asked for
+  // `events` (they become notifications on the POST's stream). Logs a
+  // failure; then `done`.
+  void RunToolCall(const CallToolRequest& request, const ToolCallEvents& events, const client::CallOptions& options,
+                   std::shared_ptr<PostResponder> post, ToolCallDone done);
+  // One RPC of a 2025 session's tools/call (`round` 0 first, then one more
+  // per round of answers, those without events), tracked for
+  // notifications/cancelled: its result, or its input-required answer handed
   // to AskForInput.
   void CallToolRound(const std::shared_ptr<Session>& session, const json& id, CallToolRequest request,
-                     const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post, int round);
+                     const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post, int round,
+                     const ToolCallEvents& events = ToolCallEvents());
   // endpoint_input.cc: sends the tool's input requests to the client as
   // server-to-client requests on the POST's stream and calls the tool again
   // once every answer is in (DeliverInput); errors when the client lacks a

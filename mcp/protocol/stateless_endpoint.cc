@@ -108,21 +108,16 @@ class CancelOnClose final : public EventStream {
   const std::shared_ptr<client::Cancellation> call_;
 };
 
-// Returns the JSON-RPC answer to a finished tools/call RPC.
+// Returns the JSON-RPC answer to a finished tools/call RPC (`response` is
+// set when `status` is OK).
 json ToolCallReply(const json& id, const grpc::Status& status, const CallToolResponse* response,
-                   const json& client_capabilities, const std::string& tool_name, const std::string& request_id) {
+                   const json& client_capabilities, const std::string& tool_name) {
   if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
     // The only INVALID_ARGUMENT of CallTool: a requestState that fails its
     // integrity, binding or expiry check.
     return RpcError(id, kInvalidParams, "Invalid params: invalid or expired requestState");
   }
-  if (!status.ok()) {
-    if (status.error_code() != grpc::StatusCode::NOT_FOUND && status.error_code() != grpc::StatusCode::CANCELLED) {
-      log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "CallTool '", tool_name,
-                                "' failed: ", status.error_code(), " ", status.error_message()));
-    }
-    return RpcErrorForStatus(id, status, tool_name);
-  }
+  if (!status.ok()) return RpcErrorForStatus(id, status, tool_name);
   if (response->has_input_required()) {
     return InputRequiredResult(id, response->input_required(), client_capabilities);
   }
@@ -224,23 +219,11 @@ void McpEndpoint::Impl::CallToolStateless(const json& id, const json& params, co
                                           const std::string& request_id, Reply reply,
                                           std::shared_ptr<PostResponder> post,
                                           std::shared_ptr<std::shared_ptr<client::Cancellation>> cancel) {
-  auto name = params.find("name");
-  if (name == params.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
-    reply(RpcError(id, kInvalidParams, "Invalid params: name must be a non-empty string"));
-    return;
-  }
-  const std::string tool_name = name->get<std::string>();
-  json arguments = params.value("arguments", json::object());
-  if (arguments.is_null()) arguments = json::object();
-  absl::StatusOr<google::protobuf::Struct> args = JsonToStruct(arguments);
-  if (!arguments.is_object() || !args.ok()) {
-    reply(RpcError(id, kInvalidParams, "Invalid params: arguments must be an object"));
-    return;
-  }
   CallToolRequest call;
-  call.set_name(tool_name);
-  *call.mutable_arguments() = *std::move(args);
-  FillCaller(call.mutable_caller(), principal);
+  if (std::optional<json> error = ReadToolCall(id, params, principal, &call)) {
+    reply(*std::move(error));
+    return;
+  }
   if (auto responses = params.find("inputResponses"); responses != params.end()) {
     bool valid = responses->is_object();
     for (auto it = responses->begin(); valid && it != responses->end(); ++it) {
@@ -262,47 +245,29 @@ void McpEndpoint::Impl::CallToolStateless(const json& id, const json& params, co
   }
   const json capabilities = params["_meta"][kMetaClientCapabilities];
   if (absl::StatusOr<google::protobuf::Struct> caps = JsonToStruct(capabilities); caps.ok()) {
-    *call.mutable_client_capabilities() = *std::move(caps);
+    call.mutable_client_capabilities()->Swap(&*caps);
   }
   if (tools_ == nullptr) {
     reply(RpcError(id, kInternalError, "Internal error"));
     return;
   }
-  json progress_token;
-  if (auto token = params["_meta"].find("progressToken");
-      token != params["_meta"].end() && (token->is_string() || token->is_number_integer())) {
-    progress_token = *token;
-  }
+  // Progress only: nothing else is pushed statelessly.
+  ToolCallEvents events;
+  events.progress_token = ProgressTokenOf(params);
   client::CallOptions options;
   options.request_id = request_id;
   options.timeout = options_.tool_call_timeout;
-  if (progress_token.is_null()) {
-    tools_->CallTool(options, call,
-                     [id, tool_name, capabilities, request_id, reply = std::move(reply)](
-                         const grpc::Status& status, CallToolResponse& response) {
-                       reply(ToolCallReply(id, status, &response, capabilities, tool_name, request_id));
-                     });
-    return;
+  if (!events.progress_token.is_null()) {
+    // Streamed: the POST's stream cancels the call when the client closes
+    // it. Set before the RPC starts, so before any event is sent.
+    options.cancellation = std::make_shared<client::Cancellation>();
+    *cancel = options.cancellation;
   }
-  // With a progressToken: CallToolStream, progress as notifications on the
-  // POST's stream (which then also cancels the call when closed).
-  options.cancellation = std::make_shared<client::Cancellation>();
-  *cancel = options.cancellation;  // before the RPC starts, so before any event is sent
-  auto on_event = [post, progress_token](const mcp_oauth::tools::v1::CallToolEvent& event) {
-    if (!event.has_progress()) return;
-    json progress = {{"progressToken", progress_token}, {"progress", event.progress().progress()}};
-    if (event.progress().total() > 0) progress["total"] = event.progress().total();
-    if (!event.progress().message().empty()) progress["message"] = event.progress().message();
-    post->Send(DumpJson(json{{"jsonrpc", "2.0"}, {"method", "notifications/progress"}, {"params", progress}}));
-  };
-  mcp_oauth::tools::v1::CallToolStreamRequest stream_request;
-  *stream_request.mutable_call() = std::move(call);
-  stream_request.set_progress(true);
-  tools_->CallToolStream(options, stream_request, std::move(on_event),
-                         [id, tool_name, capabilities, request_id, reply = std::move(reply)](
-                             const grpc::Status& status, CallToolResponse* result) {
-                           reply(ToolCallReply(id, status, result, capabilities, tool_name, request_id));
-                         });
+  RunToolCall(call, events, options, std::move(post),
+              [id, name = call.name(), capabilities, reply = std::move(reply)](const grpc::Status& status,
+                                                                                CallToolResponse* response) {
+                reply(ToolCallReply(id, status, response, capabilities, name));
+              });
 }
 
 }  // namespace mcp_oauth::mcp
