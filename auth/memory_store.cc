@@ -192,7 +192,8 @@ RotateOutcome MemoryStore::RotateRefreshToken(const RefreshTokenKey& old_key, ab
     return RotateOutcome::kNotFound;  // Not the chain's next token, or a collision.
   }
   FamilyEntry& entry = families_[old->family_id];
-  entry.keep_until = std::max({entry.keep_until, new_access.expires_at, new_refresh.expires_at});
+  const absl::Time until = std::max(new_access.expires_at, new_refresh.expires_at);
+  if (entry.keep_until < until) entry.keep_until = until + kRotationKeepSlack;
   access_.emplace(new_access.token_hash, new_access);
   if (chained) {
     // The chain's record now describes its next generation: the rotated

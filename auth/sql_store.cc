@@ -259,16 +259,19 @@ absl::Status RevokeFamilyIn(SqlConnection& db, const std::string& family_id,
       .status();
 }
 
-// Keeps the family (an existing one, or a new unrevoked one) at least until `until`.
-absl::Status ExtendFamilyIn(SqlConnection& db, const std::string& family_id, absl::Time until) {
+// Keeps the family (an existing one, or a new unrevoked one) at least until
+// `until`; when it has to move, to `until` + `slack`. The row is written only
+// when it moves: with a slack, rotating a refresh token every minute
+// rewrites it once a day instead of every time.
+absl::Status ExtendFamilyIn(SqlConnection& db, const std::string& family_id, absl::Time until,
+                            absl::Duration slack = absl::ZeroDuration()) {
   return db
       .Execute(
           "INSERT INTO token_families (family_id, client_id, subject, username, created_at,"
-          " revoked, keep_until) VALUES ($1, '', '', '', 0, 0, $2)"
-          " ON CONFLICT (family_id) DO UPDATE SET keep_until = CASE WHEN"
-          " token_families.keep_until < excluded.keep_until THEN excluded.keep_until"
-          " ELSE token_families.keep_until END",
-          {family_id, ToDb(until)})
+          " revoked, keep_until) VALUES ($1, '', '', '', 0, 0, $3)"
+          " ON CONFLICT (family_id) DO UPDATE SET keep_until = excluded.keep_until"
+          " WHERE token_families.keep_until < $2",
+          {family_id, ToDb(until), ToDb(until + slack)})
       .status();
 }
 
@@ -700,10 +703,13 @@ RotateOutcome SqlStore::RotateRefreshToken(const RefreshTokenKey& old_key, absl:
     absl::Time expires_at;
     int64_t generation = 0;
     if (chained) {
+      // The chain and its family's revocation in one statement (locking the
+      // chain's row only: FOR UPDATE OF c).
       auto found = db.Execute(
-          absl::StrCat("SELECT family_id, generation, token_hash, expires_at FROM refresh_chains"
-                       " WHERE chain_hash = $1",
-                       dialect_.for_update),
+          absl::StrCat("SELECT c.family_id, c.generation, c.token_hash, c.expires_at,"
+                       " COALESCE(f.revoked, 0) FROM refresh_chains c LEFT JOIN token_families f"
+                       " ON f.family_id = c.family_id WHERE c.chain_hash = $1",
+                       dialect_.for_update.empty() ? "" : dialect_.for_update + " OF c"),
           {Hex(old_key.chain_hash)});
       if (!found.ok()) return found.status();
       if (found->rows.empty()) return absl::OkStatus();
@@ -720,6 +726,7 @@ RotateOutcome SqlStore::RotateRefreshToken(const RefreshTokenKey& old_key, absl:
           break;
       }
       expires_at = TimeFromDb(old[3]);
+      revoked = IntFromDb(old[4]) != 0;
     } else {
       auto found = db.Execute(
           absl::StrCat("SELECT family_id, rotated, revoked, expires_at FROM refresh_tokens"
@@ -733,13 +740,12 @@ RotateOutcome SqlStore::RotateRefreshToken(const RefreshTokenKey& old_key, absl:
       rotated = IntFromDb(old[1]) != 0;
       revoked = IntFromDb(old[2]) != 0;
       expires_at = TimeFromDb(old[3]);
+      auto family = db.Execute("SELECT revoked FROM token_families WHERE family_id = $1",
+                               {family_id});
+      if (!family.ok()) return family.status();
+      revoked = revoked || (!family->rows.empty() && IntFromDb(family->rows[0][0]) != 0);
     }
-    auto family = db.Execute("SELECT revoked FROM token_families WHERE family_id = $1",
-                             {family_id});
-    if (!family.ok()) return family.status();
-    if (revoked || (!family->rows.empty() && IntFromDb(family->rows[0][0]) != 0)) {
-      return absl::OkStatus();
-    }
+    if (revoked) return absl::OkStatus();
     if (rotated) {
       absl::Status s = RevokeFamilyIn(db, family_id, expires_at);
       if (s.ok()) outcome = RotateOutcome::kReused;
@@ -769,8 +775,9 @@ RotateOutcome SqlStore::RotateRefreshToken(const RefreshTokenKey& old_key, absl:
       if (!marked.ok()) return marked.status();
       if (absl::Status s = InsertChain(db, new_refresh); !s.ok()) return s;
     }
-    absl::Status s =
-        ExtendFamilyIn(db, family_id, std::max(new_access.expires_at, new_refresh.expires_at));
+    absl::Status s = ExtendFamilyIn(db, family_id,
+                                    std::max(new_access.expires_at, new_refresh.expires_at),
+                                    kRotationKeepSlack);
     if (s.ok()) outcome = RotateOutcome::kRotated;
     return s;
   });

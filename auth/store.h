@@ -154,6 +154,10 @@ struct ThrottleState {
   absl::Time window_end;
 };
 
+// How much longer than its tokens a family is kept after a rotation moved
+// its end (see RotateRefreshToken).
+constexpr absl::Duration kRotationKeepSlack = absl::Hours(24);
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -202,7 +206,10 @@ class Store {
   // `now`), makes `new_refresh` the live token and stores `new_access` in its
   // family. `new_refresh` continues the chain (same chain_hash, generation
   // + 1), or starts one when `old` has no chain. If `old` was already rotated,
-  // revokes its family (reuse detection).
+  // revokes its family (reuse detection). The family is kept (see Sweep) at
+  // least until the new tokens expire; when that moves it, it moves
+  // kRotationKeepSlack further, so a family is not rewritten on every
+  // rotation.
   virtual RotateOutcome RotateRefreshToken(const RefreshTokenKey& old, absl::Time now,
                                            const AccessTokenRecord& new_access,
                                            const RefreshTokenRecord& new_refresh) = 0;

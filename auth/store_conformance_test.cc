@@ -244,8 +244,8 @@ RefreshTokenRecord Refresh(const std::string& hash, const std::string& family,
 
 // The successor of generation `generation - 1` on the family's chain.
 RefreshTokenRecord Next(const std::string& hash, const std::string& family,
-                        int64_t generation = 1) {
-  return Chained(Unchained(hash, family), generation);
+                        int64_t generation = 1, absl::Time exp = kT0 + absl::Hours(24)) {
+  return Chained(Unchained(hash, family, exp), generation);
 }
 
 TokenFamily Family(const std::string& id) {
@@ -547,6 +547,18 @@ TEST_P(StoreConformanceTest, LongChainKeepsOneRecordAndDetectsOldReuse) {
   // Everything expired: 21 access tokens, one record for the whole chain
   // (not 21) and the family.
   EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(25)), 21 + 1 + 1);
+}
+
+TEST_P(StoreConformanceTest, RotationMovesTheFamilysEndInSteps) {
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a0", "f1"), Refresh("g0", "f1")).ok());
+  // The successor outlives every token so far: the family is kept until it
+  // expires plus kRotationKeepSlack.
+  ASSERT_EQ(store_->RotateRefreshToken(Key("g0"), kT0, Access("a1", "f1"),
+                                       Next("g1", "f1", 1, kT0 + absl::Hours(48))),
+            RotateOutcome::kRotated);
+  EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(48)), 2 + 1);  // access tokens + chain
+  EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(48) + kRotationKeepSlack - absl::Seconds(1)), 0);
+  EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(48) + kRotationKeepSlack), 1);
 }
 
 TEST_P(StoreConformanceTest, GenerationsAChainNeverHadAreUnknown) {
