@@ -7,6 +7,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "auth/store.h"
 
@@ -77,7 +78,10 @@ class MemoryStore final : public Store {
   absl::flat_hash_map<std::string, PendingAuthorization> pending_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, AuthorizationCode> codes_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, FamilyEntry> families_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, AccessTokenRecord> access_ ABSL_GUARDED_BY(mu_);
+  // One entry per live access token, so by far the largest map: nodes,
+  // so that growing it moves pointers, not records, and never holds two
+  // copies of the records' array at once.
+  absl::node_hash_map<std::string, AccessTokenRecord> access_ ABSL_GUARDED_BY(mu_);
   // Chainless refresh tokens by token_hash; chains by chain_hash (one
   // record each, whatever the number of rotations).
   absl::flat_hash_map<std::string, RefreshTokenRecord> refresh_ ABSL_GUARDED_BY(mu_);
