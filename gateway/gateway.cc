@@ -24,6 +24,7 @@
 #include "gateway/router.h"
 #include "mcp/aggregate/prompt_aggregator.h"
 #include "mcp/aggregate/resource_aggregator.h"
+#include "mcp/aggregate/aggregate_tool_client.h"
 #include "mcp/aggregate/tool_aggregator.h"
 #include "mcp/catalog.h"
 #include "mcp/prompt_service.h"
@@ -258,8 +259,11 @@ class GatewayImpl final : public Gateway {
     std::shared_ptr<tools::v1::ToolService::StubInterface> tools_stub =
         tools::v1::ToolService::NewStub(tools_channel_);
     if (aggregator_) {
-      // Several backends: the aggregate, served on the in-process channel.
-      backends.tool_client = client::MakeRemoteToolClient(tools_stub);
+      // Several backends: calls straight to the owning backend (one RPC, not
+      // one to the aggregate and one from it); lists and streams from the
+      // aggregate on the in-process channel.
+      backends.tool_client =
+          mcp::MakeAggregateToolClient(aggregator_.get(), client::MakeUnmeteredRemoteToolClient(tools_stub));
     } else if (tool_service_) {
       // In process: direct calls, with the streams on the in-process channel.
       backends.tool_client =

@@ -418,6 +418,11 @@ grpc::ServerUnaryReactor* ToolAggregator::ListTools(grpc::CallbackServerContext*
   return reactor;
 }
 
+absl::StatusOr<std::pair<std::shared_ptr<ToolService::StubInterface>, std::string>> ToolAggregator::Route(
+    const std::string& name) const {
+  return core_->Route(name);
+}
+
 grpc::ServerUnaryReactor* ToolAggregator::CallTool(grpc::CallbackServerContext* context,
                                                    const CallToolRequest* request,
                                                    CallToolResponse* response) {

@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -81,6 +82,13 @@ class ToolAggregator final : public mcp_oauth::tools::v1::ToolService::CallbackS
   // The watch of the backends (in configuration order), for the resource
   // and prompt aggregates of the same backends. Stopped by the destructor.
   std::shared_ptr<BackendMonitor> monitor() const;
+
+  // Where CallTool sends the tool exposed as `name`: the owning backend's
+  // stub and the tool's name there; NOT_FOUND, or UNAVAILABLE naming the tool
+  // while its backend is down (CallTool's answers then). For in-process
+  // callers that make the backend call themselves (aggregate_tool_client.h).
+  absl::StatusOr<std::pair<std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface>, std::string>> Route(
+      const std::string& name) const;
 
   grpc::ServerUnaryReactor* ListTools(grpc::CallbackServerContext* context,
                                       const mcp_oauth::tools::v1::ListToolsRequest* request,

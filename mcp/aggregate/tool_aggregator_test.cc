@@ -14,7 +14,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "client/remote_tool_client.h"
 #include "common/request_id.h"
+#include "mcp/aggregate/aggregate_tool_client.h"
 
 namespace mcp_oauth::mcp {
 namespace {
@@ -454,6 +456,68 @@ TEST_F(ToolAggregatorTest, CancellationReachesTheBackend) {
   EXPECT_TRUE(alpha_->saw_cancel()->WaitForNotificationWithTimeout(absl::Seconds(5)));
   ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(5)));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+}
+
+// The gateway's client of its in-process aggregate: a call goes to the
+// owning backend itself, routed and renamed, with the caller, request id
+// and cancellation; unknown tools and the list answer as the aggregate does.
+TEST_F(ToolAggregatorTest, AggregateToolClientCallsTheOwningBackend) {
+  ASSERT_TRUE(StartAggregator("b_").ok());
+  std::shared_ptr<ToolService::StubInterface> front =
+      ToolService::NewStub(front_server_->InProcessChannel(grpc::ChannelArguments()));
+  std::shared_ptr<client::ToolClient> tools =
+      MakeAggregateToolClient(aggregator_.get(), client::MakeUnmeteredRemoteToolClient(front));
+  client::CallOptions options;
+  options.request_id = "req-7";
+  options.timeout = absl::Seconds(5);
+  auto start = [&](const std::string& name, grpc::Status* status, CallToolResponse* out,
+                   absl::Notification* done) {
+    CallToolRequest request;
+    request.set_name(name);
+    request.mutable_caller()->set_subject("bob-subject");
+    tools->CallTool(options, request, [status, out, done](const grpc::Status& s, CallToolResponse& response) {
+      *status = s;
+      out->Swap(&response);
+      done->Notify();
+    });
+  };
+
+  grpc::Status status;
+  CallToolResponse response;
+  absl::Notification echoed;
+  start("b_echo", &status, &response, &echoed);
+  ASSERT_TRUE(echoed.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(Text(response), "beta:echo");
+  EXPECT_EQ(beta_->last_request().name(), "echo");
+  EXPECT_EQ(beta_->last_request().caller().subject(), "bob-subject");
+  EXPECT_EQ(beta_->last_request_id(), "req-7");
+
+  absl::Notification unknown;
+  start("nope", &status, &response, &unknown);
+  ASSERT_TRUE(unknown.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+
+  options.cancellation = std::make_shared<client::Cancellation>();
+  absl::Notification cancelled;
+  start("slow", &status, &response, &cancelled);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(alpha_->saw_cancel()->HasBeenNotified());
+  options.cancellation->Cancel();
+  EXPECT_TRUE(alpha_->saw_cancel()->WaitForNotificationWithTimeout(absl::Seconds(5)));
+  ASSERT_TRUE(cancelled.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+
+  options.cancellation = nullptr;
+  absl::Notification listed;
+  std::vector<std::string> names;
+  tools->ListTools(options, ListToolsRequest(), [&](const grpc::Status& s, ListToolsResponse& page) {
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    for (const auto& tool : page.tools()) names.push_back(tool.name());
+    listed.Notify();
+  });
+  ASSERT_TRUE(listed.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(names, (std::vector<std::string>{"a1", "echo", "slow", "b_b1", "b_echo"}));
 }
 
 TEST_F(ToolAggregatorTest, StreamsEventsFromTheBackend) {
