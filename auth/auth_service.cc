@@ -21,6 +21,8 @@ namespace {
 constexpr size_t kMaxQueuedSlowRpcs = 1024;
 constexpr int kUpstreamThreads = 4;
 constexpr size_t kMaxQueuedUpstreamRpcs = 256;
+// The in-process pool (see auth_service.h).
+constexpr int kInProcessThreads = 2;
 
 // The hashing pool's lanes: sign-in and client secrets wait apart, so a flood
 // of one kind neither fills the other's queue nor gets more than half of the
@@ -159,32 +161,11 @@ grpc::Status ClientSecretBusy() {
                     1);
 }
 
+grpc::Status ShuttingDown() { return BusyStatus("The server is shutting down.", 1); }
+
 grpc::Status UpstreamBusy() {
   return BusyStatus("Too many sign-ins with an identity provider right now. Try again shortly.",
                     1);
-}
-
-// Runs `fn(request_id)` on `pool`'s `lane` and finishes the reactor with its
-// status; when the lane is full, finishes at once with `busy()`.
-template <typename Fn>
-grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* context, WorkerPool& pool,
-                                  size_t lane, grpc::Status (*busy)(), Fn fn) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!pool.Submit(lane, [reactor, fn = std::move(fn), request_id = RequestIdOf(*context)] {
-        (void)TakeStoreFailure();  // Nothing left over from another call on this thread.
-        reactor->Finish(fn(request_id));
-      })) {
-    reactor->Finish(busy());
-  }
-  return reactor;
-}
-
-template <typename Fn>
-grpc::ServerUnaryReactor* Inline(grpc::CallbackServerContext* context, Fn&& fn) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  (void)TakeStoreFailure();  // Nothing left over from another call on this thread.
-  reactor->Finish(fn());
-  return reactor;
 }
 
 }  // namespace
@@ -213,132 +194,305 @@ AuthServiceImpl::AuthServiceImpl(std::shared_ptr<AuthorizationServer> core, int 
   }
 }
 
-AuthServiceImpl::~AuthServiceImpl() = default;
+AuthServiceImpl::~AuthServiceImpl() { Shutdown(); }
 
-grpc::ServerUnaryReactor* AuthServiceImpl::GetServerMetadata(
-    grpc::CallbackServerContext* context, const v1::GetServerMetadataRequest* /*request*/,
-    v1::ServerMetadata* response) {
-  return Inline(context, [&] {
-    *response = core_->GetServerMetadata();
-    return grpc::Status::OK;
+WorkerPool& AuthServiceImpl::InProcessPool() {
+  std::call_once(in_process_pool_once_, [this] {
+    in_process_pool_ = std::make_unique<WorkerPool>(kInProcessThreads,
+                                                    std::vector<size_t>{kMaxQueuedSlowRpcs});
   });
+  return *in_process_pool_;
 }
 
-grpc::ServerUnaryReactor* AuthServiceImpl::GetProtectedResourceMetadata(
-    grpc::CallbackServerContext* context,
-    const v1::GetProtectedResourceMetadataRequest* /*request*/,
-    v1::ProtectedResourceMetadata* response) {
-  return Inline(context, [&] {
-    *response = core_->GetProtectedResourceMetadata();
-    return grpc::Status::OK;
-  });
+template <typename Request, typename Response, typename Work>
+void AuthServiceImpl::Dispatch(Lane lane, Via via, const std::string& request_id,
+                               const Request& request, Done<Response> done, Work work) {
+  bool here = lane == Lane::kInline;
+  if (lane == Lane::kLookup || lane == Lane::kAuthorization) {
+    // Over gRPC these run on gRPC's threads; in process, on the caller's
+    // only when that cannot wait on a database.
+    here = via == Via::kGrpc || (lane == Lane::kLookup && !core_->store_may_block());
+  }
+  if (here) {
+    (void)TakeStoreFailure();  // Nothing left over from another call on this thread.
+    Response response;
+    grpc::Status status = work(request, &response, request_id);
+    done(status, response);
+    return;
+  }
+  size_t pool_lane = 0;
+  grpc::Status (*busy)() = &StoreWorkersBusy;
+  // Shared with the task, which the pool drops when it refuses it.
+  auto shared_done = std::make_shared<Done<Response>>(std::move(done));
+  auto task = [shared_done, request, request_id, work] {
+    (void)TakeStoreFailure();  // Nothing left over from another call on this thread.
+    Response response;
+    grpc::Status status = work(request, &response, request_id);
+    (*shared_done)(status, response);
+  };
+  bool queued = false;
+  {
+    absl::ReaderMutexLock lock(&pools_mu_);
+    if (stopping_) {
+      busy = &ShuttingDown;
+    } else {
+      WorkerPool* pool = store_pool_.get();
+      switch (lane) {
+        case Lane::kSignIn:
+          pool = hash_pool_.get();
+          pool_lane = kSignInLane;
+          busy = &SignInBusy;
+          break;
+        case Lane::kClientSecret:
+          pool = hash_pool_.get();
+          pool_lane = kClientSecretLane;
+          busy = &ClientSecretBusy;
+          break;
+        case Lane::kUpstream:
+          pool = upstream_pool_.get();
+          busy = &UpstreamBusy;
+          break;
+        case Lane::kLookup:
+        case Lane::kAuthorization:
+          pool = &InProcessPool();
+          break;
+        default:
+          break;
+      }
+      queued = pool->Submit(pool_lane, std::move(task));
+    }
+  }
+  if (!queued) {
+    Response response;
+    (*shared_done)(busy(), response);
+  }
 }
 
-grpc::ServerUnaryReactor* AuthServiceImpl::StartAuthorization(
-    grpc::CallbackServerContext* context, const v1::StartAuthorizationRequest* request,
-    v1::StartAuthorizationResponse* response) {
-  return Inline(context, [&] {
-    return Deliver(core_->StartAuthorization(*request), response, RequestIdOf(*context));
-  });
-}
-
-grpc::ServerUnaryReactor* AuthServiceImpl::DescribeAuthorization(
-    grpc::CallbackServerContext* context, const v1::DescribeAuthorizationRequest* request,
-    v1::DescribeAuthorizationResponse* response) {
-  return Inline(context,
-                [&] {
-                  return Deliver(core_->DescribeAuthorization(*request), response,
-                                 RequestIdOf(*context));
-                });
-}
-
-// Sign-in always runs a password KDF: it runs on the hashing budget.
-grpc::ServerUnaryReactor* AuthServiceImpl::CompleteLogin(grpc::CallbackServerContext* context,
-                                                         const v1::CompleteLoginRequest* request,
-                                                         v1::CompleteLoginResponse* response) {
-  return Offload(context, *hash_pool_, kSignInLane, &SignInBusy,
-                 [this, request, response](const std::string& request_id) {
-                   return Deliver(core_->CompleteLogin(*request), response, request_id);
-                 });
+void AuthServiceImpl::Shutdown() {
+  {
+    absl::WriterMutexLock lock(&pools_mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  // Each runs what it has queued, then joins; calls those tasks make (e.g.
+  // from a finished call's callback) are refused, not queued.
+  in_process_pool_.reset();
+  upstream_pool_.reset();
+  hash_pool_.reset();
+  store_pool_.reset();
 }
 
 // Client-authenticated calls run on the store workers unless their client
 // authentication needs the KDF (a secret not verified yet in this process, or
 // a wrong one): those go to the hashing budget, so a flood of wrong secrets
 // cannot delay public clients or clients whose secret is already verified.
-template <typename Fn>
-grpc::ServerUnaryReactor* AuthServiceImpl::OffloadClientCall(
-    grpc::CallbackServerContext* context, const v1::ClientCredentials& credentials, Fn fn) {
-  if (core_->NeedsSecretHashing(credentials)) {
-    return Offload(context, *hash_pool_, kClientSecretLane, &ClientSecretBusy, std::move(fn));
-  }
-  return Offload(context, *store_pool_, 0, &StoreWorkersBusy, std::move(fn));
+AuthServiceImpl::Lane AuthServiceImpl::ClientLane(const v1::ClientCredentials& credentials) {
+  return core_->NeedsSecretHashing(credentials) ? Lane::kClientSecret : Lane::kStore;
+}
+
+template <typename Request, typename Response>
+grpc::ServerUnaryReactor* AuthServiceImpl::Serve(grpc::CallbackServerContext* context,
+                                                 const Request* request, Response* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // `request` and `response` live until Finish.
+  Call(Via::kGrpc, RequestIdOf(*context), *request,
+       Done<Response>([reactor, response](const grpc::Status& status, Response& result) {
+         if (status.ok()) *response = std::move(result);
+         reactor->Finish(status);
+       }));
+  return reactor;
+}
+
+void AuthServiceImpl::Call(Via via, const std::string& request_id,
+                           const v1::GetServerMetadataRequest& request,
+                           Done<v1::ServerMetadata> done) {
+  Dispatch(Lane::kInline, via, request_id, request, std::move(done),
+           [this](const v1::GetServerMetadataRequest&, v1::ServerMetadata* response,
+                  const std::string&) {
+             *response = core_->GetServerMetadata();
+             return grpc::Status::OK;
+           });
+}
+
+void AuthServiceImpl::Call(Via via, const std::string& request_id,
+                           const v1::GetProtectedResourceMetadataRequest& request,
+                           Done<v1::ProtectedResourceMetadata> done) {
+  Dispatch(Lane::kInline, via, request_id, request, std::move(done),
+           [this](const v1::GetProtectedResourceMetadataRequest&,
+                  v1::ProtectedResourceMetadata* response, const std::string&) {
+             *response = core_->GetProtectedResourceMetadata();
+             return grpc::Status::OK;
+           });
+}
+
+void AuthServiceImpl::Call(Via via, const std::string& request_id,
+                           const v1::StartAuthorizationRequest& request,
+                           Done<v1::StartAuthorizationResponse> done) {
+  Dispatch(Lane::kAuthorization, via, request_id, request, std::move(done),
+           [this](const v1::StartAuthorizationRequest& r, v1::StartAuthorizationResponse* response,
+                  const std::string& id) {
+             return Deliver(core_->StartAuthorization(r), response, id);
+           });
+}
+
+void AuthServiceImpl::Call(Via via, const std::string& request_id,
+                           const v1::DescribeAuthorizationRequest& request,
+                           Done<v1::DescribeAuthorizationResponse> done) {
+  Dispatch(Lane::kAuthorization, via, request_id, request, std::move(done),
+           [this](const v1::DescribeAuthorizationRequest& r,
+                  v1::DescribeAuthorizationResponse* response, const std::string& id) {
+             return Deliver(core_->DescribeAuthorization(r), response, id);
+           });
+}
+
+// Sign-in always runs a password KDF: it runs on the hashing budget.
+void AuthServiceImpl::Call(Via via, const std::string& request_id,
+                           const v1::CompleteLoginRequest& request,
+                           Done<v1::CompleteLoginResponse> done) {
+  Dispatch(Lane::kSignIn, via, request_id, request, std::move(done),
+           [this](const v1::CompleteLoginRequest& r, v1::CompleteLoginResponse* response,
+                  const std::string& id) {
+             return Deliver(core_->CompleteLogin(r), response, id);
+           });
+}
+
+void AuthServiceImpl::Call(Via via, const std::string& request_id,
+                           const v1::TokenRequest& request, Done<v1::TokenResponse> done) {
+  Dispatch(ClientLane(request.client()), via, request_id, request, std::move(done),
+           [this](const v1::TokenRequest& r, v1::TokenResponse* response, const std::string& id) {
+             absl::StatusOr<v1::TokenResponse> result = core_->Token(r);
+             absl::Status core_status = result.status();
+             grpc::Status status = Deliver(std::move(result), response, id);
+             CountTokenOutcome(r.grant_type(), core_status, status, id);
+             return status;
+           });
+}
+
+void AuthServiceImpl::Call(Via via, const std::string& request_id,
+                           const v1::IntrospectRequest& request,
+                           Done<v1::IntrospectResponse> done) {
+  Dispatch(ClientLane(request.client()), via, request_id, request, std::move(done),
+           [this](const v1::IntrospectRequest& r, v1::IntrospectResponse* response,
+                  const std::string& id) { return Deliver(core_->Introspect(r), response, id); });
+}
+
+void AuthServiceImpl::Call(Via via, const std::string& request_id,
+                           const v1::RevokeRequest& request, Done<v1::RevokeResponse> done) {
+  Dispatch(ClientLane(request.client()), via, request_id, request, std::move(done),
+           [this](const v1::RevokeRequest& r, v1::RevokeResponse* response,
+                  const std::string& id) { return Deliver(core_->Revoke(r), response, id); });
+}
+
+void AuthServiceImpl::Call(Via via, const std::string& request_id,
+                           const v1::RegisterRequest& request, Done<v1::RegisterResponse> done) {
+  Dispatch(Lane::kInline, via, request_id, request, std::move(done),
+           [this](const v1::RegisterRequest& r, v1::RegisterResponse*, const std::string& id) {
+             return ToGrpcStatus(core_->Register(r), id);
+           });
+}
+
+void AuthServiceImpl::Call(Via via, const std::string& request_id,
+                           const v1::StartUpstreamSignInRequest& request,
+                           Done<v1::StartUpstreamSignInResponse> done) {
+  Dispatch(Lane::kUpstream, via, request_id, request, std::move(done),
+           [this](const v1::StartUpstreamSignInRequest& r,
+                  v1::StartUpstreamSignInResponse* response, const std::string& id) {
+             return Deliver(core_->StartUpstreamSignIn(r), response, id);
+           });
+}
+
+void AuthServiceImpl::Call(Via via, const std::string& request_id,
+                           const v1::FinishUpstreamSignInRequest& request,
+                           Done<v1::FinishUpstreamSignInResponse> done) {
+  Dispatch(Lane::kUpstream, via, request_id, request, std::move(done),
+           [this](const v1::FinishUpstreamSignInRequest& r,
+                  v1::FinishUpstreamSignInResponse* response, const std::string& id) {
+             return Deliver(core_->FinishUpstreamSignIn(r), response, id);
+           });
+}
+
+void AuthServiceImpl::Call(Via via, const std::string& request_id,
+                           const v1::ValidateAccessTokenRequest& request,
+                           Done<v1::ValidateAccessTokenResponse> done) {
+  Dispatch(Lane::kLookup, via, request_id, request, std::move(done),
+           [this](const v1::ValidateAccessTokenRequest& r,
+                  v1::ValidateAccessTokenResponse* response, const std::string& id) {
+             return Deliver(core_->ValidateAccessToken(r), response, id);
+           });
+}
+
+// ------------------------------------------------------------ gRPC methods
+
+grpc::ServerUnaryReactor* AuthServiceImpl::GetServerMetadata(
+    grpc::CallbackServerContext* context, const v1::GetServerMetadataRequest* request,
+    v1::ServerMetadata* response) {
+  return Serve(context, request, response);
+}
+
+grpc::ServerUnaryReactor* AuthServiceImpl::GetProtectedResourceMetadata(
+    grpc::CallbackServerContext* context, const v1::GetProtectedResourceMetadataRequest* request,
+    v1::ProtectedResourceMetadata* response) {
+  return Serve(context, request, response);
+}
+
+grpc::ServerUnaryReactor* AuthServiceImpl::StartAuthorization(
+    grpc::CallbackServerContext* context, const v1::StartAuthorizationRequest* request,
+    v1::StartAuthorizationResponse* response) {
+  return Serve(context, request, response);
+}
+
+grpc::ServerUnaryReactor* AuthServiceImpl::DescribeAuthorization(
+    grpc::CallbackServerContext* context, const v1::DescribeAuthorizationRequest* request,
+    v1::DescribeAuthorizationResponse* response) {
+  return Serve(context, request, response);
+}
+
+grpc::ServerUnaryReactor* AuthServiceImpl::CompleteLogin(grpc::CallbackServerContext* context,
+                                                         const v1::CompleteLoginRequest* request,
+                                                         v1::CompleteLoginResponse* response) {
+  return Serve(context, request, response);
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::Token(grpc::CallbackServerContext* context,
                                                  const v1::TokenRequest* request,
                                                  v1::TokenResponse* response) {
-  return OffloadClientCall(
-      context, request->client(), [this, request, response](const std::string& request_id) {
-        absl::StatusOr<v1::TokenResponse> result = core_->Token(*request);
-        absl::Status core_status = result.status();
-        grpc::Status status = Deliver(std::move(result), response, request_id);
-        CountTokenOutcome(request->grant_type(), core_status, status, request_id);
-        return status;
-      });
+  return Serve(context, request, response);
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::Introspect(grpc::CallbackServerContext* context,
                                                       const v1::IntrospectRequest* request,
                                                       v1::IntrospectResponse* response) {
-  return OffloadClientCall(context, request->client(),
-                           [this, request, response](const std::string& request_id) {
-                             return Deliver(core_->Introspect(*request), response, request_id);
-                           });
+  return Serve(context, request, response);
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::Revoke(grpc::CallbackServerContext* context,
                                                   const v1::RevokeRequest* request,
                                                   v1::RevokeResponse* response) {
-  return OffloadClientCall(context, request->client(),
-                           [this, request, response](const std::string& request_id) {
-                             return Deliver(core_->Revoke(*request), response, request_id);
-                           });
+  return Serve(context, request, response);
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::Register(grpc::CallbackServerContext* context,
                                                     const v1::RegisterRequest* request,
-                                                    v1::RegisterResponse* /*response*/) {
-  return Inline(context,
-                [&] { return ToGrpcStatus(core_->Register(*request), RequestIdOf(*context)); });
+                                                    v1::RegisterResponse* response) {
+  return Serve(context, request, response);
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::StartUpstreamSignIn(
     grpc::CallbackServerContext* context, const v1::StartUpstreamSignInRequest* request,
     v1::StartUpstreamSignInResponse* response) {
-  return Offload(context, *upstream_pool_, 0, &UpstreamBusy,
-                 [this, request, response](const std::string& request_id) {
-                   return Deliver(core_->StartUpstreamSignIn(*request), response, request_id);
-                 });
+  return Serve(context, request, response);
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::FinishUpstreamSignIn(
     grpc::CallbackServerContext* context, const v1::FinishUpstreamSignInRequest* request,
     v1::FinishUpstreamSignInResponse* response) {
-  return Offload(context, *upstream_pool_, 0, &UpstreamBusy,
-                 [this, request, response](const std::string& request_id) {
-                   return Deliver(core_->FinishUpstreamSignIn(*request), response, request_id);
-                 });
+  return Serve(context, request, response);
 }
 
 grpc::ServerUnaryReactor* AuthServiceImpl::ValidateAccessToken(
     grpc::CallbackServerContext* context, const v1::ValidateAccessTokenRequest* request,
     v1::ValidateAccessTokenResponse* response) {
-  return Inline(context,
-                [&] {
-                  return Deliver(core_->ValidateAccessToken(*request), response,
-                                 RequestIdOf(*context));
-                });
+  return Serve(context, request, response);
 }
 
 }  // namespace mcp_oauth::auth

@@ -52,6 +52,8 @@ class AuthorizationServer {
   AuthorizationServer& operator=(const AuthorizationServer&) = delete;
 
   const AuthOptions& options() const { return options_; }
+  // Whether the store's calls may wait on I/O (Store::MayBlock).
+  bool store_may_block() const { return store_->MayBlock(); }
 
   v1::ServerMetadata GetServerMetadata() const;
   v1::ProtectedResourceMetadata GetProtectedResourceMetadata() const;

@@ -19,6 +19,8 @@ class MemoryStore final : public Store {
   MemoryStore(const MemoryStore&) = delete;
   MemoryStore& operator=(const MemoryStore&) = delete;
 
+  bool MayBlock() const override { return false; }
+
   absl::Status PutPendingAuthorization(const PendingAuthorization& pending,
                                        int64_t max_pending) override;
   std::optional<PendingAuthorization> GetPendingAuthorization(const std::string& id_hash,

@@ -162,6 +162,10 @@ class Store {
  public:
   virtual ~Store() = default;
 
+  // False when no call ever waits on I/O (an in-memory store): then cheap
+  // lookups may run on threads that must not block (e.g. HTTP IO threads).
+  virtual bool MayBlock() const { return true; }
+
   // Pending authorizations. Stores `pending` unless `max_pending` > 0 and
   // that many unexpired ones (at pending.created_at) are stored already:
   // then ResourceExhausted. Concurrent writers may overshoot the cap by

@@ -7,11 +7,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <grpcpp/support/status.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace mcp_oauth::client {
@@ -60,6 +62,16 @@ using UnaryDone = std::function<void(const grpc::Status& status, Response& respo
 // "Service/Method" string. Clients built by the factories do this for every
 // call; other implementations need not.
 void ObserveCall(const char* method, absl::Time started);
+
+// Returns `done` preceded by ObserveCall(method, <now>) when it runs.
+template <typename Response>
+UnaryDone<Response> Observed(const char* method, UnaryDone<Response> done) {
+  return [method, started = absl::Now(), done = std::move(done)](const grpc::Status& status,
+                                                                 Response& response) {
+    ObserveCall(method, started);
+    done(status, response);
+  };
+}
 
 }  // namespace mcp_oauth::client
 

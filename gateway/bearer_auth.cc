@@ -7,16 +7,15 @@
 #include <string_view>
 #include <utility>
 
-#include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "client/auth_client.h"
 #include "common/crypto.h"
-#include "gateway/grpc_call.h"
 #include "gateway/status_mapping.h"
-#include "proto/auth/v1/auth.grpc.pb.h"
+#include "proto/auth/v1/auth.pb.h"
 
 namespace mcp_oauth::gateway {
 namespace {
@@ -108,8 +107,8 @@ class ValidationCache {
 
 class BearerAuthenticator::Impl {
  public:
-  Impl(std::shared_ptr<grpc::Channel> channel, BearerAuthOptions options)
-      : stub_(v1::AuthService::NewStub(channel)),
+  Impl(std::shared_ptr<client::AuthClient> auth, BearerAuthOptions options)
+      : auth_(std::move(auth)),
         options_(std::move(options)),
         cache_(options_.cache_ttl, options_.cache_capacity) {
     for (const auto& scope : options_.required_scopes) {
@@ -137,10 +136,10 @@ class BearerAuthenticator::Impl {
     validate.set_access_token(std::string(token));
     validate.set_resource(options_.resource);
     for (const auto& scope : options_.required_scopes) validate.add_required_scopes(scope);
-    StartUnaryCall<v1::ValidateAccessTokenRequest, v1::ValidateAccessTokenResponse>(
-        "AuthService/ValidateAccessToken", request.request_id,
-        [this](auto... args) { stub_->async()->ValidateAccessToken(args...); },
-        std::move(validate),
+    client::CallOptions call;
+    call.request_id = request.request_id;
+    auth_->ValidateAccessToken(
+        call, validate,
         [this, digest = std::move(digest), on_success = std::move(on_success),
          respond = std::move(respond)](const grpc::Status& status,
                                        v1::ValidateAccessTokenResponse& validated) {
@@ -180,15 +179,15 @@ class BearerAuthenticator::Impl {
     return response;
   }
 
-  std::unique_ptr<v1::AuthService::Stub> stub_;
+  const std::shared_ptr<client::AuthClient> auth_;
   BearerAuthOptions options_;
   std::string scopes_;
   ValidationCache cache_;
 };
 
-BearerAuthenticator::BearerAuthenticator(std::shared_ptr<grpc::Channel> auth_channel,
+BearerAuthenticator::BearerAuthenticator(std::shared_ptr<client::AuthClient> auth,
                                          BearerAuthOptions options)
-    : impl_(std::make_unique<Impl>(std::move(auth_channel), std::move(options))) {}
+    : impl_(std::make_unique<Impl>(std::move(auth), std::move(options))) {}
 
 BearerAuthenticator::~BearerAuthenticator() = default;
 

@@ -20,9 +20,9 @@
 
 #include "gateway/http_types.h"
 
-namespace grpc {
-class Channel;
-}
+namespace mcp_oauth::client {
+class AuthClient;
+}  // namespace mcp_oauth::client
 
 namespace mcp_oauth::gateway {
 
@@ -48,11 +48,13 @@ struct BearerAuthOptions {
 
 class BearerAuthenticator {
  public:
-  BearerAuthenticator(std::shared_ptr<grpc::Channel> auth_channel, BearerAuthOptions options);
+  // `auth` reaches AuthService (in process or remote).
+  BearerAuthenticator(std::shared_ptr<client::AuthClient> auth, BearerAuthOptions options);
   ~BearerAuthenticator();
 
   // On success calls `on_success(principal)`; otherwise responds itself with
-  // the 401/403/503 challenge. Either callback may run on a gRPC thread.
+  // the 401/403/503 challenge. Either callback may run before this returns
+  // or on another thread.
   void Authenticate(const HttpRequest& request,
                     std::function<void(VerifiedPrincipal)> on_success, Responder respond);
 

@@ -14,7 +14,9 @@
 #include "gateway/access_log.h"
 #include "gateway/health.h"
 #include "auth/auth_service.h"
+#include "client/local_auth_client.h"
 #include "client/local_tool_client.h"
+#include "client/remote_auth_client.h"
 #include "client/remote_tool_client.h"
 #include "auth/authorization_server.h"
 #include "auth/memory_store.h"
@@ -67,7 +69,11 @@ class GatewayImpl final : public Gateway {
     router_.Add("GET", "/healthz", [this](HttpRequest request, Responder respond) {
       health_->Handle(std::move(request), std::move(respond));
     });
-    oauth_routes_ = std::make_unique<OAuthRoutes>(auth_channel_);
+    // In process: direct calls into the service; else a real gRPC channel.
+    std::shared_ptr<client::AuthClient> auth =
+        auth_service_ ? client::MakeLocalAuthClient(auth_service_.get())
+                      : client::MakeRemoteAuthClient(auth::v1::AuthService::NewStub(auth_channel_));
+    oauth_routes_ = std::make_unique<OAuthRoutes>(auth);
     oauth_routes_->Register(router_);
     std::shared_ptr<mcp::McpEndpoint> endpoint = MakeMcpEndpoint();
     std::weak_ptr<mcp::McpEndpoint> weak_endpoint = endpoint;
@@ -77,7 +83,7 @@ class GatewayImpl final : public Gateway {
           auto live = weak_endpoint.lock();
           return live ? static_cast<double>(live->ActiveSessionCount()) : 0;
         });
-    mcp_route_ = std::make_unique<McpRoute>(auth_channel_, BearerOptions(), std::move(endpoint));
+    mcp_route_ = std::make_unique<McpRoute>(std::move(auth), BearerOptions(), std::move(endpoint));
     mcp_route_->Register(router_, options_.auth.mcp_path);
     if (options_.metrics) {
       metrics_route_ = std::make_unique<MetricsRoute>(RemoteMetricsSources());
@@ -116,6 +122,8 @@ class GatewayImpl final : public Gateway {
     if (grpc_server_) {
       grpc_server_->Shutdown(std::chrono::system_clock::now() + options_.shutdown_grace);
     }
+    // Direct calls still running end now, while the routes they answer to live.
+    if (auth_service_) auth_service_->Shutdown();
   }
 
  private:

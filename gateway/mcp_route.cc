@@ -67,9 +67,9 @@ HttpResponse ToHttpResponse(mcp::McpResponse&& answer) {
 
 }  // namespace
 
-McpRoute::McpRoute(std::shared_ptr<grpc::Channel> auth_channel, BearerAuthOptions bearer,
+McpRoute::McpRoute(std::shared_ptr<client::AuthClient> auth, BearerAuthOptions bearer,
                    std::shared_ptr<mcp::McpEndpoint> endpoint)
-    : bearer_(std::move(auth_channel), std::move(bearer)), endpoint_(std::move(endpoint)) {
+    : bearer_(std::move(auth), std::move(bearer)), endpoint_(std::move(endpoint)) {
   EventStreamBody::OpenStreams();  // listed in /metrics from the start, at 0
 }
 

@@ -13,9 +13,6 @@
 #include "gateway/bearer_auth.h"
 #include "gateway/router.h"
 
-namespace grpc {
-class Channel;
-}
 
 namespace mcp_oauth::mcp {
 class McpEndpoint;
@@ -25,8 +22,8 @@ namespace mcp_oauth::gateway {
 
 class McpRoute {
  public:
-  // `endpoint` is shared with nothing else; `auth_channel` reaches AuthService.
-  McpRoute(std::shared_ptr<grpc::Channel> auth_channel, BearerAuthOptions bearer,
+  // `endpoint` is shared with nothing else; `auth` reaches AuthService.
+  McpRoute(std::shared_ptr<client::AuthClient> auth, BearerAuthOptions bearer,
            std::shared_ptr<mcp::McpEndpoint> endpoint);
   ~McpRoute();
 

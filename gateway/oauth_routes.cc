@@ -4,21 +4,27 @@
 #include <utility>
 
 #include <google/protobuf/util/json_util.h>
-#include <grpcpp/grpcpp.h>
 
+#include "client/auth_client.h"
 #include "common/crypto.h"
 #include "gateway/form.h"
-#include "gateway/grpc_call.h"
 #include "gateway/html.h"
 #include "gateway/rfc_json.h"
 #include "gateway/status_mapping.h"
-#include "proto/auth/v1/auth.grpc.pb.h"
+#include "proto/auth/v1/auth.pb.h"
 
 namespace mcp_oauth::gateway {
 namespace {
 
 namespace v1 = auth::v1;
-using v1::AuthService;
+
+// Every AuthService call carries the HTTP request's id (and the default
+// 10 s deadline).
+client::CallOptions CallFor(const std::string& request_id) {
+  client::CallOptions options;
+  options.request_id = request_id;
+  return options;
+}
 
 // 302 for redirects answering a GET. After a POST, `status` is 303 See Other so
 // the user agent follows with a GET and never re-sends the form (with the
@@ -123,7 +129,7 @@ bool ParseClientForm(const HttpRequest& request, const Responder& respond, FormD
 
 class OAuthRoutes::Impl {
  public:
-  explicit Impl(std::shared_ptr<grpc::Channel> channel) : stub_(AuthService::NewStub(channel)) {}
+  explicit Impl(std::shared_ptr<client::AuthClient> auth) : auth_(std::move(auth)) {}
 
   void Register(Router& router) {
     auto bind = [this](void (Impl::*method)(HttpRequest, Responder)) {
@@ -159,9 +165,8 @@ class OAuthRoutes::Impl {
 
  private:
   void ServerMetadata(HttpRequest request, Responder respond) {
-    StartUnaryCall<v1::GetServerMetadataRequest, v1::ServerMetadata>(
-        "AuthService/GetServerMetadata", request.request_id,
-        [this](auto... args) { stub_->async()->GetServerMetadata(args...); }, {},
+    auth_->GetServerMetadata(
+        CallFor(request.request_id), v1::GetServerMetadataRequest(),
         [respond](const grpc::Status& status, v1::ServerMetadata& metadata) {
           if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
           respond(JsonResponse(200, ProtoToRfcJsonString(metadata)));
@@ -169,9 +174,8 @@ class OAuthRoutes::Impl {
   }
 
   void ResourceMetadata(HttpRequest request, Responder respond) {
-    StartUnaryCall<v1::GetProtectedResourceMetadataRequest, v1::ProtectedResourceMetadata>(
-        "AuthService/GetProtectedResourceMetadata", request.request_id,
-        [this](auto... args) { stub_->async()->GetProtectedResourceMetadata(args...); }, {},
+    auth_->GetProtectedResourceMetadata(
+        CallFor(request.request_id), v1::GetProtectedResourceMetadataRequest(),
         [respond](const grpc::Status& status, v1::ProtectedResourceMetadata& metadata) {
           if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
           respond(JsonResponse(200, ProtoToRfcJsonString(metadata)));
@@ -194,9 +198,8 @@ class OAuthRoutes::Impl {
     for (auto& resource : query->GetAll("resource")) start.add_resource(std::move(resource));
     start.set_has_duplicate_parameters(query->HasDuplicatesExcept({"resource"}));
     start.set_client_ip(request.remote_ip);
-    StartUnaryCall<v1::StartAuthorizationRequest, v1::StartAuthorizationResponse>(
-        "AuthService/StartAuthorization", request.request_id,
-        [this](auto... args) { stub_->async()->StartAuthorization(args...); }, std::move(start),
+    auth_->StartAuthorization(
+        CallFor(request.request_id), start,
         [respond](const grpc::Status& status, v1::StartAuthorizationResponse& started) {
           if (status.ok()) {
             return respond(
@@ -237,10 +240,8 @@ class OAuthRoutes::Impl {
                    Responder respond) {
     v1::DescribeAuthorizationRequest describe;
     describe.set_authorization_id(authorization_id);
-    StartUnaryCall<v1::DescribeAuthorizationRequest, v1::DescribeAuthorizationResponse>(
-        "AuthService/DescribeAuthorization", request_id,
-        [this](auto... args) { stub_->async()->DescribeAuthorization(args...); },
-        std::move(describe),
+    auth_->DescribeAuthorization(
+        CallFor(request_id), describe,
         [this, request_id, respond, authorization_id, username, error_message, status_code](
             const grpc::Status& status, v1::DescribeAuthorizationResponse& described) {
           if (!status.ok()) {
@@ -289,9 +290,8 @@ class OAuthRoutes::Impl {
     start.set_authorization_id(authorization_id);
     start.set_csrf_token(csrf_token);
     start.set_provider_id(provider_id);
-    StartUnaryCall<v1::StartUpstreamSignInRequest, v1::StartUpstreamSignInResponse>(
-        "AuthService/StartUpstreamSignIn", request_id,
-        [this](auto... args) { stub_->async()->StartUpstreamSignIn(args...); }, std::move(start),
+    auth_->StartUpstreamSignIn(
+        CallFor(request_id), start,
         [respond](const grpc::Status& status, v1::StartUpstreamSignInResponse& started) {
           if (status.ok()) return respond(Redirect(started.redirect_to(), 303));
           v1::OAuthError error = OAuthErrorFromStatus(status);
@@ -312,9 +312,8 @@ class OAuthRoutes::Impl {
     finish.set_code(query->Get("code"));
     finish.set_error(query->Get("error"));
     finish.set_error_description(query->Get("error_description"));
-    StartUnaryCall<v1::FinishUpstreamSignInRequest, v1::FinishUpstreamSignInResponse>(
-        "AuthService/FinishUpstreamSignIn", request.request_id,
-        [this](auto... args) { stub_->async()->FinishUpstreamSignIn(args...); }, std::move(finish),
+    auth_->FinishUpstreamSignIn(
+        CallFor(request.request_id), finish,
         [respond](const grpc::Status& status, v1::FinishUpstreamSignInResponse& done) {
           if (status.ok()) return respond(Redirect(done.redirect_to()));
           v1::OAuthError error = OAuthErrorFromStatus(status);
@@ -338,9 +337,8 @@ class OAuthRoutes::Impl {
     login.set_client_ip(request.remote_ip);
     std::string authorization_id = login.authorization_id();
     std::string username = login.username();
-    StartUnaryCall<v1::CompleteLoginRequest, v1::CompleteLoginResponse>(
-        "AuthService/CompleteLogin", request.request_id,
-        [this](auto... args) { stub_->async()->CompleteLogin(args...); }, std::move(login),
+    auth_->CompleteLogin(
+        CallFor(request.request_id), login,
         [this, respond, authorization_id, username, request_id = request.request_id](
             const grpc::Status& status, v1::CompleteLoginResponse& done) {
           if (status.ok()) return respond(Redirect(done.redirect_to(), 303));
@@ -371,9 +369,8 @@ class OAuthRoutes::Impl {
     token.set_refresh_token(form.Get("refresh_token"));
     token.set_scope(form.Get("scope"));
     for (auto& resource : form.GetAll("resource")) token.add_resource(std::move(resource));
-    StartUnaryCall<v1::TokenRequest, v1::TokenResponse>(
-        "AuthService/Token", request.request_id,
-        [this](auto... args) { stub_->async()->Token(args...); }, std::move(token),
+    auth_->Token(
+        CallFor(request.request_id), token,
         [respond](const grpc::Status& status, v1::TokenResponse& issued) {
           if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
           // RFC 6749 §5.1: expires_in a number; refresh_token and scope only when issued.
@@ -389,9 +386,8 @@ class OAuthRoutes::Impl {
     if (!ParseClientForm(request, respond, &form, introspect.mutable_client())) return;
     introspect.set_token(form.Get("token"));
     introspect.set_token_type_hint(form.Get("token_type_hint"));
-    StartUnaryCall<v1::IntrospectRequest, v1::IntrospectResponse>(
-        "AuthService/Introspect", request.request_id,
-        [this](auto... args) { stub_->async()->Introspect(args...); }, std::move(introspect),
+    auth_->Introspect(
+        CallFor(request.request_id), introspect,
         [respond](const grpc::Status& status, v1::IntrospectResponse& result) {
           if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
           // Inactive: {"active":false} and nothing else (RFC 7662 §2.2). Active:
@@ -409,9 +405,8 @@ class OAuthRoutes::Impl {
     if (!ParseClientForm(request, respond, &form, revoke.mutable_client())) return;
     revoke.set_token(form.Get("token"));
     revoke.set_token_type_hint(form.Get("token_type_hint"));
-    StartUnaryCall<v1::RevokeRequest, v1::RevokeResponse>(
-        "AuthService/Revoke", request.request_id,
-        [this](auto... args) { stub_->async()->Revoke(args...); }, std::move(revoke),
+    auth_->Revoke(
+        CallFor(request.request_id), revoke,
         [respond](const grpc::Status& status, v1::RevokeResponse&) {
           if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
           HttpResponse response = JsonResponse(200, "{}");
@@ -425,20 +420,19 @@ class OAuthRoutes::Impl {
     // The document is passed along when it is a JSON object; it is refused anyway.
     (void)google::protobuf::util::JsonStringToMessage(request.body,
                                                       registration.mutable_metadata());
-    StartUnaryCall<v1::RegisterRequest, v1::RegisterResponse>(
-        "AuthService/Register", request.request_id,
-        [this](auto... args) { stub_->async()->Register(args...); }, std::move(registration),
+    auth_->Register(
+        CallFor(request.request_id), registration,
         [respond](const grpc::Status& status, v1::RegisterResponse&) {
           if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
           respond(JsonResponse(201, "{}"));
         });
   }
 
-  std::unique_ptr<AuthService::Stub> stub_;
+  const std::shared_ptr<client::AuthClient> auth_;
 };
 
-OAuthRoutes::OAuthRoutes(std::shared_ptr<grpc::Channel> auth_channel)
-    : impl_(std::make_unique<Impl>(std::move(auth_channel))) {}
+OAuthRoutes::OAuthRoutes(std::shared_ptr<client::AuthClient> auth)
+    : impl_(std::make_unique<Impl>(std::move(auth))) {}
 
 OAuthRoutes::~OAuthRoutes() = default;
 

@@ -14,15 +14,16 @@
 
 #include "gateway/router.h"
 
-namespace grpc {
-class Channel;
-}
+namespace mcp_oauth::client {
+class AuthClient;
+}  // namespace mcp_oauth::client
 
 namespace mcp_oauth::gateway {
 
 class OAuthRoutes {
  public:
-  explicit OAuthRoutes(std::shared_ptr<grpc::Channel> auth_channel);
+  // `auth` reaches AuthService (in process or remote).
+  explicit OAuthRoutes(std::shared_ptr<client::AuthClient> auth);
   ~OAuthRoutes();
 
   // Adds the routes (and their CORS policies) to `router`; `this` must outlive it.

@@ -184,6 +184,11 @@ class ServiceMetricsTest(unittest.TestCase):
                 self.assertIsNone(series_value(
                     text, 'grpc_server_handled_total{method="ToolService/CallTool",'
                           'code="OK"}'))
+                # AuthService too: the token exchange was a direct call.
+                self.assertEqual(series_value(
+                    text, 'grpc_client_call_duration_seconds_count{method="AuthService/Token"}'), 1)
+                self.assertIsNone(series_value(
+                    text, 'grpc_server_handled_total{method="AuthService/Token",code="OK"}'))
             self.assertIn("# TYPE http_requests_total counter", from_grpc)
 
 
