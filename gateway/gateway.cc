@@ -163,9 +163,14 @@ class GatewayImpl final : public Gateway {
       // Multi-round tool calls: a requestState sealed here must open on every
       // replica and on a separate tool_server sharing MCP_SESSION_KEY.
       tool_options.request_state_key = mcp::RequestStateCodec::DeriveKey(options_.session_key);
-      tool_service_ = std::make_unique<mcp::ToolServiceImpl>(catalog->tools, std::move(tool_options));
-      resource_service_ = std::make_unique<mcp::ResourceServiceImpl>(catalog->resources);
-      prompt_service_ = std::make_unique<mcp::PromptServiceImpl>(catalog->prompts);
+      tool_service_ = std::make_unique<mcp::ToolServiceImpl>(catalog->tools, tool_options);
+      // Prompts and resources that ask for input seal their requestState
+      // with the same key (their bindings name the method: no state opens
+      // for a request of another kind).
+      mcp::CatalogServiceOptions catalog_options;
+      catalog_options.request_state_key = tool_options.request_state_key;
+      resource_service_ = std::make_unique<mcp::ResourceServiceImpl>(catalog->resources, catalog_options);
+      prompt_service_ = std::make_unique<mcp::PromptServiceImpl>(catalog->prompts, catalog_options);
       if (options_.tool_backends.empty()) {
         builder.RegisterService(tool_service_.get());
         builder.RegisterService(resource_service_.get());

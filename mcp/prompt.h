@@ -40,12 +40,27 @@ struct PromptMessage {
 using PromptRenderer = std::function<absl::StatusOr<std::vector<PromptMessage>>(
     const std::map<std::string, std::string>& arguments, const CallContext& ctx)>;
 
+// What a prompt that may ask the client for input returns: its messages,
+// or (input_required not empty) the input it needs first. It is then
+// rendered again with the client's answers in ctx.input() (tool_input.h;
+// the same rules as a tool's ToolContent::input_required).
+struct PromptOutput {
+  std::vector<PromptMessage> messages;
+  InputRequired input_required;
+};
+
+// Like PromptRenderer, for prompts that may ask the client for input.
+using InputPromptRenderer = std::function<absl::StatusOr<PromptOutput>(
+    const std::map<std::string, std::string>& arguments, const CallContext& ctx)>;
+
 struct PromptDefinition {
   std::string name;  // unique
   std::string title;
   std::string description;
   std::vector<PromptArgumentDefinition> arguments;
+  // Exactly one of the two.
   PromptRenderer render;
+  InputPromptRenderer render_with_input;
 };
 
 }  // namespace mcp_oauth::mcp

@@ -10,7 +10,10 @@ namespace mcp_oauth::mcp {
 
 absl::Status PromptRegistry::Register(PromptDefinition prompt) {
   if (prompt.name.empty()) return absl::InvalidArgumentError("prompt name must not be empty");
-  if (!prompt.render) return absl::InvalidArgumentError(absl::StrCat("prompt '", prompt.name, "' has no renderer"));
+  if (static_cast<bool>(prompt.render) == static_cast<bool>(prompt.render_with_input)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("prompt '", prompt.name, "' needs exactly one of render and render_with_input"));
+  }
   std::set<std::string> names;
   bool completes = false;
   for (const auto& argument : prompt.arguments) {

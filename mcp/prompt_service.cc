@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "absl/time/clock.h"
+#include "mcp/catalog_input.h"
 #include "mcp/json_struct.h"
 
 namespace mcp_oauth::mcp {
@@ -43,7 +45,7 @@ grpc::Status CheckArguments(const PromptDefinition& prompt, const std::map<std::
 }  // namespace
 
 PromptServiceImpl::PromptServiceImpl(std::shared_ptr<const PromptRegistry> registry, CatalogServiceOptions options)
-    : registry_(std::move(registry)), options_(options) {}
+    : registry_(std::move(registry)), options_(options), state_codec_(MakeRequestStateCodec(options_)) {}
 
 grpc::ServerUnaryReactor* PromptServiceImpl::ListPrompts(grpc::CallbackServerContext* context,
                                                          const ListPromptsRequest* request,
@@ -78,9 +80,36 @@ grpc::ServerUnaryReactor* PromptServiceImpl::GetPrompt(grpc::CallbackServerConte
   }
   const std::map<std::string, std::string> arguments(request->arguments().begin(), request->arguments().end());
   if (grpc::Status s = CheckArguments(*prompt, arguments); !s.ok()) return FinishCall(context, std::move(s));
+  CallContext ctx = ContextFor(*context, request->caller());
+  if (prompt->render_with_input) {
+    absl::StatusOr<std::shared_ptr<const ToolInput>> input = OpenRequestInput(
+        RequestStateCodec::RequestBinding("prompts/get", request->caller().subject(), request->caller().client_id(),
+                                          prompt->name, nlohmann::json(arguments)),
+        request->request_state(), request->input_responses(),
+        request->has_client_capabilities() ? &request->client_capabilities() : nullptr, state_codec_, absl::Now());
+    if (!input.ok()) {
+      return FinishCall(context, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(input.status().message())));
+    }
+    ctx.set_input(*std::move(input));
+  }
   absl::StatusOr<std::vector<PromptMessage>> messages = absl::InternalError("not run");
   try {
-    messages = prompt->render(arguments, ContextFor(*context, request->caller()));
+    if (prompt->render) {
+      messages = prompt->render(arguments, ctx);
+    } else {
+      absl::StatusOr<PromptOutput> output = prompt->render_with_input(arguments, ctx);
+      if (output.ok() && !output->input_required.empty()) {
+        if (absl::Status s = WriteInputRequired(output->input_required, ctx.input(), response->mutable_input_required());
+            !s.ok()) {
+          response->Clear();
+          log::Error(absl::StrCat("prompt '", prompt->name, "' returned an invalid input request: ", s.message()));
+          return FinishCall(context, grpc::Status(grpc::StatusCode::INTERNAL, "prompt failed"));
+        }
+        return FinishCall(context, grpc::Status::OK);
+      }
+      messages = output.ok() ? absl::StatusOr<std::vector<PromptMessage>>(std::move(output->messages))
+                             : absl::StatusOr<std::vector<PromptMessage>>(output.status());
+    }
   } catch (const std::exception& e) {
     log::Error(absl::StrCat("prompt '", prompt->name, "' threw: ", e.what()));
     return FinishCall(context, grpc::Status(grpc::StatusCode::INTERNAL, "prompt failed"));

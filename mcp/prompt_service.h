@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "mcp/prompt_registry.h"
+#include "mcp/request_state.h"
 #include "mcp/service_common.h"
 #include "proto/prompts/v1/prompts.grpc.pb.h"
 
@@ -34,6 +35,7 @@ class PromptServiceImpl final : public mcp_oauth::prompts::v1::PromptService::Ca
  private:
   const std::shared_ptr<const PromptRegistry> registry_;
   const CatalogServiceOptions options_;
+  const std::shared_ptr<const RequestStateCodec> state_codec_;
 };
 
 }  // namespace mcp_oauth::mcp

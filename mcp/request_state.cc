@@ -35,6 +35,17 @@ std::string RequestStateCodec::Binding(const std::string& subject, const std::st
   return crypto::Sha256(data);
 }
 
+std::string RequestStateCodec::RequestBinding(const std::string& method, const std::string& subject,
+                                              const std::string& client_id, const std::string& name,
+                                              const nlohmann::json& arguments) {
+  // Starts with a letter where a tool binding's data starts with a length.
+  std::string data = "request;";
+  for (const std::string& field : {method, subject, client_id, name, DumpJson(arguments)}) {
+    absl::StrAppend(&data, field.size(), ":", field, ";");
+  }
+  return crypto::Sha256(data);
+}
+
 std::string RequestStateCodec::Mac(const std::string& binding, const std::string& encoded_state,
                                    const std::string& expiry) const {
   return crypto::HmacSha256(key_, absl::StrCat(kMacLabel, "\n", crypto::HexEncode(binding), "\n",

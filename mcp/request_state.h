@@ -35,6 +35,15 @@ class RequestStateCodec {
   static std::string Binding(const std::string& subject, const std::string& client_id, const std::string& tool,
                              const nlohmann::json& arguments);
 
+  // Returns the binding of another request that can ask for input
+  // (`method` "prompts/get" with the prompt's name and arguments,
+  // "resources/read" with the URI and null): like Binding, with the method
+  // in it, so a state sealed for one kind of request never opens for
+  // another (nor for a tool of the same name).
+  static std::string RequestBinding(const std::string& method, const std::string& subject,
+                                    const std::string& client_id, const std::string& name,
+                                    const nlohmann::json& arguments);
+
   // Returns `state` sealed for `binding`, expiring at now + ttl.
   std::string Seal(const std::string& binding, const std::string& state, absl::Time now) const;
 

@@ -41,18 +41,36 @@ struct ResourceContent {
 // client with their message; other failures become a generic internal error.
 using ResourceReader = std::function<absl::StatusOr<std::vector<ResourceContent>>(const CallContext& ctx)>;
 
+// What a read that may ask the client for input returns: the contents, or
+// (input_required not empty) the input it needs first. It is then read
+// again with the client's answers in ctx.input() (tool_input.h; the same
+// rules as a tool's ToolContent::input_required).
+struct ResourceOutput {
+  std::vector<ResourceContent> contents;
+  InputRequired input_required;
+};
+
+// Like ResourceReader, for resources that may ask the client for input.
+using InputResourceReader = std::function<absl::StatusOr<ResourceOutput>(const CallContext& ctx)>;
+
 struct ResourceDefinition {
   std::string uri;          // unique, e.g. "file:///README.md"
   std::string name;         // programmatic name
   std::string title;        // optional human-friendly name
   std::string description;
   std::string mime_type;    // optional
+  // Exactly one of the two.
   ResourceReader read;
+  InputResourceReader read_with_input;
 };
 
 // Reads one resource of a template; `variables` holds the values matched in
 // `uri`. Same rules as ResourceReader.
 using TemplateReader = std::function<absl::StatusOr<std::vector<ResourceContent>>(
+    const std::string& uri, const std::map<std::string, std::string>& variables, const CallContext& ctx)>;
+
+// Like TemplateReader, for templates whose reads may ask the client for input.
+using InputTemplateReader = std::function<absl::StatusOr<ResourceOutput>(
     const std::string& uri, const std::map<std::string, std::string>& variables, const CallContext& ctx)>;
 
 struct ResourceTemplateDefinition {
@@ -61,7 +79,9 @@ struct ResourceTemplateDefinition {
   std::string title;
   std::string description;
   std::string mime_type;     // optional
+  // Exactly one of the two.
   TemplateReader read;
+  InputTemplateReader read_with_input;
   // Optional suggestions per variable name (completion/complete).
   std::map<std::string, Completer> completers;
 };

@@ -13,7 +13,10 @@ absl::Status ResourceRegistry::Register(ResourceDefinition resource) {
   if (resource.name.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("resource '", resource.uri, "' has no name"));
   }
-  if (!resource.read) return absl::InvalidArgumentError(absl::StrCat("resource '", resource.uri, "' has no reader"));
+  if (static_cast<bool>(resource.read) == static_cast<bool>(resource.read_with_input)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("resource '", resource.uri, "' needs exactly one of read and read_with_input"));
+  }
   if (index_.count(resource.uri) > 0) {
     return absl::AlreadyExistsError(absl::StrCat("resource '", resource.uri, "' is already registered"));
   }
@@ -30,8 +33,9 @@ absl::Status ResourceRegistry::RegisterTemplate(ResourceTemplateDefinition resou
   if (resource_template.name.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("resource template '", text, "' has no name"));
   }
-  if (!resource_template.read) {
-    return absl::InvalidArgumentError(absl::StrCat("resource template '", text, "' has no reader"));
+  if (static_cast<bool>(resource_template.read) == static_cast<bool>(resource_template.read_with_input)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("resource template '", text, "' needs exactly one of read and read_with_input"));
   }
   for (const auto& [variable, completer] : resource_template.completers) {
     const auto& names = parsed->variables();

@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/log.h"
+#include "mcp/catalog_input.h"
 #include "mcp/service_common.h"
 #include "mcp/watch_writer.h"
 
@@ -31,7 +33,7 @@ constexpr size_t kMaxPendingUpdates = 1024;
 
 ResourceServiceImpl::ResourceServiceImpl(std::shared_ptr<const ResourceRegistry> registry,
                                          CatalogServiceOptions options)
-    : registry_(std::move(registry)), options_(options) {}
+    : registry_(std::move(registry)), options_(options), state_codec_(MakeRequestStateCodec(options_)) {}
 
 grpc::ServerUnaryReactor* ResourceServiceImpl::ListResources(grpc::CallbackServerContext* context,
                                                              const ListResourcesRequest* request,
@@ -75,14 +77,44 @@ grpc::ServerUnaryReactor* ResourceServiceImpl::ReadResource(grpc::CallbackServer
                                                             const ReadResourceRequest* request,
                                                             ReadResourceResponse* response) {
   const std::string& uri = request->uri();
-  const CallContext ctx = ContextFor(*context, request->caller());
-  absl::StatusOr<std::vector<ResourceContent>> contents = absl::NotFoundError(absl::StrCat("unknown resource: ", uri));
+  CallContext ctx = ContextFor(*context, request->caller());
+  std::map<std::string, std::string> variables;
+  const ResourceDefinition* resource = registry_->Find(uri);
+  const ResourceTemplateDefinition* tmpl = resource == nullptr ? registry_->MatchTemplate(uri, &variables) : nullptr;
+  if (resource == nullptr && tmpl == nullptr) {
+    return FinishCall(context, grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("unknown resource: ", uri)));
+  }
+  const bool asks = resource != nullptr ? static_cast<bool>(resource->read_with_input)
+                                        : static_cast<bool>(tmpl->read_with_input);
+  if (asks) {
+    absl::StatusOr<std::shared_ptr<const ToolInput>> input = OpenRequestInput(
+        RequestStateCodec::RequestBinding("resources/read", request->caller().subject(),
+                                          request->caller().client_id(), uri, nullptr),
+        request->request_state(), request->input_responses(),
+        request->has_client_capabilities() ? &request->client_capabilities() : nullptr, state_codec_, absl::Now());
+    if (!input.ok()) {
+      return FinishCall(context, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(input.status().message())));
+    }
+    ctx.set_input(*std::move(input));
+  }
+  absl::StatusOr<std::vector<ResourceContent>> contents = absl::InternalError("not run");
   try {
-    std::map<std::string, std::string> variables;
-    if (const ResourceDefinition* resource = registry_->Find(uri)) {
-      contents = resource->read(ctx);
-    } else if (const ResourceTemplateDefinition* tmpl = registry_->MatchTemplate(uri, &variables)) {
-      contents = tmpl->read(uri, variables, ctx);
+    if (!asks) {
+      contents = resource != nullptr ? resource->read(ctx) : tmpl->read(uri, variables, ctx);
+    } else {
+      absl::StatusOr<ResourceOutput> output =
+          resource != nullptr ? resource->read_with_input(ctx) : tmpl->read_with_input(uri, variables, ctx);
+      if (output.ok() && !output->input_required.empty()) {
+        if (absl::Status s = WriteInputRequired(output->input_required, ctx.input(), response->mutable_input_required());
+            !s.ok()) {
+          response->Clear();
+          log::Error(absl::StrCat("resource '", uri, "' returned an invalid input request: ", s.message()));
+          return FinishCall(context, grpc::Status(grpc::StatusCode::INTERNAL, "resource read failed"));
+        }
+        return FinishCall(context, grpc::Status::OK);
+      }
+      contents = output.ok() ? absl::StatusOr<std::vector<ResourceContent>>(std::move(output->contents))
+                             : absl::StatusOr<std::vector<ResourceContent>>(output.status());
     }
   } catch (const std::exception& e) {
     log::Error(absl::StrCat("resource '", uri, "' reader threw: ", e.what()));

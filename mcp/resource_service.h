@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "mcp/resource_registry.h"
+#include "mcp/request_state.h"
 #include "mcp/service_common.h"
 #include "proto/resources/v1/resources.grpc.pb.h"
 
@@ -40,6 +41,7 @@ class ResourceServiceImpl final : public mcp_oauth::resources::v1::ResourceServi
  private:
   const std::shared_ptr<const ResourceRegistry> registry_;
   const CatalogServiceOptions options_;
+  const std::shared_ptr<const RequestStateCodec> state_codec_;
 };
 
 }  // namespace mcp_oauth::mcp

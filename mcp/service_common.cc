@@ -4,9 +4,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/crypto.h"
 #include "common/log.h"
 
 namespace mcp_oauth::mcp {
+
+std::shared_ptr<const RequestStateCodec> MakeRequestStateCodec(const CatalogServiceOptions& options) {
+  return std::make_shared<const RequestStateCodec>(
+      options.request_state_key.empty() ? crypto::RandomBytes(32) : options.request_state_key,
+      options.request_state_ttl);
+}
 
 CallContext ContextFor(const grpc::CallbackServerContext& context, const mcp_oauth::tools::v1::Caller& caller) {
   Caller out;

@@ -9,14 +9,17 @@
 #include <algorithm>
 #include <exception>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/log.h"
 #include "mcp/completion.h"
 #include "mcp/paging.h"
+#include "mcp/request_state.h"
 #include "mcp/tool.h"
 #include "proto/tools/v1/tools.pb.h"
 
@@ -25,7 +28,15 @@ namespace mcp_oauth::mcp {
 struct CatalogServiceOptions {
   int default_page_size = 50;
   int max_page_size = 100;  // larger requests are clamped
+  // Seals the requestState of prompts and resources that ask the client for
+  // input (as ToolServiceOptions does for tools): >= 32 secret bytes shared
+  // by replicas, or empty for a random key per process.
+  std::string request_state_key;
+  absl::Duration request_state_ttl = absl::Minutes(10);
 };
+
+// Returns the codec sealing requestState for `options`.
+std::shared_ptr<const RequestStateCodec> MakeRequestStateCodec(const CatalogServiceOptions& options);
 
 // Returns a CallContext for `caller` with the RPC's deadline (if any).
 CallContext ContextFor(const grpc::CallbackServerContext& context, const mcp_oauth::tools::v1::Caller& caller);

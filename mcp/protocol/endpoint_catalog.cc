@@ -2,11 +2,13 @@
 
 #include "absl/strings/escaping.h"
 #include "mcp/json_struct.h"
+#include "mcp/protocol/stateless_era.h"
 
 namespace mcp_oauth::mcp {
 
 bool McpEndpoint::Impl::DispatchCatalog(const std::string& method, const json& id, const json& params,
-                                        const Principal& principal, const std::string& request_id, Reply& reply) {
+                                        const Principal& principal, const std::string& request_id, Reply& reply,
+                                        bool stateless) {
   const bool resources = options_.offer_resources && resources_ != nullptr;
   const bool prompts = options_.offer_prompts && prompts_ != nullptr;
   if (resources && method == "resources/list") {
@@ -14,11 +16,11 @@ bool McpEndpoint::Impl::DispatchCatalog(const std::string& method, const json& i
   } else if (resources && method == "resources/templates/list") {
     ListResourceTemplates(id, params, request_id, std::move(reply));
   } else if (resources && method == "resources/read") {
-    ReadResource(id, params, principal, request_id, std::move(reply));
+    ReadResource(id, params, principal, request_id, std::move(reply), stateless);
   } else if (prompts && method == "prompts/list") {
     ListPrompts(id, params, request_id, std::move(reply));
   } else if (prompts && method == "prompts/get") {
-    GetPrompt(id, params, principal, request_id, std::move(reply));
+    GetPrompt(id, params, principal, request_id, std::move(reply), stateless);
   } else if (options_.offer_completions && method == "completion/complete") {
     Complete(id, params, principal, request_id, std::move(reply));
   } else {
@@ -51,6 +53,50 @@ void StartPagedList(const char* metric, absl::Duration timeout, const json& id, 
                SetIfNotEmpty(&result, "nextCursor", response.next_page_token());
                reply(RpcResult(id, std::move(result)));
              });
+}
+
+// Copies what a 2026-07-28 retry of a prompts/get or resources/read carries
+// (inputResponses, requestState) and the client's declared capabilities into
+// `request`; sets `capabilities`. False (with the error sent) when malformed.
+template <typename Request>
+bool ReadInputParams(const json& id, const json& params, Request* request, json* capabilities, const Reply& reply) {
+  if (auto responses = params.find("inputResponses"); responses != params.end()) {
+    bool valid = responses->is_object();
+    for (auto it = responses->begin(); valid && it != responses->end(); ++it) {
+      absl::StatusOr<google::protobuf::Struct> answer = JsonToStruct(it.value());
+      valid = answer.ok();
+      if (valid) (*request->mutable_input_responses())[it.key()] = *std::move(answer);
+    }
+    if (!valid) {
+      reply(RpcError(id, kInvalidParams, "Invalid params: inputResponses must map keys to result objects"));
+      return false;
+    }
+  }
+  if (auto state = params.find("requestState"); state != params.end()) {
+    if (!state->is_string()) {
+      reply(RpcError(id, kInvalidParams, "Invalid params: requestState must be a string"));
+      return false;
+    }
+    request->set_request_state(state->get<std::string>());
+  }
+  *capabilities = json::object();
+  if (auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
+    *capabilities = meta->value(kMetaClientCapabilities, json::object());
+  }
+  if (absl::StatusOr<google::protobuf::Struct> caps = JsonToStruct(*capabilities); caps.ok()) {
+    *request->mutable_client_capabilities() = *std::move(caps);
+  }
+  return true;
+}
+
+// The answer to a prompt or resource that needs input from the client: an
+// InputRequiredResult in 2026-07-28; 2025 sessions cannot retry with answers.
+json InputRequiredAnswer(const json& id, const mcp_oauth::tools::v1::InputRequired& required, bool stateless,
+                         const json& capabilities, const char* what) {
+  if (stateless) return InputRequiredReply(id, required, capabilities);
+  return RpcError(id, kInternalError,
+                  absl::StrCat("Internal error: this ", what,
+                               " needs input from the client, which only 2026-07-28 requests can give"));
 }
 
 // The fields resources, templates and prompts share.
@@ -91,7 +137,7 @@ void McpEndpoint::Impl::ListResourceTemplates(const json& id, const json& params
       std::move(reply));
 }
 void McpEndpoint::Impl::ReadResource(const json& id, const json& params, const Principal& principal,
-                                     const std::string& request_id, Reply reply) {
+                                     const std::string& request_id, Reply reply, bool stateless) {
   auto uri = params.find("uri");
   if (uri == params.end() || !uri->is_string() || uri->get_ref<const std::string&>().empty()) {
     reply(RpcError(id, kInvalidParams, "Invalid params: uri must be a non-empty string"));
@@ -100,11 +146,13 @@ void McpEndpoint::Impl::ReadResource(const json& id, const json& params, const P
   auto call = std::make_shared<UnaryCall<rv1::ReadResourceRequest, rv1::ReadResourceResponse>>();
   call->request.set_uri(uri->get<std::string>());
   FillCaller(call->request.mutable_caller(), principal);
+  json capabilities;
+  if (stateless && !ReadInputParams(id, params, &call->request, &capabilities, reply)) return;
   StartUnary(
       "ResourceService/ReadResource", options_.catalog_call_timeout, request_id, call,
       [this](auto... args) { resources_->async()->ReadResource(args...); },
-      [id, uri = uri->get<std::string>(), reply = std::move(reply)](const grpc::Status& status,
-                                                                    const rv1::ReadResourceResponse& response) {
+      [id, uri = uri->get<std::string>(), stateless, capabilities, reply = std::move(reply)](
+          const grpc::Status& status, const rv1::ReadResourceResponse& response) {
         if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
           json error = RpcError(id, kResourceNotFound, "Resource not found");
           error["error"]["data"] = {{"uri", uri}};
@@ -113,6 +161,10 @@ void McpEndpoint::Impl::ReadResource(const json& id, const json& params, const P
         }
         if (!status.ok()) {
           reply(CatalogRpcError(id, status, "Resource not found"));
+          return;
+        }
+        if (response.has_input_required()) {
+          reply(InputRequiredAnswer(id, response.input_required(), stateless, capabilities, "resource"));
           return;
         }
         json contents = json::array();
@@ -152,7 +204,7 @@ void McpEndpoint::Impl::ListPrompts(const json& id, const json& params, const st
       std::move(reply));
 }
 void McpEndpoint::Impl::GetPrompt(const json& id, const json& params, const Principal& principal,
-                                  const std::string& request_id, Reply reply) {
+                                  const std::string& request_id, Reply reply, bool stateless) {
   auto name = params.find("name");
   if (name == params.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
     reply(RpcError(id, kInvalidParams, "Invalid params: name must be a non-empty string"));
@@ -164,13 +216,19 @@ void McpEndpoint::Impl::GetPrompt(const json& id, const json& params, const Prin
     return;
   }
   FillCaller(call->request.mutable_caller(), principal);
+  json capabilities;
+  if (stateless && !ReadInputParams(id, params, &call->request, &capabilities, reply)) return;
   StartUnary(
       "PromptService/GetPrompt", options_.catalog_call_timeout, request_id, call,
       [this](auto... args) { prompts_->async()->GetPrompt(args...); },
-      [id, name = name->get<std::string>(), reply = std::move(reply)](const grpc::Status& status,
-                                                                      const pv1::GetPromptResponse& response) {
+      [id, name = name->get<std::string>(), stateless, capabilities, reply = std::move(reply)](
+          const grpc::Status& status, const pv1::GetPromptResponse& response) {
         if (!status.ok()) {
           reply(CatalogRpcError(id, status, "Invalid params: unknown prompt: " + name));
+          return;
+        }
+        if (response.has_input_required()) {
+          reply(InputRequiredAnswer(id, response.input_required(), stateless, capabilities, "prompt"));
           return;
         }
         json messages = json::array();

@@ -91,6 +91,11 @@ json RpcErrorForStatus(const json& id, const grpc::Status& status, const std::st
 std::string CapabilityFor(const std::string& method);
 // A tools/call result (content, isError, structuredContent) of both eras.
 json CallResultToJson(const CallToolResponse& response);
+// 2026-07-28: the InputRequiredResult of a tool, prompt or resource that
+// needs input from the client, or a -32021 error when it asks through a
+// capability the client did not declare (endpoint_input_result.cc).
+json InputRequiredReply(const json& id, const mcp_oauth::tools::v1::InputRequired& required,
+                        const json& client_capabilities);
 // Maps a failed list/get/read RPC of the catalog services.
 json CatalogRpcError(const json& id, const grpc::Status& status, const std::string& not_found);
 
@@ -308,16 +313,18 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   void UntrackCall(const std::shared_ptr<Session>& session, const std::string& key,
                    const std::shared_ptr<client::Cancellation>& call);
   // Answers the resources/*, prompts/* and completion/* methods; false when
-  // `method` is none of them or its capability is not offered.
+  // `method` is none of them or its capability is not offered. `stateless`:
+  // a 2026-07-28 request, whose prompts/get and resources/read carry
+  // inputResponses/requestState and may answer an InputRequiredResult.
   bool DispatchCatalog(const std::string& method, const json& id, const json& params, const Principal& principal,
-                       const std::string& request_id, Reply& reply);
+                       const std::string& request_id, Reply& reply, bool stateless = false);
   void ListResources(const json& id, const json& params, const std::string& request_id, Reply reply);
   void ListResourceTemplates(const json& id, const json& params, const std::string& request_id, Reply reply);
   void ReadResource(const json& id, const json& params, const Principal& principal, const std::string& request_id,
-                    Reply reply);
+                    Reply reply, bool stateless);
   void ListPrompts(const json& id, const json& params, const std::string& request_id, Reply reply);
   void GetPrompt(const json& id, const json& params, const Principal& principal, const std::string& request_id,
-                 Reply reply);
+                 Reply reply, bool stateless);
   void Complete(const json& id, const json& params, const Principal& principal, const std::string& request_id,
                 Reply reply);
   json Capabilities() const;

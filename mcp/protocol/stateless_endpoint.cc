@@ -41,27 +41,6 @@ json CallResult(const CallToolResponse& response) {
   return out;
 }
 
-// Returns the input-required result, or a -32021 error when it asks for input
-// through a capability the client did not declare.
-json InputRequiredResult(const json& id, const mcp_oauth::tools::v1::InputRequired& required,
-                         const json& client_capabilities) {
-  json requests = json::object();
-  json missing = json::object();
-  for (const auto& [key, request] : required.input_requests()) {
-    requests[key] = {{"method", request.method()}, {"params", StructToJson(request.params())}};
-    const std::string capability = CapabilityFor(request.method());
-    if (!capability.empty() && !client_capabilities.contains(capability)) missing[capability] = json::object();
-  }
-  if (!missing.empty()) {
-    json error = RpcError(id, kMissingClientCapability, "Missing required client capability");
-    error["error"]["data"] = {{"requiredCapabilities", std::move(missing)}};
-    return error;
-  }
-  json result = {{"resultType", "input_required"}, {"inputRequests", std::move(requests)}};
-  if (!required.request_state().empty()) result["requestState"] = required.request_state();
-  return RpcResult(id, std::move(result));
-}
-
 // Adapts a reply of the shared (2025-era) handlers to 2026-07-28: resultType
 // and caching hints on results; resources/read of an unknown URI is -32602
 // with the URI in data (SEP-2164). Sets `status` from the error code.
@@ -69,6 +48,7 @@ json Shape(const std::string& method, const json& params, json reply, int* statu
   *status = 200;
   if (auto result = reply.find("result"); result != reply.end() && result->is_object()) {
     if (!result->contains("resultType")) (*result)["resultType"] = "complete";
+    if ((*result)["resultType"] != "complete") return reply;  // not a result to cache
     if (auto ttl = CacheTtlMs().find(method); ttl != CacheTtlMs().end()) {
       (*result)["ttlMs"] = ttl->second;
       (*result)["cacheScope"] = "private";
@@ -119,7 +99,7 @@ json ToolCallReply(const json& id, const grpc::Status& status, const CallToolRes
   }
   if (!status.ok()) return RpcErrorForStatus(id, status, tool_name);
   if (response->has_input_required()) {
-    return InputRequiredResult(id, response->input_required(), client_capabilities);
+    return InputRequiredReply(id, response->input_required(), client_capabilities);
   }
   return RpcResult(id, CallResult(*response));
 }
@@ -208,7 +188,8 @@ void McpEndpoint::Impl::HandleStateless(const McpRequest& request, const json& m
     ListTools(id, params, request.request_id, std::move(reply));
   } else if (method == "tools/call") {
     CallToolStateless(id, params, request.principal, request.request_id, std::move(reply), post, cancel);
-  } else if (IsCatalogMethod(method) && DispatchCatalog(method, id, params, request.principal, request.request_id, reply)) {
+  } else if (IsCatalogMethod(method) && DispatchCatalog(method, id, params, request.principal, request.request_id, reply,
+                                                           /*stateless=*/true)) {
     // answered (or will be) by a catalog service
   } else {
     reply(RpcError(id, kMethodNotFound, "Method not found: " + method));

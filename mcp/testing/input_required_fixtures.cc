@@ -1,6 +1,7 @@
 // The conformance suite's multi round-trip (input-required result, SEP-2322)
 // fixture tools, plus the diagnostic tools of its server-stateless scenario
-// (test_missing_capability, test_streaming_elicitation, test_logging_tool).
+// (test_missing_capability, test_streaming_elicitation, test_logging_tool),
+// and the prompt that asks for input (test_input_required_result_prompt).
 // Test-only, registered as a catalog extension like conformance_fixtures.cc.
 #include <map>
 #include <optional>
@@ -194,11 +195,32 @@ std::vector<ToolDefinition> Tools() {
   return tools;
 }
 
+// input-required-result-non-tool-request: a prompt that asks for context
+// (an elicitation) before it renders.
+PromptDefinition ContextPrompt() {
+  PromptDefinition prompt;
+  prompt.name = "test_input_required_result_prompt";
+  prompt.description = "Asks the user for context, then renders a prompt with it";
+  prompt.render_with_input = [](const std::map<std::string, std::string>&,
+                                const CallContext& ctx) -> absl::StatusOr<PromptOutput> {
+    PromptOutput out;
+    const json* context = Elicited(ctx.input(), "user_context", "context");
+    if (context == nullptr || !context->is_string()) {
+      out.input_required.requests["user_context"] =
+          ElicitationRequest("What context should the prompt use?", ObjectSchema("context", "string"));
+      return out;
+    }
+    out.messages.push_back({"user", Text("Use this context: " + context->get<std::string>())});
+    return out;
+  };
+  return prompt;
+}
+
 absl::Status AddInputRequiredFixtures(Catalog* catalog) {
   for (ToolDefinition& tool : Tools()) {
     if (absl::Status s = catalog->tools->Register(std::move(tool)); !s.ok()) return s;
   }
-  return absl::OkStatus();
+  return catalog->prompts->Register(ContextPrompt());
 }
 
 const bool kRegistered = AddCatalogExtension(&AddInputRequiredFixtures);

@@ -89,6 +89,20 @@ export function parseSummary(stdout) {
 }
 
 /**
+ * Parses the "Not scored for <version>: ..." block (pending and extension
+ * scenarios, which do not affect the exit code): Set of scenario names.
+ */
+export function parseUnscored(stdout) {
+  const unscored = new Set();
+  const start = stdout.lastIndexOf("Not scored for ");
+  if (start < 0) return unscored;
+  for (const match of stdout.slice(start).matchAll(/^\s+[✓✗]\s+(\S+)\s+\((?:pending|extension)\)\s*$/gmu)) {
+    unscored.add(match[1]);
+  }
+  return unscored;
+}
+
+/**
  * Reads the per-scenario checks.json files written with `-o dir`:
  * Map scenario -> [checks]. Directory names are `<kind>-<scenario>-<ISO time>`.
  */
