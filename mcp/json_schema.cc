@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "mcp/utf8.h"
@@ -28,7 +29,14 @@ const std::set<std::string>& KnownKeywords() {
       "minimum",   "maximum",         "exclusiveMinimum", "exclusiveMaximum",
       "items",     "minItems",        "maxItems",      "title",
       "description", "format",        "default",       "$schema",
-      "examples",  "$comment"};
+      "examples",  "$comment",
+      // JSON Schema 2020-12 (SEP-1613/SEP-2106): local references and the
+      // applicators tool schemas use.
+      "$defs",     "$ref",            "$anchor",       "$id",
+      "allOf",     "anyOf",           "oneOf",         "not",
+      "if",        "then",            "else",
+      // MCP 2026-07-28 annotation (param_headers.h).
+      "x-mcp-header"};
   return *keywords;
 }
 
@@ -96,6 +104,103 @@ absl::Status CheckSchemaAt(const json& schema, const std::string& where, int dep
       return SchemaError(where, std::string("'") + key + "' must be a number");
     }
   }
+  if (auto it = schema.find("$defs"); it != schema.end()) {
+    if (!it->is_object()) return SchemaError(where, "'$defs' must be an object");
+    for (const auto& [name, sub] : it->items()) {
+      if (absl::Status s = CheckSchemaAt(sub, where + "/$defs/" + name, depth + 1); !s.ok()) return s;
+    }
+  }
+  for (const char* key : {"allOf", "anyOf", "oneOf"}) {
+    if (auto it = schema.find(key); it != schema.end()) {
+      if (!it->is_array() || it->empty()) return SchemaError(where, std::string("'") + key + "' must be a non-empty array");
+      for (size_t i = 0; i < it->size(); ++i) {
+        absl::Status s = CheckSchemaAt((*it)[i], absl::StrCat(where, "/", key, "/", i), depth + 1);
+        if (!s.ok()) return s;
+      }
+    }
+  }
+  for (const char* key : {"not", "if", "then", "else"}) {
+    if (auto it = schema.find(key); it != schema.end()) {
+      if (absl::Status s = CheckSchemaAt(*it, where + "/" + key, depth + 1); !s.ok()) return s;
+    }
+  }
+  for (const char* key : {"$ref", "$anchor", "$id"}) {
+    if (auto it = schema.find(key); it != schema.end() && !it->is_string()) {
+      return SchemaError(where, std::string("'") + key + "' must be a string");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Finds the subschema declaring `$anchor: anchor` under `schema`.
+const json* FindAnchor(const json& schema, const std::string& anchor, int depth) {
+  if (depth > 32 || !schema.is_object()) return nullptr;
+  if (auto it = schema.find("$anchor"); it != schema.end() && *it == anchor) return &schema;
+  for (const auto& [key, value] : schema.items()) {
+    if (key == "enum" || key == "const" || key == "default" || key == "examples") continue;
+    if (value.is_object()) {
+      if (const json* found = FindAnchor(value, anchor, depth + 1)) return found;
+    } else if (value.is_array()) {
+      for (const json& item : value) {
+        if (const json* found = FindAnchor(item, anchor, depth + 1)) return found;
+      }
+    }
+  }
+  return nullptr;
+}
+
+// Resolves a same-document reference ("#", "#/json/pointer" or "#anchor")
+// against `root`; nullptr when it names nothing (remote references are never
+// fetched: SEP-2106).
+const json* Resolve(const json& root, const std::string& ref) {
+  if (ref.empty() || ref[0] != '#') return nullptr;
+  if (ref.size() == 1) return &root;
+  if (ref[1] != '/') return FindAnchor(root, ref.substr(1), 0);
+  const json* at = &root;
+  size_t start = 2;
+  while (true) {
+    const size_t end = ref.find('/', start);
+    std::string token = ref.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    for (size_t i = 0; (i = token.find('~', i)) != std::string::npos; ++i) {
+      if (i + 1 >= token.size() || (token[i + 1] != '0' && token[i + 1] != '1')) return nullptr;
+      token.replace(i, 2, token[i + 1] == '0' ? "~" : "/");
+    }
+    if (at->is_object()) {
+      auto it = at->find(token);
+      if (it == at->end()) return nullptr;
+      at = &*it;
+    } else if (at->is_array()) {
+      size_t index = 0;
+      if (!absl::SimpleAtoi(token, &index) || index >= at->size()) return nullptr;
+      at = &(*at)[index];
+    } else {
+      return nullptr;
+    }
+    if (end == std::string::npos) return at;
+    start = end + 1;
+  }
+}
+
+// Returns OK when every $ref under `schema` resolves within `root` to an
+// object schema.
+absl::Status CheckRefs(const json& root, const json& schema, int depth) {
+  if (depth > 32) return absl::OkStatus();  // CheckSchemaAt already refused
+  if (schema.is_object()) {
+    if (auto it = schema.find("$ref"); it != schema.end() && it->is_string()) {
+      const json* target = Resolve(root, it->get<std::string>());
+      if (target == nullptr || !target->is_object()) {
+        return SchemaError(it->get<std::string>(), "'$ref' must name a schema in this document");
+      }
+    }
+    for (const auto& [key, value] : schema.items()) {
+      if (key == "enum" || key == "const" || key == "default" || key == "examples") continue;
+      if (absl::Status s = CheckRefs(root, value, depth + 1); !s.ok()) return s;
+    }
+  } else if (schema.is_array()) {
+    for (const json& item : schema) {
+      if (absl::Status s = CheckRefs(root, item, depth + 1); !s.ok()) return s;
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -155,8 +260,59 @@ bool JsonEquals(const json& a, const json& b) {
 
 std::string Dump(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// The schema ValidateJson was called with, which $ref resolves against.
+thread_local const json* t_root = nullptr;
+
+absl::Status ValidateAt(const json& schema, const json& value, const Path& path, int depth);
+
+// Applies $ref, allOf, anyOf, oneOf, not and if/then/else to `value`.
+absl::Status ValidateApplicators(const json& schema, const json& value, const Path& path, int depth) {
+  if (auto it = schema.find("$ref"); it != schema.end()) {
+    const json* target = t_root != nullptr ? Resolve(*t_root, it->get<std::string>()) : nullptr;
+    if (target == nullptr) return absl::InvalidArgumentError(Subject(path) + " has an unresolvable schema");
+    if (absl::Status s = ValidateAt(*target, value, path, depth + 1); !s.ok()) return s;
+  }
+  if (auto it = schema.find("allOf"); it != schema.end()) {
+    for (const json& sub : *it) {
+      if (absl::Status s = ValidateAt(sub, value, path, depth + 1); !s.ok()) return s;
+    }
+  }
+  if (auto it = schema.find("anyOf"); it != schema.end()) {
+    absl::Status first;
+    bool any = false;
+    for (const json& sub : *it) {
+      absl::Status s = ValidateAt(sub, value, path, depth + 1);
+      if (s.ok()) {
+        any = true;
+        break;
+      }
+      if (first.ok()) first = s;
+    }
+    if (!any) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(Subject(path), " must match one of the allowed forms (", first.message(), ")"));
+    }
+  }
+  if (auto it = schema.find("oneOf"); it != schema.end()) {
+    int matches = 0;
+    for (const json& sub : *it) matches += ValidateAt(sub, value, path, depth + 1).ok() ? 1 : 0;
+    if (matches != 1) return absl::InvalidArgumentError(Subject(path) + " must match exactly one of the allowed forms");
+  }
+  if (auto it = schema.find("not"); it != schema.end() && ValidateAt(*it, value, path, depth + 1).ok()) {
+    return absl::InvalidArgumentError(Subject(path) + " matches a form it must not");
+  }
+  if (auto it = schema.find("if"); it != schema.end()) {
+    const char* branch = ValidateAt(*it, value, path, depth + 1).ok() ? "then" : "else";
+    if (auto b = schema.find(branch); b != schema.end()) {
+      if (absl::Status s = ValidateAt(*b, value, path, depth + 1); !s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateAt(const json& schema, const json& value, const Path& path, int depth) {
   if (depth > 64) return absl::InvalidArgumentError(Subject(path) + " is nested too deeply");
+  if (absl::Status s = ValidateApplicators(schema, value, path, depth); !s.ok()) return s;
 
   if (auto it = schema.find("type"); it != schema.end()) {
     bool ok = false;
@@ -282,10 +438,17 @@ absl::Status ValidateAt(const json& schema, const json& value, const Path& path,
 
 }  // namespace
 
-absl::Status CheckSchema(const json& schema) { return CheckSchemaAt(schema, "#", 0); }
+absl::Status CheckSchema(const json& schema) {
+  if (absl::Status s = CheckSchemaAt(schema, "#", 0); !s.ok()) return s;
+  return CheckRefs(schema, schema, 0);
+}
 
 absl::Status ValidateJson(const json& schema, const json& value) {
-  return ValidateAt(schema, value, Path(), 0);
+  const json* outer = t_root;
+  t_root = &schema;
+  absl::Status status = ValidateAt(schema, value, Path(), 0);
+  t_root = outer;
+  return status;
 }
 
 }  // namespace mcp_oauth::mcp

@@ -4,8 +4,11 @@
 // null, or an array of those), properties, required, additionalProperties
 // (false or a schema), enum, const, minLength/maxLength (in code points),
 // minimum/maximum, exclusiveMinimum/exclusiveMaximum (numbers), items,
-// minItems/maxItems. Annotations (title, description, format, default, $schema,
-// examples) are ignored. Thread safe (pure functions).
+// minItems/maxItems, and from JSON Schema 2020-12 $defs with same-document
+// $ref ("#/$defs/x" or a "#name" $anchor; remote references are refused,
+// never fetched), allOf, anyOf, oneOf, not and if/then/else. Annotations
+// (title, description, format, default, $schema, $id, $comment, examples,
+// x-mcp-header) are ignored. Thread safe (pure functions).
 #ifndef MCP_OAUTH_MCP_JSON_SCHEMA_H_
 #define MCP_OAUTH_MCP_JSON_SCHEMA_H_
 

@@ -114,5 +114,69 @@ TEST(JsonSchemaTest, CheckSchemaRejectsBadSchemas) {
   EXPECT_TRUE(CheckSchema(json{{"type", "object"}, {"description", "x"}, {"$schema", "y"}}).ok());
 }
 
+// The conformance suite's json_schema_2020_12_tool schema (SEP-1613/2106).
+json Schema202012() {
+  return json::parse(R"({
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "$defs": {"address": {"$anchor": "addressDef", "type": "object",
+                          "properties": {"street": {"type": "string"}, "city": {"type": "string"}}}},
+    "properties": {
+      "name": {"type": "string"},
+      "address": {"$ref": "#/$defs/address"},
+      "home": {"$ref": "#addressDef"},
+      "contactMethod": {"type": "string", "enum": ["phone", "email"]},
+      "phone": {"type": "string"},
+      "email": {"type": "string"}
+    },
+    "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+    "if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+    "then": {"required": ["phone"]},
+    "else": {"required": ["email"]},
+    "additionalProperties": false
+  })");
+}
+
+TEST(JsonSchemaTest, JsonSchema202012Applicators) {
+  const json schema = Schema202012();
+  ASSERT_TRUE(CheckSchema(schema).ok()) << CheckSchema(schema);
+  EXPECT_TRUE(ValidateJson(schema, json::parse(R"({"email":"a@b"})")).ok());
+  EXPECT_TRUE(ValidateJson(schema, json::parse(R"({"contactMethod":"phone","phone":"1"})")).ok());
+  // anyOf: neither phone nor email.
+  EXPECT_THAT(Error(schema, json::parse(R"({"name":"x"})")), HasSubstr("must match one of the allowed forms"));
+  // if/then: contactMethod phone needs a phone.
+  EXPECT_EQ(Error(schema, json::parse(R"({"contactMethod":"phone","email":"a@b"})")),
+            "missing required argument 'phone'");
+  // $ref by pointer and by anchor.
+  EXPECT_EQ(Error(schema, json::parse(R"({"email":"a@b","address":{"city":5}})")),
+            "argument 'address.city' must be a string");
+  EXPECT_EQ(Error(schema, json::parse(R"({"email":"a@b","home":{"street":[]}})")),
+            "argument 'home.street' must be a string");
+  EXPECT_EQ(Error(schema, json::parse(R"({"email":"a@b","extra":1})")), "unexpected argument 'extra'");
+}
+
+TEST(JsonSchemaTest, OneOfAndNot) {
+  const json schema = json::parse(R"({"type":"object","properties":{
+    "n": {"oneOf": [{"type": "integer"}, {"minimum": 10}]},
+    "s": {"type": "string", "not": {"const": "forbidden"}}}})");
+  ASSERT_TRUE(CheckSchema(schema).ok());
+  EXPECT_TRUE(ValidateJson(schema, json{{"n", 5}}).ok());
+  EXPECT_TRUE(ValidateJson(schema, json{{"n", 10.5}}).ok());
+  EXPECT_THAT(Error(schema, json{{"n", 12}}), HasSubstr("exactly one"));  // both
+  EXPECT_THAT(Error(schema, json{{"s", "forbidden"}}), HasSubstr("must not"));
+  EXPECT_TRUE(ValidateJson(schema, json{{"s", "fine"}}).ok());
+}
+
+TEST(JsonSchemaTest, RefsMustResolveInTheDocument) {
+  EXPECT_FALSE(CheckSchema(json{{"type", "object"}, {"properties", {{"a", {{"$ref", "#/$defs/missing"}}}}}}).ok());
+  EXPECT_FALSE(CheckSchema(json{{"properties", {{"a", {{"$ref", "https://example.com/s.json"}}}}}}).ok());
+  EXPECT_FALSE(CheckSchema(json{{"properties", {{"a", {{"$ref", "#nowhere"}}}}}}).ok());
+  EXPECT_FALSE(CheckSchema(json{{"$defs", {{"a", {{"type", "strin"}}}}}}).ok());
+  // A reference cycle ends at the nesting limit instead of recursing forever.
+  const json loop = {{"$defs", {{"a", {{"$ref", "#/$defs/a"}}}}}, {"properties", {{"x", {{"$ref", "#/$defs/a"}}}}}};
+  ASSERT_TRUE(CheckSchema(loop).ok());
+  EXPECT_FALSE(ValidateJson(loop, json{{"x", 1}}).ok());
+}
+
 }  // namespace
 }  // namespace mcp_oauth::mcp

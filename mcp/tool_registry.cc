@@ -1,5 +1,7 @@
 #include "mcp/tool_registry.h"
 
+#include "mcp/param_headers.h"
+
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -41,6 +43,9 @@ absl::Status ToolRegistry::Register(ToolDefinition tool) {
   }
   if (absl::Status s = CheckSchema(tool.input_schema); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("tool '", tool.name, "' input ", s.message()));
+  }
+  if (absl::StatusOr<std::vector<HeaderParam>> headers = HeaderParams(tool.input_schema); !headers.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("tool '", tool.name, "' input schema: ", headers.status().message()));
   }
   if (!tool.output_schema.is_null()) {
     if (absl::Status s = CheckSchema(tool.output_schema); !s.ok()) {

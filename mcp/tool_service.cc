@@ -17,6 +17,7 @@
 #include "common/request_id.h"
 #include "mcp/json_schema.h"
 #include "mcp/json_struct.h"
+#include "mcp/param_headers.h"
 #include "mcp/tool_input_proto.h"
 #include "mcp/tool_event_queue.h"
 #include "mcp/watch_writer.h"
@@ -422,6 +423,23 @@ grpc::ServerUnaryReactor* ToolServiceImpl::CallTool(grpc::CallbackServerContext*
   return reactor;
 }
 
+namespace {
+
+// FAILED_PRECONDITION ("Header mismatch: ...") unless the request's
+// Mcp-Param-* headers agree with its arguments (param_headers.h).
+grpc::Status CheckMirroredHeaders(const ToolDefinition& tool, const json& args,
+                                  const mcp_oauth::tools::v1::ParamHeaders& headers) {
+  absl::StatusOr<std::vector<HeaderParam>> params = HeaderParams(tool.input_schema);
+  if (!params.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "invalid tool schema");  // Register refuses it
+  const std::map<std::string, std::string> values(headers.values().begin(), headers.values().end());
+  if (absl::Status s = CheckParamHeaders(*params, args, values); !s.ok()) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, std::string(s.message()));
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
 void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time deadline,
                                     const std::string& request_id,
                                     const std::shared_ptr<client::Cancellation>& cancellation, CallDone done) {
@@ -433,6 +451,13 @@ void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time d
     return;
   }
   json args = request.has_arguments() ? StructToJson(request.arguments()) : json::object();
+  if (request.has_param_headers()) {
+    if (grpc::Status status = CheckMirroredHeaders(*tool, args, request.param_headers()); !status.ok()) {
+      CountToolCall(tool->name, status, false);
+      done(status, nullptr);
+      return;
+    }
+  }
   if (absl::Status s = ValidateJson(tool->input_schema, args); !s.ok()) {
     CallToolResponse result =
         ErrorResult(absl::StrCat("Invalid arguments for tool '", tool->name, "': ", s.message()));
@@ -498,6 +523,13 @@ grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::
     return reactor;
   }
   json args = call.has_arguments() ? StructToJson(call.arguments()) : json::object();
+  if (call.has_param_headers()) {
+    if (grpc::Status status = CheckMirroredHeaders(*tool, args, call.param_headers()); !status.ok()) {
+      CountToolCall(tool->name, status, false);
+      queue->Finish(status, nullptr);
+      return reactor;
+    }
+  }
   if (absl::Status s = ValidateJson(tool->input_schema, args); !s.ok()) {
     CallToolResponse result =
         ErrorResult(absl::StrCat("Invalid arguments for tool '", tool->name, "': ", s.message()));

@@ -251,7 +251,8 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   void HandleStateless(const McpRequest& request, const json& message, std::function<void(McpResponse)> done);
   // `post` answers; `cancel` cancels a streamed call (when the client
   // closes its stream).
-  void CallToolStateless(const json& id, const json& params, const Principal& principal,
+  // `headers`: the request's, whose Mcp-Param-* ToolService checks.
+  void CallToolStateless(const json& id, const json& params, const Principal& principal, const HttpHeaders& headers,
                          const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post,
                          std::shared_ptr<std::shared_ptr<client::Cancellation>> cancel);
   json DiscoverResult() const;

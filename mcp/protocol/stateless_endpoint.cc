@@ -6,6 +6,7 @@
 #include <set>
 #include <string_view>
 
+#include "absl/strings/match.h"
 #include "mcp/json_struct.h"
 #include "mcp/protocol/endpoint_internal.h"
 #include "mcp/protocol/stateless_era.h"
@@ -97,6 +98,12 @@ json ToolCallReply(const json& id, const grpc::Status& status, const CallToolRes
     // integrity, binding or expiry check.
     return RpcError(id, kInvalidParams, "Invalid params: invalid or expired requestState");
   }
+  if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+      absl::StartsWith(status.error_message(), "Header mismatch:")) {
+    // Mcp-Param-* headers that disagree with the arguments (ToolService
+    // checked them against the tool's x-mcp-header parameters).
+    return RpcError(id, kHeaderMismatch, status.error_message());
+  }
   if (!status.ok()) return RpcErrorForStatus(id, status, tool_name);
   if (response->has_input_required()) {
     return InputRequiredReply(id, response->input_required(), client_capabilities);
@@ -187,7 +194,8 @@ void McpEndpoint::Impl::HandleStateless(const McpRequest& request, const json& m
   } else if (method == "tools/list") {
     ListTools(id, params, request.request_id, std::move(reply));
   } else if (method == "tools/call") {
-    CallToolStateless(id, params, request.principal, request.request_id, std::move(reply), post, cancel);
+    CallToolStateless(id, params, request.principal, request.headers, request.request_id, std::move(reply), post,
+                      cancel);
   } else if (IsCatalogMethod(method) && DispatchCatalog(method, id, params, request.principal, request.request_id, reply,
                                                            /*stateless=*/true)) {
     // answered (or will be) by a catalog service
@@ -197,13 +205,20 @@ void McpEndpoint::Impl::HandleStateless(const McpRequest& request, const json& m
 }
 
 void McpEndpoint::Impl::CallToolStateless(const json& id, const json& params, const Principal& principal,
-                                          const std::string& request_id, Reply reply,
+                                          const HttpHeaders& headers, const std::string& request_id, Reply reply,
                                           std::shared_ptr<PostResponder> post,
                                           std::shared_ptr<std::shared_ptr<client::Cancellation>> cancel) {
   CallToolRequest call;
   if (std::optional<json> error = ReadToolCall(id, params, principal, &call)) {
     reply(*std::move(error));
     return;
+  }
+  // The Mcp-Param-* headers, for ToolService to check against the arguments
+  // (it knows which parameters the tool mirrors).
+  constexpr char kParamPrefix[] = "mcp-param-";
+  auto* mirrored = call.mutable_param_headers()->mutable_values();
+  for (const auto& [header, value] : headers.all()) {
+    if (absl::StartsWith(header, kParamPrefix)) (*mirrored)[header.substr(sizeof(kParamPrefix) - 1)] = value;
   }
   if (auto responses = params.find("inputResponses"); responses != params.end()) {
     bool valid = responses->is_object();
