@@ -5,7 +5,7 @@
 // the verified subject and username of the token, never the token.
 //
 // The test's BUILD target needs "//examples/python_tools:tool_server.py" and
-// "//proto/tools/v1:tools.proto" in its data.
+// "//proto/{tools,resources,prompts}/v1:*.proto" in its data.
 
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -36,9 +36,12 @@ export async function startPythonTools({ name = "python-tools" } = {}) {
   const stubsDir = fs.mkdtempSync(path.join(outputDir(), "python-stubs-"));
   const proto = workspaceFile("proto/tools/v1/tools.proto");
   const protoRoot = path.resolve(path.dirname(proto), "../../..");
+  // The example serves tools, resources and prompts: it imports all three stubs.
+  const protos = ["tools", "resources", "prompts"].map(
+    (service) => path.join(protoRoot, `proto/${service}/v1/${service}.proto`));
   const protoc = spawnSync("/usr/bin/protoc", [
     `-I${protoRoot}`, `--python_out=${stubsDir}`, `--grpc_out=${stubsDir}`,
-    "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin", proto,
+    "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin", ...protos,
   ], { encoding: "utf8" });
   if (protoc.status !== 0) throw new Error(`protoc failed: ${protoc.stderr}`);
 
