@@ -42,6 +42,8 @@
 #include "auth/clock.h"
 #include "auth/memory_store.h"
 #include "auth/secret_hash.h"
+#include "client/auth_client.h"
+#include "client/local_auth_client.h"
 #include "common/crypto.h"
 #include "gateway/bearer_auth.h"
 #include "gateway/health.h"
@@ -289,7 +291,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   f.router.Add("GET", "/healthz", [](gw::HttpRequest request, gw::Responder respond) {
     fixture->health->Handle(std::move(request), std::move(respond));
   });
-  f.oauth_routes = std::make_unique<gw::OAuthRoutes>(channel);
+  // AuthService through its local client, as the single-process gateway does.
+  std::shared_ptr<mcp_oauth::client::AuthClient> auth =
+      mcp_oauth::client::MakeLocalAuthClient(f.auth_service.get());
+  f.oauth_routes = std::make_unique<gw::OAuthRoutes>(auth);
   f.oauth_routes->Register(f.router);
   gw::BearerAuthOptions bearer;
   bearer.resource = std::string(kPublicUrl) + "/mcp";
@@ -303,7 +308,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub =
       mcp_oauth::tools::v1::ToolService::NewStub(channel);
   f.mcp_route = std::make_unique<gw::McpRoute>(
-      channel, bearer, std::make_shared<mcp::McpEndpoint>(std::move(mcp_options), stub));
+      auth, bearer, std::make_shared<mcp::McpEndpoint>(std::move(mcp_options), stub));
   f.mcp_route->Register(f.router, kMcpPath);
   Mint(/*tokens=*/true);
   return 0;
