@@ -25,7 +25,7 @@ import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, freePort, outputDir, startGateway } from "./gateway_process.mjs";
 import { parseLoginForm, pkcePair, tokenRequest } from "./oauth_login.mjs";
 import { browse, makeTestCa, newSigningKey, randomId, startProvider } from "./oidc_provider.mjs";
-import { startPythonTools } from "./python_tools.mjs";
+import { pythonStubs, startPythonTools, stopProcess } from "./tool_backends.mjs";
 
 const ACCOUNTS = {
   jane: { email: "jane@example.com", email_verified: true, name: "Jane" },
@@ -41,6 +41,7 @@ let provider;
 let gateway;
 let withLocalUsers; // a second gateway: the same provider plus a local user
 let pythonTools;
+let pythonToolsPort;
 let callbackPort;
 let key1 = newSigningKey("key-1");
 const redirectUrl = () => `http://127.0.0.1:${callbackPort}/callback`;
@@ -120,11 +121,12 @@ before(async () => {
     env: { SSL_CERT_FILE: tls.caFile },
   });
   // A tool backend that reports the caller's verified identity.
-  pythonTools = await startPythonTools();
+  pythonToolsPort = await freePort();
+  pythonTools = await startPythonTools(pythonToolsPort, pythonStubs());
   gateway = await startGateway({
     name: "oidc",
     args: () => ["--config", config, "--redirect-uris", redirectUrl(),
-                 "--tools-target", `py=${pythonTools.address}`],
+                 "--tools-target", `py=127.0.0.1:${pythonToolsPort}`],
     env: { SSL_CERT_FILE: tls.caFile },
   });
 });
@@ -133,7 +135,7 @@ after(async () => {
   await provider?.stop();
   await gateway?.stop();
   await withLocalUsers?.stop();
-  await pythonTools?.stop();
+  await stopProcess(pythonTools);
 });
 
 test("provider down: the sign-in page says so and nothing continues", async () => {
