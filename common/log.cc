@@ -42,13 +42,6 @@ bool Enabled(Level level) {
   return static_cast<int>(level) >= min_level.load(std::memory_order_relaxed);
 }
 
-void JsonLine(Level level, std::string_view json_object) {
-  if (!Enabled(level)) return;
-  std::string line(json_object);
-  line += '\n';
-  std::fwrite(line.data(), 1, line.size(), stderr);
-}
-
 void Debug(std::string_view message) { Write(Level::kDebug, message); }
 void Info(std::string_view message) { Write(Level::kInfo, message); }
 void Warning(std::string_view message) { Write(Level::kWarning, message); }

@@ -21,10 +21,6 @@ void Error(std::string_view message);
 
 // Returns true when messages of `level` are written.
 bool Enabled(Level level);
-// Writes a serialized JSON object as a line of its own (no time or level
-// prefix: the object carries its own), when `level` is enabled. Used for
-// structured records such as access logs.
-void JsonLine(Level level, std::string_view json_object);
 
 }  // namespace mcp_oauth::log
 
