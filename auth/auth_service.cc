@@ -21,8 +21,8 @@ namespace {
 constexpr size_t kMaxQueuedSlowRpcs = 1024;
 constexpr int kUpstreamThreads = 4;
 constexpr size_t kMaxQueuedUpstreamRpcs = 256;
-// The in-process pool (see auth_service.h).
-constexpr int kInProcessThreads = 2;
+// The lookup pool (see auth_service.h).
+constexpr int kLookupThreads = 2;
 
 // The hashing pool's lanes: sign-in and client secrets wait apart, so a flood
 // of one kind neither fills the other's queue nor gets more than half of the
@@ -196,12 +196,12 @@ AuthServiceImpl::AuthServiceImpl(std::shared_ptr<AuthorizationServer> core, int 
 
 AuthServiceImpl::~AuthServiceImpl() { Shutdown(); }
 
-WorkerPool& AuthServiceImpl::InProcessPool() {
-  std::call_once(in_process_pool_once_, [this] {
-    in_process_pool_ = std::make_unique<WorkerPool>(kInProcessThreads,
+WorkerPool& AuthServiceImpl::LookupPool() {
+  std::call_once(lookup_pool_once_, [this] {
+    lookup_pool_ = std::make_unique<WorkerPool>(kLookupThreads,
                                                     std::vector<size_t>{kMaxQueuedSlowRpcs});
   });
-  return *in_process_pool_;
+  return *lookup_pool_;
 }
 
 template <typename Request, typename Response, typename Work>
@@ -209,9 +209,11 @@ void AuthServiceImpl::Dispatch(Lane lane, Via via, const std::string& request_id
                                const Request& request, Done<Response> done, Work work) {
   bool here = lane == Lane::kInline;
   if (lane == Lane::kLookup || lane == Lane::kAuthorization) {
-    // Over gRPC these run on gRPC's threads; in process, on the caller's
-    // only when that cannot wait on a database.
-    here = via == Via::kGrpc || (lane == Lane::kLookup && !core_->store_may_block());
+    // On the caller's thread (a gRPC callback thread or an HTTP IO thread)
+    // only when that cannot wait on a database: a slow store must stall only
+    // the calls that need it. In process, authorization requests (which may
+    // sweep the store) always leave the IO thread.
+    here = !core_->store_may_block() && (lane == Lane::kLookup || via == Via::kGrpc);
   }
   if (here) {
     (void)TakeStoreFailure();  // Nothing left over from another call on this thread.
@@ -254,7 +256,7 @@ void AuthServiceImpl::Dispatch(Lane lane, Via via, const std::string& request_id
           break;
         case Lane::kLookup:
         case Lane::kAuthorization:
-          pool = &InProcessPool();
+          pool = &LookupPool();
           break;
         default:
           break;
@@ -276,7 +278,7 @@ void AuthServiceImpl::Shutdown() {
   }
   // Each runs what it has queued, then joins; calls those tasks make (e.g.
   // from a finished call's callback) are refused, not queued.
-  in_process_pool_.reset();
+  lookup_pool_.reset();
   upstream_pool_.reset();
   hash_pool_.reset();
   store_pool_.reset();

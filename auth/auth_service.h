@@ -3,30 +3,28 @@
 // each RPC calls the core and converts an absl::Status carrying an OAuthError
 // into a gRPC status whose error_details hold it (see oauth_error_details.h).
 //
-// Callback API. Cheap RPCs (metadata, authorization requests, access-token
-// validation) run inline on gRPC's threads. The others run on two bounded
-// pools, so they never stall the callback threads:
+// Callback API. Metadata RPCs run inline on the caller's thread. The others
+// run on bounded pools, so they never stall gRPC's callback threads or an
+// HTTP IO thread (which must never wait on a database):
 //  - the hashing budget (AuthOptions::hash_threads, hash_queue): CompleteLogin
 //    (a password KDF every time) and the Token / Introspect / Revoke calls
 //    whose client secret is not verified yet in this process (wrong secrets
 //    included), sign-in and client secrets queueing apart;
-//  - the store workers: every other Token / Introspect / Revoke call.
+//  - the store workers: every other Token / Introspect / Revoke call;
+//  - upstream sign-in (StartUpstreamSignIn, FinishUpstreamSignIn), which waits
+//    on identity providers over HTTPS;
+//  - the lookup pool (two threads): ValidateAccessToken, StartAuthorization
+//    and DescribeAuthorization (which may also sweep the store). These run
+//    inline instead when the store never blocks (Store::MayBlock, the memory
+//    store), except authorization requests called in process.
 // So a flood of sign-ins or of wrong client secrets fills only the hashing
-// budget, and token, introspection and revocation traffic keeps its latency.
-// Upstream sign-in (StartUpstreamSignIn, FinishUpstreamSignIn) waits on
-// identity providers over HTTPS and runs on a third pool of its own.
+// budget, token, introspection and revocation traffic keeps its latency, and
+// a slow database delays only the calls that need it.
 // A full queue fails the call at once with RESOURCE_EXHAUSTED /
 // temporarily_unavailable (HTTP 503 + Retry-After).
 //
 // Call() is the same service without gRPC, for a client in this process
 // (client/local_auth_client.h): the gRPC methods are Call(Via::kGrpc, ...).
-// Called Via::kInProcess (e.g. from an HTTP IO thread, which must never wait
-// on a database) the cheap RPCs that touch the store do not run on the
-// caller's thread unless the store never blocks (Store::MayBlock):
-// ValidateAccessToken runs inline on the in-memory store and otherwise, like
-// StartAuthorization and DescribeAuthorization (which may also sweep the
-// store), on a fourth bounded pool of two threads; everything else runs
-// where it runs over gRPC.
 //
 // This class is thread safe. It shares ownership of the core. Destroy it only
 // after the grpc::Server it is registered with has shut down.
@@ -154,7 +152,7 @@ class AuthServiceImpl final : public v1::AuthService::CallbackService {
   template <typename Request, typename Response>
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context, const Request* request,
                                   Response* response);
-  WorkerPool& InProcessPool();
+  WorkerPool& LookupPool();
 
   const std::shared_ptr<AuthorizationServer> core_;
   std::unique_ptr<WorkerPool> store_pool_;
@@ -162,10 +160,11 @@ class AuthServiceImpl final : public v1::AuthService::CallbackService {
   // Upstream sign-in waits on identity providers (up to their timeouts):
   // its own bounded pool, so it never delays password sign-in or /token.
   std::unique_ptr<WorkerPool> upstream_pool_;
-  // Store work that gRPC runs on its own threads, called in process: made
-  // on first use (a standalone auth_server never needs it).
-  std::once_flag in_process_pool_once_;
-  std::unique_ptr<WorkerPool> in_process_pool_;
+  // Lookups and authorization requests that must not run on the caller's
+  // thread: made on first use (an auth_server on the memory store never
+  // needs it).
+  std::once_flag lookup_pool_once_;
+  std::unique_ptr<WorkerPool> lookup_pool_;
   // Held (shared) while work is handed to a pool, so Shutdown can close them.
   absl::Mutex pools_mu_;
   bool stopping_ ABSL_GUARDED_BY(pools_mu_) = false;
