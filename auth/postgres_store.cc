@@ -126,6 +126,18 @@ absl::StatusOr<std::unique_ptr<SqlConnection>> Connect(const std::string& url) {
 
 }  // namespace
 
+absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectPostgres(const std::string& url) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    std::string message = RedactLibpqMessage(Trimmed(error), url);
+    PQfreemem(error);
+    return absl::InvalidArgumentError(absl::StrCat("invalid PostgreSQL URL: ", message));
+  }
+  PQconninfoFree(options);
+  return Connect(url);
+}
+
 absl::StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, int pool_size) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "auth/sql_store.h"
 #include "auth/store.h"
 
 namespace mcp_oauth::auth {
@@ -25,6 +26,10 @@ namespace mcp_oauth::auth {
 // reached, and migrates the schema otherwise.
 absl::StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url,
                                                          int pool_size = 8);
+
+// One libpq connection to `url`, for other tables kept in the same database
+// (mcp/tasks). Errors never contain the password. Not thread safe.
+absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectPostgres(const std::string& url);
 
 }  // namespace mcp_oauth::auth
 

@@ -159,6 +159,19 @@ absl::StatusOr<std::unique_ptr<SqlConnection>> Connect(const std::string& path) 
 
 }  // namespace
 
+absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectSqlite(const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError("empty SQLite database path");
+  absl::Status dirs = MakeParentDirectories(path);
+  if (!dirs.ok()) return dirs;
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot open SQLite database ", path, ": ", std::strerror(errno)));
+  }
+  close(fd);
+  return Connect(path);
+}
+
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, int pool_size) {
   if (path.empty()) return absl::InvalidArgumentError("empty SQLite database path");
   absl::Status dirs = MakeParentDirectories(path);

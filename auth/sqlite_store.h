@@ -17,6 +17,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "auth/sql_store.h"
 #include "auth/store.h"
 
 namespace mcp_oauth::auth {
@@ -25,6 +26,11 @@ namespace mcp_oauth::auth {
 // missing) the database file at `path` and migrates its schema.
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                        int pool_size = 4);
+
+// One connection to the database file at `path` (created 0600 with its
+// directories when missing), in WAL mode, for other tables kept in the same
+// file (mcp/tasks). The caller owns it; not thread safe.
+absl::StatusOr<std::unique_ptr<SqlConnection>> ConnectSqlite(const std::string& path);
 
 }  // namespace mcp_oauth::auth
 
