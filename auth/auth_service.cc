@@ -9,10 +9,10 @@
 #include "auth/oauth_error.h"
 #include "auth/oauth_error_details.h"
 #include "auth/store_failure.h"
-#include "auth/worker_pool.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/request_id.h"
+#include "common/worker_pool.h"
 
 namespace mcp_oauth::auth {
 

@@ -41,9 +41,11 @@
 #include "auth/authorization_server.h"
 #include "proto/auth/v1/auth.grpc.pb.h"
 
-namespace mcp_oauth::auth {
-
+namespace mcp_oauth {
 class WorkerPool;
+}  // namespace mcp_oauth
+
+namespace mcp_oauth::auth {
 
 class AuthServiceImpl final : public v1::AuthService::CallbackService {
  public:

@@ -7,7 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "auth/auth_service.h"
-#include "mcp/executor.h"
+#include "common/deadline_timer.h"
 
 namespace mcp_oauth::client {
 namespace {
@@ -20,7 +20,7 @@ using Via = auth::AuthServiceImpl::Via;
 template <typename Response>
 class PendingCall : public std::enable_shared_from_this<PendingCall<Response>> {
  public:
-  PendingCall(UnaryDone<Response> done, mcp::DeadlineTimer* timer)
+  PendingCall(UnaryDone<Response> done, DeadlineTimer* timer)
       : done_(std::move(done)), timer_(timer) {}
 
   void Finish(const grpc::Status& status, Response& response) {
@@ -78,7 +78,7 @@ class PendingCall : public std::enable_shared_from_this<PendingCall<Response>> {
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   UnaryDone<Response> done_ ABSL_GUARDED_BY(mu_);
   uint64_t timer_id_ ABSL_GUARDED_BY(mu_) = 0;
-  mcp::DeadlineTimer* const timer_;
+  DeadlineTimer* const timer_;
 };
 
 class LocalAuthClient final : public AuthClient {
@@ -162,7 +162,7 @@ class LocalAuthClient final : public AuthClient {
   }
 
   auth::AuthServiceImpl* const service_;
-  mcp::DeadlineTimer timer_;
+  DeadlineTimer timer_;
 };
 
 }  // namespace

@@ -323,7 +323,7 @@ ToolServiceImpl::ToolServiceImpl(std::shared_ptr<const ToolRegistry> registry, T
       state_codec_(std::make_shared<const RequestStateCodec>(
           options.request_state_key.empty() ? crypto::RandomBytes(32) : options.request_state_key,
           options.request_state_ttl)),
-      pool_(options.worker_threads, options.max_queued_calls) {
+      pool_(options.worker_threads, {options.max_queued_calls}) {
   ToolCalls();  // The family is listed (empty) before the first call.
 }
 
@@ -390,7 +390,7 @@ void StartOnPool(WorkerPool& pool, DeadlineTimer& timer, const ToolDefinition* t
     state->Complete(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "tool call exceeded its deadline"),
                     nullptr);
   }));
-  const bool queued = pool.TrySchedule([state, tool, args = std::move(args), request_id = std::move(request_id)] {
+  const bool queued = pool.Submit(0, [state, tool, args = std::move(args), request_id = std::move(request_id)] {
     if (state->ctx().Cancelled()) return;  // deadline or cancellation came first
     CallToolResponse result;
     grpc::Status status = RunTool(*tool, args, state->ctx(), &result, request_id);

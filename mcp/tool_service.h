@@ -25,7 +25,8 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "mcp/executor.h"
+#include "common/deadline_timer.h"
+#include "common/worker_pool.h"
 #include "mcp/request_state.h"
 #include "mcp/tool_registry.h"
 #include "proto/tools/v1/tools.grpc.pb.h"

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/time/clock.h"
-#include "mcp/executor.h"
+#include "common/deadline_timer.h"
 
 namespace mcp_oauth::mcp {
 

@@ -26,9 +26,11 @@
 #include "absl/time/time.h"
 #include "proto/tools/v1/tools.grpc.pb.h"
 
-namespace mcp_oauth::mcp {
-
+namespace mcp_oauth {
 class DeadlineTimer;
+}  // namespace mcp_oauth
+
+namespace mcp_oauth::mcp {
 
 class BackendMonitor {
  public:

@@ -20,7 +20,6 @@
 #include "mcp/aggregate/stream_bridge.h"
 #include "mcp/aggregate/tool_merge.h"
 #include "mcp/change_feed.h"
-#include "mcp/executor.h"
 #include "mcp/paging.h"
 #include "mcp/watch_writer.h"
 

@@ -1,45 +1,8 @@
-#include "mcp/executor.h"
+#include "common/deadline_timer.h"
 
 #include "absl/time/clock.h"
 
-namespace mcp_oauth::mcp {
-
-WorkerPool::WorkerPool(int num_threads, size_t max_queued) : max_queued_(max_queued) {
-  if (num_threads < 1) num_threads = 1;
-  threads_.reserve(num_threads);
-  for (int i = 0; i < num_threads; ++i) threads_.emplace_back([this] { Loop(); });
-}
-
-WorkerPool::~WorkerPool() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  for (std::thread& t : threads_) t.join();
-}
-
-bool WorkerPool::TrySchedule(std::function<void()> task) {
-  absl::MutexLock lock(&mu_);
-  if (stopping_ || queue_.size() >= max_queued_) return false;
-  queue_.push_back(std::move(task));
-  return true;
-}
-
-void WorkerPool::Loop() {
-  while (true) {
-    std::function<void()> task;
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](WorkerPool* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) { return p->stopping_ || !p->queue_.empty(); },
-          this));
-      if (queue_.empty()) return;  // stopping and drained
-      task = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    task();
-  }
-}
+namespace mcp_oauth {
 
 DeadlineTimer::DeadlineTimer() : thread_([this] { Loop(); }) {}
 
@@ -103,4 +66,4 @@ void DeadlineTimer::Loop() {
   }
 }
 
-}  // namespace mcp_oauth::mcp
+}  // namespace mcp_oauth

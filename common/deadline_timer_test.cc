@@ -1,4 +1,4 @@
-#include "mcp/executor.h"
+#include "common/deadline_timer.h"
 
 #include <gtest/gtest.h>
 
@@ -7,28 +7,8 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 
-namespace mcp_oauth::mcp {
+namespace mcp_oauth {
 namespace {
-
-TEST(WorkerPoolTest, RunsTasksAndBoundsTheQueue) {
-  absl::Notification release;
-  std::atomic<int> done{0};
-  {
-    WorkerPool pool(1, 2);
-    absl::Notification started;
-    ASSERT_TRUE(pool.TrySchedule([&] {
-      started.Notify();
-      release.WaitForNotification();
-      ++done;
-    }));
-    started.WaitForNotification();
-    EXPECT_TRUE(pool.TrySchedule([&] { ++done; }));
-    EXPECT_TRUE(pool.TrySchedule([&] { ++done; }));
-    EXPECT_FALSE(pool.TrySchedule([&] { ++done; }));  // queue of 2 is full
-    release.Notify();
-  }  // the destructor drains the queue
-  EXPECT_EQ(done.load(), 3);
-}
 
 TEST(DeadlineTimerTest, FiresInOrderAndCancels) {
   DeadlineTimer timer;
@@ -57,4 +37,4 @@ TEST(DeadlineTimerTest, FiresInOrderAndCancels) {
 }
 
 }  // namespace
-}  // namespace mcp_oauth::mcp
+}  // namespace mcp_oauth

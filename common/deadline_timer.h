@@ -1,45 +1,19 @@
-// Execution helpers for the tool service: a bounded worker pool for tool
-// handlers (which may block) and a single-threaded deadline timer.
-#ifndef MCP_OAUTH_MCP_EXECUTOR_H_
-#define MCP_OAUTH_MCP_EXECUTOR_H_
+// DeadlineTimer: call deadlines of the in-process service clients and the
+// tool service, and the aggregate's backend probes, on one background thread.
+#ifndef MCP_OAUTH_COMMON_DEADLINE_TIMER_H_
+#define MCP_OAUTH_COMMON_DEADLINE_TIMER_H_
 
-#include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <thread>
 #include <utility>
-#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-namespace mcp_oauth::mcp {
-
-// A fixed set of threads draining a bounded FIFO queue. Thread safe. The
-// destructor stops accepting work, runs what is already queued and joins.
-class WorkerPool {
- public:
-  WorkerPool(int num_threads, size_t max_queued);
-  ~WorkerPool();
-  WorkerPool(const WorkerPool&) = delete;
-  WorkerPool& operator=(const WorkerPool&) = delete;
-
-  // Queues `task`; returns false (and drops it) when the queue is full or the
-  // pool is shutting down.
-  bool TrySchedule(std::function<void()> task);
-
- private:
-  void Loop();
-
-  const size_t max_queued_;
-  absl::Mutex mu_;
-  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
-};
+namespace mcp_oauth {
 
 // Runs callbacks at (or shortly after) given times on one background thread.
 // Callbacks must be quick. Thread safe. The destructor drops pending callbacks.
@@ -67,6 +41,6 @@ class DeadlineTimer {
   std::thread thread_;
 };
 
-}  // namespace mcp_oauth::mcp
+}  // namespace mcp_oauth
 
-#endif  // MCP_OAUTH_MCP_EXECUTOR_H_
+#endif  // MCP_OAUTH_COMMON_DEADLINE_TIMER_H_

@@ -1,9 +1,9 @@
-#include "auth/worker_pool.h"
+#include "common/worker_pool.h"
 
 #include <algorithm>
 #include <utility>
 
-namespace mcp_oauth::auth {
+namespace mcp_oauth {
 
 WorkerPool::WorkerPool(int threads, std::vector<size_t> lane_capacities) {
   {
@@ -66,4 +66,4 @@ void WorkerPool::Run() {
   }
 }
 
-}  // namespace mcp_oauth::auth
+}  // namespace mcp_oauth

@@ -7,12 +7,13 @@
 //
 // AuthServiceImpl runs store work (/token, /introspect, /revoke) on one pool
 // and password / client-secret hashing on another, so that a sign-in flood
-// can use up only the hashing budget.
+// can use up only the hashing budget; ToolService runs blocking tool handlers
+// on a one-lane pool.
 //
 // This class is thread safe. The destructor runs the tasks still queued, then
 // joins the threads.
-#ifndef MCP_OAUTH_AUTH_WORKER_POOL_H_
-#define MCP_OAUTH_AUTH_WORKER_POOL_H_
+#ifndef MCP_OAUTH_COMMON_WORKER_POOL_H_
+#define MCP_OAUTH_COMMON_WORKER_POOL_H_
 
 #include <cstddef>
 #include <deque>
@@ -23,7 +24,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 
-namespace mcp_oauth::auth {
+namespace mcp_oauth {
 
 class WorkerPool {
  public:
@@ -57,6 +58,6 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace mcp_oauth::auth
+}  // namespace mcp_oauth
 
-#endif  // MCP_OAUTH_AUTH_WORKER_POOL_H_
+#endif  // MCP_OAUTH_COMMON_WORKER_POOL_H_

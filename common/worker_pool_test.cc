@@ -1,4 +1,4 @@
-#include "auth/worker_pool.h"
+#include "common/worker_pool.h"
 
 #include <atomic>
 #include <string>
@@ -9,7 +9,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 
-namespace mcp_oauth::auth {
+namespace mcp_oauth {
 namespace {
 
 // Occupies a pool thread until Release(). Declare it before the pool, so the
@@ -84,4 +84,4 @@ TEST(WorkerPoolTest, DestructorRunsQueuedTasks) {
 }
 
 }  // namespace
-}  // namespace mcp_oauth::auth
+}  // namespace mcp_oauth
