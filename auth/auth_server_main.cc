@@ -7,18 +7,14 @@
 //               [--config=auth.json] [--port=9003] [--host=...]
 //               [--log-level=info] [--grpc-tls-cert=PEM --grpc-tls-key=PEM
 //               --grpc-tls-client-ca=PEM] [--grpc-shared-secret-file=FILE] ...
-// (every flag with its help: auth_server_flags.h, printed by --help)
+// (every flag with its help: auth_server_flags.cc, printed by --help)
 //
 // A --grpc-listen address other than loopback is refused unless TLS with
 // client certificates and/or a shared credential protects the port (see
 // common/grpc_security/grpc_security.h).
-#include <pthread.h>
-#include <signal.h>
-
 #include <chrono>
 #include <iostream>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -32,6 +28,7 @@
 #include "common/grpc_security/grpc_security.h"
 #include "common/grpc_metrics.h"
 #include "common/log.h"
+#include "common/server_main.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -39,57 +36,32 @@
 namespace mcp_oauth::auth {
 namespace {
 
-constexpr char kDefaultListen[] = "127.0.0.1:9005";
-
-void PrintUsage() { std::cout << AuthServerUsage(); }
+int Fail(const std::string& message, int code = 2) {
+  std::cerr << "auth_server: " << message << "\n";
+  return code;
+}
 
 int Main(int argc, char** argv) {
-  // Block the shutdown signals before any thread starts, then wait for
-  // them synchronously on this thread.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  StopSignals stop_signals;  // before any thread starts
 
-  std::set<std::string> known = AuthServerFlagNames();
-  auto parsed = flags::Parse(argc, argv, known, {"help"});
-  if (!parsed.ok()) {
-    std::cerr << "auth_server: " << parsed.status().message() << "\n";
-    PrintUsage();
-    return 2;
-  }
-  if (parsed->Has("help")) {
-    PrintUsage();
+  AuthServerFlags settings;
+  flags::FlagTable table = AuthServerFlagTable(&settings);
+  auto outcome = table.Parse(argc, argv, flags::GetEnv);
+  if (!outcome.ok()) return Fail(std::string(outcome.status().message()));
+  if (*outcome == flags::FlagTable::Outcome::kHelp) {
+    std::cout << table.Usage();
     return 0;
   }
-  if (auto level = parsed->Get("log-level")) {
-    log::Level l;
-    if (!log::ParseLevel(*level, &l)) {
-      std::cerr << "auth_server: --log-level must be debug, info, warning or error\n";
-      return 2;
-    }
-    log::SetLevel(l);
-  }
-  auto options = BuildAuthOptions(*parsed, flags::GetEnv);
-  if (!options.ok()) {
-    std::cerr << "auth_server: " << options.status().message() << "\n";
-    return 2;
-  }
-  std::string listen = parsed->Get("grpc-listen").value_or(kDefaultListen);
-  auto security = grpc_security::ServerSecurityFromFlags(*parsed, flags::GetEnv);
-  if (!security.ok()) {
-    std::cerr << "auth_server: " << security.status().message() << "\n";
-    return 2;
-  }
+  log::SetLevel(settings.log_level);
+  auto options = BuildAuthOptions(settings.auth, flags::GetEnv);
+  if (!options.ok()) return Fail(std::string(options.status().message()));
+  const std::string& listen = settings.grpc_listen;
+  auto security = grpc_security::ReadServerSecurity(settings.security, flags::GetEnv);
+  if (!security.ok()) return Fail(std::string(security.status().message()));
   auto credentials = grpc_security::ServerCredentialsFor(listen, *security);
-  if (!credentials.ok()) {
-    std::cerr << "auth_server: " << credentials.status().message() << "\n";
-    return 2;
-  }
+  if (!credentials.ok()) return Fail(std::string(credentials.status().message()));
 
-  std::string spec = parsed->Get("store").value_or(
-      flags::GetEnv("MCP_STORE").value_or(DefaultStoreSpec()));
+  const std::string spec = settings.store.value_or(DefaultStoreSpec());
   auto store = OpenStore(spec);
   if (!store.ok()) {
     std::cerr << "auth_server: --store: " << store.status().message() << "\n";
@@ -122,9 +94,8 @@ int Main(int argc, char** argv) {
   // Scripts and tests read the bound port from this line.
   std::cout << "auth_server ready: grpc_port=" << port << std::endl;
 
-  int received = 0;
-  sigwait(&signals, &received);
-  log::Info(absl::StrCat("auth_server: signal ", received, ", shutting down"));
+  const int received = stop_signals.Wait();
+  log::Info(absl::StrCat("auth_server: ", StopSignals::Name(received), ", shutting down"));
   server->GetHealthCheckService()->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();

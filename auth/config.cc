@@ -30,14 +30,6 @@ absl::Status FieldError(const std::string& field, absl::string_view message) {
       absl::StrCat("config ", field, ": ", message));
 }
 
-// Returns the first of flag, env that is set.
-std::optional<std::string> FlagOrEnv(const flags::ParsedFlags& flags, const GetEnvFunction& getenv,
-                                     const char* flag, const char* env) {
-  if (auto v = flags.Get(flag)) return v;
-  if (getenv) return getenv(env);
-  return std::nullopt;
-}
-
 bool IsVisibleAscii(std::string_view s) {
   for (char c : s) {
     if (c <= 0x20 || c >= 0x7f) return false;
@@ -574,74 +566,70 @@ bool Contains(const std::vector<std::string>& v, std::string_view s) {
 
 }  // namespace
 
-const std::vector<FlagHelp>& AuthFlags() {
-  static const std::vector<FlagHelp> kFlags = {
-      {"public-url", "URL",
-       "public base URL = issuer, no trailing slash (env MCP_STATIC_PUBLIC_URL; default "
-       "http://<host>:<port>)"},
-      {"client-id", "ID",
-       "pre-registered client id (env MCP_STATIC_CLIENT_ID; default static-mcp-client-001)"},
-      {"client-secret", "SECRET",
-       "its secret (env MCP_STATIC_CLIENT_SECRET; prefer the env variable: flags show in ps)"},
-      {"redirect-uris", "URIS",
-       "comma-separated redirect URIs (env MCP_STATIC_REDIRECT_URIS; default "
-       "<public-url>/callback)"},
-      {"config", "FILE", "JSON file with clients, users, lifetimes, limits"},
-      {"port", "N", "port of the default public URL (env MCP_STATIC_PORT; default 9003)"},
-      {"host", "H", "host of the default public URL (env MCP_STATIC_HOST; default localhost)"},
-      {"token-rate-limit", "R",
-       "/token requests per second per client, per process; over it 429 + Retry-After "
-       "(env MCP_TOKEN_RATE_LIMIT; default 200; 0 = no limit)"},
-      {"token-rate-burst", "N",
-       "requests a client may make at once (env MCP_TOKEN_RATE_BURST; default 400)"},
-      {"client-auth-max-failures", "N",
-       "failed client authentications (/token, /introspect, /revoke) per client id from one "
-       "address before that client is refused there with 429 (env "
-       "MCP_CLIENT_AUTH_MAX_FAILURES; default 10; 0 = no limit)"},
-      {"client-auth-max-failures-per-ip", "N",
-       "the same over all client ids from one address (env "
-       "MCP_CLIENT_AUTH_MAX_FAILURES_PER_IP; default 50; 0 = no limit)"},
-      {"client-auth-failure-window", "SECONDS",
-       "window of those counts (env MCP_CLIENT_AUTH_FAILURE_WINDOW; default 300)"},
-      {"hash-threads", "N",
-       "threads that check passwords and client secrets, apart from the /token, /introspect "
-       "and /revoke workers (env MCP_HASH_THREADS; default half the CPU cores, at least 1)"},
-      {"hash-queue", "N",
-       "sign-ins (and, separately, client-secret checks) that may wait for those threads; "
-       "more are refused at once with 503 + Retry-After (env MCP_HASH_QUEUE; default 16)"},
-      {"authorize-rate-limit", "R",
-       "/authorize requests per second per client address (IPv6: per /64), per process; "
-       "over it an HTML 429 + Retry-After (env MCP_AUTHORIZE_RATE_LIMIT; default 1; "
-       "0 = no limit)"},
-      {"authorize-rate-burst", "N",
-       "/authorize requests an address may make at once (env MCP_AUTHORIZE_RATE_BURST; "
-       "default 20)"},
-      {"max-pending-authorizations", "N",
-       "sign-ins in progress (pending authorizations) in the store in all; over it /authorize "
-       "answers an HTML 503 + Retry-After (env MCP_MAX_PENDING_AUTHORIZATIONS; default 10000; "
-       "0 = no cap)"},
-  };
-  return kFlags;
+void AddAuthFlags(flags::FlagTable* table, AuthFlags* out) {
+  table->Optional("public-url", "URL", "MCP_STATIC_PUBLIC_URL",
+                  "public base URL = issuer, no trailing slash", "http://<host>:<port>",
+                  &out->public_url);
+  table->Optional("client-id", "ID", "MCP_STATIC_CLIENT_ID", "pre-registered client id",
+                  kDefaultClientId, &out->client_id);
+  table->Optional("client-secret", "SECRET", "MCP_STATIC_CLIENT_SECRET",
+                  "its secret (prefer the environment variable: flags show in `ps`)", "",
+                  &out->client_secret);
+  table->Optional("redirect-uris", "URIS", "MCP_STATIC_REDIRECT_URIS",
+                  "comma-separated redirect URIs", "<public-url>/callback",
+                  &out->redirect_uris);
+  table->Optional("config", "FILE", "", "JSON file with clients, users, lifetimes, limits", "",
+                  &out->config);
+  table->Optional("token-rate-limit", "R", "MCP_TOKEN_RATE_LIMIT",
+                  "/token requests per second per client, per process; over it 429 + "
+                  "Retry-After; 0 = no limit; unused with --auth-target",
+                  "200", &out->token_rate_limit);
+  table->Optional("token-rate-burst", "N", "MCP_TOKEN_RATE_BURST",
+                  "requests a client may make at once", "400", &out->token_rate_burst);
+  table->Optional("client-auth-max-failures", "N", "MCP_CLIENT_AUTH_MAX_FAILURES",
+                  "failed client authentications (/token, /introspect, /revoke) per client id "
+                  "from one address before that client is refused there with 429 + "
+                  "Retry-After; 0 = no limit",
+                  "10", &out->client_auth_max_failures);
+  table->Optional("client-auth-max-failures-per-ip", "N", "MCP_CLIENT_AUTH_MAX_FAILURES_PER_IP",
+                  "the same over all client ids from one address; 0 = no limit", "50",
+                  &out->client_auth_max_failures_per_ip);
+  table->Optional("client-auth-failure-window", "SECONDS", "MCP_CLIENT_AUTH_FAILURE_WINDOW",
+                  "seconds those failures are counted over", "300",
+                  &out->client_auth_failure_window);
+  table->Optional("hash-threads", "N", "MCP_HASH_THREADS",
+                  "threads that check passwords and unverified client secrets, apart from the "
+                  "/token, /introspect and /revoke workers; unused with --auth-target",
+                  "half the CPU cores, at least 1", &out->hash_threads);
+  table->Optional("hash-queue", "N", "MCP_HASH_QUEUE",
+                  "sign-ins (and, separately, client-secret checks) that may wait for those "
+                  "threads; more get 503 + Retry-After at once",
+                  "16", &out->hash_queue);
+  table->Optional("authorize-rate-limit", "R", "MCP_AUTHORIZE_RATE_LIMIT",
+                  "/authorize requests per second per client address (IPv6: per /64), per "
+                  "process; over it an HTML 429 + Retry-After; 0 = no limit; unused with "
+                  "--auth-target",
+                  "1", &out->authorize_rate_limit);
+  table->Optional("authorize-rate-burst", "N", "MCP_AUTHORIZE_RATE_BURST",
+                  "/authorize requests an address may make at once", "20",
+                  &out->authorize_rate_burst);
+  table->Optional("max-pending-authorizations", "N", "MCP_MAX_PENDING_AUTHORIZATIONS",
+                  "sign-ins in progress in the store in all; over it /authorize answers an "
+                  "HTML 503 + Retry-After; 0 = no cap",
+                  "10000", &out->max_pending_authorizations);
 }
 
-std::set<std::string> AuthFlagNames() {
-  std::set<std::string> names;
-  for (const FlagHelp& flag : AuthFlags()) names.insert(flag.name);
-  return names;
+void AddDefaultPublicUrlFlags(flags::FlagTable* table, AuthFlags* out) {
+  table->Optional("port", "N", "MCP_STATIC_PORT", "port of the default public URL",
+                  std::to_string(kDefaultPort), &out->url_port);
+  table->Optional("host", "H", "MCP_STATIC_HOST", "host of the default public URL",
+                  "localhost", &out->url_host);
 }
 
-std::string FormatFlagHelp(const std::vector<FlagHelp>& flags) {
-  std::string out;
-  for (const FlagHelp& flag : flags) {
-    absl::StrAppend(&out, "  --", flag.name, " ", flag.value, "\n      ", flag.help, "\n");
-  }
-  return out;
-}
-
-absl::StatusOr<AuthOptions> BuildAuthOptions(const flags::ParsedFlags& flags,
+absl::StatusOr<AuthOptions> BuildAuthOptions(const AuthFlags& flags,
                                              const GetEnvFunction& getenv) {
   std::string config_json;
-  if (auto path = flags.Get("config")) {
+  if (auto path = flags.config) {
     auto contents = ReadFile(*path);
     if (!contents.ok()) return contents.status();
     config_json = *std::move(contents);
@@ -650,7 +638,7 @@ absl::StatusOr<AuthOptions> BuildAuthOptions(const flags::ParsedFlags& flags,
   return BuildAuthOptionsFromJson(flags, getenv, config_json);
 }
 
-absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& flags,
+absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const AuthFlags& flags,
                                                      const GetEnvFunction& getenv,
                                                      std::string_view config_json) {
   FileConfig file;
@@ -662,7 +650,7 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
   AuthOptions options;
 
   // Public URL: flag > env > file > http://<host>:<port>.
-  if (auto url = FlagOrEnv(flags, getenv, "public-url", "MCP_STATIC_PUBLIC_URL")) {
+  if (auto url = flags.public_url) {
     auto normalized = NormalizePublicUrl(*url, "--public-url");
     if (!normalized.ok()) return normalized.status();
     options.public_url = *normalized;
@@ -672,13 +660,13 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
     options.public_url = *normalized;
   } else {
     int port = kDefaultPort;
-    if (auto p = FlagOrEnv(flags, getenv, "port", "MCP_STATIC_PORT")) {
+    if (auto p = flags.url_port) {
       if (!absl::SimpleAtoi(*p, &port) || port < 0 || port > 65535) {
         return absl::InvalidArgumentError("--port: must be an integer in [0, 65535]");
       }
     }
     std::string host = "localhost";
-    if (auto h = FlagOrEnv(flags, getenv, "host", "MCP_STATIC_HOST")) {
+    if (auto h = flags.url_host) {
       if (!h->empty() && *h != "0.0.0.0" && *h != "::" && *h != "[::]") host = *h;
     }
     if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
@@ -702,7 +690,7 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
   if (file.grant_seconds) options.grant_lifetime = absl::Seconds(*file.grant_seconds);
 
   // /token rate limit per client: flag > env > file > default.
-  if (auto rate = FlagOrEnv(flags, getenv, "token-rate-limit", "MCP_TOKEN_RATE_LIMIT")) {
+  if (auto rate = flags.token_rate_limit) {
     auto parsed = ParseTokenRate(*rate);
     if (!parsed) {
       return absl::InvalidArgumentError(
@@ -712,7 +700,7 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
   } else if (file.token_rate_per_second) {
     options.token_rate_per_second = *file.token_rate_per_second;
   }
-  if (auto burst = FlagOrEnv(flags, getenv, "token-rate-burst", "MCP_TOKEN_RATE_BURST")) {
+  if (auto burst = flags.token_rate_burst) {
     auto parsed = ParseTokenBurst(*burst);
     if (!parsed) return absl::InvalidArgumentError("--token-rate-burst: must be 1 to 1000000");
     options.token_rate_burst = *parsed;
@@ -721,7 +709,7 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
   }
 
   // /authorize per address and pending authorizations in all: flag > env > default.
-  if (auto rate = FlagOrEnv(flags, getenv, "authorize-rate-limit", "MCP_AUTHORIZE_RATE_LIMIT")) {
+  if (auto rate = flags.authorize_rate_limit) {
     auto parsed = ParseTokenRate(*rate);
     if (!parsed) {
       return absl::InvalidArgumentError(
@@ -730,13 +718,12 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
     }
     options.authorize_rate_per_second = *parsed;
   }
-  if (auto burst = FlagOrEnv(flags, getenv, "authorize-rate-burst", "MCP_AUTHORIZE_RATE_BURST")) {
+  if (auto burst = flags.authorize_rate_burst) {
     auto parsed = ParseTokenBurst(*burst);
     if (!parsed) return absl::InvalidArgumentError("--authorize-rate-burst: must be 1 to 1000000");
     options.authorize_rate_burst = *parsed;
   }
-  if (auto cap = FlagOrEnv(flags, getenv, "max-pending-authorizations",
-                           "MCP_MAX_PENDING_AUTHORIZATIONS")) {
+  if (auto cap = flags.max_pending_authorizations) {
     auto parsed = ParseFailureLimit(*cap);
     if (!parsed) {
       return absl::InvalidArgumentError(
@@ -746,8 +733,7 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
   }
 
   // Failed client authentication throttle: flag > env > file > default.
-  if (auto max = FlagOrEnv(flags, getenv, "client-auth-max-failures",
-                           "MCP_CLIENT_AUTH_MAX_FAILURES")) {
+  if (auto max = flags.client_auth_max_failures) {
     auto parsed = ParseFailureLimit(*max);
     if (!parsed) {
       return absl::InvalidArgumentError(
@@ -757,8 +743,7 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
   } else if (file.client_auth_max_failures) {
     options.max_client_auth_failures = *file.client_auth_max_failures;
   }
-  if (auto max = FlagOrEnv(flags, getenv, "client-auth-max-failures-per-ip",
-                           "MCP_CLIENT_AUTH_MAX_FAILURES_PER_IP")) {
+  if (auto max = flags.client_auth_max_failures_per_ip) {
     auto parsed = ParseFailureLimit(*max);
     if (!parsed) {
       return absl::InvalidArgumentError(
@@ -768,8 +753,7 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
   } else if (file.client_auth_max_failures_per_ip) {
     options.max_client_auth_failures_per_ip = *file.client_auth_max_failures_per_ip;
   }
-  if (auto window = FlagOrEnv(flags, getenv, "client-auth-failure-window",
-                              "MCP_CLIENT_AUTH_FAILURE_WINDOW")) {
+  if (auto window = flags.client_auth_failure_window) {
     auto parsed = ParseWindowSeconds(*window);
     if (!parsed) {
       return absl::InvalidArgumentError(
@@ -781,13 +765,13 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
   }
 
   // The hashing budget (options.h): flag > env > default.
-  if (auto threads = FlagOrEnv(flags, getenv, "hash-threads", "MCP_HASH_THREADS")) {
+  if (auto threads = flags.hash_threads) {
     if (!absl::SimpleAtoi(*threads, &options.hash_threads) || options.hash_threads < 1 ||
         options.hash_threads > 256) {
       return absl::InvalidArgumentError("--hash-threads: must be 1 to 256");
     }
   }
-  if (auto queue = FlagOrEnv(flags, getenv, "hash-queue", "MCP_HASH_QUEUE")) {
+  if (auto queue = flags.hash_queue) {
     if (!absl::SimpleAtoi(*queue, &options.hash_queue) || options.hash_queue < 1 ||
         options.hash_queue > 100000) {
       return absl::InvalidArgumentError("--hash-queue: must be 1 to 100000");
@@ -805,14 +789,14 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
     options.clients.push_back(client);
   }
   ClientConfig& static_client = options.clients.front();
-  if (auto id = FlagOrEnv(flags, getenv, "client-id", "MCP_STATIC_CLIENT_ID")) {
+  if (auto id = flags.client_id) {
     if (id->empty() || id->size() > kMaxIdLength || !IsVisibleAscii(*id)) {
       return absl::InvalidArgumentError("--client-id: must be 1-256 visible ASCII characters");
     }
     if (static_client.client_name == static_client.client_id) static_client.client_name = *id;
     static_client.client_id = *id;
   }
-  if (auto secret = FlagOrEnv(flags, getenv, "client-secret", "MCP_STATIC_CLIENT_SECRET")) {
+  if (auto secret = flags.client_secret) {
     if (secret->empty()) return absl::InvalidArgumentError("--client-secret: must not be empty");
     static_client.secret_hash = HashSecret(*secret, kClientSecretIterations);
     if (static_client.is_public()) static_client.token_endpoint_auth_method = "client_secret_basic";
@@ -821,7 +805,7 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& f
     static_client.secret_hash = HashSecret(kDefaultClientSecret, kClientSecretIterations);
     options.using_default_client_secret = true;
   }
-  if (auto uris = FlagOrEnv(flags, getenv, "redirect-uris", "MCP_STATIC_REDIRECT_URIS")) {
+  if (auto uris = flags.redirect_uris) {
     std::vector<std::string> list = SplitCommaList(*uris);
     for (const std::string& uri : list) {
       if (!IsValidRedirectUri(uri)) {

@@ -2,25 +2,13 @@
 // into AuthOptions. Precedence: flag > environment > config file > default.
 // Called once by main files; libraries never read flags.
 //
-// Flags (canonical hyphenated names, see AuthFlagNames()):
-//   --public-url     public base URL = issuer (env MCP_STATIC_PUBLIC_URL)
-//   --client-id      static client id (env MCP_STATIC_CLIENT_ID)
-//   --client-secret  static client secret (env MCP_STATIC_CLIENT_SECRET)
-//   --redirect-uris  comma-separated redirect URIs (env MCP_STATIC_REDIRECT_URIS)
-//   --config         JSON configuration file
-//   --port, --host   only used for the default public URL
-//                    (env MCP_STATIC_PORT, default 9003; MCP_STATIC_HOST)
-//   --token-rate-limit  /token requests per second per client, 0 = no limit
-//                    (env MCP_TOKEN_RATE_LIMIT, default 200)
-//   --token-rate-burst  requests a client may make at once (env
-//                    MCP_TOKEN_RATE_BURST, default 400)
-//   --client-auth-max-failures, --client-auth-max-failures-per-ip,
-//   --client-auth-failure-window  failed client authentication throttle
-//                    (see AuthOptions; env MCP_CLIENT_AUTH_*)
-//   --authorize-rate-limit, --authorize-rate-burst, --max-pending-authorizations
-//                    /authorize limits (see AuthOptions; env MCP_AUTHORIZE_RATE_*,
-//                    MCP_MAX_PENDING_AUTHORIZATIONS)
-// AuthFlags() is the one table of these flags with their help lines.
+// The flags (--public-url, --client-id, --client-secret, --redirect-uris,
+// --config, and the /token, /authorize, client-authentication and hashing
+// limits) are defined once, with their environment variables and help, by
+// AddAuthFlags in config.cc.
+// The default public URL is http://<host>:<port> of the main's --host/--port
+// (AuthFlags::url_host, url_port): the gateway's bind address, or
+// AddDefaultPublicUrlFlags for a binary that binds no HTTP port.
 //
 // The config file:
 //   { "public_url": "...",
@@ -53,10 +41,8 @@
 
 #include <functional>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "auth/options.h"
@@ -71,32 +57,48 @@ inline constexpr char kDemoUsername[] = "demo_user";
 inline constexpr char kDemoPassword[] = "demo_password";
 inline constexpr int kDefaultPort = 9003;
 
-using GetEnvFunction = std::function<std::optional<std::string>(const char*)>;
+using GetEnvFunction = flags::GetEnvFunction;
 
-// One flag a main file accepts, with its --help text.
-struct FlagHelp {
-  const char* name;   // without "--"
-  const char* value;  // placeholder of its value, e.g. "N"
-  const char* help;
+// The auth flags as given (command line > environment), checked and merged
+// with the config file by BuildAuthOptions. Unset: not given.
+struct AuthFlags {
+  std::optional<std::string> public_url;
+  std::optional<std::string> client_id;
+  std::optional<std::string> client_secret;
+  std::optional<std::string> redirect_uris;
+  std::optional<std::string> config;  // the config file's path
+  std::optional<std::string> token_rate_limit;
+  std::optional<std::string> token_rate_burst;
+  std::optional<std::string> client_auth_max_failures;
+  std::optional<std::string> client_auth_max_failures_per_ip;
+  std::optional<std::string> client_auth_failure_window;
+  std::optional<std::string> hash_threads;
+  std::optional<std::string> hash_queue;
+  std::optional<std::string> authorize_rate_limit;
+  std::optional<std::string> authorize_rate_burst;
+  std::optional<std::string> max_pending_authorizations;
+  // Host and port of the default public URL (set by the main's --host and
+  // --port); unset: localhost and kDefaultPort.
+  std::optional<std::string> url_host;
+  std::optional<std::string> url_port;
 };
 
-// Every flag BuildAuthOptions reads, with its help (the single source of
-// AuthFlagNames() and of the help main files print).
-const std::vector<FlagHelp>& AuthFlags();
+// Adds the auth flags to `table`, storing into `*out` (which must outlive
+// the table's Parse).
+void AddAuthFlags(flags::FlagTable* table, AuthFlags* out);
 
-// Returns the flags BuildAuthOptions reads, so main files can accept them.
-std::set<std::string> AuthFlagNames();
-
-// "  --name VALUE\n      help\n" for each flag.
-std::string FormatFlagHelp(const std::vector<FlagHelp>& flags);
+// Adds --port and --host (env MCP_STATIC_PORT, MCP_STATIC_HOST) setting only
+// the default public URL: for binaries that serve no HTTP port themselves.
+void AddDefaultPublicUrlFlags(flags::FlagTable* table, AuthFlags* out);
 
 // Builds the options; errors name the offending flag or config field, e.g.
 // "config clients[1].redirect_uris: must be an array of absolute URLs".
-absl::StatusOr<AuthOptions> BuildAuthOptions(const flags::ParsedFlags& flags,
+// `getenv` gives SSL_CERT_FILE and SSL_CERT_DIR (the upstream CAs).
+absl::StatusOr<AuthOptions> BuildAuthOptions(const AuthFlags& flags,
                                              const GetEnvFunction& getenv);
 
 // Same, with the config file's contents given directly ("" for none).
-absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const flags::ParsedFlags& flags,
+absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const AuthFlags& flags,
                                                      const GetEnvFunction& getenv,
                                                      std::string_view config_json);
 

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <string_view>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -22,10 +24,31 @@ GetEnvFunction Env(std::map<std::string, std::string> vars) {
   };
 }
 
-flags::ParsedFlags Flags(std::map<std::string, std::string> values) {
-  flags::ParsedFlags f;
-  f.values() = std::move(values);
-  return f;
+// Flags as a main gives them: through a table with the auth flags and the
+// default public URL's --port/--host, so that flag > environment is tested too.
+using FlagMap = std::map<std::string, std::string>;
+FlagMap Flags(FlagMap values) { return values; }
+
+AuthFlags Parse(const FlagMap& values, const GetEnvFunction& env) {
+  AuthFlags out;
+  flags::FlagTable table("test\n");
+  AddAuthFlags(&table, &out);
+  AddDefaultPublicUrlFlags(&table, &out);
+  std::vector<std::string> args;
+  for (const auto& [name, value] : values) args.push_back("--" + name + "=" + value);
+  auto outcome = table.Parse(args, env);
+  EXPECT_TRUE(outcome.ok()) << outcome.status();
+  return out;
+}
+
+absl::StatusOr<AuthOptions> BuildAuthOptions(const FlagMap& values, const GetEnvFunction& env) {
+  return auth::BuildAuthOptions(Parse(values, env), env);
+}
+
+absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const FlagMap& values,
+                                                     const GetEnvFunction& env,
+                                                     std::string_view json) {
+  return auth::BuildAuthOptionsFromJson(Parse(values, env), env, json);
 }
 
 // A cheap hash so tests stay fast.

@@ -16,8 +16,8 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "auth/config.h"
 #include "auth/config_summary.h"
@@ -68,15 +68,19 @@ std::optional<std::string> ReadPipedSecret() {
   return data;
 }
 
-int HashSecretCommand(const flags::ParsedFlags& flags) {
+// `args` follow the command name.
+int HashSecretCommand(const std::vector<std::string>& args) {
   int iterations = kPasswordIterations;
-  if (auto value = flags.Get("iterations")) {
-    if (!absl::SimpleAtoi(*value, &iterations) || iterations < kMinIterations ||
-        iterations > kMaxIterations) {
-      std::cerr << "oauth_admin: --iterations must be " << kMinIterations << " to "
-                << kMaxIterations << "\n";
-      return 2;
-    }
+  flags::FlagTable table(kUsage);
+  table.Int("iterations", "", "PBKDF2 iterations", kMinIterations, kMaxIterations, &iterations);
+  auto outcome = table.Parse(args, flags::NoEnv);
+  if (!outcome.ok()) {
+    std::cerr << "oauth_admin: " << outcome.status().message() << "\n" << kUsage;
+    return 2;
+  }
+  if (*outcome == flags::FlagTable::Outcome::kHelp) {
+    std::cout << table.Usage();
+    return 0;
   }
   std::optional<std::string> secret;
   if (isatty(STDIN_FILENO)) {
@@ -110,10 +114,10 @@ int HashSecretCommand(const flags::ParsedFlags& flags) {
 }
 
 int CheckConfigCommand(const std::string& path) {
-  flags::ParsedFlags flags;
-  flags.values()["config"] = path;
+  AuthFlags auth_flags;
+  auth_flags.config = path;
   // The file alone: no environment variable may hide an error in it.
-  auto options = BuildAuthOptions(flags, [](const char*) { return std::nullopt; });
+  auto options = BuildAuthOptions(auth_flags, flags::NoEnv);
   if (!options.ok()) {
     std::cerr << path << ": invalid\n";
     for (absl::string_view error : absl::StrSplit(options.status().message(), '\n')) {
@@ -136,12 +140,7 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (command == "hash-secret") {
-    auto flags = flags::Parse(argc - 1, argv + 1, {"iterations"});
-    if (!flags.ok()) {
-      std::cerr << "oauth_admin: " << flags.status().message() << "\n" << kUsage;
-      return 2;
-    }
-    return HashSecretCommand(*flags);
+    return HashSecretCommand(std::vector<std::string>(argv + 2, argv + argc));
   }
   if (command == "check-config") {
     if (argc != 3 || argv[2][0] == '-') {

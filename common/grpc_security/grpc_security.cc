@@ -28,13 +28,6 @@ namespace {
 
 constexpr char kUnauthenticated[] = "missing or wrong internal gRPC credential";
 
-std::optional<std::string> FlagOrEnv(const flags::ParsedFlags& flags, const GetEnvFunction& getenv,
-                                     const char* flag, const char* env) {
-  if (auto v = flags.Get(flag)) return v;
-  if (getenv) return getenv(env);
-  return std::nullopt;
-}
-
 absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::InvalidArgumentError(absl::StrCat(what, ": cannot read ", path));
@@ -43,16 +36,14 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string&
   return contents.str();
 }
 
-// Reads the PEM file named by `flag` (or `env`) into `out`; absent leaves it empty.
-absl::Status ReadPemSetting(const flags::ParsedFlags& flags, const GetEnvFunction& getenv,
-                            const char* flag, const char* env, std::string* out) {
-  auto path = FlagOrEnv(flags, getenv, flag, env);
-  if (!path || path->empty()) return absl::OkStatus();
+// Reads the PEM file at `path` (given by `flag`) into `out`; "" leaves it empty.
+absl::Status ReadPem(const std::string& path, const char* flag, std::string* out) {
+  if (path.empty()) return absl::OkStatus();
   std::string what = absl::StrCat("--", flag);
-  auto pem = ReadFile(*path, what);
+  auto pem = ReadFile(path, what);
   if (!pem.ok()) return pem.status();
   if (!absl::StrContains(*pem, "-----BEGIN ")) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": ", *path, " is not a PEM file"));
+    return absl::InvalidArgumentError(absl::StrCat(what, ": ", path, " is not a PEM file"));
   }
   *out = *std::move(pem);
   return absl::OkStatus();
@@ -60,14 +51,13 @@ absl::Status ReadPemSetting(const flags::ParsedFlags& flags, const GetEnvFunctio
 
 // The shared secret: --grpc-shared-secret-file > MCP_GRPC_SHARED_SECRET_FILE >
 // MCP_GRPC_SHARED_SECRET. Messages never include the secret.
-absl::StatusOr<std::string> ReadSharedSecret(const flags::ParsedFlags& flags,
+absl::StatusOr<std::string> ReadSharedSecret(const SecurityFlags& flags,
                                              const GetEnvFunction& getenv) {
   std::string secret;
   std::string source;
-  if (auto path = FlagOrEnv(flags, getenv, "grpc-shared-secret-file",
-                            "MCP_GRPC_SHARED_SECRET_FILE")) {
+  if (flags.shared_secret_file) {
     source = "--grpc-shared-secret-file";
-    auto contents = ReadFile(*path, source);
+    auto contents = ReadFile(*flags.shared_secret_file, source);
     if (!contents.ok()) return contents.status();
     secret = *std::move(contents);
     while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
@@ -89,6 +79,15 @@ absl::StatusOr<std::string> ReadSharedSecret(const flags::ParsedFlags& flags,
     }
   }
   return secret;
+}
+
+void AddSharedSecretFlag(flags::FlagTable* table, SecurityFlags* out) {
+  if (table->Accepts("grpc-shared-secret-file")) return;
+  table->Optional("grpc-shared-secret-file", "FILE", "MCP_GRPC_SHARED_SECRET_FILE",
+                  "every call must send 'authorization: Bearer <secret>' (>= 32 characters; or "
+                  "the secret itself in env MCP_GRPC_SHARED_SECRET); on a client, sent on "
+                  "every call",
+                  "", &out->shared_secret_file);
 }
 
 // True when `value` is "Bearer <secret>" for the secret whose SHA-256 is
@@ -203,24 +202,39 @@ class CredentialInterceptorFactory final
 
 }  // namespace
 
-std::set<std::string> ServerSecurityFlagNames() {
-  return {"grpc-tls-cert", "grpc-tls-key", "grpc-tls-client-ca", "grpc-shared-secret-file"};
+void AddServerSecurityFlags(flags::FlagTable* table, SecurityFlags* out) {
+  table->String("grpc-tls-cert", "FILE", "MCP_GRPC_TLS_CERT",
+                "TLS certificate (PEM) of the gRPC port; TLS there always requires client "
+                "certificates",
+                "", &out->tls_cert_file);
+  table->String("grpc-tls-key", "FILE", "MCP_GRPC_TLS_KEY", "its private key (PEM)", "",
+                &out->tls_key_file);
+  table->String("grpc-tls-client-ca", "FILE", "MCP_GRPC_TLS_CLIENT_CA",
+                "CA (PEM) that must have signed the callers' client certificates", "",
+                &out->tls_client_ca_file);
+  AddSharedSecretFlag(table, out);
 }
 
-std::set<std::string> ClientSecurityFlagNames() {
-  return {"grpc-server-ca", "grpc-client-cert", "grpc-client-key", "grpc-shared-secret-file"};
+void AddClientSecurityFlags(flags::FlagTable* table, SecurityFlags* out) {
+  table->String("grpc-server-ca", "FILE", "MCP_GRPC_SERVER_CA",
+                "call the targets over TLS, verifying them with this CA (PEM)", "",
+                &out->server_ca_file);
+  table->String("grpc-client-cert", "FILE", "MCP_GRPC_CLIENT_CERT",
+                "client certificate (PEM) for targets requiring one", "",
+                &out->client_cert_file);
+  table->String("grpc-client-key", "FILE", "MCP_GRPC_CLIENT_KEY", "its private key (PEM)", "",
+                &out->client_key_file);
+  AddSharedSecretFlag(table, out);
 }
 
-absl::StatusOr<ServerSecurity> ServerSecurityFromFlags(const flags::ParsedFlags& flags,
-                                                       const GetEnvFunction& getenv) {
+absl::StatusOr<ServerSecurity> ReadServerSecurity(const SecurityFlags& flags,
+                                                  const GetEnvFunction& getenv) {
   ServerSecurity security;
-  for (auto [flag, env, out] : {std::tuple{"grpc-tls-cert", "MCP_GRPC_TLS_CERT",
-                                           &security.tls_cert_pem},
-                                std::tuple{"grpc-tls-key", "MCP_GRPC_TLS_KEY",
-                                           &security.tls_key_pem},
-                                std::tuple{"grpc-tls-client-ca", "MCP_GRPC_TLS_CLIENT_CA",
-                                           &security.client_ca_pem}}) {
-    if (absl::Status s = ReadPemSetting(flags, getenv, flag, env, out); !s.ok()) return s;
+  for (auto [path, flag, out] :
+       {std::tuple{&flags.tls_cert_file, "grpc-tls-cert", &security.tls_cert_pem},
+        std::tuple{&flags.tls_key_file, "grpc-tls-key", &security.tls_key_pem},
+        std::tuple{&flags.tls_client_ca_file, "grpc-tls-client-ca", &security.client_ca_pem}}) {
+    if (absl::Status s = ReadPem(*path, flag, out); !s.ok()) return s;
   }
   bool any_tls = !security.tls_cert_pem.empty() || !security.tls_key_pem.empty() ||
                  !security.client_ca_pem.empty();
@@ -237,16 +251,14 @@ absl::StatusOr<ServerSecurity> ServerSecurityFromFlags(const flags::ParsedFlags&
   return security;
 }
 
-absl::StatusOr<ClientSecurity> ClientSecurityFromFlags(const flags::ParsedFlags& flags,
-                                                       const GetEnvFunction& getenv) {
+absl::StatusOr<ClientSecurity> ReadClientSecurity(const SecurityFlags& flags,
+                                                  const GetEnvFunction& getenv) {
   ClientSecurity security;
-  for (auto [flag, env, out] : {std::tuple{"grpc-server-ca", "MCP_GRPC_SERVER_CA",
-                                           &security.server_ca_pem},
-                                std::tuple{"grpc-client-cert", "MCP_GRPC_CLIENT_CERT",
-                                           &security.client_cert_pem},
-                                std::tuple{"grpc-client-key", "MCP_GRPC_CLIENT_KEY",
-                                           &security.client_key_pem}}) {
-    if (absl::Status s = ReadPemSetting(flags, getenv, flag, env, out); !s.ok()) return s;
+  for (auto [path, flag, out] :
+       {std::tuple{&flags.server_ca_file, "grpc-server-ca", &security.server_ca_pem},
+        std::tuple{&flags.client_cert_file, "grpc-client-cert", &security.client_cert_pem},
+        std::tuple{&flags.client_key_file, "grpc-client-key", &security.client_key_pem}}) {
+    if (absl::Status s = ReadPem(*path, flag, out); !s.ok()) return s;
   }
   if (security.client_cert_pem.empty() != security.client_key_pem.empty()) {
     return absl::InvalidArgumentError("--grpc-client-cert and --grpc-client-key go together");

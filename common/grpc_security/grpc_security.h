@@ -13,8 +13,9 @@
 // verifying the server against a CA, optionally presenting a client
 // certificate, and/or sending the shared credential on every call.
 //
-// Options hold PEM contents and the secret, read once at startup by the
-// *FromFlags functions; the secret is never logged. No gRPC headers here: the
+// Options hold PEM contents and the secret, read once at startup by
+// Read*Security from the files the --grpc-* flags name (Add*SecurityFlags);
+// the secret is never logged. No gRPC headers here: the
 // gRPC types are only forward-declared.
 #ifndef MCP_OAUTH_COMMON_GRPC_SECURITY_GRPC_SECURITY_H_
 #define MCP_OAUTH_COMMON_GRPC_SECURITY_GRPC_SECURITY_H_
@@ -22,7 +23,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -63,22 +63,35 @@ struct ClientSecurity {
   std::string shared_secret;
 };
 
-using GetEnvFunction = std::function<std::optional<std::string>(const char*)>;
+using GetEnvFunction = flags::GetEnvFunction;
 
-// Flags read by ServerSecurityFromFlags: --grpc-tls-cert, --grpc-tls-key,
-// --grpc-tls-client-ca (env MCP_GRPC_TLS_CERT, MCP_GRPC_TLS_KEY,
-// MCP_GRPC_TLS_CLIENT_CA: PEM files) and --grpc-shared-secret-file (env
-// MCP_GRPC_SHARED_SECRET_FILE, or the secret itself in MCP_GRPC_SHARED_SECRET).
-std::set<std::string> ServerSecurityFlagNames();
-absl::StatusOr<ServerSecurity> ServerSecurityFromFlags(const flags::ParsedFlags& flags,
-                                                       const GetEnvFunction& getenv);
+// The files the --grpc-* flags name ("" or nullopt: not given).
+struct SecurityFlags {
+  std::string tls_cert_file;       // --grpc-tls-cert (env MCP_GRPC_TLS_CERT)
+  std::string tls_key_file;        // --grpc-tls-key (env MCP_GRPC_TLS_KEY)
+  std::string tls_client_ca_file;  // --grpc-tls-client-ca (env MCP_GRPC_TLS_CLIENT_CA)
+  std::string server_ca_file;      // --grpc-server-ca (env MCP_GRPC_SERVER_CA)
+  std::string client_cert_file;    // --grpc-client-cert (env MCP_GRPC_CLIENT_CERT)
+  std::string client_key_file;     // --grpc-client-key (env MCP_GRPC_CLIENT_KEY)
+  // --grpc-shared-secret-file (env MCP_GRPC_SHARED_SECRET_FILE); unset, the
+  // secret itself may be in env MCP_GRPC_SHARED_SECRET.
+  std::optional<std::string> shared_secret_file;
+};
 
-// Flags read by ClientSecurityFromFlags: --grpc-server-ca, --grpc-client-cert,
-// --grpc-client-key (env MCP_GRPC_SERVER_CA, MCP_GRPC_CLIENT_CERT,
-// MCP_GRPC_CLIENT_KEY: PEM files) and the shared secret as above.
-std::set<std::string> ClientSecurityFlagNames();
-absl::StatusOr<ClientSecurity> ClientSecurityFromFlags(const flags::ParsedFlags& flags,
-                                                       const GetEnvFunction& getenv);
+// Adds the server side's flags (--grpc-tls-cert, --grpc-tls-key,
+// --grpc-tls-client-ca, --grpc-shared-secret-file) to `table`, storing into
+// `*out`, which must outlive the table's Parse.
+void AddServerSecurityFlags(flags::FlagTable* table, SecurityFlags* out);
+// Adds the client side's flags (--grpc-server-ca, --grpc-client-cert,
+// --grpc-client-key and --grpc-shared-secret-file unless already there).
+void AddClientSecurityFlags(flags::FlagTable* table, SecurityFlags* out);
+
+// Reads the files `flags` names (and MCP_GRPC_SHARED_SECRET from `getenv`)
+// and checks that they go together.
+absl::StatusOr<ServerSecurity> ReadServerSecurity(const SecurityFlags& flags,
+                                                  const GetEnvFunction& getenv);
+absl::StatusOr<ClientSecurity> ReadClientSecurity(const SecurityFlags& flags,
+                                                  const GetEnvFunction& getenv);
 
 // True for 127.0.0.0/8, ::1 and localhost (with a port), and unix sockets.
 bool IsLoopbackListenAddress(const std::string& address);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
@@ -26,10 +27,26 @@ GetEnvFunction Env(std::map<std::string, std::string> vars) {
   };
 }
 
-flags::ParsedFlags Flags(std::map<std::string, std::string> values) {
-  flags::ParsedFlags f;
-  f.values() = std::move(values);
-  return f;
+// The flags as `bazel run` would give them, parsed through the table.
+SecurityFlags Flags(std::map<std::string, std::string> values, const GetEnvFunction& env) {
+  SecurityFlags out;
+  flags::FlagTable table("test\n");
+  AddServerSecurityFlags(&table, &out);
+  AddClientSecurityFlags(&table, &out);
+  std::vector<std::string> args;
+  for (const auto& [name, value] : values) args.push_back("--" + name + "=" + value);
+  EXPECT_TRUE(table.Parse(args, env).ok());
+  return out;
+}
+
+absl::StatusOr<ServerSecurity> ServerSecurityFromFlags(
+    std::map<std::string, std::string> values, const GetEnvFunction& env) {
+  return ReadServerSecurity(Flags(std::move(values), env), env);
+}
+
+absl::StatusOr<ClientSecurity> ClientSecurityFromFlags(
+    std::map<std::string, std::string> values, const GetEnvFunction& env) {
+  return ReadClientSecurity(Flags(std::move(values), env), env);
 }
 
 std::string TempFile(const std::string& name, const std::string& contents) {
@@ -63,43 +80,42 @@ TEST(GrpcSecurityTest, UnprotectedNonLoopbackIsRefused) {
 }
 
 TEST(GrpcSecurityTest, SharedSecretSources) {
-  auto none = ServerSecurityFromFlags(Flags({}), Env({}));
+  auto none = ServerSecurityFromFlags({}, Env({}));
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->protected_port());
 
-  auto from_env = ServerSecurityFromFlags(Flags({}), Env({{"MCP_GRPC_SHARED_SECRET", kSecret}}));
+  auto from_env = ServerSecurityFromFlags({}, Env({{"MCP_GRPC_SHARED_SECRET", kSecret}}));
   ASSERT_TRUE(from_env.ok()) << from_env.status();
   EXPECT_EQ(from_env->shared_secret, kSecret);
 
   // The file wins over the environment; its trailing newline is not part of it.
   std::string path = TempFile("secret", "file-secret-file-secret-file-secret-42\n");
-  auto from_file = ClientSecurityFromFlags(Flags({{"grpc-shared-secret-file", path}}),
+  auto from_file = ClientSecurityFromFlags({{"grpc-shared-secret-file", path}},
                                            Env({{"MCP_GRPC_SHARED_SECRET", kSecret}}));
   ASSERT_TRUE(from_file.ok()) << from_file.status();
   EXPECT_EQ(from_file->shared_secret, "file-secret-file-secret-file-secret-42");
 
-  auto too_short = ServerSecurityFromFlags(Flags({}), Env({{"MCP_GRPC_SHARED_SECRET", "short"}}));
+  auto too_short = ServerSecurityFromFlags({}, Env({{"MCP_GRPC_SHARED_SECRET", "short"}}));
   ASSERT_FALSE(too_short.ok());
   EXPECT_TRUE(absl::StrContains(too_short.status().message(), "at least 32"));
   EXPECT_FALSE(absl::StrContains(too_short.status().message(), "short"));  // never echoed
 
-  auto missing = ServerSecurityFromFlags(
-      Flags({{"grpc-shared-secret-file", "/nonexistent/secret"}}), Env({}));
+  auto missing =
+      ServerSecurityFromFlags({{"grpc-shared-secret-file", "/nonexistent/secret"}}, Env({}));
   ASSERT_FALSE(missing.ok());
   EXPECT_TRUE(absl::StrContains(missing.status().message(), "--grpc-shared-secret-file"));
 }
 
 TEST(GrpcSecurityTest, TlsFlagsGoTogether) {
   std::string pem = TempFile("cert.pem", "-----BEGIN CERTIFICATE-----\nx\n");
-  auto partial = ServerSecurityFromFlags(Flags({{"grpc-tls-cert", pem}}), Env({}));
+  auto partial = ServerSecurityFromFlags({{"grpc-tls-cert", pem}}, Env({}));
   ASSERT_FALSE(partial.ok());
   EXPECT_TRUE(absl::StrContains(partial.status().message(), "go together"));
-  auto not_pem = ServerSecurityFromFlags(
-      Flags({{"grpc-tls-cert", TempFile("junk", "junk")}}), Env({}));
+  auto not_pem = ServerSecurityFromFlags({{"grpc-tls-cert", TempFile("junk", "junk")}}, Env({}));
   ASSERT_FALSE(not_pem.ok());
   EXPECT_TRUE(absl::StrContains(not_pem.status().message(), "not a PEM file"));
-  auto client_without_ca = ClientSecurityFromFlags(
-      Flags({{"grpc-client-cert", pem}, {"grpc-client-key", pem}}), Env({}));
+  auto client_without_ca =
+      ClientSecurityFromFlags({{"grpc-client-cert", pem}, {"grpc-client-key", pem}}, Env({}));
   ASSERT_FALSE(client_without_ca.ok());
   EXPECT_TRUE(absl::StrContains(client_without_ca.status().message(), "--grpc-server-ca"));
 }

@@ -1,0 +1,44 @@
+// What every server main shares: the --log-level flag and the shutdown loop.
+// Each main is parse flags -> Options -> start -> StopSignals::Wait -> stop.
+#ifndef MCP_OAUTH_COMMON_SERVER_MAIN_H_
+#define MCP_OAUTH_COMMON_SERVER_MAIN_H_
+
+#include <signal.h>
+
+#include <functional>
+#include <string>
+
+#include "common/flags.h"
+#include "common/log.h"
+
+namespace mcp_oauth {
+
+// Adds --log-level LEVEL (debug, info, warning, error; env `env` unless "")
+// storing into `*out`; the main applies it with log::SetLevel.
+void AddLogLevelFlag(flags::FlagTable* table, const std::string& env, log::Level* out);
+
+// Blocks SIGINT and SIGTERM (and SIGHUP, for reloads) before any thread
+// starts, so that every thread inherits the mask and only Wait() receives
+// them on the main thread. Not thread safe: one instance, used by main's
+// thread only.
+
+class StopSignals {
+ public:
+  // Blocks SIGINT and SIGTERM, plus SIGHUP when `reload` is true, in the
+  // calling thread and every thread it starts later. Call it first in main.
+  explicit StopSignals(bool reload = false);
+
+  // Waits for SIGINT or SIGTERM and returns it; each SIGHUP in between calls
+  // `on_reload` (when the constructor was given reload = true).
+  int Wait(const std::function<void()>& on_reload = nullptr);
+
+  // "SIGINT", "SIGTERM", else "signal N".
+  static std::string Name(int signal_number);
+
+ private:
+  sigset_t signals_;
+};
+
+}  // namespace mcp_oauth
+
+#endif  // MCP_OAUTH_COMMON_SERVER_MAIN_H_
