@@ -525,10 +525,19 @@ bool AuthorizationServer::NeedsSecretHashing(const v1::ClientCredentials& creden
 absl::Status AuthorizationServer::CheckThrottle(const std::vector<ThrottleKey>& keys,
                                                absl::Time now,
                                                const std::string& description) const {
+  // One store read for all the keys.
+  std::vector<std::string> names;
+  std::vector<int> limits;
   for (const ThrottleKey& key : keys) {
     if (key.max_failures <= 0) continue;
-    ThrottleState state = store_->GetLoginFailures(key.key, now);
-    if (state.failures >= key.max_failures) {
+    names.push_back(key.key);
+    limits.push_back(key.max_failures);
+  }
+  if (names.empty()) return absl::OkStatus();
+  std::vector<ThrottleState> states = store_->ReadLoginFailures(names, now);
+  for (size_t i = 0; i < states.size() && i < limits.size(); ++i) {
+    const ThrottleState& state = states[i];
+    if (state.failures >= limits[i]) {
       v1::OAuthError e;
       e.set_error("temporarily_unavailable");
       e.set_error_description(description);
@@ -622,22 +631,38 @@ struct AuthorizationServer::IssuedTokens {
 namespace {
 
 // Fills a token record; it expires after `ttl` but never after `grant_end`.
+// Fills what a token's record says about its grant (all but token_hash and
+// jti).
 template <typename Record>
-void FillRecord(Record& r, const std::string& raw, const std::string& family_id,
-                const std::string& client_id, const std::string& subject,
-                const std::string& username, const std::vector<std::string>& scopes,
-                const std::string& audience, absl::Time now, absl::Duration ttl,
-                absl::Time grant_end) {
-  r.token_hash = crypto::Sha256(raw);
+void FillGrant(Record& r, const std::string& family_id, const std::string& client_id,
+               const std::string& subject, const std::string& username,
+               const std::vector<std::string>& scopes, const std::string& audience,
+               absl::Time now, absl::Duration ttl, absl::Time grant_end) {
   r.family_id = family_id;
   r.client_id = client_id;
   r.subject = subject;
   r.username = username;
   r.scopes = scopes;
   r.audience = audience;
-  r.jti = crypto::HexEncode(crypto::RandomBytes(16));
   r.issued_at = now;
   r.expires_at = std::min(now + ttl, grant_end);
+}
+
+// Gives the record of the token `raw` its digest and a new jti.
+template <typename Record>
+void Identify(Record& r, const std::string& raw) {
+  r.token_hash = crypto::Sha256(raw);
+  r.jti = crypto::HexEncode(crypto::RandomBytes(16));
+}
+
+template <typename Record>
+void FillRecord(Record& r, const std::string& raw, const std::string& family_id,
+                const std::string& client_id, const std::string& subject,
+                const std::string& username, const std::vector<std::string>& scopes,
+                const std::string& audience, absl::Time now, absl::Duration ttl,
+                absl::Time grant_end) {
+  Identify(r, raw);
+  FillGrant(r, family_id, client_id, subject, username, scopes, audience, now, ttl, grant_end);
 }
 
 v1::TokenResponse MakeTokenResponse(const std::string& access_token,
@@ -816,68 +841,91 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::RefreshTokenGrant(
     return InvalidGrant("Invalid or expired refresh token");
   }
   const ParsedRefreshToken presented = ParseRefreshToken(request.refresh_token());
-  std::optional<RefreshTokenRecord> old = store_->GetRefreshToken(presented.key);
-  if (!old || old->revoked) return InvalidGrant("Invalid or expired refresh token");
-  const absl::Time grant_end = GrantEnd(old->grant_created_at);
-  constexpr char kSignInExpired[] =
-      "The sign-in behind this refresh token has expired; sign in again";
-  if (old->expires_at <= now) {
-    // Refresh tokens expire at the latest when their grant ends: say which.
-    return InvalidGrant(grant_end <= now ? kSignInExpired : "Invalid or expired refresh token");
-  }
-  if (old->client_id != client.client_id) {
-    return InvalidGrant("Refresh token was issued to another client");
-  }
-  const std::string kReused =
-      "Refresh token was already used; all tokens of this grant have been revoked";
-  if (old->rotated) {
-    store_->RevokeFamily(old->family_id);
-    return InvalidGrant(kReused);
-  }
-  // A grant whose user is gone, or whose scopes the client may no longer
-  // have, dies whole; one past its absolute lifetime just ends.
-  if (absl::Status allowed = CheckGrantAllowed(client.client_id, old->subject, old->scopes);
-      !allowed.ok()) {
-    store_->RevokeFamily(old->family_id);
-    return InvalidGrant(
-        absl::StrCat(allowed.message(), "; all tokens of this grant have been revoked"));
-  }
-  if (grant_end <= now) return InvalidGrant(kSignInExpired);
-  absl::Status resources = CheckResources(request.resource(), old->audience);
-  if (!resources.ok()) return resources;
-  if (request.scope().size() > kMaxScopeLength) {
-    return MakeOAuthError(400, "invalid_scope", "scope is too long");
-  }
-  std::vector<std::string> scopes = ParseScopes(request.scope());
-  for (const std::string& scope : scopes) {
-    if (!Contains(old->scopes, scope)) {
-      return MakeOAuthError(
-          400, "invalid_scope",
-          absl::StrCat("Scope exceeds the original grant: ", ScopeForDescription(scope)));
-    }
-  }
-  if (scopes.empty()) scopes = old->scopes;
-
-  IssuedTokens t;
-  t.access_token = crypto::RandomToken(32);
-  FillRecord(t.access, t.access_token, old->family_id, client.client_id, old->subject,
-             old->username, scopes, old->audience, now, options_.access_token_ttl, grant_end);
-  // RFC 6749 §6: the new refresh token keeps the scope of the old one. It
-  // never reaches past the grant's end, so rotating does not extend it.
-  // The next generation of the token's chain; a token minted before chains
-  // starts one.
+  // The successors are minted (random, digests) before the store's
+  // transaction, which then only decides and writes. The next generation of
+  // the token's chain; a token minted before chains starts one.
   const bool chained = !presented.chain_id.empty();
   const std::string chain_id = chained ? presented.chain_id : NewRefreshChainId();
-  const int64_t generation = chained ? old->generation + 1 : 0;
+  const int64_t generation = chained ? presented.key.generation + 1 : 0;
+  IssuedTokens t;
+  t.access_token = crypto::RandomToken(32);
+  Identify(t.access, t.access_token);
   t.refresh_token = MakeRefreshToken(chain_id, generation);
-  FillRecord(t.refresh, t.refresh_token, old->family_id, client.client_id, old->subject,
-             old->username, old->scopes, old->audience, now, options_.refresh_token_ttl,
-             grant_end);
+  Identify(t.refresh, t.refresh_token);
   t.refresh.chain_hash = chained ? presented.key.chain_hash : Hash(chain_id);
   t.refresh.generation = generation;
-  switch (store_->RotateRefreshToken(presented.key, now, t.access, t.refresh)) {
+  std::vector<std::string> scopes;
+
+  constexpr char kSignInExpired[] =
+      "The sign-in behind this refresh token has expired; sign in again";
+  constexpr char kReused[] =
+      "Refresh token was already used; all tokens of this grant have been revoked";
+  // Runs inside the store's transaction: only in-memory checks.
+  auto decide = [&](const RefreshTokenRecord& old) {
+    RefreshVerdict verdict;
+    auto reject = [&verdict](absl::Status status, bool revoke_family = false) {
+      verdict.status = std::move(status);
+      verdict.revoke_family = revoke_family;
+      return verdict;
+    };
+    if (old.revoked) return reject(InvalidGrant("Invalid or expired refresh token"));
+    const absl::Time grant_end = GrantEnd(old.grant_created_at);
+    if (old.expires_at <= now) {
+      // Refresh tokens expire at the latest when their grant ends: say which.
+      return reject(
+          InvalidGrant(grant_end <= now ? kSignInExpired : "Invalid or expired refresh token"));
+    }
+    if (old.client_id != client.client_id) {
+      return reject(InvalidGrant("Refresh token was issued to another client"));
+    }
+    if (old.rotated) return reject(InvalidGrant(kReused), /*revoke_family=*/true);
+    // A grant whose user is gone, or whose scopes the client may no longer
+    // have, dies whole; one past its absolute lifetime just ends.
+    if (absl::Status allowed = CheckGrantAllowed(client.client_id, old.subject, old.scopes);
+        !allowed.ok()) {
+      return reject(InvalidGrant(absl::StrCat(allowed.message(),
+                                              "; all tokens of this grant have been revoked")),
+                    /*revoke_family=*/true);
+    }
+    if (grant_end <= now) return reject(InvalidGrant(kSignInExpired));
+    if (absl::Status resources = CheckResources(request.resource(), old.audience);
+        !resources.ok()) {
+      return reject(std::move(resources));
+    }
+    if (request.scope().size() > kMaxScopeLength) {
+      return reject(MakeOAuthError(400, "invalid_scope", "scope is too long"));
+    }
+    scopes = ParseScopes(request.scope());
+    for (const std::string& scope : scopes) {
+      if (!Contains(old.scopes, scope)) {
+        return reject(MakeOAuthError(
+            400, "invalid_scope",
+            absl::StrCat("Scope exceeds the original grant: ", ScopeForDescription(scope))));
+      }
+    }
+    if (scopes.empty()) scopes = old.scopes;
+    FillGrant(verdict.access, old.family_id, client.client_id, old.subject, old.username, scopes,
+              old.audience, now, options_.access_token_ttl, grant_end);
+    // RFC 6749 §6: the new refresh token keeps the scope of the old one. It
+    // never reaches past the grant's end, so rotating does not extend it.
+    FillGrant(verdict.refresh, old.family_id, client.client_id, old.subject, old.username,
+              old.scopes, old.audience, now, options_.refresh_token_ttl, grant_end);
+    verdict.access.token_hash = t.access.token_hash;
+    verdict.access.jti = t.access.jti;
+    verdict.refresh.token_hash = t.refresh.token_hash;
+    verdict.refresh.jti = t.refresh.jti;
+    verdict.refresh.chain_hash = t.refresh.chain_hash;
+    verdict.refresh.generation = t.refresh.generation;
+    t.access.issued_at = verdict.access.issued_at;
+    t.access.expires_at = verdict.access.expires_at;
+    return verdict;
+  };
+  RedeemRefreshResult redeemed = store_->RedeemRefreshToken(presented.key, now, decide);
+  switch (redeemed.outcome) {
     case RotateOutcome::kRotated:
       return MakeTokenResponse(t.access_token, t.refresh_token, scopes, t.access);
+    case RotateOutcome::kRejected:
+      return redeemed.rejection;
     case RotateOutcome::kReused:
       return InvalidGrant(kReused);
     case RotateOutcome::kNotFound:

@@ -108,7 +108,8 @@ absl::Status MemoryStore::IssueTokens(const TokenFamily& family, const AccessTok
     if (refresh->chain_hash.empty()) {
       refresh_.emplace(refresh->token_hash, *refresh);
     } else {
-      chains_.emplace(refresh->chain_hash, *refresh);
+      chains_.emplace(refresh->chain_hash, *refresh).first->second.access_hash =
+          access.token_hash;
     }
   }
   return absl::OkStatus();
@@ -156,54 +157,76 @@ RefreshTokenRecord* MemoryStore::FindRefreshLocked(const RefreshTokenKey& key, b
   return nullptr;
 }
 
-std::optional<RefreshTokenRecord> MemoryStore::GetRefreshToken(const RefreshTokenKey& key) {
-  absl::ReaderMutexLock lock(&mu_);
-  bool rotated = false;
-  const RefreshTokenRecord* found = FindRefreshLocked(key, &rotated);
-  if (found == nullptr) return std::nullopt;
-  RefreshTokenRecord record = *found;
+RefreshTokenRecord MemoryStore::PresentedLocked(const RefreshTokenRecord& found,
+                                                bool rotated) const {
+  RefreshTokenRecord record = found;
   record.rotated = rotated;
   record.revoked = record.revoked || FamilyRevokedLocked(record.family_id);
   record.grant_created_at = FamilyCreatedLocked(record.family_id);
   return record;
 }
 
-RotateOutcome MemoryStore::RotateRefreshToken(const RefreshTokenKey& old_key, absl::Time now,
-                                              const AccessTokenRecord& new_access,
-                                              const RefreshTokenRecord& new_refresh) {
+std::optional<RefreshTokenRecord> MemoryStore::GetRefreshToken(const RefreshTokenKey& key) {
+  absl::ReaderMutexLock lock(&mu_);
+  bool rotated = false;
+  const RefreshTokenRecord* found = FindRefreshLocked(key, &rotated);
+  if (found == nullptr) return std::nullopt;
+  return PresentedLocked(*found, rotated);
+}
+
+RedeemRefreshResult MemoryStore::RedeemRefreshToken(const RefreshTokenKey& old_key,
+                                                    absl::Time now,
+                                                    const RefreshDecision& decide) {
+  RedeemRefreshResult result;
   absl::MutexLock lock(&mu_);
   bool rotated = false;
   RefreshTokenRecord* old = FindRefreshLocked(old_key, &rotated);
-  if (old == nullptr) return RotateOutcome::kNotFound;
-  if (old->revoked || FamilyRevokedLocked(old->family_id)) return RotateOutcome::kNotFound;
+  if (old == nullptr) return result;
+  RefreshVerdict verdict = decide(PresentedLocked(*old, rotated));
+  if (!verdict.status.ok()) {
+    if (verdict.revoke_family) RevokeFamilyLocked(old->family_id, old->expires_at);
+    result.outcome = RotateOutcome::kRejected;
+    result.rejection = std::move(verdict.status);
+    return result;
+  }
+  if (old->revoked || FamilyRevokedLocked(old->family_id)) return result;
   if (rotated) {
     RevokeFamilyLocked(old->family_id, old->expires_at);
-    return RotateOutcome::kReused;
+    result.outcome = RotateOutcome::kReused;
+    return result;
   }
-  if (old->expires_at <= now) return RotateOutcome::kNotFound;
+  if (old->expires_at <= now) return result;
+  AccessTokenRecord& new_access = verdict.access;
+  RefreshTokenRecord& new_refresh = verdict.refresh;
   if (access_.count(new_access.token_hash) > 0) {
-    return RotateOutcome::kNotFound;  // A 256-bit collision: treat as failure.
+    return result;  // A 256-bit collision: treat as failure.
   }
   const bool chained = !old_key.chain_hash.empty();
   if (new_refresh.chain_hash.empty() ||
       (chained ? new_refresh.chain_hash != old_key.chain_hash ||
                      new_refresh.generation != old->generation + 1
                : chains_.count(new_refresh.chain_hash) > 0)) {
-    return RotateOutcome::kNotFound;  // Not the chain's next token, or a collision.
+    return result;  // Not the chain's next token, or a collision.
   }
   FamilyEntry& entry = families_[old->family_id];
   const absl::Time until = std::max(new_access.expires_at, new_refresh.expires_at);
   if (entry.keep_until < until) entry.keep_until = until + kRotationKeepSlack;
-  access_.emplace(new_access.token_hash, new_access);
+  new_refresh.access_hash = new_access.token_hash;
+  // The access token issued with the rotated token is superseded.
+  if (!old->access_hash.empty()) access_.erase(old->access_hash);
+  std::string access_hash = new_access.token_hash;
+  access_.emplace(std::move(access_hash), std::move(new_access));
   if (chained) {
     // The chain's record now describes its next generation: the rotated
     // token leaves nothing behind but the lower generation number.
-    *old = new_refresh;
+    *old = std::move(new_refresh);
   } else {
     old->rotated = true;
-    chains_.emplace(new_refresh.chain_hash, new_refresh);
+    std::string chain_hash = new_refresh.chain_hash;
+    chains_.emplace(std::move(chain_hash), std::move(new_refresh));
   }
-  return RotateOutcome::kRotated;
+  result.outcome = RotateOutcome::kRotated;
+  return result;
 }
 
 void MemoryStore::RevokeFamilyLocked(const std::string& family_id, absl::Time keep_until) {
@@ -226,11 +249,15 @@ void MemoryStore::RevokeAccessToken(const std::string& token_hash) {
   if (it != access_.end()) it->second.revoked = true;
 }
 
-ThrottleState MemoryStore::GetLoginFailures(const std::string& key, absl::Time now) {
+std::vector<ThrottleState> MemoryStore::ReadLoginFailures(const std::vector<std::string>& keys,
+                                                          absl::Time now) {
+  std::vector<ThrottleState> states(keys.size());
   absl::ReaderMutexLock lock(&mu_);
-  auto it = throttles_.find(key);
-  if (it == throttles_.end() || it->second.window_end <= now) return ThrottleState{};
-  return it->second;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto it = throttles_.find(keys[i]);
+    if (it != throttles_.end() && it->second.window_end > now) states[i] = it->second;
+  }
+  return states;
 }
 
 ThrottleState MemoryStore::RecordLoginFailure(const std::string& key, absl::Time now,

@@ -4,6 +4,7 @@
 #define MCP_OAUTH_AUTH_MEMORY_STORE_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -37,13 +38,13 @@ class MemoryStore final : public Store {
                            const std::optional<RefreshTokenRecord>& refresh) override;
   std::optional<AccessTokenRecord> GetAccessToken(const std::string& token_hash) override;
   std::optional<RefreshTokenRecord> GetRefreshToken(const RefreshTokenKey& key) override;
-  RotateOutcome RotateRefreshToken(const RefreshTokenKey& old, absl::Time now,
-                                   const AccessTokenRecord& new_access,
-                                   const RefreshTokenRecord& new_refresh) override;
+  RedeemRefreshResult RedeemRefreshToken(const RefreshTokenKey& old, absl::Time now,
+                                         const RefreshDecision& decide) override;
   void RevokeFamily(const std::string& family_id) override;
   void RevokeAccessToken(const std::string& token_hash) override;
 
-  ThrottleState GetLoginFailures(const std::string& key, absl::Time now) override;
+  std::vector<ThrottleState> ReadLoginFailures(const std::vector<std::string>& keys,
+                                               absl::Time now) override;
   ThrottleState RecordLoginFailure(const std::string& key, absl::Time now,
                                    absl::Duration window) override;
   void ResetLoginFailures(const std::string& key) override;
@@ -74,6 +75,9 @@ class MemoryStore final : public Store {
   // The stored record `key` presents (a chain's or a chainless token's), with
   // `rotated` set for the presented token; nullptr when there is none.
   RefreshTokenRecord* FindRefreshLocked(const RefreshTokenKey& key, bool* rotated)
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The presented token's record as GetRefreshToken returns it.
+  RefreshTokenRecord PresentedLocked(const RefreshTokenRecord& found, bool rotated) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;

@@ -73,6 +73,12 @@ const std::vector<Migration>& Migrations() {
            " jti TEXT NOT NULL, issued_at BIGINT NOT NULL, expires_at BIGINT NOT NULL){T}",
            "CREATE INDEX refresh_chains_expires ON refresh_chains (expires_at)",
        }},
+      // The access token issued with a chain's live generation, which the
+      // next rotation deletes ('' for chains rotated before this version).
+      {3,
+       {
+           "ALTER TABLE refresh_chains ADD COLUMN access_hash TEXT NOT NULL DEFAULT ''",
+       }},
   };
   return *migrations;
 }
@@ -212,7 +218,7 @@ absl::Status InsertRefresh(SqlConnection& db, const RefreshTokenRecord& t) {
 
 constexpr char kChainColumns[] =
     "c.chain_hash, c.generation, c.token_hash, c.family_id, c.client_id, c.subject, c.username,"
-    " c.scopes, c.audience, c.jti, c.issued_at, c.expires_at";
+    " c.scopes, c.audience, c.jti, c.issued_at, c.expires_at, c.access_hash";
 
 RefreshTokenRecord ChainFromRow(const Row& r) {
   RefreshTokenRecord t;
@@ -228,17 +234,18 @@ RefreshTokenRecord ChainFromRow(const Row& r) {
   t.jti = r[9];
   t.issued_at = TimeFromDb(r[10]);
   t.expires_at = TimeFromDb(r[11]);
+  t.access_hash = Unhex(r[12]);
   return t;
 }
 
 absl::Status InsertChain(SqlConnection& db, const RefreshTokenRecord& t) {
   return db
       .Execute("INSERT INTO refresh_chains (chain_hash, generation, token_hash, family_id,"
-               " client_id, subject, username, scopes, audience, jti, issued_at, expires_at)"
-               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+               " client_id, subject, username, scopes, audience, jti, issued_at, expires_at,"
+               " access_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                {Hex(t.chain_hash), t.generation, Hex(t.token_hash), t.family_id, t.client_id,
                 t.subject, t.username, JoinScopes(t.scopes), t.audience, t.jti,
-                ToDb(t.issued_at), ToDb(t.expires_at)})
+                ToDb(t.issued_at), ToDb(t.expires_at), Hex(t.access_hash)})
       .status();
 }
 
@@ -625,7 +632,9 @@ absl::Status SqlStore::IssueTokens(const TokenFamily& family, const AccessTokenR
     if (absl::Status s = InsertAccess(db, access); !s.ok()) return s;
     if (refresh) {
       keep_until = std::max(keep_until, refresh->expires_at);
-      if (absl::Status s = InsertRefreshToken(db, *refresh); !s.ok()) return s;
+      RefreshTokenRecord stored = *refresh;
+      if (!stored.chain_hash.empty()) stored.access_hash = access.token_hash;
+      if (absl::Status s = InsertRefreshToken(db, stored); !s.ok()) return s;
     }
     return ExtendFamilyIn(db, family.family_id, keep_until);
   });
@@ -668,8 +677,8 @@ std::optional<RefreshTokenRecord> SqlStore::GetRefreshToken(const RefreshTokenKe
       case PresentedGeneration::kLive:
         break;
     }
-    record.revoked = IntFromDb(row[12]) != 0;
-    record.grant_created_at = TimeFromDb(row[13]);
+    record.revoked = IntFromDb(row[13]) != 0;
+    record.grant_created_at = TimeFromDb(row[14]);
     return record;
   }
   auto result = Read(
@@ -688,86 +697,105 @@ std::optional<RefreshTokenRecord> SqlStore::GetRefreshToken(const RefreshTokenKe
   return record;
 }
 
-RotateOutcome SqlStore::RotateRefreshToken(const RefreshTokenKey& old_key, absl::Time now,
-                                           const AccessTokenRecord& new_access,
-                                           const RefreshTokenRecord& new_refresh) {
+RedeemRefreshResult SqlStore::RedeemRefreshToken(const RefreshTokenKey& old_key, absl::Time now,
+                                                 const RefreshDecision& decide) {
   const bool chained = !old_key.chain_hash.empty();
-  RotateOutcome outcome = RotateOutcome::kNotFound;
+  // The family's revocation, start and keep_until come with the token.
+  constexpr char kFamilyColumns[] =
+      ", COALESCE(f.revoked, 0), COALESCE(f.created_at, $2), COALESCE(f.keep_until, $2)";
+  RedeemRefreshResult result;
   absl::Status status = Transaction([&](SqlConnection& db) -> absl::Status {
-    outcome = RotateOutcome::kNotFound;
-    // The row lock makes concurrent rotations of one token take turns: the
-    // second one sees the chain moved on (or rotated = 1).
-    std::string family_id;
-    bool rotated = false;
-    bool revoked = false;
-    absl::Time expires_at;
-    int64_t generation = 0;
+    result = RedeemRefreshResult();
+    // The row lock (of the token's row only) makes concurrent redemptions
+    // of one token take turns: the second one sees the chain moved on (or
+    // rotated = 1).
+    RefreshTokenRecord old;
+    absl::Time keep_until;
     if (chained) {
-      // The chain and its family's revocation in one statement (locking the
-      // chain's row only: FOR UPDATE OF c).
       auto found = db.Execute(
-          absl::StrCat("SELECT c.family_id, c.generation, c.token_hash, c.expires_at,"
-                       " COALESCE(f.revoked, 0) FROM refresh_chains c LEFT JOIN token_families f"
+          absl::StrCat("SELECT ", kChainColumns, kFamilyColumns,
+                       " FROM refresh_chains c LEFT JOIN token_families f"
                        " ON f.family_id = c.family_id WHERE c.chain_hash = $1",
                        dialect_.for_update.empty() ? "" : dialect_.for_update + " OF c"),
-          {Hex(old_key.chain_hash)});
+          {Hex(old_key.chain_hash), ToDb(absl::InfinitePast())});
       if (!found.ok()) return found.status();
       if (found->rows.empty()) return absl::OkStatus();
-      const Row& old = found->rows[0];
-      family_id = old[0];
-      generation = IntFromDb(old[1]);
-      switch (ClassifyPresented(old_key, generation, Unhex(old[2]))) {
+      const Row& row = found->rows[0];
+      old = ChainFromRow(row);
+      switch (ClassifyPresented(old_key, old.generation, old.token_hash)) {
         case PresentedGeneration::kUnknown:
           return absl::OkStatus();
         case PresentedGeneration::kRotated:
-          rotated = true;
+          old.rotated = true;
           break;
         case PresentedGeneration::kLive:
           break;
       }
-      expires_at = TimeFromDb(old[3]);
-      revoked = IntFromDb(old[4]) != 0;
+      old.revoked = IntFromDb(row[13]) != 0;
+      old.grant_created_at = TimeFromDb(row[14]);
+      keep_until = TimeFromDb(row[15]);
     } else {
       auto found = db.Execute(
-          absl::StrCat("SELECT family_id, rotated, revoked, expires_at FROM refresh_tokens"
-                       " WHERE token_hash = $1",
-                       dialect_.for_update),
-          {Hex(old_key.token_hash)});
+          absl::StrCat("SELECT r.token_hash, r.family_id, r.client_id, r.subject, r.username,"
+                       " r.scopes, r.audience, r.jti, r.issued_at, r.expires_at, r.rotated,"
+                       " r.revoked",
+                       kFamilyColumns,
+                       " FROM refresh_tokens r LEFT JOIN token_families f"
+                       " ON f.family_id = r.family_id WHERE r.token_hash = $1",
+                       dialect_.for_update.empty() ? "" : dialect_.for_update + " OF r"),
+          {Hex(old_key.token_hash), ToDb(absl::InfinitePast())});
       if (!found.ok()) return found.status();
       if (found->rows.empty()) return absl::OkStatus();
-      const Row& old = found->rows[0];
-      family_id = old[0];
-      rotated = IntFromDb(old[1]) != 0;
-      revoked = IntFromDb(old[2]) != 0;
-      expires_at = TimeFromDb(old[3]);
-      auto family = db.Execute("SELECT revoked FROM token_families WHERE family_id = $1",
-                               {family_id});
-      if (!family.ok()) return family.status();
-      revoked = revoked || (!family->rows.empty() && IntFromDb(family->rows[0][0]) != 0);
+      const Row& row = found->rows[0];
+      old = TokenFromRow<RefreshTokenRecord>(row);
+      old.rotated = IntFromDb(row[10]) != 0;
+      old.revoked = IntFromDb(row[11]) != 0 || IntFromDb(row[12]) != 0;
+      old.grant_created_at = TimeFromDb(row[13]);
+      keep_until = TimeFromDb(row[14]);
     }
-    if (revoked) return absl::OkStatus();
-    if (rotated) {
-      absl::Status s = RevokeFamilyIn(db, family_id, expires_at);
-      if (s.ok()) outcome = RotateOutcome::kReused;
+    RefreshVerdict verdict = decide(old);
+    if (!verdict.status.ok()) {
+      if (verdict.revoke_family) {
+        if (absl::Status s = RevokeFamilyIn(db, old.family_id, old.expires_at); !s.ok()) {
+          return s;
+        }
+      }
+      result.outcome = RotateOutcome::kRejected;
+      result.rejection = std::move(verdict.status);
+      return absl::OkStatus();
+    }
+    if (old.revoked) return absl::OkStatus();
+    if (old.rotated) {
+      absl::Status s = RevokeFamilyIn(db, old.family_id, old.expires_at);
+      if (s.ok()) result.outcome = RotateOutcome::kReused;
       return s;
     }
-    if (expires_at <= now) return absl::OkStatus();
+    if (old.expires_at <= now) return absl::OkStatus();
+    const AccessTokenRecord& new_access = verdict.access;
+    RefreshTokenRecord& new_refresh = verdict.refresh;
     // The successor must continue the chain (or start one).
     if (new_refresh.chain_hash.empty() ||
         (chained && (new_refresh.chain_hash != old_key.chain_hash ||
-                     new_refresh.generation != generation + 1))) {
+                     new_refresh.generation != old.generation + 1))) {
       return absl::OkStatus();
     }
     if (absl::Status s = InsertAccess(db, new_access); !s.ok()) return s;
+    if (!old.access_hash.empty()) {
+      // The access token issued with the rotated token is superseded.
+      auto deleted = db.Execute("DELETE FROM access_tokens WHERE token_hash = $1",
+                                {Hex(old.access_hash)});
+      if (!deleted.ok()) return deleted.status();
+    }
+    new_refresh.access_hash = new_access.token_hash;
     if (chained) {
       // The chain's row now describes its next generation: nothing of the
       // rotated token stays but the lower generation number.
       auto moved = db.Execute(
           "UPDATE refresh_chains SET generation = $2, token_hash = $3, jti = $4, issued_at = $5,"
-          " expires_at = $6, scopes = $7 WHERE chain_hash = $1",
+          " expires_at = $6, scopes = $7, access_hash = $8 WHERE chain_hash = $1",
           {Hex(old_key.chain_hash), new_refresh.generation, Hex(new_refresh.token_hash),
            new_refresh.jti, ToDb(new_refresh.issued_at), ToDb(new_refresh.expires_at),
-           JoinScopes(new_refresh.scopes)});
+           JoinScopes(new_refresh.scopes), Hex(new_refresh.access_hash)});
       if (!moved.ok()) return moved.status();
     } else {
       auto marked = db.Execute("UPDATE refresh_tokens SET rotated = 1 WHERE token_hash = $1",
@@ -775,15 +803,21 @@ RotateOutcome SqlStore::RotateRefreshToken(const RefreshTokenKey& old_key, absl:
       if (!marked.ok()) return marked.status();
       if (absl::Status s = InsertChain(db, new_refresh); !s.ok()) return s;
     }
-    absl::Status s = ExtendFamilyIn(db, family_id,
-                                    std::max(new_access.expires_at, new_refresh.expires_at),
-                                    kRotationKeepSlack);
-    if (s.ok()) outcome = RotateOutcome::kRotated;
-    return s;
+    // keep_until only grows, so one read under no lock is enough to skip
+    // the write that would not move it.
+    const absl::Time until = std::max(new_access.expires_at, new_refresh.expires_at);
+    if (keep_until < until) {
+      if (absl::Status s = ExtendFamilyIn(db, old.family_id, until, kRotationKeepSlack);
+          !s.ok()) {
+        return s;
+      }
+    }
+    result.outcome = RotateOutcome::kRotated;
+    return absl::OkStatus();
   });
   // A 256-bit collision (AlreadyExists) or an outage: nothing was rotated.
-  if (!status.ok()) return RotateOutcome::kNotFound;
-  return outcome;
+  if (!status.ok()) return RedeemRefreshResult();
+  return result;
 }
 
 void SqlStore::RevokeFamily(const std::string& family_id) {
@@ -802,16 +836,30 @@ void SqlStore::RevokeAccessToken(const std::string& token_hash) {
 
 // --------------------------------------------------------------- throttles
 
-ThrottleState SqlStore::GetLoginFailures(const std::string& key, absl::Time now) {
-  auto result = Read(
-      "SELECT failures, window_end FROM login_throttles WHERE throttle_key = $1 AND"
-      " window_end > $2",
-      {key, ToDb(now)});
-  if (!result.ok() || result->rows.empty()) return ThrottleState{};
-  ThrottleState state;
-  state.failures = static_cast<int>(IntFromDb(result->rows[0][0]));
-  state.window_end = TimeFromDb(result->rows[0][1]);
-  return state;
+std::vector<ThrottleState> SqlStore::ReadLoginFailures(const std::vector<std::string>& keys,
+                                                       absl::Time now) {
+  std::vector<ThrottleState> states(keys.size());
+  if (keys.empty()) return states;
+  // One statement for all keys (a client authentication checks two).
+  std::vector<SqlValue> params = {ToDb(now)};
+  std::string placeholders;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    absl::StrAppend(&placeholders, i == 0 ? "" : ", ", "$", i + 2);
+    params.emplace_back(keys[i]);
+  }
+  auto result = Read(absl::StrCat("SELECT throttle_key, failures, window_end FROM login_throttles"
+                                  " WHERE window_end > $1 AND throttle_key IN (",
+                                  placeholders, ")"),
+                     params);
+  if (!result.ok()) return states;
+  for (const Row& row : result->rows) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i] != row[0]) continue;
+      states[i].failures = static_cast<int>(IntFromDb(row[1]));
+      states[i].window_end = TimeFromDb(row[2]);
+    }
+  }
+  return states;
 }
 
 ThrottleState SqlStore::RecordLoginFailure(const std::string& key, absl::Time now,

@@ -2,7 +2,7 @@
 // PostgreSQL. Every Store method is one transaction (or one autocommit
 // SELECT); row locks (`SELECT ... FOR UPDATE` on PostgreSQL, the single
 // writer of SQLite's `BEGIN IMMEDIATE`) make ConsumeCode and
-// RotateRefreshToken safe against concurrent redemption, also across
+// RedeemRefreshToken safe against concurrent redemption, also across
 // processes sharing the database.
 //
 // The schema is versioned: Open() applies the missing forward migrations
@@ -99,13 +99,13 @@ class SqlStore final : public Store {
                            const std::optional<RefreshTokenRecord>& refresh) override;
   std::optional<AccessTokenRecord> GetAccessToken(const std::string& token_hash) override;
   std::optional<RefreshTokenRecord> GetRefreshToken(const RefreshTokenKey& key) override;
-  RotateOutcome RotateRefreshToken(const RefreshTokenKey& old, absl::Time now,
-                                   const AccessTokenRecord& new_access,
-                                   const RefreshTokenRecord& new_refresh) override;
+  RedeemRefreshResult RedeemRefreshToken(const RefreshTokenKey& old, absl::Time now,
+                                         const RefreshDecision& decide) override;
   void RevokeFamily(const std::string& family_id) override;
   void RevokeAccessToken(const std::string& token_hash) override;
 
-  ThrottleState GetLoginFailures(const std::string& key, absl::Time now) override;
+  std::vector<ThrottleState> ReadLoginFailures(const std::vector<std::string>& keys,
+                                               absl::Time now) override;
   ThrottleState RecordLoginFailure(const std::string& key, absl::Time now,
                                    absl::Duration window) override;
   void ResetLoginFailures(const std::string& key) override;

@@ -112,6 +112,11 @@ struct RefreshTokenRecord {
   std::string jti;
   absl::Time issued_at;
   absl::Time expires_at;
+  // Chains only, set by the store: digest of the access token issued with
+  // the live generation. Rotation deletes that token: the client that
+  // rotated has its successor, so only the latest generation's access token
+  // stays (storage per chain is bounded however often it rotates).
+  std::string access_hash;
   // Set by the store on reads: the presented token was exchanged for a
   // successor (an older generation, or a chainless token marked rotated);
   // presenting it again is reuse.
@@ -146,6 +151,30 @@ enum class RotateOutcome {
   kRotated,   // The old token is now dead and the new tokens are stored.
   kNotFound,  // Unknown, expired or revoked.
   kReused,    // Already rotated: the whole family was revoked.
+  kRejected,  // The caller's decision refused it (see RedeemRefreshResult).
+};
+
+// A refresh grant's verdict on the presented token (RedeemRefreshToken).
+struct RefreshVerdict {
+  // OK: rotate to `access` and `refresh`. Otherwise nothing rotates and the
+  // caller answers with this status.
+  absl::Status status;
+  // With a non-OK status: revoke the token's whole family too.
+  bool revoke_family = false;
+  AccessTokenRecord access;
+  RefreshTokenRecord refresh;
+};
+
+// Decides from the presented token's record (as GetRefreshToken returns it:
+// `rotated`, `revoked` and `grant_created_at` set) whether to rotate. Runs
+// inside the store's transaction, so it must be quick and must not call the
+// store.
+using RefreshDecision = std::function<RefreshVerdict(const RefreshTokenRecord&)>;
+
+struct RedeemRefreshResult {
+  RotateOutcome outcome = RotateOutcome::kNotFound;
+  // The verdict's status when outcome is kRejected.
+  absl::Status rejection;
 };
 
 // Fixed-window failure counter for login throttling.
@@ -155,7 +184,7 @@ struct ThrottleState {
 };
 
 // How much longer than its tokens a family is kept after a rotation moved
-// its end (see RotateRefreshToken).
+// its end (see RedeemRefreshToken).
 constexpr absl::Duration kRotationKeepSlack = absl::Hours(24);
 
 class Store {
@@ -205,24 +234,47 @@ class Store {
   // an older generation; nothing when `key` names a generation the chain
   // never had, or the live generation with another digest.
   virtual std::optional<RefreshTokenRecord> GetRefreshToken(const RefreshTokenKey& key) = 0;
-  // Atomically: if the refresh token `old` is live (its chain's live
-  // generation, or a chainless token not rotated; not revoked or expired at
-  // `now`), makes `new_refresh` the live token and stores `new_access` in its
-  // family. `new_refresh` continues the chain (same chain_hash, generation
-  // + 1), or starts one when `old` has no chain. If `old` was already rotated,
-  // revokes its family (reuse detection). The family is kept (see Sweep) at
-  // least until the new tokens expire; when that moves it, it moves
-  // kRotationKeepSlack further, so a family is not rewritten on every
-  // rotation.
-  virtual RotateOutcome RotateRefreshToken(const RefreshTokenKey& old, absl::Time now,
-                                           const AccessTokenRecord& new_access,
-                                           const RefreshTokenRecord& new_refresh) = 0;
+  // The refresh grant in one transaction: finds the record `old` presents
+  // (as GetRefreshToken; kNotFound when there is none) and asks `decide`.
+  // A refusing verdict changes nothing (but revokes the family when it asks
+  // to): kRejected. An accepting one rotates if `old` is live (its chain's
+  // live generation, or a chainless token not rotated; not revoked or
+  // expired at `now`): makes the verdict's refresh token the live one,
+  // stores its access token in the family and deletes the access token
+  // issued with `old` (see RefreshTokenRecord::access_hash). The new refresh
+  // token continues the chain (same chain_hash, generation + 1), or starts
+  // one when `old` has no chain; otherwise kNotFound. If `old` was already
+  // rotated, revokes its family (reuse detection): kReused. The family is
+  // kept (see Sweep) at least until the new tokens expire; when that moves
+  // it, it moves kRotationKeepSlack further, so a family is not rewritten on
+  // every rotation.
+  virtual RedeemRefreshResult RedeemRefreshToken(const RefreshTokenKey& old, absl::Time now,
+                                                 const RefreshDecision& decide) = 0;
+  // RedeemRefreshToken with a verdict that always accepts: rotates `old` to
+  // these tokens when the store's own checks pass.
+  RotateOutcome RotateRefreshToken(const RefreshTokenKey& old, absl::Time now,
+                                   const AccessTokenRecord& new_access,
+                                   const RefreshTokenRecord& new_refresh) {
+    return RedeemRefreshToken(old, now, [&](const RefreshTokenRecord&) {
+             RefreshVerdict verdict;
+             verdict.access = new_access;
+             verdict.refresh = new_refresh;
+             return verdict;
+           })
+        .outcome;
+  }
   // Marks the family revoked (creating a revoked tombstone if unknown).
   virtual void RevokeFamily(const std::string& family_id) = 0;
   virtual void RevokeAccessToken(const std::string& token_hash) = 0;
 
   // Failure throttling: `key` is e.g. "user:alice" or "ip:10.0.0.1".
-  virtual ThrottleState GetLoginFailures(const std::string& key, absl::Time now) = 0;
+  // Returns the state of each of `keys` (same order) in one read.
+  virtual std::vector<ThrottleState> ReadLoginFailures(const std::vector<std::string>& keys,
+                                                       absl::Time now) = 0;
+  ThrottleState GetLoginFailures(const std::string& key, absl::Time now) {
+    std::vector<ThrottleState> states = ReadLoginFailures({key}, now);
+    return states.empty() ? ThrottleState{} : states.front();
+  }
   // Counts one failure; a new window of length `window` starts when the last
   // one ended. Returns the updated state.
   virtual ThrottleState RecordLoginFailure(const std::string& key, absl::Time now,

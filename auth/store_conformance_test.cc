@@ -177,6 +177,23 @@ class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
 
   bool durable() const { return GetParam() != Backend::kMemory; }
 
+  // Runs `sql` on the database of a durable store, outside the store.
+  void ExecuteRaw(const std::string& sql) {
+    if (GetParam() == Backend::kSqlite) {
+      std::string command =
+          absl::StrCat("python3 -c \"import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
+                       "c.execute(sys.argv[2]); c.commit()\" '", spec_.substr(7), "' '", sql, "'");
+      ASSERT_EQ(std::system(command.c_str()), 0) << sql;
+    } else {
+      PGconn* conn = PQconnectdb(spec_.c_str());
+      ASSERT_EQ(PQstatus(conn), CONNECTION_OK);
+      PGresult* r = PQexec(conn, sql.c_str());
+      EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << sql << ": " << PQresultErrorMessage(r);
+      PQclear(r);
+      PQfinish(conn);
+    }
+  }
+
   std::string spec_;
   std::shared_ptr<Store> store_;
 };
@@ -544,9 +561,10 @@ TEST_P(StoreConformanceTest, LongChainKeepsOneRecordAndDetectsOldReuse) {
             RotateOutcome::kReused);
   EXPECT_TRUE(store_->GetRefreshToken(Key("g20"))->revoked);
   EXPECT_TRUE(store_->GetAccessToken("a20")->revoked);
-  // Everything expired: 21 access tokens, one record for the whole chain
-  // (not 21) and the family.
-  EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(25)), 21 + 1 + 1);
+  // Everything expired: the latest generation's access token (each rotation
+  // deleted its predecessor's), one record for the whole chain (not 21) and
+  // the family.
+  EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(25)), 1 + 1 + 1);
 }
 
 TEST_P(StoreConformanceTest, RotationMovesTheFamilysEndInSteps) {
@@ -556,7 +574,7 @@ TEST_P(StoreConformanceTest, RotationMovesTheFamilysEndInSteps) {
   ASSERT_EQ(store_->RotateRefreshToken(Key("g0"), kT0, Access("a1", "f1"),
                                        Next("g1", "f1", 1, kT0 + absl::Hours(48))),
             RotateOutcome::kRotated);
-  EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(48)), 2 + 1);  // access tokens + chain
+  EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(48)), 1 + 1);  // a1 (a0 went with g0) + chain
   EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(48) + kRotationKeepSlack - absl::Seconds(1)), 0);
   EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(48) + kRotationKeepSlack), 1);
 }
@@ -673,6 +691,121 @@ TEST_P(StoreConformanceTest, ConcurrentCodeRedemptionHasExactlyOneWinner) {
   EXPECT_EQ(replays.load(), 15);
 }
 
+// Only the latest generation's access token stays: storage per chain does
+// not grow with its rotations, and a superseded access token stops working.
+TEST_P(StoreConformanceTest, RotationDeletesTheAccessTokenOfTheRotatedGeneration) {
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a0", "f1"), Refresh("g0", "f1")).ok());
+  ASSERT_TRUE(store_->IssueTokens(Family("f2"), Access("b0", "f2"), Refresh("h0", "f2")).ok());
+  ASSERT_EQ(store_->RotateRefreshToken(Key("g0"), kT0, Access("a1", "f1"), Next("g1", "f1", 1)),
+            RotateOutcome::kRotated);
+  EXPECT_FALSE(store_->GetAccessToken("a0").has_value());
+  ASSERT_TRUE(store_->GetAccessToken("a1").has_value());
+  EXPECT_FALSE(store_->GetAccessToken("a1")->revoked);
+  ASSERT_EQ(store_->RotateRefreshToken(Key("g1"), kT0, Access("a2", "f1"), Next("g2", "f1", 2)),
+            RotateOutcome::kRotated);
+  EXPECT_FALSE(store_->GetAccessToken("a1").has_value());
+  EXPECT_TRUE(store_->GetAccessToken("a2").has_value());
+  // Other grants' tokens, and access tokens issued without a refresh token
+  // in the same family, are left alone.
+  EXPECT_TRUE(store_->GetAccessToken("b0").has_value());
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("x", "f1"), std::nullopt).ok());
+  ASSERT_EQ(store_->RotateRefreshToken(Key("g2"), kT0, Access("a3", "f1"), Next("g3", "f1", 3)),
+            RotateOutcome::kRotated);
+  EXPECT_TRUE(store_->GetAccessToken("x").has_value());
+  EXPECT_FALSE(store_->GetAccessToken("a2").has_value());
+  // A refused or failed rotation deletes nothing.
+  EXPECT_EQ(store_->RotateRefreshToken(Key("g3"), kT0, Access("a4", "f1"), Next("g9", "f1", 9)),
+            RotateOutcome::kNotFound);
+  EXPECT_TRUE(store_->GetAccessToken("a3").has_value());
+  if (durable()) {
+    store_ = Open();
+    ASSERT_NE(store_, nullptr);
+    ASSERT_EQ(store_->RotateRefreshToken(Key("g3"), kT0, Access("a4", "f1"), Next("g4", "f1", 4)),
+              RotateOutcome::kRotated);
+    EXPECT_FALSE(store_->GetAccessToken("a3").has_value());
+  }
+}
+
+TEST_P(StoreConformanceTest, RedeemShowsTheDecisionThePresentedToken) {
+  TokenFamily family = Family("f1");
+  family.created_at = kT0 - absl::Hours(3);
+  ASSERT_TRUE(store_->IssueTokens(family, Access("a0", "f1"), Refresh("g0", "f1")).ok());
+  std::vector<RefreshTokenRecord> seen;
+  auto accept = [&](const std::string& access, const std::string& next, int64_t generation) {
+    return [&seen, access, next, generation](const RefreshTokenRecord& presented) {
+      seen.push_back(presented);
+      RefreshVerdict verdict;
+      verdict.access = Access(access, "f1");
+      verdict.refresh = Next(next, "f1", generation);
+      return verdict;
+    };
+  };
+  RedeemRefreshResult result = store_->RedeemRefreshToken(Key("g0"), kT0, accept("a1", "g1", 1));
+  EXPECT_EQ(result.outcome, RotateOutcome::kRotated);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].family_id, "f1");
+  EXPECT_EQ(seen[0].client_id, "c");
+  EXPECT_EQ(seen[0].generation, 0);
+  EXPECT_EQ(seen[0].scopes, std::vector<std::string>{"user"});
+  EXPECT_EQ(seen[0].grant_created_at, family.created_at);
+  EXPECT_FALSE(seen[0].rotated);
+  EXPECT_FALSE(seen[0].revoked);
+  // An unknown token reaches no decision.
+  EXPECT_EQ(store_->RedeemRefreshToken(Key("nothing"), kT0, accept("a9", "g9", 1)).outcome,
+            RotateOutcome::kNotFound);
+  EXPECT_EQ(seen.size(), 1u);
+
+  // A refusal changes nothing and comes back as the decision's status.
+  auto refuse = [&](bool revoke_family) {
+    return [&seen, revoke_family](const RefreshTokenRecord& presented) {
+      seen.push_back(presented);
+      RefreshVerdict verdict;
+      verdict.status = absl::PermissionDeniedError("no");
+      verdict.revoke_family = revoke_family;
+      return verdict;
+    };
+  };
+  result = store_->RedeemRefreshToken(Key("g1"), kT0, refuse(false));
+  EXPECT_EQ(result.outcome, RotateOutcome::kRejected);
+  EXPECT_EQ(result.rejection, absl::PermissionDeniedError("no"));
+  EXPECT_TRUE(store_->GetAccessToken("a1").has_value());
+  EXPECT_FALSE(store_->GetRefreshToken(Key("g1"))->rotated);
+  EXPECT_FALSE(store_->GetRefreshToken(Key("g1"))->revoked);
+  // The decision sees a rotated token as rotated, and may refuse it without
+  // revoking (e.g. presented by another client)...
+  result = store_->RedeemRefreshToken(Key("g0"), kT0, refuse(false));
+  EXPECT_EQ(result.outcome, RotateOutcome::kRejected);
+  EXPECT_TRUE(seen.back().rotated);
+  EXPECT_FALSE(store_->GetRefreshToken(Key("g1"))->revoked);
+  // ...or revoke the family with its refusal.
+  result = store_->RedeemRefreshToken(Key("g1"), kT0, refuse(true));
+  EXPECT_EQ(result.outcome, RotateOutcome::kRejected);
+  EXPECT_TRUE(store_->GetRefreshToken(Key("g1"))->revoked);
+  EXPECT_TRUE(store_->GetAccessToken("a1")->revoked);
+  // Accepting a revoked token rotates nothing.
+  EXPECT_EQ(store_->RedeemRefreshToken(Key("g1"), kT0, accept("a2", "g2", 2)).outcome,
+            RotateOutcome::kNotFound);
+  EXPECT_TRUE(seen.back().revoked);
+  EXPECT_FALSE(store_->GetAccessToken("a2").has_value());
+}
+
+TEST_P(StoreConformanceTest, AcceptingARotatedTokenStillRevokesItsFamily) {
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a0", "f1"), Refresh("g0", "f1")).ok());
+  ASSERT_EQ(store_->RotateRefreshToken(Key("g0"), kT0, Access("a1", "f1"), Next("g1", "f1", 1)),
+            RotateOutcome::kRotated);
+  // Whatever the decision says, the store never rotates a rotated token.
+  RedeemRefreshResult result =
+      store_->RedeemRefreshToken(Key("g0"), kT0, [](const RefreshTokenRecord&) {
+        RefreshVerdict verdict;
+        verdict.access = Access("a2", "f1");
+        verdict.refresh = Next("g2", "f1", 1);
+        return verdict;
+      });
+  EXPECT_EQ(result.outcome, RotateOutcome::kReused);
+  EXPECT_TRUE(store_->GetAccessToken("a1")->revoked);
+  EXPECT_FALSE(store_->GetAccessToken("a2").has_value());
+}
+
 TEST_P(StoreConformanceTest, RevokeSingleAccessTokenLeavesFamily) {
   ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
   ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a2", "f1"), std::nullopt).ok());
@@ -709,6 +842,26 @@ TEST_P(StoreConformanceTest, ThrottleWindow) {
   EXPECT_EQ(s.window_end, kT0 + absl::Minutes(11));
   store_->ResetLoginFailures("user:a");
   EXPECT_EQ(store_->GetLoginFailures("user:a", kT0 + absl::Minutes(6)).failures, 0);
+}
+
+TEST_P(StoreConformanceTest, ThrottlesOfSeveralKeysInOneRead) {
+  store_->RecordLoginFailure("ip:x", kT0, absl::Minutes(5));
+  store_->RecordLoginFailure("ip:x", kT0, absl::Minutes(5));
+  store_->RecordLoginFailure("user:a", kT0, absl::Minutes(1));
+  std::vector<ThrottleState> states =
+      store_->ReadLoginFailures({"user:a", "nobody", "ip:x"}, kT0 + absl::Seconds(30));
+  ASSERT_EQ(states.size(), 3u);
+  EXPECT_EQ(states[0].failures, 1);
+  EXPECT_EQ(states[0].window_end, kT0 + absl::Minutes(1));
+  EXPECT_EQ(states[1].failures, 0);
+  EXPECT_EQ(states[2].failures, 2);
+  EXPECT_EQ(states[2].window_end, kT0 + absl::Minutes(5));
+  // An ended window reads as none; the others keep their place.
+  states = store_->ReadLoginFailures({"user:a", "ip:x"}, kT0 + absl::Minutes(2));
+  ASSERT_EQ(states.size(), 2u);
+  EXPECT_EQ(states[0].failures, 0);
+  EXPECT_EQ(states[1].failures, 2);
+  EXPECT_TRUE(store_->ReadLoginFailures({}, kT0).empty());
 }
 
 TEST_P(StoreConformanceTest, SweepRemovesOnlyExpired) {
@@ -762,24 +915,31 @@ TEST_P(StoreConformanceTest, EverythingSurvivesReopening) {
   EXPECT_EQ(reopened->GetLoginFailures("user:a", kT0).failures, 1);
 }
 
+// Chains rotated before version 3 have no access_hash: they go on rotating,
+// and from their first rotation on they name their access token.
+TEST_P(StoreConformanceTest, ChainsFromSchemaVersion2KeepRotating) {
+  if (!durable()) GTEST_SKIP() << "the memory store has no schema";
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a0", "f1"), Refresh("g0", "f1")).ok());
+  store_.reset();
+  // Back to version 2: the column and its migration record gone.
+  ExecuteRaw("ALTER TABLE refresh_chains DROP COLUMN access_hash");
+  ExecuteRaw("DELETE FROM schema_migrations WHERE version = 3");
+  store_ = Open();
+  ASSERT_NE(store_, nullptr);
+  ASSERT_EQ(store_->RotateRefreshToken(Key("g0"), kT0, Access("a1", "f1"), Next("g1", "f1", 1)),
+            RotateOutcome::kRotated);
+  EXPECT_TRUE(store_->GetAccessToken("a0").has_value());  // Unknown to its chain: expires.
+  ASSERT_EQ(store_->RotateRefreshToken(Key("g1"), kT0, Access("a2", "f1"), Next("g2", "f1", 2)),
+            RotateOutcome::kRotated);
+  EXPECT_FALSE(store_->GetAccessToken("a1").has_value());
+  EXPECT_TRUE(store_->GetAccessToken("a2").has_value());
+}
+
 TEST_P(StoreConformanceTest, SchemaFromNewerVersionIsRefused) {
   if (!durable()) GTEST_SKIP() << "the memory store has no schema";
   // Pretend a newer binary migrated the database.
-  std::string sql = absl::StrCat("INSERT INTO schema_migrations (version, applied_at) VALUES (",
-                                 SqlStore::LatestSchemaVersion() + 1, ", 0)");
-  if (GetParam() == Backend::kSqlite) {
-    std::string command =
-        absl::StrCat("python3 -c \"import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
-                     "c.execute(sys.argv[2]); c.commit()\" '", spec_.substr(7), "' '", sql, "'");
-    ASSERT_EQ(std::system(command.c_str()), 0);
-  } else {
-    PGconn* conn = PQconnectdb(spec_.c_str());
-    ASSERT_EQ(PQstatus(conn), CONNECTION_OK);
-    PGresult* r = PQexec(conn, sql.c_str());
-    EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQresultErrorMessage(r);
-    PQclear(r);
-    PQfinish(conn);
-  }
+  ExecuteRaw(absl::StrCat("INSERT INTO schema_migrations (version, applied_at) VALUES (",
+                          SqlStore::LatestSchemaVersion() + 1, ", 0)"));
   auto reopened = OpenStore(spec_);
   ASSERT_FALSE(reopened.ok());
   EXPECT_NE(reopened.status().message().find("newer"), std::string::npos)

@@ -91,15 +91,15 @@ class GatedStore final : public auth::Store {
   std::optional<auth::RefreshTokenRecord> GetRefreshToken(const auth::RefreshTokenKey& key) override {
     return inner_.GetRefreshToken(key);
   }
-  auth::RotateOutcome RotateRefreshToken(const auth::RefreshTokenKey& old, absl::Time now,
-                                         const auth::AccessTokenRecord& access,
-                                         const auth::RefreshTokenRecord& refresh) override {
-    return inner_.RotateRefreshToken(old, now, access, refresh);
+  auth::RedeemRefreshResult RedeemRefreshToken(const auth::RefreshTokenKey& old, absl::Time now,
+                                               const auth::RefreshDecision& decide) override {
+    return inner_.RedeemRefreshToken(old, now, decide);
   }
   void RevokeFamily(const std::string& id) override { inner_.RevokeFamily(id); }
   void RevokeAccessToken(const std::string& h) override { inner_.RevokeAccessToken(h); }
-  auth::ThrottleState GetLoginFailures(const std::string& key, absl::Time now) override {
-    return inner_.GetLoginFailures(key, now);
+  std::vector<auth::ThrottleState> ReadLoginFailures(const std::vector<std::string>& keys,
+                                                     absl::Time now) override {
+    return inner_.ReadLoginFailures(keys, now);
   }
   auth::ThrottleState RecordLoginFailure(const std::string& key, absl::Time now,
                                          absl::Duration window) override {

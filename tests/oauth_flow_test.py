@@ -378,6 +378,29 @@ class OAuthFlowTest(unittest.TestCase):
         self.assertEqual(info.json(), {"active": False})
         self.assertEqual(self.post("/revoke", {"token": "unknown"}, auth).status, 200)
 
+    def test_refresh_supersedes_the_previous_access_token(self):
+        # A refreshed client has the new access token: the one issued with the
+        # rotated refresh token stops working (and is not kept in the store).
+        tokens = self.tokens()
+        auth = {"Authorization": basic(CLIENT_ID, CLIENT_SECRET)}
+        first = self.post("/token", {"grant_type": "refresh_token",
+                                     "refresh_token": tokens["refresh_token"]}, auth)
+        self.assertEqual(first.status, 200, first.body)
+        second = self.post("/token", {"grant_type": "refresh_token",
+                                      "refresh_token": first.json()["refresh_token"]}, auth)
+        self.assertEqual(second.status, 200, second.body)
+        for old in (tokens["access_token"], first.json()["access_token"]):
+            info = self.post("/introspect", {"token": old}, auth)
+            self.assertEqual(info.json(), {"active": False})
+        info = self.post("/introspect", {"token": second.json()["access_token"]}, auth).json()
+        self.assertTrue(info["active"])
+        self.assertEqual(info["scope"], "user")
+        # Revoking the live refresh token still revokes its access token.
+        self.assertEqual(self.post("/revoke", {"token": second.json()["refresh_token"]},
+                                   auth).status, 200)
+        info = self.post("/introspect", {"token": second.json()["access_token"]}, auth)
+        self.assertEqual(info.json(), {"active": False})
+
     def test_register_is_refused_with_the_original_message(self):
         response = harness.request(self.port, "POST", "/register",
                                    body=json.dumps({"client_name": "test"}),
