@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "mcp/utf8.h"
+#include "common/utf8.h"
 
 namespace mcp_oauth::gateway {
 namespace {
@@ -16,7 +16,6 @@ int HexValue(char c) {
 
 }  // namespace
 
-bool IsUtf8(std::string_view text) { return mcp::CountCodePoints(text).ok(); }
 
 std::string FormData::Get(std::string_view name) const {
   for (const auto& [key, value] : pairs_) {
@@ -85,7 +84,7 @@ std::optional<FormData> ParseForm(std::string_view text, size_t max_pairs) {
     auto name = PercentDecode(part.substr(0, eq), true);
     auto value = PercentDecode(eq == std::string_view::npos ? "" : part.substr(eq + 1), true);
     if (!name || !value) return std::nullopt;
-    if (!IsUtf8(*name) || !IsUtf8(*value)) return std::nullopt;
+    if (!utf8::IsValid(*name) || !utf8::IsValid(*value)) return std::nullopt;
     form.pairs().emplace_back(std::move(*name), std::move(*value));
   }
   return form;

@@ -41,9 +41,6 @@ std::optional<FormData> ParseForm(std::string_view text, size_t max_pairs = 256)
 // for a malformed escape.
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
 
-// Returns true when `text` is well-formed UTF-8.
-bool IsUtf8(std::string_view text);
-
 // Percent-encodes everything but RFC 3986 unreserved characters.
 std::string PercentEncode(std::string_view text);
 

@@ -36,8 +36,6 @@ TEST(FormTest, RejectsNamesAndValuesThatAreNotUtf8) {
   auto form = ParseForm("name=J%C3%BCrgen&emoji=%F0%9F%8C%8D");
   ASSERT_TRUE(form.has_value());
   EXPECT_EQ(form->Get("name"), "J\xc3\xbcrgen");
-  EXPECT_TRUE(IsUtf8("J\xc3\xbcrgen"));
-  EXPECT_FALSE(IsUtf8("\xff"));
 }
 
 TEST(FormTest, DetectsDuplicates) {

@@ -7,6 +7,7 @@
 
 #include "client/auth_client.h"
 #include "common/crypto.h"
+#include "common/utf8.h"
 #include "gateway/form.h"
 #include "gateway/html.h"
 #include "gateway/rfc_json.h"
@@ -75,7 +76,7 @@ bool ExtractClientCredentials(const HttpRequest& request, const FormData& form,
     }
     auto id = PercentDecode(std::string_view(*decoded).substr(0, colon), true);
     auto secret = PercentDecode(std::string_view(*decoded).substr(colon + 1), true);
-    if (!id || !secret || !IsUtf8(*id) || !IsUtf8(*secret)) {
+    if (!id || !secret || !utf8::IsValid(*id) || !utf8::IsValid(*secret)) {
       *error = "malformed HTTP Basic credentials";
       return false;
     }

@@ -9,7 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "mcp/utf8.h"
+#include "common/utf8.h"
 
 namespace mcp_oauth::mcp {
 namespace {
@@ -352,7 +352,7 @@ absl::Status ValidateAt(const json& schema, const json& value, const Path& path,
     auto min_it = schema.find("minLength");
     auto max_it = schema.find("maxLength");
     if (min_it != schema.end() || max_it != schema.end()) {
-      absl::StatusOr<size_t> length = CountCodePoints(text);
+      absl::StatusOr<size_t> length = utf8::CountCodePoints(text);
       if (!length.ok()) return absl::InvalidArgumentError(Subject(path) + " is not valid UTF-8");
       if (min_it != schema.end() && *length < min_it->get<uint64_t>()) {
         return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be at least ",

@@ -7,7 +7,6 @@
 #include "mcp/json_schema.h"
 #include "mcp/tool_registry.h"
 #include "mcp/tools/builtin_tools.h"
-#include "mcp/utf8.h"
 
 namespace mcp_oauth::mcp {
 namespace {
@@ -84,17 +83,6 @@ TEST_F(BuiltinToolsTest, EchoSchemaRequiresMessage) {
   const ToolDefinition* echo = registry_.Find("echo");
   ASSERT_NE(echo, nullptr);
   EXPECT_EQ(ValidateJson(echo->input_schema, json::object()).message(), "missing required argument 'message'");
-}
-
-TEST(Utf8Test, CountsAndRejects) {
-  EXPECT_EQ(*CountCodePoints(""), 0u);
-  EXPECT_EQ(*CountCodePoints("abc"), 3u);
-  EXPECT_EQ(*CountCodePoints("\xE2\x82\xAC"), 1u);
-  EXPECT_FALSE(CountCodePoints("\xE0\x80\xAF").ok());      // overlong
-  EXPECT_FALSE(CountCodePoints("\xED\xA0\x80").ok());      // surrogate
-  EXPECT_FALSE(CountCodePoints("\xF4\x90\x80\x80").ok());  // > U+10FFFF
-  EXPECT_FALSE(CountCodePoints("\xE2\x82").ok());          // truncated
-  EXPECT_FALSE(CountCodePoints("\x80").ok());              // stray continuation
 }
 
 TEST(ToolRegistryTest, RejectsBadDefinitions) {

@@ -2,8 +2,8 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/utf8.h"
 #include "mcp/tools/builtin_tools.h"
-#include "mcp/utf8.h"
 
 namespace mcp_oauth::mcp {
 namespace {
@@ -12,7 +12,7 @@ using nlohmann::json;
 
 absl::StatusOr<json> Run(const json& args, const CallContext& /*ctx*/) {
   const auto& message = args.at("message").get_ref<const std::string&>();
-  absl::StatusOr<size_t> length = CountCodePoints(message);
+  absl::StatusOr<size_t> length = utf8::CountCodePoints(message);
   if (!length.ok()) return absl::InvalidArgumentError("message is not valid UTF-8");
   return json{{"echo", message}, {"length", *length}};
 }

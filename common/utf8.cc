@@ -1,10 +1,10 @@
-#include "mcp/utf8.h"
+#include "common/utf8.h"
 
 #include <cstdint>
 
 #include "absl/status/status.h"
 
-namespace mcp_oauth::mcp {
+namespace mcp_oauth::utf8 {
 
 absl::StatusOr<size_t> CountCodePoints(std::string_view text) {
   size_t count = 0;
@@ -48,4 +48,6 @@ absl::StatusOr<size_t> CountCodePoints(std::string_view text) {
   return count;
 }
 
-}  // namespace mcp_oauth::mcp
+bool IsValid(std::string_view text) { return CountCodePoints(text).ok(); }
+
+}  // namespace mcp_oauth::utf8
