@@ -163,6 +163,7 @@ class GatewayImpl final : public Gateway {
       // Multi-round tool calls: a requestState sealed here must open on every
       // replica and on a separate tool_server sharing MCP_SESSION_KEY.
       tool_options.request_state_key = mcp::RequestStateCodec::DeriveKey(options_.session_key);
+      tool_registry_ = catalog->tools;
       tool_service_ = std::make_unique<mcp::ToolServiceImpl>(catalog->tools, tool_options);
       // Prompts and resources that ask for input seal their requestState
       // with the same key (their bindings name the method: no state opens
@@ -268,6 +269,14 @@ class GatewayImpl final : public Gateway {
     mcp_options.session_key = options_.session_key;
     mcp_options.max_sessions_per_principal = options_.max_sessions_per_principal;
     mcp_options.max_body_bytes = options_.http.BodyLimitFor(options_.auth.mcp_path);
+    // The instructions name the tools tools/list would list now: all
+    // backends' when aggregating, else the in-process registry's (a single
+    // remote --tools-target is not asked: initialize makes no RPC).
+    if (aggregator_) {
+      mcp_options.tool_names = [aggregator = aggregator_.get()] { return aggregator->ToolNames(); };
+    } else if (tool_registry_) {
+      mcp_options.tool_names = [registry = tool_registry_] { return registry->names(); };
+    }
     mcp::McpBackends backends;
     std::shared_ptr<tools::v1::ToolService::StubInterface> tools_stub =
         tools::v1::ToolService::NewStub(tools_channel_);
@@ -304,6 +313,7 @@ class GatewayImpl final : public Gateway {
 
   GatewayOptions options_;
   std::unique_ptr<auth::AuthServiceImpl> auth_service_;
+  std::shared_ptr<const mcp::ToolRegistry> tool_registry_;
   std::unique_ptr<mcp::ToolServiceImpl> tool_service_;
   std::unique_ptr<mcp::ResourceServiceImpl> resource_service_;
   std::unique_ptr<mcp::PromptServiceImpl> prompt_service_;

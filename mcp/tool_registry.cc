@@ -102,4 +102,12 @@ const ToolDefinition* ToolRegistry::Snapshot::Find(std::string_view name) const 
 
 const ToolDefinition* ToolRegistry::Find(std::string_view name) const { return snapshot()->Find(name); }
 
+std::vector<std::string> ToolRegistry::names() const {
+  std::shared_ptr<const Snapshot> current = snapshot();
+  std::vector<std::string> out;
+  out.reserve(current->tools.size());
+  for (const auto& tool : current->tools) out.push_back(tool->name);
+  return out;
+}
+
 }  // namespace mcp_oauth::mcp

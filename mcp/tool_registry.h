@@ -58,6 +58,8 @@ class ToolRegistry {
   const ToolDefinition* Find(std::string_view name) const;
   std::vector<std::shared_ptr<const ToolDefinition>> tools() const { return snapshot()->tools; }
   size_t size() const { return snapshot()->tools.size(); }
+  // The current tools' names, in registration order.
+  std::vector<std::string> names() const;
   std::string version_tag() const { return snapshot()->version_tag; }
 
   // Announces every Register/Unregister (what: "tools"), after the new

@@ -94,6 +94,9 @@ class McpFlowTest(unittest.TestCase):
         self.assertEqual(listed.status, 200, listed.body)
         tools = {t["name"]: t for t in listed.json()["result"]["tools"]}
         self.assertEqual(set(tools), {"get_time", "echo"})
+        # The instructions name the served tools (from the registry, not a constant).
+        self.assertTrue(result["result"]["instructions"].endswith("Tools: get_time, echo."),
+                        result["result"]["instructions"])
         self.assertEqual(tools["echo"]["inputSchema"]["required"], ["message"])
         self.assertIn("outputSchema", tools["get_time"])
 

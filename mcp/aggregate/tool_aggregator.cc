@@ -385,6 +385,14 @@ std::vector<ToolBackendStatus> ToolAggregator::BackendStatus() const {
   return core_->BackendStatus();
 }
 
+std::vector<std::string> ToolAggregator::ToolNames() const {
+  std::shared_ptr<const MergedTools> merged = core_->merged();
+  std::vector<std::string> names;
+  names.reserve(merged->tools.size());
+  for (const auto& tool : merged->tools) names.push_back(tool.name());
+  return names;
+}
+
 std::shared_ptr<BackendMonitor> ToolAggregator::monitor() const { return core_->monitor(); }
 
 grpc::ServerUnaryReactor* ToolAggregator::ListTools(grpc::CallbackServerContext* context,

@@ -79,6 +79,9 @@ class ToolAggregator final : public mcp_oauth::tools::v1::ToolService::CallbackS
   // Each backend's state, in configuration order.
   std::vector<ToolBackendStatus> BackendStatus() const;
 
+  // The exposed names of the tools listed now (of the backends that are up).
+  std::vector<std::string> ToolNames() const;
+
   // The watch of the backends (in configuration order), for the resource
   // and prompt aggregates of the same backends. Stopped by the destructor.
   std::shared_ptr<BackendMonitor> monitor() const;

@@ -227,11 +227,6 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
         codec_(options_.session_key.empty() ? crypto::RandomBytes(32) : options_.session_key),
         hosts_(options_.public_url, options_.allowed_origins, options_.allowed_hosts, options_.allow_loopback) {
     if (!options_.clock) options_.clock = [] { return absl::Now(); };
-    if (options_.instructions.empty()) {
-      options_.instructions = absl::StrCat(
-          "This server uses a pre-registered static OAuth client (client_id: ", options_.client_id,
-          "). Tools: ", absl::StrJoin(options_.tool_names, ", "), ".");
-    }
   }
 
   void Handle(McpRequest request, std::function<void(McpResponse)> done);
@@ -329,6 +324,9 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   void Complete(const json& id, const json& params, const Principal& principal, const std::string& request_id,
                 Reply reply);
   json Capabilities() const;
+  // The initialize (and server/discover) instructions: McpOptions::instructions,
+  // else the client id and the tools served now.
+  std::string Instructions() const;
 
   // Watches of the backends (endpoint_watch.cc): one WatchTools and one
   // WatchResources stream per endpoint while at least one GET stream is

@@ -208,7 +208,7 @@ void McpEndpoint::Impl::HandleInitialize(const json& message, const McpRequest& 
       {"protocolVersion", negotiated},
       {"capabilities", Capabilities()},
       {"serverInfo", {{"name", options_.server_name}, {"version", options_.server_version}}},
-      {"instructions", options_.instructions},
+      {"instructions", Instructions()},
   };
   McpResponse response = JsonResponse(200, RpcResult(id, std::move(result)));
   response.headers.emplace_back("Mcp-Session-Id", session_id);
@@ -305,6 +305,16 @@ void McpEndpoint::Impl::HandleNotification(const std::shared_ptr<Session>& sessi
     CancelInput(session, *request_id);
   }
 }
+
+std::string McpEndpoint::Impl::Instructions() const {
+  if (!options_.instructions.empty()) return options_.instructions;
+  std::string text = absl::StrCat(
+      "This server uses a pre-registered static OAuth client (client_id: ", options_.client_id, ").");
+  std::vector<std::string> tools = options_.tool_names ? options_.tool_names() : std::vector<std::string>();
+  if (!tools.empty()) absl::StrAppend(&text, " Tools: ", absl::StrJoin(tools, ", "), ".");
+  return text;
+}
+
 json McpEndpoint::Impl::Capabilities() const {
   json capabilities = {{"tools", {{"listChanged", true}}}, {"logging", json::object()}};
   if (options_.offer_resources) capabilities["resources"] = {{"subscribe", true}, {"listChanged", false}};

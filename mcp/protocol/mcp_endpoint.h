@@ -70,7 +70,10 @@ struct McpOptions {
   std::string server_version = "1.0.0";
   // Named in the initialize instructions.
   std::string client_id;
-  std::vector<std::string> tool_names = {"get_time", "echo"};
+  // Returns the names of the tools served now (asked at each initialize, so
+  // the instructions name what tools/list would list); unset: the
+  // instructions name no tools. Must not block.
+  std::function<std::vector<std::string>()> tool_names;
   // Replaces the default instructions when non-empty.
   std::string instructions;
 

@@ -304,8 +304,38 @@ TEST_F(McpEndpointTest, InitializeReturnsSessionAndServerInfo) {
   EXPECT_EQ(result["serverInfo"]["version"], "9.9.9");
   EXPECT_EQ(result["capabilities"]["tools"]["listChanged"], true);
   EXPECT_TRUE(result["capabilities"]["logging"].is_object());
-  EXPECT_EQ(result["instructions"],
+  // No tool_names source: no tools named (never a hard-coded list).
+  EXPECT_EQ(result["instructions"], "This server uses a pre-registered static OAuth client (client_id: static-client).");
+}
+
+TEST_F(McpEndpointTest, InstructionsNameTheToolsServedNow) {
+  absl::Mutex mu;
+  std::vector<std::string> names = {"get_time", "echo"};
+  McpOptions options = DefaultOptions();
+  options.tool_names = [&] {
+    absl::MutexLock lock(&mu);
+    return names;
+  };
+  std::unique_ptr<McpEndpoint> endpoint = MakeEndpoint(std::move(options));
+  auto instructions = [&] {
+    McpResponse r = Send(Post(Rpc(1, "initialize", {{"protocolVersion", "2025-11-25"}})), endpoint.get());
+    return Body(r)["result"]["instructions"].get<std::string>();
+  };
+  EXPECT_EQ(instructions(),
             "This server uses a pre-registered static OAuth client (client_id: static-client). Tools: get_time, echo.");
+  {
+    absl::MutexLock lock(&mu);
+    names.push_back("reverse");
+  }
+  EXPECT_EQ(instructions(),
+            "This server uses a pre-registered static OAuth client (client_id: static-client). Tools: get_time, echo, "
+            "reverse.");
+
+  McpOptions fixed = DefaultOptions();
+  fixed.instructions = "Ask for the time.";
+  fixed.tool_names = [] { return std::vector<std::string>{"get_time"}; };
+  endpoint = MakeEndpoint(std::move(fixed));
+  EXPECT_EQ(instructions(), "Ask for the time.");
 }
 
 TEST_F(McpEndpointTest, NegotiatesVersions) {

@@ -129,7 +129,7 @@ json McpEndpoint::Impl::DiscoverResult() const {
       {"supportedVersions", versions},
       {"capabilities", std::move(capabilities)},
       {"serverInfo", {{"name", options_.server_name}, {"version", options_.server_version}}},
-      {"instructions", options_.instructions},
+      {"instructions", Instructions()},
       {"_meta", {{kMetaServerInfo, {{"name", options_.server_name}, {"version", options_.server_version}}}}},
   };
 }
