@@ -214,6 +214,12 @@ void AuthServiceImpl::Dispatch(Lane lane, Via via, const std::string& request_id
     // the calls that need it. In process, authorization requests (which may
     // sweep the store) always leave the IO thread.
     here = !core_->store_may_block() && (lane == Lane::kLookup || via == Via::kGrpc);
+  } else if (lane == Lane::kStore) {
+    // Token, Introspect, Revoke without KDF work. A sweep walks the whole
+    // store: when one is due the call leaves the caller's thread. (One
+    // falling due between this check and the call runs here; in memory it
+    // holds the store's lock either way.)
+    here = !core_->store_may_block() && !core_->SweepDue();
   }
   if (here) {
     (void)TakeStoreFailure();  // Nothing left over from another call on this thread.

@@ -10,7 +10,9 @@
 //    (a password KDF every time) and the Token / Introspect / Revoke calls
 //    whose client secret is not verified yet in this process (wrong secrets
 //    included), sign-in and client secrets queueing apart;
-//  - the store workers: every other Token / Introspect / Revoke call;
+//  - the store workers: every other Token / Introspect / Revoke call, or
+//    inline when the store never blocks and no sweep is due (no hand-off:
+//    in memory the call costs less than the thread switch);
 //  - upstream sign-in (StartUpstreamSignIn, FinishUpstreamSignIn), which waits
 //    on identity providers over HTTPS;
 //  - the lookup pool (two threads): ValidateAccessToken, StartAuthorization

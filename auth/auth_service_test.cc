@@ -3,12 +3,14 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "auth/clock.h"
 #include "auth/memory_store.h"
 #include "auth/oauth_error_details.h"
 #include "auth/secret_hash.h"
@@ -120,6 +122,53 @@ TEST_F(AuthServiceTest, OffloadedTokenErrorCarriesChallenge) {
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->error(), "invalid_client");
   EXPECT_EQ(error->www_authenticate(), "Basic realm=\"http://localhost:9003\"");
+}
+
+// In memory a client-authenticated call costs less than a thread hand-off:
+// it runs on the caller's thread, unless a sweep (a walk over the whole
+// store) is due.
+TEST(AuthServiceLanesTest, TokenCallsRunInlineOnAMemoryStoreUnlessASweepIsDue) {
+  AuthOptions o;
+  o.public_url = "http://localhost:9003";
+  ClientConfig client;
+  client.client_id = "static-client";
+  client.secret_hash = HashSecret("static-secret", 1000);
+  client.redirect_uris = {"http://localhost:9003/callback"};
+  client.allowed_scopes = {"user"};
+  client.grant_types = {"authorization_code", "refresh_token"};
+  o.clients = {client};
+  auto clock = std::make_shared<FakeClock>();
+  AuthServiceImpl service(
+      std::make_shared<AuthorizationServer>(o, std::make_shared<MemoryStore>(), clock));
+  v1::TokenRequest request;
+  request.set_grant_type("refresh_token");
+  request.set_refresh_token("unknown");
+  request.mutable_client()->set_method(v1::ClientCredentials::CLIENT_SECRET_POST);
+  request.mutable_client()->set_client_id("static-client");
+  request.mutable_client()->set_client_secret("static-secret");
+  // Returns the thread `done` ran on, after checking the answer.
+  auto call = [&]() {
+    absl::Notification finished;
+    std::thread::id ran_on;
+    service.Call(AuthServiceImpl::Via::kInProcess, "req", request,
+                 [&](const grpc::Status& status, v1::TokenResponse&) {
+                   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+                       << status.error_message();
+                   ran_on = std::this_thread::get_id();
+                   finished.Notify();
+                 });
+    EXPECT_TRUE(finished.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    return ran_on;
+  };
+  // The first call verifies the secret (KDF: the hashing budget) and
+  // schedules the first sweep.
+  EXPECT_NE(call(), std::this_thread::get_id());
+  EXPECT_EQ(call(), std::this_thread::get_id());
+  EXPECT_EQ(call(), std::this_thread::get_id());
+  clock->Advance(o.sweep_interval);
+  EXPECT_NE(call(), std::this_thread::get_id());  // Sweeps, off this thread.
+  EXPECT_EQ(call(), std::this_thread::get_id());
+  service.Shutdown();
 }
 
 TEST_F(AuthServiceTest, RedirectErrorKeepsRedirectTo) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -489,9 +490,9 @@ absl::StatusOr<std::string> AuthorizationServer::IssueCode(const PendingAuthoriz
 
 std::string AuthorizationServer::VerifiedSecretKey(const ClientConfig& client,
                                                    const std::string& secret) const {
-  return crypto::HmacSha256(
-      cache_key_, absl::StrCat(client.client_id.size(), ":", client.client_id,
-                               client.secret_hash.size(), ":", client.secret_hash, secret));
+  return cache_key_.Sign(absl::StrCat(client.client_id.size(), ":", client.client_id,
+                                      client.secret_hash.size(), ":", client.secret_hash,
+                                      secret));
 }
 
 bool AuthorizationServer::VerifyClientSecret(const ClientConfig& client,
@@ -648,11 +649,21 @@ void FillGrant(Record& r, const std::string& family_id, const std::string& clien
   r.expires_at = std::min(now + ttl, grant_end);
 }
 
+constexpr size_t kJtiBytes = 16;
+constexpr size_t kAccessTokenBytes = 32;
+
+// Gives the record of the token `raw` its digest and a jti made of
+// `jti_random` (kJtiBytes random bytes).
+template <typename Record>
+void Identify(Record& r, const std::string& raw, std::string_view jti_random) {
+  r.token_hash = crypto::Sha256(raw);
+  r.jti = crypto::HexEncode(jti_random);
+}
+
 // Gives the record of the token `raw` its digest and a new jti.
 template <typename Record>
 void Identify(Record& r, const std::string& raw) {
-  r.token_hash = crypto::Sha256(raw);
-  r.jti = crypto::HexEncode(crypto::RandomBytes(16));
+  Identify(r, raw, crypto::RandomBytes(kJtiBytes));
 }
 
 template <typename Record>
@@ -847,11 +858,23 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::RefreshTokenGrant(
   const bool chained = !presented.chain_id.empty();
   const std::string chain_id = chained ? presented.chain_id : NewRefreshChainId();
   const int64_t generation = chained ? presented.key.generation + 1 : 0;
+  // All the random bytes at once: each RAND_bytes call costs a getpid()
+  // syscall (OpenSSL's fork check).
+  const std::string random =
+      crypto::RandomBytes(kAccessTokenBytes + kRefreshSecretBytes + 2 * kJtiBytes);
+  std::string_view rest = random;
+  auto take = [&rest](size_t n) {
+    std::string_view part = rest.substr(0, n);
+    rest.remove_prefix(n);
+    return part;
+  };
   IssuedTokens t;
-  t.access_token = crypto::RandomToken(32);
-  Identify(t.access, t.access_token);
-  t.refresh_token = MakeRefreshToken(chain_id, generation);
-  Identify(t.refresh, t.refresh_token);
+  t.access_token = crypto::Base64UrlEncode(take(kAccessTokenBytes));
+  Identify(t.access, t.access_token, take(kJtiBytes));
+  std::string_view secret = take(kRefreshSecretBytes);
+  t.refresh_token =
+      MakeRefreshToken(chain_id, generation, absl::string_view(secret.data(), secret.size()));
+  Identify(t.refresh, t.refresh_token, take(kJtiBytes));
   t.refresh.chain_hash = chained ? presented.key.chain_hash : Hash(chain_id);
   t.refresh.generation = generation;
   std::vector<std::string> scopes;
@@ -1126,6 +1149,10 @@ absl::StatusOr<v1::ValidateAccessTokenResponse> AuthorizationServer::ValidateAcc
 // -------------------------------------------------------------- sweeping
 
 int64_t AuthorizationServer::SweepExpired() { return store_->Sweep(clock_->Now()); }
+
+bool AuthorizationServer::SweepDue() const {
+  return absl::ToUnixNanos(clock_->Now()) >= next_sweep_unix_nanos_.load(std::memory_order_relaxed);
+}
 
 void AuthorizationServer::MaybeSweep(absl::Time now) {
   int64_t now_nanos = absl::ToUnixNanos(now);

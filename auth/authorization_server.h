@@ -35,6 +35,7 @@
 #include "auth/store.h"
 #include "auth/upstream_sign_in.h"
 #include "auth/subjects.h"
+#include "common/crypto.h"
 #include "proto/auth/v1/auth.pb.h"
 
 namespace mcp_oauth::auth {
@@ -54,6 +55,8 @@ class AuthorizationServer {
   const AuthOptions& options() const { return options_; }
   // Whether the store's calls may wait on I/O (Store::MayBlock).
   bool store_may_block() const { return store_->MayBlock(); }
+  // True when the next mutating call would sweep the store.
+  bool SweepDue() const;
 
   v1::ServerMetadata GetServerMetadata() const;
   v1::ProtectedResourceMetadata GetProtectedResourceMetadata() const;
@@ -173,7 +176,7 @@ class AuthorizationServer {
   // Successful client-secret verifications, keyed by
   // HMAC(cache_key_, client_id, secret_hash, secret): the KDF runs once per
   // distinct valid secret. The key is random per process.
-  const std::string cache_key_;
+  const crypto::HmacSha256Key cache_key_;
   absl::Mutex cache_mu_;
   absl::flat_hash_set<std::string> verified_secrets_ ABSL_GUARDED_BY(cache_mu_);
 

@@ -27,7 +27,13 @@ bool AllDigits(absl::string_view s) {
 std::string NewRefreshChainId() { return crypto::RandomToken(kChainIdBytes); }
 
 std::string MakeRefreshToken(const std::string& chain_id, int64_t generation) {
-  return absl::StrCat(chain_id, ".", generation, ".", crypto::RandomToken(32));
+  return MakeRefreshToken(chain_id, generation, crypto::RandomBytes(kRefreshSecretBytes));
+}
+
+std::string MakeRefreshToken(const std::string& chain_id, int64_t generation,
+                             absl::string_view random) {
+  return absl::StrCat(chain_id, ".", generation, ".",
+                      crypto::Base64UrlEncode(std::string_view(random.data(), random.size())));
 }
 
 ParsedRefreshToken ParseRefreshToken(const std::string& token) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "auth/store.h"
 
 namespace mcp_oauth::auth {
@@ -21,6 +22,11 @@ std::string NewRefreshChainId();
 
 // Returns a new token of generation `generation` of chain `chain_id`.
 std::string MakeRefreshToken(const std::string& chain_id, int64_t generation);
+// The same with its secret made of `random` (kRefreshSecretBytes random
+// bytes the caller drew).
+constexpr size_t kRefreshSecretBytes = 32;
+std::string MakeRefreshToken(const std::string& chain_id, int64_t generation,
+                             absl::string_view random);
 
 // The parts of a presented refresh token.
 struct ParsedRefreshToken {
