@@ -58,6 +58,24 @@ TEST(PagingTest, TokensRoundTripOnlyForTheSameList) {
   EXPECT_FALSE(DecodeListPageToken(EncodeListPageToken("tag1", 0), "tag1", 10).ok());
 }
 
+TEST(PagingTest, PageOfWalksAListAndRefusesStaleTokens) {
+  absl::StatusOr<Page> first = PageOf(5, "v1", 2, "", 50, 100);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->begin, 0u);
+  EXPECT_EQ(first->end, 2u);
+  ASSERT_FALSE(first->next_page_token.empty());
+  absl::StatusOr<Page> second = PageOf(5, "v1", 2, first->next_page_token, 50, 100);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->begin, 2u);
+  EXPECT_EQ(second->end, 4u);
+  absl::StatusOr<Page> last = PageOf(5, "v1", 0, second->next_page_token, 50, 100);
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->end, 5u);
+  EXPECT_TRUE(last->next_page_token.empty());
+  EXPECT_FALSE(PageOf(5, "v2", 2, first->next_page_token, 50, 100).ok()) << "the list changed";
+  EXPECT_FALSE(PageOf(5, "v1", -1, "", 50, 100).ok());
+}
+
 TEST(PagingTest, PageSizes) {
   EXPECT_EQ(*EffectivePageSize(0, 50, 100), 50u);
   EXPECT_EQ(*EffectivePageSize(7, 50, 100), 7u);

@@ -36,6 +36,21 @@ absl::StatusOr<size_t> EffectivePageSize(int requested, int default_size, int ma
   return static_cast<size_t>(std::max(1, std::min(size, max_size)));
 }
 
+absl::StatusOr<Page> PageOf(size_t total, const std::string& tag, int requested_size,
+                            const std::string& page_token, int default_size, int max_size) {
+  absl::StatusOr<size_t> page_size = EffectivePageSize(requested_size, default_size, max_size);
+  if (!page_size.ok()) return page_size.status();
+  Page page;
+  if (!page_token.empty()) {
+    absl::StatusOr<size_t> decoded = DecodeListPageToken(page_token, tag, total);
+    if (!decoded.ok()) return decoded.status();
+    page.begin = *decoded;
+  }
+  page.end = std::min(total, page.begin + *page_size);
+  if (page.end < total) page.next_page_token = EncodeListPageToken(tag, page.end);
+  return page;
+}
+
 std::string ListVersionTag(const std::string& fingerprint) {
   return crypto::HexEncode(crypto::Sha256(fingerprint)).substr(0, 16);
 }

@@ -1,6 +1,8 @@
-// Opaque page tokens for the list RPCs of the catalog services: a token names
-// an offset into one version of a list, so a token from another version (the
-// list changed) or from nowhere is rejected. Thread safe (pure functions).
+// Paging of every List RPC (ToolService, ResourceService, PromptService and
+// their aggregates): opaque page tokens, each naming an offset into one
+// version of a list, so a token from another version (the list changed) or
+// from nowhere is rejected; and the page a request asks for. Thread safe
+// (pure functions).
 #ifndef MCP_OAUTH_MCP_PAGING_H_
 #define MCP_OAUTH_MCP_PAGING_H_
 
@@ -21,6 +23,19 @@ absl::StatusOr<size_t> DecodeListPageToken(const std::string& token, const std::
 // Clamps a requested page size: 0 means `default_size`; at most `max_size`.
 // INVALID_ARGUMENT when negative.
 absl::StatusOr<size_t> EffectivePageSize(int requested, int default_size, int max_size);
+
+// One page of a list of `total` items with version `tag`: the items
+// [begin, end) and the token of the next page ("" on the last).
+struct Page {
+  size_t begin = 0;
+  size_t end = 0;
+  std::string next_page_token;
+};
+
+// Returns the page a List request asks for (its page_size and page_token);
+// INVALID_ARGUMENT for a negative size or a bad token.
+absl::StatusOr<Page> PageOf(size_t total, const std::string& tag, int requested_size,
+                            const std::string& page_token, int default_size, int max_size);
 
 // Returns a short tag over `fingerprint` (the list's identity-bearing
 // content): the same input gives the same tag in every process.

@@ -80,19 +80,11 @@ template <typename Item, typename Add>
 grpc::Status ListPage(const std::vector<Item>& items, const std::string& tag, int page_size,
                       const std::string& token, const CatalogServiceOptions& options, Add add,
                       std::string* next_token) {
-  absl::StatusOr<size_t> size = EffectivePageSize(page_size, options.default_page_size, options.max_page_size);
-  if (!size.ok()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(size.status().message()));
-  size_t offset = 0;
-  if (!token.empty()) {
-    absl::StatusOr<size_t> decoded = DecodeListPageToken(token, tag, items.size());
-    if (!decoded.ok()) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(decoded.status().message()));
-    }
-    offset = *decoded;
-  }
-  const size_t end = std::min(items.size(), offset + *size);
-  for (size_t i = offset; i < end; ++i) add(items[i]);
-  if (end < items.size()) *next_token = EncodeListPageToken(tag, end);
+  absl::StatusOr<Page> page =
+      PageOf(items.size(), tag, page_size, token, options.default_page_size, options.max_page_size);
+  if (!page.ok()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(page.status().message()));
+  for (size_t i = page->begin; i < page->end; ++i) add(items[i]);
+  *next_token = std::move(page->next_page_token);
   return grpc::Status::OK;
 }
 

@@ -17,6 +17,7 @@
 #include "common/request_id.h"
 #include "mcp/json_schema.h"
 #include "mcp/json_struct.h"
+#include "mcp/paging.h"
 #include "mcp/param_headers.h"
 #include "mcp/tool_input_proto.h"
 #include "mcp/tool_event_queue.h"
@@ -30,26 +31,6 @@ using mcp_oauth::tools::v1::CallToolResponse;
 using mcp_oauth::tools::v1::ListToolsRequest;
 using mcp_oauth::tools::v1::ListToolsResponse;
 using nlohmann::json;
-
-constexpr char kPageTokenVersion[] = "p1";
-
-std::string EncodePageToken(const std::string& tag, size_t offset) {
-  return crypto::Base64UrlEncode(absl::StrCat(kPageTokenVersion, ":", tag, ":", offset));
-}
-
-// Returns the offset in a page token issued for the current tool list.
-absl::StatusOr<size_t> DecodePageToken(const std::string& token, const ToolRegistry::Snapshot& registry) {
-  const absl::Status invalid = absl::InvalidArgumentError("invalid page token");
-  absl::StatusOr<std::string> raw = crypto::Base64UrlDecode(token);
-  if (!raw.ok()) return invalid;
-  std::vector<std::string> parts = absl::StrSplit(*raw, ':');
-  size_t offset = 0;
-  if (parts.size() != 3 || parts[0] != kPageTokenVersion || parts[1] != registry.version_tag ||
-      !absl::SimpleAtoi(parts[2], &offset) || offset == 0 || offset >= registry.tools.size()) {
-    return invalid;
-  }
-  return offset;
-}
 
 void AddTextBlock(CallToolResponse* response, const std::string& text) {
   auto* block = response->add_content();
@@ -338,23 +319,12 @@ grpc::ServerUnaryReactor* ToolServiceImpl::ListTools(grpc::CallbackServerContext
 }
 
 grpc::Status ToolServiceImpl::ListToolsNow(const ListToolsRequest& request, ListToolsResponse* response) const {
-  if (request.page_size() < 0) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "page_size must not be negative");
-  }
-  size_t page_size = request.page_size() == 0 ? options_.default_page_size : request.page_size();
-  page_size = std::min(page_size, static_cast<size_t>(options_.max_page_size));
-  size_t offset = 0;
   const std::shared_ptr<const ToolRegistry::Snapshot> registry = registry_->snapshot();
-  if (!request.page_token().empty()) {
-    absl::StatusOr<size_t> decoded = DecodePageToken(request.page_token(), *registry);
-    if (!decoded.ok()) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(decoded.status().message()));
-    }
-    offset = *decoded;
-  }
   const auto& tools = registry->tools;
-  const size_t end = std::min(tools.size(), offset + page_size);
-  for (size_t i = offset; i < end; ++i) {
+  absl::StatusOr<Page> page = PageOf(tools.size(), registry->version_tag, request.page_size(), request.page_token(),
+                                     options_.default_page_size, options_.max_page_size);
+  if (!page.ok()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(page.status().message()));
+  for (size_t i = page->begin; i < page->end; ++i) {
     const ToolDefinition& def = *tools[i];
     auto* tool = response->add_tools();
     tool->set_name(def.name);
@@ -366,7 +336,7 @@ grpc::Status ToolServiceImpl::ListToolsNow(const ListToolsRequest& request, List
       if (auto s = JsonToStruct(def.output_schema); s.ok()) *tool->mutable_output_schema() = *std::move(s);
     }
   }
-  if (end < tools.size()) response->set_next_page_token(EncodePageToken(registry->version_tag, end));
+  response->set_next_page_token(std::move(page->next_page_token));
   return grpc::Status::OK;
 }
 

@@ -69,30 +69,6 @@ grpc::ServerUnaryReactor* ForwardUnary(
   return reactor;
 }
 
-// One page of a merged list of `total` items with version `tag`: the items
-// [begin, end) and the token of the next page ("" on the last).
-struct Page {
-  size_t begin = 0;
-  size_t end = 0;
-  std::string next_page_token;
-};
-
-inline absl::StatusOr<Page> PageOf(size_t total, const std::string& tag, int requested_size,
-                                   const std::string& page_token, int default_size,
-                                   int max_size) {
-  auto page_size = EffectivePageSize(requested_size, default_size, max_size);
-  if (!page_size.ok()) return page_size.status();
-  Page page;
-  if (!page_token.empty()) {
-    auto decoded = DecodeListPageToken(page_token, tag, total);
-    if (!decoded.ok()) return decoded.status();
-    page.begin = *decoded;
-  }
-  page.end = std::min(total, page.begin + static_cast<size_t>(*page_size));
-  if (page.end < total) page.next_page_token = EncodeListPageToken(tag, page.end);
-  return page;
-}
-
 // A backend listing more pages than this is misbehaving (a token loop).
 inline constexpr int kMaxListPages = 1000;
 

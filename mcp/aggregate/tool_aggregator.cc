@@ -400,27 +400,15 @@ grpc::ServerUnaryReactor* ToolAggregator::ListTools(grpc::CallbackServerContext*
                                                     ListToolsResponse* response) {
   auto* reactor = context->DefaultReactor();
   std::shared_ptr<const MergedTools> merged = core_->merged();
-  auto page_size = EffectivePageSize(request->page_size(), core_->options().default_page_size,
-                                     core_->options().max_page_size);
-  if (!page_size.ok()) {
-    reactor->Finish(ToGrpcStatus(page_size.status()));
+  absl::StatusOr<Page> page =
+      PageOf(merged->tools.size(), merged->version_tag, request->page_size(), request->page_token(),
+             core_->options().default_page_size, core_->options().max_page_size);
+  if (!page.ok()) {
+    reactor->Finish(ToGrpcStatus(page.status()));
     return reactor;
   }
-  size_t offset = 0;
-  if (!request->page_token().empty()) {
-    auto decoded = DecodeListPageToken(request->page_token(), merged->version_tag,
-                                       merged->tools.size());
-    if (!decoded.ok()) {
-      reactor->Finish(ToGrpcStatus(decoded.status()));
-      return reactor;
-    }
-    offset = *decoded;
-  }
-  const size_t end = std::min(merged->tools.size(), offset + *page_size);
-  for (size_t i = offset; i < end; ++i) *response->add_tools() = merged->tools[i];
-  if (end < merged->tools.size()) {
-    response->set_next_page_token(EncodeListPageToken(merged->version_tag, end));
-  }
+  for (size_t i = page->begin; i < page->end; ++i) *response->add_tools() = merged->tools[i];
+  response->set_next_page_token(std::move(page->next_page_token));
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }
