@@ -69,6 +69,27 @@ grpc::ServerUnaryReactor* ForwardUnary(
   return reactor;
 }
 
+// ForwardUnary to the backend a router chose (`stub`), or finishes the server
+// call with the router's error. `method(async, context, request, response,
+// done)` starts the backend call, e.g.
+// [](auto* async, auto... args) { async->ReadResource(args...); }.
+template <typename Request, typename Response, typename Stub, typename Method>
+grpc::ServerUnaryReactor* ForwardRouted(grpc::CallbackServerContext* context, const Request& request,
+                                        Response* response, absl::StatusOr<std::shared_ptr<Stub>> stub,
+                                        Method method) {
+  if (!stub.ok()) {
+    auto* reactor = context->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(stub.status()));
+    return reactor;
+  }
+  Stub* raw = stub->get();
+  return ForwardUnary<Request, Response>(
+      context, request, response, *std::move(stub),
+      [raw, method](grpc::ClientContext* c, const Request* q, Response* r, std::function<void(grpc::Status)> done) {
+        method(raw->async(), c, q, r, std::move(done));
+      });
+}
+
 // A backend listing more pages than this is misbehaving (a token loop).
 inline constexpr int kMaxListPages = 1000;
 

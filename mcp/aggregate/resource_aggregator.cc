@@ -313,37 +313,15 @@ grpc::ServerUnaryReactor* ResourceAggregator::ListResourceTemplates(
 grpc::ServerUnaryReactor* ResourceAggregator::ReadResource(grpc::CallbackServerContext* context,
                                                            const ReadResourceRequest* request,
                                                            ReadResourceResponse* response) {
-  auto stub = impl_->RouteUri(request->uri());
-  if (!stub.ok()) {
-    auto* reactor = context->DefaultReactor();
-    reactor->Finish(ToGrpcStatus(stub.status()));
-    return reactor;
-  }
-  ResourceService::StubInterface* raw = stub->get();
-  return ForwardUnary<ReadResourceRequest, ReadResourceResponse>(
-      context, *request, response, *std::move(stub),
-      [raw](grpc::ClientContext* c, const ReadResourceRequest* q, ReadResourceResponse* r,
-            std::function<void(grpc::Status)> done) {
-        raw->async()->ReadResource(c, q, r, std::move(done));
-      });
+  return ForwardRouted(context, *request, response, impl_->RouteUri(request->uri()),
+                       [](auto* async, auto... args) { async->ReadResource(args...); });
 }
 
 grpc::ServerUnaryReactor* ResourceAggregator::Complete(grpc::CallbackServerContext* context,
                                                        const CompleteRequest* request,
                                                        CompleteResponse* response) {
-  auto stub = impl_->RouteTemplate(request->uri_template());
-  if (!stub.ok()) {
-    auto* reactor = context->DefaultReactor();
-    reactor->Finish(ToGrpcStatus(stub.status()));
-    return reactor;
-  }
-  ResourceService::StubInterface* raw = stub->get();
-  return ForwardUnary<CompleteRequest, CompleteResponse>(
-      context, *request, response, *std::move(stub),
-      [raw](grpc::ClientContext* c, const CompleteRequest* q, CompleteResponse* r,
-            std::function<void(grpc::Status)> done) {
-        raw->async()->Complete(c, q, r, std::move(done));
-      });
+  return ForwardRouted(context, *request, response, impl_->RouteTemplate(request->uri_template()),
+                       [](auto* async, auto... args) { async->Complete(args...); });
 }
 
 grpc::ServerWriteReactor<ResourceUpdated>* ResourceAggregator::WatchResources(
