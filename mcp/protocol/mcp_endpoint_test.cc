@@ -671,7 +671,10 @@ TEST_F(McpEndpointTest, ToolsListPagesWithCursors) {
 
 TEST_F(McpEndpointTest, ToolsCallEcho) {
   const std::string session = Initialize();
+  ::testing::internal::CaptureStderr();
   json r = Call(session, "tools/call", {{"name", "echo"}, {"arguments", {{"message", "h\xC3\xA9llo \xF0\x9F\x8C\x8D"}}}});
+  // A successful call is not logged as a failure (it once was, once per call).
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
   ASSERT_TRUE(r.contains("result")) << r;
   const json& result = r["result"];
   EXPECT_EQ(result["isError"], false);
