@@ -1,5 +1,9 @@
 #include "common/request_id.h"
 
+#include <atomic>
+#include <cstdint>
+
+#include "absl/strings/str_cat.h"
 #include "common/crypto.h"
 
 namespace mcp_oauth::request_id {
@@ -12,7 +16,11 @@ bool IsValid(std::string_view id) {
   return true;
 }
 
-std::string Generate() { return crypto::RandomToken(16); }
+std::string Generate() {
+  static const std::string* const kPrefix = new std::string(crypto::RandomToken(12) + "-");
+  static std::atomic<uint64_t> counter{0};
+  return absl::StrCat(*kPrefix, absl::Hex(counter.fetch_add(1, std::memory_order_relaxed)));
+}
 
 std::string AcceptOrGenerate(std::string_view incoming) {
   return IsValid(incoming) ? std::string(incoming) : Generate();

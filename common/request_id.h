@@ -19,7 +19,10 @@ inline constexpr size_t kMaxLength = 128;
 // to echo in a header and to write into a log line.
 bool IsValid(std::string_view id);
 
-// Returns a new random id (128 bits, base64url).
+// Returns a new id, unique in this process and across processes: a random
+// per-process prefix (96 bits, base64url) and a counter, "<prefix>-<n>".
+// Not secret and not unpredictable (it correlates logs; nothing trusts it):
+// one RAND_bytes per process instead of one per request.
 std::string Generate();
 
 // Returns `incoming` when valid, else a new id.

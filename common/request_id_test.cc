@@ -27,8 +27,12 @@ TEST(RequestIdTest, GeneratedIdsAreValidAndDistinct) {
   std::string a = Generate();
   std::string b = Generate();
   EXPECT_TRUE(IsValid(a));
-  EXPECT_EQ(a.size(), 22u);  // 16 bytes, base64url without padding
+  EXPECT_TRUE(IsValid(b));
   EXPECT_NE(a, b);
+  // One random prefix per process (12 bytes, base64url), then a counter.
+  ASSERT_GT(a.size(), 17u);
+  EXPECT_EQ(a.substr(0, 17), b.substr(0, 17));
+  EXPECT_EQ(a[16], '-');
 }
 
 TEST(RequestIdTest, LogPrefixOnlyForValidIds) {
