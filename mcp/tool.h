@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "mcp/param_headers.h"
 #include "mcp/tool_input.h"
 #include <nlohmann/json.hpp>
 
@@ -161,6 +162,10 @@ struct ToolDefinition {
   // computation): they run on the RPC thread, skipping the worker pool and
   // the deadline timer. Leave false for anything that does I/O or may be slow.
   bool runs_inline = false;
+  // Set by ToolRegistry::Register (whatever the caller put here): the
+  // parameters input_schema mirrors into Mcp-Param-* headers, found once
+  // rather than by walking the schema on every call.
+  std::vector<HeaderParam> header_params;
 };
 
 }  // namespace mcp_oauth::mcp

@@ -44,9 +44,11 @@ absl::Status ToolRegistry::Register(ToolDefinition tool) {
   if (absl::Status s = CheckSchema(tool.input_schema); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("tool '", tool.name, "' input ", s.message()));
   }
-  if (absl::StatusOr<std::vector<HeaderParam>> headers = HeaderParams(tool.input_schema); !headers.ok()) {
+  absl::StatusOr<std::vector<HeaderParam>> headers = HeaderParams(tool.input_schema);
+  if (!headers.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("tool '", tool.name, "' input schema: ", headers.status().message()));
   }
+  tool.header_params = *std::move(headers);
   if (!tool.output_schema.is_null()) {
     if (absl::Status s = CheckSchema(tool.output_schema); !s.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("tool '", tool.name, "' output ", s.message()));
