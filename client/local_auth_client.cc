@@ -7,12 +7,12 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "auth/auth_service.h"
+#include "client/uniform_auth_client.h"
 #include "common/deadline_timer.h"
 
 namespace mcp_oauth::client {
 namespace {
 
-namespace v1 = auth::v1;
 using Via = auth::AuthServiceImpl::Via;
 
 // One call in flight. Whichever comes first of the service's answer, the
@@ -81,61 +81,14 @@ class PendingCall : public std::enable_shared_from_this<PendingCall<Response>> {
   DeadlineTimer* const timer_;
 };
 
-class LocalAuthClient final : public AuthClient {
+class LocalAuthClient final : public UniformAuthClient<LocalAuthClient> {
  public:
   explicit LocalAuthClient(auth::AuthServiceImpl* service) : service_(service) {}
 
-  void GetServerMetadata(const CallOptions& options, const v1::GetServerMetadataRequest& request,
-                         UnaryDone<v1::ServerMetadata> done) override {
-    Start(options, request, std::move(done));
-  }
-  void GetProtectedResourceMetadata(const CallOptions& options,
-                                    const v1::GetProtectedResourceMetadataRequest& request,
-                                    UnaryDone<v1::ProtectedResourceMetadata> done) override {
-    Start(options, request, std::move(done));
-  }
-  void StartAuthorization(const CallOptions& options, const v1::StartAuthorizationRequest& request,
-                          UnaryDone<v1::StartAuthorizationResponse> done) override {
-    Start(options, request, std::move(done));
-  }
-  void DescribeAuthorization(const CallOptions& options,
-                             const v1::DescribeAuthorizationRequest& request,
-                             UnaryDone<v1::DescribeAuthorizationResponse> done) override {
-    Start(options, request, std::move(done));
-  }
-  void CompleteLogin(const CallOptions& options, const v1::CompleteLoginRequest& request,
-                     UnaryDone<v1::CompleteLoginResponse> done) override {
-    Start(options, request, std::move(done));
-  }
-  void StartUpstreamSignIn(const CallOptions& options,
-                           const v1::StartUpstreamSignInRequest& request,
-                           UnaryDone<v1::StartUpstreamSignInResponse> done) override {
-    Start(options, request, std::move(done));
-  }
-  void FinishUpstreamSignIn(const CallOptions& options,
-                            const v1::FinishUpstreamSignInRequest& request,
-                            UnaryDone<v1::FinishUpstreamSignInResponse> done) override {
-    Start(options, request, std::move(done));
-  }
-  void Token(const CallOptions& options, const v1::TokenRequest& request,
-             UnaryDone<v1::TokenResponse> done) override {
-    Start(options, request, std::move(done));
-  }
-  void Introspect(const CallOptions& options, const v1::IntrospectRequest& request,
-                  UnaryDone<v1::IntrospectResponse> done) override {
-    Start(options, request, std::move(done));
-  }
-  void Revoke(const CallOptions& options, const v1::RevokeRequest& request,
-              UnaryDone<v1::RevokeResponse> done) override {
-    Start(options, request, std::move(done));
-  }
-  void Register(const CallOptions& options, const v1::RegisterRequest& request,
-                UnaryDone<v1::RegisterResponse> done) override {
-    Start(options, request, std::move(done));
-  }
-  void ValidateAccessToken(const CallOptions& options,
-                           const v1::ValidateAccessTokenRequest& request,
-                           UnaryDone<v1::ValidateAccessTokenResponse> done) override {
+  // The service has one Call per request type: the method name is not needed.
+  template <typename Request, typename Response>
+  void Call(AuthMethod<Request, Response>, const CallOptions& options, const Request& request,
+            UnaryDone<Response> done) {
     Start(options, request, std::move(done));
   }
 
