@@ -23,8 +23,13 @@ import harness
 import storage_common as sc
 
 LOCK_SECONDS = 5
-# The bound for requests that must not wait for the store.
+# The bound for requests that must not wait for the store: the best of
+# ROUNDS tries must answer within FAST_SECONDS (a loaded 2-core CI machine
+# delays single requests by more than that even without a lock), and every
+# try within ANY_SECONDS, far below the lock, so that none waited for it.
 FAST_SECONDS = 0.100
+ANY_SECONDS = 1.0
+ROUNDS = 3
 # Requests that need the store, sent while the lock is held: enough to fill
 # any small thread pool that would run them.
 STORE_BOUND_REQUESTS = 12
@@ -113,15 +118,21 @@ class StoreLockTestBase:
             "tools/call with a validated token": lambda: mcp_call(
                 self.port, warm["access_token"], session, "during the lock"),
         }
-        for round_number in range(3):
+        timings = {name: [] for name in fast_checks}
+        for _ in range(ROUNDS):
             for name, call in fast_checks.items():
                 response, elapsed = timed(call)
                 self.assertLess(time.monotonic() - lock_started, LOCK_SECONDS,
                                 "the checks ran after the lock ended; the test proves nothing")
                 self.assertEqual(response.status, 200, "%s: %s" % (name, response.body[:200]))
-                self.assertLess(elapsed, FAST_SECONDS,
+                self.assertLess(elapsed, ANY_SECONDS,
                                 "%s took %.3f s while the store was locked" % (name, elapsed))
+                timings[name].append(elapsed)
             time.sleep(0.2)
+        for name, elapsed in timings.items():
+            self.assertLess(min(elapsed), FAST_SECONDS,
+                            "%s: no answer within %.3f s while the store was locked: %s" % (
+                                name, FAST_SECONDS, elapsed))
 
         self.assertEqual(holder.wait(), 0)
         for w in workers:
