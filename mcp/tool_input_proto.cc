@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "mcp/catalog_input.h"
 #include "mcp/json_struct.h"
 
 namespace mcp_oauth::mcp {
@@ -37,17 +38,7 @@ absl::StatusOr<std::shared_ptr<const ToolInput>> OpenToolInput(const CallToolReq
 
 absl::Status FillInputRequired(const InputRequired& required, const ToolInput& input, CallToolResponse* response) {
   response->Clear();
-  auto* out = response->mutable_input_required();
-  for (const auto& [key, request] : required.requests) {
-    if (request.method.empty()) return absl::InternalError("input request without a method");
-    absl::StatusOr<google::protobuf::Struct> params = JsonToStruct(request.params);
-    if (!params.ok()) return absl::InternalError("input request params must be an object");
-    auto& entry = (*out->mutable_input_requests())[key];
-    entry.set_method(request.method);
-    *entry.mutable_params() = *std::move(params);
-  }
-  out->set_request_state(input.SealState(required.state));
-  return absl::OkStatus();
+  return WriteInputRequired(required, input, response->mutable_input_required());
 }
 
 }  // namespace mcp_oauth::mcp
