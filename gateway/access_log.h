@@ -93,6 +93,11 @@ class RequestObserver final : public HttpHandler {
   ~RequestObserver() override;
 
   void Handle(HttpRequest request, Responder respond) override;
+  // The inner handler's body limits.
+  std::optional<size_t> BodyLimit(std::string_view path) const override {
+    return inner_->BodyLimit(path);
+  }
+  size_t LargestBodyLimit() const override { return inner_->LargestBodyLimit(); }
 
  private:
   HttpHandler* const inner_;

@@ -74,7 +74,7 @@ class GatewayImpl final : public Gateway {
         auth_service_ ? client::MakeLocalAuthClient(auth_service_.get())
                       : client::MakeRemoteAuthClient(auth::v1::AuthService::NewStub(auth_channel_));
     oauth_routes_ = std::make_unique<OAuthRoutes>(auth);
-    oauth_routes_->Register(router_);
+    oauth_routes_->Register(router_, options_.form_body_bytes.value_or(kDefaultFormBodyBytes));
     std::shared_ptr<mcp::McpEndpoint> endpoint = MakeMcpEndpoint();
     std::weak_ptr<mcp::McpEndpoint> weak_endpoint = endpoint;
     metrics::DefaultRegistry().GaugeCallback(
@@ -84,7 +84,7 @@ class GatewayImpl final : public Gateway {
           return live ? static_cast<double>(live->ActiveSessionCount()) : 0;
         });
     mcp_route_ = std::make_unique<McpRoute>(std::move(auth), BearerOptions(), std::move(endpoint));
-    mcp_route_->Register(router_, options_.auth.mcp_path);
+    mcp_route_->Register(router_, options_.auth.mcp_path, McpBodyBytes());
     if (options_.metrics) {
       metrics_route_ = std::make_unique<MetricsRoute>(RemoteMetricsSources());
       router_.Add("GET", "/metrics", [this](HttpRequest request, Responder respond) {
@@ -250,6 +250,8 @@ class GatewayImpl final : public Gateway {
     return sources;
   }
 
+  size_t McpBodyBytes() const { return options_.mcp_body_bytes.value_or(kDefaultMcpBodyBytes); }
+
   BearerAuthOptions BearerOptions() const {
     BearerAuthOptions bearer;
     bearer.resource = options_.auth.canonical_resource();
@@ -268,7 +270,7 @@ class GatewayImpl final : public Gateway {
     mcp_options.allowed_hosts = options_.allowed_hosts;
     mcp_options.session_key = options_.session_key;
     mcp_options.max_sessions_per_principal = options_.max_sessions_per_principal;
-    mcp_options.max_body_bytes = options_.http.BodyLimitFor(options_.auth.mcp_path);
+    mcp_options.max_body_bytes = McpBodyBytes();
     // The instructions name the tools tools/list would list now: all
     // backends' when aggregating, else the in-process registry's (a single
     // remote --tools-target is not asked: initialize makes no RPC).

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <vector>
@@ -27,7 +28,12 @@ struct ToolBackendTarget {
 };
 
 struct GatewayOptions {
+  // The public port; its max_body_bytes is the limit of routes without one.
   HttpServerOptions http;
+  // Body limits of the OAuth form routes and of /mcp (unset: the routes'
+  // defaults, kDefaultFormBodyBytes and kDefaultMcpBodyBytes).
+  std::optional<size_t> form_body_bytes;
+  std::optional<size_t> mcp_body_bytes;
   // Internal gRPC address serving AuthService and ToolService ("" = none).
   std::string grpc_listen = "127.0.0.1:9004";
   // Remote services instead of the in-process ones ("" = in process).

@@ -9,6 +9,8 @@
 #include "auth/config_tool_backends.h"
 #include "auth/url.h"
 #include "common/server_main.h"
+#include "gateway/mcp_route.h"
+#include "gateway/oauth_routes.h"
 
 namespace mcp_oauth::gateway {
 namespace {
@@ -291,9 +293,9 @@ absl::StatusOr<GatewayOptions> BuildGatewayOptions(GatewayFlags flags,
       !status.ok()) {
     return status;
   }
-  SetRouteBodyLimits(options.http, static_cast<size_t>(flags.form_body_bytes),
-                     static_cast<size_t>(flags.mcp_body_bytes), options.auth.mcp_path,
-                     static_cast<size_t>(flags.other_body_bytes));
+  options.form_body_bytes = static_cast<size_t>(flags.form_body_bytes);
+  options.mcp_body_bytes = static_cast<size_t>(flags.mcp_body_bytes);
+  options.http.max_body_bytes = static_cast<size_t>(flags.other_body_bytes);
 
   if (options.http.tls_cert_file.empty() != options.http.tls_key_file.empty()) {
     return absl::InvalidArgumentError("--tls-cert and --tls-key go together");

@@ -106,9 +106,9 @@ TEST(GatewayFlagsTest, Defaults) {
   EXPECT_EQ(options->http.host, "127.0.0.1");
   EXPECT_EQ(options->auth.public_url, "http://localhost:9003");
   EXPECT_EQ(options->grpc_listen, "127.0.0.1:9004");
-  EXPECT_EQ(options->http.BodyLimitFor("/token"), kDefaultFormBodyBytes);
-  EXPECT_EQ(options->http.BodyLimitFor("/mcp"), kDefaultMcpBodyBytes);
-  EXPECT_EQ(options->http.BodyLimitFor("/elsewhere"), kDefaultBodyBytes);
+  EXPECT_EQ(options->form_body_bytes, 16u * 1024);
+  EXPECT_EQ(options->mcp_body_bytes, 1024u * 1024);
+  EXPECT_EQ(options->http.max_body_bytes, 64u * 1024);
   EXPECT_EQ(options->http.read_timeout, std::chrono::seconds(30));
   EXPECT_EQ(options->shutdown_grace, std::chrono::seconds(10));
   EXPECT_EQ(options->token_cache_ttl, std::chrono::seconds(5));
@@ -141,7 +141,7 @@ TEST(GatewayFlagsTest, FlagBeatsEnvironment) {
   EXPECT_EQ(options->http.threads, 3);
   EXPECT_FALSE(options->access_log);
   EXPECT_TRUE(options->metrics);
-  EXPECT_EQ(options->http.BodyLimitFor("/mcp"), 100u);
+  EXPECT_EQ(options->mcp_body_bytes, 100u);
 }
 
 TEST(GatewayFlagsTest, BadValuesNameTheFlag) {

@@ -205,7 +205,9 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
       return WriteError(400, std::string(error));
     }
     boost::beast::string_view target = parser_->get().target();
-    size_t limit = state_->options.BodyLimitFor(TargetPath({target.data(), target.size()}));
+    // The route's own limit (e.g. the OAuth forms' small one), else the default.
+    size_t limit = state_->handler->BodyLimit(TargetPath({target.data(), target.size()}))
+                       .value_or(state_->options.max_body_bytes);
     if (!ApplyBodyLimit(*parser_, limit)) return WriteError(413, "request body too large");
     // A client that asked first (curl does for bodies over 1 KiB) is told to
     // send the body; a refused one never sends it.
@@ -521,7 +523,7 @@ class BeastHttpServer final : public HttpServer {
   BeastHttpServer(const HttpServerOptions& options, HttpHandler* handler)
       : io_(options.threads) {
     state_.options = options;
-    state_.largest_body_limit = options.LargestBodyLimit();
+    state_.largest_body_limit = std::max(options.max_body_bytes, handler->LargestBodyLimit());
     state_.handler = handler;
   }
 
@@ -617,27 +619,6 @@ class BeastHttpServer final : public HttpServer {
 };
 
 }  // namespace
-
-size_t HttpServerOptions::LargestBodyLimit() const {
-  size_t largest = max_body_bytes;
-  for (const auto& [path, limit] : body_limits) largest = std::max(largest, limit);
-  return largest;
-}
-
-void SetRouteBodyLimits(HttpServerOptions& options, size_t form, size_t mcp,
-                        const std::string& mcp_path, size_t other) {
-  options.max_body_bytes = other;
-  for (const char* path : {"/token", "/login", "/login/callback", "/introspect", "/revoke",
-                           "/register"}) {
-    options.body_limits[path] = form;
-  }
-  options.body_limits[mcp_path] = mcp;
-}
-
-size_t HttpServerOptions::BodyLimitFor(std::string_view path) const {
-  auto it = body_limits.find(path);
-  return it == body_limits.end() ? max_body_bytes : it->second;
-}
 
 absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpServer(const HttpServerOptions& options,
                                                            HttpHandler* handler) {

@@ -16,7 +16,6 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,13 +30,11 @@ struct HttpServerOptions {
   int port = 9003;  // 0 picks a free port
   int threads = 2;
   size_t max_header_bytes = 16 * 1024;
-  // Body limit of every path not in `body_limits`.
-  size_t max_body_bytes = 1024 * 1024;
-  // Body limits by exact path (the target without its query). Checked once
-  // the header is in, before any body byte is buffered: a larger
+  // Body limit of every path whose route sets none (HttpHandler::BodyLimit,
+  // asked once the header is in, before any body byte is buffered: a larger
   // Content-Length gets 413 at once; a chunked body gets 413 when its
-  // decoded size passes the limit.
-  std::map<std::string, size_t, std::less<>> body_limits;
+  // decoded size passes the limit).
+  size_t max_body_bytes = 1024 * 1024;
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds keep_alive_idle_timeout{60};
   int max_connections = 4096;
@@ -55,24 +52,12 @@ struct HttpServerOptions {
   // TLS 1.2 and 1.3 only.
   std::string tls_cert_file;
   std::string tls_key_file;
-
-  // Returns the body limit of `path` (no query).
-  size_t BodyLimitFor(std::string_view path) const;
-  // The largest body limit of any path (the parser's until the header is in).
-  size_t LargestBodyLimit() const;
 };
 
-// The gateway's per-route body limits (defaults of --max-form-body-bytes,
-// --max-mcp-body-bytes and --max-body-bytes).
-inline constexpr size_t kDefaultFormBodyBytes = 16 * 1024;
-inline constexpr size_t kDefaultMcpBodyBytes = 1024 * 1024;
+// The gateway's body limit of paths whose route sets none (default of
+// --max-body-bytes); the OAuth form routes and /mcp set theirs
+// (oauth_routes.h, mcp_route.h).
 inline constexpr size_t kDefaultBodyBytes = 64 * 1024;
-
-// Sets the body limits the gateway's way: the form routes (/token, /login,
-// /login/callback, /introspect, /revoke, /register) get `form`, `mcp_path`
-// gets `mcp`, every other path `other`.
-void SetRouteBodyLimits(HttpServerOptions& options, size_t form, size_t mcp,
-                        const std::string& mcp_path, size_t other);
 
 class HttpServer {
  public:

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -77,6 +78,14 @@ class HttpHandler {
  public:
   virtual ~HttpHandler() = default;
   virtual void Handle(HttpRequest request, Responder respond) = 0;
+  // Returns the largest request body `path` (no query) accepts, asked once
+  // the header is in and before any body byte is buffered; nullopt: the
+  // server's default (HttpServerOptions::max_body_bytes).
+  virtual std::optional<size_t> BodyLimit(std::string_view /*path*/) const {
+    return std::nullopt;
+  }
+  // Returns the largest limit BodyLimit returns for any path (0: none).
+  virtual size_t LargestBodyLimit() const { return 0; }
 };
 
 // Builds a response with a body and its content type.

@@ -75,16 +75,17 @@ McpRoute::McpRoute(std::shared_ptr<client::AuthClient> auth, BearerAuthOptions b
 
 McpRoute::~McpRoute() = default;
 
-void McpRoute::Register(Router& router, const std::string& path) {
+void McpRoute::Register(Router& router, const std::string& path, size_t max_body_bytes) {
   for (const char* method : {"POST", "GET", "DELETE"}) {
     router.Add(method, path, [this](HttpRequest request, Responder respond) {
       Handle(std::move(request), std::move(respond));
     });
   }
-  router.SetCors(path, CorsPolicy{true,
-                                  "Authorization, Content-Type, Accept, Mcp-Session-Id, "
-                                  "MCP-Protocol-Version, Last-Event-ID",
-                                  "Mcp-Session-Id, WWW-Authenticate"});
+  router.SetOptions(path, {max_body_bytes, CorsPolicy{true,
+                                                      "Authorization, Content-Type, Accept, "
+                                                      "Mcp-Session-Id, MCP-Protocol-Version, "
+                                                      "Last-Event-ID",
+                                                      "Mcp-Session-Id, WWW-Authenticate"}});
 }
 
 void McpRoute::Handle(HttpRequest request, Responder respond) {

@@ -20,6 +20,9 @@ class McpEndpoint;
 
 namespace mcp_oauth::gateway {
 
+// Default body limit of /mcp (--max-mcp-body-bytes).
+inline constexpr size_t kDefaultMcpBodyBytes = 1024 * 1024;
+
 class McpRoute {
  public:
   // `endpoint` is shared with nothing else; `auth` reaches AuthService.
@@ -27,8 +30,10 @@ class McpRoute {
            std::shared_ptr<mcp::McpEndpoint> endpoint);
   ~McpRoute();
 
-  // Adds POST/GET/DELETE /mcp to `router`; `this` must outlive it.
-  void Register(Router& router, const std::string& path = "/mcp");
+  // Adds POST/GET/DELETE /mcp to `router` with its policy (CORS and
+  // `max_body_bytes`); `this` must outlive it.
+  void Register(Router& router, const std::string& path = "/mcp",
+                size_t max_body_bytes = kDefaultMcpBodyBytes);
 
  private:
   void Handle(HttpRequest request, Responder respond);

@@ -132,7 +132,7 @@ class OAuthRoutes::Impl {
  public:
   explicit Impl(std::shared_ptr<client::AuthClient> auth) : auth_(std::move(auth)) {}
 
-  void Register(Router& router) {
+  void Register(Router& router, size_t form_body_bytes) {
     auto bind = [this](void (Impl::*method)(HttpRequest, Responder)) {
       return [this, method](HttpRequest request, Responder respond) {
         (this->*method)(std::move(request), std::move(respond));
@@ -142,12 +142,12 @@ class OAuthRoutes::Impl {
     for (const char* path :
          {"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"}) {
       router.Add("GET", path, bind(&Impl::ServerMetadata));
-      router.SetCors(path, cors);
+      router.SetOptions(path, {std::nullopt, cors});
     }
     for (const char* path :
          {"/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"}) {
       router.Add("GET", path, bind(&Impl::ResourceMetadata));
-      router.SetCors(path, cors);
+      router.SetOptions(path, {std::nullopt, cors});
     }
     router.Add("GET", "/authorize", bind(&Impl::Authorize));
     router.Add("GET", "/login", bind(&Impl::LoginPage));
@@ -159,8 +159,13 @@ class OAuthRoutes::Impl {
     router.Add("POST", "/introspect", bind(&Impl::Introspect));
     router.Add("POST", "/revoke", bind(&Impl::Revoke));
     router.Add("POST", "/register", bind(&Impl::RegisterClient));
+    // The form posts get the small body limit; browser clients may call
+    // the machine endpoints.
+    for (const char* path : {"/login", "/login/callback"}) {
+      router.SetOptions(path, {form_body_bytes, CorsPolicy()});
+    }
     for (const char* path : {"/token", "/introspect", "/revoke", "/register"}) {
-      router.SetCors(path, cors);
+      router.SetOptions(path, {form_body_bytes, cors});
     }
   }
 
@@ -437,6 +442,8 @@ OAuthRoutes::OAuthRoutes(std::shared_ptr<client::AuthClient> auth)
 
 OAuthRoutes::~OAuthRoutes() = default;
 
-void OAuthRoutes::Register(Router& router) { impl_->Register(router); }
+void OAuthRoutes::Register(Router& router, size_t form_body_bytes) {
+  impl_->Register(router, form_body_bytes);
+}
 
 }  // namespace mcp_oauth::gateway

@@ -20,14 +20,19 @@ class AuthClient;
 
 namespace mcp_oauth::gateway {
 
+// Default body limit of the form routes (/token, /login, /login/callback,
+// /introspect, /revoke, /register; --max-form-body-bytes).
+inline constexpr size_t kDefaultFormBodyBytes = 16 * 1024;
+
 class OAuthRoutes {
  public:
   // `auth` reaches AuthService (in process or remote).
   explicit OAuthRoutes(std::shared_ptr<client::AuthClient> auth);
   ~OAuthRoutes();
 
-  // Adds the routes (and their CORS policies) to `router`; `this` must outlive it.
-  void Register(Router& router);
+  // Adds the routes with their policies (CORS; `form_body_bytes`, the body
+  // limit of the form routes) to `router`; `this` must outlive it.
+  void Register(Router& router, size_t form_body_bytes = kDefaultFormBodyBytes);
 
  private:
   class Impl;

@@ -60,7 +60,8 @@ TEST(RouterTest, CorsRouteAnswersPreflightAndAddsHeaders) {
   router.Add("POST", "/token", [](HttpRequest, Responder respond) {
     respond(JsonResponse(200, "{}"));
   });
-  router.SetCors("/token", CorsPolicy{true, "Authorization, Content-Type", "WWW-Authenticate"});
+  router.SetOptions("/token", {std::nullopt, CorsPolicy{true, "Authorization, Content-Type",
+                                                        "WWW-Authenticate"}});
   HttpRequest preflight = Request("OPTIONS", "/token");
   preflight.headers.Add("Origin", "https://app.example");
   HttpResponse response = Call(router, preflight);
@@ -84,6 +85,25 @@ TEST(RouterTest, NonCorsRouteHasNoCorsHeaders) {
   request.headers.Add("Origin", "https://evil.example");
   EXPECT_EQ(Header(Call(router, request), "Access-Control-Allow-Origin"), "");
   EXPECT_EQ(Call(router, Request("OPTIONS", "/authorize")).status, 405);
+}
+
+// The server asks the route for its body limit: set per path, whatever the
+// method; unset or unknown paths fall back to the server's default.
+TEST(RouterTest, RoutesOwnTheirBodyLimits) {
+  Router router;
+  auto ok = [](HttpRequest, Responder respond) { respond(JsonResponse(200, "{}")); };
+  router.Add("POST", "/token", ok);
+  router.Add("POST", "/mcp", ok);
+  router.Add("GET", "/mcp", ok);
+  router.Add("GET", "/healthz", ok);
+  EXPECT_EQ(router.LargestBodyLimit(), 0u);
+  router.SetOptions("/token", {100, CorsPolicy()});
+  router.SetOptions("/mcp", {5000, CorsPolicy()});
+  EXPECT_EQ(router.BodyLimit("/token"), 100u);
+  EXPECT_EQ(router.BodyLimit("/mcp"), 5000u);
+  EXPECT_EQ(router.BodyLimit("/healthz"), std::nullopt);
+  EXPECT_EQ(router.BodyLimit("/nowhere"), std::nullopt);
+  EXPECT_EQ(router.LargestBodyLimit(), 5000u);
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // libFuzzer target: the gateway's HTTP request path, bytes in -> response.
 //
 // The bytes go through a Beast request parser with the limits of the gateway's
-// default HttpServerOptions (gateway::SetRouteBodyLimits: per-route body
-// limits decided from the header, as gateway/http_server.cc does with
+// gateway's default limits (each route's own body limit, asked of the Router
+// once the header is in, as gateway/http_server.cc does with
 // gateway::ApplyBodyLimit) and the same conversion (gateway/http_codec.h), up
 // to four pipelined requests per input (each header block first scanned and
 // its framing checked as the server does: gateway::ScanHeaderBlock and
@@ -27,6 +27,7 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -250,8 +251,7 @@ std::string Expand(std::string text, bool* one_time_used) {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   fixture = new Fixture();
   Fixture& f = *fixture;
-  gw::SetRouteBodyLimits(f.http, gw::kDefaultFormBodyBytes, gw::kDefaultMcpBodyBytes, kMcpPath,
-                         gw::kDefaultBodyBytes);
+  f.http.max_body_bytes = gw::kDefaultBodyBytes;
   auth::AuthOptions options;
   options.public_url = kPublicUrl;
   auth::ClientConfig client;
@@ -304,7 +304,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   mcp_options.public_url = kPublicUrl;
   mcp_options.client_id = kClientId;
   mcp_options.session_key = "fuzz-session-key-0123456789abcdef0123";
-  mcp_options.max_body_bytes = f.http.BodyLimitFor(kMcpPath);
+  mcp_options.max_body_bytes = gw::kDefaultMcpBodyBytes;
   std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub =
       mcp_oauth::tools::v1::ToolService::NewStub(channel);
   f.mcp_route = std::make_unique<gw::McpRoute>(
@@ -325,7 +325,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t scanned = 0;
     if (gw::ScanHeaderBlock({bytes, size}, scanned) == gw::HeaderScan::kObsFold) break;
     gw::BeastRequestParser parser;
-    gw::SetRequestLimits(parser, limits.max_header_bytes, limits.LargestBodyLimit());
+    gw::SetRequestLimits(parser, limits.max_header_bytes,
+                         std::max(limits.max_body_bytes, fixture->router.LargestBodyLimit()));
     boost::beast::error_code ec;
     size_t consumed = 0;
     // The header first (non-eager put stops after it), then the body under
@@ -345,8 +346,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           break;
         }
         boost::beast::string_view target = parser.get().target();
-        if (!gw::ApplyBodyLimit(parser,
-                                limits.BodyLimitFor(gw::TargetPath({target.data(), target.size()})))) {
+        const size_t limit = fixture->router.BodyLimit(gw::TargetPath({target.data(), target.size()}))
+                                 .value_or(limits.max_body_bytes);
+        if (!gw::ApplyBodyLimit(parser, limit)) {
           return 0;  // the server answers 413 and closes the connection
         }
         parser.eager(true);
