@@ -15,7 +15,7 @@
 #include "common/flags.h"
 #include "common/grpc_security/grpc_security.h"
 #include "common/log.h"
-#include "gateway/gateway.h"
+#include "gateway/gateway_options.h"
 
 namespace mcp_oauth::gateway {
 

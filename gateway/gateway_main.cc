@@ -1,5 +1,6 @@
 // `bazel run //gateway`: flags and environment -> GatewayOptions (every flag
-// with its help: gateway_flags.cc, printed by --help), then serve until SIGINT
+// with its help: gateway_flags.cc, printed by --help), then host the services
+// (service_host.h) and serve HTTP over them (gateway.h) until SIGINT
 // or SIGTERM, and stop gracefully (exit 0). SIGHUP reloads the TLS
 // certificate. Exit codes: 2 bad flags or configuration, 1 startup failure.
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "common/server_main.h"
 #include "gateway/gateway.h"
 #include "gateway/gateway_flags.h"
+#include "gateway/service_host.h"
 
 namespace mcp_oauth::gateway {
 namespace {
@@ -48,7 +50,9 @@ int Main(int argc, char** argv) {
     options->store = *std::move(store);
   }
 
-  auto gateway = StartGateway(*options);
+  auto services = HostServices(*options);
+  if (!services.ok()) return Fail(std::string(services.status().message()), 1);
+  auto gateway = StartGateway(*options, *std::move(services));
   if (!gateway.ok()) return Fail(std::string(gateway.status().message()), 1);
   // Scripts and tests read the bound ports from this line (port 0 = any).
   std::printf("gateway ready: http_port=%d grpc_port=%d\n", (*gateway)->http_port(),
