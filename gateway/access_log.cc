@@ -233,12 +233,14 @@ void RequestObserver::Handle(HttpRequest request, Responder respond) {
   std::string path = log_enabled ? Truncated(request.path, kMaxLoggedPathBytes) : "";
   std::string remote_ip = log_enabled ? request.remote_ip : "";
   std::string id = request.request_id;
+  std::shared_ptr<RequestLogFields> fields;
+  if (log_enabled) request.log_fields = fields = std::make_shared<RequestLogFields>();
   inner_->Handle(
       std::move(request),
       [this, respond = std::move(respond), started, route = std::move(route), log_enabled,
        proto = std::move(proto),
        method = std::move(method), path = std::move(path), remote_ip = std::move(remote_ip),
-       id = std::move(id)](HttpResponse response) {
+       id = std::move(id), fields = std::move(fields)](HttpResponse response) {
         double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         requests_->WithLabels({route, std::to_string(response.status)}).Increment();
@@ -247,7 +249,7 @@ void RequestObserver::Handle(HttpRequest request, Responder respond) {
         if (log_enabled) {
           AccessRecord record{id, method, path, response.status,
                               static_cast<int64_t>(seconds * 1e6), remote_ip,
-                              response.log_client_id, response.log_user, proto,
+                              fields->client_id, fields->user, proto,
                               response.stream != nullptr};
           // One buffer per IO thread: no allocation per line once it has grown.
           thread_local std::string line;

@@ -22,10 +22,11 @@ class FakeHandler : public HttpHandler {
  public:
   void Handle(HttpRequest request, Responder respond) override {
     received.push_back(request);
-    HttpResponse response = JsonResponse(status, "{}");
-    response.log_client_id = client_id;
-    response.log_user = user;
-    respond(std::move(response));
+    if (request.log_fields) {
+      request.log_fields->client_id = client_id;
+      request.log_fields->user = user;
+    }
+    respond(JsonResponse(status, "{}"));
   }
   int status = 200;
   std::string client_id;

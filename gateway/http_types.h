@@ -28,6 +28,13 @@ class Headers {
   std::vector<std::pair<std::string, std::string>> fields_;
 };
 
+// What handling a request learned that only the access log needs (never
+// sent): who made it, when a route knows (/mcp, from the verified token).
+struct RequestLogFields {
+  std::string client_id;
+  std::string user;
+};
+
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query, as received
@@ -38,6 +45,9 @@ struct HttpRequest {
   std::string remote_ip;
   // Set before routing (see access_log.h): sent to services as gRPC metadata.
   std::string request_id;
+  // Set before routing when requests are logged (else null); a route fills
+  // it before it answers.
+  std::shared_ptr<RequestLogFields> log_fields;
 };
 
 // A long-lived response body (Server-Sent Events). The server calls Start once
@@ -61,10 +71,6 @@ struct HttpResponse {
   std::shared_ptr<ResponseStream> stream;
   // Close the connection after this response (e.g. after a malformed request).
   bool close_connection = false;
-  // For the access log only, never sent: who made the request, when a route
-  // knows (/mcp, from the verified token).
-  std::string log_client_id;
-  std::string log_user;
 
   void SetHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

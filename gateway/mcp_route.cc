@@ -93,15 +93,14 @@ void McpRoute::Handle(HttpRequest request, Responder respond) {
   bearer_.Authenticate(
       *shared_request,
       [this, shared_request, respond](VerifiedPrincipal principal) {
-        std::string client_id = principal.client_id;
-        std::string user = principal.username.empty() ? principal.subject : principal.username;
+        // The access log learns who asked.
+        if (RequestLogFields* log = shared_request->log_fields.get()) {
+          log->client_id = principal.client_id;
+          log->user = principal.username.empty() ? principal.subject : principal.username;
+        }
         endpoint_->Handle(ToMcpRequest(std::move(*shared_request), std::move(principal)),
-                          [respond, client_id = std::move(client_id),
-                           user = std::move(user)](mcp::McpResponse answer) {
-                            HttpResponse response = ToHttpResponse(std::move(answer));
-                            response.log_client_id = client_id;
-                            response.log_user = user;
-                            respond(std::move(response));
+                          [respond](mcp::McpResponse answer) {
+                            respond(ToHttpResponse(std::move(answer)));
                           });
       },
       respond);

@@ -78,6 +78,7 @@ class McpRouteTest : public ::testing::Test {
     for (auto& [name, value] : extra) request.headers.Add(name, value);
     request.body = std::move(body);
     request.request_id = "req-9";
+    log_fields_ = request.log_fields = std::make_shared<RequestLogFields>();
     absl::Notification answered;
     HttpResponse response;
     router_.Handle(std::move(request), [&](HttpResponse r) {
@@ -102,6 +103,8 @@ class McpRouteTest : public ::testing::Test {
   std::shared_ptr<FakeToolClient> tools_ = std::make_shared<FakeToolClient>();
   Router router_;
   std::unique_ptr<McpRoute> route_;
+  // The last request's access-log fields, as the server's observer would give them.
+  std::shared_ptr<RequestLogFields> log_fields_;
 };
 
 TEST_F(McpRouteTest, NoTokenIsChallengedAndNeverReachesTheEndpoint) {
@@ -150,8 +153,8 @@ TEST_F(McpRouteTest, ValidTokenReachesTheEndpointAsThePrincipal) {
   ASSERT_EQ(call.caller().scopes_size(), 1);
   EXPECT_EQ(call.caller().scopes(0), "user");
   // The access log learns who asked.
-  EXPECT_EQ(response.log_client_id, "client-7");
-  EXPECT_EQ(response.log_user, "alice");
+  EXPECT_EQ(log_fields_->client_id, "client-7");
+  EXPECT_EQ(log_fields_->user, "alice");
 }
 
 TEST_F(McpRouteTest, AnotherPrincipalCannotUseTheSession) {
