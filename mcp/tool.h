@@ -88,6 +88,12 @@ class CallContext {
   bool Cancelled() const {
     return cancelled_->load(std::memory_order_acquire) || absl::Now() >= deadline_;
   }
+  // True when the call runs as an MCP task (a tool with task support,
+  // called by a client that negotiated tasks): it may run for long, report
+  // progress, and is cancelled by tasks/cancel.
+  bool InTask() const { return in_task_; }
+  void set_in_task(bool in_task) { in_task_ = in_task; }
+
   // Requests cancellation (the caller went away or the deadline fired).
   void Cancel() const { cancelled_->store(true, std::memory_order_release); }
 
@@ -114,6 +120,7 @@ class CallContext {
   absl::Time deadline_ = absl::InfiniteFuture();
   std::shared_ptr<std::atomic<bool>> cancelled_;
   std::shared_ptr<const ToolInput> input_;
+  bool in_task_ = false;
 
   static const ToolInput& EmptyInput() {
     static const ToolInput* const kEmpty = new ToolInput();
@@ -141,6 +148,9 @@ struct ToolContent {
   // Non-empty: the tool needs input from the client first (blocks and
   // is_error are then ignored); it is called again with the answers.
   InputRequired input_required;
+  // Only for a tool with decides_task, called outside a task: run again as
+  // a task (blocks, is_error and input_required are then ignored).
+  bool start_task = false;
 };
 
 // Like ToolHandler, for tools that return content blocks; the same status
@@ -166,6 +176,18 @@ struct ToolDefinition {
   // parameters input_schema mirrors into Mcp-Param-* headers, found once
   // rather than by walking the schema on every call.
   std::vector<HeaderParam> header_params;
+
+  // MCP tasks (io.modelcontextprotocol/tasks): whether a client that
+  // negotiated tasks gets a task for this tool (it polls tasks/get for the
+  // result, may cancel it, and answers input the tool asks for through
+  // tasks/update). kRequired: clients without tasks get an error. The
+  // handler is the same either way; CallContext::InTask() says which.
+  enum class TaskSupport { kNone, kOptional, kRequired };
+  TaskSupport task_support = TaskSupport::kNone;
+  // With task_support: the handler is called first outside a task (so it
+  // may ask for input synchronously) and starts the task itself by returning
+  // ToolContent::start_task. Content handlers only.
+  bool decides_task = false;
 };
 
 }  // namespace mcp_oauth::mcp

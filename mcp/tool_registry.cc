@@ -33,6 +33,13 @@ absl::Status ToolRegistry::Register(ToolDefinition tool) {
     return absl::InvalidArgumentError(
         absl::StrCat("tool '", tool.name, "' needs exactly one of handler and content_handler"));
   }
+  if (tool.decides_task && (!tool.content_handler || tool.task_support == ToolDefinition::TaskSupport::kNone)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tool '", tool.name, "': decides_task needs a content_handler and task_support"));
+  }
+  if (tool.task_support != ToolDefinition::TaskSupport::kNone && tool.runs_inline) {
+    return absl::InvalidArgumentError(absl::StrCat("tool '", tool.name, "': a task tool cannot run inline"));
+  }
   if (tool.content_handler && !tool.output_schema.is_null()) {
     return absl::InvalidArgumentError(
         absl::StrCat("tool '", tool.name, "': a content_handler tool cannot declare an output schema"));

@@ -19,6 +19,7 @@
 #include "mcp/json_struct.h"
 #include "mcp/paging.h"
 #include "mcp/param_headers.h"
+#include "mcp/tasks/task_gate.h"
 #include "mcp/tool_input_proto.h"
 #include "mcp/tool_event_queue.h"
 #include "mcp/watch_writer.h"
@@ -234,6 +235,15 @@ grpc::Status RunContentTool(const ToolDefinition& tool, const json& args, const 
     }
     return grpc::Status::OK;
   }
+  if (result->start_task) {
+    if (!tool.decides_task || ctx.InTask()) {
+      log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' asked for a task it cannot start"));
+      return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
+    }
+    response->Clear();
+    response->set_start_task(true);
+    return grpc::Status::OK;
+  }
   if (!result->input_required.empty()) {
     if (absl::Status s = FillInputRequired(result->input_required, ctx.input(), response); !s.ok()) {
       log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' returned an invalid input request: ", s.message()));
@@ -335,6 +345,7 @@ grpc::Status ToolServiceImpl::ListToolsNow(const ListToolsRequest& request, List
     if (def.output_schema.is_object()) {
       if (auto s = JsonToStruct(def.output_schema); s.ok()) *tool->mutable_output_schema() = *std::move(s);
     }
+    tool->set_task_support(tasks::TaskSupportName(def.task_support));
   }
   response->set_next_page_token(std::move(page->next_page_token));
   return grpc::Status::OK;
@@ -407,6 +418,28 @@ grpc::Status CheckMirroredHeaders(const ToolDefinition& tool, const json& args,
   return grpc::Status::OK;
 }
 
+// Applies the tool's task support to `mode` (tasks/task_gate.h). Returns
+// false when that already answered the call through `done`.
+template <typename Done>
+bool PassTaskGate(const ToolDefinition& tool, mcp_oauth::tools::v1::TaskMode mode, bool* in_task, Done& done) {
+  absl::StatusOr<tasks::TaskGate> gate = tasks::GateTaskCall(tool, mode);
+  if (!gate.ok()) {
+    grpc::Status status(grpc::StatusCode::FAILED_PRECONDITION, std::string(gate.status().message()));
+    CountToolCall(tool.name, status, false);
+    done(status, nullptr);
+    return false;
+  }
+  if (*gate == tasks::TaskGate::kStartTask) {
+    CallToolResponse start;
+    start.set_start_task(true);
+    CountToolCall(tool.name, "task_started");
+    done(grpc::Status::OK, &start);
+    return false;
+  }
+  *in_task = *gate == tasks::TaskGate::kRunInTask;
+  return true;
+}
+
 }  // namespace
 
 void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time deadline,
@@ -442,8 +475,12 @@ void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time d
     done(status, nullptr);
     return;
   }
-  CallContext ctx(CallerOf(request.caller()), EffectiveDeadline(deadline, options_.default_call_timeout));
+  bool in_task = false;
+  if (!PassTaskGate(*tool, request.task_mode(), &in_task, done)) return;
+  CallContext ctx(CallerOf(request.caller()),
+                  EffectiveDeadline(deadline, in_task ? options_.task_call_timeout : options_.default_call_timeout));
   ctx.set_input(*std::move(input));
+  ctx.set_in_task(in_task);
   std::string id = request_id::IsValid(request_id) ? request_id : std::string();
   if (log::Enabled(log::Level::kDebug)) {
     log::Debug(absl::StrCat(request_id::LogPrefix(id), "tools: calling '", tool->name, "'"));
@@ -513,9 +550,14 @@ grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::
     queue->Finish(status, nullptr);
     return reactor;
   }
-  CallContext ctx(CallerOf(call.caller()), EffectiveDeadline(*context, options_.default_call_timeout), queue,
-                  request->progress(), min_log_severity);
+  bool in_task = false;
+  auto finish = [&queue](const grpc::Status& status, CallToolResponse* result) { queue->Finish(status, result); };
+  if (!PassTaskGate(*tool, call.task_mode(), &in_task, finish)) return reactor;
+  CallContext ctx(CallerOf(call.caller()),
+                  EffectiveDeadline(*context, in_task ? options_.task_call_timeout : options_.default_call_timeout),
+                  queue, request->progress(), min_log_severity);
   ctx.set_input(*std::move(input));
+  ctx.set_in_task(in_task);
   std::string request_id = RequestIdOf(*context);
   if (log::Enabled(log::Level::kDebug)) {
     log::Debug(absl::StrCat(request_id::LogPrefix(request_id), "tools: calling '", tool->name, "' (streaming)"));

@@ -41,6 +41,8 @@ struct ToolServiceOptions {
   int default_page_size = 50;
   int max_page_size = 100;  // larger requests are clamped
   absl::Duration default_call_timeout = absl::Seconds(30);
+  // The deadline of a call that runs as an MCP task (TASK_MODE_RUN).
+  absl::Duration task_call_timeout = absl::Hours(1);
   int worker_threads = 4;
   size_t max_queued_calls = 64;
   // HMAC key sealing the requestState of multi-round tool calls (>= 32

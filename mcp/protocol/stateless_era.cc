@@ -32,6 +32,8 @@ StatelessRejection Reject(int http_status, int code, std::string message, json d
 const char* NameParamOf(const std::string& method) {
   if (method == "tools/call" || method == "prompts/get") return "name";
   if (method == "resources/read") return "uri";
+  // The tasks extension (SEP-2663, "Routing Headers").
+  if (method == "tasks/get" || method == "tasks/update" || method == "tasks/cancel") return "taskId";
   return nullptr;
 }
 
