@@ -140,6 +140,7 @@ class GatewayImpl final : public Gateway {
     // The instructions name the tools tools/list would list now (a single
     // remote --tools-target is not asked: initialize makes no RPC).
     mcp_options.tool_names = services_->ToolNames();
+    mcp_options.task_store = options_.task_store;
     mcp::McpBackends backends;
     std::shared_ptr<tools::v1::ToolService::StubInterface> tools_stub =
         tools::v1::ToolService::NewStub(tools_channel_);

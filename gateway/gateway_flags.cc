@@ -217,6 +217,11 @@ flags::FlagTable GatewayFlagTable(GatewayFlags* out) {
                  "sqlite:$MCP_DATA_DIR/auth.db, else "
                  "sqlite:${XDG_STATE_HOME:-~/.local/state}/mcp-oauth/auth.db",
                  &out->store);
+  table.Optional("task-store", "SPEC", "MCP_TASK_STORE",
+                 "where MCP tasks (tool calls run as tasks, extension "
+                 "io.modelcontextprotocol/tasks) are recorded, same specs as --store; off: the "
+                 "extension is off",
+                 "the --store database, or memory with --auth-target", &out->task_store);
 
   table.Section("MCP endpoint (/mcp)");
   table.List("required-scopes", "S", "MCP_REQUIRED_SCOPES",

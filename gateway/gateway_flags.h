@@ -27,6 +27,7 @@ struct GatewayFlags {
   auth::AuthFlags auth;
   grpc_security::SecurityFlags security;
   std::optional<std::string> store;         // unset: auth::DefaultStoreSpec()
+  std::optional<std::string> task_store;    // unset: the --store spec ("memory" with --auth-target)
   std::vector<std::string> tools_targets;   // --tools-target, in order
   std::vector<std::string> tools_prefixes;  // --tools-prefix NAME=PREFIX
   bool builtin_tools_given = false;         // --builtin-tools (non-empty)

@@ -8,6 +8,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "auth/store_factory.h"
+#include "mcp/tasks/task_store_factory.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/server_main.h"
@@ -40,6 +41,7 @@ int Main(int argc, char** argv) {
   }
   log::SetLevel(settings.log_level);
   const std::string store_spec = settings.store.value_or(auth::DefaultStoreSpec());
+  std::optional<std::string> task_store_spec = settings.task_store;
   auto options = BuildGatewayOptions(std::move(settings), flags::GetEnv);
   if (!options.ok()) return Fail(std::string(options.status().message()), 2);
 
@@ -48,6 +50,15 @@ int Main(int argc, char** argv) {
     if (!store.ok()) return Fail("--store: " + std::string(store.status().message()), 1);
     log::Info("token store: " + auth::DescribeStoreSpec(store_spec));
     options->store = *std::move(store);
+  }
+  // Tasks are kept with the tokens by default (replicas sharing the token
+  // database then share tasks too); a remote AuthService leaves no database.
+  const std::string task_spec = task_store_spec.value_or(options->auth_target.empty() ? store_spec : "memory");
+  if (task_spec != "off") {
+    auto task_store = mcp::tasks::OpenTaskStore(task_spec);
+    if (!task_store.ok()) return Fail("--task-store: " + std::string(task_store.status().message()), 1);
+    log::Info("task store: " + auth::DescribeStoreSpec(task_spec));
+    options->task_store = *std::move(task_store);
   }
 
   auto services = HostServices(*options);

@@ -16,6 +16,10 @@
 #include "common/grpc_security/grpc_security.h"
 #include "gateway/http_server.h"
 
+namespace mcp_oauth::mcp::tasks {
+class TaskStore;
+}  // namespace mcp_oauth::mcp::tasks
+
 namespace mcp_oauth::gateway {
 
 // A remote ToolService whose tools the gateway serves next to the others.
@@ -56,6 +60,9 @@ struct GatewayOptions {
   auth::AuthOptions auth;
   // The in-process AuthService's token store (shared); null: a MemoryStore.
   std::shared_ptr<auth::Store> store;
+  // Where MCP tasks (io.modelcontextprotocol/tasks) are recorded; null: the
+  // extension is off.
+  std::shared_ptr<mcp::tasks::TaskStore> task_store;
 
   // /mcp: scopes every request needs; extra allowed Origins and Hosts (the
   // public URL's and loopback are always allowed); the HMAC key of session

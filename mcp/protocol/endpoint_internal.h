@@ -7,6 +7,7 @@
 //   endpoint_support.cc   JSON-RPC envelopes and error mapping
 //   endpoint_watch.cc     tools/list_changed and resource subscriptions (watch RPCs)
 //   stateless_endpoint.cc 2026-07-28 requests (no session), server/discover
+//   endpoint_tasks.cc     the tasks extension: tasks/get, tasks/update, tasks/cancel
 // Not a public header (listed in srcs): it pulls in gRPC.
 #ifndef MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_INTERNAL_H_
 #define MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_INTERNAL_H_
@@ -38,6 +39,7 @@
 #include "mcp/protocol/principal_sessions.h"
 #include "mcp/protocol/session_id.h"
 #include "mcp/protocol/sse_stream.h"
+#include "mcp/tasks/task_manager.h"
 #include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
 
@@ -96,6 +98,11 @@ json CallResultToJson(const CallToolResponse& response);
 // capability the client did not declare (endpoint_input_result.cc).
 json InputRequiredReply(const json& id, const mcp_oauth::tools::v1::InputRequired& required,
                         const json& client_capabilities);
+// The tasks extension's name (capabilities.extensions key).
+inline constexpr char kTasksExtension[] = "io.modelcontextprotocol/tasks";
+// -32021 naming the tasks extension as the capability `what` needs
+// (endpoint_tasks.cc).
+json MissingTasksCapability(const json& id, const std::string& what);
 // Maps a failed list/get/read RPC of the catalog services.
 json CatalogRpcError(const json& id, const grpc::Status& status, const std::string& not_found);
 
@@ -225,7 +232,8 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
         resources_(std::move(backends.resources)),
         prompts_(std::move(backends.prompts)),
         codec_(options_.session_key.empty() ? crypto::RandomBytes(32) : options_.session_key),
-        hosts_(options_.public_url, options_.allowed_origins, options_.allowed_hosts, options_.allow_loopback) {
+        hosts_(options_.public_url, options_.allowed_origins, options_.allowed_hosts, options_.allow_loopback),
+        tasks_(MakeTaskManager(options_, tools_)) {
     if (!options_.clock) options_.clock = [] { return absl::Now(); };
   }
 
@@ -251,6 +259,19 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
                          const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post,
                          std::shared_ptr<std::shared_ptr<client::Cancellation>> cancel);
   json DiscoverResult() const;
+  // endpoint_tasks.cc. Null unless options.task_store is set (and a tool
+  // client exists).
+  static std::shared_ptr<tasks::TaskManager> MakeTaskManager(const McpOptions& options,
+                                                             const std::shared_ptr<client::ToolClient>& tools);
+  // True when the request's _meta declares the tasks extension (and it is on).
+  bool TasksNegotiated(const json& params) const;
+  // tasks/get, tasks/update, tasks/cancel.
+  void HandleTaskMethod(const std::string& method, const json& id, const json& params, const Principal& principal,
+                        Reply reply);
+  // A tools/call whose tool answered start_task: creates the task and
+  // answers its CreateTaskResult.
+  void StartTask(const json& id, CallToolRequest call, const Principal& principal, const std::string& request_id,
+                 Reply reply);
 
   // Returns the session named by the Mcp-Session-Id header, or nullptr with
   // `error` set (400 when missing, 404 when not usable by this principal).
@@ -361,6 +382,7 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   const std::shared_ptr<mcp_oauth::prompts::v1::PromptService::StubInterface> prompts_;
   const SessionIdCodec codec_;
   const HostPolicy hosts_;
+  const std::shared_ptr<tasks::TaskManager> tasks_;
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);

@@ -239,6 +239,7 @@ size_t McpEndpoint::Impl::ActiveSessionCount() const {
   return count;
 }
 void McpEndpoint::Impl::Shutdown() {
+  if (tasks_ != nullptr) tasks_->Shutdown();
   Cleanup cleanup;
   {
     absl::MutexLock lock(&mu_);

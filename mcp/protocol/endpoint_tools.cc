@@ -12,6 +12,7 @@ json ToolToJson(const mcp_oauth::tools::v1::Tool& tool) {
   out["inputSchema"] = StructToJson(tool.input_schema());
   if (!out["inputSchema"].contains("type")) out["inputSchema"]["type"] = "object";
   if (tool.has_output_schema()) out["outputSchema"] = StructToJson(tool.output_schema());
+  if (!tool.task_support().empty()) out["execution"] = {{"taskSupport", tool.task_support()}};
   return out;
 }
 }  // namespace

@@ -63,6 +63,10 @@
 #include "proto/tools/v1/tools.grpc.pb.h"
 #include <nlohmann/json.hpp>
 
+namespace mcp_oauth::mcp::tasks {
+class TaskStore;
+}  // namespace mcp_oauth::mcp::tasks
+
 namespace mcp_oauth::mcp {
 
 struct McpOptions {
@@ -118,6 +122,11 @@ struct McpOptions {
   bool offer_prompts = false;
   bool offer_completions = false;
   absl::Duration catalog_call_timeout = absl::Seconds(10);
+
+  // The MCP tasks extension (io.modelcontextprotocol/tasks, 2026-07-28
+  // requests): where task records live (tasks/task_store_factory.h; the
+  // token store's database in production). Null: the extension is off.
+  std::shared_ptr<tasks::TaskStore> task_store;
 
   // Time source for session bookkeeping (tests inject a fake). RPC deadlines
   // always use the real clock. Default: absl::Now.

@@ -99,6 +99,11 @@ json ToolCallReply(const json& id, const grpc::Status& status, const CallToolRes
     return RpcError(id, kInvalidParams, "Invalid params: invalid or expired requestState");
   }
   if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+      absl::StartsWith(status.error_message(), "Task required:")) {
+    // A tool that runs only as a task, from a client without the extension.
+    return MissingTasksCapability(id, status.error_message());
+  }
+  if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
       absl::StartsWith(status.error_message(), "Header mismatch:")) {
     // Mcp-Param-* headers that disagree with the arguments (ToolService
     // checked them against the tool's x-mcp-header parameters).
@@ -123,6 +128,7 @@ json McpEndpoint::Impl::DiscoverResult() const {
     capabilities[feature]["listChanged"] = false;
     capabilities[feature].erase("subscribe");
   }
+  if (tasks_ != nullptr) capabilities["extensions"][kTasksExtension] = json::object();
   std::vector<std::string> versions = {kStatelessVersion};
   for (const std::string& version : SupportedProtocolVersions()) versions.push_back(version);
   return json{
@@ -196,6 +202,8 @@ void McpEndpoint::Impl::HandleStateless(const McpRequest& request, const json& m
   } else if (method == "tools/call") {
     CallToolStateless(id, params, request.principal, request.headers, request.request_id, std::move(reply), post,
                       cancel);
+  } else if (tasks_ != nullptr && (method == "tasks/get" || method == "tasks/update" || method == "tasks/cancel")) {
+    HandleTaskMethod(method, id, params, request.principal, std::move(reply));
   } else if (IsCatalogMethod(method) && DispatchCatalog(method, id, params, request.principal, request.request_id, reply,
                                                            /*stateless=*/true)) {
     // answered (or will be) by a catalog service
@@ -259,9 +267,20 @@ void McpEndpoint::Impl::CallToolStateless(const json& id, const json& params, co
     options.cancellation = std::make_shared<client::Cancellation>();
     *cancel = options.cancellation;
   }
+  // Tasks negotiated: a task tool answers start_task and the call becomes a
+  // task (endpoint_tasks.cc), which runs a copy of it.
+  std::shared_ptr<CallToolRequest> task_call;
+  if (TasksNegotiated(params)) {
+    call.set_task_mode(mcp_oauth::tools::v1::TASK_MODE_ALLOWED);
+    task_call = std::make_shared<CallToolRequest>(call);
+  }
   RunToolCall(call, events, options, std::move(post),
-              [id, name = call.name(), capabilities, reply = std::move(reply)](const grpc::Status& status,
-                                                                                CallToolResponse* response) {
+              [self = shared_from_this(), id, name = call.name(), capabilities, principal, request_id, task_call,
+               reply = std::move(reply)](const grpc::Status& status, CallToolResponse* response) {
+                if (status.ok() && response->start_task() && task_call != nullptr) {
+                  self->StartTask(id, std::move(*task_call), principal, request_id, std::move(reply));
+                  return;
+                }
                 reply(ToolCallReply(id, status, response, capabilities, name));
               });
 }

@@ -213,7 +213,7 @@ test("production gateway declares no resources, prompts or completions (no fixtu
   assert.deepEqual(Object.keys(body.result.capabilities).sort(), ["logging", "tools"]);
 });
 
-test("production gateway serves 2026-07-28 statelessly: server/discover declares tools only", async () => {
+test("production gateway serves 2026-07-28 statelessly: server/discover declares tools and the tasks extension", async () => {
   const meta = { "io.modelcontextprotocol/protocolVersion": ERA_2026, "io.modelcontextprotocol/clientCapabilities": {} };
   const response = await fetch(`${production.proxy.url}/mcp`, {
     method: "POST",
@@ -225,7 +225,8 @@ test("production gateway serves 2026-07-28 statelessly: server/discover declares
   assert.equal(response.headers.get("mcp-session-id"), null, "a stateless answer opens no session");
   const { result } = await response.json();
   assert.ok(result.supportedVersions.includes(ERA_2026));
-  assert.deepEqual(Object.keys(result.capabilities), ["tools"]);
+  assert.deepEqual(Object.keys(result.capabilities).sort(), ["extensions", "tools"]);
+  assert.deepEqual(result.capabilities.extensions, { "io.modelcontextprotocol/tasks": {} });
   assert.equal(result.resultType, "complete");
 });
 
