@@ -31,6 +31,7 @@ COVERAGE = {
     ("Quick start (Debian 12)", "sh", 0): "test_quick_start",
     ("Quick start (Debian 12)", "sh", 1): "test_quick_start",
     ("Adding a tool", "cpp", 0): "//tests:readme_tool_test (compiles and calls it)",
+    ("Tasks for tool authors", "cpp", 0): "//tests:readme_task_tool_test (compiles it, runs it as a task)",
     ("Connecting clients", "sh", 0): "test_claude_connector_command",
     ("Connecting clients", "sh", 1): "tests/claude_code_test.py (the Claude Code CLI)",
     ("Calling the services directly (grpcurl)", "sh", 0): "test_grpcurl_lines",
