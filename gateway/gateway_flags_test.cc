@@ -49,6 +49,7 @@ TEST(GatewayFlagsTest, AcceptsEveryFlagAndListsItInHelp) {
                            "allowed-origins",
                            "allowed-hosts",
                            "store",
+                           "task-store",
                            "token-cache-seconds",
                            "access-log",
                            "metrics",
@@ -91,9 +92,9 @@ TEST(GatewayFlagsTest, AcceptsEveryFlagAndListsItInHelp) {
     EXPECT_TRUE(table.Accepts(name)) << name;
     EXPECT_THAT(usage, HasSubstr("  --" + std::string(name) + " ")) << name;
   }
-  EXPECT_EQ(table.Names().size(), 52u);  // no flag accepted that --help omits
+  EXPECT_EQ(table.Names().size(), 53u);  // no flag accepted that --help omits
   for (const char* env : {"MCP_STATIC_PORT", "MCP_HTTP_THREADS", "MCP_MAX_FORM_BODY_BYTES",
-                          "MCP_TOOLS_TARGET", "MCP_BUILTIN_TOOLS", "MCP_LOG_LEVEL", "MCP_STORE",
+                          "MCP_TOOLS_TARGET", "MCP_BUILTIN_TOOLS", "MCP_LOG_LEVEL", "MCP_STORE", "MCP_TASK_STORE",
                           "MCP_SESSION_KEY", "MCP_GRPC_SHARED_SECRET", "MCP_TRUSTED_PROXIES"}) {
     EXPECT_THAT(usage, HasSubstr(env)) << env;
   }
