@@ -99,6 +99,7 @@ absl::Status SqlTaskStore::Migrate(const std::string& begin_write, const std::st
   auto begun = Execute(begin_write, {});
   if (!begun.ok()) return begun.status();
   auto body = [&]() -> absl::Status {
+    mu_.AssertHeld();  // Held by the caller; tells clang's thread-safety analysis.
     if (!migration_lock.empty()) {
       auto locked = connection_->Execute(migration_lock, {});
       if (!locked.ok()) return locked.status();
