@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "auth/sql_store.h"
+#include "auth/sqlite_checkpointer.h"
 
 namespace mcp_oauth::auth {
 namespace {
@@ -30,7 +31,12 @@ std::string ToSqlitePlaceholders(const std::string& sql) {
 
 class SqliteConnection final : public SqlConnection {
  public:
-  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  // `checkpointer` (may be null) is kept alive as long as its WAL hook may
+  // run on this connection.
+  SqliteConnection(sqlite3* db, std::shared_ptr<SqliteCheckpointer> checkpointer)
+      : db_(db), checkpointer_(std::move(checkpointer)) {
+    if (checkpointer_) checkpointer_->Attach(db_);
+  }
   ~SqliteConnection() override {
     for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
     sqlite3_close_v2(db_);
@@ -111,6 +117,7 @@ class SqliteConnection final : public SqlConnection {
   }
 
   sqlite3* const db_;
+  const std::shared_ptr<SqliteCheckpointer> checkpointer_;
   absl::flat_hash_map<std::string, sqlite3_stmt*> statements_;
 };
 
@@ -127,7 +134,7 @@ absl::Status MakeParentDirectories(const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<SqlConnection>> Connect(const std::string& path) {
+absl::StatusOr<sqlite3*> OpenDatabase(const std::string& path) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -138,7 +145,16 @@ absl::StatusOr<std::unique_ptr<SqlConnection>> Connect(const std::string& path) 
         absl::StrCat("cannot open SQLite database ", path, ": ", message));
   }
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
-  auto connection = std::make_unique<SqliteConnection>(db);
+  return db;
+}
+
+// A connection whose commits report to `checkpointer` when it is not null
+// (else SQLite checkpoints automatically, inside the commit).
+absl::StatusOr<std::unique_ptr<SqlConnection>> Connect(
+    const std::string& path, std::shared_ptr<SqliteCheckpointer> checkpointer = nullptr) {
+  auto db = OpenDatabase(path);
+  if (!db.ok()) return db.status();
+  auto connection = std::make_unique<SqliteConnection>(*db, std::move(checkpointer));
   // WAL: readers never block the writer; NORMAL: fsync at checkpoints only,
   // which keeps committed data across a process crash (see the header).
   auto mode = connection->Execute("PRAGMA journal_mode=WAL", {});
@@ -185,13 +201,28 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, 
   }
   close(fd);
 
+  // Checkpoints off the request path, through a connection of its own. Its
+  // synchronous=NORMAL makes each checkpoint fsync the WAL, then the file.
+  auto checkpoint_db = OpenDatabase(path);
+  if (!checkpoint_db.ok()) return checkpoint_db.status();
+  if (sqlite3_exec(*checkpoint_db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", nullptr,
+                   nullptr, nullptr) != SQLITE_OK) {
+    std::string message = sqlite3_errmsg(*checkpoint_db);
+    sqlite3_close_v2(*checkpoint_db);
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot use SQLite database ", path, ": ", message));
+  }
+  auto checkpointer =
+      std::make_shared<SqliteCheckpointer>(*checkpoint_db, SqliteCheckpointer::Options());
+
   SqlDialect dialect;
   dialect.name = "SQLite";
   dialect.begin_write = "BEGIN IMMEDIATE";
   dialect.table_suffix = " WITHOUT ROWID";
   dialect.serialize_writes = true;
   auto store = SqlStore::Open(
-      std::move(dialect), [path]() { return Connect(path); }, pool_size);
+      std::move(dialect), [path, checkpointer]() { return Connect(path, checkpointer); },
+      pool_size);
   if (!store.ok()) return store.status();
   return std::unique_ptr<Store>(std::move(*store));
 }
