@@ -885,6 +885,22 @@ TEST_P(StoreConformanceTest, SweepRemovesOnlyExpired) {
   EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(100)), 0);
 }
 
+// A rotation moves the chain's expiry past the one it was created with.
+TEST_P(StoreConformanceTest, SweepKeepsARotatedChainUntilItsNewExpiry) {
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a0", "f1"),
+                                  Refresh("g0", "f1", kT0 + absl::Hours(1)))
+                  .ok());
+  ASSERT_EQ(store_->RotateRefreshToken(Key("g0"), kT0, Access("a1", "f1"),
+                                       Next("g1", "f1", 1, kT0 + absl::Hours(3))),
+            RotateOutcome::kRotated);
+  store_->Sweep(kT0 + absl::Hours(2));
+  EXPECT_TRUE(store_->GetRefreshToken(Key("g1")).has_value());
+  store_->Sweep(kT0 + absl::Hours(2) + absl::Minutes(1));
+  EXPECT_TRUE(store_->GetRefreshToken(Key("g1")).has_value());
+  store_->Sweep(kT0 + absl::Hours(3));
+  EXPECT_FALSE(store_->GetRefreshToken(Key("g1")).has_value());
+}
+
 TEST_P(StoreConformanceTest, RevocationTombstoneOutlivesSweep) {
   store_->RevokeFamily("f1");
   EXPECT_EQ(store_->Sweep(kT0 + absl::Hours(24 * 365)), 0);
@@ -921,9 +937,12 @@ TEST_P(StoreConformanceTest, ChainsFromSchemaVersion2KeepRotating) {
   if (!durable()) GTEST_SKIP() << "the memory store has no schema";
   ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a0", "f1"), Refresh("g0", "f1")).ok());
   store_.reset();
-  // Back to version 2: the column and its migration record gone.
+  // Back to version 2: the columns of versions 3 and 4 and their records gone.
+  ExecuteRaw("DROP INDEX refresh_chains_sweep_after");
+  ExecuteRaw("ALTER TABLE refresh_chains DROP COLUMN sweep_after");
+  ExecuteRaw("CREATE INDEX refresh_chains_expires ON refresh_chains (expires_at)");
   ExecuteRaw("ALTER TABLE refresh_chains DROP COLUMN access_hash");
-  ExecuteRaw("DELETE FROM schema_migrations WHERE version = 3");
+  ExecuteRaw("DELETE FROM schema_migrations WHERE version >= 3");
   store_ = Open();
   ASSERT_NE(store_, nullptr);
   ASSERT_EQ(store_->RotateRefreshToken(Key("g0"), kT0, Access("a1", "f1"), Next("g1", "f1", 1)),
@@ -933,6 +952,36 @@ TEST_P(StoreConformanceTest, ChainsFromSchemaVersion2KeepRotating) {
             RotateOutcome::kRotated);
   EXPECT_FALSE(store_->GetAccessToken("a1").has_value());
   EXPECT_TRUE(store_->GetAccessToken("a2").has_value());
+}
+
+// Chains written before version 4 have no sweep_after: the migration gives
+// them their expiry, so they are swept as before.
+TEST_P(StoreConformanceTest, ChainsFromSchemaVersion3AreSweptAtTheirExpiry) {
+  if (!durable()) GTEST_SKIP() << "the memory store has no schema";
+  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a0", "f1"),
+                                  Refresh("g0", "f1", kT0 + absl::Hours(1)))
+                  .ok());
+  ASSERT_TRUE(store_->IssueTokens(Family("f2"), Access("b0", "f2"),
+                                  Refresh("h0", "f2", kT0 + absl::Hours(5)))
+                  .ok());
+  store_.reset();
+  // Back to version 3: its index, no sweep_after, no record of version 4.
+  ExecuteRaw("DROP INDEX refresh_chains_sweep_after");
+  ExecuteRaw("ALTER TABLE refresh_chains DROP COLUMN sweep_after");
+  ExecuteRaw("CREATE INDEX refresh_chains_expires ON refresh_chains (expires_at)");
+  ExecuteRaw("DELETE FROM schema_migrations WHERE version = 4");
+  store_ = Open();
+  ASSERT_NE(store_, nullptr);
+  store_->Sweep(kT0 + absl::Hours(2));
+  EXPECT_FALSE(store_->GetRefreshToken(Key("g0")).has_value());
+  EXPECT_TRUE(store_->GetRefreshToken(Key("h0")).has_value());
+  ASSERT_EQ(store_->RotateRefreshToken(Key("h0"), kT0, Access("b1", "f2"),
+                                       Next("h1", "f2", 1, kT0 + absl::Hours(8))),
+            RotateOutcome::kRotated);
+  store_->Sweep(kT0 + absl::Hours(6));
+  EXPECT_TRUE(store_->GetRefreshToken(Key("h1")).has_value());
+  store_->Sweep(kT0 + absl::Hours(8));
+  EXPECT_FALSE(store_->GetRefreshToken(Key("h1")).has_value());
 }
 
 TEST_P(StoreConformanceTest, SchemaFromNewerVersionIsRefused) {
