@@ -1,7 +1,8 @@
 // One conformance suite for every Store backend (memory, SQLite, PostgreSQL):
-// the semantics of memory_store_test.cc, plus what only a durable store can
-// show (reopening keeps everything; two instances on one database still let
-// exactly one redemption win; a newer schema is refused).
+// each behaviour of the Store interface is tested here once, for all of them
+// (memory_store_test.cc keeps only what is memory-specific), plus what only a
+// durable store can show (reopening keeps everything; two instances on one
+// database still let exactly one redemption win; a newer schema is refused).
 //
 // PostgreSQL: uses MCP_TEST_POSTGRES_URL when set, else starts a throwaway
 // cluster with tools/pgtemp. Its cases skip when neither works, unless
