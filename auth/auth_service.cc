@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "auth/oauth_error.h"
 #include "auth/oauth_error_details.h"
-#include "auth/store_failure.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/request_id.h"
@@ -44,11 +43,27 @@ std::string RequestIdOf(const grpc::CallbackServerContext& context) {
   return request_id::IsValid(id) ? id : "";
 }
 
-// Converts a core result to a gRPC status, forwarding the OAuthError.
+// A store outage (UNAVAILABLE from the core, see store.h): 503, retry later.
+grpc::Status StoreUnavailableStatus() {
+  v1::OAuthError error;
+  error.set_error("temporarily_unavailable");
+  error.set_error_description("The token store is unavailable. Try again shortly.");
+  error.set_http_status(503);
+  error.set_retry_after_seconds(1);
+  return MakeOAuthStatus(grpc::StatusCode::UNAVAILABLE, error);
+}
+
+// Converts a core result to a gRPC status, forwarding the OAuthError. The
+// core's errors without one are the store's: an outage (UNAVAILABLE) is 503,
+// anything else 500.
 grpc::Status ToGrpcStatus(const absl::Status& status, const std::string& request_id) {
   if (status.ok()) return grpc::Status::OK;
   if (std::optional<v1::OAuthError> error = GetOAuthError(status)) {
     return MakeOAuthStatus(static_cast<grpc::StatusCode>(status.code()), *error);
+  }
+  if (absl::IsUnavailable(status)) {
+    log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "auth: ", status.message()));
+    return StoreUnavailableStatus();
   }
   // Store or programming failures: never include request data.
   log::Error(absl::StrCat(request_id::LogPrefix(request_id), "auth: internal error: ",
@@ -60,23 +75,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status, const std::string& request
   return MakeOAuthStatus(grpc::StatusCode::INTERNAL, error);
 }
 
-// A store outage during the call (store_failure.h) overrides the core's
-// answer, which then only means "nothing found": 503, retry later.
-grpc::Status StoreUnavailableStatus() {
-  v1::OAuthError error;
-  error.set_error("temporarily_unavailable");
-  error.set_error_description("The token store is unavailable. Try again shortly.");
-  error.set_http_status(503);
-  error.set_retry_after_seconds(1);
-  return MakeOAuthStatus(grpc::StatusCode::UNAVAILABLE, error);
-}
-
 template <typename T, typename Response>
 grpc::Status Deliver(absl::StatusOr<T> result, Response* response, const std::string& request_id) {
-  if (absl::Status failure = TakeStoreFailure(); !failure.ok()) {
-    log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "auth: ", failure.message()));
-    return StoreUnavailableStatus();
-  }
   if (result.ok()) *response = *std::move(result);
   return ToGrpcStatus(result.status(), request_id);
 }
@@ -222,7 +222,6 @@ void AuthServiceImpl::Dispatch(Lane lane, Via via, const std::string& request_id
     here = !core_->store_may_block() && !core_->SweepDue();
   }
   if (here) {
-    (void)TakeStoreFailure();  // Nothing left over from another call on this thread.
     Response response;
     grpc::Status status = work(request, &response, request_id);
     done(status, response);
@@ -233,7 +232,6 @@ void AuthServiceImpl::Dispatch(Lane lane, Via via, const std::string& request_id
   // Shared with the task, which the pool drops when it refuses it.
   auto shared_done = std::make_shared<Done<Response>>(std::move(done));
   auto task = [shared_done, request, request_id, work] {
-    (void)TakeStoreFailure();  // Nothing left over from another call on this thread.
     Response response;
     grpc::Status status = work(request, &response, request_id);
     (*shared_done)(status, response);

@@ -1,5 +1,6 @@
 #include "auth/auth_service.h"
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -168,6 +169,199 @@ TEST(AuthServiceLanesTest, TokenCallsRunInlineOnAMemoryStoreUnlessASweepIsDue) {
   clock->Advance(o.sweep_interval);
   EXPECT_NE(call(), std::this_thread::get_id());  // Sweeps, off this thread.
   EXPECT_EQ(call(), std::this_thread::get_id());
+  service.Shutdown();
+}
+
+// A store whose every call fails as a database outage does.
+class DownStore final : public Store {
+ public:
+  absl::Status PutPendingAuthorization(const PendingAuthorization&, int64_t) override {
+    return Down();
+  }
+  absl::StatusOr<std::optional<PendingAuthorization>> GetPendingAuthorization(const std::string&,
+                                                                              absl::Time) override {
+    return Down();
+  }
+  absl::Status DeletePendingAuthorization(const std::string&) override { return Down(); }
+  absl::Status CompleteAuthorization(const std::string&, absl::Time,
+                                     const AuthorizationCode&) override {
+    return Down();
+  }
+  absl::StatusOr<ConsumeCodeResult> ConsumeCode(const std::string&, absl::Time,
+                                                const CodeBindingCheck&) override {
+    return Down();
+  }
+  absl::Status IssueTokens(const TokenFamily&, const AccessTokenRecord&,
+                           const std::optional<RefreshTokenRecord>&) override {
+    return Down();
+  }
+  absl::StatusOr<std::optional<AccessTokenRecord>> GetAccessToken(const std::string&) override {
+    return Down();
+  }
+  absl::StatusOr<std::optional<RefreshTokenRecord>> GetRefreshToken(
+      const RefreshTokenKey&) override {
+    return Down();
+  }
+  absl::StatusOr<RedeemRefreshResult> RedeemRefreshToken(const RefreshTokenKey&, absl::Time,
+                                                         const RefreshDecision&) override {
+    return Down();
+  }
+  absl::Status RevokeFamily(const std::string&) override { return Down(); }
+  absl::Status RevokeAccessToken(const std::string&) override { return Down(); }
+  absl::StatusOr<std::vector<ThrottleState>> ReadLoginFailures(const std::vector<std::string>&,
+                                                               absl::Time) override {
+    return Down();
+  }
+  absl::StatusOr<ThrottleState> RecordLoginFailure(const std::string&, absl::Time,
+                                                   absl::Duration) override {
+    return Down();
+  }
+  absl::Status ResetLoginFailures(const std::string&) override { return Down(); }
+  absl::StatusOr<int64_t> Sweep(absl::Time) override {
+    ++sweeps;
+    return Down();
+  }
+
+  std::atomic<int> calls{0};
+  std::atomic<int> sweeps{0};
+
+ private:
+  absl::Status Down() {
+    ++calls;
+    return absl::UnavailableError("token store unavailable: connection refused");
+  }
+};
+
+// Runs `request` as a gRPC callback thread would (this thread standing in
+// for it) and checks the answer: 503 temporarily_unavailable, given on
+// another thread, after at least one store call.
+template <typename Response, typename Request>
+void ExpectStoreUnavailable(AuthServiceImpl& service, DownStore& store, const Request& request) {
+  const int calls_before = store.calls.load();
+  absl::Notification finished;
+  grpc::Status status;
+  std::thread::id ran_on;
+  service.Call(AuthServiceImpl::Via::kGrpc, "", request,
+               AuthServiceImpl::Done<Response>([&](const grpc::Status& s, Response&) {
+                 status = s;
+                 ran_on = std::this_thread::get_id();
+                 finished.Notify();
+               }));
+  ASSERT_TRUE(finished.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_NE(ran_on, std::this_thread::get_id());
+  EXPECT_GT(store.calls.load(), calls_before);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  std::optional<v1::OAuthError> error = ExtractOAuthError(status);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->error(), "temporarily_unavailable");
+  EXPECT_EQ(error->http_status(), 503);
+  EXPECT_EQ(error->retry_after_seconds(), 1);
+}
+
+// A store outage is UNAVAILABLE (HTTP 503, retry later) from every RPC that
+// needs the store, never "invalid token" or "invalid grant"; and on a store
+// that may block, none of them runs on the calling thread.
+AuthOptions StoreDownOptions() {
+  AuthOptions o;
+  o.public_url = "http://localhost:9003";
+  ClientConfig client;
+  client.client_id = "static-client";
+  client.secret_hash = HashSecret("static-secret", 1000);
+  client.redirect_uris = {"http://localhost:9003/callback"};
+  client.allowed_scopes = {"user"};
+  client.grant_types = {"authorization_code", "refresh_token"};
+  o.clients = {client};
+  o.users = {{"alice", "alice", HashSecret("alice-pw", 1000)}};
+  return o;
+}
+
+void SetCredentials(v1::ClientCredentials* c) {
+  c->set_method(v1::ClientCredentials::CLIENT_SECRET_POST);
+  c->set_client_id("static-client");
+  c->set_client_secret("static-secret");
+}
+
+TEST(AuthServiceStoreDownTest, EveryStoreCallAnswersUnavailableOffTheCallingThread) {
+  AuthOptions o = StoreDownOptions();
+  // No client-authentication throttle, so that Token, Introspect and Revoke
+  // reach store calls of their own (the throttle's read: the next test).
+  o.max_client_auth_failures = 0;
+  o.max_client_auth_failures_per_ip = 0;
+  auto store = std::make_shared<DownStore>();
+  auto clock = std::make_shared<FakeClock>();
+  AuthServiceImpl service(std::make_shared<AuthorizationServer>(o, store, clock));
+  auto credentials = SetCredentials;
+
+  v1::StartAuthorizationRequest start;
+  start.set_response_type("code");
+  start.set_client_id("static-client");
+  start.set_redirect_uri("http://localhost:9003/callback");
+  start.set_code_challenge(crypto::Base64UrlEncode(crypto::Sha256(kVerifier)));
+  start.set_code_challenge_method("S256");
+  ExpectStoreUnavailable<v1::StartAuthorizationResponse>(service, *store, start);
+  v1::DescribeAuthorizationRequest describe;
+  describe.set_authorization_id("some-authorization");
+  ExpectStoreUnavailable<v1::DescribeAuthorizationResponse>(service, *store, describe);
+  v1::CompleteLoginRequest login;
+  login.set_authorization_id("some-authorization");
+  login.set_username("alice");
+  login.set_password("alice-pw");
+  ExpectStoreUnavailable<v1::CompleteLoginResponse>(service, *store, login);
+  v1::StartUpstreamSignInRequest upstream;
+  upstream.set_authorization_id("some-authorization");
+  upstream.set_provider_id("corp");
+  ExpectStoreUnavailable<v1::StartUpstreamSignInResponse>(service, *store, upstream);
+  for (const char* grant : {"authorization_code", "refresh_token"}) {
+    SCOPED_TRACE(grant);
+    v1::TokenRequest token;
+    token.set_grant_type(grant);
+    token.set_code("some-code");
+    token.set_code_verifier(kVerifier);
+    token.set_redirect_uri("http://localhost:9003/callback");
+    token.set_refresh_token("some-refresh-token");
+    credentials(token.mutable_client());
+    ExpectStoreUnavailable<v1::TokenResponse>(service, *store, token);
+  }
+  v1::IntrospectRequest introspect;
+  introspect.set_token("some-token");
+  credentials(introspect.mutable_client());
+  ExpectStoreUnavailable<v1::IntrospectResponse>(service, *store, introspect);
+  v1::RevokeRequest revoke;
+  revoke.set_token("some-token");
+  credentials(revoke.mutable_client());
+  ExpectStoreUnavailable<v1::RevokeResponse>(service, *store, revoke);
+  v1::ValidateAccessTokenRequest validate;
+  validate.set_access_token("some-token");
+  ExpectStoreUnavailable<v1::ValidateAccessTokenResponse>(service, *store, validate);
+
+  // The periodic sweep: its failure is the failure of the call that ran it.
+  clock->Advance(o.sweep_interval);
+  ExpectStoreUnavailable<v1::StartAuthorizationResponse>(service, *store, start);
+  EXPECT_EQ(store->sweeps.load(), 1);
+
+  // What needs no store still answers, on the calling thread.
+  std::thread::id ran_on;
+  grpc::Status metadata_status;
+  service.Call(
+      AuthServiceImpl::Via::kGrpc, "", v1::GetServerMetadataRequest(),
+      AuthServiceImpl::Done<v1::ServerMetadata>([&](const grpc::Status& s, v1::ServerMetadata&) {
+        metadata_status = s;
+        ran_on = std::this_thread::get_id();
+      }));
+  EXPECT_TRUE(metadata_status.ok());
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+  service.Shutdown();
+}
+
+TEST(AuthServiceStoreDownTest, ClientAuthenticationThrottleReadAnswersUnavailable) {
+  auto store = std::make_shared<DownStore>();
+  AuthServiceImpl service(std::make_shared<AuthorizationServer>(StoreDownOptions(), store,
+                                                                std::make_shared<FakeClock>()));
+  v1::TokenRequest token;
+  token.set_grant_type("refresh_token");
+  token.set_refresh_token("some-refresh-token");
+  SetCredentials(token.mutable_client());
+  ExpectStoreUnavailable<v1::TokenResponse>(service, *store, token);
   service.Shutdown();
 }
 

@@ -14,6 +14,7 @@
 #include "auth/secret_hash.h"
 #include "auth/url.h"
 #include "common/crypto.h"
+#include "common/status_macros.h"
 
 namespace mcp_oauth::auth {
 namespace {
@@ -211,7 +212,7 @@ absl::Status AuthorizationServer::CheckResources(
 absl::StatusOr<v1::StartAuthorizationResponse> AuthorizationServer::StartAuthorization(
     const v1::StartAuthorizationRequest& request) {
   absl::Time now = clock_->Now();
-  MaybeSweep(now);
+  RETURN_IF_ERROR(MaybeSweep(now));
 
   // 0. Per-address rate limit before any work: an accepted request stores a
   // pending authorization, and anyone may send one.
@@ -344,7 +345,8 @@ absl::StatusOr<v1::DescribeAuthorizationResponse> AuthorizationServer::DescribeA
   std::optional<PendingAuthorization> pending;
   if (!request.authorization_id().empty() &&
       request.authorization_id().size() <= kMaxTokenLength) {
-    pending = store_->GetPendingAuthorization(Hash(request.authorization_id()), now);
+    ASSIGN_OR_RETURN(pending,
+                     store_->GetPendingAuthorization(Hash(request.authorization_id()), now));
   }
   if (!pending) {
     v1::OAuthError e;
@@ -376,7 +378,7 @@ absl::StatusOr<v1::DescribeAuthorizationResponse> AuthorizationServer::DescribeA
 absl::StatusOr<v1::CompleteLoginResponse> AuthorizationServer::CompleteLogin(
     const v1::CompleteLoginRequest& request) {
   absl::Time now = clock_->Now();
-  MaybeSweep(now);
+  RETURN_IF_ERROR(MaybeSweep(now));
   auto expired = [] {
     v1::OAuthError e;
     e.set_error("invalid_request");
@@ -388,7 +390,8 @@ absl::StatusOr<v1::CompleteLoginResponse> AuthorizationServer::CompleteLogin(
     return expired();
   }
   std::string id_hash = Hash(request.authorization_id());
-  std::optional<PendingAuthorization> pending = store_->GetPendingAuthorization(id_hash, now);
+  ASSIGN_OR_RETURN(std::optional<PendingAuthorization> pending,
+                   store_->GetPendingAuthorization(id_hash, now));
   if (!pending) return expired();
   if (!crypto::ConstantTimeEquals(request.csrf_token(), pending->csrf_token)) {
     return MakeOAuthError(403, "access_denied",
@@ -405,9 +408,12 @@ absl::StatusOr<v1::CompleteLoginResponse> AuthorizationServer::CompleteLogin(
   const std::string address = AddressThrottleKey(request.client_ip());
   const ThrottleKey user_total{"user:" + username, options_.max_login_failures_per_user};
   int per_address_limit = options_.max_login_failures;
-  if (user_total.max_failures > 0 && per_address_limit > 1 &&
-      store_->GetLoginFailures(user_total.key, now).failures >= user_total.max_failures) {
-    per_address_limit = 1;
+  if (user_total.max_failures > 0 && per_address_limit > 1) {
+    ASSIGN_OR_RETURN(std::vector<ThrottleState> user_states,
+                     store_->ReadLoginFailures({user_total.key}, now));
+    if (!user_states.empty() && user_states.front().failures >= user_total.max_failures) {
+      per_address_limit = 1;
+    }
   }
   std::vector<ThrottleKey> throttle_keys = {
       {absl::StrCat("login:", address.size(), ":", address, "|", username), per_address_limit}};
@@ -431,13 +437,13 @@ absl::StatusOr<v1::CompleteLoginResponse> AuthorizationServer::CompleteLogin(
                                user != nullptr ? user->password_hash : dummy_password_hash_);
   if (user == nullptr || !verified) {
     throttle_keys.push_back(user_total);
-    RecordFailure(throttle_keys, now, options_.login_failure_window);
+    RETURN_IF_ERROR(RecordFailure(throttle_keys, now, options_.login_failure_window));
     return MakeOAuthError(401, "access_denied", kInvalidCredentials);
   }
   // Only this address's count for this user is forgiven: the count over all
   // addresses stays, or the user signing in would hand an attacker a fresh
   // budget.
-  store_->ResetLoginFailures(throttle_keys.front().key);
+  RETURN_IF_ERROR(store_->ResetLoginFailures(throttle_keys.front().key));
   auto redirect_to = IssueCode(*pending, id_hash,
                                user->subject.empty() ? user->username : user->subject,
                                user->username, now);
@@ -535,7 +541,7 @@ absl::Status AuthorizationServer::CheckThrottle(const std::vector<ThrottleKey>& 
     limits.push_back(key.max_failures);
   }
   if (names.empty()) return absl::OkStatus();
-  std::vector<ThrottleState> states = store_->ReadLoginFailures(names, now);
+  ASSIGN_OR_RETURN(std::vector<ThrottleState> states, store_->ReadLoginFailures(names, now));
   for (size_t i = 0; i < states.size() && i < limits.size(); ++i) {
     const ThrottleState& state = states[i];
     if (state.failures >= limits[i]) {
@@ -552,11 +558,14 @@ absl::Status AuthorizationServer::CheckThrottle(const std::vector<ThrottleKey>& 
   return absl::OkStatus();
 }
 
-void AuthorizationServer::RecordFailure(const std::vector<ThrottleKey>& keys, absl::Time now,
-                                        absl::Duration window) const {
+absl::Status AuthorizationServer::RecordFailure(const std::vector<ThrottleKey>& keys,
+                                                absl::Time now, absl::Duration window) const {
   for (const ThrottleKey& key : keys) {
-    if (key.max_failures > 0) store_->RecordLoginFailure(key.key, now, window);
+    if (key.max_failures > 0) {
+      RETURN_IF_ERROR(store_->RecordLoginFailure(key.key, now, window).status());
+    }
   }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<const ClientConfig*> AuthorizationServer::AuthenticateClient(
@@ -586,8 +595,8 @@ absl::StatusOr<const ClientConfig*> AuthorizationServer::AuthenticateClient(
       !throttled.ok()) {
     return throttled;
   }
-  auto fail = [&](const std::string& description) {
-    RecordFailure(throttle_keys, now, options_.client_auth_failure_window);
+  auto fail = [&](const std::string& description) -> absl::Status {
+    RETURN_IF_ERROR(RecordFailure(throttle_keys, now, options_.client_auth_failure_window));
     v1::OAuthError e;
     e.set_error("invalid_client");
     e.set_error_description(description);
@@ -715,9 +724,9 @@ absl::Time AuthorizationServer::GrantEnd(absl::Time created) const {
 }
 
 template <typename Record>
-bool AuthorizationServer::GrantUsable(const Record& record, absl::Time now) {
+absl::StatusOr<bool> AuthorizationServer::GrantUsable(const Record& record, absl::Time now) {
   if (!CheckGrantAllowed(record.client_id, record.subject, record.scopes).ok()) {
-    store_->RevokeFamily(record.family_id);
+    RETURN_IF_ERROR(store_->RevokeFamily(record.family_id));
     return false;
   }
   return GrantEnd(record.grant_created_at) > now;
@@ -725,7 +734,7 @@ bool AuthorizationServer::GrantUsable(const Record& record, absl::Time now) {
 
 absl::StatusOr<v1::TokenResponse> AuthorizationServer::Token(const v1::TokenRequest& request) {
   absl::Time now = clock_->Now();
-  MaybeSweep(now);
+  RETURN_IF_ERROR(MaybeSweep(now));
   auto client_or = AuthenticateClient(request.client(), /*allow_public=*/true);
   if (!client_or.ok()) return client_or.status();
   const ClientConfig& client = **client_or;
@@ -789,7 +798,8 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::AuthorizationCodeGrant(
     }
     return absl::OkStatus();
   };
-  ConsumeCodeResult consumed = store_->ConsumeCode(Hash(request.code()), now, check_bindings);
+  ASSIGN_OR_RETURN(ConsumeCodeResult consumed,
+                   store_->ConsumeCode(Hash(request.code()), now, check_bindings));
   switch (consumed.outcome) {
     case ConsumeCodeOutcome::kConsumed:
       break;
@@ -806,7 +816,7 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::AuthorizationCodeGrant(
   // signing in.
   if (absl::Status allowed = CheckGrantAllowed(client.client_id, code.subject, code.scopes);
       !allowed.ok()) {
-    store_->RevokeFamily(code.family_id);
+    RETURN_IF_ERROR(store_->RevokeFamily(code.family_id));
     return InvalidGrant(std::string(allowed.message()));
   }
   // The grant's lifetime counts from the sign-in.
@@ -943,7 +953,8 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::RefreshTokenGrant(
     t.access.expires_at = verdict.access.expires_at;
     return verdict;
   };
-  RedeemRefreshResult redeemed = store_->RedeemRefreshToken(presented.key, now, decide);
+  ASSIGN_OR_RETURN(RedeemRefreshResult redeemed,
+                   store_->RedeemRefreshToken(presented.key, now, decide));
   switch (redeemed.outcome) {
     case RotateOutcome::kRotated:
       return MakeTokenResponse(t.access_token, t.refresh_token, scopes, t.access);
@@ -1007,9 +1018,12 @@ absl::StatusOr<v1::IntrospectResponse> AuthorizationServer::Introspect(
   absl::Time now = clock_->Now();
   std::string hash = Hash(request.token());
 
-  auto from_access = [&]() -> bool {
-    std::optional<AccessTokenRecord> r = store_->GetAccessToken(hash);
-    if (!r || r->revoked || r->expires_at <= now || !GrantUsable(*r, now)) return false;
+  // Each returns whether it found the token active (and filled `response`).
+  auto from_access = [&]() -> absl::StatusOr<bool> {
+    ASSIGN_OR_RETURN(std::optional<AccessTokenRecord> r, store_->GetAccessToken(hash));
+    if (!r || r->revoked || r->expires_at <= now) return false;
+    ASSIGN_OR_RETURN(bool usable, GrantUsable(*r, now));
+    if (!usable) return false;
     response.set_active(true);
     response.set_scope(absl::StrJoin(r->scopes, " "));
     response.set_client_id(r->client_id);
@@ -1023,12 +1037,12 @@ absl::StatusOr<v1::IntrospectResponse> AuthorizationServer::Introspect(
     response.set_jti(r->jti);
     return true;
   };
-  auto from_refresh = [&]() -> bool {
-    std::optional<RefreshTokenRecord> r =
-        store_->GetRefreshToken(ParseRefreshToken(request.token()).key);
-    if (!r || r->revoked || r->rotated || r->expires_at <= now || !GrantUsable(*r, now)) {
-      return false;
-    }
+  auto from_refresh = [&]() -> absl::StatusOr<bool> {
+    ASSIGN_OR_RETURN(std::optional<RefreshTokenRecord> r,
+                     store_->GetRefreshToken(ParseRefreshToken(request.token()).key));
+    if (!r || r->revoked || r->rotated || r->expires_at <= now) return false;
+    ASSIGN_OR_RETURN(bool usable, GrantUsable(*r, now));
+    if (!usable) return false;
     response.set_active(true);
     response.set_scope(absl::StrJoin(r->scopes, " "));
     response.set_client_id(r->client_id);
@@ -1042,11 +1056,9 @@ absl::StatusOr<v1::IntrospectResponse> AuthorizationServer::Introspect(
     response.set_jti(r->jti);
     return true;
   };
-  if (request.token_type_hint() == "refresh_token") {
-    if (!from_refresh()) from_access();
-  } else {
-    if (!from_access()) from_refresh();
-  }
+  const bool refresh_first = request.token_type_hint() == "refresh_token";
+  ASSIGN_OR_RETURN(bool found, refresh_first ? from_refresh() : from_access());
+  if (!found) RETURN_IF_ERROR((refresh_first ? from_access() : from_refresh()).status());
   // RFC 7662 §4: the token's own client, or a resource server configured to
   // introspect any token; to everyone else the token is simply not active.
   if (response.active() && !(*client_or)->may_introspect(response.client_id())) {
@@ -1066,24 +1078,25 @@ absl::StatusOr<v1::RevokeResponse> AuthorizationServer::Revoke(const v1::RevokeR
 
   // Tokens of other clients are left alone (RFC 7009 §2.1), and unknown
   // tokens are a success, so the answer reveals nothing.
-  auto revoke_refresh = [&]() -> bool {
-    std::optional<RefreshTokenRecord> r =
-        store_->GetRefreshToken(ParseRefreshToken(request.token()).key);
+  // Each returns whether it found the token.
+  auto revoke_refresh = [&]() -> absl::StatusOr<bool> {
+    ASSIGN_OR_RETURN(std::optional<RefreshTokenRecord> r,
+                     store_->GetRefreshToken(ParseRefreshToken(request.token()).key));
     if (!r) return false;
-    if (r->client_id == client.client_id) store_->RevokeFamily(r->family_id);
+    if (r->client_id == client.client_id) {
+      RETURN_IF_ERROR(store_->RevokeFamily(r->family_id));
+    }
     return true;
   };
-  auto revoke_access = [&]() -> bool {
-    std::optional<AccessTokenRecord> r = store_->GetAccessToken(hash);
+  auto revoke_access = [&]() -> absl::StatusOr<bool> {
+    ASSIGN_OR_RETURN(std::optional<AccessTokenRecord> r, store_->GetAccessToken(hash));
     if (!r) return false;
-    if (r->client_id == client.client_id) store_->RevokeAccessToken(hash);
+    if (r->client_id == client.client_id) RETURN_IF_ERROR(store_->RevokeAccessToken(hash));
     return true;
   };
-  if (request.token_type_hint() == "access_token") {
-    if (!revoke_access()) revoke_refresh();
-  } else {
-    if (!revoke_refresh()) revoke_access();
-  }
+  const bool access_first = request.token_type_hint() == "access_token";
+  ASSIGN_OR_RETURN(bool found, access_first ? revoke_access() : revoke_refresh());
+  if (!found) RETURN_IF_ERROR((access_first ? revoke_refresh() : revoke_access()).status());
   return v1::RevokeResponse();
 }
 
@@ -1103,7 +1116,7 @@ absl::StatusOr<v1::ValidateAccessTokenResponse> AuthorizationServer::ValidateAcc
   const std::string& token = request.access_token();
   if (token.empty()) return InvalidToken("Missing access token");
   if (token.size() > kMaxTokenLength) return InvalidToken("Invalid access token");
-  std::optional<AccessTokenRecord> record = store_->GetAccessToken(Hash(token));
+  ASSIGN_OR_RETURN(std::optional<AccessTokenRecord> record, store_->GetAccessToken(Hash(token)));
   if (!record) return InvalidToken("Invalid access token");
   if (record->revoked) return InvalidToken("Access token was revoked");
   absl::Time now = clock_->Now();
@@ -1113,7 +1126,7 @@ absl::StatusOr<v1::ValidateAccessTokenResponse> AuthorizationServer::ValidateAcc
   if (absl::Status allowed =
           CheckGrantAllowed(record->client_id, record->subject, record->scopes);
       !allowed.ok()) {
-    store_->RevokeFamily(record->family_id);
+    RETURN_IF_ERROR(store_->RevokeFamily(record->family_id));
     return InvalidToken(absl::StrCat("Access token was revoked: ", allowed.message()));
   }
   if (GrantEnd(record->grant_created_at) <= now) {
@@ -1148,19 +1161,20 @@ absl::StatusOr<v1::ValidateAccessTokenResponse> AuthorizationServer::ValidateAcc
 
 // -------------------------------------------------------------- sweeping
 
-int64_t AuthorizationServer::SweepExpired() { return store_->Sweep(clock_->Now()); }
+absl::StatusOr<int64_t> AuthorizationServer::SweepExpired() { return store_->Sweep(clock_->Now()); }
 
 bool AuthorizationServer::SweepDue() const {
   return absl::ToUnixNanos(clock_->Now()) >= next_sweep_unix_nanos_.load(std::memory_order_relaxed);
 }
 
-void AuthorizationServer::MaybeSweep(absl::Time now) {
+absl::Status AuthorizationServer::MaybeSweep(absl::Time now) {
   int64_t now_nanos = absl::ToUnixNanos(now);
   int64_t next = next_sweep_unix_nanos_.load(std::memory_order_relaxed);
-  if (now_nanos < next) return;
+  if (now_nanos < next) return absl::OkStatus();
   int64_t new_next = absl::ToUnixNanos(now + options_.sweep_interval);
-  if (!next_sweep_unix_nanos_.compare_exchange_strong(next, new_next)) return;
-  if (next != 0) store_->Sweep(now);  // Skip the very first call (nothing to sweep yet).
+  if (!next_sweep_unix_nanos_.compare_exchange_strong(next, new_next)) return absl::OkStatus();
+  if (next == 0) return absl::OkStatus();  // The very first call: nothing to sweep yet.
+  return store_->Sweep(now).status();
 }
 
 }  // namespace mcp_oauth::auth

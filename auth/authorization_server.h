@@ -99,7 +99,7 @@ class AuthorizationServer {
 
   // Deletes expired store entries now; returns how many. Also run
   // automatically every options.sweep_interval from the mutating RPCs.
-  int64_t SweepExpired();
+  absl::StatusOr<int64_t> SweepExpired();
 
  private:
   struct IssuedTokens;
@@ -130,8 +130,8 @@ class AuthorizationServer {
   // when any key has reached its limit, else OK.
   absl::Status CheckThrottle(const std::vector<ThrottleKey>& keys, absl::Time now,
                              const std::string& description) const;
-  void RecordFailure(const std::vector<ThrottleKey>& keys, absl::Time now,
-                     absl::Duration window) const;
+  absl::Status RecordFailure(const std::vector<ThrottleKey>& keys, absl::Time now,
+                             absl::Duration window) const;
 
   absl::StatusOr<v1::TokenResponse> AuthorizationCodeGrant(const ClientConfig& client,
                                                            const v1::TokenRequest& request,
@@ -152,13 +152,15 @@ class AuthorizationServer {
   // For introspection: true while the token's grant is allowed and has not
   // reached its end; revokes the grant's family when it is no longer allowed.
   template <typename Record>
-  bool GrantUsable(const Record& record, absl::Time now);
+  absl::StatusOr<bool> GrantUsable(const Record& record, absl::Time now);
 
   // Checks RFC 8707 resource parameters against the canonical resource.
   absl::Status CheckResources(const google::protobuf::RepeatedPtrField<std::string>& resources,
                               const std::string& expected) const;
 
-  void MaybeSweep(absl::Time now);
+  // Sweeps the store when options.sweep_interval has passed since the last
+  // sweep; a store outage is the caller's failure.
+  absl::Status MaybeSweep(absl::Time now);
 
   const AuthOptions options_;
   const std::shared_ptr<Store> store_;

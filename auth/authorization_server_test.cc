@@ -224,7 +224,8 @@ class AuthorizationServerTest : public ::testing::Test {
   }
 
   bool FamilyRevoked(const std::string& refresh_token) {
-    std::optional<RefreshTokenRecord> r = store_->GetRefreshToken(ParseRefreshToken(refresh_token).key);
+    std::optional<RefreshTokenRecord> r =
+        store_->GetRefreshToken(ParseRefreshToken(refresh_token).key).value();
     return r.has_value() && r->revoked;
   }
 
@@ -899,7 +900,7 @@ TEST_F(AuthorizationServerTest, RefreshTokenWithoutChainStartsOne) {
   // A refresh token minted before chains, as an upgraded database holds it.
   v1::TokenResponse t = Tokens();
   std::optional<RefreshTokenRecord> record =
-      store_->GetRefreshToken(ParseRefreshToken(t.refresh_token()).key);
+      store_->GetRefreshToken(ParseRefreshToken(t.refresh_token()).key).value();
   ASSERT_TRUE(record.has_value());
   const std::string legacy_token = crypto::RandomToken(32);
   RefreshTokenRecord legacy = *record;
@@ -1094,7 +1095,8 @@ TEST_F(AuthorizationServerTest, GrantLifetimeIsAbsoluteFromTheSignIn) {
     ASSERT_TRUE(rotated.ok()) << "day " << day << ": " << rotated.status();
     refresh_token = rotated->refresh_token();
   }
-  std::optional<RefreshTokenRecord> last = store_->GetRefreshToken(ParseRefreshToken(refresh_token).key);
+  std::optional<RefreshTokenRecord> last =
+      store_->GetRefreshToken(ParseRefreshToken(refresh_token).key).value();
   ASSERT_TRUE(last.has_value());
   EXPECT_EQ(last->expires_at, grant_end);  // Not day 80 + 30.
   // Half an hour before the end the access token is cut to what is left.
@@ -1497,10 +1499,10 @@ TEST_F(AuthorizationServerTest, ValidateChecksAudienceScopeAndExpiry) {
 TEST_F(AuthorizationServerTest, SweepRemovesExpiredEntries) {
   Tokens();
   ASSERT_TRUE(server_->StartAuthorization(GoodRequest()).ok());
-  EXPECT_EQ(server_->SweepExpired(), 0);
+  EXPECT_EQ(server_->SweepExpired().value(), 0);
   clock_->Advance(absl::Hours(2));
   // Pending authorization, used code, access token.
-  EXPECT_EQ(server_->SweepExpired(), 3);
+  EXPECT_EQ(server_->SweepExpired().value(), 3);
   EXPECT_EQ(store_->GetCounts().refresh_tokens, 1u);
 }
 

@@ -13,6 +13,7 @@
 #include "auth/url.h"
 #include "common/crypto.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 
 namespace mcp_oauth::auth {
 namespace {
@@ -54,7 +55,8 @@ absl::StatusOr<v1::StartUpstreamSignInResponse> AuthorizationServer::StartUpstre
     return ExpiredAuthorizationError();
   }
   std::string id_hash = crypto::Sha256(request.authorization_id());
-  std::optional<PendingAuthorization> pending = store_->GetPendingAuthorization(id_hash, now);
+  ASSIGN_OR_RETURN(std::optional<PendingAuthorization> pending,
+                   store_->GetPendingAuthorization(id_hash, now));
   if (!pending) return ExpiredAuthorizationError();
   if (!crypto::ConstantTimeEquals(request.csrf_token(), pending->csrf_token)) {
     return MakeOAuthError(403, "access_denied",
@@ -91,17 +93,17 @@ absl::StatusOr<v1::FinishUpstreamSignInResponse> AuthorizationServer::FinishUpst
                           "This sign-in attempt is unknown, has expired or was already used. "
                           "Return to the application and start again.");
   }
-  std::optional<PendingAuthorization> pending =
-      store_->GetPendingAuthorization(attempt->authorization_id_hash, now);
+  ASSIGN_OR_RETURN(std::optional<PendingAuthorization> pending,
+                   store_->GetPendingAuthorization(attempt->authorization_id_hash, now));
   if (!pending) return ExpiredAuthorizationError();
   const std::string& provider_id = attempt->provider_id;
   std::string provider_name = upstream_->Find(provider_id)->config().display_name;
   // Every failure below ends the pending authorization: nothing is left
   // that lets this attempt continue.
   auto refuse = [&](const std::string& error, const std::string& description,
-                    const std::string& reason) {
+                    const std::string& reason) -> absl::Status {
     log::Warning(absl::StrCat("auth: sign-in via ", provider_id, " refused: ", reason));
-    store_->DeletePendingAuthorization(attempt->authorization_id_hash);
+    RETURN_IF_ERROR(store_->DeletePendingAuthorization(attempt->authorization_id_hash));
     return ErrorRedirect(*pending, issuer_, error, description);
   };
   if (!request.error().empty()) {

@@ -25,7 +25,7 @@ absl::Status MemoryStore::PutPendingAuthorization(const PendingAuthorization& pe
   return absl::OkStatus();
 }
 
-std::optional<PendingAuthorization> MemoryStore::GetPendingAuthorization(
+absl::StatusOr<std::optional<PendingAuthorization>> MemoryStore::GetPendingAuthorization(
     const std::string& id_hash, absl::Time now) {
   absl::ReaderMutexLock lock(&mu_);
   auto it = pending_.find(id_hash);
@@ -33,9 +33,10 @@ std::optional<PendingAuthorization> MemoryStore::GetPendingAuthorization(
   return it->second;
 }
 
-void MemoryStore::DeletePendingAuthorization(const std::string& id_hash) {
+absl::Status MemoryStore::DeletePendingAuthorization(const std::string& id_hash) {
   absl::MutexLock lock(&mu_);
   pending_.erase(id_hash);
+  return absl::OkStatus();
 }
 
 absl::Status MemoryStore::CompleteAuthorization(const std::string& id_hash, absl::Time now,
@@ -51,16 +52,9 @@ absl::Status MemoryStore::CompleteAuthorization(const std::string& id_hash, absl
   return absl::OkStatus();
 }
 
-absl::Status MemoryStore::PutCode(const AuthorizationCode& code) {
-  absl::MutexLock lock(&mu_);
-  if (!codes_.emplace(code.code_hash, code).second) {
-    return absl::AlreadyExistsError("code collision");
-  }
-  return absl::OkStatus();
-}
-
-ConsumeCodeResult MemoryStore::ConsumeCode(const std::string& code_hash, absl::Time now,
-                                           const CodeBindingCheck& check) {
+absl::StatusOr<ConsumeCodeResult> MemoryStore::ConsumeCode(const std::string& code_hash,
+                                                           absl::Time now,
+                                                           const CodeBindingCheck& check) {
   absl::MutexLock lock(&mu_);
   ConsumeCodeResult result;
   auto it = codes_.find(code_hash);
@@ -125,7 +119,8 @@ absl::Time MemoryStore::FamilyCreatedLocked(const std::string& family_id) const 
   return it != families_.end() ? it->second.family.created_at : absl::InfinitePast();
 }
 
-std::optional<AccessTokenRecord> MemoryStore::GetAccessToken(const std::string& token_hash) {
+absl::StatusOr<std::optional<AccessTokenRecord>> MemoryStore::GetAccessToken(
+    const std::string& token_hash) {
   absl::ReaderMutexLock lock(&mu_);
   auto it = access_.find(token_hash);
   if (it == access_.end()) return std::nullopt;
@@ -166,7 +161,8 @@ RefreshTokenRecord MemoryStore::PresentedLocked(const RefreshTokenRecord& found,
   return record;
 }
 
-std::optional<RefreshTokenRecord> MemoryStore::GetRefreshToken(const RefreshTokenKey& key) {
+absl::StatusOr<std::optional<RefreshTokenRecord>> MemoryStore::GetRefreshToken(
+    const RefreshTokenKey& key) {
   absl::ReaderMutexLock lock(&mu_);
   bool rotated = false;
   const RefreshTokenRecord* found = FindRefreshLocked(key, &rotated);
@@ -174,9 +170,9 @@ std::optional<RefreshTokenRecord> MemoryStore::GetRefreshToken(const RefreshToke
   return PresentedLocked(*found, rotated);
 }
 
-RedeemRefreshResult MemoryStore::RedeemRefreshToken(const RefreshTokenKey& old_key,
-                                                    absl::Time now,
-                                                    const RefreshDecision& decide) {
+absl::StatusOr<RedeemRefreshResult> MemoryStore::RedeemRefreshToken(const RefreshTokenKey& old_key,
+                                                                    absl::Time now,
+                                                                    const RefreshDecision& decide) {
   RedeemRefreshResult result;
   absl::MutexLock lock(&mu_);
   bool rotated = false;
@@ -238,19 +234,21 @@ void MemoryStore::RevokeFamilyLocked(const std::string& family_id, absl::Time ke
   it->second.family.revoked = true;
 }
 
-void MemoryStore::RevokeFamily(const std::string& family_id) {
+absl::Status MemoryStore::RevokeFamily(const std::string& family_id) {
   absl::MutexLock lock(&mu_);
   RevokeFamilyLocked(family_id, absl::InfiniteFuture());
+  return absl::OkStatus();
 }
 
-void MemoryStore::RevokeAccessToken(const std::string& token_hash) {
+absl::Status MemoryStore::RevokeAccessToken(const std::string& token_hash) {
   absl::MutexLock lock(&mu_);
   auto it = access_.find(token_hash);
   if (it != access_.end()) it->second.revoked = true;
+  return absl::OkStatus();
 }
 
-std::vector<ThrottleState> MemoryStore::ReadLoginFailures(const std::vector<std::string>& keys,
-                                                          absl::Time now) {
+absl::StatusOr<std::vector<ThrottleState>> MemoryStore::ReadLoginFailures(
+    const std::vector<std::string>& keys, absl::Time now) {
   std::vector<ThrottleState> states(keys.size());
   absl::ReaderMutexLock lock(&mu_);
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -260,8 +258,9 @@ std::vector<ThrottleState> MemoryStore::ReadLoginFailures(const std::vector<std:
   return states;
 }
 
-ThrottleState MemoryStore::RecordLoginFailure(const std::string& key, absl::Time now,
-                                              absl::Duration window) {
+absl::StatusOr<ThrottleState> MemoryStore::RecordLoginFailure(const std::string& key,
+                                                              absl::Time now,
+                                                              absl::Duration window) {
   absl::MutexLock lock(&mu_);
   ThrottleState& state = throttles_[key];
   if (state.window_end <= now) {
@@ -272,12 +271,13 @@ ThrottleState MemoryStore::RecordLoginFailure(const std::string& key, absl::Time
   return state;
 }
 
-void MemoryStore::ResetLoginFailures(const std::string& key) {
+absl::Status MemoryStore::ResetLoginFailures(const std::string& key) {
   absl::MutexLock lock(&mu_);
   throttles_.erase(key);
+  return absl::OkStatus();
 }
 
-int64_t MemoryStore::Sweep(absl::Time now) {
+absl::StatusOr<int64_t> MemoryStore::Sweep(absl::Time now) {
   absl::MutexLock lock(&mu_);
   int64_t removed = 0;
   auto sweep = [&](auto& map, auto expired) {

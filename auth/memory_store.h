@@ -1,5 +1,6 @@
 // In-memory Store: hash maps behind one absl::Mutex (readers share it), so
-// every operation is atomic. Thread safe. Data is lost on restart.
+// every operation is atomic and never fails (no outage, no UNAVAILABLE).
+// Thread safe. Data is lost on restart.
 #ifndef MCP_OAUTH_AUTH_MEMORY_STORE_H_
 #define MCP_OAUTH_AUTH_MEMORY_STORE_H_
 
@@ -24,32 +25,33 @@ class MemoryStore final : public Store {
 
   absl::Status PutPendingAuthorization(const PendingAuthorization& pending,
                                        int64_t max_pending) override;
-  std::optional<PendingAuthorization> GetPendingAuthorization(const std::string& id_hash,
-                                                              absl::Time now) override;
-  void DeletePendingAuthorization(const std::string& id_hash) override;
+  absl::StatusOr<std::optional<PendingAuthorization>> GetPendingAuthorization(
+      const std::string& id_hash, absl::Time now) override;
+  absl::Status DeletePendingAuthorization(const std::string& id_hash) override;
   absl::Status CompleteAuthorization(const std::string& id_hash, absl::Time now,
                                      const AuthorizationCode& code) override;
 
-  absl::Status PutCode(const AuthorizationCode& code) override;
-  ConsumeCodeResult ConsumeCode(const std::string& code_hash, absl::Time now,
-                                const CodeBindingCheck& check) override;
+  absl::StatusOr<ConsumeCodeResult> ConsumeCode(const std::string& code_hash, absl::Time now,
+                                                const CodeBindingCheck& check) override;
 
   absl::Status IssueTokens(const TokenFamily& family, const AccessTokenRecord& access,
                            const std::optional<RefreshTokenRecord>& refresh) override;
-  std::optional<AccessTokenRecord> GetAccessToken(const std::string& token_hash) override;
-  std::optional<RefreshTokenRecord> GetRefreshToken(const RefreshTokenKey& key) override;
-  RedeemRefreshResult RedeemRefreshToken(const RefreshTokenKey& old, absl::Time now,
-                                         const RefreshDecision& decide) override;
-  void RevokeFamily(const std::string& family_id) override;
-  void RevokeAccessToken(const std::string& token_hash) override;
+  absl::StatusOr<std::optional<AccessTokenRecord>> GetAccessToken(
+      const std::string& token_hash) override;
+  absl::StatusOr<std::optional<RefreshTokenRecord>> GetRefreshToken(
+      const RefreshTokenKey& key) override;
+  absl::StatusOr<RedeemRefreshResult> RedeemRefreshToken(const RefreshTokenKey& old, absl::Time now,
+                                                         const RefreshDecision& decide) override;
+  absl::Status RevokeFamily(const std::string& family_id) override;
+  absl::Status RevokeAccessToken(const std::string& token_hash) override;
 
-  std::vector<ThrottleState> ReadLoginFailures(const std::vector<std::string>& keys,
-                                               absl::Time now) override;
-  ThrottleState RecordLoginFailure(const std::string& key, absl::Time now,
-                                   absl::Duration window) override;
-  void ResetLoginFailures(const std::string& key) override;
+  absl::StatusOr<std::vector<ThrottleState>> ReadLoginFailures(const std::vector<std::string>& keys,
+                                                               absl::Time now) override;
+  absl::StatusOr<ThrottleState> RecordLoginFailure(const std::string& key, absl::Time now,
+                                                   absl::Duration window) override;
+  absl::Status ResetLoginFailures(const std::string& key) override;
 
-  int64_t Sweep(absl::Time now) override;
+  absl::StatusOr<int64_t> Sweep(absl::Time now) override;
 
   // Number of entries of each kind, for tests (refresh_tokens counts chains
   // and chainless tokens).

@@ -8,11 +8,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "auth/refresh_chain.h"
-#include "auth/store_failure.h"
 
 namespace mcp_oauth::auth {
 namespace {
@@ -130,12 +129,9 @@ absl::Status Unavailable(const absl::Status& cause) {
   return absl::UnavailableError(absl::StrCat("token store unavailable: ", cause.message()));
 }
 
-// Returns a status for the caller after reporting outages.
-absl::Status Reported(const absl::Status& status) {
-  if (!IsOutage(status)) return status;
-  absl::Status unavailable = Unavailable(status);
-  ReportStoreFailure(unavailable);
-  return unavailable;
+// The status for the caller: an outage becomes UNAVAILABLE (see store.h).
+absl::Status ForCaller(const absl::Status& status) {
+  return IsOutage(status) ? Unavailable(status) : status;
 }
 
 constexpr char kPendingColumns[] =
@@ -431,7 +427,6 @@ absl::Status SqlStore::Migrate() {
     }
     return absl::OkStatus();
   });
-  (void)TakeStoreFailure();  // Startup errors are returned, not reported.
   if (!status.ok()) {
     return absl::Status(status.code(), absl::StrCat(dialect_.name, " token store: ",
                                                     status.message()));
@@ -469,7 +464,7 @@ absl::Status SqlStore::Transaction(const std::function<absl::Status(SqlConnectio
       break;
     }
   }
-  return Reported(result);
+  return ForCaller(result);
 }
 
 absl::StatusOr<SqlResult> SqlStore::Read(const std::string& sql,
@@ -487,7 +482,7 @@ absl::StatusOr<SqlResult> SqlStore::Read(const std::string& sql,
     if ((**lease).Healthy()) break;
     pool_->DropIdle();
   }
-  return Reported(result);
+  return ForCaller(result);
 }
 
 // ------------------------------------------------- pending authorizations
@@ -522,18 +517,19 @@ absl::Status SqlStore::PutPendingAuthorization(const PendingAuthorization& p,
   return status;
 }
 
-std::optional<PendingAuthorization> SqlStore::GetPendingAuthorization(const std::string& id_hash,
-                                                                      absl::Time now) {
+absl::StatusOr<std::optional<PendingAuthorization>> SqlStore::GetPendingAuthorization(
+    const std::string& id_hash, absl::Time now) {
   auto result = Read(absl::StrCat("SELECT ", kPendingColumns,
                                   " FROM pending_authorizations WHERE id_hash = $1 AND"
                                   " expires_at > $2"),
                      {Hex(id_hash), ToDb(now)});
-  if (!result.ok() || result->rows.empty()) return std::nullopt;
+  if (!result.ok()) return result.status();
+  if (result->rows.empty()) return std::nullopt;
   return PendingFromRow(result->rows[0]);
 }
 
-void SqlStore::DeletePendingAuthorization(const std::string& id_hash) {
-  (void)Transaction([&](SqlConnection& db) {
+absl::Status SqlStore::DeletePendingAuthorization(const std::string& id_hash) {
+  return Transaction([&](SqlConnection& db) {
     return db.Execute("DELETE FROM pending_authorizations WHERE id_hash = $1", {Hex(id_hash)})
         .status();
   });
@@ -564,23 +560,9 @@ absl::Status SqlStore::CompleteAuthorization(const std::string& id_hash, absl::T
 
 // ---------------------------------------------------- authorization codes
 
-absl::Status SqlStore::PutCode(const AuthorizationCode& c) {
-  absl::Status status = Transaction([&](SqlConnection& db) {
-    return db
-        .Execute(absl::StrCat("INSERT INTO authorization_codes (", kCodeColumns,
-                              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"),
-                 {Hex(c.code_hash), c.client_id, c.redirect_uri,
-                  int64_t{c.redirect_uri_in_request ? 1 : 0}, JoinScopes(c.scopes),
-                  c.code_challenge, c.resource, c.subject, c.username, c.family_id,
-                  ToDb(c.issued_at), ToDb(c.expires_at), int64_t{c.used ? 1 : 0}})
-        .status();
-  });
-  if (absl::IsAlreadyExists(status)) return absl::AlreadyExistsError("code collision");
-  return status;
-}
-
-ConsumeCodeResult SqlStore::ConsumeCode(const std::string& code_hash, absl::Time now,
-                                        const CodeBindingCheck& check) {
+absl::StatusOr<ConsumeCodeResult> SqlStore::ConsumeCode(const std::string& code_hash,
+                                                        absl::Time now,
+                                                        const CodeBindingCheck& check) {
   ConsumeCodeResult result;
   absl::Status status = Transaction([&](SqlConnection& db) -> absl::Status {
     result = ConsumeCodeResult();
@@ -616,7 +598,7 @@ ConsumeCodeResult SqlStore::ConsumeCode(const std::string& code_hash, absl::Time
     result.code = std::move(code);
     return absl::OkStatus();
   });
-  if (!status.ok()) return ConsumeCodeResult();
+  if (!status.ok()) return status;
   return result;
 }
 
@@ -654,7 +636,8 @@ absl::Status SqlStore::IssueTokens(const TokenFamily& family, const AccessTokenR
   return status;
 }
 
-std::optional<AccessTokenRecord> SqlStore::GetAccessToken(const std::string& token_hash) {
+absl::StatusOr<std::optional<AccessTokenRecord>> SqlStore::GetAccessToken(
+    const std::string& token_hash) {
   auto result = Read(
       "SELECT a.token_hash, a.family_id, a.client_id, a.subject, a.username, a.scopes,"
       " a.audience, a.jti, a.issued_at, a.expires_at, a.revoked, COALESCE(f.revoked, 0),"
@@ -662,7 +645,8 @@ std::optional<AccessTokenRecord> SqlStore::GetAccessToken(const std::string& tok
       " FROM access_tokens a LEFT JOIN token_families f ON f.family_id = a.family_id"
       " WHERE a.token_hash = $1",
       {Hex(token_hash), ToDb(absl::InfinitePast())});
-  if (!result.ok() || result->rows.empty()) return std::nullopt;
+  if (!result.ok()) return result.status();
+  if (result->rows.empty()) return std::nullopt;
   const Row& row = result->rows[0];
   AccessTokenRecord record = TokenFromRow<AccessTokenRecord>(row);
   record.revoked = IntFromDb(row[10]) != 0 || IntFromDb(row[11]) != 0;
@@ -670,14 +654,16 @@ std::optional<AccessTokenRecord> SqlStore::GetAccessToken(const std::string& tok
   return record;
 }
 
-std::optional<RefreshTokenRecord> SqlStore::GetRefreshToken(const RefreshTokenKey& key) {
+absl::StatusOr<std::optional<RefreshTokenRecord>> SqlStore::GetRefreshToken(
+    const RefreshTokenKey& key) {
   if (!key.chain_hash.empty()) {
     auto result = Read(absl::StrCat("SELECT ", kChainColumns,
                                     ", COALESCE(f.revoked, 0), COALESCE(f.created_at, $2)"
                                     " FROM refresh_chains c LEFT JOIN token_families f"
                                     " ON f.family_id = c.family_id WHERE c.chain_hash = $1"),
                        {Hex(key.chain_hash), ToDb(absl::InfinitePast())});
-    if (!result.ok() || result->rows.empty()) return std::nullopt;
+    if (!result.ok()) return result.status();
+    if (result->rows.empty()) return std::nullopt;
     const Row& row = result->rows[0];
     RefreshTokenRecord record = ChainFromRow(row);
     switch (ClassifyPresented(key, record.generation, record.token_hash)) {
@@ -700,7 +686,8 @@ std::optional<RefreshTokenRecord> SqlStore::GetRefreshToken(const RefreshTokenKe
       " FROM refresh_tokens r LEFT JOIN token_families f ON f.family_id = r.family_id"
       " WHERE r.token_hash = $1",
       {Hex(key.token_hash), ToDb(absl::InfinitePast())});
-  if (!result.ok() || result->rows.empty()) return std::nullopt;
+  if (!result.ok()) return result.status();
+  if (result->rows.empty()) return std::nullopt;
   const Row& row = result->rows[0];
   RefreshTokenRecord record = TokenFromRow<RefreshTokenRecord>(row);
   record.rotated = IntFromDb(row[10]) != 0;
@@ -709,8 +696,9 @@ std::optional<RefreshTokenRecord> SqlStore::GetRefreshToken(const RefreshTokenKe
   return record;
 }
 
-RedeemRefreshResult SqlStore::RedeemRefreshToken(const RefreshTokenKey& old_key, absl::Time now,
-                                                 const RefreshDecision& decide) {
+absl::StatusOr<RedeemRefreshResult> SqlStore::RedeemRefreshToken(const RefreshTokenKey& old_key,
+                                                                 absl::Time now,
+                                                                 const RefreshDecision& decide) {
   const bool chained = !old_key.chain_hash.empty();
   // The family's revocation, start and keep_until come with the token.
   constexpr char kFamilyColumns[] =
@@ -827,19 +815,19 @@ RedeemRefreshResult SqlStore::RedeemRefreshToken(const RefreshTokenKey& old_key,
     result.outcome = RotateOutcome::kRotated;
     return absl::OkStatus();
   });
-  // A 256-bit collision (AlreadyExists) or an outage: nothing was rotated.
-  if (!status.ok()) return RedeemRefreshResult();
+  // A 256-bit collision (AlreadyExists): nothing was rotated (kNotFound).
+  if (absl::IsAlreadyExists(status)) return RedeemRefreshResult();
+  if (!status.ok()) return status;
   return result;
 }
 
-void SqlStore::RevokeFamily(const std::string& family_id) {
-  (void)Transaction([&](SqlConnection& db) {
-    return RevokeFamilyIn(db, family_id, absl::InfiniteFuture());
-  });
+absl::Status SqlStore::RevokeFamily(const std::string& family_id) {
+  return Transaction(
+      [&](SqlConnection& db) { return RevokeFamilyIn(db, family_id, absl::InfiniteFuture()); });
 }
 
-void SqlStore::RevokeAccessToken(const std::string& token_hash) {
-  (void)Transaction([&](SqlConnection& db) {
+absl::Status SqlStore::RevokeAccessToken(const std::string& token_hash) {
+  return Transaction([&](SqlConnection& db) {
     return db.Execute("UPDATE access_tokens SET revoked = 1 WHERE token_hash = $1",
                       {Hex(token_hash)})
         .status();
@@ -848,8 +836,8 @@ void SqlStore::RevokeAccessToken(const std::string& token_hash) {
 
 // --------------------------------------------------------------- throttles
 
-std::vector<ThrottleState> SqlStore::ReadLoginFailures(const std::vector<std::string>& keys,
-                                                       absl::Time now) {
+absl::StatusOr<std::vector<ThrottleState>> SqlStore::ReadLoginFailures(
+    const std::vector<std::string>& keys, absl::Time now) {
   std::vector<ThrottleState> states(keys.size());
   if (keys.empty()) return states;
   // One statement for all keys (a client authentication checks two).
@@ -863,7 +851,7 @@ std::vector<ThrottleState> SqlStore::ReadLoginFailures(const std::vector<std::st
                                   " WHERE window_end > $1 AND throttle_key IN (",
                                   placeholders, ")"),
                      params);
-  if (!result.ok()) return states;
+  if (!result.ok()) return result.status();
   for (const Row& row : result->rows) {
     for (size_t i = 0; i < keys.size(); ++i) {
       if (keys[i] != row[0]) continue;
@@ -874,10 +862,10 @@ std::vector<ThrottleState> SqlStore::ReadLoginFailures(const std::vector<std::st
   return states;
 }
 
-ThrottleState SqlStore::RecordLoginFailure(const std::string& key, absl::Time now,
-                                           absl::Duration window) {
+absl::StatusOr<ThrottleState> SqlStore::RecordLoginFailure(const std::string& key, absl::Time now,
+                                                           absl::Duration window) {
   ThrottleState state;
-  (void)Transaction([&](SqlConnection& db) -> absl::Status {
+  absl::Status status = Transaction([&](SqlConnection& db) -> absl::Status {
     auto result = db.Execute(
         "INSERT INTO login_throttles (throttle_key, failures, window_end) VALUES ($1, 1, $3)"
         " ON CONFLICT (throttle_key) DO UPDATE SET"
@@ -894,18 +882,19 @@ ThrottleState SqlStore::RecordLoginFailure(const std::string& key, absl::Time no
     }
     return absl::OkStatus();
   });
+  if (!status.ok()) return status;
   return state;
 }
 
-void SqlStore::ResetLoginFailures(const std::string& key) {
-  (void)Transaction([&](SqlConnection& db) {
+absl::Status SqlStore::ResetLoginFailures(const std::string& key) {
+  return Transaction([&](SqlConnection& db) {
     return db.Execute("DELETE FROM login_throttles WHERE throttle_key = $1", {key}).status();
   });
 }
 
 // ----------------------------------------------------------------- sweeping
 
-int64_t SqlStore::Sweep(absl::Time now) {
+absl::StatusOr<int64_t> SqlStore::Sweep(absl::Time now) {
   int64_t removed = 0;
   absl::Status status = Transaction([&](SqlConnection& db) -> absl::Status {
     removed = 0;
@@ -931,7 +920,8 @@ int64_t SqlStore::Sweep(absl::Time now) {
                  {ToDb(now)})
         .status();
   });
-  return status.ok() ? removed : 0;
+  if (!status.ok()) return status;
+  return removed;
 }
 
 }  // namespace mcp_oauth::auth

@@ -11,8 +11,8 @@
 // only (digests hex-encoded, times as Unix microseconds) so one set of
 // statements serves both dialects.
 //
-// Backend failures (database unreachable, I/O errors) are reported through
-// ReportStoreFailure (store_failure.h) so that the RPC fails with 503; a
+// Backend failures (database unreachable, I/O errors, a busy database) are
+// returned as UNAVAILABLE (see store.h), so that the RPC fails with 503; a
 // broken connection is replaced on next use, so the store recovers by itself
 // when the database comes back.
 //
@@ -85,32 +85,33 @@ class SqlStore final : public Store {
 
   absl::Status PutPendingAuthorization(const PendingAuthorization& pending,
                                        int64_t max_pending) override;
-  std::optional<PendingAuthorization> GetPendingAuthorization(const std::string& id_hash,
-                                                              absl::Time now) override;
-  void DeletePendingAuthorization(const std::string& id_hash) override;
+  absl::StatusOr<std::optional<PendingAuthorization>> GetPendingAuthorization(
+      const std::string& id_hash, absl::Time now) override;
+  absl::Status DeletePendingAuthorization(const std::string& id_hash) override;
   absl::Status CompleteAuthorization(const std::string& id_hash, absl::Time now,
                                      const AuthorizationCode& code) override;
 
-  absl::Status PutCode(const AuthorizationCode& code) override;
-  ConsumeCodeResult ConsumeCode(const std::string& code_hash, absl::Time now,
-                                const CodeBindingCheck& check) override;
+  absl::StatusOr<ConsumeCodeResult> ConsumeCode(const std::string& code_hash, absl::Time now,
+                                                const CodeBindingCheck& check) override;
 
   absl::Status IssueTokens(const TokenFamily& family, const AccessTokenRecord& access,
                            const std::optional<RefreshTokenRecord>& refresh) override;
-  std::optional<AccessTokenRecord> GetAccessToken(const std::string& token_hash) override;
-  std::optional<RefreshTokenRecord> GetRefreshToken(const RefreshTokenKey& key) override;
-  RedeemRefreshResult RedeemRefreshToken(const RefreshTokenKey& old, absl::Time now,
-                                         const RefreshDecision& decide) override;
-  void RevokeFamily(const std::string& family_id) override;
-  void RevokeAccessToken(const std::string& token_hash) override;
+  absl::StatusOr<std::optional<AccessTokenRecord>> GetAccessToken(
+      const std::string& token_hash) override;
+  absl::StatusOr<std::optional<RefreshTokenRecord>> GetRefreshToken(
+      const RefreshTokenKey& key) override;
+  absl::StatusOr<RedeemRefreshResult> RedeemRefreshToken(const RefreshTokenKey& old, absl::Time now,
+                                                         const RefreshDecision& decide) override;
+  absl::Status RevokeFamily(const std::string& family_id) override;
+  absl::Status RevokeAccessToken(const std::string& token_hash) override;
 
-  std::vector<ThrottleState> ReadLoginFailures(const std::vector<std::string>& keys,
-                                               absl::Time now) override;
-  ThrottleState RecordLoginFailure(const std::string& key, absl::Time now,
-                                   absl::Duration window) override;
-  void ResetLoginFailures(const std::string& key) override;
+  absl::StatusOr<std::vector<ThrottleState>> ReadLoginFailures(const std::vector<std::string>& keys,
+                                                               absl::Time now) override;
+  absl::StatusOr<ThrottleState> RecordLoginFailure(const std::string& key, absl::Time now,
+                                                   absl::Duration window) override;
+  absl::Status ResetLoginFailures(const std::string& key) override;
 
-  int64_t Sweep(absl::Time now) override;
+  absl::StatusOr<int64_t> Sweep(absl::Time now) override;
 
   SqlStore(const SqlStore&) = delete;
   SqlStore& operator=(const SqlStore&) = delete;

@@ -1,8 +1,15 @@
 // Persistence seam of the authorization server. Every method is one atomic
-// operation, designed to map onto one SQL transaction (SQLite/PostgreSQL
-// backends come later). Only SHA-256 digests of tokens, codes and
-// authorization ids are stored (the `*_hash` fields, raw 32 bytes), never the
-// raw values. Implementations must be thread safe.
+// operation, designed to map onto one SQL transaction (see sql_store.h). Only
+// SHA-256 digests of tokens, codes and authorization ids are stored (the
+// `*_hash` fields, raw 32 bytes), never the raw values. Implementations must
+// be thread safe.
+//
+// Errors: every method returns UNAVAILABLE when the backend cannot do it (the
+// database is unreachable, fails or is busy): an outage, which the caller
+// answers with 503 and the client retries, never with "not found". Lookups
+// answer "nothing there" with an empty optional; the other codes a method
+// lists (NotFound, AlreadyExists, FailedPrecondition, ResourceExhausted) are
+// outcomes, not outages.
 #ifndef MCP_OAUTH_AUTH_STORE_H_
 #define MCP_OAUTH_AUTH_STORE_H_
 
@@ -199,41 +206,45 @@ class Store {
   // that many unexpired ones (at pending.created_at) are stored already:
   // then ResourceExhausted. Concurrent writers may overshoot the cap by
   // their number (SQL stores count and insert in one transaction, not under
-  // a table lock).
+  // a table lock). AlreadyExists on an id collision.
   virtual absl::Status PutPendingAuthorization(const PendingAuthorization& pending,
                                                int64_t max_pending) = 0;
   // Returns the pending authorization if it exists and has not expired.
-  virtual std::optional<PendingAuthorization> GetPendingAuthorization(const std::string& id_hash,
-                                                                      absl::Time now) = 0;
-  virtual void DeletePendingAuthorization(const std::string& id_hash) = 0;
+  virtual absl::StatusOr<std::optional<PendingAuthorization>> GetPendingAuthorization(
+      const std::string& id_hash, absl::Time now) = 0;
+  virtual absl::Status DeletePendingAuthorization(const std::string& id_hash) = 0;
   // Atomically deletes the (unexpired) pending authorization and stores
   // `code`. NotFound when the pending authorization is gone (e.g. a
-  // concurrent login completed it first).
+  // concurrent login completed it first); AlreadyExists on a code collision
+  // (the pending authorization stays).
   virtual absl::Status CompleteAuthorization(const std::string& id_hash, absl::Time now,
                                              const AuthorizationCode& code) = 0;
 
-  // Authorization codes.
-  virtual absl::Status PutCode(const AuthorizationCode& code) = 0;
-  // Atomically: runs `check` on the code and, only if it passes, marks the
-  // code used and returns it. A redemption failing a binding changes nothing
-  // (kRejected), so whoever intercepted a code cannot burn it. A second use
-  // that passes `check` is a replay: it revokes the code's token family in
-  // the same transaction and reports kAlreadyUsed.
-  virtual ConsumeCodeResult ConsumeCode(const std::string& code_hash, absl::Time now,
-                                        const CodeBindingCheck& check) = 0;
+  // Authorization codes (stored by CompleteAuthorization). Atomically: runs
+  // `check` on the code and, only if it passes, marks the code used and
+  // returns it. A redemption failing a binding changes nothing (kRejected),
+  // so whoever intercepted a code cannot burn it. A second use that passes
+  // `check` is a replay: it revokes the code's token family in the same
+  // transaction and reports kAlreadyUsed.
+  virtual absl::StatusOr<ConsumeCodeResult> ConsumeCode(const std::string& code_hash,
+                                                        absl::Time now,
+                                                        const CodeBindingCheck& check) = 0;
 
   // Tokens. Stores the tokens of `family`, creating the family if it does not
   // exist. FailedPrecondition if the family exists and is revoked (e.g. a code
-  // replay revoked it while the first exchange was in flight).
+  // replay revoked it while the first exchange was in flight); AlreadyExists
+  // on a token collision.
   virtual absl::Status IssueTokens(const TokenFamily& family, const AccessTokenRecord& access,
                                    const std::optional<RefreshTokenRecord>& refresh) = 0;
   // Returns the access token record (with `revoked` reflecting its family).
-  virtual std::optional<AccessTokenRecord> GetAccessToken(const std::string& token_hash) = 0;
+  virtual absl::StatusOr<std::optional<AccessTokenRecord>> GetAccessToken(
+      const std::string& token_hash) = 0;
   // Returns the record of the presented token: for a chain, the chain's
   // record (fields of its live generation) with `rotated` set when `key` is
   // an older generation; nothing when `key` names a generation the chain
   // never had, or the live generation with another digest.
-  virtual std::optional<RefreshTokenRecord> GetRefreshToken(const RefreshTokenKey& key) = 0;
+  virtual absl::StatusOr<std::optional<RefreshTokenRecord>> GetRefreshToken(
+      const RefreshTokenKey& key) = 0;
   // The refresh grant in one transaction: finds the record `old` presents
   // (as GetRefreshToken; kNotFound when there is none) and asks `decide`.
   // A refusing verdict changes nothing (but revokes the family when it asks
@@ -247,42 +258,26 @@ class Store {
   // rotated, revokes its family (reuse detection): kReused. The family is
   // kept (see Sweep) at least until the new tokens expire; when that moves
   // it, it moves kRotationKeepSlack further, so a family is not rewritten on
-  // every rotation.
-  virtual RedeemRefreshResult RedeemRefreshToken(const RefreshTokenKey& old, absl::Time now,
-                                                 const RefreshDecision& decide) = 0;
-  // RedeemRefreshToken with a verdict that always accepts: rotates `old` to
-  // these tokens when the store's own checks pass.
-  RotateOutcome RotateRefreshToken(const RefreshTokenKey& old, absl::Time now,
-                                   const AccessTokenRecord& new_access,
-                                   const RefreshTokenRecord& new_refresh) {
-    return RedeemRefreshToken(old, now, [&](const RefreshTokenRecord&) {
-             RefreshVerdict verdict;
-             verdict.access = new_access;
-             verdict.refresh = new_refresh;
-             return verdict;
-           })
-        .outcome;
-  }
+  // every rotation. A token collision rotates nothing: kNotFound.
+  virtual absl::StatusOr<RedeemRefreshResult> RedeemRefreshToken(const RefreshTokenKey& old,
+                                                                 absl::Time now,
+                                                                 const RefreshDecision& decide) = 0;
   // Marks the family revoked (creating a revoked tombstone if unknown).
-  virtual void RevokeFamily(const std::string& family_id) = 0;
-  virtual void RevokeAccessToken(const std::string& token_hash) = 0;
+  virtual absl::Status RevokeFamily(const std::string& family_id) = 0;
+  virtual absl::Status RevokeAccessToken(const std::string& token_hash) = 0;
 
   // Failure throttling: `key` is e.g. "user:alice" or "ip:10.0.0.1".
   // Returns the state of each of `keys` (same order) in one read.
-  virtual std::vector<ThrottleState> ReadLoginFailures(const std::vector<std::string>& keys,
-                                                       absl::Time now) = 0;
-  ThrottleState GetLoginFailures(const std::string& key, absl::Time now) {
-    std::vector<ThrottleState> states = ReadLoginFailures({key}, now);
-    return states.empty() ? ThrottleState{} : states.front();
-  }
+  virtual absl::StatusOr<std::vector<ThrottleState>> ReadLoginFailures(
+      const std::vector<std::string>& keys, absl::Time now) = 0;
   // Counts one failure; a new window of length `window` starts when the last
   // one ended. Returns the updated state.
-  virtual ThrottleState RecordLoginFailure(const std::string& key, absl::Time now,
-                                           absl::Duration window) = 0;
-  virtual void ResetLoginFailures(const std::string& key) = 0;
+  virtual absl::StatusOr<ThrottleState> RecordLoginFailure(const std::string& key, absl::Time now,
+                                                           absl::Duration window) = 0;
+  virtual absl::Status ResetLoginFailures(const std::string& key) = 0;
 
   // Deletes every entry that expired before `now`; returns how many.
-  virtual int64_t Sweep(absl::Time now) = 0;
+  virtual absl::StatusOr<int64_t> Sweep(absl::Time now) = 0;
 };
 
 }  // namespace mcp_oauth::auth

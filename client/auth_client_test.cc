@@ -53,7 +53,8 @@ class GatedStore final : public auth::Store {
     return lookups_;
   }
 
-  std::optional<auth::AccessTokenRecord> GetAccessToken(const std::string& token_hash) override {
+  absl::StatusOr<std::optional<auth::AccessTokenRecord>> GetAccessToken(
+      const std::string& token_hash) override {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(&open_));
@@ -68,45 +69,50 @@ class GatedStore final : public auth::Store {
   absl::Status PutPendingAuthorization(const auth::PendingAuthorization& p, int64_t max) override {
     return inner_.PutPendingAuthorization(p, max);
   }
-  std::optional<auth::PendingAuthorization> GetPendingAuthorization(const std::string& h,
-                                                                    absl::Time now) override {
+  absl::StatusOr<std::optional<auth::PendingAuthorization>> GetPendingAuthorization(
+      const std::string& h, absl::Time now) override {
     return inner_.GetPendingAuthorization(h, now);
   }
-  void DeletePendingAuthorization(const std::string& h) override {
-    inner_.DeletePendingAuthorization(h);
+  absl::Status DeletePendingAuthorization(const std::string& h) override {
+    return inner_.DeletePendingAuthorization(h);
   }
   absl::Status CompleteAuthorization(const std::string& h, absl::Time now,
                                      const auth::AuthorizationCode& code) override {
     return inner_.CompleteAuthorization(h, now, code);
   }
-  absl::Status PutCode(const auth::AuthorizationCode& code) override { return inner_.PutCode(code); }
-  auth::ConsumeCodeResult ConsumeCode(const std::string& h, absl::Time now,
-                                      const auth::CodeBindingCheck& check) override {
+  absl::StatusOr<auth::ConsumeCodeResult> ConsumeCode(
+      const std::string& h, absl::Time now, const auth::CodeBindingCheck& check) override {
     return inner_.ConsumeCode(h, now, check);
   }
   absl::Status IssueTokens(const auth::TokenFamily& family, const auth::AccessTokenRecord& access,
                            const std::optional<auth::RefreshTokenRecord>& refresh) override {
     return inner_.IssueTokens(family, access, refresh);
   }
-  std::optional<auth::RefreshTokenRecord> GetRefreshToken(const auth::RefreshTokenKey& key) override {
+  absl::StatusOr<std::optional<auth::RefreshTokenRecord>> GetRefreshToken(
+      const auth::RefreshTokenKey& key) override {
     return inner_.GetRefreshToken(key);
   }
-  auth::RedeemRefreshResult RedeemRefreshToken(const auth::RefreshTokenKey& old, absl::Time now,
-                                               const auth::RefreshDecision& decide) override {
+  absl::StatusOr<auth::RedeemRefreshResult> RedeemRefreshToken(
+      const auth::RefreshTokenKey& old, absl::Time now,
+      const auth::RefreshDecision& decide) override {
     return inner_.RedeemRefreshToken(old, now, decide);
   }
-  void RevokeFamily(const std::string& id) override { inner_.RevokeFamily(id); }
-  void RevokeAccessToken(const std::string& h) override { inner_.RevokeAccessToken(h); }
-  std::vector<auth::ThrottleState> ReadLoginFailures(const std::vector<std::string>& keys,
-                                                     absl::Time now) override {
+  absl::Status RevokeFamily(const std::string& id) override { return inner_.RevokeFamily(id); }
+  absl::Status RevokeAccessToken(const std::string& h) override {
+    return inner_.RevokeAccessToken(h);
+  }
+  absl::StatusOr<std::vector<auth::ThrottleState>> ReadLoginFailures(
+      const std::vector<std::string>& keys, absl::Time now) override {
     return inner_.ReadLoginFailures(keys, now);
   }
-  auth::ThrottleState RecordLoginFailure(const std::string& key, absl::Time now,
-                                         absl::Duration window) override {
+  absl::StatusOr<auth::ThrottleState> RecordLoginFailure(const std::string& key, absl::Time now,
+                                                         absl::Duration window) override {
     return inner_.RecordLoginFailure(key, now, window);
   }
-  void ResetLoginFailures(const std::string& key) override { inner_.ResetLoginFailures(key); }
-  int64_t Sweep(absl::Time now) override { return inner_.Sweep(now); }
+  absl::Status ResetLoginFailures(const std::string& key) override {
+    return inner_.ResetLoginFailures(key);
+  }
+  absl::StatusOr<int64_t> Sweep(absl::Time now) override { return inner_.Sweep(now); }
 
   std::atomic<bool> may_block{false};
 
