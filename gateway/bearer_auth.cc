@@ -70,7 +70,7 @@ class ValidationCache {
 
   bool enabled() const { return ttl_.count() > 0; }
 
-  std::optional<VerifiedPrincipal> Find(const std::string& digest) {
+  std::optional<Principal> Find(const std::string& digest) {
     absl::ReaderMutexLock lock(&mu_);
     auto it = entries_.find(digest);
     if (it == entries_.end() || it->second.valid_until <= Clock::now()) return std::nullopt;
@@ -78,7 +78,7 @@ class ValidationCache {
   }
 
   // `token_expires_at` is the token's own expiry (Unix seconds).
-  void Add(const std::string& digest, const VerifiedPrincipal& principal,
+  void Add(const std::string& digest, const Principal& principal,
            int64_t token_expires_at) {
     auto valid_until = Clock::now() + ttl_;
     auto seconds_left = std::chrono::seconds(
@@ -94,7 +94,7 @@ class ValidationCache {
 
  private:
   struct Entry {
-    VerifiedPrincipal principal;
+    Principal principal;
     Clock::time_point valid_until;
   };
   const std::chrono::milliseconds ttl_;
@@ -117,7 +117,7 @@ class BearerAuthenticator::Impl {
     }
   }
 
-  void Authenticate(const HttpRequest& request, std::function<void(VerifiedPrincipal)> on_success,
+  void Authenticate(const HttpRequest& request, std::function<void(Principal)> on_success,
                     Responder respond) {
     std::string_view token = BearerToken(request.headers.Get("authorization"));
     if (token.empty()) {
@@ -128,7 +128,7 @@ class BearerAuthenticator::Impl {
     if (!IsB64Token(token)) return respond(Challenge(401, "invalid_token", "malformed token"));
     std::string digest = cache_.enabled() ? crypto::Sha256(token) : std::string();
     if (cache_.enabled()) {
-      if (std::optional<VerifiedPrincipal> cached = cache_.Find(digest)) {
+      if (std::optional<Principal> cached = cache_.Find(digest)) {
         return on_success(std::move(*cached));
       }
     }
@@ -145,7 +145,7 @@ class BearerAuthenticator::Impl {
                                        v1::ValidateAccessTokenResponse& validated) {
           if (status.ok()) {
             const v1::Principal& p = validated.principal();
-            VerifiedPrincipal principal{p.subject(), p.username(), p.client_id(),
+            Principal principal{p.subject(), p.username(), p.client_id(),
                                         {p.scopes().begin(), p.scopes().end()}};
             if (cache_.enabled()) cache_.Add(digest, principal, p.expires_at());
             return on_success(std::move(principal));
@@ -192,7 +192,7 @@ BearerAuthenticator::BearerAuthenticator(std::shared_ptr<client::AuthClient> aut
 BearerAuthenticator::~BearerAuthenticator() = default;
 
 void BearerAuthenticator::Authenticate(const HttpRequest& request,
-                                       std::function<void(VerifiedPrincipal)> on_success,
+                                       std::function<void(Principal)> on_success,
                                        Responder respond) {
   impl_->Authenticate(request, std::move(on_success), std::move(respond));
 }

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "common/principal.h"
 #include "gateway/http_types.h"
 
 namespace mcp_oauth::client {
@@ -25,14 +26,6 @@ class AuthClient;
 }  // namespace mcp_oauth::client
 
 namespace mcp_oauth::gateway {
-
-// The verified identity behind a request's access token.
-struct VerifiedPrincipal {
-  std::string subject;
-  std::string username;
-  std::string client_id;
-  std::vector<std::string> scopes;
-};
 
 struct BearerAuthOptions {
   // Canonical resource URL, e.g. "http://localhost:9003/mcp".
@@ -56,7 +49,7 @@ class BearerAuthenticator {
   // the 401/403/503 challenge. Either callback may run before this returns
   // or on another thread.
   void Authenticate(const HttpRequest& request,
-                    std::function<void(VerifiedPrincipal)> on_success, Responder respond);
+                    std::function<void(Principal)> on_success, Responder respond);
 
  private:
   class Impl;

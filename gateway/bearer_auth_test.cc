@@ -32,7 +32,7 @@ std::string Header(const HttpResponse& response, const std::string& name) {
 
 // One Authenticate call's outcome: the principal, or the response.
 struct Outcome {
-  std::optional<VerifiedPrincipal> principal;
+  std::optional<Principal> principal;
   std::optional<HttpResponse> response;
 };
 
@@ -63,7 +63,7 @@ class BearerAuthTest : public ::testing::Test {
     if (authorization) request.headers.Add("authorization", *authorization);
     Outcome outcome;
     bearer.Authenticate(
-        request, [&](VerifiedPrincipal principal) { outcome.principal = std::move(principal); },
+        request, [&](Principal principal) { outcome.principal = std::move(principal); },
         [&](HttpResponse response) { outcome.response = std::move(response); });
     EXPECT_TRUE(outcome.principal.has_value() != outcome.response.has_value())
         << "exactly one of the callbacks runs";

@@ -43,16 +43,13 @@ class EventStreamBody final : public ResponseStream {
   std::atomic<bool> counted_{false};
 };
 
-mcp::McpRequest ToMcpRequest(HttpRequest&& request, VerifiedPrincipal&& principal) {
+mcp::McpRequest ToMcpRequest(HttpRequest&& request, Principal&& principal) {
   mcp::McpRequest mcp_request;
   mcp_request.method = std::move(request.method);
   for (const auto& [name, value] : request.headers.fields()) mcp_request.headers.Add(name, value);
   mcp_request.body = std::move(request.body);
   mcp_request.request_id = std::move(request.request_id);
-  mcp_request.principal.subject = std::move(principal.subject);
-  mcp_request.principal.username = std::move(principal.username);
-  mcp_request.principal.client_id = std::move(principal.client_id);
-  mcp_request.principal.scopes = std::move(principal.scopes);
+  mcp_request.principal = std::move(principal);
   return mcp_request;
 }
 
@@ -92,7 +89,7 @@ void McpRoute::Handle(HttpRequest request, Responder respond) {
   auto shared_request = std::make_shared<HttpRequest>(std::move(request));
   bearer_.Authenticate(
       *shared_request,
-      [this, shared_request, respond](VerifiedPrincipal principal) {
+      [this, shared_request, respond](Principal principal) {
         // The access log learns who asked.
         if (RequestLogFields* log = shared_request->log_fields.get()) {
           log->client_id = principal.client_id;

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/principal.h"
 #include "mcp/param_headers.h"
 #include "mcp/tool_input.h"
 #include <nlohmann/json.hpp>
@@ -25,12 +26,7 @@
 namespace mcp_oauth::mcp {
 
 // The verified identity a tool runs for (from a validated access token).
-struct Caller {
-  std::string subject;
-  std::string username;
-  std::string client_id;
-  std::vector<std::string> scopes;
-};
+using Caller = ::mcp_oauth::Principal;
 
 // Returns the severity rank of an MCP log level (RFC 5424 names: "debug" 0
 // ... "emergency" 7), or -1 for anything else.

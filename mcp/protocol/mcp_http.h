@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/principal.h"
+
 namespace mcp_oauth::mcp {
 
 // Request headers, keyed by lower-case name. Repeated headers are combined
@@ -38,18 +40,11 @@ class HttpHeaders {
   std::map<std::string, std::string> values_;
 };
 
-// The authenticated principal (from the access token the gateway validated).
-struct Principal {
-  std::string subject;
-  std::string username;
-  std::string client_id;
-  std::vector<std::string> scopes;
-};
-
 struct McpRequest {
   std::string method;  // "POST", "GET", "DELETE", ...
   HttpHeaders headers;
   std::string body;
+  // The authenticated principal (from the access token the gateway validated).
   Principal principal;
   // The HTTP request's id: sent to ToolService as `x-request-id` metadata and
   // written in log lines about this request.

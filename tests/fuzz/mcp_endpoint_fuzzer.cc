@@ -42,8 +42,8 @@ struct Fixture {
 
 Fixture* fixture = nullptr;
 
-mcp::Principal Alice() {
-  mcp::Principal principal;
+mcp_oauth::Principal Alice() {
+  mcp_oauth::Principal principal;
   principal.subject = "alice";
   principal.username = "alice";
   principal.client_id = "static-mcp-client-001";
