@@ -4,7 +4,7 @@ initialize beyond --max-sessions-per-principal answers HTTP 429 with a
 JSON-RPC error carrying the request's id; a second token of the same user and
 client counts against the same cap; ending a session frees its place; a bad
 value is a startup error. (Other principals being unaffected and idle expiry
-are covered by //mcp:session_cap_test.)"""
+are covered by //mcp/protocol:session_cap_test.)"""
 import json
 import unittest
 

@@ -1,4 +1,5 @@
 #include "mcp/protocol/endpoint_internal.h"
+#include "mcp/protocol/input_params.h"
 
 #include "absl/strings/escaping.h"
 #include "mcp/json_struct.h"
@@ -6,28 +7,6 @@
 
 namespace mcp_oauth::mcp {
 
-bool McpEndpoint::Impl::DispatchCatalog(const std::string& method, const json& id, const json& params,
-                                        const Principal& principal, const std::string& request_id, Reply& reply,
-                                        bool stateless) {
-  const bool resources = options_.offer_resources && resources_ != nullptr;
-  const bool prompts = options_.offer_prompts && prompts_ != nullptr;
-  if (resources && method == "resources/list") {
-    ListResources(id, params, request_id, std::move(reply));
-  } else if (resources && method == "resources/templates/list") {
-    ListResourceTemplates(id, params, request_id, std::move(reply));
-  } else if (resources && method == "resources/read") {
-    ReadResource(id, params, principal, request_id, std::move(reply), stateless);
-  } else if (prompts && method == "prompts/list") {
-    ListPrompts(id, params, request_id, std::move(reply));
-  } else if (prompts && method == "prompts/get") {
-    GetPrompt(id, params, principal, request_id, std::move(reply), stateless);
-  } else if (options_.offer_completions && method == "completion/complete") {
-    Complete(id, params, principal, request_id, std::move(reply));
-  } else {
-    return false;
-  }
-  return true;
-}
 namespace {
 
 // Starts a paged list RPC of a catalog service: the request's `cursor`
@@ -55,38 +34,14 @@ void StartPagedList(const char* metric, absl::Duration timeout, const json& id, 
              });
 }
 
-// Copies what a 2026-07-28 retry of a prompts/get or resources/read carries
-// (inputResponses, requestState) and the client's declared capabilities into
-// `request`; sets `capabilities`. False (with the error sent) when malformed.
+// ReadInputParams (input_params.h) for a 2026-07-28 request; false (with the
+// error sent) when malformed.
 template <typename Request>
-bool ReadInputParams(const json& id, const json& params, Request* request, json* capabilities, const Reply& reply) {
-  if (auto responses = params.find("inputResponses"); responses != params.end()) {
-    bool valid = responses->is_object();
-    for (auto it = responses->begin(); valid && it != responses->end(); ++it) {
-      absl::StatusOr<google::protobuf::Struct> answer = JsonToStruct(it.value());
-      valid = answer.ok();
-      if (valid) (*request->mutable_input_responses())[it.key()] = *std::move(answer);
-    }
-    if (!valid) {
-      reply(RpcError(id, kInvalidParams, "Invalid params: inputResponses must map keys to result objects"));
-      return false;
-    }
-  }
-  if (auto state = params.find("requestState"); state != params.end()) {
-    if (!state->is_string()) {
-      reply(RpcError(id, kInvalidParams, "Invalid params: requestState must be a string"));
-      return false;
-    }
-    request->set_request_state(state->get<std::string>());
-  }
-  *capabilities = json::object();
-  if (auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
-    *capabilities = meta->value(kMetaClientCapabilities, json::object());
-  }
-  if (absl::StatusOr<google::protobuf::Struct> caps = JsonToStruct(*capabilities); caps.ok()) {
-    *request->mutable_client_capabilities() = *std::move(caps);
-  }
-  return true;
+bool ReadInputParamsOrReply(const json& id, const json& params, Request* request, json* capabilities,
+                            const Reply& reply) {
+  std::optional<json> error = ReadInputParams(id, params, request, capabilities);
+  if (error) reply(*std::move(error));
+  return !error;
 }
 
 // The answer to a prompt or resource that needs input from the client: an
@@ -147,7 +102,7 @@ void McpEndpoint::Impl::ReadResource(const json& id, const json& params, const P
   call->request.set_uri(uri->get<std::string>());
   FillCaller(call->request.mutable_caller(), principal);
   json capabilities;
-  if (stateless && !ReadInputParams(id, params, &call->request, &capabilities, reply)) return;
+  if (stateless && !ReadInputParamsOrReply(id, params, &call->request, &capabilities, reply)) return;
   StartUnary(
       "ResourceService/ReadResource", options_.catalog_call_timeout, request_id, call,
       [this](auto... args) { resources_->async()->ReadResource(args...); },
@@ -217,7 +172,7 @@ void McpEndpoint::Impl::GetPrompt(const json& id, const json& params, const Prin
   }
   FillCaller(call->request.mutable_caller(), principal);
   json capabilities;
-  if (stateless && !ReadInputParams(id, params, &call->request, &capabilities, reply)) return;
+  if (stateless && !ReadInputParamsOrReply(id, params, &call->request, &capabilities, reply)) return;
   StartUnary(
       "PromptService/GetPrompt", options_.catalog_call_timeout, request_id, call,
       [this](auto... args) { prompts_->async()->GetPrompt(args...); },

@@ -1,13 +1,18 @@
-// Internal to //mcp:protocol: what McpEndpoint::Impl's member functions share
+// Internal to //mcp/protocol: what McpEndpoint::Impl's member functions share
 // across the files that define them:
-//   mcp_endpoint.cc       requests in: Origin/Host checks, POST, initialize, dispatch
-//   endpoint_sessions.cc  session table, GET (SSE streams), DELETE, server-to-client sends
-//   endpoint_tools.cc     tools/list, tools/call (ToolService): the tool-call runner of both eras
-//   endpoint_catalog.cc   resources/*, prompts/*, completion/complete
-//   endpoint_support.cc   JSON-RPC envelopes and error mapping
-//   endpoint_watch.cc     tools/list_changed and resource subscriptions (watch RPCs)
+//   mcp_endpoint.cc       requests in: Origin/Host checks, POST, initialize, 2025 dispatch
 //   stateless_endpoint.cc 2026-07-28 requests (no session), server/discover
+//   endpoint_methods.cc   the method table of both eras: name -> eras -> handler
+//   endpoint_sessions.cc  session table, GET (SSE streams), DELETE, server-to-client sends
+//   endpoint_tools.cc     tools/list; a 2025 session's tools/call (tracking, rounds)
+//   endpoint_input.cc     a 2025 session's tools/call asking the client for input
+//   endpoint_catalog.cc   resources/*, prompts/*, completion/complete
+//   endpoint_support.cc   HTTP answers and error mapping
+//   endpoint_watch.cc     tools/list_changed and resource subscriptions (watch RPCs)
 //   endpoint_tasks.cc     the tasks extension: tasks/get, tasks/update, tasks/cancel
+// and the parts with their own headers: tool_call_runner.h (tools/call of
+// both eras), jsonrpc_envelope.h, protocol_versions.h, stateless_era.h,
+// input_params.h, session_id.h, principal_sessions.h, sse_stream.h.
 // Not a public header (listed in srcs): it pulls in gRPC.
 #ifndef MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_INTERNAL_H_
 #define MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_INTERNAL_H_
@@ -23,6 +28,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -35,9 +41,12 @@
 #include "common/log.h"
 #include "common/request_id.h"
 #include "mcp/protocol/http_checks.h"
+#include "mcp/protocol/jsonrpc_envelope.h"
 #include "mcp/protocol/mcp_endpoint.h"
 #include "mcp/protocol/principal_sessions.h"
+#include "mcp/protocol/protocol_versions.h"
 #include "mcp/protocol/session_id.h"
+#include "mcp/protocol/tool_call_runner.h"
 #include "mcp/protocol/sse_stream.h"
 #include "mcp/tasks/task_manager.h"
 #include <grpcpp/grpcpp.h>
@@ -53,26 +62,14 @@ using nlohmann::json;
 namespace pv1 = mcp_oauth::prompts::v1;
 namespace rv1 = mcp_oauth::resources::v1;
 
-inline constexpr int kParseError = -32700;
-inline constexpr int kInvalidRequest = -32600;
-inline constexpr int kMethodNotFound = -32601;
-inline constexpr int kInvalidParams = -32602;
-inline constexpr int kInternalError = -32603;
 // MCP: resources/read of an unknown URI.
 inline constexpr int kResourceNotFound = -32002;
 // Transport-level errors, as the TypeScript SDK reports them.
 inline constexpr int kTransportError = -32000;
 inline constexpr int kSessionNotFound = -32001;
 
-inline constexpr char kLatestVersion[] = "2025-11-25";
-inline constexpr char kBatchVersion[] = "2025-03-26";
-inline constexpr char kDefaultHeaderVersion[] = "2025-03-26";
-inline constexpr char kPrimingSinceVersion[] = "2025-11-25";
 const std::set<std::string>& LogLevels();
-bool IsSupportedVersion(const std::string& version);
 
-json RpcError(const json& id, int code, const std::string& message);
-json RpcResult(const json& id, json result);
 McpResponse JsonResponse(int status, const json& body);
 McpResponse HttpError(int status, int code, const std::string& message);
 McpResponse Accepted();
@@ -80,9 +77,6 @@ McpResponse Accepted();
 // Returns true when no array/object in `text` nests deeper than `max_depth`.
 // Runs before parsing so hostile input never reaches the parser's recursion.
 bool DepthWithin(const std::string& text, int max_depth);
-bool IsValidId(const json& id);
-// Returns the message's `params`, or an empty object when it has none.
-const json& ParamsOf(const json& message);
 // A JSON-RPC error that means "this was not a valid message" (HTTP 400 when
 // it is the only message of a POST).
 bool IsEnvelopeError(const json& message);
@@ -103,6 +97,8 @@ inline constexpr char kTasksExtension[] = "io.modelcontextprotocol/tasks";
 // -32021 naming the tasks extension as the capability `what` needs
 // (endpoint_tasks.cc).
 json MissingTasksCapability(const json& id, const std::string& what);
+// The JSON-RPC answer to a TaskManager outcome (endpoint_tasks.cc).
+json TaskReply(const json& id, const absl::StatusOr<json>& result);
 // Maps a failed list/get/read RPC of the catalog services.
 json CatalogRpcError(const json& id, const grpc::Status& status, const std::string& not_found);
 
@@ -158,20 +154,37 @@ struct Cleanup {
 
 using Reply = std::function<void(std::optional<json>)>;
 
-// What a tools/call wants streamed back while the tool runs (both eras).
-struct ToolCallEvents {
-  json progress_token;        // null: no progress notifications
-  std::string min_log_level;  // "": no log notifications
-};
-// The end of a tools/call RPC: `response` is set when `status` is OK.
-using ToolCallDone = std::function<void(const grpc::Status& status, CallToolResponse* response)>;
+// One JSON-RPC request on its way to its method's handler, in either era
+// (endpoint_methods.cc). Points into the request, which outlives dispatch.
+struct RpcCall {
+  RpcCall(ProtocolEra era, const std::string& method, const json& id, const json& params,
+          const Principal& principal, const std::string& request_id, Reply reply)
+      : era(era),
+        method(&method),
+        id(&id),
+        params(&params),
+        principal(&principal),
+        request_id(&request_id),
+        reply(std::move(reply)) {}
 
-// Reads the name and arguments of tools/call `params` into `request`, with
-// the caller; returns the JSON-RPC error to answer when they are invalid.
-std::optional<json> ReadToolCall(const json& id, const json& params, const Principal& principal,
-                                 CallToolRequest* request);
-// Returns params._meta.progressToken (a string or integer), else null.
-json ProgressTokenOf(const json& params);
+  ProtocolEra era;
+  const std::string* method;
+  const json* id;
+  const json* params;  // an object
+  const Principal* principal;
+  const std::string* request_id;
+  Reply reply;
+  // The POST's answer, which a handler may stream ahead of its reply; null
+  // for a batched request.
+  std::shared_ptr<PostResponder> post;
+  // 2025 sessions: the session.
+  std::shared_ptr<Session> session;
+  // 2026-07-28: the request's headers, and where a streamed tools/call puts
+  // its cancellation (closing the stream cancels it).
+  const HttpHeaders* headers = nullptr;
+  std::shared_ptr<std::shared_ptr<client::Cancellation>> cancel;
+};
+
 
 // Reads the optional string `cursor` of a list request; false (with the
 // error sent) when it is not a string.
@@ -233,7 +246,8 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
         prompts_(std::move(backends.prompts)),
         codec_(options_.session_key.empty() ? crypto::RandomBytes(32) : options_.session_key),
         hosts_(options_.public_url, options_.allowed_origins, options_.allowed_hosts, options_.allow_loopback),
-        tasks_(MakeTaskManager(options_, tools_)) {
+        tasks_(MakeTaskManager(options_, tools_)),
+        tool_calls_(tools_, tasks_, options_.tool_call_timeout) {
     if (!options_.clock) options_.clock = [] { return absl::Now(); };
   }
 
@@ -263,15 +277,9 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   // client exists).
   static std::shared_ptr<tasks::TaskManager> MakeTaskManager(const McpOptions& options,
                                                              const std::shared_ptr<client::ToolClient>& tools);
-  // True when the request's _meta declares the tasks extension (and it is on).
-  bool TasksNegotiated(const json& params) const;
   // tasks/get, tasks/update, tasks/cancel.
   void HandleTaskMethod(const std::string& method, const json& id, const json& params, const Principal& principal,
                         Reply reply);
-  // A tools/call whose tool answered start_task: creates the task and
-  // answers its CreateTaskResult.
-  void StartTask(const json& id, CallToolRequest call, const Principal& principal, const std::string& request_id,
-                 Reply reply);
 
   // Returns the session named by the Mcp-Session-Id header, or nullptr with
   // `error` set (400 when missing, 404 when not usable by this principal).
@@ -285,6 +293,16 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   // Returns false with `error` set when MCP-Protocol-Version is unsupported.
   bool CheckVersionHeader(const McpRequest& request, McpResponse* error) const;
 
+  // Answers `call` with its method's handler, or -32601 when the method does
+  // not exist in the call's era or is not offered (endpoint_methods.cc).
+  void DispatchMethod(RpcCall& call);
+  struct Method;
+  // The table: method name -> its eras and handler.
+  static const absl::flat_hash_map<std::string, Method>& Methods();
+  // The handlers that are more than a call (endpoint_methods.cc).
+  bool SetLogLevel(RpcCall& call);
+  static bool SubscribeMethod(Impl& self, RpcCall& call);
+  static bool TaskMethod(Impl& self, RpcCall& call);
   // `post` (null for batches) lets a handler stream messages ahead of its
   // reply on the POST's answer.
   void Dispatch(const std::shared_ptr<Session>& session, const json& message, const Principal& principal,
@@ -294,12 +312,6 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   void CallTool(const std::shared_ptr<Session>& session, const json& id, const json& params,
                 const Principal& principal, const std::string& request_id, Reply reply,
                 std::shared_ptr<PostResponder> post);
-  // The tool-call runner of both eras (endpoint_tools.cc): one CallTool
-  // RPC, or CallToolStream when `post` is set and the client asked for
-  // `events` (they become notifications on the POST's stream). Logs a
-  // failure; then `done`.
-  void RunToolCall(const CallToolRequest& request, const ToolCallEvents& events, const client::CallOptions& options,
-                   std::shared_ptr<PostResponder> post, ToolCallDone done);
   // One RPC of a 2025 session's tools/call (`round` 0 first, then one more
   // per round of answers, those without events), tracked for
   // notifications/cancelled: its result, or its input-required answer handed
@@ -329,12 +341,12 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
                  const std::shared_ptr<client::Cancellation>& call, const Reply& reply);
   void UntrackCall(const std::shared_ptr<Session>& session, const std::string& key,
                    const std::shared_ptr<client::Cancellation>& call);
-  // Answers the resources/*, prompts/* and completion/* methods; false when
-  // `method` is none of them or its capability is not offered. `stateless`:
-  // a 2026-07-28 request, whose prompts/get and resources/read carry
-  // inputResponses/requestState and may answer an InputRequiredResult.
-  bool DispatchCatalog(const std::string& method, const json& id, const json& params, const Principal& principal,
-                       const std::string& request_id, Reply& reply, bool stateless = false);
+  // The catalog methods (endpoint_catalog.cc), offered when McpOptions says
+  // so and the backend is set. `stateless`: a 2026-07-28 request, whose
+  // prompts/get and resources/read carry inputResponses/requestState and may
+  // answer an InputRequiredResult.
+  bool OffersResources() const { return options_.offer_resources && resources_ != nullptr; }
+  bool OffersPrompts() const { return options_.offer_prompts && prompts_ != nullptr; }
   void ListResources(const json& id, const json& params, const std::string& request_id, Reply reply);
   void ListResourceTemplates(const json& id, const json& params, const std::string& request_id, Reply reply);
   void ReadResource(const json& id, const json& params, const Principal& principal, const std::string& request_id,
@@ -383,6 +395,8 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   const SessionIdCodec codec_;
   const HostPolicy hosts_;
   const std::shared_ptr<tasks::TaskManager> tasks_;
+  // tools/call of both eras.
+  const ToolCallRunner tool_calls_;
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);

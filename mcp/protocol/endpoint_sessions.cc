@@ -5,11 +5,11 @@
 namespace mcp_oauth::mcp {
 
 bool McpEndpoint::Impl::CheckVersionHeader(const McpRequest& request, McpResponse* error) const {
-  const std::string version = request.headers.Get("mcp-protocol-version").value_or(kDefaultHeaderVersion);
-  if (IsSupportedVersion(version)) return true;
+  const std::string version = request.headers.Get("mcp-protocol-version").value_or(kMissingHeaderVersion);
+  if (IsSessionVersion(version)) return true;
   *error = HttpError(400, kTransportError,
                      absl::StrCat("Bad Request: Unsupported protocol version (supported versions: ",
-                                  absl::StrJoin(SupportedProtocolVersions(), ", "), ")"));
+                                  absl::StrJoin(SessionVersions(), ", "), ")"));
   return false;
 }
 std::shared_ptr<Session> McpEndpoint::Impl::RequireSession(const McpRequest& request, McpResponse* error) {
@@ -77,7 +77,7 @@ std::shared_ptr<Session> McpEndpoint::Impl::LookupSession(const std::string& id,
   if (!crypto::ConstantTimeEquals(claims->binding, SessionIdCodec::Binding(principal.subject, principal.client_id))) {
     return nullptr;
   }
-  if (now - claims->created > options_.session_max_lifetime || !IsSupportedVersion(claims->protocol_version)) {
+  if (now - claims->created > options_.session_max_lifetime || !IsSessionVersion(claims->protocol_version)) {
     return nullptr;
   }
   {
@@ -159,7 +159,7 @@ void McpEndpoint::Impl::HandleGet(const McpRequest& request, std::function<void(
           }
           channel = std::make_shared<SseChannel>(crypto::HexEncode(crypto::RandomBytes(8)),
                                                  options_.max_replay_events,
-                                                 session->protocol_version >= kPrimingSinceVersion);
+                                                 SendsPrimingEvent(session->protocol_version));
           // Watches run only while some GET stream can carry what they see.
           channel->set_on_detach([weak_self = weak_from_this()] {
             if (auto self = weak_self.lock()) self->MaybeStopWatches();

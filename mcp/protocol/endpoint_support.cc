@@ -13,19 +13,6 @@ const std::set<std::string>& LogLevels() {
   return *levels;
 }
 
-bool IsSupportedVersion(const std::string& version) {
-  const auto& versions = SupportedProtocolVersions();
-  return std::find(versions.begin(), versions.end(), version) != versions.end();
-}
-
-json RpcError(const json& id, int code, const std::string& message) {
-  return json{{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", code}, {"message", message}}}};
-}
-
-json RpcResult(const json& id, json result) {
-  return json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
-}
-
 McpResponse JsonResponse(int status, const json& body) {
   McpResponse response;
   response.status = status;
@@ -71,14 +58,6 @@ bool DepthWithin(const std::string& text, int max_depth) {
   }
   return true;
 }
-
-const json& ParamsOf(const json& message) {
-  static const json* const kEmpty = new json(json::object());
-  auto it = message.find("params");
-  return it == message.end() ? *kEmpty : *it;
-}
-
-bool IsValidId(const json& id) { return id.is_string() || id.is_number_integer() || id.is_number_unsigned(); }
 
 // A JSON-RPC error that means "this was not a valid message" (HTTP 400 when
 // it is the only message of a POST).
@@ -166,11 +145,6 @@ bool ReadStringMap(const json& id, const json& value, const char* what,
     (*out)[key] = item.get<std::string>();
   }
   return true;
-}
-
-const std::vector<std::string>& SupportedProtocolVersions() {
-  static const auto* versions = new std::vector<std::string>{"2025-11-25", "2025-06-18", "2025-03-26"};
-  return *versions;
 }
 
 

@@ -8,9 +8,7 @@
 #include "mcp/protocol/stateless_era.h"
 
 namespace mcp_oauth::mcp {
-namespace {
 
-// The JSON-RPC answer to a TaskManager outcome.
 json TaskReply(const json& id, const absl::StatusOr<json>& result) {
   if (result.ok()) return RpcResult(id, *result);
   switch (result.status().code()) {
@@ -23,8 +21,6 @@ json TaskReply(const json& id, const absl::StatusOr<json>& result) {
       return RpcError(id, kInternalError, "Internal error");
   }
 }
-
-}  // namespace
 
 json MissingTasksCapability(const json& id, const std::string& what) {
   json error = RpcError(id, kMissingClientCapability, "Missing required client capability: " + what);
@@ -46,25 +42,9 @@ std::shared_ptr<tasks::TaskManager> McpEndpoint::Impl::MakeTaskManager(
   return manager;
 }
 
-bool McpEndpoint::Impl::TasksNegotiated(const json& params) const {
-  if (tasks_ == nullptr || !params.is_object()) return false;
-  auto meta = params.find("_meta");
-  if (meta == params.end() || !meta->is_object()) return false;
-  auto capabilities = meta->find(kMetaClientCapabilities);
-  if (capabilities == meta->end() || !capabilities->is_object()) return false;
-  auto extensions = capabilities->find("extensions");
-  return extensions != capabilities->end() && extensions->is_object() && extensions->contains(kTasksExtension);
-}
-
-void McpEndpoint::Impl::StartTask(const json& id, CallToolRequest call, const Principal& principal,
-                                  const std::string& request_id, Reply reply) {
-  tasks_->Start(std::move(call), tasks::TaskOwner(principal.subject, principal.client_id), request_id,
-                [id, reply = std::move(reply)](absl::StatusOr<json> created) { reply(TaskReply(id, created)); });
-}
-
 void McpEndpoint::Impl::HandleTaskMethod(const std::string& method, const json& id, const json& params,
                                          const Principal& principal, Reply reply) {
-  if (!TasksNegotiated(params)) {
+  if (!tool_calls_.TasksNegotiated(params)) {
     reply(tasks_ == nullptr ? RpcError(id, kMethodNotFound, "Method not found: " + method)
                             : MissingTasksCapability(id, method + " needs the tasks extension"));
     return;

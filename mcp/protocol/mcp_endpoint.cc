@@ -89,7 +89,7 @@ void McpEndpoint::Impl::HandlePost(McpRequest& request, std::function<void(McpRe
     return;
   }
 
-  if (version != kBatchVersion) {
+  if (!AllowsBatches(version)) {
     done(HttpError(400, kInvalidRequest,
                    absl::StrCat("Invalid Request: batches are not supported in protocol version ", version)));
     return;
@@ -128,23 +128,23 @@ void McpEndpoint::Impl::HandlePost(McpRequest& request, std::function<void(McpRe
 }
 void McpEndpoint::Impl::HandleInitialize(const json& message, const McpRequest& request,
                                          std::function<void(McpResponse)> done) {
-  if (message.value("jsonrpc", json()) != "2.0") {
-    const json id = IsValidId(message.value("id", json())) ? message["id"] : json();
-    done(JsonResponse(400, RpcError(id, kInvalidRequest, "Invalid Request: jsonrpc must be \"2.0\"")));
+  RpcEnvelope envelope;
+  if (std::optional<json> error = CheckEnvelope(message, Responses::kRefused, &envelope)) {
+    done(JsonResponse(400, *error));
     return;
   }
-  if (!message.contains("id") || !IsValidId(message["id"])) {
+  if (!envelope.has_id) {
     done(JsonResponse(400, RpcError(nullptr, kInvalidRequest, "Invalid Request: initialize needs a string or integer id")));
     return;
   }
-  const json& id = message["id"];
+  const json& id = *envelope.id;
   const json params = message.value("params", json::object());
   if (!params.is_object() || !params.contains("protocolVersion") || !params["protocolVersion"].is_string()) {
     done(JsonResponse(200, RpcError(id, kInvalidParams, "Invalid params: protocolVersion must be a string")));
     return;
   }
   const std::string requested = params["protocolVersion"].get<std::string>();
-  const std::string negotiated = IsSupportedVersion(requested) ? requested : kLatestVersion;
+  const std::string negotiated = IsSessionVersion(requested) ? requested : kLatestSessionVersion;
 
   const absl::Time now = Now();
   SessionClaims claims;
@@ -217,40 +217,23 @@ void McpEndpoint::Impl::HandleInitialize(const json& message, const McpRequest& 
 void McpEndpoint::Impl::Dispatch(const std::shared_ptr<Session>& session, const json& message,
                                  const Principal& principal, const std::string& request_id, Reply reply,
                                  std::shared_ptr<PostResponder> post) {
-  if (!message.is_object()) {
-    reply(RpcError(nullptr, kInvalidRequest, "Invalid Request: a message must be a JSON object"));
+  RpcEnvelope envelope;
+  if (std::optional<json> error = CheckEnvelope(message, Responses::kAccepted, &envelope)) {
+    reply(*std::move(error));
     return;
   }
-  const bool has_id = message.contains("id");
-  const json id = has_id && IsValidId(message["id"]) ? message["id"] : json();
-  if (message.value("jsonrpc", json()) != "2.0") {
-    reply(RpcError(id, kInvalidRequest, "Invalid Request: jsonrpc must be \"2.0\""));
-    return;
-  }
-  if (has_id && !IsValidId(message["id"])) {
-    reply(RpcError(nullptr, kInvalidRequest, "Invalid Request: id must be a string or an integer"));
-    return;
-  }
-  auto method_it = message.find("method");
-  if (method_it == message.end()) {
+  if (envelope.is_response()) {
     // A response to a server-to-client request (a tool's input request):
     // accepted, and handed to the tools/call waiting for it.
-    if (has_id && (message.contains("result") || message.contains("error"))) {
-      DeliverInput(session, message);
-      reply(std::nullopt);
-    } else {
-      reply(RpcError(id, kInvalidRequest, "Invalid Request: missing method"));
-    }
+    DeliverInput(session, message);
+    reply(std::nullopt);
     return;
   }
-  if (!method_it->is_string()) {
-    reply(RpcError(id, kInvalidRequest, "Invalid Request: method must be a string"));
-    return;
-  }
-  const std::string& method = method_it->get_ref<const std::string&>();
-  const json& params = ParamsOf(message);
+  const json& id = *envelope.id;
+  const std::string& method = *envelope.method;
+  const json& params = *envelope.params;
 
-  if (!has_id) {
+  if (!envelope.has_id) {
     HandleNotification(session, method, params);
     reply(std::nullopt);
     return;
@@ -259,34 +242,10 @@ void McpEndpoint::Impl::Dispatch(const std::shared_ptr<Session>& session, const 
     reply(RpcError(id, kInvalidParams, "Invalid params: params must be an object"));
     return;
   }
-  if (method == "ping") {
-    reply(RpcResult(id, json::object()));
-  } else if (method == "tools/list") {
-    ListTools(id, params, request_id, std::move(reply));
-  } else if (method == "tools/call") {
-    CallTool(session, id, params, principal, request_id, std::move(reply), std::move(post));
-  } else if (method == "logging/setLevel") {
-    auto level = params.find("level");
-    if (level == params.end() || !level->is_string() || LogLevels().count(level->get<std::string>()) == 0) {
-      reply(RpcError(id, kInvalidParams,
-                     "Invalid params: level must be one of " + absl::StrJoin(LogLevels(), ", ")));
-      return;
-    }
-    {
-      absl::MutexLock lock(&mu_);
-      session->log_level = level->get<std::string>();
-      session->log_level_set = true;
-    }
-    reply(RpcResult(id, json::object()));
-  } else if (method == "initialize") {
-    reply(RpcError(id, kInvalidRequest, "Invalid Request: initialize must be sent on its own"));
-  } else if ((method == "resources/subscribe" || method == "resources/unsubscribe") && options_.offer_resources) {
-    Subscribe(session, method, id, params, reply);
-  } else if (DispatchCatalog(method, id, params, principal, request_id, reply)) {
-    // answered (or will be) by a catalog service
-  } else {
-    reply(RpcError(id, kMethodNotFound, "Method not found: " + method));
-  }
+  RpcCall call(ProtocolEra::kSessions, method, id, params, principal, request_id, std::move(reply));
+  call.post = std::move(post);
+  call.session = session;
+  DispatchMethod(call);
 }
 void McpEndpoint::Impl::HandleNotification(const std::shared_ptr<Session>& session, const std::string& method,
                                            const json& params) {

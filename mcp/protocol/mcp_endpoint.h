@@ -143,9 +143,6 @@ struct McpBackends {
   std::shared_ptr<mcp_oauth::prompts::v1::PromptService::StubInterface> prompts;
 };
 
-// Protocol versions this endpoint speaks, newest first.
-const std::vector<std::string>& SupportedProtocolVersions();
-
 class McpEndpoint {
  public:
   McpEndpoint(McpOptions options, std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> tools);

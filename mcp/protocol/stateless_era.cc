@@ -11,12 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-bool IsSessionEraVersion(const std::string& version) {
-  static const std::set<std::string>* const kVersions =
-      new std::set<std::string>{"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"};
-  return kVersions->count(version) > 0;
-}
-
 // Returns the header's value without surrounding optional whitespace.
 std::optional<std::string> Trimmed(const HttpHeaders& headers, const char* name) {
   std::optional<std::string> value = headers.Get(name);
@@ -49,7 +43,7 @@ ProtocolEra DetectEra(const HttpHeaders& headers, const json& message) {
       return ProtocolEra::kStateless;
     }
   }
-  if (auto version = Trimmed(headers, "mcp-protocol-version"); version && !IsSessionEraVersion(*version)) {
+  if (auto version = Trimmed(headers, "mcp-protocol-version"); version && !IsSessionEraName(*version)) {
     return ProtocolEra::kStateless;
   }
   // A 2025-era initialize names its version in params, not in _meta or a

@@ -20,11 +20,10 @@
 #include <vector>
 
 #include "mcp/protocol/mcp_http.h"
+#include "mcp/protocol/protocol_versions.h"
 #include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp {
-
-inline constexpr char kStatelessVersion[] = "2026-07-28";
 
 // `_meta` keys of 2026-07-28 requests and results.
 inline constexpr char kMetaProtocolVersion[] = "io.modelcontextprotocol/protocolVersion";
