@@ -46,6 +46,7 @@
 #include "mcp/protocol/principal_sessions.h"
 #include "mcp/protocol/protocol_versions.h"
 #include "mcp/protocol/session_id.h"
+#include "mcp/protocol/session_table.h"
 #include "mcp/protocol/tool_call_runner.h"
 #include "mcp/protocol/sse_stream.h"
 #include "mcp/tasks/task_manager.h"
@@ -109,48 +110,6 @@ void ObserveLatency(const char* method, absl::Time started);
 // A 2025 session's tools/call waiting for the client's answers to the input
 // requests its tool asked for (endpoint_input.cc).
 struct InputRound;
-
-// Per-session state. Every field is guarded by McpEndpoint::Impl::mu_.
-struct Session {
-  std::string id;
-  // The principal the id is bound to (its binding's preimage), so that a
-  // known id is checked without recomputing its MAC or binding.
-  std::string subject;
-  std::string client_id;
-  std::string protocol_version;
-  absl::Time created;
-  absl::Time last_seen;
-  bool ended = false;
-  std::string log_level = "info";
-  // True once logging/setLevel was called: tool log messages are then sent
-  // (and tools/call uses the streaming RPC to get them).
-  bool log_level_set = false;
-  // JSON-dumped request id -> the cancellation of the in-flight tools/call
-  // (unary or streaming), for notifications/cancelled.
-  std::map<std::string, std::shared_ptr<client::Cancellation>> in_flight;
-  // In creation order.
-  std::vector<std::shared_ptr<SseChannel>> channels;
-  // URIs of resources/subscribe (notifications/resources/updated).
-  std::set<std::string> subscriptions;
-  // The capabilities the client declared in initialize (ClientCapabilities).
-  json client_capabilities = json::object();
-  // Server-to-client requests sent for a tools/call and not answered yet:
-  // JSON-dumped request id -> the call waiting for it.
-  std::map<std::string, std::shared_ptr<InputRound>> awaiting_input;
-  int64_t next_server_request_id = 1;
-};
-
-// Work collected under the lock and run after it is released (these call
-// into gRPC and the gateway).
-struct Cleanup {
-  std::vector<std::shared_ptr<SseChannel>> channels;
-  std::vector<std::shared_ptr<client::Cancellation>> calls;
-
-  void Run() {
-    for (auto& channel : channels) channel->Close();
-    for (auto& call : calls) call->Cancel();
-  }
-};
 
 using Reply = std::function<void(std::optional<json>)>;
 
@@ -247,7 +206,9 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
         codec_(options_.session_key.empty() ? crypto::RandomBytes(32) : options_.session_key),
         hosts_(options_.public_url, options_.allowed_origins, options_.allowed_hosts, options_.allow_loopback),
         tasks_(MakeTaskManager(options_, tools_)),
-        tool_calls_(tools_, tasks_, options_.tool_call_timeout) {
+        tool_calls_(tools_, tasks_, options_.tool_call_timeout),
+        sessions_(SessionLimits{options_.session_idle_timeout, options_.session_max_lifetime, options_.max_sessions,
+                                options_.max_sessions_per_principal}) {
     if (!options_.clock) options_.clock = [] { return absl::Now(); };
   }
 
@@ -286,10 +247,6 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   std::shared_ptr<Session> RequireSession(const McpRequest& request, McpResponse* error);
   // Returns the live session `id` bound to `principal`, or nullptr.
   std::shared_ptr<Session> LookupSession(const std::string& id, const Principal& principal);
-  // Returns true (and marks it seen) when `session` is live and bound to
-  // `principal`; ends it when it has been idle too long.
-  bool UseSessionLocked(Session& session, const Principal& principal, absl::Time now, Cleanup* cleanup)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Returns false with `error` set when MCP-Protocol-Version is unsupported.
   bool CheckVersionHeader(const McpRequest& request, McpResponse* error) const;
 
@@ -384,9 +341,6 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   void Subscribe(const std::shared_ptr<Session>& session, const std::string& method, const json& id,
                  const json& params, const Reply& reply);
 
-  void EndSessionLocked(Session& session, Cleanup* cleanup) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void MaybeSweepLocked(absl::Time now, bool force, Cleanup* cleanup) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  static bool HasActiveStream(const Session& session);
 
   McpOptions options_;
   const std::shared_ptr<client::ToolClient> tools_;
@@ -399,7 +353,8 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   const ToolCallRunner tool_calls_;
 
   mutable absl::Mutex mu_;
-  std::map<std::string, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
+  // Also guards the sessions' fields.
+  SessionTable sessions_ ABSL_GUARDED_BY(mu_);
   Watch tool_watch_ ABSL_GUARDED_BY(mu_);
   Watch resource_watch_ ABSL_GUARDED_BY(mu_);
   std::string tools_tag_ ABSL_GUARDED_BY(mu_);  // last seen; empty before the first
@@ -407,9 +362,6 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   // Watch streams started and not yet done: Shutdown waits for them, so no
   // call outlives the endpoint into the channel's or the process's teardown.
   int live_watches_ ABSL_GUARDED_BY(mu_) = 0;
-  // The sessions initialized here, by principal (max_sessions_per_principal).
-  PrincipalSessions principal_sessions_ ABSL_GUARDED_BY(mu_);
-  absl::Time last_sweep_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace mcp_oauth::mcp

@@ -22,37 +22,6 @@ std::shared_ptr<Session> McpEndpoint::Impl::RequireSession(const McpRequest& req
   if (session == nullptr) *error = HttpError(404, kSessionNotFound, "Session not found");
   return session;
 }
-bool McpEndpoint::Impl::HasActiveStream(const Session& session) {
-  for (const auto& channel : session.channels) {
-    if (channel->active()) return true;
-  }
-  return false;
-}
-void McpEndpoint::Impl::EndSessionLocked(Session& session, Cleanup* cleanup) {
-  session.ended = true;
-  for (auto& channel : session.channels) cleanup->channels.push_back(channel);
-  session.channels.clear();
-  for (auto& [key, context] : session.in_flight) cleanup->calls.push_back(context);
-  session.in_flight.clear();
-}
-void McpEndpoint::Impl::MaybeSweepLocked(absl::Time now, bool force, Cleanup* cleanup) {
-  if (!force && now - last_sweep_ < absl::Minutes(1)) return;
-  last_sweep_ = now;
-  for (auto it = sessions_.begin(); it != sessions_.end();) {
-    Session& session = *it->second;
-    const bool too_old = now - session.created > options_.session_max_lifetime;
-    if (session.ended) {
-      // Tombstones are kept until the id itself expires, unless the table is
-      // full (`force`): churning sessions (initialize, DELETE, repeat) must
-      // not lock everyone out until the tombstones expire.
-      it = too_old || force ? sessions_.erase(it) : std::next(it);
-      continue;
-    }
-    if (HasActiveStream(session)) session.last_seen = now;
-    if (too_old || now - session.last_seen > options_.session_idle_timeout) EndSessionLocked(session, cleanup);
-    ++it;
-  }
-}
 std::shared_ptr<Session> McpEndpoint::Impl::LookupSession(const std::string& id, const Principal& principal) {
   const absl::Time now = Now();
   Cleanup cleanup;
@@ -63,11 +32,7 @@ std::shared_ptr<Session> McpEndpoint::Impl::LookupSession(const std::string& id,
     // (canonical) spelling: a known id needs no MAC check, only the checks
     // of its principal, lifetime and idleness.
     absl::MutexLock lock(&mu_);
-    MaybeSweepLocked(now, false, &cleanup);
-    if (auto it = sessions_.find(id); it != sessions_.end()) {
-      known = true;
-      result = UseSessionLocked(*it->second, principal, now, &cleanup) ? it->second : nullptr;
-    }
+    result = sessions_.Use(id, principal, now, &cleanup, &known);
   }
   cleanup.Run();
   if (known) return result;
@@ -82,37 +47,10 @@ std::shared_ptr<Session> McpEndpoint::Impl::LookupSession(const std::string& id,
   }
   {
     absl::MutexLock lock(&mu_);
-    auto [it, inserted] = sessions_.try_emplace(id);
-    if (inserted) {
-      // Minted by another replica (or before a restart) with our key.
-      auto session = std::make_shared<Session>();
-      session->id = id;
-      session->subject = principal.subject;
-      session->client_id = principal.client_id;
-      session->protocol_version = claims->protocol_version;
-      session->created = claims->created;
-      session->last_seen = now;
-      it->second = session;
-      result = std::move(session);
-    } else if (UseSessionLocked(*it->second, principal, now, &cleanup)) {
-      result = it->second;  // adopted meanwhile by a concurrent request
-    }
+    result = sessions_.Adopt(id, principal, claims->protocol_version, claims->created, now, &cleanup);
   }
   cleanup.Run();
   return result;
-}
-bool McpEndpoint::Impl::UseSessionLocked(Session& session, const Principal& principal, absl::Time now,
-                                         Cleanup* cleanup) {
-  if (session.ended || session.subject != principal.subject || session.client_id != principal.client_id ||
-      now - session.created > options_.session_max_lifetime) {
-    return false;
-  }
-  if (now - session.last_seen > options_.session_idle_timeout && !HasActiveStream(session)) {
-    EndSessionLocked(session, cleanup);
-    return false;
-  }
-  session.last_seen = now;
-  return true;
 }
 void McpEndpoint::Impl::HandleGet(const McpRequest& request, std::function<void(McpResponse)> done) {
   if (!AcceptsMediaType(request.headers.Get("accept").value_or(""), "text/event-stream")) {
@@ -196,7 +134,7 @@ void McpEndpoint::Impl::HandleDelete(const McpRequest& request, std::function<vo
   Cleanup cleanup;
   {
     absl::MutexLock lock(&mu_);
-    EndSessionLocked(*session, &cleanup);
+    SessionTable::End(*session, &cleanup);
   }
   cleanup.Run();
   McpResponse response;
@@ -207,10 +145,10 @@ absl::Status McpEndpoint::Impl::SendToSession(const std::string& session_id, con
   std::shared_ptr<SseChannel> target;
   {
     absl::MutexLock lock(&mu_);
-    auto it = sessions_.find(session_id);
-    if (it == sessions_.end() || it->second->ended) return absl::NotFoundError("session not found");
+    std::shared_ptr<Session> session = sessions_.Find(session_id);
+    if (session == nullptr) return absl::NotFoundError("session not found");
     // The newest open stream; each message goes to exactly one stream.
-    for (auto c = it->second->channels.rbegin(); c != it->second->channels.rend(); ++c) {
+    for (auto c = session->channels.rbegin(); c != session->channels.rend(); ++c) {
       if ((*c)->active()) {
         target = *c;
         break;
@@ -223,20 +161,14 @@ absl::Status McpEndpoint::Impl::SendToSession(const std::string& session_id, con
 }
 absl::StatusOr<std::string> McpEndpoint::Impl::SessionLogLevel(const std::string& session_id) const {
   absl::MutexLock lock(&mu_);
-  auto it = sessions_.find(session_id);
-  if (it == sessions_.end() || it->second->ended) return absl::NotFoundError("session not found");
-  return it->second->log_level;
+  std::shared_ptr<Session> session = sessions_.Find(session_id);
+  if (session == nullptr) return absl::NotFoundError("session not found");
+  return session->log_level;
 }
 size_t McpEndpoint::Impl::ActiveSessionCount() const {
   const absl::Time now = Now();
-  size_t count = 0;
   absl::ReaderMutexLock lock(&mu_);
-  for (const auto& [id, session] : sessions_) {
-    if (session->ended || now - session->created > options_.session_max_lifetime) continue;
-    if (now - session->last_seen > options_.session_idle_timeout && !HasActiveStream(*session)) continue;
-    ++count;
-  }
-  return count;
+  return sessions_.LiveCount(now);
 }
 void McpEndpoint::Impl::Shutdown() {
   if (tasks_ != nullptr) tasks_->Shutdown();
@@ -244,9 +176,7 @@ void McpEndpoint::Impl::Shutdown() {
   {
     absl::MutexLock lock(&mu_);
     shut_down_ = true;
-    for (auto& [id, session] : sessions_) {
-      if (!session->ended) EndSessionLocked(*session, &cleanup);
-    }
+    sessions_.EndAll(&cleanup);
     for (Watch* watch : {&tool_watch_, &resource_watch_}) {
       if (watch->context) cleanup.calls.push_back(std::move(watch->context));
     }

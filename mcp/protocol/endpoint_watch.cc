@@ -76,9 +76,7 @@ void McpEndpoint::Impl::MaybeStopWatches() {
   std::vector<std::shared_ptr<client::Cancellation>> stop;
   {
     absl::MutexLock lock(&mu_);
-    for (const auto& [id, session] : sessions_) {
-      if (!session->ended && HasActiveStream(*session)) return;
-    }
+    if (sessions_.AnyActiveStream()) return;
     for (Watch* watch : {&tool_watch_, &resource_watch_}) {
       if (watch->context) stop.push_back(std::move(watch->context));
       watch->context = nullptr;
@@ -179,15 +177,15 @@ void McpEndpoint::Impl::Broadcast(const std::function<bool(const Session&)>& wan
   std::vector<std::shared_ptr<SseChannel>> targets;
   {
     absl::MutexLock lock(&mu_);
-    for (const auto& [id, session] : sessions_) {
-      if (session->ended || !wants(*session)) continue;
-      for (auto c = session->channels.rbegin(); c != session->channels.rend(); ++c) {
+    sessions_.ForEachOpen([&](const Session& session) {
+      if (!wants(session)) return;
+      for (auto c = session.channels.rbegin(); c != session.channels.rend(); ++c) {
         if ((*c)->active()) {
           targets.push_back(*c);
           break;
         }
       }
-    }
+    });
   }
   const std::string data = DumpJson(message);
   for (const auto& channel : targets) channel->Send(data);

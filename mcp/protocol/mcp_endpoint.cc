@@ -153,45 +153,28 @@ void McpEndpoint::Impl::HandleInitialize(const json& message, const McpRequest& 
   claims.protocol_version = negotiated;
   const std::string session_id = codec_.Mint(claims);
 
+  auto session = std::make_shared<Session>();
+  session->id = session_id;
+  session->subject = request.principal.subject;
+  session->client_id = request.principal.client_id;
+  session->protocol_version = negotiated;
+  session->created = claims.created;
+  session->last_seen = now;
+  if (auto caps = params.find("capabilities"); caps != params.end() && caps->is_object()) {
+    session->client_capabilities = *caps;
+  }
   Cleanup cleanup;
-  bool full = false;
-  bool over_principal_cap = false;
+  SessionTable::Admission admission = SessionTable::Admission::kFull;
   {
     absl::MutexLock lock(&mu_);
-    if (sessions_.size() >= options_.max_sessions) MaybeSweepLocked(now, true, &cleanup);
-    // Live as ActiveSessionCount counts them: ended, expired and idle
-    // sessions free their place.
-    auto is_live = [&](const Session& s) {
-      return !s.ended && now - s.created <= options_.session_max_lifetime &&
-             (now - s.last_seen <= options_.session_idle_timeout || HasActiveStream(s));
-    };
-    if (sessions_.size() >= options_.max_sessions) {
-      full = true;
-    } else if (options_.max_sessions_per_principal > 0 &&
-               principal_sessions_.CountLive(claims.binding, is_live) >=
-                   static_cast<size_t>(options_.max_sessions_per_principal)) {
-      over_principal_cap = true;
-    } else {
-      auto session = std::make_shared<Session>();
-      session->id = session_id;
-      session->subject = request.principal.subject;
-      session->client_id = request.principal.client_id;
-      session->protocol_version = negotiated;
-      session->created = claims.created;
-      session->last_seen = now;
-      if (auto caps = params.find("capabilities"); caps != params.end() && caps->is_object()) {
-        session->client_capabilities = *caps;
-      }
-      principal_sessions_.Add(claims.binding, session);
-      sessions_[session_id] = std::move(session);
-    }
+    admission = sessions_.Add(std::move(session), claims.binding, now, &cleanup);
   }
   cleanup.Run();
-  if (full) {
+  if (admission == SessionTable::Admission::kFull) {
     done(HttpError(503, kTransportError, "Service Unavailable: too many sessions"));
     return;
   }
-  if (over_principal_cap) {
+  if (admission == SessionTable::Admission::kOverPrincipalCap) {
     // HTTP 429, not a 200 with a JSON-RPC error: clients fail initialize on a
     // non-2xx answer and show its status and body, and none treats 429 as
     // "re-authenticate" (401/403) or "session gone, initialize again" (404).

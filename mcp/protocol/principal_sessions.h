@@ -21,7 +21,7 @@
 
 namespace mcp_oauth::mcp {
 
-struct Session;  // endpoint_internal.h
+struct Session;  // session_table.h
 
 class PrincipalSessions {
  public:
