@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -260,27 +261,140 @@ bool JsonEquals(const json& a, const json& b) {
 
 std::string Dump(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-// The schema ValidateJson was called with, which $ref resolves against.
+// The keywords of one subschema that validation reads; null when absent.
+struct Keywords {
+  bool has_ref = false;
+  const json* ref_target = nullptr;  // the $ref's target; null: unresolvable
+  const json* all_of = nullptr;
+  const json* any_of = nullptr;
+  const json* one_of = nullptr;
+  const json* not_schema = nullptr;
+  const json* if_schema = nullptr;
+  const json* then_schema = nullptr;
+  const json* else_schema = nullptr;
+  const json* type = nullptr;
+  const json* enum_values = nullptr;
+  const json* const_value = nullptr;
+  const json* min_length = nullptr;
+  const json* max_length = nullptr;
+  const json* minimum = nullptr;
+  const json* maximum = nullptr;
+  const json* exclusive_minimum = nullptr;
+  const json* exclusive_maximum = nullptr;
+  const json* min_items = nullptr;
+  const json* max_items = nullptr;
+  const json* items = nullptr;
+  const json* required = nullptr;
+  const json* properties = nullptr;
+  const json* additional_properties = nullptr;
+};
+
+const json* Member(const json& schema, const char* key) {
+  auto it = schema.find(key);
+  return it == schema.end() ? nullptr : &*it;
+}
+
+// Looks up the keywords of `schema`, resolving $ref against `root`.
+Keywords ReadKeywords(const json& schema, const json* root) {
+  Keywords k;
+  if (!schema.is_object()) return k;
+  if (const json* ref = Member(schema, "$ref")) {
+    k.has_ref = true;
+    if (root != nullptr && ref->is_string()) k.ref_target = Resolve(*root, ref->get_ref<const std::string&>());
+  }
+  k.all_of = Member(schema, "allOf");
+  k.any_of = Member(schema, "anyOf");
+  k.one_of = Member(schema, "oneOf");
+  k.not_schema = Member(schema, "not");
+  k.if_schema = Member(schema, "if");
+  k.then_schema = Member(schema, "then");
+  k.else_schema = Member(schema, "else");
+  k.type = Member(schema, "type");
+  k.enum_values = Member(schema, "enum");
+  k.const_value = Member(schema, "const");
+  k.min_length = Member(schema, "minLength");
+  k.max_length = Member(schema, "maxLength");
+  k.minimum = Member(schema, "minimum");
+  k.maximum = Member(schema, "maximum");
+  k.exclusive_minimum = Member(schema, "exclusiveMinimum");
+  k.exclusive_maximum = Member(schema, "exclusiveMaximum");
+  k.min_items = Member(schema, "minItems");
+  k.max_items = Member(schema, "maxItems");
+  k.items = Member(schema, "items");
+  k.required = Member(schema, "required");
+  k.properties = Member(schema, "properties");
+  k.additional_properties = Member(schema, "additionalProperties");
+  return k;
+}
+
+}  // namespace
+
+class CompiledSchema {
+ public:
+  explicit CompiledSchema(const json& schema) : schema_(schema) { Index(schema_, 0); }
+  CompiledSchema(const CompiledSchema&) = delete;
+  CompiledSchema& operator=(const CompiledSchema&) = delete;
+
+  const json& root() const { return schema_; }
+  // The keywords of the subschema at `node` (inside root()), or null when
+  // `node` was not indexed.
+  const Keywords* Find(const json* node) const {
+    auto it = index_.find(node);
+    return it == index_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  // Indexes every object in the document: whatever a $ref or an applicator
+  // names is then found, and the few objects that are not schemas (enum
+  // values, defaults) cost only memory.
+  void Index(const json& node, int depth) {
+    if (depth > 64) return;  // CheckSchema refused deeper; ValidateAt falls back
+    if (node.is_object()) {
+      index_.emplace(&node, ReadKeywords(node, &schema_));
+      for (const auto& item : node) Index(item, depth + 1);
+    } else if (node.is_array()) {
+      for (const auto& item : node) Index(item, depth + 1);
+    }
+  }
+
+  const json schema_;  // never changes: index_ points into it
+  absl::flat_hash_map<const json*, Keywords> index_;
+};
+
+namespace {
+
+// The schema ValidateJson was called with, which $ref resolves against, and
+// its compiled form (null when validating an uncompiled schema).
 thread_local const json* t_root = nullptr;
+thread_local const CompiledSchema* t_compiled = nullptr;
+
+// The keywords of `schema`: from the compiled index, else looked up now
+// into `scratch`.
+const Keywords& KeywordsOf(const json& schema, Keywords& scratch) {
+  if (t_compiled != nullptr) {
+    if (const Keywords* k = t_compiled->Find(&schema)) return *k;
+  }
+  scratch = ReadKeywords(schema, t_root);
+  return scratch;
+}
 
 absl::Status ValidateAt(const json& schema, const json& value, const Path& path, int depth);
 
 // Applies $ref, allOf, anyOf, oneOf, not and if/then/else to `value`.
-absl::Status ValidateApplicators(const json& schema, const json& value, const Path& path, int depth) {
-  if (auto it = schema.find("$ref"); it != schema.end()) {
-    const json* target = t_root != nullptr ? Resolve(*t_root, it->get<std::string>()) : nullptr;
-    if (target == nullptr) return absl::InvalidArgumentError(Subject(path) + " has an unresolvable schema");
-    if (absl::Status s = ValidateAt(*target, value, path, depth + 1); !s.ok()) return s;
+absl::Status ValidateApplicators(const Keywords& k, const json& value, const Path& path, int depth) {
+  if (k.has_ref) {
+    if (k.ref_target == nullptr) return absl::InvalidArgumentError(Subject(path) + " has an unresolvable schema");
+    if (absl::Status s = ValidateAt(*k.ref_target, value, path, depth + 1); !s.ok()) return s;
   }
-  if (auto it = schema.find("allOf"); it != schema.end()) {
-    for (const json& sub : *it) {
+  if (k.all_of != nullptr) {
+    for (const json& sub : *k.all_of) {
       if (absl::Status s = ValidateAt(sub, value, path, depth + 1); !s.ok()) return s;
     }
   }
-  if (auto it = schema.find("anyOf"); it != schema.end()) {
+  if (k.any_of != nullptr) {
     absl::Status first;
     bool any = false;
-    for (const json& sub : *it) {
+    for (const json& sub : *k.any_of) {
       absl::Status s = ValidateAt(sub, value, path, depth + 1);
       if (s.ok()) {
         any = true;
@@ -293,18 +407,18 @@ absl::Status ValidateApplicators(const json& schema, const json& value, const Pa
           absl::StrCat(Subject(path), " must match one of the allowed forms (", first.message(), ")"));
     }
   }
-  if (auto it = schema.find("oneOf"); it != schema.end()) {
+  if (k.one_of != nullptr) {
     int matches = 0;
-    for (const json& sub : *it) matches += ValidateAt(sub, value, path, depth + 1).ok() ? 1 : 0;
+    for (const json& sub : *k.one_of) matches += ValidateAt(sub, value, path, depth + 1).ok() ? 1 : 0;
     if (matches != 1) return absl::InvalidArgumentError(Subject(path) + " must match exactly one of the allowed forms");
   }
-  if (auto it = schema.find("not"); it != schema.end() && ValidateAt(*it, value, path, depth + 1).ok()) {
+  if (k.not_schema != nullptr && ValidateAt(*k.not_schema, value, path, depth + 1).ok()) {
     return absl::InvalidArgumentError(Subject(path) + " matches a form it must not");
   }
-  if (auto it = schema.find("if"); it != schema.end()) {
-    const char* branch = ValidateAt(*it, value, path, depth + 1).ok() ? "then" : "else";
-    if (auto b = schema.find(branch); b != schema.end()) {
-      if (absl::Status s = ValidateAt(*b, value, path, depth + 1); !s.ok()) return s;
+  if (k.if_schema != nullptr) {
+    const json* branch = ValidateAt(*k.if_schema, value, path, depth + 1).ok() ? k.then_schema : k.else_schema;
+    if (branch != nullptr) {
+      if (absl::Status s = ValidateAt(*branch, value, path, depth + 1); !s.ok()) return s;
     }
   }
   return absl::OkStatus();
@@ -312,96 +426,93 @@ absl::Status ValidateApplicators(const json& schema, const json& value, const Pa
 
 absl::Status ValidateAt(const json& schema, const json& value, const Path& path, int depth) {
   if (depth > 64) return absl::InvalidArgumentError(Subject(path) + " is nested too deeply");
-  if (absl::Status s = ValidateApplicators(schema, value, path, depth); !s.ok()) return s;
+  Keywords scratch;
+  const Keywords& k = KeywordsOf(schema, scratch);
+  if (absl::Status s = ValidateApplicators(k, value, path, depth); !s.ok()) return s;
 
-  if (auto it = schema.find("type"); it != schema.end()) {
+  if (const json* type = k.type) {
     bool ok = false;
-    if (it->is_string()) {
-      ok = MatchesType(it->get_ref<const std::string&>(), value);
+    if (type->is_string()) {
+      ok = MatchesType(type->get_ref<const std::string&>(), value);
     } else {
-      for (const json& t : *it) ok = ok || MatchesType(t.get_ref<const std::string&>(), value);
+      for (const json& t : *type) ok = ok || MatchesType(t.get_ref<const std::string&>(), value);
     }
     if (!ok) {
       std::vector<std::string> names;
-      if (it->is_string()) {
-        names.push_back(Article(it->get<std::string>()));
+      if (type->is_string()) {
+        names.push_back(Article(type->get<std::string>()));
       } else {
-        for (const json& t : *it) names.push_back(Article(t.get<std::string>()));
+        for (const json& t : *type) names.push_back(Article(t.get<std::string>()));
       }
       return absl::InvalidArgumentError(
           absl::StrCat(Subject(path), " must be ", absl::StrJoin(names, " or ")));
     }
   }
 
-  if (auto it = schema.find("enum"); it != schema.end()) {
+  if (const json* options = k.enum_values) {
     bool found = false;
-    for (const json& option : *it) found = found || JsonEquals(option, value);
+    for (const json& option : *options) found = found || JsonEquals(option, value);
     if (!found) {
-      std::vector<std::string> options;
-      for (const json& option : *it) options.push_back(Dump(option));
+      std::vector<std::string> dumped;
+      for (const json& option : *options) dumped.push_back(Dump(option));
       return absl::InvalidArgumentError(
-          absl::StrCat(Subject(path), " must be one of: ", absl::StrJoin(options, ", ")));
+          absl::StrCat(Subject(path), " must be one of: ", absl::StrJoin(dumped, ", ")));
     }
   }
-  if (auto it = schema.find("const"); it != schema.end() && !JsonEquals(*it, value)) {
-    return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be ", Dump(*it)));
+  if (k.const_value != nullptr && !JsonEquals(*k.const_value, value)) {
+    return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be ", Dump(*k.const_value)));
   }
 
-  if (value.is_string()) {
-    const auto& text = value.get_ref<const std::string&>();
-    auto min_it = schema.find("minLength");
-    auto max_it = schema.find("maxLength");
-    if (min_it != schema.end() || max_it != schema.end()) {
-      absl::StatusOr<size_t> length = utf8::CountCodePoints(text);
-      if (!length.ok()) return absl::InvalidArgumentError(Subject(path) + " is not valid UTF-8");
-      if (min_it != schema.end() && *length < min_it->get<uint64_t>()) {
-        return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be at least ",
-                                                       min_it->get<uint64_t>(), " characters long"));
-      }
-      if (max_it != schema.end() && *length > max_it->get<uint64_t>()) {
-        return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be at most ",
-                                                       max_it->get<uint64_t>(), " characters long"));
-      }
+  if (value.is_string() && (k.min_length != nullptr || k.max_length != nullptr)) {
+    absl::StatusOr<size_t> length = utf8::CountCodePoints(value.get_ref<const std::string&>());
+    if (!length.ok()) return absl::InvalidArgumentError(Subject(path) + " is not valid UTF-8");
+    if (k.min_length != nullptr && *length < k.min_length->get<uint64_t>()) {
+      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be at least ",
+                                                     k.min_length->get<uint64_t>(), " characters long"));
+    }
+    if (k.max_length != nullptr && *length > k.max_length->get<uint64_t>()) {
+      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be at most ",
+                                                     k.max_length->get<uint64_t>(), " characters long"));
     }
   }
 
   if (value.is_number()) {
     const double d = value.get<double>();
-    if (auto it = schema.find("minimum"); it != schema.end() && d < it->get<double>()) {
-      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be >= ", Dump(*it)));
+    if (k.minimum != nullptr && d < k.minimum->get<double>()) {
+      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be >= ", Dump(*k.minimum)));
     }
-    if (auto it = schema.find("maximum"); it != schema.end() && d > it->get<double>()) {
-      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be <= ", Dump(*it)));
+    if (k.maximum != nullptr && d > k.maximum->get<double>()) {
+      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be <= ", Dump(*k.maximum)));
     }
-    if (auto it = schema.find("exclusiveMinimum"); it != schema.end() && d <= it->get<double>()) {
-      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be > ", Dump(*it)));
+    if (k.exclusive_minimum != nullptr && d <= k.exclusive_minimum->get<double>()) {
+      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be > ", Dump(*k.exclusive_minimum)));
     }
-    if (auto it = schema.find("exclusiveMaximum"); it != schema.end() && d >= it->get<double>()) {
-      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be < ", Dump(*it)));
+    if (k.exclusive_maximum != nullptr && d >= k.exclusive_maximum->get<double>()) {
+      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be < ", Dump(*k.exclusive_maximum)));
     }
   }
 
   if (value.is_array()) {
-    if (auto it = schema.find("minItems"); it != schema.end() && value.size() < it->get<uint64_t>()) {
+    if (k.min_items != nullptr && value.size() < k.min_items->get<uint64_t>()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(Subject(path), " must have at least ", it->get<uint64_t>(), " items"));
+          absl::StrCat(Subject(path), " must have at least ", k.min_items->get<uint64_t>(), " items"));
     }
-    if (auto it = schema.find("maxItems"); it != schema.end() && value.size() > it->get<uint64_t>()) {
+    if (k.max_items != nullptr && value.size() > k.max_items->get<uint64_t>()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(Subject(path), " must have at most ", it->get<uint64_t>(), " items"));
+          absl::StrCat(Subject(path), " must have at most ", k.max_items->get<uint64_t>(), " items"));
     }
-    if (auto it = schema.find("items"); it != schema.end()) {
+    if (k.items != nullptr) {
       for (size_t i = 0; i < value.size(); ++i) {
         const Path item{&path, {}, i, false};
-        absl::Status s = ValidateAt(*it, value[i], item, depth + 1);
+        absl::Status s = ValidateAt(*k.items, value[i], item, depth + 1);
         if (!s.ok()) return s;
       }
     }
   }
 
   if (value.is_object()) {
-    if (auto it = schema.find("required"); it != schema.end()) {
-      for (const json& name : *it) {
+    if (k.required != nullptr) {
+      for (const json& name : *k.required) {
         const auto& key = name.get_ref<const std::string&>();
         if (!value.contains(key)) {
           const Path missing{&path, key, 0, true};
@@ -409,10 +520,8 @@ absl::Status ValidateAt(const json& schema, const json& value, const Path& path,
         }
       }
     }
-    const json* properties = nullptr;
-    if (auto it = schema.find("properties"); it != schema.end()) properties = &*it;
-    const json* additional = nullptr;
-    if (auto it = schema.find("additionalProperties"); it != schema.end()) additional = &*it;
+    const json* properties = k.properties;
+    const json* additional = k.additional_properties;
     for (const auto& [key, sub_value] : value.items()) {
       const Path child{&path, key, 0, true};
       if (properties != nullptr) {
@@ -436,6 +545,18 @@ absl::Status ValidateAt(const json& schema, const json& value, const Path& path,
   return absl::OkStatus();
 }
 
+// Validates against `root`, compiled as `compiled` (or null).
+absl::Status ValidateRoot(const json& root, const CompiledSchema* compiled, const json& value) {
+  const json* outer_root = t_root;
+  const CompiledSchema* outer_compiled = t_compiled;
+  t_root = &root;
+  t_compiled = compiled;
+  absl::Status status = ValidateAt(root, value, Path(), 0);
+  t_root = outer_root;
+  t_compiled = outer_compiled;
+  return status;
+}
+
 }  // namespace
 
 absl::Status CheckSchema(const json& schema) {
@@ -443,12 +564,14 @@ absl::Status CheckSchema(const json& schema) {
   return CheckRefs(schema, schema, 0);
 }
 
-absl::Status ValidateJson(const json& schema, const json& value) {
-  const json* outer = t_root;
-  t_root = &schema;
-  absl::Status status = ValidateAt(schema, value, Path(), 0);
-  t_root = outer;
-  return status;
+absl::Status ValidateJson(const json& schema, const json& value) { return ValidateRoot(schema, nullptr, value); }
+
+std::shared_ptr<const CompiledSchema> CompileSchema(const json& schema) {
+  return std::make_shared<const CompiledSchema>(schema);
+}
+
+absl::Status ValidateCompiled(const CompiledSchema& schema, const json& value) {
+  return ValidateRoot(schema.root(), &schema, value);
 }
 
 }  // namespace mcp_oauth::mcp

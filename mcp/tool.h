@@ -25,6 +25,8 @@
 
 namespace mcp_oauth::mcp {
 
+class CompiledSchema;  // json_schema.h
+
 // The verified identity a tool runs for (from a validated access token).
 using Caller = ::mcp_oauth::Principal;
 
@@ -172,6 +174,10 @@ struct ToolDefinition {
   // parameters input_schema mirrors into Mcp-Param-* headers, found once
   // rather than by walking the schema on every call.
   std::vector<HeaderParam> header_params;
+  // Set by ToolRegistry::Register too: the schemas compiled once for the
+  // checks on every call (null: validate against the JSON schemas).
+  std::shared_ptr<const CompiledSchema> compiled_input_schema;
+  std::shared_ptr<const CompiledSchema> compiled_output_schema;
 
   // MCP tasks (io.modelcontextprotocol/tasks): whether a client that
   // negotiated tasks gets a task for this tool (it polls tasks/get for the

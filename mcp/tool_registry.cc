@@ -61,6 +61,8 @@ absl::Status ToolRegistry::Register(ToolDefinition tool) {
       return absl::InvalidArgumentError(absl::StrCat("tool '", tool.name, "' output ", s.message()));
     }
   }
+  tool.compiled_input_schema = CompileSchema(tool.input_schema);
+  tool.compiled_output_schema = tool.output_schema.is_null() ? nullptr : CompileSchema(tool.output_schema);
   {
     absl::MutexLock lock(&mu_);
     if (snapshot_->index.count(tool.name) > 0) {

@@ -216,6 +216,17 @@ std::string RequestIdOf(const grpc::CallbackServerContext& context) {
   return request_id::IsValid(id) ? id : "";
 }
 
+// ValidateJson against the tool's input or output schema, compiled when the
+// registry compiled it.
+absl::Status ValidateInput(const ToolDefinition& tool, const json& args) {
+  return tool.compiled_input_schema ? ValidateCompiled(*tool.compiled_input_schema, args)
+                                    : ValidateJson(tool.input_schema, args);
+}
+absl::Status ValidateOutput(const ToolDefinition& tool, const json& result) {
+  return tool.compiled_output_schema ? ValidateCompiled(*tool.compiled_output_schema, result)
+                                     : ValidateJson(tool.output_schema, result);
+}
+
 // RunTool for a content_handler tool: its blocks become the response content.
 grpc::Status RunContentTool(const ToolDefinition& tool, const json& args, const CallContext& ctx,
                             CallToolResponse* response, const std::string& request_id) {
@@ -290,7 +301,7 @@ grpc::Status RunTool(const ToolDefinition& tool, const json& args, const CallCon
     return grpc::Status::OK;
   }
   if (!tool.output_schema.is_null()) {
-    if (absl::Status s = ValidateJson(tool.output_schema, *result); !s.ok()) {
+    if (absl::Status s = ValidateOutput(tool, *result); !s.ok()) {
       log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name,
                               "' returned output violating its schema: ", s.message()));
       return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
@@ -460,7 +471,7 @@ void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time d
       return;
     }
   }
-  if (absl::Status s = ValidateJson(tool->input_schema, args); !s.ok()) {
+  if (absl::Status s = ValidateInput(*tool, args); !s.ok()) {
     CallToolResponse result =
         ErrorResult(absl::StrCat("Invalid arguments for tool '", tool->name, "': ", s.message()));
     CountToolCall(tool->name, "invalid_arguments");
@@ -536,7 +547,7 @@ grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::
       return reactor;
     }
   }
-  if (absl::Status s = ValidateJson(tool->input_schema, args); !s.ok()) {
+  if (absl::Status s = ValidateInput(*tool, args); !s.ok()) {
     CallToolResponse result =
         ErrorResult(absl::StrCat("Invalid arguments for tool '", tool->name, "': ", s.message()));
     CountToolCall(tool->name, "invalid_arguments");

@@ -112,5 +112,18 @@ TEST(ToolRegistryTest, RejectsBadDefinitions) {
   EXPECT_EQ(registry.size(), 1u);
 }
 
+TEST(ToolRegistryTest, CompilesSchemasOnce) {
+  ToolRegistry registry;
+  ASSERT_TRUE(registry.Register(EchoTool()).ok());
+  const ToolDefinition* echo = registry.Find("echo");
+  ASSERT_NE(echo, nullptr);
+  ASSERT_NE(echo->compiled_input_schema, nullptr);
+  ASSERT_NE(echo->compiled_output_schema, nullptr);
+  EXPECT_EQ(ValidateCompiled(*echo->compiled_input_schema, json::object()).message(),
+            "missing required argument 'message'");
+  EXPECT_EQ(ValidateCompiled(*echo->compiled_output_schema, json{{"echo", "a"}}).message(),
+            "missing required argument 'length'");
+}
+
 }  // namespace
 }  // namespace mcp_oauth::mcp
