@@ -97,6 +97,20 @@ std::string_view FramingError(const BeastRequestParser& parser) {
   return {};
 }
 
+boost::beast::error_code ParseBuffered(BeastRequestParser& parser, boost::beast::flat_buffer& buffer,
+                                       bool header_only) {
+  parser.eager(!header_only);  // as async_read_header (false) and async_read (true) set it
+  boost::beast::error_code ec;
+  while (!(header_only ? parser.is_header_done() : parser.is_done())) {
+    if (buffer.size() == 0) return http::error::need_more;
+    const size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec) return ec;  // need_more included: the buffer ends inside an element
+    if (used == 0) return http::error::need_more;
+  }
+  return ec;
+}
+
 std::string_view TargetPath(std::string_view target) { return target.substr(0, target.find('?')); }
 
 HttpRequest ToHttpRequest(BeastRequest&& raw, const std::string& remote_ip) {

@@ -5,6 +5,7 @@
 #ifndef MCP_OAUTH_GATEWAY_HTTP_CODEC_H_
 #define MCP_OAUTH_GATEWAY_HTTP_CODEC_H_
 
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <cstddef>
 #include <string>
@@ -51,6 +52,15 @@ HeaderScan ScanHeaderBlock(std::string_view bytes, size_t& scanned);
 // disagree. The server answers 400 and closes the connection, so that bytes
 // another implementation would frame differently are never read as a request.
 std::string_view FramingError(const BeastRequestParser& parser);
+
+// Feeds the bytes `buffer` holds to `parser`, consuming what it parses, until
+// the header (header_only) or the whole message is parsed: what
+// http::async_read_header / http::async_read do with bytes already read, minus
+// the read and the completion they post to the connection's strand. Returns
+// http::error::need_more when the bytes run out first (read more, e.g. with
+// http::async_read on the same parser and buffer), else the parser's verdict.
+boost::beast::error_code ParseBuffered(BeastRequestParser& parser, boost::beast::flat_buffer& buffer,
+                                       bool header_only);
 
 // The path of a request target (without its query).
 std::string_view TargetPath(std::string_view target);

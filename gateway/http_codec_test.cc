@@ -1,5 +1,6 @@
 #include "gateway/http_codec.h"
 
+#include <cstring>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -105,6 +106,67 @@ TEST(ScanHeaderBlockTest, RefusesObsoleteLineFolding) {
 TEST(ScanHeaderBlockTest, LeavesBareLineFeedsToTheParser) {
   size_t scanned = 0;
   EXPECT_EQ(ScanHeaderBlock("GET / HTTP/1.1\nHost: x\n", scanned), HeaderScan::kParse);
+}
+
+// A flat buffer holding `bytes`, as the server's connection buffer would.
+void Fill(boost::beast::flat_buffer& buffer, const std::string& bytes) {
+  auto space = buffer.prepare(bytes.size());
+  std::memcpy(space.data(), bytes.data(), bytes.size());
+  buffer.commit(bytes.size());
+}
+
+std::string Rest(const boost::beast::flat_buffer& buffer) {
+  return std::string(static_cast<const char*>(buffer.data().data()), buffer.size());
+}
+
+TEST(ParseBufferedTest, ParsesABufferedRequestAndLeavesTheNextOne) {
+  BeastRequestParser parser;
+  SetRequestLimits(parser, 16 * 1024, 1024 * 1024);
+  boost::beast::flat_buffer buffer;
+  Fill(buffer, "POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\n");
+  EXPECT_FALSE(ParseBuffered(parser, buffer, /*header_only=*/true));
+  EXPECT_TRUE(parser.is_header_done());
+  EXPECT_FALSE(parser.is_done());
+  EXPECT_EQ(Rest(buffer), "helloGET / HTTP/1.1\r\n");  // no body byte before the body limit is set
+  EXPECT_FALSE(ParseBuffered(parser, buffer, /*header_only=*/false));
+  EXPECT_TRUE(parser.is_done());
+  EXPECT_EQ(parser.get().body(), "hello");
+  EXPECT_EQ(Rest(buffer), "GET / HTTP/1.1\r\n");  // pipelined: the next request's bytes stay
+}
+
+TEST(ParseBufferedTest, SaysNeedMoreWhenTheBodyIsNotAllHere) {
+  BeastRequestParser parser;
+  SetRequestLimits(parser, 16 * 1024, 1024 * 1024);
+  boost::beast::flat_buffer buffer;
+  Fill(buffer, "POST /mcp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel");
+  EXPECT_FALSE(ParseBuffered(parser, buffer, /*header_only=*/true));
+  EXPECT_EQ(ParseBuffered(parser, buffer, /*header_only=*/false), boost::beast::http::error::need_more);
+  Fill(buffer, "lo\r\n0\r\n\r\n");
+  EXPECT_FALSE(ParseBuffered(parser, buffer, /*header_only=*/false));
+  EXPECT_TRUE(parser.is_done());
+  EXPECT_EQ(parser.get().body(), "hello");
+  EXPECT_EQ(buffer.size(), 0u);
+}
+
+TEST(ParseBufferedTest, ReportsTheParsersErrors) {
+  BeastRequestParser parser;
+  SetRequestLimits(parser, 16 * 1024, 4);
+  boost::beast::flat_buffer buffer;
+  Fill(buffer, "POST /mcp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  EXPECT_FALSE(ParseBuffered(parser, buffer, /*header_only=*/true));
+  EXPECT_EQ(ParseBuffered(parser, buffer, /*header_only=*/false), boost::beast::http::error::body_limit);
+
+  // A declared length over the limit is refused with the header.
+  BeastRequestParser declared;
+  SetRequestLimits(declared, 16 * 1024, 4);
+  boost::beast::flat_buffer declared_buffer;
+  Fill(declared_buffer, "POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+  EXPECT_EQ(ParseBuffered(declared, declared_buffer, /*header_only=*/true), boost::beast::http::error::body_limit);
+
+  BeastRequestParser bad;
+  boost::beast::flat_buffer junk;
+  Fill(junk, "G@T / HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(ParseBuffered(bad, junk, /*header_only=*/true), boost::beast::http::error::bad_method);
 }
 
 }  // namespace

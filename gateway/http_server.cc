@@ -190,6 +190,12 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
       case HeaderScan::kParse:
         break;
     }
+    // The header block is all here: parse it now rather than through
+    // async_read_header, which would only post its completion to the strand.
+    if (beast::error_code ec = ParseBuffered(*parser_, buffer_, /*header_only=*/true);
+        ec != http::error::need_more) {
+      return OnHeader(ec, 0);
+    }
     http::async_read_header(
         stream_, buffer_, *parser_,
         beast::bind_front_handler(&Session::OnHeader, this->shared_from_this()));
@@ -225,6 +231,11 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
   }
 
   void ReadBody() {
+    // Usually the body came with the header: no read, no post.
+    if (beast::error_code ec = ParseBuffered(*parser_, buffer_, /*header_only=*/false);
+        ec != http::error::need_more) {
+      return OnRead(ec, 0);
+    }
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
   }
