@@ -3,13 +3,17 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/server_interceptor.h>
 
+#include <atomic>
 #include <iterator>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/descriptor.h"
 #include "common/metrics_proto.h"
@@ -47,23 +51,56 @@ struct ServerFamilies {
   Family<Histogram>& latency;
 };
 
+// One method's label and series, looked up once per method rather than per
+// RPC (ServerMethodLabel searches the descriptor pool; WithLabels builds its
+// key). The series are made when first used, as WithLabels would.
+class MethodSeries {
+ public:
+  MethodSeries(std::string label, ServerFamilies* families) : label_(std::move(label)), families_(families) {}
+
+  const std::string& label() const { return label_; }
+  Histogram& latency() const { return Cached(latency_, [&] { return &families_->latency.WithLabels({label_}); }); }
+  Counter& handled_ok() const {
+    return Cached(handled_ok_, [&] { return &families_->handled.WithLabels({label_, "OK"}); });
+  }
+
+ private:
+  template <typename T, typename Make>
+  static T& Cached(std::atomic<T*>& slot, Make make) {
+    T* series = slot.load(std::memory_order_acquire);
+    if (series == nullptr) {
+      series = make();  // WithLabels returns the same series to racing callers
+      slot.store(series, std::memory_order_release);
+    }
+    return *series;
+  }
+
+  const std::string label_;
+  ServerFamilies* const families_;
+  mutable std::atomic<Histogram*> latency_{nullptr};
+  mutable std::atomic<Counter*> handled_ok_{nullptr};
+};
+
 class MetricsInterceptor final : public grpc::experimental::Interceptor {
  public:
-  MetricsInterceptor(std::string method, ServerFamilies* families)
-      : method_(std::move(method)), families_(families), started_(absl::Now()) {}
+  MetricsInterceptor(const MethodSeries* series, ServerFamilies* families)
+      : series_(series), families_(families), started_(absl::Now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      families_->handled.WithLabels({method_, CodeName(methods->GetSendStatus().error_code())})
-          .Increment();
-      families_->latency.WithLabels({method_}).Observe(
-          absl::ToDoubleSeconds(absl::Now() - started_));
+      const grpc::StatusCode code = methods->GetSendStatus().error_code();
+      if (code == grpc::StatusCode::OK) {
+        series_->handled_ok().Increment();
+      } else {
+        families_->handled.WithLabels({series_->label(), CodeName(code)}).Increment();
+      }
+      series_->latency().Observe(absl::ToDoubleSeconds(absl::Now() - started_));
     }
     methods->Proceed();
   }
 
  private:
-  const std::string method_;
+  const MethodSeries* const series_;  // owned by the factory
   ServerFamilies* const families_;
   const absl::Time started_;
 };
@@ -71,15 +108,35 @@ class MetricsInterceptor final : public grpc::experimental::Interceptor {
 class MetricsInterceptorFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit MetricsInterceptorFactory(Registry& registry) : families_(registry) {}
+  explicit MetricsInterceptorFactory(Registry& registry)
+      : families_(registry), other_("other", &families_) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new MetricsInterceptor(ServerMethodLabel(info->method()), &families_);
+    return new MetricsInterceptor(SeriesOf(info->method()), &families_);
   }
 
  private:
+  // Only methods this binary knows are kept: other paths are the client's
+  // choice, and all share `other_`.
+  const MethodSeries* SeriesOf(const char* path) {
+    if (path == nullptr) return &other_;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      if (auto it = known_.find(absl::string_view(path)); it != known_.end()) return it->second.get();
+    }
+    std::string label = ServerMethodLabel(path);
+    if (label == "other") return &other_;
+    absl::MutexLock lock(&mu_);
+    std::unique_ptr<MethodSeries>& slot = known_[path];
+    if (slot == nullptr) slot = std::make_unique<MethodSeries>(std::move(label), &families_);
+    return slot.get();
+  }
+
   ServerFamilies families_;
+  const MethodSeries other_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>> known_ ABSL_GUARDED_BY(mu_);
 };
 
 // ops.v1.MetricsService over one registry. This class is thread safe.
