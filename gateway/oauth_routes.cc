@@ -126,6 +126,31 @@ bool ParseClientForm(const HttpRequest& request, const Responder& respond, FormD
   return true;
 }
 
+// The answer of the client-authenticated JSON endpoints (/token,
+// /introspect, /revoke): an OAuth error body, or 200 with `body(response)`;
+// never cached (RFC 6749 §5.1).
+template <typename Response>
+client::UnaryDone<Response> NoStoreJsonAnswer(Responder respond,
+                                              std::string (*body)(const Response&)) {
+  return [respond = std::move(respond), body](const grpc::Status& status, Response& response) {
+    if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
+    HttpResponse answer = JsonResponse(200, body(response));
+    AddNoStore(answer);
+    respond(std::move(answer));
+  };
+}
+
+// RFC 6749 §5.1: expires_in a number; refresh_token and scope only when issued.
+std::string TokenBody(const v1::TokenResponse& issued) { return ProtoToRfcJsonString(issued); }
+
+// Inactive: {"active":false} and nothing else (RFC 7662 §2.2). Active: exp and
+// iat are NumericDate numbers, as resource servers require.
+std::string IntrospectBody(const v1::IntrospectResponse& result) {
+  return result.active() ? ProtoToRfcJsonString(result) : R"({"active":false})";
+}
+
+std::string RevokeBody(const v1::RevokeResponse&) { return "{}"; }
+
 }  // namespace
 
 class OAuthRoutes::Impl {
@@ -375,50 +400,34 @@ class OAuthRoutes::Impl {
     token.set_refresh_token(form.Get("refresh_token"));
     token.set_scope(form.Get("scope"));
     for (auto& resource : form.GetAll("resource")) token.add_resource(std::move(resource));
-    auth_->Token(
-        CallFor(request.request_id), token,
-        [respond](const grpc::Status& status, v1::TokenResponse& issued) {
-          if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
-          // RFC 6749 §5.1: expires_in a number; refresh_token and scope only when issued.
-          HttpResponse response = JsonResponse(200, ProtoToRfcJsonString(issued));
-          AddNoStore(response);
-          respond(std::move(response));
-        });
+    auth_->Token(CallFor(request.request_id), token,
+                 NoStoreJsonAnswer(std::move(respond), &TokenBody));
   }
 
   void Introspect(HttpRequest request, Responder respond) {
-    FormData form;
-    v1::IntrospectRequest introspect;
-    if (!ParseClientForm(request, respond, &form, introspect.mutable_client())) return;
-    introspect.set_token(form.Get("token"));
-    introspect.set_token_type_hint(form.Get("token_type_hint"));
-    auth_->Introspect(
-        CallFor(request.request_id), introspect,
-        [respond](const grpc::Status& status, v1::IntrospectResponse& result) {
-          if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
-          // Inactive: {"active":false} and nothing else (RFC 7662 §2.2). Active:
-          // exp and iat are NumericDate numbers, as resource servers require.
-          HttpResponse response = JsonResponse(
-              200, result.active() ? ProtoToRfcJsonString(result) : R"({"active":false})");
-          AddNoStore(response);
-          respond(std::move(response));
-        });
+    TokenManagement(request, std::move(respond), &client::AuthClient::Introspect, &IntrospectBody);
   }
 
   void Revoke(HttpRequest request, Responder respond) {
+    TokenManagement(request, std::move(respond), &client::AuthClient::Revoke, &RevokeBody);
+  }
+
+  // /introspect (RFC 7662 §2.1) and /revoke (RFC 7009 §2.1) take the same
+  // form, `token` and `token_type_hint` from an authenticated client; only
+  // the RPC (`method`) and the success body differ.
+  template <typename Request, typename Response>
+  void TokenManagement(const HttpRequest& request, Responder respond,
+                       void (client::AuthClient::*method)(const client::CallOptions&,
+                                                          const Request&,
+                                                          client::UnaryDone<Response>),
+                       std::string (*body)(const Response&)) {
     FormData form;
-    v1::RevokeRequest revoke;
-    if (!ParseClientForm(request, respond, &form, revoke.mutable_client())) return;
-    revoke.set_token(form.Get("token"));
-    revoke.set_token_type_hint(form.Get("token_type_hint"));
-    auth_->Revoke(
-        CallFor(request.request_id), revoke,
-        [respond](const grpc::Status& status, v1::RevokeResponse&) {
-          if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
-          HttpResponse response = JsonResponse(200, "{}");
-          AddNoStore(response);
-          respond(std::move(response));
-        });
+    Request call;
+    if (!ParseClientForm(request, respond, &form, call.mutable_client())) return;
+    call.set_token(form.Get("token"));
+    call.set_token_type_hint(form.Get("token_type_hint"));
+    ((*auth_).*method)(CallFor(request.request_id), call,
+                       NoStoreJsonAnswer(std::move(respond), body));
   }
 
   void RegisterClient(HttpRequest request, Responder respond) {

@@ -203,10 +203,66 @@ TEST_F(OAuthRoutesTest, IntrospectInactiveSaysOnlyInactive) {
   EXPECT_EQ(Header(response, "Cache-Control"), "no-store");
 }
 
-TEST_F(OAuthRoutesTest, RevokeAndRegister) {
-  HttpResponse response = PostForm("/revoke", "token=t&client_id=c");
+TEST_F(OAuthRoutesTest, IntrospectActiveSendsTheClientAndRendersNumbers) {
+  auth_->introspect.response.set_active(true);
+  auth_->introspect.response.set_client_id("c");
+  auth_->introspect.response.set_exp(1700003600);
+  HttpResponse response = PostForm("/introspect", "token=t",
+                                   {{"authorization", "Basic cnM6cyUzQWNyZXQ="}});  // rs:s%3Acret
+  ASSERT_EQ(auth_->introspect.calls, 1);
+  const v1::ClientCredentials& client = auth_->introspect.request.client();
+  EXPECT_EQ(client.method(), v1::ClientCredentials::CLIENT_SECRET_BASIC);
+  EXPECT_EQ(client.client_id(), "rs");
+  EXPECT_EQ(client.client_secret(), "s:cret");
+  EXPECT_EQ(client.client_ip(), "192.0.2.7");
+  EXPECT_EQ(auth_->introspect.options.request_id, "req-1");
   EXPECT_EQ(response.status, 200);
+  nlohmann::json body = Json(response);
+  EXPECT_EQ(body["active"], true);
+  EXPECT_EQ(body["client_id"], "c");
+  EXPECT_TRUE(body["exp"].is_number()) << body.dump();
+  EXPECT_EQ(Header(response, "Cache-Control"), "no-store");
+}
+
+// /introspect and /revoke share the form and client-authentication rules
+// and the error rendering of /token.
+TEST_F(OAuthRoutesTest, IntrospectAndRevokeRefuseBadFormsAndRenderErrors) {
+  for (const char* path : {"/introspect", "/revoke"}) {
+    HttpResponse response = Send("POST", path, "token=t", {{"content-type", "text/plain"}});
+    EXPECT_EQ(response.status, 400) << path;
+    EXPECT_EQ(Json(response)["error"], "invalid_request") << path;
+    response = PostForm(path, "token=t&client_secret=s",
+                        {{"authorization", "Basic Y2xpZW50OnNlY3JldA=="}});
+    EXPECT_EQ(response.status, 400) << path;
+    EXPECT_NE(Json(response)["error_description"].get<std::string>().find("one client auth"),
+              std::string::npos)
+        << path;
+    EXPECT_EQ(Header(response, "Cache-Control"), "no-store") << path;
+  }
+  EXPECT_EQ(auth_->total_calls(), 0);
+
+  FailWith(grpc::StatusCode::UNAUTHENTICATED, "invalid_client", 401);
+  for (const char* path : {"/introspect", "/revoke"}) {
+    HttpResponse response = PostForm(path, "token=t&client_id=c&client_secret=bad");
+    EXPECT_EQ(response.status, 401) << path;
+    EXPECT_EQ(Json(response)["error"], "invalid_client") << path;
+    EXPECT_EQ(Header(response, "WWW-Authenticate"), "Basic realm=\"token\"") << path;
+  }
+  EXPECT_EQ(auth_->introspect.calls, 1);
+  EXPECT_EQ(auth_->revoke.calls, 1);
+  EXPECT_EQ(auth_->revoke.request.client().method(), v1::ClientCredentials::CLIENT_SECRET_POST);
+  EXPECT_EQ(auth_->revoke.request.client().client_secret(), "bad");
+}
+
+TEST_F(OAuthRoutesTest, RevokeAndRegister) {
+  HttpResponse response = PostForm("/revoke", "token=t&token_type_hint=refresh_token&client_id=c");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(Json(response), nlohmann::json::object());
+  EXPECT_EQ(Header(response, "Cache-Control"), "no-store");
   EXPECT_EQ(auth_->revoke.request.token(), "t");
+  EXPECT_EQ(auth_->revoke.request.token_type_hint(), "refresh_token");
+  EXPECT_EQ(auth_->revoke.request.client().client_id(), "c");
+  EXPECT_EQ(auth_->revoke.request.client().method(), v1::ClientCredentials::NONE);
   EXPECT_EQ(PostForm("/revoke", "token=t&token=u").status, 400);
   EXPECT_EQ(auth_->revoke.calls, 1);
 
