@@ -149,7 +149,8 @@ flags::FlagTable GatewayFlagTable(GatewayFlags* out) {
              }});
   table.Int("threads", "MCP_HTTP_THREADS", "HTTP IO threads", 1, 256, &options->http.threads);
   table.Int64("max-form-body-bytes", "MCP_MAX_FORM_BODY_BYTES",
-              "body limit of /token, /login, /login/callback, /introspect, /revoke, /register; "
+              "body limit of /token, /login, /login/callback, /login/oidc/start, /introspect, "
+              "/revoke, /register; "
               "a larger body is refused with 413 before it is read",
               1, kMaxBodyBytes, &out->form_body_bytes);
   table.Int64("max-mcp-body-bytes", "MCP_MAX_MCP_BODY_BYTES", "body limit of /mcp", 1,

@@ -186,7 +186,7 @@ class OAuthRoutes::Impl {
     router.Add("POST", "/register", bind(&Impl::RegisterClient));
     // The form posts get the small body limit; browser clients may call
     // the machine endpoints.
-    for (const char* path : {"/login", "/login/callback"}) {
+    for (const char* path : {"/login", "/login/callback", "/login/oidc/start"}) {
       router.SetOptions(path, {form_body_bytes, CorsPolicy()});
     }
     for (const char* path : {"/token", "/introspect", "/revoke", "/register"}) {

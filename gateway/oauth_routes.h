@@ -21,7 +21,7 @@ class AuthClient;
 namespace mcp_oauth::gateway {
 
 // Default body limit of the form routes (/token, /login, /login/callback,
-// /introspect, /revoke, /register; --max-form-body-bytes).
+// /login/oidc/start, /introspect, /revoke, /register; --max-form-body-bytes).
 inline constexpr size_t kDefaultFormBodyBytes = 16 * 1024;
 
 class OAuthRoutes {

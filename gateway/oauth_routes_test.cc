@@ -105,6 +105,21 @@ TEST_F(OAuthRoutesTest, TokenEndpointsAllowBrowserPreflight) {
   EXPECT_EQ(Send("OPTIONS", "/login").status, 405) << "no CORS on the sign-in form";
 }
 
+TEST_F(OAuthRoutesTest, FormRoutesGetTheSmallBodyLimit) {
+  Router router;
+  routes_.Register(router, 1234);
+  for (const char* path : {"/token", "/introspect", "/revoke", "/register", "/login",
+                           "/login/callback", "/login/oidc/start"}) {
+    EXPECT_EQ(router.BodyLimit(path), std::optional<size_t>(1234)) << path;
+  }
+  EXPECT_EQ(router_.BodyLimit("/login/oidc/start"), std::optional<size_t>(kDefaultFormBodyBytes));
+  for (const char* path : {"/authorize", "/login/oidc/callback",
+                           "/.well-known/oauth-authorization-server"}) {
+    EXPECT_EQ(router.BodyLimit(path), std::nullopt) << path << ": GET routes keep the default";
+  }
+  EXPECT_EQ(Send("OPTIONS", "/login/oidc/start").status, 405) << "no CORS on the sign-in form";
+}
+
 TEST_F(OAuthRoutesTest, TokenRefusesABadFormWithoutCallingTheService) {
   struct Case {
     std::string content_type;
