@@ -43,6 +43,7 @@ int Fail(const std::string& message, int code = 2) {
 
 int Main(int argc, char** argv) {
   StopSignals stop_signals;  // before any thread starts
+  DisableMutexDeadlockDetection();
 
   AuthServerFlags settings;
   flags::FlagTable table = AuthServerFlagTable(&settings);

@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include "absl/synchronization/mutex.h"
+
 namespace mcp_oauth {
 
 void AddLogLevelFlag(flags::FlagTable* table, const std::string& env, log::Level* out) {
@@ -13,6 +15,10 @@ void AddLogLevelFlag(flags::FlagTable* table, const std::string& env, log::Level
                 }
                 return absl::OkStatus();
               }});
+}
+
+void DisableMutexDeadlockDetection() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 }
 
 StopSignals::StopSignals(bool reload) {

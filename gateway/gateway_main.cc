@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <string>
 
-#include "absl/synchronization/mutex.h"
 #include "auth/store_factory.h"
 #include "mcp/tasks/task_store_factory.h"
 #include "common/flags.h"
@@ -26,10 +25,7 @@ int Fail(const std::string& message, int code) {
 
 int Main(int argc, char** argv) {
   StopSignals stop_signals(/*reload=*/true);  // before any library starts a thread
-  // Debian's Abseil checks every Mutex acquisition for lock-order cycles (a
-  // debugging aid that costs ~7% of CPU on the /mcp path); our tests run the
-  // detection, production does not.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  DisableMutexDeadlockDetection();
 
   GatewayFlags settings;
   flags::FlagTable table = GatewayFlagTable(&settings);

@@ -18,7 +18,6 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "common/flags.h"
 #include "common/grpc_security/grpc_security.h"
 #include "common/grpc_metrics.h"
@@ -73,10 +72,7 @@ int Fail(const std::string& message, int code = 2) {
 
 int main(int argc, char** argv) {
   StopSignals stop_signals;  // before any thread starts
-  // Debian's Abseil checks every Mutex acquisition (gRPC's own locks
-  // included) for lock-order cycles: ~24,000 instructions per CallTool here.
-  // Tests run the detection; the server, like the gateway, does not.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  DisableMutexDeadlockDetection();
 
   ToolServerFlags settings;
   flags::FlagTable table = ToolServerFlagTable(&settings);
