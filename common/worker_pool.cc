@@ -6,21 +6,23 @@
 namespace mcp_oauth {
 
 WorkerPool::WorkerPool(int threads, std::vector<size_t> lane_capacities) {
-  {
-    absl::MutexLock lock(&mu_);
-    for (size_t capacity : lane_capacities) lanes_.push_back(Lane{capacity, {}});
-  }
+  absl::MutexLock lock(&mu_);
+  for (size_t capacity : lane_capacities) lanes_.push_back(Lane{capacity, {}});
   for (int i = 0; i < std::max(1, threads); ++i) {
     threads_.emplace_back([this] { Run(); });
   }
 }
 
-WorkerPool::~WorkerPool() {
+WorkerPool::~WorkerPool() { Shutdown(); }
+
+void WorkerPool::Shutdown() {
+  std::vector<std::thread> threads;
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
+    threads.swap(threads_);
   }
-  for (std::thread& t : threads_) t.join();
+  for (std::thread& t : threads) t.join();
 }
 
 bool WorkerPool::Submit(size_t lane, std::function<void()> task) {

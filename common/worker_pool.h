@@ -10,8 +10,8 @@
 // can use up only the hashing budget; ToolService runs blocking tool handlers
 // on a one-lane pool.
 //
-// This class is thread safe. The destructor runs the tasks still queued, then
-// joins the threads.
+// This class is thread safe. Shutdown (or the destructor) runs the tasks still
+// queued, then joins the threads.
 #ifndef MCP_OAUTH_COMMON_WORKER_POOL_H_
 #define MCP_OAUTH_COMMON_WORKER_POOL_H_
 
@@ -42,6 +42,11 @@ class WorkerPool {
   // Tasks waiting in `lane` (not counting those being run).
   size_t Queued(size_t lane) const;
 
+  // Stops taking tasks, runs those still queued and joins the threads; when it
+  // returns no task of this pool runs. Idempotent (a second call returns at
+  // once); never from one of the pool's own tasks.
+  void Shutdown();
+
  private:
   struct Lane {
     size_t capacity;
@@ -55,7 +60,7 @@ class WorkerPool {
   std::vector<Lane> lanes_ ABSL_GUARDED_BY(mu_);
   size_t next_lane_ ABSL_GUARDED_BY(mu_) = 0;  // where the round robin resumes
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
+  std::vector<std::thread> threads_ ABSL_GUARDED_BY(mu_);  // emptied by Shutdown
 };
 
 }  // namespace mcp_oauth

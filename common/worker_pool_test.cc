@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -81,6 +82,29 @@ TEST(WorkerPoolTest, DestructorRunsQueuedTasks) {
     for (int i = 0; i < 50; ++i) ASSERT_TRUE(pool.Submit(0, [&] { ++ran; }));
   }
   EXPECT_EQ(ran.load(), 50);
+}
+
+TEST(WorkerPoolTest, ShutdownRunsQueuedTasksThenRefusesNewOnes) {
+  std::atomic<int> ran{0};
+  Blocker blocker;
+  WorkerPool pool(1, {10});
+  blocker.Occupy(pool, 0);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(pool.Submit(0, [&] { ++ran; }));
+  std::atomic<bool> returned{false};
+  std::thread shutdown([&] {
+    pool.Shutdown();
+    returned = true;
+  });
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_FALSE(returned.load()) << "waits for the running task";
+  EXPECT_FALSE(pool.Submit(0, [&] { ++ran; })) << "stopping: refused";
+  blocker.Release();
+  shutdown.join();
+  EXPECT_EQ(ran.load(), 5) << "the queued tasks ran before Shutdown returned";
+  EXPECT_EQ(pool.Queued(0), 0u);
+  pool.Shutdown();  // again: a no-op
+  EXPECT_FALSE(pool.Submit(0, [&] { ++ran; }));
+  EXPECT_EQ(ran.load(), 5);
 }
 
 }  // namespace

@@ -155,6 +155,7 @@ class ServiceHost final : public HostedServices {
     if (grpc_server_) grpc_server_->Shutdown(std::chrono::system_clock::now() + grace);
     // Direct calls still running end now, while the routes they answer to live.
     if (auth_service_) auth_service_->Shutdown();
+    if (tool_service_) tool_service_->Shutdown();
   }
 
  private:

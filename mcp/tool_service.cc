@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <exception>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -141,7 +142,15 @@ class CallState : public std::enable_shared_from_this<CallState> {
     // Only the claimant reaches here, once.
     finish_(status, result);
     if (uint64_t id = timer_id(); id != 0) timer_->Cancel(id);
+    absl::MutexLock lock(&mu_);
+    finish_returned_ = true;
     return true;
+  }
+
+  // Returns once the RPC has finished (whichever thread finishes it).
+  void AwaitFinished() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&finish_returned_));
   }
 
   void set_timer_id(uint64_t id) {
@@ -159,7 +168,8 @@ class CallState : public std::enable_shared_from_this<CallState> {
   const std::string tool_name_;
   DeadlineTimer* const timer_;
   absl::Mutex mu_;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;         // claimed by a Complete
+  bool finish_returned_ ABSL_GUARDED_BY(mu_) = false;  // and `finish_` has returned
   uint64_t timer_id_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
@@ -319,17 +329,61 @@ grpc::Status RunTool(const ToolDefinition& tool, const json& args, const CallCon
 
 }  // namespace
 
+// The calls handed to the pool and not yet returned from it.
+class ToolServiceImpl::InFlight {
+ public:
+  // Returns an id for Remove, or 0 (not added) once Stop was called.
+  uint64_t Add(std::shared_ptr<CallState> state) {
+    absl::MutexLock lock(&mu_);
+    if (stopped_) return 0;
+    uint64_t id = next_id_++;
+    calls_.emplace(id, std::move(state));
+    return id;
+  }
+  void Remove(uint64_t id) {
+    absl::MutexLock lock(&mu_);
+    calls_.erase(id);
+  }
+  // Refuses further Adds; returns the calls added and not removed.
+  std::vector<std::shared_ptr<CallState>> Stop() {
+    absl::MutexLock lock(&mu_);
+    stopped_ = true;
+    std::vector<std::shared_ptr<CallState>> calls;
+    for (auto& [id, state] : calls_) calls.push_back(state);
+    return calls;
+  }
+
+ private:
+  absl::Mutex mu_;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  std::map<uint64_t, std::shared_ptr<CallState>> calls_ ABSL_GUARDED_BY(mu_);
+};
+
 ToolServiceImpl::ToolServiceImpl(std::shared_ptr<const ToolRegistry> registry, ToolServiceOptions options)
     : registry_(std::move(registry)),
       options_(options),
       state_codec_(std::make_shared<const RequestStateCodec>(
           options.request_state_key.empty() ? crypto::RandomBytes(32) : options.request_state_key,
           options.request_state_ttl)),
+      in_flight_(std::make_unique<InFlight>()),
       pool_(options.worker_threads, {options.max_queued_calls}) {
   ToolCalls();  // The family is listed (empty) before the first call.
 }
 
-ToolServiceImpl::~ToolServiceImpl() = default;
+ToolServiceImpl::~ToolServiceImpl() { Shutdown(); }
+
+void ToolServiceImpl::Shutdown() {
+  for (const std::shared_ptr<CallState>& state : in_flight_->Stop()) {
+    state->ctx().Cancel();
+    state->Complete(grpc::Status(grpc::StatusCode::UNAVAILABLE, "tool service shutting down"),
+                    nullptr);
+    // Another thread (a worker, the timer) may have claimed it first.
+    state->AwaitFinished();
+  }
+  // Queued calls are cancelled: their tasks return at once.
+  pool_.Shutdown();
+}
 
 grpc::ServerUnaryReactor* ToolServiceImpl::ListTools(grpc::CallbackServerContext* context,
                                                      const ListToolsRequest* request,
@@ -375,25 +429,36 @@ Caller CallerOf(const mcp_oauth::tools::v1::Caller& in) {
 
 // Runs the tool of `state` (arguments already validated) on the pool under
 // its deadline; `state` finishes the RPC. Call before returning the reactor.
-void StartOnPool(WorkerPool& pool, DeadlineTimer& timer, const ToolDefinition* tool, json args,
-                 std::string request_id, const std::shared_ptr<CallState>& state) {
+void StartOnPool(WorkerPool& pool, DeadlineTimer& timer, ToolServiceImpl::InFlight& in_flight,
+                 const ToolDefinition* tool, json args, std::string request_id,
+                 const std::shared_ptr<CallState>& state) {
+  const uint64_t tracked = in_flight.Add(state);
+  if (tracked == 0) {
+    state->Complete(grpc::Status(grpc::StatusCode::UNAVAILABLE, "tool service shutting down"),
+                    nullptr);
+    return;
+  }
   state->set_timer_id(timer.Schedule(state->ctx().deadline(), [state] {
     state->ctx().Cancel();
     state->Complete(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "tool call exceeded its deadline"),
                     nullptr);
   }));
-  const bool queued = pool.Submit(0, [state, tool, args = std::move(args), request_id = std::move(request_id)] {
-    if (state->ctx().Cancelled()) return;  // deadline or cancellation came first
-    CallToolResponse result;
-    grpc::Status status = RunTool(*tool, args, state->ctx(), &result, request_id);
-    if (state->ctx().Cancelled()) {
-      // Finished after its deadline (or the caller left): the timer's verdict
-      // stands even if the worker gets here first.
-      status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "tool call exceeded its deadline");
+  const bool queued = pool.Submit(0, [state, tool, args = std::move(args), request_id = std::move(request_id),
+                                      &in_flight, tracked] {
+    if (!state->ctx().Cancelled()) {  // else the deadline, the caller or Shutdown came first
+      CallToolResponse result;
+      grpc::Status status = RunTool(*tool, args, state->ctx(), &result, request_id);
+      if (state->ctx().Cancelled()) {
+        // Finished after its deadline (or the caller left): the timer's verdict
+        // stands even if the worker gets here first.
+        status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "tool call exceeded its deadline");
+      }
+      state->Complete(status, &result);
     }
-    state->Complete(status, &result);
+    in_flight.Remove(tracked);
   });
   if (!queued) {
+    in_flight.Remove(tracked);
     state->Complete(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many tool calls in progress"),
                     nullptr);
   }
@@ -519,7 +584,7 @@ void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time d
       }
     });
   }
-  StartOnPool(pool_, timer_, tool, std::move(args), std::move(id), state);
+  StartOnPool(pool_, timer_, *in_flight_, tool, std::move(args), std::move(id), state);
 }
 
 grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::CallToolStream(
@@ -584,7 +649,7 @@ grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::
     state->Complete(status, &result);
     return reactor;
   }
-  StartOnPool(pool_, timer_, tool, std::move(args), std::move(request_id), state);
+  StartOnPool(pool_, timer_, *in_flight_, tool, std::move(args), std::move(request_id), state);
   return reactor;
 }
 

@@ -14,8 +14,12 @@
 // WatchTools streams the registry's version tag now and after every change
 // (tools added or removed at runtime).
 //
+// Shutdown ends the calls still on the pool (UNAVAILABLE, their handlers see
+// Cancelled()) and joins the workers, so that no callback runs after it.
+//
 // This class is thread safe. The registry is shared; it may change while
-// serving (calls in flight keep the definition they started with). Shut the grpc::Server down before destroying this object.
+// serving (calls in flight keep the definition they started with). Shut the
+// grpc::Server down, then call Shutdown (or destroy this object).
 #ifndef MCP_OAUTH_MCP_TOOL_SERVICE_H_
 #define MCP_OAUTH_MCP_TOOL_SERVICE_H_
 
@@ -60,7 +64,17 @@ class ToolServiceImpl final : public mcp_oauth::tools::v1::ToolService::Callback
  public:
   explicit ToolServiceImpl(std::shared_ptr<const ToolRegistry> registry,
                            ToolServiceOptions options = ToolServiceOptions());
+  // Calls Shutdown.
   ~ToolServiceImpl() override;
+
+  // Ends every call running or queued on the worker pool with UNAVAILABLE
+  // (its handler's CallContext reports Cancelled()), refuses new ones the
+  // same way, and returns once the workers have returned (a handler that
+  // ignores cancellation is waited for): no `done` or RPC completion of a
+  // pool call happens after it. Call it when the callers stop (after the
+  // gRPC server's shutdown), before what the callbacks use goes away.
+  // Idempotent.
+  void Shutdown();
 
   grpc::ServerUnaryReactor* ListTools(grpc::CallbackServerContext* context,
                                       const mcp_oauth::tools::v1::ListToolsRequest* request,
@@ -96,10 +110,14 @@ class ToolServiceImpl final : public mcp_oauth::tools::v1::ToolService::Callback
                      const std::string& request_id, const std::shared_ptr<client::Cancellation>& cancellation,
                      CallDone done);
 
+  // The calls on the pool, which Shutdown ends (opaque; defined in the .cc).
+  class InFlight;
+
  private:
   const std::shared_ptr<const ToolRegistry> registry_;
   const ToolServiceOptions options_;
   const std::shared_ptr<const RequestStateCodec> state_codec_;
+  const std::unique_ptr<InFlight> in_flight_;
   // Declared in this order so that the pool (whose tasks may use the timer)
   // is destroyed first.
   DeadlineTimer timer_;

@@ -9,7 +9,9 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/metrics.h"
 #include "mcp/json_struct.h"
@@ -444,6 +446,75 @@ TEST_F(ToolServiceTest, WatchToolsStreamsTheTagAfterEveryChange) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_EQ(registry_->changes().listener_count(), 0u);
+}
+
+// Shutdown ends what is on the pool: the running call's handler sees
+// Cancelled() and the queued calls never start; every caller hears
+// UNAVAILABLE exactly once before Shutdown returns, and later calls are
+// refused at once. (A service without a gRPC server: the direct calls of
+// the gateway's in-process client.)
+TEST(ToolServiceShutdownTest, EndsRunningAndQueuedCallsBeforeReturning) {
+  std::atomic<int> started{0};
+  std::atomic<bool> saw_cancel{false};
+  auto registry = std::make_shared<ToolRegistry>();
+  ASSERT_TRUE(registry
+                  ->Register(TestTool("blocks",
+                                      [&](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                        ++started;
+                                        // Bounded, so that a broken Shutdown fails the test
+                                        // instead of hanging it.
+                                        for (int i = 0; i < 3000 && !ctx.Cancelled(); ++i) {
+                                          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                                        }
+                                        saw_cancel = ctx.Cancelled();
+                                        return json{{"done", true}};
+                                      }))
+                  .ok());
+  ToolServiceOptions options;
+  options.worker_threads = 1;
+  options.default_call_timeout = absl::Minutes(5);  // far beyond the test
+  ToolServiceImpl service(registry, options);
+
+  struct Outcome {
+    absl::Mutex mu;
+    int calls ABSL_GUARDED_BY(mu) = 0;
+    std::vector<grpc::StatusCode> codes ABSL_GUARDED_BY(mu);
+  };
+  auto outcome = std::make_shared<Outcome>();
+  auto start = [&] {
+    CallToolRequest request;
+    request.set_name("blocks");
+    service.StartCallTool(request, absl::InfiniteFuture(), "req-s", nullptr,
+                          [outcome](const grpc::Status& status, CallToolResponse*) {
+                            absl::MutexLock lock(&outcome->mu);
+                            ++outcome->calls;
+                            outcome->codes.push_back(status.error_code());
+                          });
+  };
+  for (int i = 0; i < 3; ++i) start();  // one runs, two wait in the queue
+  for (int i = 0; i < 1000 && started == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(started.load(), 1);
+
+  const auto before = std::chrono::steady_clock::now();
+  service.Shutdown();
+  const auto took = std::chrono::steady_clock::now() - before;
+  EXPECT_LT(took, std::chrono::seconds(20)) << "the running handler was cancelled, not waited out";
+  EXPECT_TRUE(saw_cancel.load());
+  EXPECT_EQ(started.load(), 1) << "queued calls never start";
+  {
+    absl::MutexLock lock(&outcome->mu);
+    EXPECT_EQ(outcome->calls, 3) << "every caller answered, once, before Shutdown returned";
+    for (grpc::StatusCode code : outcome->codes) EXPECT_EQ(code, grpc::StatusCode::UNAVAILABLE);
+  }
+
+  start();
+  {
+    absl::MutexLock lock(&outcome->mu);
+    ASSERT_EQ(outcome->calls, 4) << "refused before StartCallTool returns";
+    EXPECT_EQ(outcome->codes.back(), grpc::StatusCode::UNAVAILABLE);
+  }
+  EXPECT_EQ(started.load(), 1);
+  service.Shutdown();  // idempotent
 }
 
 }  // namespace
