@@ -2,19 +2,21 @@
 // method records its request and answers, before returning, with its own
 // `status` when set, else the fake's (an OAuthError travels in it, see
 // auth/oauth_error_details.h), and, when that is OK, its `response`. No
-// service, no transport.
+// service, no transport. The method list is UniformAuthClient's.
 //
 // Not thread safe: tests call it from one thread.
 #ifndef MCP_OAUTH_CLIENT_TESTING_FAKE_AUTH_CLIENT_H_
 #define MCP_OAUTH_CLIENT_TESTING_FAKE_AUTH_CLIENT_H_
 
 #include <optional>
+#include <tuple>
 
 #include "client/auth_client.h"
+#include "client/uniform_auth_client.h"
 
 namespace mcp_oauth::client::testing {
 
-class FakeAuthClient final : public AuthClient {
+class FakeAuthClient final : public UniformAuthClient<FakeAuthClient> {
  public:
   // One method's programmed answer and what it was last asked.
   template <typename Request, typename Response>
@@ -49,74 +51,25 @@ class FakeAuthClient final : public AuthClient {
   Method<auth::v1::ValidateAccessTokenRequest, auth::v1::ValidateAccessTokenResponse>
       validate;
 
+  // Every member above; one per AuthClient method (a missing one does not
+  // compile: Call finds its member by type).
+  auto Methods() {
+    return std::tie(server_metadata, resource_metadata, start_authorization,
+                    describe_authorization, complete_login, start_upstream, finish_upstream, token,
+                    introspect, revoke, register_client, validate);
+  }
+
   // Calls made to any method.
-  int total_calls() const {
-    return server_metadata.calls + resource_metadata.calls + start_authorization.calls +
-           describe_authorization.calls + complete_login.calls + start_upstream.calls +
-           finish_upstream.calls + token.calls + introspect.calls + revoke.calls +
-           register_client.calls + validate.calls;
+  int total_calls() {
+    return std::apply([](const auto&... method) { return (method.calls + ...); }, Methods());
   }
 
-  void GetServerMetadata(const CallOptions& options,
-                         const auth::v1::GetServerMetadataRequest& request,
-                         UnaryDone<auth::v1::ServerMetadata> done) override {
-    Answer(server_metadata, options, request, done);
-  }
-  void GetProtectedResourceMetadata(
-      const CallOptions& options, const auth::v1::GetProtectedResourceMetadataRequest& request,
-      UnaryDone<auth::v1::ProtectedResourceMetadata> done) override {
-    Answer(resource_metadata, options, request, done);
-  }
-  void StartAuthorization(const CallOptions& options,
-                          const auth::v1::StartAuthorizationRequest& request,
-                          UnaryDone<auth::v1::StartAuthorizationResponse> done) override {
-    Answer(start_authorization, options, request, done);
-  }
-  void DescribeAuthorization(const CallOptions& options,
-                             const auth::v1::DescribeAuthorizationRequest& request,
-                             UnaryDone<auth::v1::DescribeAuthorizationResponse> done) override {
-    Answer(describe_authorization, options, request, done);
-  }
-  void CompleteLogin(const CallOptions& options, const auth::v1::CompleteLoginRequest& request,
-                     UnaryDone<auth::v1::CompleteLoginResponse> done) override {
-    Answer(complete_login, options, request, done);
-  }
-  void StartUpstreamSignIn(const CallOptions& options,
-                           const auth::v1::StartUpstreamSignInRequest& request,
-                           UnaryDone<auth::v1::StartUpstreamSignInResponse> done) override {
-    Answer(start_upstream, options, request, done);
-  }
-  void FinishUpstreamSignIn(const CallOptions& options,
-                            const auth::v1::FinishUpstreamSignInRequest& request,
-                            UnaryDone<auth::v1::FinishUpstreamSignInResponse> done) override {
-    Answer(finish_upstream, options, request, done);
-  }
-  void Token(const CallOptions& options, const auth::v1::TokenRequest& request,
-             UnaryDone<auth::v1::TokenResponse> done) override {
-    Answer(token, options, request, done);
-  }
-  void Introspect(const CallOptions& options, const auth::v1::IntrospectRequest& request,
-                  UnaryDone<auth::v1::IntrospectResponse> done) override {
-    Answer(introspect, options, request, done);
-  }
-  void Revoke(const CallOptions& options, const auth::v1::RevokeRequest& request,
-              UnaryDone<auth::v1::RevokeResponse> done) override {
-    Answer(revoke, options, request, done);
-  }
-  void Register(const CallOptions& options, const auth::v1::RegisterRequest& request,
-                UnaryDone<auth::v1::RegisterResponse> done) override {
-    Answer(register_client, options, request, done);
-  }
-  void ValidateAccessToken(const CallOptions& options,
-                           const auth::v1::ValidateAccessTokenRequest& request,
-                           UnaryDone<auth::v1::ValidateAccessTokenResponse> done) override {
-    Answer(validate, options, request, done);
-  }
-
- private:
+  // UniformAuthClient's hook: every AuthClient method answers from its
+  // member above, found by type.
   template <typename Request, typename Response>
-  void Answer(Method<Request, Response>& method, const CallOptions& options,
-              const Request& request, const UnaryDone<Response>& done) {
+  void Call(AuthMethod<Request, Response>, const CallOptions& options, const Request& request,
+            UnaryDone<Response> done) {
+    auto& method = std::get<Method<Request, Response>&>(Methods());
     method.request = request;
     method.options = options;
     ++method.calls;
@@ -124,6 +77,7 @@ class FakeAuthClient final : public AuthClient {
     Response response = answer.ok() ? method.response : Response();
     done(answer, response);
   }
+
 };
 
 }  // namespace mcp_oauth::client::testing
