@@ -1,7 +1,8 @@
 // Helpers of the aggregates (tool, resource, prompt) for calls forwarded to a
 // backend: the request id travels, and a forwarded unary call is a child of
 // the server call, so the caller's deadline and cancellation reach the
-// backend. Also the walk over every page of a backend's paged List RPC.
+// backend. Also the walk over every page of a backend's paged List RPC, and
+// the page of a merged list an aggregate's own List RPC answers.
 // Thread safe.
 #ifndef MCP_OAUTH_MCP_AGGREGATE_FORWARD_H_
 #define MCP_OAUTH_MCP_AGGREGATE_FORWARD_H_
@@ -145,6 +146,23 @@ void ListAllPages(std::function<void(grpc::ClientContext*, const Request*, Respo
   job->timeout = timeout;
   job->done = std::move(done);
   Job::Next(std::move(job));
+}
+
+// Answers an aggregate's List RPC from its merged list `items` of version
+// `tag`: the page `request` (page_size, page_token) asks for goes into `out`
+// (a repeated field) and the next page's token into `next_page_token`;
+// INVALID_ARGUMENT for a negative size or a bad token. `options` has
+// default_page_size and max_page_size.
+template <typename Item, typename Request, typename Options, typename Out>
+grpc::Status AnswerListPage(const std::vector<Item>& items, const std::string& tag,
+                            const Request& request, const Options& options, Out* out,
+                            std::string* next_page_token) {
+  absl::StatusOr<Page> page = PageOf(items.size(), tag, request.page_size(), request.page_token(),
+                                     options.default_page_size, options.max_page_size);
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (size_t i = page->begin; i < page->end; ++i) *out->Add() = items[i];
+  *next_page_token = std::move(page->next_page_token);
+  return grpc::Status::OK;
 }
 
 }  // namespace mcp_oauth::mcp

@@ -111,16 +111,9 @@ grpc::ServerUnaryReactor* PromptAggregator::ListPrompts(grpc::CallbackServerCont
                                                         ListPromptsResponse* response) {
   auto* reactor = context->DefaultReactor();
   std::shared_ptr<const Merged> merged = impl_->catalog_->merged();
-  auto page = PageOf(merged->items.size(), merged->version_tag, request->page_size(),
-                     request->page_token(), impl_->options_.default_page_size,
-                     impl_->options_.max_page_size);
-  if (!page.ok()) {
-    reactor->Finish(ToGrpcStatus(page.status()));
-    return reactor;
-  }
-  for (size_t i = page->begin; i < page->end; ++i) *response->add_prompts() = merged->items[i];
-  response->set_next_page_token(page->next_page_token);
-  reactor->Finish(grpc::Status::OK);
+  reactor->Finish(AnswerListPage(merged->items, merged->version_tag, *request, impl_->options_,
+                                 response->mutable_prompts(),
+                                 response->mutable_next_page_token()));
   return reactor;
 }
 

@@ -276,16 +276,9 @@ grpc::ServerUnaryReactor* ResourceAggregator::ListResources(grpc::CallbackServer
   auto* reactor = context->DefaultReactor();
   std::shared_ptr<const Merged> merged = impl_->catalog_->merged();
   const auto& list = merged->resources;
-  auto page = PageOf(list.items.size(), list.version_tag, request->page_size(),
-                     request->page_token(), impl_->options_.default_page_size,
-                     impl_->options_.max_page_size);
-  if (!page.ok()) {
-    reactor->Finish(ToGrpcStatus(page.status()));
-    return reactor;
-  }
-  for (size_t i = page->begin; i < page->end; ++i) *response->add_resources() = list.items[i];
-  response->set_next_page_token(page->next_page_token);
-  reactor->Finish(grpc::Status::OK);
+  reactor->Finish(AnswerListPage(list.items, list.version_tag, *request, impl_->options_,
+                                 response->mutable_resources(),
+                                 response->mutable_next_page_token()));
   return reactor;
 }
 
@@ -295,18 +288,9 @@ grpc::ServerUnaryReactor* ResourceAggregator::ListResourceTemplates(
   auto* reactor = context->DefaultReactor();
   std::shared_ptr<const Merged> merged = impl_->catalog_->merged();
   const auto& list = merged->templates;
-  auto page = PageOf(list.items.size(), list.version_tag, request->page_size(),
-                     request->page_token(), impl_->options_.default_page_size,
-                     impl_->options_.max_page_size);
-  if (!page.ok()) {
-    reactor->Finish(ToGrpcStatus(page.status()));
-    return reactor;
-  }
-  for (size_t i = page->begin; i < page->end; ++i) {
-    *response->add_resource_templates() = list.items[i];
-  }
-  response->set_next_page_token(page->next_page_token);
-  reactor->Finish(grpc::Status::OK);
+  reactor->Finish(AnswerListPage(list.items, list.version_tag, *request, impl_->options_,
+                                 response->mutable_resource_templates(),
+                                 response->mutable_next_page_token()));
   return reactor;
 }
 

@@ -179,70 +179,38 @@ class ToolAggregator::Core final : public BackendMonitor::Listener {
     uint64_t refresh_seq = 0;
   };
 
-  // One ListTools walk over every page of a backend.
-  struct ListJob {
-    size_t index = 0;
-    std::vector<Tool> tools;
-    int pages = 0;
-    ListToolsRequest request;
-    ListToolsResponse response;
-    std::unique_ptr<grpc::ClientContext> context;
-    std::function<void(absl::StatusOr<std::vector<Tool>>)> done;
-  };
-
-  // Lists every tool of backend `index`, then calls `done` (on a gRPC thread).
+  // Lists every tool of backend `index`, then calls `done` (on a gRPC
+  // thread). Each page request counts in in_flight_ (Shutdown waits for
+  // them); once stopping, the next page ends the walk with CANCELLED.
   void ListAll(size_t index, std::function<void(absl::StatusOr<std::vector<Tool>>)> done) {
-    auto job = std::make_shared<ListJob>();
-    job->index = index;
-    job->done = std::move(done);
-    ListPage(std::move(job));
-  }
-
-  void ListPage(std::shared_ptr<ListJob> job) {
-    ToolService::StubInterface* stub;
-    {
-      absl::MutexLock lock(&mu_);
-      stub = backends_[job->index].config.stub.get();
-      ++in_flight_;
-    }
-    job->context = std::make_unique<grpc::ClientContext>();
-    job->context->set_deadline(absl::ToChronoTime(absl::Now() + options_.list_timeout));
-    job->response.Clear();
-    ListJob* raw = job.get();
-    stub->async()->ListTools(raw->context.get(), &raw->request, &raw->response,
-                             [this, job = std::move(job)](grpc::Status status) mutable {
-                               OnPage(std::move(job), status);
-                               absl::MutexLock lock(&mu_);
-                               --in_flight_;
-                             });
-  }
-
-  void OnPage(std::shared_ptr<ListJob> job, const grpc::Status& status) {
-    if (!status.ok()) {
-      job->done(absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                             status.error_message()));
-      return;
-    }
-    for (auto& tool : *job->response.mutable_tools()) job->tools.push_back(std::move(tool));
-    const std::string next = job->response.next_page_token();
-    if (next.empty()) {
-      job->done(std::move(job->tools));
-      return;
-    }
-    if (++job->pages >= kMaxListPages) {
-      job->done(absl::InternalError("the backend lists more than " + std::to_string(kMaxListPages) +
-                                    " pages"));
-      return;
-    }
-    {
-      absl::MutexLock lock(&mu_);
-      if (stopping_) {
-        job->done(absl::CancelledError("shutting down"));
-        return;
-      }
-    }
-    job->request.set_page_token(next);
-    ListPage(std::move(job));
+    ListAllPages<ListToolsRequest, ListToolsResponse, Tool>(
+        [this, index](grpc::ClientContext* context, const ListToolsRequest* request,
+                      ListToolsResponse* response, std::function<void(grpc::Status)> finish) {
+          ToolService::StubInterface* stub;
+          {
+            absl::MutexLock lock(&mu_);
+            if (!stopping_) {
+              stub = backends_[index].config.stub.get();
+              ++in_flight_;
+            } else {
+              stub = nullptr;
+            }
+          }
+          if (stub == nullptr) {
+            finish(grpc::Status(grpc::StatusCode::CANCELLED, "shutting down"));
+            return;
+          }
+          stub->async()->ListTools(context, request, response,
+                                   [this, finish = std::move(finish)](grpc::Status status) {
+                                     finish(status);
+                                     absl::MutexLock lock(&mu_);
+                                     --in_flight_;
+                                   });
+        },
+        [](ListToolsResponse* response, std::vector<Tool>* out) {
+          for (auto& tool : *response->mutable_tools()) out->push_back(std::move(tool));
+        },
+        options_.list_timeout, std::move(done));
   }
 
   // The backend's list changed (or its watch just started): re-list it.
@@ -400,16 +368,8 @@ grpc::ServerUnaryReactor* ToolAggregator::ListTools(grpc::CallbackServerContext*
                                                     ListToolsResponse* response) {
   auto* reactor = context->DefaultReactor();
   std::shared_ptr<const MergedTools> merged = core_->merged();
-  absl::StatusOr<Page> page =
-      PageOf(merged->tools.size(), merged->version_tag, request->page_size(), request->page_token(),
-             core_->options().default_page_size, core_->options().max_page_size);
-  if (!page.ok()) {
-    reactor->Finish(ToGrpcStatus(page.status()));
-    return reactor;
-  }
-  for (size_t i = page->begin; i < page->end; ++i) *response->add_tools() = merged->tools[i];
-  response->set_next_page_token(std::move(page->next_page_token));
-  reactor->Finish(grpc::Status::OK);
+  reactor->Finish(AnswerListPage(merged->tools, merged->version_tag, *request, core_->options(),
+                                 response->mutable_tools(), response->mutable_next_page_token()));
   return reactor;
 }
 
