@@ -13,6 +13,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "mcp/prompt_service.h"
 #include "mcp/resource_service.h"
+#include "mcp/testing/catalog_server.h"
 
 namespace mcp_oauth::mcp {
 namespace {
@@ -90,14 +91,6 @@ std::shared_ptr<ResourceRegistry> Resources() {
   return registry;
 }
 
-struct Shared {
-  std::unique_ptr<ResourceServiceImpl> resources;
-  std::unique_ptr<PromptServiceImpl> prompts;
-  std::unique_ptr<grpc::Server> server;
-  std::unique_ptr<rv1::ResourceService::Stub> resource_stub;
-  std::unique_ptr<pv1::PromptService::Stub> prompt_stub;
-};
-
 google::protobuf::Struct NameAnswer(const std::string& name) {
   google::protobuf::Struct answer;
   EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
@@ -115,39 +108,17 @@ void SetCaller(Request* request, const std::string& subject) {
 class CatalogInputTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    shared_ = new Shared;
     CatalogServiceOptions options;
     options.request_state_key = std::string(32, 'k');
-    shared_->resources = std::make_unique<ResourceServiceImpl>(Resources(), options);
-    shared_->prompts = std::make_unique<PromptServiceImpl>(Prompts(), options);
-    grpc::ServerBuilder builder;
-    builder.RegisterService(shared_->resources.get());
-    builder.RegisterService(shared_->prompts.get());
-    shared_->server = builder.BuildAndStart();
-    ASSERT_NE(shared_->server, nullptr);
-    auto channel = shared_->server->InProcessChannel(grpc::ChannelArguments());
-    shared_->resource_stub = rv1::ResourceService::NewStub(channel);
-    shared_->prompt_stub = pv1::PromptService::NewStub(channel);
+    server_ = new testing::CatalogServer(Resources(), Prompts(), options);
   }
-  static void TearDownTestSuite() {
-    shared_->resource_stub.reset();
-    shared_->prompt_stub.reset();
-    shared_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-    shared_->server.reset();
-    shared_->resources.reset();
-    shared_->prompts.reset();
-    delete shared_;
-  }
+  static void TearDownTestSuite() { delete server_; }
 
   static grpc::Status GetPrompt(const pv1::GetPromptRequest& request, pv1::GetPromptResponse* response) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    return shared_->prompt_stub->GetPrompt(&context, request, response);
+    return server_->prompts().GetPrompt(server_->Context().get(), request, response);
   }
   static grpc::Status Read(const rv1::ReadResourceRequest& request, rv1::ReadResourceResponse* response) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    return shared_->resource_stub->ReadResource(&context, request, response);
+    return server_->resources().ReadResource(server_->Context().get(), request, response);
   }
 
   // The first round of prompt "ask" about `topic` for `subject`: its state.
@@ -161,10 +132,10 @@ class CatalogInputTest : public ::testing::Test {
     return response.input_required().request_state();
   }
 
-  static Shared* shared_;
+  static testing::CatalogServer* server_;
 };
 
-Shared* CatalogInputTest::shared_ = nullptr;
+testing::CatalogServer* CatalogInputTest::server_ = nullptr;
 
 TEST_F(CatalogInputTest, PromptAsksThenRendersWithTheAnswer) {
   pv1::GetPromptRequest request;

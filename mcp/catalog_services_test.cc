@@ -1,5 +1,5 @@
-// ResourceService and PromptService over real in-process gRPC (one server for
-// the whole binary: Debian's gRPC 1.51 dislikes quickly recreated servers).
+// ResourceService and PromptService over real in-process gRPC (one
+// CatalogServer for the whole binary).
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +12,7 @@
 #include "mcp/completion.h"
 #include "mcp/prompt_service.h"
 #include "mcp/resource_service.h"
+#include "mcp/testing/catalog_server.h"
 
 namespace mcp_oauth::mcp {
 namespace {
@@ -91,54 +92,24 @@ std::shared_ptr<PromptRegistry> Prompts() {
   return registry;
 }
 
-struct Shared {
-  std::unique_ptr<ResourceServiceImpl> resources;
-  std::unique_ptr<PromptServiceImpl> prompts;
-  std::unique_ptr<grpc::Server> server;
-  std::unique_ptr<rv1::ResourceService::Stub> resource_stub;
-  std::unique_ptr<pv1::PromptService::Stub> prompt_stub;
-};
-
 class CatalogServicesTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    shared_ = new Shared;
     CatalogServiceOptions options;
     options.default_page_size = 3;
     options.max_page_size = 4;
-    shared_->resources = std::make_unique<ResourceServiceImpl>(Resources(), options);
-    shared_->prompts = std::make_unique<PromptServiceImpl>(Prompts(), options);
-    grpc::ServerBuilder builder;
-    builder.RegisterService(shared_->resources.get());
-    builder.RegisterService(shared_->prompts.get());
-    shared_->server = builder.BuildAndStart();
-    ASSERT_NE(shared_->server, nullptr);
-    auto channel = shared_->server->InProcessChannel(grpc::ChannelArguments());
-    shared_->resource_stub = rv1::ResourceService::NewStub(channel);
-    shared_->prompt_stub = pv1::PromptService::NewStub(channel);
+    server_ = new testing::CatalogServer(Resources(), Prompts(), options);
   }
-  static void TearDownTestSuite() {
-    shared_->resource_stub.reset();
-    shared_->prompt_stub.reset();
-    shared_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-    shared_->server.reset();
-    shared_->resources.reset();
-    shared_->prompts.reset();
-    delete shared_;
-  }
+  static void TearDownTestSuite() { delete server_; }
 
-  static std::unique_ptr<grpc::ClientContext> Context() {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    return context;
-  }
-  rv1::ResourceService::Stub& resources() { return *shared_->resource_stub; }
-  pv1::PromptService::Stub& prompts() { return *shared_->prompt_stub; }
+  static std::unique_ptr<grpc::ClientContext> Context() { return server_->Context(); }
+  rv1::ResourceService::Stub& resources() { return server_->resources(); }
+  pv1::PromptService::Stub& prompts() { return server_->prompts(); }
 
-  static Shared* shared_;
+  static testing::CatalogServer* server_;
 };
 
-Shared* CatalogServicesTest::shared_ = nullptr;
+testing::CatalogServer* CatalogServicesTest::server_ = nullptr;
 
 TEST_F(CatalogServicesTest, ListResourcesPages) {
   std::vector<std::string> uris;
