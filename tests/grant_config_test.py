@@ -23,7 +23,6 @@ import harness
 
 GATEWAY = "gateway/gateway"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-ACCEPT = "application/json, text/event-stream"
 
 
 def password_hash(password, iterations=1000):
@@ -68,12 +67,7 @@ class Gateway:
             headers=dict(FORM, Authorization=harness.basic_auth(client_id, secret)))
 
     def mcp(self, access_token, message, session=None):
-        headers = {"Content-Type": "application/json", "Accept": ACCEPT,
-                   "Authorization": "Bearer " + access_token}
-        if session:
-            headers.update({"Mcp-Session-Id": session, "MCP-Protocol-Version": "2025-11-25"})
-        return harness.request(self.port, "POST", "/mcp", body=json.dumps(message),
-                               headers=headers)
+        return harness.mcp_post(self.port, access_token, message, session=session)
 
     def initialize(self, access_token):
         return self.mcp(access_token, {

@@ -119,6 +119,23 @@ def request(port, method, path, body=None, headers=None, host="127.0.0.1", tls=N
         conn.close()
 
 
+MCP_ACCEPT = "application/json, text/event-stream"
+
+
+def mcp_post(port, access_token, message, session=None, headers=None, raw=None):
+    """POSTs one JSON-RPC `message` (or the `raw` body) to /mcp with the bearer
+    token; with `session`, its id and protocol version 2025-11-25. `headers`
+    add to or replace those (a None value leaves one out)."""
+    all_headers = {"Content-Type": "application/json", "Accept": MCP_ACCEPT,
+                   "Authorization": "Bearer " + access_token}
+    if session:
+        all_headers.update({"Mcp-Session-Id": session, "MCP-Protocol-Version": "2025-11-25"})
+    all_headers.update(headers or {})
+    all_headers = {k: v for k, v in all_headers.items() if v is not None}
+    body = raw if raw is not None else json.dumps(message)
+    return request(port, "POST", "/mcp", body=body, headers=all_headers)
+
+
 def basic_auth(client_id, secret):
     """HTTP Basic client credentials, form-encoded first (RFC 6749 §2.3.1)."""
     import base64

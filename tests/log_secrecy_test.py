@@ -22,7 +22,6 @@ import harness
 GATEWAY = "gateway/gateway"
 CLIENT_ID = "static-mcp-client-001"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-ACCEPT = "application/json, text/event-stream"
 
 
 def b64url(data):
@@ -76,12 +75,7 @@ class LogSecrecyTest(unittest.TestCase):
         return {"Authorization": harness.basic_auth(CLIENT_ID, secret or self.client_secret)}
 
     def mcp(self, token, message, session=None):
-        headers = {"Content-Type": "application/json", "Accept": ACCEPT,
-                   "Authorization": "Bearer " + token}
-        if session:
-            headers.update({"Mcp-Session-Id": session, "MCP-Protocol-Version": "2025-11-25"})
-        return harness.request(self.port, "POST", "/mcp", body=json.dumps(message),
-                               headers=headers)
+        return harness.mcp_post(self.port, token, message, session=session)
 
     def run_flow(self):
         verifier, challenge = harness.pkce_pair()

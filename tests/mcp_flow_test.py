@@ -28,15 +28,8 @@ class McpFlowTest(unittest.TestCase):
         cls.server.stop()
 
     def post(self, message, token=None, session=None, headers=None, raw=None):
-        all_headers = {"Content-Type": "application/json", "Accept": ACCEPT,
-                       "Authorization": "Bearer " + (token or self.token)}
-        if session:
-            all_headers["Mcp-Session-Id"] = session
-            all_headers["MCP-Protocol-Version"] = "2025-11-25"
-        all_headers.update(headers or {})
-        all_headers = {k: v for k, v in all_headers.items() if v is not None}
-        body = raw if raw is not None else json.dumps(message)
-        return harness.request(self.port, "POST", "/mcp", body=body, headers=all_headers)
+        return harness.mcp_post(self.port, token or self.token, message, session=session,
+                                headers=headers, raw=raw)
 
     def initialize(self, token=None, version="2025-11-25"):
         response = self.post({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
@@ -217,12 +210,7 @@ class McpPrincipalTest(unittest.TestCase):
         cls.server.stop()
 
     def call(self, token, message, session=None):
-        headers = {"Content-Type": "application/json", "Accept": ACCEPT,
-                   "Authorization": "Bearer " + token}
-        if session:
-            headers.update({"Mcp-Session-Id": session, "MCP-Protocol-Version": "2025-11-25"})
-        return harness.request(self.port, "POST", "/mcp", body=json.dumps(message),
-                               headers=headers)
+        return harness.mcp_post(self.port, token, message, session=session)
 
     def test_session_of_another_user_is_404(self):
         alice = harness.obtain_tokens(self.port, self.base + "/callback", username="alice",

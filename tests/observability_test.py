@@ -15,7 +15,6 @@ import urllib.parse
 import harness
 
 GATEWAY = "gateway/gateway"
-ACCEPT = "application/json, text/event-stream"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
@@ -64,15 +63,8 @@ class ObservabilityTest(unittest.TestCase):
         cls.server.stop()
 
     def mcp(self, message, session=None, request_id=None):
-        headers = {"Content-Type": "application/json", "Accept": ACCEPT,
-                   "Authorization": "Bearer " + self.tokens["access_token"]}
-        if session:
-            headers["Mcp-Session-Id"] = session
-            headers["MCP-Protocol-Version"] = "2025-11-25"
-        if request_id:
-            headers["X-Request-Id"] = request_id
-        return harness.request(self.port, "POST", "/mcp", body=json.dumps(message),
-                               headers=headers)
+        return harness.mcp_post(self.port, self.tokens["access_token"], message, session=session,
+                                headers={"X-Request-Id": request_id} if request_id else None)
 
     def initialize(self):
         response = self.mcp({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
