@@ -25,8 +25,8 @@
 #include "auth/config.h"
 #include "auth/store_factory.h"
 #include "common/flags.h"
-#include "common/grpc_security/grpc_security.h"
 #include "common/grpc_metrics.h"
+#include "common/grpc_security/grpc_security.h"
 #include "common/log.h"
 #include "common/server_main.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -88,8 +88,8 @@ int Main(int argc, char** argv) {
   }
   server->GetHealthCheckService()->SetServingStatus(true);
   server->GetHealthCheckService()->SetServingStatus("mcp_oauth.auth.v1.AuthService", true);
-  log::Info(absl::StrCat("auth_server: AuthService listening on ", listen, " (port ", port,
-                         "; ", security->tls() ? "TLS with client certificates" : "plaintext",
+  log::Info(absl::StrCat("auth_server: AuthService listening on ", listen, " (port ", port, "; ",
+                         security->tls() ? "TLS with client certificates" : "plaintext",
                          security->shared_secret.empty() ? "" : ", shared credential required",
                          "), issuer ", options->issuer()));
   // Scripts and tests read the bound port from this line.

@@ -66,8 +66,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status, const std::string& request
     return StoreUnavailableStatus();
   }
   // Store or programming failures: never include request data.
-  log::Error(absl::StrCat(request_id::LogPrefix(request_id), "auth: internal error: ",
-                          status.ToString()));
+  log::Error(
+      absl::StrCat(request_id::LogPrefix(request_id), "auth: internal error: ", status.ToString()));
   v1::OAuthError error;
   error.set_error("server_error");
   error.set_error_description("Internal server error");
@@ -98,14 +98,14 @@ void CountTokenOutcome(const std::string& grant_type, const absl::Status& core_s
       "oauth_token_grants_total", "Tokens issued by the token endpoint, by grant type.",
       {"grant_type"});
   static auto& failures = metrics::DefaultRegistry().CounterFamily(
-      "oauth_token_failures_total",
-      "Token requests refused, by grant type and OAuth error code.", {"grant_type", "error"});
-  std::string grant = Bounded(grant_type, {"authorization_code", "refresh_token",
-                                           "client_credentials"});
+      "oauth_token_failures_total", "Token requests refused, by grant type and OAuth error code.",
+      {"grant_type", "error"});
+  std::string grant =
+      Bounded(grant_type, {"authorization_code", "refresh_token", "client_credentials"});
   if (final_status.ok()) {
     grants.WithLabels({grant}).Increment();
-    log::Debug(absl::StrCat(request_id::LogPrefix(request_id), "auth: token grant ", grant,
-                            " issued"));
+    log::Debug(
+        absl::StrCat(request_id::LogPrefix(request_id), "auth: token grant ", grant, " issued"));
     return;
   }
   std::string error = "server_error";
@@ -132,9 +132,7 @@ grpc::Status BusyStatus(const std::string& description, int retry_after_seconds)
   return MakeOAuthStatus(grpc::StatusCode::RESOURCE_EXHAUSTED, error);
 }
 
-grpc::Status StoreWorkersBusy() {
-  return BusyStatus("The server is busy. Try again shortly.", 1);
-}
+grpc::Status StoreWorkersBusy() { return BusyStatus("The server is busy. Try again shortly.", 1); }
 
 // Refusals of the hashing budget: auth_hashing_refused_total{kind}. Registered
 // when the service starts, so /metrics lists the family before any refusal.
@@ -157,29 +155,27 @@ grpc::Status SignInBusy() {
 
 grpc::Status ClientSecretBusy() {
   CountHashingRefused("client_secret");
-  return BusyStatus("Too many client secrets are being checked right now. Try again shortly.",
-                    1);
+  return BusyStatus("Too many client secrets are being checked right now. Try again shortly.", 1);
 }
 
 grpc::Status ShuttingDown() { return BusyStatus("The server is shutting down.", 1); }
 
 grpc::Status UpstreamBusy() {
-  return BusyStatus("Too many sign-ins with an identity provider right now. Try again shortly.",
-                    1);
+  return BusyStatus("Too many sign-ins with an identity provider right now. Try again shortly.", 1);
 }
 
 }  // namespace
 
 AuthServiceImpl::AuthServiceImpl(std::shared_ptr<AuthorizationServer> core, int worker_threads)
     : core_(std::move(core)),
-      store_pool_(std::make_unique<WorkerPool>(worker_threads,
-                                               std::vector<size_t>{kMaxQueuedSlowRpcs})),
+      store_pool_(
+          std::make_unique<WorkerPool>(worker_threads, std::vector<size_t>{kMaxQueuedSlowRpcs})),
       hash_pool_(std::make_unique<WorkerPool>(
           HashThreads(core_->options()),
           std::vector<size_t>{static_cast<size_t>(std::max(1, core_->options().hash_queue)),
                               static_cast<size_t>(std::max(1, core_->options().hash_queue))})),
-      upstream_pool_(std::make_unique<WorkerPool>(
-          kUpstreamThreads, std::vector<size_t>{kMaxQueuedUpstreamRpcs})) {
+      upstream_pool_(std::make_unique<WorkerPool>(kUpstreamThreads,
+                                                  std::vector<size_t>{kMaxQueuedUpstreamRpcs})) {
   HashingRefused();
   const AuthOptions& options = core_->options();
   if (options.using_default_client_secret && !options.clients.empty()) {
@@ -198,8 +194,8 @@ AuthServiceImpl::~AuthServiceImpl() { Shutdown(); }
 
 WorkerPool& AuthServiceImpl::LookupPool() {
   std::call_once(lookup_pool_once_, [this] {
-    lookup_pool_ = std::make_unique<WorkerPool>(kLookupThreads,
-                                                    std::vector<size_t>{kMaxQueuedSlowRpcs});
+    lookup_pool_ =
+        std::make_unique<WorkerPool>(kLookupThreads, std::vector<size_t>{kMaxQueuedSlowRpcs});
   });
   return *lookup_pool_;
 }
@@ -355,15 +351,14 @@ void AuthServiceImpl::Call(Via via, const std::string& request_id,
 void AuthServiceImpl::Call(Via via, const std::string& request_id,
                            const v1::CompleteLoginRequest& request,
                            Done<v1::CompleteLoginResponse> done) {
-  Dispatch(Lane::kSignIn, via, request_id, request, std::move(done),
-           [this](const v1::CompleteLoginRequest& r, v1::CompleteLoginResponse* response,
-                  const std::string& id) {
-             return Deliver(core_->CompleteLogin(r), response, id);
-           });
+  Dispatch(
+      Lane::kSignIn, via, request_id, request, std::move(done),
+      [this](const v1::CompleteLoginRequest& r, v1::CompleteLoginResponse* response,
+             const std::string& id) { return Deliver(core_->CompleteLogin(r), response, id); });
 }
 
-void AuthServiceImpl::Call(Via via, const std::string& request_id,
-                           const v1::TokenRequest& request, Done<v1::TokenResponse> done) {
+void AuthServiceImpl::Call(Via via, const std::string& request_id, const v1::TokenRequest& request,
+                           Done<v1::TokenResponse> done) {
   Dispatch(ClientLane(request.client()), via, request_id, request, std::move(done),
            [this](const v1::TokenRequest& r, v1::TokenResponse* response, const std::string& id) {
              absl::StatusOr<v1::TokenResponse> result = core_->Token(r);
@@ -382,11 +377,12 @@ void AuthServiceImpl::Call(Via via, const std::string& request_id,
                   const std::string& id) { return Deliver(core_->Introspect(r), response, id); });
 }
 
-void AuthServiceImpl::Call(Via via, const std::string& request_id,
-                           const v1::RevokeRequest& request, Done<v1::RevokeResponse> done) {
+void AuthServiceImpl::Call(Via via, const std::string& request_id, const v1::RevokeRequest& request,
+                           Done<v1::RevokeResponse> done) {
   Dispatch(ClientLane(request.client()), via, request_id, request, std::move(done),
-           [this](const v1::RevokeRequest& r, v1::RevokeResponse* response,
-                  const std::string& id) { return Deliver(core_->Revoke(r), response, id); });
+           [this](const v1::RevokeRequest& r, v1::RevokeResponse* response, const std::string& id) {
+             return Deliver(core_->Revoke(r), response, id);
+           });
 }
 
 void AuthServiceImpl::Call(Via via, const std::string& request_id,

@@ -98,9 +98,9 @@ class AuthServiceImpl final : public v1::AuthService::CallbackService {
   grpc::ServerUnaryReactor* StartUpstreamSignIn(grpc::CallbackServerContext* context,
                                                 const v1::StartUpstreamSignInRequest* request,
                                                 v1::StartUpstreamSignInResponse* response) override;
-  grpc::ServerUnaryReactor* FinishUpstreamSignIn(grpc::CallbackServerContext* context,
-                                                 const v1::FinishUpstreamSignInRequest* request,
-                                                 v1::FinishUpstreamSignInResponse* response) override;
+  grpc::ServerUnaryReactor* FinishUpstreamSignIn(
+      grpc::CallbackServerContext* context, const v1::FinishUpstreamSignInRequest* request,
+      v1::FinishUpstreamSignInResponse* response) override;
   grpc::ServerUnaryReactor* ValidateAccessToken(grpc::CallbackServerContext* context,
                                                 const v1::ValidateAccessTokenRequest* request,
                                                 v1::ValidateAccessTokenResponse* response) override;
@@ -121,8 +121,7 @@ class AuthServiceImpl final : public v1::AuthService::CallbackService {
             Done<v1::ProtectedResourceMetadata> done);
   void Call(Via via, const std::string& request_id, const v1::StartAuthorizationRequest& request,
             Done<v1::StartAuthorizationResponse> done);
-  void Call(Via via, const std::string& request_id,
-            const v1::DescribeAuthorizationRequest& request,
+  void Call(Via via, const std::string& request_id, const v1::DescribeAuthorizationRequest& request,
             Done<v1::DescribeAuthorizationResponse> done);
   void Call(Via via, const std::string& request_id, const v1::CompleteLoginRequest& request,
             Done<v1::CompleteLoginResponse> done);

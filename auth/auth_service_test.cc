@@ -56,8 +56,8 @@ class AuthServiceTest : public ::testing::Test {
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_NE(port, 0);
-    stub_ = v1::AuthService::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                                         grpc::InsecureChannelCredentials()));
+    stub_ = v1::AuthService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
   }
 
   void TearDown() override {
@@ -92,9 +92,8 @@ TEST(OAuthErrorDetailsTest, RoundTrip) {
   ASSERT_TRUE(extracted.has_value());
   EXPECT_EQ(extracted->SerializeAsString(), error.SerializeAsString());
   EXPECT_FALSE(ExtractOAuthError(grpc::Status(grpc::StatusCode::INTERNAL, "x")).has_value());
-  EXPECT_FALSE(
-      ExtractOAuthError(grpc::Status(grpc::StatusCode::INTERNAL, "x", "not a proto \xff"))
-          .has_value());
+  EXPECT_FALSE(ExtractOAuthError(grpc::Status(grpc::StatusCode::INTERNAL, "x", "not a proto \xff"))
+                   .has_value());
   EXPECT_EQ(GrpcCodeForHttpStatus(429), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(GrpcCodeForHttpStatus(403), grpc::StatusCode::PERMISSION_DENIED);
 }
@@ -500,8 +499,7 @@ class HashingBudgetTest : public AuthServiceTest {
   }
 
   v1::CompleteLoginRequest LoginRequest(const std::string& authorization_id,
-                                        const std::string& username,
-                                        const std::string& password) {
+                                        const std::string& username, const std::string& password) {
     v1::DescribeAuthorizationRequest describe;
     describe.set_authorization_id(authorization_id);
     v1::DescribeAuthorizationResponse described;
@@ -684,8 +682,7 @@ TEST_F(HashingBudgetTest, WrongClientSecretFloodLeavesVerifiedClientsAndSignInAl
     call->request = bad;
     call->request.mutable_client()->set_client_ip(absl::StrCat("10.0.1.", i + 1));
     Call* raw = call.get();
-    stub_->async()->Introspect(&raw->context, &raw->request, &raw->response,
-                               [raw](grpc::Status s) {
+    stub_->async()->Introspect(&raw->context, &raw->request, &raw->response, [raw](grpc::Status s) {
       raw->status = std::move(s);
       raw->done.Notify();
     });

@@ -116,8 +116,8 @@ AuthorizationServer::AuthorizationServer(AuthOptions options, std::shared_ptr<St
       store_(std::move(store)),
       clock_(std::move(clock)),
       issuer_(options_.issuer()),
-      resource_(NormalizeResource(options_.canonical_resource())
-                    .value_or(options_.canonical_resource())),
+      resource_(
+          NormalizeResource(options_.canonical_resource()).value_or(options_.canonical_resource())),
       subjects_(std::move(subjects)),
       cache_key_(crypto::RandomBytes(32)),
       token_limiter_(options_.token_rate_per_second, options_.token_rate_burst),
@@ -230,9 +230,8 @@ absl::StatusOr<v1::StartAuthorizationResponse> AuthorizationServer::StartAuthori
   // 1. The client and its redirect URI; until both are trusted, errors are
   // shown to the user, never redirected.
   if (request.client_id().empty()) return InvalidRequest("Missing client_id");
-  const ClientConfig* client = request.client_id().size() <= kMaxClientIdLength
-                                   ? FindClient(request.client_id())
-                                   : nullptr;
+  const ClientConfig* client =
+      request.client_id().size() <= kMaxClientIdLength ? FindClient(request.client_id()) : nullptr;
   if (client == nullptr) return InvalidRequest("Unknown client_id");
   std::string redirect_uri;
   bool redirect_in_request = !request.redirect_uri().empty();
@@ -240,7 +239,8 @@ absl::StatusOr<v1::StartAuthorizationResponse> AuthorizationServer::StartAuthori
     if (client->redirect_uris.size() != 1) return InvalidRequest("Missing redirect_uri");
     redirect_uri = client->redirect_uris.front();
   } else {
-    if (request.redirect_uri().size() <= kMaxUriLength && IsValidRedirectUri(request.redirect_uri())) {
+    if (request.redirect_uri().size() <= kMaxUriLength &&
+        IsValidRedirectUri(request.redirect_uri())) {
       for (const std::string& registered : client->redirect_uris) {
         if (RedirectUriMatches(registered, request.redirect_uri())) {
           redirect_uri = request.redirect_uri();
@@ -343,8 +343,7 @@ absl::StatusOr<v1::DescribeAuthorizationResponse> AuthorizationServer::DescribeA
     const v1::DescribeAuthorizationRequest& request) {
   absl::Time now = clock_->Now();
   std::optional<PendingAuthorization> pending;
-  if (!request.authorization_id().empty() &&
-      request.authorization_id().size() <= kMaxTokenLength) {
+  if (!request.authorization_id().empty() && request.authorization_id().size() <= kMaxTokenLength) {
     ASSIGN_OR_RETURN(pending,
                      store_->GetPendingAuthorization(Hash(request.authorization_id()), now));
   }
@@ -444,9 +443,9 @@ absl::StatusOr<v1::CompleteLoginResponse> AuthorizationServer::CompleteLogin(
   // addresses stays, or the user signing in would hand an attacker a fresh
   // budget.
   RETURN_IF_ERROR(store_->ResetLoginFailures(throttle_keys.front().key));
-  auto redirect_to = IssueCode(*pending, id_hash,
-                               user->subject.empty() ? user->username : user->subject,
-                               user->username, now);
+  auto redirect_to =
+      IssueCode(*pending, id_hash, user->subject.empty() ? user->username : user->subject,
+                user->username, now);
   if (!redirect_to.ok()) return redirect_to.status();
   v1::CompleteLoginResponse response;
   response.set_redirect_to(*redirect_to);
@@ -497,8 +496,7 @@ absl::StatusOr<std::string> AuthorizationServer::IssueCode(const PendingAuthoriz
 std::string AuthorizationServer::VerifiedSecretKey(const ClientConfig& client,
                                                    const std::string& secret) const {
   return cache_key_.Sign(absl::StrCat(client.client_id.size(), ":", client.client_id,
-                                      client.secret_hash.size(), ":", client.secret_hash,
-                                      secret));
+                                      client.secret_hash.size(), ":", client.secret_hash, secret));
 }
 
 bool AuthorizationServer::VerifyClientSecret(const ClientConfig& client,
@@ -530,8 +528,8 @@ bool AuthorizationServer::NeedsSecretHashing(const v1::ClientCredentials& creden
 }
 
 absl::Status AuthorizationServer::CheckThrottle(const std::vector<ThrottleKey>& keys,
-                                               absl::Time now,
-                                               const std::string& description) const {
+                                                absl::Time now,
+                                                const std::string& description) const {
   // One store read for all the keys.
   std::vector<std::string> names;
   std::vector<int> limits;
@@ -549,9 +547,8 @@ absl::Status AuthorizationServer::CheckThrottle(const std::vector<ThrottleKey>& 
       e.set_error("temporarily_unavailable");
       e.set_error_description(description);
       e.set_http_status(429);
-      e.set_retry_after_seconds(static_cast<int32_t>(
-          std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(state.window_end - now,
-                                                                absl::Seconds(1))))));
+      e.set_retry_after_seconds(static_cast<int32_t>(std::max<int64_t>(
+          1, absl::ToInt64Seconds(absl::Ceil(state.window_end - now, absl::Seconds(1))))));
       return OAuthErrorStatus(e);
     }
   }
@@ -646,8 +643,8 @@ namespace {
 template <typename Record>
 void FillGrant(Record& r, const std::string& family_id, const std::string& client_id,
                const std::string& subject, const std::string& username,
-               const std::vector<std::string>& scopes, const std::string& audience,
-               absl::Time now, absl::Duration ttl, absl::Time grant_end) {
+               const std::vector<std::string>& scopes, const std::string& audience, absl::Time now,
+               absl::Duration ttl, absl::Time grant_end) {
   r.family_id = family_id;
   r.client_id = client_id;
   r.subject = subject;
@@ -709,8 +706,8 @@ absl::Status AuthorizationServer::CheckGrantAllowed(const std::string& client_id
   }
   for (const std::string& scope : scopes) {
     if (!Contains(client->allowed_scopes, scope)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "The client may no longer use scope ", ScopeForDescription(scope)));
+      return absl::FailedPreconditionError(
+          absl::StrCat("The client may no longer use scope ", ScopeForDescription(scope)));
     }
   }
   if (!subjects_.Exists(subject)) {
@@ -742,7 +739,8 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::Token(const v1::TokenRequ
   // for a public client, whoever presents its id) can use up its budget.
   if (absl::Duration wait = token_limiter_.Acquire(client.client_id, now);
       wait > absl::ZeroDuration()) {
-    int64_t seconds = std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))));
+    int64_t seconds =
+        std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))));
     v1::OAuthError e;
     e.set_error("temporarily_unavailable");
     e.set_error_description(
@@ -787,10 +785,10 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::AuthorizationCodeGrant(
     if (code.client_id != client.client_id) {
       return InvalidGrant("Authorization code was issued to another client");
     }
-    bool redirect_ok = code.redirect_uri_in_request
-                           ? request.redirect_uri() == code.redirect_uri
-                           : request.redirect_uri().empty() ||
-                                 request.redirect_uri() == code.redirect_uri;
+    bool redirect_ok =
+        code.redirect_uri_in_request
+            ? request.redirect_uri() == code.redirect_uri
+            : request.redirect_uri().empty() || request.redirect_uri() == code.redirect_uri;
     if (!redirect_ok) return InvalidGrant("redirect_uri does not match the authorization request");
     std::string computed = crypto::Base64UrlEncode(crypto::Sha256(request.code_verifier()));
     if (!crypto::ConstantTimeEquals(computed, code.code_challenge)) {
@@ -826,8 +824,7 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::AuthorizationCodeGrant(
   IssuedTokens t;
   t.access_token = crypto::RandomToken(32);
   FillRecord(t.access, t.access_token, code.family_id, client.client_id, code.subject,
-             code.username, code.scopes, code.resource, now, options_.access_token_ttl,
-             grant_end);
+             code.username, code.scopes, code.resource, now, options_.access_token_ttl, grant_end);
   std::optional<RefreshTokenRecord> refresh;
   if (Contains(client.grant_types, "refresh_token")) {
     const std::string chain_id = NewRefreshChainId();
@@ -993,8 +990,8 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::ClientCredentialsGrant(
   // A machine identity: "client:<id>", never the bare client id, so no user
   // (whose subject may be any string without that prefix) can share it.
   const std::string subject = MachineSubject(client.client_id);
-  FillRecord(t.access, t.access_token, family_id, client.client_id, subject, "", scopes,
-             resource_, now, options_.access_token_ttl, GrantEnd(now));
+  FillRecord(t.access, t.access_token, family_id, client.client_id, subject, "", scopes, resource_,
+             now, options_.access_token_ttl, GrantEnd(now));
   TokenFamily family;
   family.family_id = family_id;
   family.client_id = client.client_id;
@@ -1123,8 +1120,7 @@ absl::StatusOr<v1::ValidateAccessTokenResponse> AuthorizationServer::ValidateAcc
   if (record->expires_at <= now) return InvalidToken("Access token expired");
   // The configuration may have changed since the token was issued (a user
   // removed, a scope taken from its client): then the whole grant dies.
-  if (absl::Status allowed =
-          CheckGrantAllowed(record->client_id, record->subject, record->scopes);
+  if (absl::Status allowed = CheckGrantAllowed(record->client_id, record->subject, record->scopes);
       !allowed.ok()) {
     RETURN_IF_ERROR(store_->RevokeFamily(record->family_id));
     return InvalidToken(absl::StrCat("Access token was revoked: ", allowed.message()));

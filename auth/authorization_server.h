@@ -33,8 +33,8 @@
 #include "auth/options.h"
 #include "auth/rate_limiter.h"
 #include "auth/store.h"
-#include "auth/upstream_sign_in.h"
 #include "auth/subjects.h"
+#include "auth/upstream_sign_in.h"
 #include "common/crypto.h"
 #include "proto/auth/v1/auth.pb.h"
 

@@ -164,8 +164,7 @@ class AuthorizationServerTest : public ::testing::Test {
   }
   std::string GetCode() { return GetCode(GoodRequest()); }
 
-  v1::TokenRequest CodeExchange(const std::string& code,
-                                ClientCredentials creds = StaticBasic()) {
+  v1::TokenRequest CodeExchange(const std::string& code, ClientCredentials creds = StaticBasic()) {
     v1::TokenRequest t;
     t.set_grant_type("authorization_code");
     *t.mutable_client() = creds;
@@ -250,10 +249,9 @@ TEST_F(AuthorizationServerTest, ServerMetadata) {
   EXPECT_EQ(std::vector<std::string>(m.code_challenge_methods_supported().begin(),
                                      m.code_challenge_methods_supported().end()),
             std::vector<std::string>{"S256"});
-  EXPECT_EQ(std::vector<std::string>(m.grant_types_supported().begin(),
-                                     m.grant_types_supported().end()),
-            (std::vector<std::string>{"authorization_code", "refresh_token",
-                                      "client_credentials"}));
+  EXPECT_EQ(
+      std::vector<std::string>(m.grant_types_supported().begin(), m.grant_types_supported().end()),
+      (std::vector<std::string>{"authorization_code", "refresh_token", "client_credentials"}));
   EXPECT_EQ(std::vector<std::string>(m.token_endpoint_auth_methods_supported().begin(),
                                      m.token_endpoint_auth_methods_supported().end()),
             (std::vector<std::string>{"client_secret_basic", "client_secret_post", "none"}));
@@ -431,10 +429,10 @@ TEST_F(AuthorizationServerTest, MalformedScopeIsNotEchoedInTheError) {
   t.set_scope("\x80");
   e = ExpectError(server_->Token(t).status(), 400, "invalid_scope");
   EXPECT_EQ(e.error_description(), "Scope not allowed: (malformed scope)");
-  EXPECT_EQ(ExpectError(Refresh(Tokens().refresh_token(), "user \xc3").status(), 400,
-                        "invalid_scope")
-                .error_description(),
-            "Scope exceeds the original grant: (malformed scope)");
+  EXPECT_EQ(
+      ExpectError(Refresh(Tokens().refresh_token(), "user \xc3").status(), 400, "invalid_scope")
+          .error_description(),
+      "Scope exceeds the original grant: (malformed scope)");
 }
 
 TEST_F(AuthorizationServerTest, ResourceIsNormalisedAndChecked) {
@@ -494,8 +492,7 @@ TEST_F(AuthorizationServerTest, PendingAuthorizationsAreCapped) {
   // A completed sign-in frees its place.
   ASSERT_TRUE(Login(first->authorization_id(), "alice", "alice-pw").ok());
   EXPECT_TRUE(server_->StartAuthorization(GoodRequest()).ok());
-  ExpectError(server_->StartAuthorization(GoodRequest()).status(), 503,
-              "temporarily_unavailable");
+  ExpectError(server_->StartAuthorization(GoodRequest()).status(), 503, "temporarily_unavailable");
   // So does expiry.
   clock_->Advance(options_.pending_authorization_ttl);
   EXPECT_TRUE(server_->StartAuthorization(GoodRequest()).ok());
@@ -543,15 +540,13 @@ TEST_F(AuthorizationServerTest, CsrfTokenMustMatch) {
 TEST_F(AuthorizationServerTest, BadCredentialsKeepPendingAuthorizationUsable) {
   auto started = server_->StartAuthorization(GoodRequest());
   ASSERT_TRUE(started.ok());
-  v1::OAuthError wrong =
-      ExpectError(Login(started->authorization_id(), "alice", "nope").status(), 401,
-                  "access_denied");
+  v1::OAuthError wrong = ExpectError(Login(started->authorization_id(), "alice", "nope").status(),
+                                     401, "access_denied");
   EXPECT_EQ(wrong.error_description(), "Invalid username or password");
   EXPECT_TRUE(wrong.redirect_to().empty());
   // Unknown user: same error, no enumeration.
-  v1::OAuthError unknown =
-      ExpectError(Login(started->authorization_id(), "mallory", "nope").status(), 401,
-                  "access_denied");
+  v1::OAuthError unknown = ExpectError(
+      Login(started->authorization_id(), "mallory", "nope").status(), 401, "access_denied");
   EXPECT_EQ(unknown.error_description(), wrong.error_description());
   auto ok = Login(started->authorization_id(), "alice", "alice-pw");
   ASSERT_TRUE(ok.ok()) << ok.status();
@@ -611,8 +606,7 @@ TEST_F(AuthorizationServerTest, UserUnderAttackGivesEachAddressOneTry) {
   ExpectError(Login(id, "alice", "bad", "192.0.2.3").status(), 401, "access_denied");
   // Four failures for alice in all: an address that failed for her is done
   // for this window, even with the right password...
-  ExpectError(Login(id, "alice", "alice-pw", "192.0.2.2").status(), 429,
-              "temporarily_unavailable");
+  ExpectError(Login(id, "alice", "alice-pw", "192.0.2.2").status(), 429, "temporarily_unavailable");
   // ...a new address gets exactly one try...
   ExpectError(Login(id, "alice", "bad", "192.0.2.4").status(), 401, "access_denied");
   ExpectError(Login(id, "alice", "bad", "192.0.2.4").status(), 429, "temporarily_unavailable");
@@ -629,9 +623,9 @@ TEST_F(AuthorizationServerTest, LoginThrottlingPerIp) {
   auto started = server_->StartAuthorization(GoodRequest());
   ASSERT_TRUE(started.ok());
   for (int i = 0; i < 5; ++i) {
-    ExpectError(Login(started->authorization_id(), "user" + std::to_string(i), "bad", "192.0.2.7")
-                    .status(),
-                401, "access_denied");
+    ExpectError(
+        Login(started->authorization_id(), "user" + std::to_string(i), "bad", "192.0.2.7").status(),
+        401, "access_denied");
   }
   ExpectError(Login(started->authorization_id(), "alice", "alice-pw", "192.0.2.7").status(), 429,
               "temporarily_unavailable");
@@ -661,8 +655,7 @@ TEST_F(AuthorizationServerTest, LoginThrottlingCountsMappedIpv4AsIpv4) {
     ExpectError(Login(id, "alice", "bad", i % 2 ? "::ffff:192.0.2.9" : "192.0.2.9").status(), 401,
                 "access_denied");
   }
-  ExpectError(Login(id, "alice", "alice-pw", "192.0.2.9").status(), 429,
-              "temporarily_unavailable");
+  ExpectError(Login(id, "alice", "alice-pw", "192.0.2.9").status(), 429, "temporarily_unavailable");
   ExpectError(Login(id, "alice", "alice-pw", "::ffff:192.0.2.9").status(), 429,
               "temporarily_unavailable");
   EXPECT_TRUE(Login(id, "alice", "alice-pw", "::ffff:192.0.2.10").ok());
@@ -710,8 +703,8 @@ TEST_F(AuthorizationServerTest, RedirectUriMustMatchAuthorizationRequest) {
 }
 
 TEST_F(AuthorizationServerTest, CodeIsBoundToClient) {
-  auto req = CodeExchange(GetCode(), Creds(ClientCredentials::CLIENT_SECRET_POST, "other",
-                                           "other-secret"));
+  auto req = CodeExchange(GetCode(),
+                          Creds(ClientCredentials::CLIENT_SECRET_POST, "other", "other-secret"));
   ExpectError(server_->Token(req).status(), 400, "invalid_grant");
 }
 
@@ -742,8 +735,9 @@ TEST_F(AuthorizationServerTest, InterceptedCodeCannotBeBurned) {
   auto wrong_verifier = CodeExchange(code);
   wrong_verifier.set_code_verifier(std::string(43, 'a'));
   ExpectError(server_->Token(wrong_verifier).status(), 400, "invalid_grant");
-  ExpectError(server_->Token(CodeExchange(code, Creds(ClientCredentials::CLIENT_SECRET_POST,
-                                                       "other", "other-secret")))
+  ExpectError(server_
+                  ->Token(CodeExchange(
+                      code, Creds(ClientCredentials::CLIENT_SECRET_POST, "other", "other-secret")))
                   .status(),
               400, "invalid_grant");
   auto wrong_redirect = CodeExchange(code);
@@ -786,8 +780,8 @@ TEST_F(AuthorizationServerTest, ClientAuthBasicAndPost) {
 }
 
 TEST_F(AuthorizationServerTest, WrongSecretBasicCarriesChallenge) {
-  auto req = CodeExchange(GetCode(), Creds(ClientCredentials::CLIENT_SECRET_BASIC,
-                                           "static-client", "wrong"));
+  auto req = CodeExchange(GetCode(),
+                          Creds(ClientCredentials::CLIENT_SECRET_BASIC, "static-client", "wrong"));
   auto result = server_->Token(req);
   v1::OAuthError e = ExpectError(result.status(), 401, "invalid_client");
   EXPECT_EQ(e.www_authenticate(), "Basic realm=\"http://localhost:9003\"");
@@ -795,19 +789,20 @@ TEST_F(AuthorizationServerTest, WrongSecretBasicCarriesChallenge) {
 }
 
 TEST_F(AuthorizationServerTest, WrongSecretPostHasNoChallenge) {
-  auto req = CodeExchange(GetCode(), Creds(ClientCredentials::CLIENT_SECRET_POST,
-                                           "static-client", "static-secreT"));
+  auto req = CodeExchange(
+      GetCode(), Creds(ClientCredentials::CLIENT_SECRET_POST, "static-client", "static-secreT"));
   v1::OAuthError e = ExpectError(server_->Token(req).status(), 401, "invalid_client");
   EXPECT_TRUE(e.www_authenticate().empty());
-  ExpectError(server_->Token(CodeExchange(GetCode(), Creds(ClientCredentials::CLIENT_SECRET_POST,
-                                                           "ghost", "x")))
+  ExpectError(server_
+                  ->Token(CodeExchange(GetCode(),
+                                       Creds(ClientCredentials::CLIENT_SECRET_POST, "ghost", "x")))
                   .status(),
               401, "invalid_client");
   // A confidential client cannot skip authentication.
-  ExpectError(server_->Token(CodeExchange(GetCode(), Creds(ClientCredentials::NONE,
-                                                           "static-client")))
-                  .status(),
-              401, "invalid_client");
+  ExpectError(
+      server_->Token(CodeExchange(GetCode(), Creds(ClientCredentials::NONE, "static-client")))
+          .status(),
+      401, "invalid_client");
 }
 
 TEST_F(AuthorizationServerTest, PublicClientFlowWithLoopbackPort) {
@@ -822,9 +817,9 @@ TEST_F(AuthorizationServerTest, PublicClientFlowWithLoopbackPort) {
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_FALSE(t->refresh_token().empty());
   // A public client presenting a secret is refused.
-  EXPECT_FALSE(Refresh(t->refresh_token(), "",
-                       Creds(ClientCredentials::CLIENT_SECRET_POST, "native", "x"))
-                   .ok());
+  EXPECT_FALSE(
+      Refresh(t->refresh_token(), "", Creds(ClientCredentials::CLIENT_SECRET_POST, "native", "x"))
+          .ok());
   EXPECT_TRUE(Refresh(t->refresh_token(), "", Creds(ClientCredentials::NONE, "native")).ok());
 }
 
@@ -945,11 +940,10 @@ TEST_F(AuthorizationServerTest, RefreshScopeNarrowsButNeverWidens) {
 
 TEST_F(AuthorizationServerTest, RefreshTokenIsBoundToClient) {
   v1::TokenResponse t0 = Tokens();
-  ExpectError(
-      Refresh(t0.refresh_token(), "", Creds(ClientCredentials::CLIENT_SECRET_BASIC, "other",
-                                             "other-secret"))
-          .status(),
-      400, "invalid_grant");
+  ExpectError(Refresh(t0.refresh_token(), "",
+                      Creds(ClientCredentials::CLIENT_SECRET_BASIC, "other", "other-secret"))
+                  .status(),
+              400, "invalid_grant");
   EXPECT_TRUE(Refresh(t0.refresh_token()).ok());
 }
 
@@ -1164,7 +1158,8 @@ TEST_F(AuthorizationServerTest, TokenRequestsAreRateLimitedPerClient) {
   // A caller without the secret cannot use up the client's budget.
   clock_->Advance(absl::Seconds(4));  // two tokens back for svc
   ClientCredentials wrong = Creds(ClientCredentials::CLIENT_SECRET_BASIC, "svc", "wrong");
-  for (int i = 0; i < 5; ++i) ExpectError(client_credentials(wrong).status(), 401, "invalid_client");
+  for (int i = 0; i < 5; ++i)
+    ExpectError(client_credentials(wrong).status(), 401, "invalid_client");
   EXPECT_TRUE(client_credentials(svc).ok());
   EXPECT_TRUE(client_credentials(svc).ok());
   ExpectError(client_credentials(svc).status(), 429, "temporarily_unavailable");
@@ -1210,16 +1205,13 @@ TEST_F(AuthorizationServerTest, FailedClientAuthIsThrottledPerClientAndAddress) 
 
   // Over all clients from one address (unknown ids included): 5 failures.
   ExpectError(grant("ghost", "x", "192.0.2.1").status(), 401, "invalid_client");
-  ExpectError(grant("other", "other-secret", "192.0.2.1").status(), 429,
-              "temporarily_unavailable");
+  ExpectError(grant("other", "other-secret", "192.0.2.1").status(), 429, "temporarily_unavailable");
   // ("other" may not use client_credentials: authenticated, then refused.)
-  ExpectError(grant("other", "other-secret", "192.0.2.3").status(), 400,
-              "unauthorized_client");
+  ExpectError(grant("other", "other-secret", "192.0.2.3").status(), 400, "unauthorized_client");
 
   // The window ends: everything works again from that address.
   clock_->Advance(absl::Seconds(30));
-  e = ExpectError(grant("svc", "svc-secret", "192.0.2.1").status(), 429,
-                  "temporarily_unavailable");
+  e = ExpectError(grant("svc", "svc-secret", "192.0.2.1").status(), 429, "temporarily_unavailable");
   EXPECT_EQ(e.retry_after_seconds(), 30);
   clock_->Advance(absl::Seconds(30));
   EXPECT_TRUE(grant("svc", "svc-secret", "192.0.2.1").ok());

@@ -43,9 +43,9 @@ void AuthorizationServer::EnableUpstreamSignIn(std::shared_ptr<oidc::HttpFetcher
   if (!fetcher) {
     fetcher = oidc::MakeCurlFetcher(options_.upstream_ca_file, options_.upstream_ca_path);
   }
-  upstream_ = std::make_unique<UpstreamSignIn>(
-      options_.identity_providers, std::move(fetcher), clock_,
-      options_.public_url + "/login/oidc/callback", options_.pending_authorization_ttl);
+  upstream_ = std::make_unique<UpstreamSignIn>(options_.identity_providers, std::move(fetcher),
+                                               clock_, options_.public_url + "/login/oidc/callback",
+                                               options_.pending_authorization_ttl);
 }
 
 absl::StatusOr<v1::StartUpstreamSignInResponse> AuthorizationServer::StartUpstreamSignIn(
@@ -123,14 +123,13 @@ absl::StatusOr<v1::FinishUpstreamSignInResponse> AuthorizationServer::FinishUpst
     std::string reason(s.message());
     if (absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s)) {
       return refuse("temporarily_unavailable",
-                    absl::StrCat(provider_name, " could not be reached. Try again later."),
-                    reason);
+                    absl::StrCat(provider_name, " could not be reached. Try again later."), reason);
     }
     if (absl::IsPermissionDenied(s)) {
-      return refuse("access_denied",
-                    absl::StrCat("Your ", provider_name, " account may not use this server: ",
-                                 reason),
-                    reason);
+      return refuse(
+          "access_denied",
+          absl::StrCat("Your ", provider_name, " account may not use this server: ", reason),
+          reason);
     }
     return refuse("access_denied",
                   absl::StrCat("The answer of ", provider_name, " could not be verified"), reason);

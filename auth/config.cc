@@ -26,8 +26,7 @@ using json = nlohmann::json;
 constexpr size_t kMaxIdLength = 256;
 
 absl::Status FieldError(const std::string& field, absl::string_view message) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("config ", field, ": ", message));
+  return absl::InvalidArgumentError(absl::StrCat("config ", field, ": ", message));
 }
 
 bool IsVisibleAscii(std::string_view s) {
@@ -65,8 +64,8 @@ absl::StatusOr<std::string> GetString(const json& object, const std::string& key
 
 absl::StatusOr<std::vector<std::string>> GetStringArray(const json& v, const std::string& field,
                                                         std::string_view what) {
-  std::string message = absl::StrCat("must be an array of ",
-                                     absl::string_view(what.data(), what.size()));
+  std::string message =
+      absl::StrCat("must be an array of ", absl::string_view(what.data(), what.size()));
   if (!v.is_array()) return FieldError(field, message);
   std::vector<std::string> out;
   for (const json& item : v) {
@@ -156,10 +155,10 @@ std::optional<int> ParseTokenBurst(const std::string& text) {
 
 absl::StatusOr<ClientConfig> ParseClient(const json& v, const std::string& field) {
   if (!v.is_object()) return FieldError(field, "must be an object");
-  absl::Status keys = CheckKeys(v, field,
-                                {"client_id", "client_name", "client_secret_hash",
-                                 "token_endpoint_auth_method", "redirect_uris", "scopes",
-                                 "grant_types", "introspect_any_token"});
+  absl::Status keys =
+      CheckKeys(v, field,
+                {"client_id", "client_name", "client_secret_hash", "token_endpoint_auth_method",
+                 "redirect_uris", "scopes", "grant_types", "introspect_any_token"});
   if (!keys.ok()) return keys;
   ClientConfig client;
   if (!v.contains("client_id")) return FieldError(field + ".client_id", "is required");
@@ -183,11 +182,9 @@ absl::StatusOr<ClientConfig> ParseClient(const json& v, const std::string& field
     client.secret_hash = *hash;
   }
   if (v.contains("token_endpoint_auth_method")) {
-    auto method = GetString(v, "token_endpoint_auth_method",
-                            field + ".token_endpoint_auth_method");
+    auto method = GetString(v, "token_endpoint_auth_method", field + ".token_endpoint_auth_method");
     if (!method.ok()) return method.status();
-    if (*method != "client_secret_basic" && *method != "client_secret_post" &&
-        *method != "none") {
+    if (*method != "client_secret_basic" && *method != "client_secret_post" && *method != "none") {
       return FieldError(field + ".token_endpoint_auth_method",
                         "must be \"client_secret_basic\", \"client_secret_post\" or \"none\"");
     }
@@ -282,10 +279,10 @@ bool IsProviderId(const std::string& id) {
 
 absl::StatusOr<IdentityProviderConfig> ParseProvider(const json& v, const std::string& field) {
   if (!v.is_object()) return FieldError(field, "must be an object");
-  absl::Status keys = CheckKeys(v, field,
-                                {"id", "display_name", "issuer", "client_id", "client_secret",
-                                 "client_secret_file", "scopes", "username_claim",
-                                 "allowed_email_domains", "required_claims"});
+  absl::Status keys =
+      CheckKeys(v, field,
+                {"id", "display_name", "issuer", "client_id", "client_secret", "client_secret_file",
+                 "scopes", "username_claim", "allowed_email_domains", "required_claims"});
   if (!keys.ok()) return keys;
   IdentityProviderConfig p;
   for (auto [key, target] : {std::pair{"id", &p.id}, std::pair{"issuer", &p.issuer},
@@ -296,8 +293,7 @@ absl::StatusOr<IdentityProviderConfig> ParseProvider(const json& v, const std::s
     *target = *value;
   }
   if (!IsProviderId(p.id) || p.id == "client") {
-    return FieldError(field + ".id",
-                      "must be 1-64 of a-z, 0-9, '-', '_' (and not \"client\")");
+    return FieldError(field + ".id", "must be 1-64 of a-z, 0-9, '-', '_' (and not \"client\")");
   }
   auto issuer = ParseUrl(p.issuer);
   bool loopback = issuer.ok() && (issuer->host == "localhost" || issuer->host == "127.0.0.1" ||
@@ -386,16 +382,11 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
   auto note = [&errors](const absl::Status& status) {
     if (!status.ok()) errors.emplace_back(status.message());
   };
-  const std::set<std::string> kTopKeys = {"public_url",
-                                          "clients",
-                                          "users",
-                                          "token_lifetimes",
-                                          "scopes_supported",
-                                          "default_scope",
-                                          "identity_providers",
-                                          "tool_backends",
-                                          "token_rate_limit",
-                                          "client_auth_throttle"};
+  const std::set<std::string> kTopKeys = {
+      "public_url",          "clients",          "users",
+      "token_lifetimes",     "scopes_supported", "default_scope",
+      "identity_providers",  "tool_backends",    "token_rate_limit",
+      "client_auth_throttle"};
   for (auto it = root.begin(); it != root.end(); ++it) {
     if (kTopKeys.count(it.key()) == 0) note(FieldError(it.key(), "unknown key"));
   }
@@ -450,7 +441,8 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
   note([&]() -> absl::Status {
     if (!root.contains("identity_providers")) return absl::OkStatus();
     const json& providers = root["identity_providers"];
-    if (!providers.is_array()) return FieldError("identity_providers", "must be an array of objects");
+    if (!providers.is_array())
+      return FieldError("identity_providers", "must be an array of objects");
     std::set<std::string> ids;
     for (size_t i = 0; i < providers.size(); ++i) {
       std::string field = absl::StrCat("identity_providers[", i, "]");
@@ -472,10 +464,10 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
     if (!root.contains("token_lifetimes")) return absl::OkStatus();
     const json& lifetimes = root["token_lifetimes"];
     if (!lifetimes.is_object()) return FieldError("token_lifetimes", "must be an object");
-    absl::Status lkeys = CheckKeys(lifetimes, "token_lifetimes",
-                                   {"access_token_seconds", "refresh_token_seconds",
-                                    "authorization_code_seconds",
-                                    "pending_authorization_seconds", "grant_seconds"});
+    absl::Status lkeys =
+        CheckKeys(lifetimes, "token_lifetimes",
+                  {"access_token_seconds", "refresh_token_seconds", "authorization_code_seconds",
+                   "pending_authorization_seconds", "grant_seconds"});
     if (!lkeys.ok()) return lkeys;
     struct Entry {
       const char* key;
@@ -524,9 +516,9 @@ absl::StatusOr<FileConfig> ParseConfigJson(std::string_view text) {
     absl::Status tkeys = CheckKeys(throttle, "client_auth_throttle",
                                    {"max_failures", "max_failures_per_ip", "window_seconds"});
     if (!tkeys.ok()) return tkeys;
-    for (auto [key, target] : {std::pair{"max_failures", &out.client_auth_max_failures},
-                               std::pair{"max_failures_per_ip",
-                                         &out.client_auth_max_failures_per_ip}}) {
+    for (auto [key, target] :
+         {std::pair{"max_failures", &out.client_auth_max_failures},
+          std::pair{"max_failures_per_ip", &out.client_auth_max_failures_per_ip}}) {
       if (!throttle.contains(key)) continue;
       const json& v = throttle[key];
       if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > kMaxFailureLimit) {
@@ -576,8 +568,7 @@ void AddAuthFlags(flags::FlagTable* table, AuthFlags* out) {
                   "its secret (prefer the environment variable: flags show in `ps`)", "",
                   &out->client_secret);
   table->Optional("redirect-uris", "URIS", "MCP_STATIC_REDIRECT_URIS",
-                  "comma-separated redirect URIs", "<public-url>/callback",
-                  &out->redirect_uris);
+                  "comma-separated redirect URIs", "<public-url>/callback", &out->redirect_uris);
   table->Optional("config", "FILE", "", "JSON file with clients, users, lifetimes, limits", "",
                   &out->config);
   table->Optional("token-rate-limit", "R", "MCP_TOKEN_RATE_LIMIT",
@@ -622,12 +613,11 @@ void AddAuthFlags(flags::FlagTable* table, AuthFlags* out) {
 void AddDefaultPublicUrlFlags(flags::FlagTable* table, AuthFlags* out) {
   table->Optional("port", "N", "MCP_STATIC_PORT", "port of the default public URL",
                   std::to_string(kDefaultPort), &out->url_port);
-  table->Optional("host", "H", "MCP_STATIC_HOST", "host of the default public URL",
-                  "localhost", &out->url_host);
+  table->Optional("host", "H", "MCP_STATIC_HOST", "host of the default public URL", "localhost",
+                  &out->url_host);
 }
 
-absl::StatusOr<AuthOptions> BuildAuthOptions(const AuthFlags& flags,
-                                             const GetEnvFunction& getenv) {
+absl::StatusOr<AuthOptions> BuildAuthOptions(const AuthFlags& flags, const GetEnvFunction& getenv) {
   std::string config_json;
   if (auto path = flags.config) {
     auto contents = ReadFile(*path);
@@ -670,8 +660,7 @@ absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const AuthFlags& flags,
       if (!h->empty() && *h != "0.0.0.0" && *h != "::" && *h != "[::]") host = *h;
     }
     if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
-    auto normalized =
-        NormalizePublicUrl(absl::StrCat("http://", host, ":", port), "--host/--port");
+    auto normalized = NormalizePublicUrl(absl::StrCat("http://", host, ":", port), "--host/--port");
     if (!normalized.ok()) return normalized.status();
     options.public_url = *normalized;
   }

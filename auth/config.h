@@ -94,8 +94,7 @@ void AddDefaultPublicUrlFlags(flags::FlagTable* table, AuthFlags* out);
 // Builds the options; errors name the offending flag or config field, e.g.
 // "config clients[1].redirect_uris: must be an array of absolute URLs".
 // `getenv` gives SSL_CERT_FILE and SSL_CERT_DIR (the upstream CAs).
-absl::StatusOr<AuthOptions> BuildAuthOptions(const AuthFlags& flags,
-                                             const GetEnvFunction& getenv);
+absl::StatusOr<AuthOptions> BuildAuthOptions(const AuthFlags& flags, const GetEnvFunction& getenv);
 
 // Same, with the config file's contents given directly ("" for none).
 absl::StatusOr<AuthOptions> BuildAuthOptionsFromJson(const AuthFlags& flags,

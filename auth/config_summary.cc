@@ -38,8 +38,8 @@ std::string DescribeAuthOptions(const AuthOptions& options) {
                     p.client_id, ", scopes ", absl::StrJoin(p.scopes, " "), ", username from ",
                     p.username_claim, "\n");
     if (!p.allowed_email_domains.empty()) {
-      absl::StrAppend(&out, "    allowed email domains: ",
-                      absl::StrJoin(p.allowed_email_domains, " "), "\n");
+      absl::StrAppend(
+          &out, "    allowed email domains: ", absl::StrJoin(p.allowed_email_domains, " "), "\n");
     }
     for (const auto& [claim, value] : p.required_claims) {
       absl::StrAppend(&out, "    requires ", claim, " = ", value, "\n");

@@ -93,8 +93,10 @@ TEST(ConfigTest, Defaults) {
 TEST(ConfigTest, GrantLifetime) {
   // A user and a client of our own: no slow default hashes.
   std::string file = R"({"token_lifetimes": {"grant_seconds": 86400},
-      "users": [{"username": "a", "password_hash": ")" + FastHash("pw") + R"("}],
-      "clients": [{"client_id": "c", "client_secret_hash": ")" + FastHash("s") + R"(",
+      "users": [{"username": "a", "password_hash": ")" +
+                     FastHash("pw") + R"("}],
+      "clients": [{"client_id": "c", "client_secret_hash": ")" +
+                     FastHash("s") + R"(",
                    "redirect_uris": ["http://localhost/cb"]}]})";
   auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), file);
   ASSERT_TRUE(o.ok()) << o.status();
@@ -158,9 +160,11 @@ TEST(ConfigTest, HashingBudgetFlagBeatsEnvBeatsDefault) {
   EXPECT_EQ(o->hash_threads, 1);
   EXPECT_EQ(o->hash_queue, 2);
 
-  for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
-           {"hash-threads", "0"}, {"hash-threads", "x"}, {"hash-queue", "0"},
-           {"hash-queue", "-1"}}) {
+  for (const auto& [flag, value] :
+       std::vector<std::pair<std::string, std::string>>{{"hash-threads", "0"},
+                                                        {"hash-threads", "x"},
+                                                        {"hash-queue", "0"},
+                                                        {"hash-queue", "-1"}}) {
     o = BuildAuthOptions(Flags({{flag, value}}), Env({}));
     EXPECT_FALSE(o.ok()) << flag << "=" << value;
     EXPECT_NE(o.status().message().find("--" + flag), std::string::npos) << o.status();
@@ -185,8 +189,8 @@ TEST(ConfigTest, TokenRateLimitFlagBeatsEnvBeatsFileBeatsDefault) {
   EXPECT_EQ(o->token_rate_per_second, 0);  // 0 = no limit
   EXPECT_EQ(o->token_rate_burst, 9);
 
-  o = BuildAuthOptionsFromJson(Flags({{"token-rate-limit", "50"}, {"token-rate-burst", "3"}}),
-                               env, file);
+  o = BuildAuthOptionsFromJson(Flags({{"token-rate-limit", "50"}, {"token-rate-burst", "3"}}), env,
+                               file);
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->token_rate_per_second, 50);
   EXPECT_EQ(o->token_rate_burst, 3);
@@ -293,11 +297,13 @@ TEST(ConfigTest, ReadsFileFromDisk) {
 
 TEST(ConfigTest, PublicClientAndClientCredentials) {
   std::string file = R"({"clients": [
-     {"client_id": "static", "client_secret_hash": ")" + FastHash("x") + R"(",
+     {"client_id": "static", "client_secret_hash": ")" +
+                     FastHash("x") + R"(",
       "redirect_uris": ["http://localhost/cb"]},
      {"client_id": "native", "token_endpoint_auth_method": "none",
       "redirect_uris": ["http://127.0.0.1/cb"]},
-     {"client_id": "svc", "client_secret_hash": ")" + FastHash("y") + R"(",
+     {"client_id": "svc", "client_secret_hash": ")" +
+                     FastHash("y") + R"(",
       "grant_types": ["client_credentials"]}]})";
   auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), file);
   ASSERT_TRUE(o.ok()) << o.status();
@@ -310,11 +316,14 @@ TEST(ConfigTest, PublicClientAndClientCredentials) {
 
 TEST(ConfigTest, IntrospectAnyTokenIsOptInPerClient) {
   std::string file = R"({"clients": [
-     {"client_id": "static", "client_secret_hash": ")" + FastHash("x") + R"(",
+     {"client_id": "static", "client_secret_hash": ")" +
+                     FastHash("x") + R"(",
       "redirect_uris": ["http://localhost/cb"], "introspect_any_token": false},
-     {"client_id": "rs", "client_secret_hash": ")" + FastHash("y") + R"(",
+     {"client_id": "rs", "client_secret_hash": ")" +
+                     FastHash("y") + R"(",
       "grant_types": ["client_credentials"], "introspect_any_token": true}],
-     "users": [{"username": "u", "password_hash": ")" + FastHash("pw") + R"("}]})";
+     "users": [{"username": "u", "password_hash": ")" +
+                     FastHash("pw") + R"("}]})";
   auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), file);
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_FALSE(o->clients[0].introspect_any_token);
@@ -329,32 +338,39 @@ TEST(ConfigTest, IntrospectAnyTokenIsOptInPerClient) {
 // one pass (oauth_admin check-config prints them).
 TEST(ConfigTest, NamesEveryError) {
   std::string hash = HashSecret("x", 1000);
-  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), R"({
+  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}),
+                                    R"({
       "bogus": 1,
       "clients": [{"client_id": "a", "extra": 1},
-                  {"client_id": "b", "client_secret_hash": ")" + hash + R"("},
+                  {"client_id": "b", "client_secret_hash": ")" +
+                                        hash + R"("},
                   {"client_id": "c", "token_endpoint_auth_method": "none",
                    "redirect_uris": ["http://x/cb"], "scopes": ["admin"]}],
-      "users": [{"username": "u", "password_hash": ")" + hash + R"("},
-                {"username": "u", "password_hash": ")" + hash + R"("}],
+      "users": [{"username": "u", "password_hash": ")" +
+                                        hash + R"("},
+                {"username": "u", "password_hash": ")" +
+                                        hash + R"("}],
       "token_lifetimes": {"access_token_seconds": 0}})");
   ASSERT_FALSE(o.ok());
   std::vector<std::string> lines = absl::StrSplit(o.status().message(), '\n');
   EXPECT_EQ(lines, (std::vector<std::string>{
-                       "config bogus: unknown key",
-                       "config clients[0].extra: unknown key",
+                       "config bogus: unknown key", "config clients[0].extra: unknown key",
                        "config token_lifetimes.access_token_seconds: must be a positive integer "
                        "number of seconds"}))
       << o.status().message();
   // Once the file parses, the cross-field checks name every error too.
-  o = BuildAuthOptionsFromJson(Flags({}), Env({}), R"({
-      "clients": [{"client_id": "b", "client_secret_hash": ")" + hash + R"("},
+  o = BuildAuthOptionsFromJson(Flags({}), Env({}),
+                               R"({
+      "clients": [{"client_id": "b", "client_secret_hash": ")" +
+                                   hash + R"("},
                   {"client_id": "c", "token_endpoint_auth_method": "none",
                    "redirect_uris": ["http://x/cb"], "scopes": ["admin"]},
                   {"client_id": "d", "token_endpoint_auth_method": "none",
                    "grant_types": ["client_credentials"]}],
-      "users": [{"username": "u", "password_hash": ")" + hash + R"("},
-                {"username": "u", "password_hash": ")" + hash + R"("}]})");
+      "users": [{"username": "u", "password_hash": ")" +
+                                   hash + R"("},
+                {"username": "u", "password_hash": ")" +
+                                   hash + R"("}]})");
   ASSERT_FALSE(o.ok());
   lines = absl::StrSplit(o.status().message(), '\n');
   EXPECT_EQ(lines, (std::vector<std::string>{
@@ -367,17 +383,20 @@ TEST(ConfigTest, NamesEveryError) {
 
 TEST(ConfigSummaryTest, DescribesWithoutSecrets) {
   std::string hash = HashSecret("x", 1000);
-  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), R"({
+  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}),
+                                    R"({
       "public_url": "https://mcp.example.com",
       "clients": [{"client_id": "app", "client_name": "App", "client_secret_hash": ")" +
-                                                          hash + R"(",
+                                        hash + R"(",
                    "redirect_uris": ["https://app.example.com/cb"]}],
-      "users": [{"username": "alice", "subject": "u-1", "password_hash": ")" + hash + R"("}]})");
+      "users": [{"username": "alice", "subject": "u-1", "password_hash": ")" +
+                                        hash + R"("}]})");
   ASSERT_TRUE(o.ok()) << o.status();
   std::string text = DescribeAuthOptions(*o);
   EXPECT_TRUE(absl::StrContains(text, "issuer: https://mcp.example.com\n")) << text;
-  EXPECT_TRUE(absl::StrContains(text, "  app (App): confidential, client_secret_basic; grants "
-                                      "authorization_code refresh_token; scopes user\n"))
+  EXPECT_TRUE(absl::StrContains(text,
+                                "  app (App): confidential, client_secret_basic; grants "
+                                "authorization_code refresh_token; scopes user\n"))
       << text;
   EXPECT_TRUE(absl::StrContains(text, "    redirect_uri https://app.example.com/cb\n")) << text;
   EXPECT_TRUE(absl::StrContains(text, "  alice (subject u-1)\n")) << text;
@@ -395,13 +414,15 @@ TEST(ConfigTest, IdentityProviders) {
     std::ofstream f(secret_file);
     f << "from-file\n";
   }
-  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), R"({
+  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}),
+                                    R"({
       "identity_providers": [
         {"id": "corp", "display_name": "Corp SSO", "issuer": "https://sso.example.com/realms/x",
          "client_id": "mcp", "client_secret": "s1",
          "allowed_email_domains": ["example.com"], "required_claims": {"groups": "mcp"}},
         {"id": "dev", "issuer": "http://127.0.0.1:8080", "client_id": "mcp",
-         "client_secret_file": ")" + secret_file + R"(", "username_claim": "preferred_username"}]})");
+         "client_secret_file": ")" + secret_file +
+                                        R"(", "username_claim": "preferred_username"}]})");
   ASSERT_TRUE(o.ok()) << o.status();
   ASSERT_EQ(o->identity_providers.size(), 2u);
   const IdentityProviderConfig& corp = o->identity_providers[0];
@@ -455,7 +476,8 @@ std::string WriteTempFile(const std::string& name, const std::string& contents) 
 std::string FastUsersAndClients() {
   return R"("clients": [{"client_id": "c", "client_secret_hash": ")" + FastHash("x") +
          R"(", "redirect_uris": ["http://localhost/cb"]}],
-            "users": [{"username": "u", "password_hash": ")" + FastHash("pw") + R"("}])";
+            "users": [{"username": "u", "password_hash": ")" +
+         FastHash("pw") + R"("}])";
 }
 
 TEST(ConfigTest, ToolBackends) {
@@ -465,13 +487,16 @@ TEST(ConfigTest, ToolBackends) {
   std::string cert = WriteTempFile("tb-cert.pem", pem);
   std::string key = WriteTempFile("tb-key.pem", "-----BEGIN PRIVATE KEY-----\nBB==\n");
   std::string secret_file = WriteTempFile("tb-secret", secret + "\n");
-  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}), "{" + FastUsersAndClients() + R"(,
+  auto o = BuildAuthOptionsFromJson(Flags({}), Env({}),
+                                    "{" + FastUsersAndClients() + R"(,
       "tool_backends": [
         {"name": "py", "target": "10.0.0.5:50051", "prefix": "py_",
-         "server_ca_file": ")" + ca + R"(", "client_cert_file": ")" + cert + R"(",
+         "server_ca_file": ")" + ca + R"(", "client_cert_file": ")" +
+                                        cert + R"(",
          "client_key_file": ")" + key + R"("},
         {"name": "go.tools-2", "target": "127.0.0.1:7000",
-         "shared_secret_file": ")" + secret_file + R"("},
+         "shared_secret_file": ")" + secret_file +
+                                        R"("},
         {"name": "plain", "target": "localhost:7001"}]})");
   ASSERT_TRUE(o.ok()) << o.status();
   ASSERT_EQ(o->tool_backends.size(), 3u);
@@ -493,8 +518,10 @@ TEST(ConfigTest, ToolBackends) {
   EXPECT_TRUE(absl::StrContains(text, "  py: 10.0.0.5:50051, prefix py_, TLS (CA " + ca +
                                           "), client certificate " + cert + "\n"))
       << text;
-  EXPECT_TRUE(absl::StrContains(text, "  go.tools-2: 127.0.0.1:7000, plaintext, shared secret "
-                                      "from " + secret_file + "\n"))
+  EXPECT_TRUE(absl::StrContains(text,
+                                "  go.tools-2: 127.0.0.1:7000, plaintext, shared secret "
+                                "from " +
+                                    secret_file + "\n"))
       << text;
   EXPECT_TRUE(absl::StrContains(text, "  plain: localhost:7001, plaintext\n")) << text;
   EXPECT_FALSE(absl::StrContains(text, secret)) << text;
@@ -508,7 +535,8 @@ TEST(ConfigTest, ToolBackendErrors) {
   std::string short_secret = WriteTempFile("tbe-short", "too-short-secret");
   std::string spaced_secret = WriteTempFile("tbe-spaced", "0123456789 abcdef0123456789abcdef");
   const std::string missing = ::testing::TempDir() + "/tbe-no-such-file";
-  auto bad = BuildAuthOptionsFromJson(Flags({}), Env({}), R"({"tool_backends": [
+  auto bad = BuildAuthOptionsFromJson(Flags({}), Env({}),
+                                      R"({"tool_backends": [
       {"name": "a", "target": "h:1", "tls": true},
       {"target": "h:1"},
       {"name": "b"},
@@ -517,13 +545,19 @@ TEST(ConfigTest, ToolBackendErrors) {
       {"name": "c", "target": "h:1"},
       {"name": "c", "target": "h:2"},
       {"name": "d", "target": 5},
-      {"name": "e", "target": "h:1", "client_cert_file": ")" + pem + R"("},
-      {"name": "f", "target": "h:1", "client_cert_file": ")" + pem + R"(",
+      {"name": "e", "target": "h:1", "client_cert_file": ")" +
+                                          pem + R"("},
+      {"name": "f", "target": "h:1", "client_cert_file": ")" +
+                                          pem + R"(",
        "client_key_file": ")" + pem + R"("},
-      {"name": "g", "target": "h:1", "server_ca_file": ")" + missing + R"("},
-      {"name": "h", "target": "h:1", "server_ca_file": ")" + not_pem + R"("},
-      {"name": "i", "target": "h:1", "shared_secret_file": ")" + short_secret + R"("},
-      {"name": "j", "target": "h:1", "shared_secret_file": ")" + spaced_secret + R"("},
+      {"name": "g", "target": "h:1", "server_ca_file": ")" +
+                                          missing + R"("},
+      {"name": "h", "target": "h:1", "server_ca_file": ")" +
+                                          not_pem + R"("},
+      {"name": "i", "target": "h:1", "shared_secret_file": ")" +
+                                          short_secret + R"("},
+      {"name": "j", "target": "h:1", "shared_secret_file": ")" +
+                                          spaced_secret + R"("},
       {"name": "k", "target": "h:1", "prefix": "has space"},
       "not an object"]})");
   ASSERT_FALSE(bad.ok());
@@ -601,11 +635,13 @@ INSTANTIATE_TEST_SUITE_P(
                       "config clients[0].scopes: scope \"admin\" is not in scopes_supported"},
         BadConfigCase{R"({"clients": [{"client_id": "a", "client_secret_hash": ")" + kGoodHash +
                           R"(", "introspect_any_token": "yes"}],
-                          "users": [{"username": "u", "password_hash": ")" + kGoodHash + R"("}]})",
+                          "users": [{"username": "u", "password_hash": ")" +
+                          kGoodHash + R"("}]})",
                       "config clients[0].introspect_any_token: must be true or false"},
         BadConfigCase{R"({"clients": [{"client_id": "a", "token_endpoint_auth_method": "none",
                           "redirect_uris": ["http://x/cb"], "introspect_any_token": true}],
-                          "users": [{"username": "u", "password_hash": ")" + kGoodHash + R"("}]})",
+                          "users": [{"username": "u", "password_hash": ")" +
+                          kGoodHash + R"("}]})",
                       "config clients[0].introspect_any_token: needs a confidential client"},
         BadConfigCase{R"({"users": [{"username": "a"}]})",
                       "config users[0].password_hash: is required"},
@@ -613,11 +649,12 @@ INSTANTIATE_TEST_SUITE_P(
                       "config users[0].password_hash: must be a string"},
         BadConfigCase{R"({"token_lifetimes": {"access_token_seconds": -1}})",
                       "config token_lifetimes.access_token_seconds: must be a positive"},
-        BadConfigCase{R"({"users": [{"username": "client:svc", "password_hash": ")" +
-                          kGoodHash + R"("}]})",
-                      "config users[0].username: must not start with \"client:\""},
+        BadConfigCase{
+            R"({"users": [{"username": "client:svc", "password_hash": ")" + kGoodHash + R"("}]})",
+            "config users[0].username: must not start with \"client:\""},
         BadConfigCase{R"({"users": [{"username": "a", "subject": "client:svc",
-                          "password_hash": ")" + kGoodHash + R"("}]})",
+                          "password_hash": ")" +
+                          kGoodHash + R"("}]})",
                       "config users[0].subject: must not start with \"client:\""},
         BadConfigCase{R"({"token_lifetimes": {"grant_seconds": 0}})",
                       "config token_lifetimes.grant_seconds: must be a positive"},

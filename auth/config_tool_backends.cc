@@ -20,9 +20,13 @@ using json = nlohmann::json;
 constexpr size_t kMinSharedSecretLength = 32;
 
 const std::set<std::string>& AllowedKeys() {
-  static const std::set<std::string> kKeys = {
-      "name",          "target",           "prefix",          "server_ca_file",
-      "client_cert_file", "client_key_file", "shared_secret_file"};
+  static const std::set<std::string> kKeys = {"name",
+                                              "target",
+                                              "prefix",
+                                              "server_ca_file",
+                                              "client_cert_file",
+                                              "client_key_file",
+                                              "shared_secret_file"};
   return kKeys;
 }
 

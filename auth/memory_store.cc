@@ -12,9 +12,8 @@ absl::Status MemoryStore::PutPendingAuthorization(const PendingAuthorization& pe
   absl::MutexLock lock(&mu_);
   if (max_pending > 0 && static_cast<int64_t>(pending_.size()) >= max_pending) {
     // Expired entries wait for the next sweep; they do not count.
-    absl::erase_if(pending_, [&](const auto& entry) {
-      return entry.second.expires_at <= pending.created_at;
-    });
+    absl::erase_if(
+        pending_, [&](const auto& entry) { return entry.second.expires_at <= pending.created_at; });
     if (static_cast<int64_t>(pending_.size()) >= max_pending) {
       return absl::ResourceExhaustedError("too many pending authorizations");
     }
@@ -102,8 +101,7 @@ absl::Status MemoryStore::IssueTokens(const TokenFamily& family, const AccessTok
     if (refresh->chain_hash.empty()) {
       refresh_.emplace(refresh->token_hash, *refresh);
     } else {
-      chains_.emplace(refresh->chain_hash, *refresh).first->second.access_hash =
-          access.token_hash;
+      chains_.emplace(refresh->chain_hash, *refresh).first->second.access_hash = access.token_hash;
     }
   }
   return absl::OkStatus();
@@ -198,10 +196,9 @@ absl::StatusOr<RedeemRefreshResult> MemoryStore::RedeemRefreshToken(const Refres
     return result;  // A 256-bit collision: treat as failure.
   }
   const bool chained = !old_key.chain_hash.empty();
-  if (new_refresh.chain_hash.empty() ||
-      (chained ? new_refresh.chain_hash != old_key.chain_hash ||
-                     new_refresh.generation != old->generation + 1
-               : chains_.count(new_refresh.chain_hash) > 0)) {
+  if (new_refresh.chain_hash.empty() || (chained ? new_refresh.chain_hash != old_key.chain_hash ||
+                                                       new_refresh.generation != old->generation + 1
+                                                 : chains_.count(new_refresh.chain_hash) > 0)) {
     return result;  // Not the chain's next token, or a collision.
   }
   FamilyEntry& entry = families_[old->family_id];

@@ -54,7 +54,7 @@ RefreshTokenKey Key(const std::string& hash) {
 }
 
 RefreshTokenRecord Unchained(const std::string& hash, const std::string& family,
-                           absl::Time exp = kT0 + absl::Hours(24)) {
+                             absl::Time exp = kT0 + absl::Hours(24)) {
   RefreshTokenRecord r;
   r.token_hash = hash;
   r.family_id = family;

@@ -83,10 +83,9 @@ class PostgresConnection final : public SqlConnection {
         result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
     std::string state = sqlstate != nullptr ? sqlstate : "";
     std::string message = absl::StrCat(
-        "PostgreSQL: ",
-        Trimmed(result != nullptr && *PQresultErrorMessage(result) != '\0'
-                    ? PQresultErrorMessage(result)
-                    : PQerrorMessage(conn_)));
+        "PostgreSQL: ", Trimmed(result != nullptr && *PQresultErrorMessage(result) != '\0'
+                                    ? PQresultErrorMessage(result)
+                                    : PQerrorMessage(conn_)));
     if (state == "23505") return absl::AlreadyExistsError(message);
     // Connection loss, server shutdown, "cannot connect now": the connection
     // is unusable and the database may come back.
@@ -116,11 +115,12 @@ absl::StatusOr<std::unique_ptr<SqlConnection>> Connect(const std::string& url) {
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string message = RedactLibpqMessage(Trimmed(PQerrorMessage(conn)), url);
     PQfinish(conn);
-    return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL (",
-                                               RedactConninfo(url), "): ", message));
+    return absl::UnavailableError(
+        absl::StrCat("cannot connect to PostgreSQL (", RedactConninfo(url), "): ", message));
   }
   // Quiet NOTICEs (e.g. "relation already exists, skipping") on stderr.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<SqlConnection>(std::make_unique<PostgresConnection>(conn));
 }
 

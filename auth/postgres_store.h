@@ -24,8 +24,7 @@ namespace mcp_oauth::auth {
 // Fails with a clear message (no password in any form: see
 // postgres_conninfo.h) when the URL is malformed or the database cannot be
 // reached, and migrates the schema otherwise.
-absl::StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url,
-                                                         int pool_size = 8);
+absl::StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, int pool_size = 8);
 
 // One libpq connection to `url`, for other tables kept in the same database
 // (mcp/tasks). Errors never contain the password. Not thread safe.

@@ -114,7 +114,9 @@ int64_t IntFromDb(const std::string& text) {
 std::string Hex(const std::string& digest) { return absl::BytesToHexString(digest); }
 std::string Unhex(const std::string& hex) { return absl::HexStringToBytes(hex); }
 
-std::string JoinScopes(const std::vector<std::string>& scopes) { return absl::StrJoin(scopes, " "); }
+std::string JoinScopes(const std::vector<std::string>& scopes) {
+  return absl::StrJoin(scopes, " ");
+}
 std::vector<std::string> SplitScopes(const std::string& text) {
   return absl::StrSplit(text, ' ', absl::SkipEmpty());
 }
@@ -196,9 +198,8 @@ Record TokenFromRow(const Row& r) {
 
 template <typename Record>
 std::vector<SqlValue> TokenValues(const Record& t) {
-  return {Hex(t.token_hash), t.family_id,   t.client_id,      t.subject,
-          t.username,        JoinScopes(t.scopes), t.audience, t.jti,
-          ToDb(t.issued_at), ToDb(t.expires_at)};
+  return {Hex(t.token_hash),    t.family_id, t.client_id, t.subject,         t.username,
+          JoinScopes(t.scopes), t.audience,  t.jti,       ToDb(t.issued_at), ToDb(t.expires_at)};
 }
 
 absl::Status InsertAccess(SqlConnection& db, const AccessTokenRecord& t) {
@@ -247,13 +248,14 @@ RefreshTokenRecord ChainFromRow(const Row& r) {
 
 absl::Status InsertChain(SqlConnection& db, const RefreshTokenRecord& t) {
   return db
-      .Execute("INSERT INTO refresh_chains (chain_hash, generation, token_hash, family_id,"
-               " client_id, subject, username, scopes, audience, jti, issued_at, expires_at,"
-               " access_hash, sweep_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-               " $12, $13, $12)",
-               {Hex(t.chain_hash), t.generation, Hex(t.token_hash), t.family_id, t.client_id,
-                t.subject, t.username, JoinScopes(t.scopes), t.audience, t.jti,
-                ToDb(t.issued_at), ToDb(t.expires_at), Hex(t.access_hash)})
+      .Execute(
+          "INSERT INTO refresh_chains (chain_hash, generation, token_hash, family_id,"
+          " client_id, subject, username, scopes, audience, jti, issued_at, expires_at,"
+          " access_hash, sweep_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+          " $12, $13, $12)",
+          {Hex(t.chain_hash), t.generation, Hex(t.token_hash), t.family_id, t.client_id, t.subject,
+           t.username, JoinScopes(t.scopes), t.audience, t.jti, ToDb(t.issued_at),
+           ToDb(t.expires_at), Hex(t.access_hash)})
       .status();
 }
 
@@ -380,8 +382,8 @@ int SqlStore::LatestSchemaVersion() { return Migrations().back().version; }
 
 absl::StatusOr<std::unique_ptr<SqlStore>> SqlStore::Open(SqlDialect dialect, Connector connector,
                                                          int pool_size) {
-  std::unique_ptr<SqlStore> store(new SqlStore(std::move(dialect), std::move(connector),
-                                               pool_size));
+  std::unique_ptr<SqlStore> store(
+      new SqlStore(std::move(dialect), std::move(connector), pool_size));
   absl::Status migrated = store->Migrate();
   if (!migrated.ok()) return migrated;
   return store;
@@ -414,9 +416,8 @@ absl::Status SqlStore::Migrate() {
         auto done =
             db.Execute(absl::StrReplaceAll(statement, {{"{T}", dialect_.table_suffix}}), {});
         if (!done.ok()) {
-          return absl::Status(done.status().code(),
-                              absl::StrCat("migration ", migration.version, ": ",
-                                           done.status().message()));
+          return absl::Status(done.status().code(), absl::StrCat("migration ", migration.version,
+                                                                 ": ", done.status().message()));
         }
       }
       auto recorded =
@@ -428,8 +429,8 @@ absl::Status SqlStore::Migrate() {
     return absl::OkStatus();
   });
   if (!status.ok()) {
-    return absl::Status(status.code(), absl::StrCat(dialect_.name, " token store: ",
-                                                    status.message()));
+    return absl::Status(status.code(),
+                        absl::StrCat(dialect_.name, " token store: ", status.message()));
   }
   return absl::OkStatus();
 }
@@ -487,8 +488,7 @@ absl::StatusOr<SqlResult> SqlStore::Read(const std::string& sql,
 
 // ------------------------------------------------- pending authorizations
 
-absl::Status SqlStore::PutPendingAuthorization(const PendingAuthorization& p,
-                                               int64_t max_pending) {
+absl::Status SqlStore::PutPendingAuthorization(const PendingAuthorization& p, int64_t max_pending) {
   absl::Status status = Transaction([&](SqlConnection& db) -> absl::Status {
     if (max_pending > 0) {
       // The count stops at the cap (LIMIT), so the check costs at most
@@ -503,12 +503,12 @@ absl::Status SqlStore::PutPendingAuthorization(const PendingAuthorization& p,
       }
     }
     return db
-        .Execute(absl::StrCat("INSERT INTO pending_authorizations (", kPendingColumns,
-                              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
-                 {Hex(p.id_hash), p.client_id, p.redirect_uri,
-                  int64_t{p.redirect_uri_in_request ? 1 : 0}, JoinScopes(p.scopes), p.state,
-                  p.code_challenge, p.resource, p.csrf_token, ToDb(p.created_at),
-                  ToDb(p.expires_at)})
+        .Execute(
+            absl::StrCat("INSERT INTO pending_authorizations (", kPendingColumns,
+                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
+            {Hex(p.id_hash), p.client_id, p.redirect_uri,
+             int64_t{p.redirect_uri_in_request ? 1 : 0}, JoinScopes(p.scopes), p.state,
+             p.code_challenge, p.resource, p.csrf_token, ToDb(p.created_at), ToDb(p.expires_at)})
         .status();
   });
   if (absl::IsAlreadyExists(status)) {
@@ -538,9 +538,9 @@ absl::Status SqlStore::DeletePendingAuthorization(const std::string& id_hash) {
 absl::Status SqlStore::CompleteAuthorization(const std::string& id_hash, absl::Time now,
                                              const AuthorizationCode& c) {
   absl::Status status = Transaction([&](SqlConnection& db) -> absl::Status {
-    auto deleted = db.Execute(
-        "DELETE FROM pending_authorizations WHERE id_hash = $1 AND expires_at > $2",
-        {Hex(id_hash), ToDb(now)});
+    auto deleted =
+        db.Execute("DELETE FROM pending_authorizations WHERE id_hash = $1 AND expires_at > $2",
+                   {Hex(id_hash), ToDb(now)});
     if (!deleted.ok()) return deleted.status();
     if (deleted->affected == 0) {
       return absl::NotFoundError("pending authorization not found or expired");
@@ -568,10 +568,10 @@ absl::StatusOr<ConsumeCodeResult> SqlStore::ConsumeCode(const std::string& code_
     result = ConsumeCodeResult();
     // The row lock holds from the check to the update: a concurrent
     // redemption waits and then sees used = 1.
-    auto found = db.Execute(absl::StrCat("SELECT ", kCodeColumns,
-                                         " FROM authorization_codes WHERE code_hash = $1",
-                                         dialect_.for_update),
-                            {Hex(code_hash)});
+    auto found = db.Execute(
+        absl::StrCat("SELECT ", kCodeColumns, " FROM authorization_codes WHERE code_hash = $1",
+                     dialect_.for_update),
+        {Hex(code_hash)});
     if (!found.ok()) return found.status();
     if (found->rows.empty()) return absl::OkStatus();
     AuthorizationCode code = CodeFromRow(found->rows[0]);
@@ -612,12 +612,12 @@ absl::Status SqlStore::IssueTokens(const TokenFamily& family, const AccessTokenR
         " revoked, keep_until) VALUES ($1, $2, $3, $4, $5, $6, $7)"
         " ON CONFLICT (family_id) DO NOTHING",
         {family.family_id, family.client_id, family.subject, family.username,
-         ToDb(family.created_at), int64_t{family.revoked ? 1 : 0},
-         ToDb(absl::InfinitePast())});
+         ToDb(family.created_at), int64_t{family.revoked ? 1 : 0}, ToDb(absl::InfinitePast())});
     if (!created.ok()) return created.status();
-    auto current = db.Execute(absl::StrCat("SELECT revoked FROM token_families WHERE family_id = $1",
-                                           dialect_.for_update),
-                              {family.family_id});
+    auto current =
+        db.Execute(absl::StrCat("SELECT revoked FROM token_families WHERE family_id = $1",
+                                dialect_.for_update),
+                   {family.family_id});
     if (!current.ok()) return current.status();
     if (!current->rows.empty() && IntFromDb(current->rows[0][0]) != 0) {
       return absl::FailedPreconditionError("token family revoked");
@@ -712,12 +712,12 @@ absl::StatusOr<RedeemRefreshResult> SqlStore::RedeemRefreshToken(const RefreshTo
     RefreshTokenRecord old;
     absl::Time keep_until;
     if (chained) {
-      auto found = db.Execute(
-          absl::StrCat("SELECT ", kChainColumns, kFamilyColumns,
-                       " FROM refresh_chains c LEFT JOIN token_families f"
-                       " ON f.family_id = c.family_id WHERE c.chain_hash = $1",
-                       dialect_.for_update.empty() ? "" : dialect_.for_update + " OF c"),
-          {Hex(old_key.chain_hash), ToDb(absl::InfinitePast())});
+      auto found =
+          db.Execute(absl::StrCat("SELECT ", kChainColumns, kFamilyColumns,
+                                  " FROM refresh_chains c LEFT JOIN token_families f"
+                                  " ON f.family_id = c.family_id WHERE c.chain_hash = $1",
+                                  dialect_.for_update.empty() ? "" : dialect_.for_update + " OF c"),
+                     {Hex(old_key.chain_hash), ToDb(absl::InfinitePast())});
       if (!found.ok()) return found.status();
       if (found->rows.empty()) return absl::OkStatus();
       const Row& row = found->rows[0];
@@ -782,8 +782,8 @@ absl::StatusOr<RedeemRefreshResult> SqlStore::RedeemRefreshToken(const RefreshTo
     if (absl::Status s = InsertAccess(db, new_access); !s.ok()) return s;
     if (!old.access_hash.empty()) {
       // The access token issued with the rotated token is superseded.
-      auto deleted = db.Execute("DELETE FROM access_tokens WHERE token_hash = $1",
-                                {Hex(old.access_hash)});
+      auto deleted =
+          db.Execute("DELETE FROM access_tokens WHERE token_hash = $1", {Hex(old.access_hash)});
       if (!deleted.ok()) return deleted.status();
     }
     new_refresh.access_hash = new_access.token_hash;
@@ -807,8 +807,7 @@ absl::StatusOr<RedeemRefreshResult> SqlStore::RedeemRefreshToken(const RefreshTo
     // the write that would not move it.
     const absl::Time until = std::max(new_access.expires_at, new_refresh.expires_at);
     if (keep_until < until) {
-      if (absl::Status s = ExtendFamilyIn(db, old.family_id, until, kRotationKeepSlack);
-          !s.ok()) {
+      if (absl::Status s = ExtendFamilyIn(db, old.family_id, until, kRotationKeepSlack); !s.ok()) {
         return s;
       }
     }
@@ -828,8 +827,8 @@ absl::Status SqlStore::RevokeFamily(const std::string& family_id) {
 
 absl::Status SqlStore::RevokeAccessToken(const std::string& token_hash) {
   return Transaction([&](SqlConnection& db) {
-    return db.Execute("UPDATE access_tokens SET revoked = 1 WHERE token_hash = $1",
-                      {Hex(token_hash)})
+    return db
+        .Execute("UPDATE access_tokens SET revoked = 1 WHERE token_hash = $1", {Hex(token_hash)})
         .status();
   });
 }

@@ -62,12 +62,12 @@ class SqlConnection {
 
 // What differs between the SQL dialects.
 struct SqlDialect {
-  std::string name;                // For messages: "SQLite", "PostgreSQL".
-  std::string begin_write;         // Starts a read-write transaction.
-  std::string for_update;          // Suffix locking the selected rows, or "".
-  std::string migration_lock;      // Statement serialising migrations, or "".
-  std::string table_suffix;        // Appended to CREATE TABLE (e.g. WITHOUT ROWID).
-  bool serialize_writes = false;   // One writer at a time within this process.
+  std::string name;               // For messages: "SQLite", "PostgreSQL".
+  std::string begin_write;        // Starts a read-write transaction.
+  std::string for_update;         // Suffix locking the selected rows, or "".
+  std::string migration_lock;     // Statement serialising migrations, or "".
+  std::string table_suffix;       // Appended to CREATE TABLE (e.g. WITHOUT ROWID).
+  bool serialize_writes = false;  // One writer at a time within this process.
 };
 
 class SqlStore final : public Store {

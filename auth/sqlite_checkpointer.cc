@@ -2,8 +2,7 @@
 
 namespace mcp_oauth::auth {
 
-SqliteCheckpointer::SqliteCheckpointer(sqlite3* db, Options options)
-    : db_(db), options_(options) {
+SqliteCheckpointer::SqliteCheckpointer(sqlite3* db, Options options) : db_(db), options_(options) {
   sqlite3_wal_autocheckpoint(db_, 0);
   thread_ = std::thread([this] { Run(); });
 }
@@ -58,9 +57,8 @@ void SqliteCheckpointer::Run() {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](SqliteCheckpointer* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) {
-            return c->wake_ || c->stopping_;
-          },
+          +[](SqliteCheckpointer* c)
+               ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) { return c->wake_ || c->stopping_; },
           this));
       if (stopping_) return;
       wake_ = false;

@@ -21,8 +21,8 @@ class SqliteCheckpointerTest : public ::testing::Test {
   void SetUp() override {
     static int counter = 0;
     const char* tmp = std::getenv("TEST_TMPDIR");
-    path_ = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/checkpointer-", getpid(), "-",
-                         counter++, ".db");
+    path_ = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/checkpointer-", getpid(), "-", counter++,
+                         ".db");
     writer_ = Open();
     ASSERT_NE(writer_, nullptr);
     Exec(writer_, "CREATE TABLE t (v BLOB NOT NULL)");
@@ -36,9 +36,9 @@ class SqliteCheckpointerTest : public ::testing::Test {
   // A connection in WAL mode with synchronous=NORMAL, as the store opens.
   sqlite3* Open() {
     sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                              nullptr),
-              SQLITE_OK);
+    EXPECT_EQ(
+        sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
+        SQLITE_OK);
     Exec(db, "PRAGMA journal_mode=WAL");
     Exec(db, "PRAGMA synchronous=NORMAL");
     return db;

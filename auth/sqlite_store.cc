@@ -62,8 +62,7 @@ class SqliteConnection final : public SqlConnection {
         rc = sqlite3_bind_int64(stmt, index, *n);
       } else {
         const std::string& s = std::get<std::string>(params[i]);
-        rc = sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()),
-                               SQLITE_TRANSIENT);
+        rc = sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
       }
       if (rc != SQLITE_OK) {
         sqlite3_reset(stmt);
@@ -136,8 +135,7 @@ absl::Status MakeParentDirectories(const std::string& path) {
 
 absl::StatusOr<sqlite3*> OpenDatabase(const std::string& path) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);

@@ -24,8 +24,7 @@ namespace mcp_oauth::auth {
 
 // Opens (creating it with mode 0600, and its directory with mode 0700, if
 // missing) the database file at `path` and migrates its schema.
-absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
-                                                       int pool_size = 4);
+absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, int pool_size = 4);
 
 // One connection to the database file at `path` (created 0600 with its
 // directories when missing), in WAL mode, for other tables kept in the same

@@ -100,9 +100,9 @@ struct AccessTokenRecord {
 // Tokens minted before chains existed have no chain (chain_hash empty): one
 // record per token, as before, until they expire.
 struct RefreshTokenKey {
-  std::string chain_hash;   // Empty for a token without a chain.
-  int64_t generation = 0;   // Position in the chain (the first token is 0).
-  std::string token_hash;   // Digest of the whole token.
+  std::string chain_hash;  // Empty for a token without a chain.
+  int64_t generation = 0;  // Position in the chain (the first token is 0).
+  std::string token_hash;  // Digest of the whole token.
 };
 
 struct RefreshTokenRecord {

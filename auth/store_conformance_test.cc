@@ -231,9 +231,12 @@ enum class Backend { kMemory, kSqlite, kPostgres };
 
 std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
   switch (info.param) {
-    case Backend::kMemory: return "Memory";
-    case Backend::kSqlite: return "Sqlite";
-    case Backend::kPostgres: return "Postgres";
+    case Backend::kMemory:
+      return "Memory";
+    case Backend::kSqlite:
+      return "Sqlite";
+    case Backend::kPostgres:
+      return "Postgres";
   }
   return "Unknown";
 }
@@ -279,9 +282,10 @@ class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
   // Runs `sql` on the database of a durable store, outside the store.
   void ExecuteRaw(const std::string& sql) {
     if (GetParam() == Backend::kSqlite) {
-      std::string command =
-          absl::StrCat("python3 -c \"import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
-                       "c.execute(sys.argv[2]); c.commit()\" '", spec_.substr(7), "' '", sql, "'");
+      std::string command = absl::StrCat(
+          "python3 -c \"import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
+          "c.execute(sys.argv[2]); c.commit()\" '",
+          spec_.substr(7), "' '", sql, "'");
       ASSERT_EQ(std::system(command.c_str()), 0) << sql;
     } else {
       PGconn* conn = PQconnectdb(spec_.c_str());
@@ -341,7 +345,7 @@ RefreshTokenKey Key(const std::string& hash) {
 }
 
 RefreshTokenRecord Unchained(const std::string& hash, const std::string& family,
-                           absl::Time exp = kT0 + absl::Hours(24)) {
+                             absl::Time exp = kT0 + absl::Hours(24)) {
   RefreshTokenRecord r;
   r.token_hash = hash;
   r.family_id = family;
@@ -359,8 +363,8 @@ RefreshTokenRecord Refresh(const std::string& hash, const std::string& family,
 }
 
 // The successor of generation `generation - 1` on the family's chain.
-RefreshTokenRecord Next(const std::string& hash, const std::string& family,
-                        int64_t generation = 1, absl::Time exp = kT0 + absl::Hours(24)) {
+RefreshTokenRecord Next(const std::string& hash, const std::string& family, int64_t generation = 1,
+                        absl::Time exp = kT0 + absl::Hours(24)) {
   return Chained(Unchained(hash, family, exp), generation);
 }
 
@@ -521,13 +525,11 @@ TEST_P(StoreConformanceTest, FailedBindingLeavesTheCodeToItsClient) {
   ASSERT_EQ(first.outcome, ConsumeCodeOutcome::kConsumed);
   ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1")).ok());
   // A failing replay (the attacker again) revokes nothing...
-  EXPECT_EQ(store_->ConsumeCode("c1", kT0, WrongBinding()).outcome,
-            ConsumeCodeOutcome::kRejected);
+  EXPECT_EQ(store_->ConsumeCode("c1", kT0, WrongBinding()).outcome, ConsumeCodeOutcome::kRejected);
   EXPECT_FALSE(store_->GetAccessToken("a1")->revoked);
   EXPECT_FALSE(store_->GetRefreshToken(Key("r1"))->revoked);
   // ...only a replay passing every binding does.
-  EXPECT_EQ(store_->ConsumeCode("c1", kT0, AnyBinding()).outcome,
-            ConsumeCodeOutcome::kAlreadyUsed);
+  EXPECT_EQ(store_->ConsumeCode("c1", kT0, AnyBinding()).outcome, ConsumeCodeOutcome::kAlreadyUsed);
   EXPECT_TRUE(store_->GetAccessToken("a1")->revoked);
   // An expired unused code is gone whatever the check says.
   ASSERT_TRUE(store_->PutCode(Code("c2", "f2")).ok());
@@ -724,10 +726,10 @@ TEST_P(StoreConformanceTest, ChainlessTokenStartsAChain) {
 }
 
 TEST_P(StoreConformanceTest, ExpiredRefreshTokenDoesNotRotate) {
-  ASSERT_TRUE(store_
-                  ->IssueTokens(Family("f1"), Access("a1", "f1"),
-                                Refresh("r1", "f1", kT0 + absl::Hours(1)))
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->IssueTokens(Family("f1"), Access("a1", "f1"), Refresh("r1", "f1", kT0 + absl::Hours(1)))
+          .ok());
   EXPECT_EQ(store_->Rotate(Key("r1"), kT0 + absl::Hours(1), Access("a2", "f1"), Next("r2", "f1")),
             RotateOutcome::kNotFound);
   EXPECT_FALSE(store_->GetRefreshToken(Key("r1"))->rotated);
@@ -994,12 +996,13 @@ TEST_P(StoreConformanceTest, SweepRemovesOnlyExpired) {
 
 // A rotation moves the chain's expiry past the one it was created with.
 TEST_P(StoreConformanceTest, SweepKeepsARotatedChainUntilItsNewExpiry) {
-  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a0", "f1"),
-                                  Refresh("g0", "f1", kT0 + absl::Hours(1)))
-                  .ok());
-  ASSERT_EQ(store_->Rotate(Key("g0"), kT0, Access("a1", "f1"),
-                                       Next("g1", "f1", 1, kT0 + absl::Hours(3))),
-            RotateOutcome::kRotated);
+  ASSERT_TRUE(
+      store_
+          ->IssueTokens(Family("f1"), Access("a0", "f1"), Refresh("g0", "f1", kT0 + absl::Hours(1)))
+          .ok());
+  ASSERT_EQ(
+      store_->Rotate(Key("g0"), kT0, Access("a1", "f1"), Next("g1", "f1", 1, kT0 + absl::Hours(3))),
+      RotateOutcome::kRotated);
   store_->Sweep(kT0 + absl::Hours(2));
   EXPECT_TRUE(store_->GetRefreshToken(Key("g1")).has_value());
   store_->Sweep(kT0 + absl::Hours(2) + absl::Minutes(1));
@@ -1065,12 +1068,14 @@ TEST_P(StoreConformanceTest, ChainsFromSchemaVersion2KeepRotating) {
 // them their expiry, so they are swept as before.
 TEST_P(StoreConformanceTest, ChainsFromSchemaVersion3AreSweptAtTheirExpiry) {
   if (!durable()) GTEST_SKIP() << "the memory store has no schema";
-  ASSERT_TRUE(store_->IssueTokens(Family("f1"), Access("a0", "f1"),
-                                  Refresh("g0", "f1", kT0 + absl::Hours(1)))
-                  .ok());
-  ASSERT_TRUE(store_->IssueTokens(Family("f2"), Access("b0", "f2"),
-                                  Refresh("h0", "f2", kT0 + absl::Hours(5)))
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->IssueTokens(Family("f1"), Access("a0", "f1"), Refresh("g0", "f1", kT0 + absl::Hours(1)))
+          .ok());
+  ASSERT_TRUE(
+      store_
+          ->IssueTokens(Family("f2"), Access("b0", "f2"), Refresh("h0", "f2", kT0 + absl::Hours(5)))
+          .ok());
   store_.reset();
   // Back to version 3: its index, no sweep_after, no record of version 4.
   ExecuteRaw("DROP INDEX refresh_chains_sweep_after");
@@ -1082,9 +1087,9 @@ TEST_P(StoreConformanceTest, ChainsFromSchemaVersion3AreSweptAtTheirExpiry) {
   store_->Sweep(kT0 + absl::Hours(2));
   EXPECT_FALSE(store_->GetRefreshToken(Key("g0")).has_value());
   EXPECT_TRUE(store_->GetRefreshToken(Key("h0")).has_value());
-  ASSERT_EQ(store_->Rotate(Key("h0"), kT0, Access("b1", "f2"),
-                                       Next("h1", "f2", 1, kT0 + absl::Hours(8))),
-            RotateOutcome::kRotated);
+  ASSERT_EQ(
+      store_->Rotate(Key("h0"), kT0, Access("b1", "f2"), Next("h1", "f2", 1, kT0 + absl::Hours(8))),
+      RotateOutcome::kRotated);
   store_->Sweep(kT0 + absl::Hours(6));
   EXPECT_TRUE(store_->GetRefreshToken(Key("h1")).has_value());
   store_->Sweep(kT0 + absl::Hours(8));
@@ -1098,13 +1103,11 @@ TEST_P(StoreConformanceTest, SchemaFromNewerVersionIsRefused) {
                           SqlStore::LatestSchemaVersion() + 1, ", 0)"));
   auto reopened = OpenStore(spec_);
   ASSERT_FALSE(reopened.ok());
-  EXPECT_NE(reopened.status().message().find("newer"), std::string::npos)
-      << reopened.status();
+  EXPECT_NE(reopened.status().message().find("newer"), std::string::npos) << reopened.status();
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, StoreConformanceTest,
-                         ::testing::Values(Backend::kMemory, Backend::kSqlite,
-                                           Backend::kPostgres),
+                         ::testing::Values(Backend::kMemory, Backend::kSqlite, Backend::kPostgres),
                          BackendName);
 
 // ------------------------------------------------------ --store parsing

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace mcp_oauth::auth {
 
@@ -41,8 +41,7 @@ bool SubjectDirectory::Exists(std::string_view subject) const {
   auto provider = providers_.find(s.substr(0, colon));
   if (provider == providers_.end()) return false;
   absl::string_view upstream = s.substr(colon + 1);
-  return !provider->second ||
-         provider->second(std::string_view(upstream.data(), upstream.size()));
+  return !provider->second || provider->second(std::string_view(upstream.data(), upstream.size()));
 }
 
 }  // namespace mcp_oauth::auth

@@ -152,8 +152,8 @@ std::string PercentEncode(std::string_view text) {
   return out;
 }
 
-std::string AppendQueryParameters(
-    std::string_view uri, const std::vector<std::pair<std::string, std::string>>& params) {
+std::string AppendQueryParameters(std::string_view uri,
+                                  const std::vector<std::pair<std::string, std::string>>& params) {
   std::string out(uri);
   size_t hash = out.find('#');
   if (hash != std::string::npos) out.resize(hash);

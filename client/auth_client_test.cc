@@ -2,13 +2,15 @@
 // AuthServiceImpl) and the remote one (a real gRPC channel to the same
 // service) give the same answers, statuses, deadlines and cancellation; the
 // local one runs inline only what cannot block, and both are metered.
+#include "client/auth_client.h"
+
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -18,7 +20,6 @@
 #include "auth/authorization_server.h"
 #include "auth/memory_store.h"
 #include "auth/oauth_error_details.h"
-#include "client/auth_client.h"
 #include "client/local_auth_client.h"
 #include "client/remote_auth_client.h"
 #include "common/metrics.h"
@@ -149,8 +150,8 @@ struct Backend {
     builder.RegisterService(service.get());
     server = builder.BuildAndStart();
     local = MakeLocalAuthClient(service.get());
-    remote = MakeRemoteAuthClient(v1::AuthService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials())));
+    remote = MakeRemoteAuthClient(v1::AuthService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials())));
   }
   std::shared_ptr<GatedStore> store;
   std::unique_ptr<auth::AuthServiceImpl> service;
@@ -211,9 +212,8 @@ class AuthClientTest : public ::testing::Test {
 TEST_F(AuthClientTest, LocalAndRemoteGiveTheSameAnswers) {
   for (AuthClient* client : {backend_.local.get(), backend_.remote.get()}) {
     SCOPED_TRACE(client == backend_.local.get() ? "local" : "remote");
-    auto metadata = Observe<v1::ServerMetadata>([&](auto done) {
-      client->GetServerMetadata({}, v1::GetServerMetadataRequest(), done);
-    });
+    auto metadata = Observe<v1::ServerMetadata>(
+        [&](auto done) { client->GetServerMetadata({}, v1::GetServerMetadataRequest(), done); });
     ASSERT_TRUE(metadata->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
     EXPECT_TRUE(metadata->status.ok());
     EXPECT_EQ(metadata->response.issuer(), "http://localhost:9003");
@@ -339,9 +339,8 @@ double CallCount(const std::string& method) {
 TEST_F(AuthClientTest, BothPathsAreMetered) {
   const double before = CallCount("AuthService/GetServerMetadata");
   for (AuthClient* client : {backend_.local.get(), backend_.remote.get()}) {
-    auto metadata = Observe<v1::ServerMetadata>([&](auto done) {
-      client->GetServerMetadata({}, v1::GetServerMetadataRequest(), done);
-    });
+    auto metadata = Observe<v1::ServerMetadata>(
+        [&](auto done) { client->GetServerMetadata({}, v1::GetServerMetadataRequest(), done); });
     ASSERT_TRUE(metadata->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
   }
   EXPECT_EQ(CallCount("AuthService/GetServerMetadata"), before + 2);
@@ -352,8 +351,9 @@ TEST_F(AuthClientTest, BothPathsAreMetered) {
 TEST(AuthServiceShutdownTest, AnswersWhatIsQueuedThenRefuses) {
   auto store = std::make_shared<GatedStore>();
   store->may_block = true;
-  auto service = std::make_unique<auth::AuthServiceImpl>(std::make_shared<auth::AuthorizationServer>(
-      Options(), store, std::make_shared<auth::RealClock>()));
+  auto service =
+      std::make_unique<auth::AuthServiceImpl>(std::make_shared<auth::AuthorizationServer>(
+          Options(), store, std::make_shared<auth::RealClock>()));
   std::shared_ptr<AuthClient> client = MakeLocalAuthClient(service.get());
   store->CloseGate();
   auto queued = Validate(*client);

@@ -35,7 +35,8 @@ void Cancellation::SetHook(std::function<void()> hook) {
 }
 
 void ObserveCall(const char* method, absl::Time started) {
-  metrics::GrpcClientLatency().WithLabels({method}).Observe(absl::ToDoubleSeconds(absl::Now() - started));
+  metrics::GrpcClientLatency().WithLabels({method}).Observe(
+      absl::ToDoubleSeconds(absl::Now() - started));
 }
 
 }  // namespace mcp_oauth::client

@@ -4,12 +4,12 @@
 #ifndef MCP_OAUTH_CLIENT_CALL_H_
 #define MCP_OAUTH_CLIENT_CALL_H_
 
+#include <grpcpp/support/status.h>
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <utility>
-
-#include <grpcpp/support/status.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"

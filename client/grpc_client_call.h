@@ -3,10 +3,10 @@
 #ifndef MCP_OAUTH_CLIENT_GRPC_CLIENT_CALL_H_
 #define MCP_OAUTH_CLIENT_GRPC_CLIENT_CALL_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <utility>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -39,7 +39,8 @@ void CancelVia(const CallOptions& options, const std::shared_ptr<Owner>& owner,
 // One async unary RPC: `start(context, request, response, on_done)` begins
 // it, e.g. [stub](auto... args) { stub->async()->CallTool(args...); }.
 template <typename Request, typename Response, typename Start>
-void StartUnary(const CallOptions& options, const Request& request, UnaryDone<Response> done, Start start) {
+void StartUnary(const CallOptions& options, const Request& request, UnaryDone<Response> done,
+                Start start) {
   struct Pending {
     grpc::ClientContext context;
     Request request;

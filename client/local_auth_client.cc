@@ -56,7 +56,8 @@ class PendingCall : public std::enable_shared_from_this<PendingCall<Response>> {
     }
     std::weak_ptr<PendingCall> weak = this->shared_from_this();
     uint64_t id = timer_->Schedule(deadline, [weak] {
-      if (auto live = weak.lock()) live->Fail(grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded");
+      if (auto live = weak.lock())
+        live->Fail(grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded");
     });
     absl::MutexLock lock(&mu_);
     if (!finished_) {
@@ -96,7 +97,8 @@ class LocalAuthClient final : public UniformAuthClient<LocalAuthClient> {
   template <typename Request, typename Response>
   void Start(const CallOptions& options, const Request& request, UnaryDone<Response> done) {
     const bool has_deadline = options.timeout != absl::InfiniteDuration();
-    const absl::Time deadline = has_deadline ? absl::Now() + options.timeout : absl::InfiniteFuture();
+    const absl::Time deadline =
+        has_deadline ? absl::Now() + options.timeout : absl::InfiniteFuture();
     auto call = std::make_shared<PendingCall<Response>>(std::move(done), &timer_);
     if (options.cancellation != nullptr) {
       call->CancelVia(*options.cancellation);  // Fails at once when cancelled already.
@@ -106,10 +108,9 @@ class LocalAuthClient final : public UniformAuthClient<LocalAuthClient> {
     }
     if (call->finished()) return;
     // The service ignores an invalid request id.
-    service_->Call(Via::kInProcess, options.request_id, request,
-                   [call](const grpc::Status& status, Response& response) {
-                     call->Finish(status, response);
-                   });
+    service_->Call(
+        Via::kInProcess, options.request_id, request,
+        [call](const grpc::Status& status, Response& response) { call->Finish(status, response); });
     // Inline work has answered already; work on a pool may outlast the deadline.
     if (has_deadline) call->ExpireAt(deadline);
   }

@@ -26,21 +26,23 @@ class LocalToolClient final : public ToolClient {
 
   void CallTool(const CallOptions& options, const CallToolRequest& request,
                 UnaryDone<CallToolResponse> done) override {
-    const absl::Time deadline =
-        options.timeout == absl::InfiniteDuration() ? absl::InfiniteFuture() : absl::Now() + options.timeout;
-    service_->StartCallTool(request, deadline, options.request_id, options.cancellation,
-                            [done = std::move(done)](const grpc::Status& status, CallToolResponse* result) {
-                              if (result != nullptr) {
-                                done(status, *result);
-                              } else {
-                                CallToolResponse empty;
-                                done(status, empty);
-                              }
-                            });
+    const absl::Time deadline = options.timeout == absl::InfiniteDuration()
+                                    ? absl::InfiniteFuture()
+                                    : absl::Now() + options.timeout;
+    service_->StartCallTool(
+        request, deadline, options.request_id, options.cancellation,
+        [done = std::move(done)](const grpc::Status& status, CallToolResponse* result) {
+          if (result != nullptr) {
+            done(status, *result);
+          } else {
+            CallToolResponse empty;
+            done(status, empty);
+          }
+        });
   }
 
-  void CallToolStream(const CallOptions& options, const CallToolStreamRequest& request, EventFn on_event,
-                      StreamDoneFn done) override {
+  void CallToolStream(const CallOptions& options, const CallToolStreamRequest& request,
+                      EventFn on_event, StreamDoneFn done) override {
     streams_->CallToolStream(options, request, std::move(on_event), std::move(done));
   }
 
@@ -55,7 +57,8 @@ class LocalToolClient final : public ToolClient {
 
 }  // namespace
 
-std::shared_ptr<ToolClient> MakeLocalToolClient(mcp::ToolServiceImpl* service, std::shared_ptr<ToolClient> streams) {
+std::shared_ptr<ToolClient> MakeLocalToolClient(mcp::ToolServiceImpl* service,
+                                                std::shared_ptr<ToolClient> streams) {
   return Metered(std::make_shared<LocalToolClient>(service, std::move(streams)));
 }
 

@@ -21,7 +21,8 @@ namespace mcp_oauth::client {
 // `service` must outlive every call made through the client. `streams` is
 // an unmetered client (MakeUnmeteredRemoteToolClient). Returns a Metered
 // client.
-std::shared_ptr<ToolClient> MakeLocalToolClient(mcp::ToolServiceImpl* service, std::shared_ptr<ToolClient> streams);
+std::shared_ptr<ToolClient> MakeLocalToolClient(mcp::ToolServiceImpl* service,
+                                                std::shared_ptr<ToolClient> streams);
 
 }  // namespace mcp_oauth::client
 

@@ -25,10 +25,13 @@ class StreamReader final : public grpc::ClientReadReactor<Event>,
  public:
   using EventFn = std::function<void(const Event&)>;
   using DoneFn = std::function<void(const grpc::Status&, StreamReader*)>;
-  using StartFn = std::function<void(grpc::ClientContext*, const Request*, grpc::ClientReadReactor<Event>*)>;
+  using StartFn =
+      std::function<void(grpc::ClientContext*, const Request*, grpc::ClientReadReactor<Event>*)>;
 
   StreamReader(Request request, EventFn on_event, DoneFn on_done)
-      : request_(std::move(request)), on_event_(std::move(on_event)), on_done_(std::move(on_done)) {}
+      : request_(std::move(request)),
+        on_event_(std::move(on_event)),
+        on_done_(std::move(on_done)) {}
 
   grpc::ClientContext context;
   bool has_result = false;
@@ -87,22 +90,25 @@ class RemoteToolClient final : public ToolClient {
                [this](auto... args) { stub_->async()->CallTool(args...); });
   }
 
-  void CallToolStream(const CallOptions& options, const CallToolStreamRequest& request, EventFn on_event,
-                      StreamDoneFn done) override {
+  void CallToolStream(const CallOptions& options, const CallToolStreamRequest& request,
+                      EventFn on_event, StreamDoneFn done) override {
     using Reader = StreamReader<CallToolStreamRequest, CallToolEvent>;
     auto reader = std::make_shared<Reader>(
-        request, std::move(on_event), [done = std::move(done)](const grpc::Status& status, Reader* r) {
+        request, std::move(on_event),
+        [done = std::move(done)](const grpc::Status& status, Reader* r) {
           if (status.ok() && !r->has_result) {
-            done(grpc::Status(grpc::StatusCode::INTERNAL, "stream ended without a result"), nullptr);
+            done(grpc::Status(grpc::StatusCode::INTERNAL, "stream ended without a result"),
+                 nullptr);
           } else {
             done(status, r->has_result ? &r->result : nullptr);
           }
         });
     auto* async = stub_->async();
-    reader->Start(options, [async](grpc::ClientContext* context, const CallToolStreamRequest* request,
-                                   grpc::ClientReadReactor<CallToolEvent>* r) {
-      async->CallToolStream(context, request, r);
-    });
+    reader->Start(options,
+                  [async](grpc::ClientContext* context, const CallToolStreamRequest* request,
+                          grpc::ClientReadReactor<CallToolEvent>* r) {
+                    async->CallToolStream(context, request, r);
+                  });
   }
 
   void WatchTools(const CallOptions& options, ChangeFn on_change, StatusFn done) override {

@@ -31,11 +31,11 @@ class MeteredToolClient final : public ToolClient {
                      });
   }
 
-  void CallToolStream(const CallOptions& options, const CallToolStreamRequest& request, EventFn on_event,
-                      StreamDoneFn done) override {
+  void CallToolStream(const CallOptions& options, const CallToolStreamRequest& request,
+                      EventFn on_event, StreamDoneFn done) override {
     inner_->CallToolStream(options, request, std::move(on_event),
-                           [started = absl::Now(), done = std::move(done)](const grpc::Status& status,
-                                                                           CallToolResponse* result) {
+                           [started = absl::Now(), done = std::move(done)](
+                               const grpc::Status& status, CallToolResponse* result) {
                              ObserveCall("ToolService/CallToolStream", started);
                              done(status, result);
                            });

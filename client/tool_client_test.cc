@@ -1,13 +1,16 @@
 // Both ToolClient implementations against the same ToolServiceImpl: the
 // local one (direct calls) and the remote one (gRPC, in-process channel) must
 // give the same answers, deadlines, cancellation and metrics.
-#include <chrono>
-#include <memory>
-#include <string>
-#include <thread>
+#include "client/tool_client.h"
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -15,11 +18,9 @@
 #include "client/call.h"
 #include "client/local_tool_client.h"
 #include "client/remote_tool_client.h"
-#include "client/tool_client.h"
 #include "common/metrics.h"
 #include "mcp/tool_registry.h"
 #include "mcp/tool_service.h"
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::client {
 namespace {
@@ -56,24 +57,26 @@ struct Backend {
 
 Backend* StartBackend() {
   auto registry = std::make_shared<mcp::ToolRegistry>();
-  EXPECT_TRUE(registry
-                  ->Register(Tool("shout", true,
-                                  [](const json& args, const mcp::CallContext&) -> absl::StatusOr<json> {
-                                    absl::MutexLock lock(&thread_mu);
-                                    shout_thread = std::this_thread::get_id();
-                                    return json{{"text", args.value("text", "") + "!"}};
-                                  }))
-                  .ok());
+  EXPECT_TRUE(
+      registry
+          ->Register(Tool("shout", true,
+                          [](const json& args, const mcp::CallContext&) -> absl::StatusOr<json> {
+                            absl::MutexLock lock(&thread_mu);
+                            shout_thread = std::this_thread::get_id();
+                            return json{{"text", args.value("text", "") + "!"}};
+                          }))
+          .ok());
   // Runs until cancelled or past its deadline (on the worker pool).
-  EXPECT_TRUE(registry
-                  ->Register(Tool("wait", false,
-                                  [](const json&, const mcp::CallContext& ctx) -> absl::StatusOr<json> {
-                                    while (!ctx.Cancelled()) {
-                                      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-                                    }
-                                    return json::object();
-                                  }))
-                  .ok());
+  EXPECT_TRUE(
+      registry
+          ->Register(Tool("wait", false,
+                          [](const json&, const mcp::CallContext& ctx) -> absl::StatusOr<json> {
+                            while (!ctx.Cancelled()) {
+                              std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                            }
+                            return json::object();
+                          }))
+          .ok());
   auto* backend = new Backend;
   backend->service = std::make_unique<mcp::ToolServiceImpl>(registry);
   grpc::ServerBuilder builder;
@@ -81,7 +84,8 @@ Backend* StartBackend() {
   backend->server = builder.BuildAndStart();
   EXPECT_NE(backend->server, nullptr);
   std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub =
-      mcp_oauth::tools::v1::ToolService::NewStub(backend->server->InProcessChannel(grpc::ChannelArguments()));
+      mcp_oauth::tools::v1::ToolService::NewStub(
+          backend->server->InProcessChannel(grpc::ChannelArguments()));
   backend->remote = MakeRemoteToolClient(stub);
   backend->local = MakeLocalToolClient(backend->service.get(), MakeUnmeteredRemoteToolClient(stub));
   return backend;
@@ -95,14 +99,16 @@ struct Outcome {
   bool answered_before_return = false;
 };
 
-Outcome Call(ToolClient& client, const CallToolRequest& request, CallOptions options = CallOptions()) {
+Outcome Call(ToolClient& client, const CallToolRequest& request,
+             CallOptions options = CallOptions()) {
   auto outcome = std::make_shared<Outcome>();
   auto done = std::make_shared<absl::Notification>();
-  client.CallTool(options, request, [outcome, done](const grpc::Status& status, CallToolResponse& response) {
-    outcome->status = status;
-    outcome->response = std::move(response);
-    done->Notify();
-  });
+  client.CallTool(options, request,
+                  [outcome, done](const grpc::Status& status, CallToolResponse& response) {
+                    outcome->status = status;
+                    outcome->response = std::move(response);
+                    done->Notify();
+                  });
   outcome->answered_before_return = done->HasBeenNotified();
   EXPECT_TRUE(done->WaitForNotificationWithTimeout(absl::Seconds(10)));
   return *outcome;
@@ -112,7 +118,8 @@ CallToolRequest Request(const std::string& name, const json& args) {
   CallToolRequest request;
   request.set_name(name);
   for (const auto& [key, value] : args.items()) {
-    (*request.mutable_arguments()->mutable_fields())[key].set_string_value(value.get<std::string>());
+    (*request.mutable_arguments()->mutable_fields())[key].set_string_value(
+        value.get<std::string>());
   }
   return request;
 }
@@ -130,6 +137,7 @@ class ToolClientTest : public ::testing::TestWithParam<bool> {
   static void SetUpTestSuite() {
     if (shared_backend == nullptr) shared_backend = StartBackend();
   }
+
  protected:
   ToolClient& client() { return GetParam() ? *shared_backend->local : *shared_backend->remote; }
 };
@@ -191,11 +199,12 @@ TEST_P(ToolClientTest, ListsTools) {
   ListToolsResponse first;
   grpc::Status status;
   absl::Notification done;
-  client().ListTools(CallOptions(), request, [&](const grpc::Status& s, ListToolsResponse& response) {
-    status = s;
-    first = std::move(response);
-    done.Notify();
-  });
+  client().ListTools(CallOptions(), request,
+                     [&](const grpc::Status& s, ListToolsResponse& response) {
+                       status = s;
+                       first = std::move(response);
+                       done.Notify();
+                     });
   ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
   ASSERT_TRUE(status.ok());
   ASSERT_EQ(first.tools_size(), 1);
@@ -229,7 +238,8 @@ TEST_P(ToolClientTest, StreamsGiveTheResult) {
       CallOptions(), request, [](const ToolClient::CallToolEvent&) {},
       [&](const grpc::Status& s, CallToolResponse* result) {
         status = s;
-        if (result != nullptr) text = result->structured_content().fields().at("text").string_value();
+        if (result != nullptr)
+          text = result->structured_content().fields().at("text").string_value();
         done.Notify();
       });
   ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));

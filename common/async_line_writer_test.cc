@@ -43,7 +43,8 @@ class Pipe {
     std::string text;
     char buffer[4096];
     ssize_t n;
-    while ((n = ::read(fds_[0], buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(n));
+    while ((n = ::read(fds_[0], buffer, sizeof buffer)) > 0)
+      text.append(buffer, static_cast<size_t>(n));
     ::fcntl(fds_[0], F_SETFL, 0);
     return text;
   }
@@ -84,7 +85,8 @@ TEST(AsyncLineWriterTest, WritesEveryLineWholeAndInOrderPerThread) {
     for (int t = 0; t < 4; ++t) {
       producers.emplace_back([&writer, t] {
         for (int i = 0; i < 5000; ++i) {
-          ASSERT_TRUE(writer.Write(absl::StrCat("thread ", t, " line ", i, " ", std::string(i % 300, 'x'))));
+          ASSERT_TRUE(writer.Write(
+              absl::StrCat("thread ", t, " line ", i, " ", std::string(i % 300, 'x'))));
         }
       });
     }

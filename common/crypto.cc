@@ -1,8 +1,8 @@
 #include "common/crypto.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/core_names.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -102,7 +102,8 @@ HmacSha256Key::HmacSha256Key(std::string_view key) : state_(new State) {
                          OSSL_PARAM_construct_end()};
   // An empty key still needs a valid pointer.
   static const unsigned char kEmpty = 0;
-  const unsigned char* key_bytes = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+  const unsigned char* key_bytes =
+      key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
   if (state_->keyed == nullptr || EVP_MAC_init(state_->keyed, key_bytes, key.size(), params) != 1) {
     std::fputs("fatal: OpenSSL HMAC-SHA256 unavailable\n", stderr);
     std::abort();
@@ -119,7 +120,8 @@ std::string HmacSha256Key::Sign(std::string_view data) const {
   unsigned char digest[EVP_MAX_MD_SIZE];
   size_t length = 0;
   EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(state_->keyed);
-  if (ctx == nullptr || EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+  if (ctx == nullptr ||
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
       EVP_MAC_final(ctx, digest, &length, sizeof(digest)) != 1) {
     std::fputs("fatal: OpenSSL HMAC-SHA256 failed\n", stderr);
     std::abort();

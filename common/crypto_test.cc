@@ -32,7 +32,8 @@ TEST(CryptoTest, HmacSha256KeyMatchesTheOneShotHmac) {
   const std::string long_key(131, '\xaa');
   EXPECT_EQ(HmacSha256Key(long_key).Sign("Test Using Larger Than Block-Size Key - Hash Key First"),
             HmacSha256(long_key, "Test Using Larger Than Block-Size Key - Hash Key First"));
-  EXPECT_EQ(HexEncode(HmacSha256Key(long_key).Sign("Test Using Larger Than Block-Size Key - Hash Key First")),
+  EXPECT_EQ(HexEncode(HmacSha256Key(long_key).Sign(
+                "Test Using Larger Than Block-Size Key - Hash Key First")),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
   EXPECT_EQ(HmacSha256Key("").Sign("x"), HmacSha256("", "x"));
 }
@@ -83,9 +84,9 @@ TEST(CryptoTest, RandomTokensAreDistinctAndUrlSafe) {
   for (int i = 0; i < 100; ++i) {
     std::string token = RandomToken(32);
     EXPECT_EQ(token.size(), 43u);
-    EXPECT_EQ(token.find_first_not_of(
-                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-              std::string::npos);
+    EXPECT_EQ(
+        token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+        std::string::npos);
     seen.insert(token);
   }
   EXPECT_EQ(seen.size(), 100u);

@@ -35,7 +35,9 @@ void DeadlineTimer::Loop() {
   while (!stopping_) {
     if (pending_.empty()) {
       mu_.Await(absl::Condition(
-          +[](DeadlineTimer* t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(t->mu_) { return t->stopping_ || !t->pending_.empty(); },
+          +[](DeadlineTimer* t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(t->mu_) {
+            return t->stopping_ || !t->pending_.empty();
+          },
           this));
       continue;
     }
@@ -47,14 +49,13 @@ void DeadlineTimer::Loop() {
         DeadlineTimer* timer;
         std::pair<absl::Time, uint64_t> first_key;
       } args{this, first->first};
-      mu_.AwaitWithDeadline(
-          absl::Condition(
-              +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                return a->timer->stopping_ || a->timer->pending_.empty() ||
-                       a->timer->pending_.begin()->first != a->first_key;
-              },
-              &args),
-          when);
+      mu_.AwaitWithDeadline(absl::Condition(
+                                +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                  return a->timer->stopping_ || a->timer->pending_.empty() ||
+                                         a->timer->pending_.begin()->first != a->first_key;
+                                },
+                                &args),
+                            when);
       continue;
     }
     std::function<void()> callback = std::move(first->second);

@@ -15,8 +15,8 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "google/protobuf/descriptor.h"
 #include "common/metrics_proto.h"
+#include "google/protobuf/descriptor.h"
 #include "proto/ops/v1/metrics.grpc.pb.h"
 
 namespace mcp_oauth::metrics {
@@ -27,12 +27,23 @@ using grpc::experimental::InterceptionHookPoints;
 
 // Canonical status code names, by code.
 const char* CodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[] = {
-      "OK",        "CANCELLED",         "UNKNOWN",           "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",    "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",      "UNAVAILABLE",       "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static constexpr const char* kNames[] = {"OK",
+                                           "CANCELLED",
+                                           "UNKNOWN",
+                                           "INVALID_ARGUMENT",
+                                           "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND",
+                                           "ALREADY_EXISTS",
+                                           "PERMISSION_DENIED",
+                                           "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION",
+                                           "ABORTED",
+                                           "OUT_OF_RANGE",
+                                           "UNIMPLEMENTED",
+                                           "INTERNAL",
+                                           "UNAVAILABLE",
+                                           "DATA_LOSS",
+                                           "UNAUTHENTICATED"};
   int index = static_cast<int>(code);
   return index >= 0 && index < static_cast<int>(std::size(kNames)) ? kNames[index] : "UNKNOWN";
 }
@@ -56,10 +67,13 @@ struct ServerFamilies {
 // key). The series are made when first used, as WithLabels would.
 class MethodSeries {
  public:
-  MethodSeries(std::string label, ServerFamilies* families) : label_(std::move(label)), families_(families) {}
+  MethodSeries(std::string label, ServerFamilies* families)
+      : label_(std::move(label)), families_(families) {}
 
   const std::string& label() const { return label_; }
-  Histogram& latency() const { return Cached(latency_, [&] { return &families_->latency.WithLabels({label_}); }); }
+  Histogram& latency() const {
+    return Cached(latency_, [&] { return &families_->latency.WithLabels({label_}); });
+  }
   Counter& handled_ok() const {
     return Cached(handled_ok_, [&] { return &families_->handled.WithLabels({label_, "OK"}); });
   }
@@ -123,7 +137,8 @@ class MetricsInterceptorFactory final
     if (path == nullptr) return &other_;
     {
       absl::ReaderMutexLock lock(&mu_);
-      if (auto it = known_.find(absl::string_view(path)); it != known_.end()) return it->second.get();
+      if (auto it = known_.find(absl::string_view(path)); it != known_.end())
+        return it->second.get();
     }
     std::string label = ServerMethodLabel(path);
     if (label == "other") return &other_;
@@ -191,7 +206,8 @@ std::string ServerMethodLabel(const char* path) {
   }
   if (!known) return "other";
   size_t dot = service.rfind('.');
-  absl::string_view short_service = dot == absl::string_view::npos ? service : service.substr(dot + 1);
+  absl::string_view short_service =
+      dot == absl::string_view::npos ? service : service.substr(dot + 1);
   return absl::StrCat(short_service, "/", method);
 }
 

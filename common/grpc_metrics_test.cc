@@ -130,7 +130,8 @@ TEST_F(GrpcMetricsTest, UnknownMethodsShareOneLabel) {
   }
   std::string text = Get().prometheus_text();
   EXPECT_THAT(text, Not(HasSubstr("evil")));
-  EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{method=\"other\",code=\"UNIMPLEMENTED\"} 2\n"));
+  EXPECT_THAT(text,
+              HasSubstr("grpc_server_handled_total{method=\"other\",code=\"UNIMPLEMENTED\"} 2\n"));
 }
 
 TEST(MetricsProtoTest, FromProtoInvertsToProto) {

@@ -93,8 +93,8 @@ struct FamilySnapshot {
   std::string name;
   std::string help;
   Type type = Type::kCounter;
-  std::vector<Value> values;                 // counters and gauges
-  std::vector<HistogramValue> histograms;    // histograms
+  std::vector<Value> values;               // counters and gauges
+  std::vector<HistogramValue> histograms;  // histograms
 };
 
 // Returns `families` in the Prometheus text format, in the given order.

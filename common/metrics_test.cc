@@ -121,8 +121,7 @@ TEST(MetricsTest, CollectCopiesEveryFamilyInOrder) {
   EXPECT_EQ(families[1].name, "b_total");
   EXPECT_EQ(families[1].help, "B.");
   ASSERT_EQ(families[1].values.size(), 1u);
-  EXPECT_EQ(families[1].values[0].labels,
-            (FamilySnapshot::Labels{{"k", "v"}}));
+  EXPECT_EQ(families[1].values[0].labels, (FamilySnapshot::Labels{{"k", "v"}}));
   EXPECT_EQ(families[1].values[0].value, 3);
   EXPECT_EQ(families[2].type, FamilySnapshot::Type::kHistogram);
   ASSERT_EQ(families[2].histograms.size(), 1u);
@@ -152,8 +151,7 @@ TEST(MetricsTest, MergeFamiliesLabelsRemoteSeries) {
       .Increment(3);
   remote.CounterFamily("clash", "Remote counter.").WithLabels({}).Increment();
   remote.HistogramFamily("h_seconds", "H.", {}, {1}).WithLabels({}).Observe(0.5);
-  std::string text = RenderText(
-      MergeFamilies(local.Collect(), remote.Collect(), "remote", "auth"));
+  std::string text = RenderText(MergeFamilies(local.Collect(), remote.Collect(), "remote", "auth"));
   EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{method=\"ToolService/CallTool\"} 1\n"
                               "grpc_server_handled_total{method=\"AuthService/Token\","
                               "remote=\"auth\"} 2\n"));

@@ -9,9 +9,9 @@
 #define MCP_OAUTH_CONCAT_(a, b) MCP_OAUTH_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function if `expr` (an absl::Status) is not OK.
-#define RETURN_IF_ERROR(expr)                    \
-  do {                                           \
-    ::absl::Status _status_to_return = (expr);   \
+#define RETURN_IF_ERROR(expr)                              \
+  do {                                                     \
+    ::absl::Status _status_to_return = (expr);             \
     if (!_status_to_return.ok()) return _status_to_return; \
   } while (0)
 

@@ -41,13 +41,13 @@ TEST(WorkerPoolTest, RefusesWhenTheLaneIsFullAndOtherLanesStillTakeWork) {
   EXPECT_TRUE(pool.Submit(0, [&] { ++ran; }));
   EXPECT_FALSE(pool.Submit(0, [&] { ++ran; }));  // lane 0 holds 2
   EXPECT_EQ(pool.Queued(0), 2u);
-  EXPECT_TRUE(pool.Submit(1, [&] { ++ran; }));    // lane 1 is separate
+  EXPECT_TRUE(pool.Submit(1, [&] { ++ran; }));  // lane 1 is separate
   EXPECT_FALSE(pool.Submit(1, [&] { ++ran; }));
-  EXPECT_FALSE(pool.Submit(2, [&] { ++ran; }));   // no such lane
+  EXPECT_FALSE(pool.Submit(2, [&] { ++ran; }));  // no such lane
   blocker.Release();
   while (ran.load() < 3) absl::SleepFor(absl::Milliseconds(1));
   EXPECT_EQ(pool.Queued(0), 0u);
-  EXPECT_TRUE(pool.Submit(0, [&] { ++ran; }));     // room again
+  EXPECT_TRUE(pool.Submit(0, [&] { ++ran; }));  // room again
 }
 
 TEST(WorkerPoolTest, TakesTurnsBetweenLanes) {

@@ -131,7 +131,8 @@ void AppendTime(std::string& out, absl::Time now) {
     --second;
   }
   if (second != cached_second) {
-    cached = absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second), absl::UTCTimeZone());
+    cached =
+        absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second), absl::UTCTimeZone());
     cached_second = second;
   }
   out.append(cached);
@@ -190,8 +191,7 @@ RequestObserver::RequestObserver(HttpHandler* inner,
                                  std::function<bool(const std::string&)> is_route,
                                  RequestObserverOptions options)
     : inner_(inner), is_route_(std::move(is_route)), options_(std::move(options)) {
-  metrics::Registry& registry =
-      options_.registry ? *options_.registry : metrics::DefaultRegistry();
+  metrics::Registry& registry = options_.registry ? *options_.registry : metrics::DefaultRegistry();
   metrics::Counter& dropped =
       registry
           .CounterFamily("access_log_dropped_lines_total",
@@ -203,9 +203,8 @@ RequestObserver::RequestObserver(HttpHandler* inner,
     writer_ = std::make_unique<AsyncLineWriter>(writer_options);
     options_.sink = [writer = writer_.get()](std::string_view line) { writer->Write(line); };
   }
-  requests_ = &registry.CounterFamily("http_requests_total",
-                                      "HTTP requests by route and status code.",
-                                      {"route", "status"});
+  requests_ = &registry.CounterFamily(
+      "http_requests_total", "HTTP requests by route and status code.", {"route", "status"});
   latency_ = &registry.HistogramFamily(
       "http_request_duration_seconds",
       "Time from a complete HTTP request to the start of its response, by route.", {"route"});
@@ -236,20 +235,25 @@ void RequestObserver::Handle(HttpRequest request, Responder respond) {
   std::shared_ptr<RequestLogFields> fields;
   if (log_enabled) request.log_fields = fields = std::make_shared<RequestLogFields>();
   inner_->Handle(
-      std::move(request),
-      [this, respond = std::move(respond), started, route = std::move(route), log_enabled,
-       proto = std::move(proto),
-       method = std::move(method), path = std::move(path), remote_ip = std::move(remote_ip),
-       id = std::move(id), fields = std::move(fields)](HttpResponse response) {
+      std::move(request), [this, respond = std::move(respond), started, route = std::move(route),
+                           log_enabled, proto = std::move(proto), method = std::move(method),
+                           path = std::move(path), remote_ip = std::move(remote_ip),
+                           id = std::move(id), fields = std::move(fields)](HttpResponse response) {
         double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         requests_->WithLabels({route, std::to_string(response.status)}).Increment();
         latency_->WithLabels({route}).Observe(seconds);
         response.SetHeader("X-Request-Id", id);
         if (log_enabled) {
-          AccessRecord record{id, method, path, response.status,
-                              static_cast<int64_t>(seconds * 1e6), remote_ip,
-                              fields->client_id, fields->user, proto,
+          AccessRecord record{id,
+                              method,
+                              path,
+                              response.status,
+                              static_cast<int64_t>(seconds * 1e6),
+                              remote_ip,
+                              fields->client_id,
+                              fields->user,
+                              proto,
                               response.stream != nullptr};
           // One buffer per IO thread: no allocation per line once it has grown.
           thread_local std::string line;

@@ -3,10 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -37,12 +36,12 @@ class FakeHandler : public HttpHandler {
 class RequestObserverTest : public ::testing::Test {
  protected:
   RequestObserverTest()
-      : observer_(&inner_, [](const std::string& path) { return path == "/token" || path == "/mcp"; },
-                  RequestObserverOptions{true, [this](std::string_view line) {
-                                           lines_.emplace_back(line);
-                                         },
-                                         &registry_,
-                                         {}}) {}
+      : observer_(
+            &inner_, [](const std::string& path) { return path == "/token" || path == "/mcp"; },
+            RequestObserverOptions{true,
+                                   [this](std::string_view line) { lines_.emplace_back(line); },
+                                   &registry_,
+                                   {}}) {}
 
   HttpResponse Send(HttpRequest request) {
     HttpResponse answer;
@@ -108,7 +107,8 @@ TEST_F(RequestObserverTest, WritesOneJsonLineWithoutTheQuery) {
   EXPECT_EQ(line["remote_ip"], "192.0.2.7");
   EXPECT_TRUE(line["latency_ms"].is_number());
   EXPECT_GE(line["latency_ms"].get<double>(), 0);
-  EXPECT_THAT(line["request_id"].get<std::string>(), ::testing::MatchesRegex("[A-Za-z0-9_-]{16}-[0-9a-f]+"));
+  EXPECT_THAT(line["request_id"].get<std::string>(),
+              ::testing::MatchesRegex("[A-Za-z0-9_-]{16}-[0-9a-f]+"));
   EXPECT_TRUE(line["time"].is_string());
   EXPECT_FALSE(line.contains("client_id"));
   EXPECT_FALSE(line.contains("user"));
@@ -148,10 +148,10 @@ TEST(RequestObserverOffTest, NoLinesWhenTheAccessLogIsOff) {
   FakeHandler inner;
   metrics::Registry registry;
   std::vector<std::string> lines;
-  RequestObserver observer(&inner, [](const std::string&) { return true; },
-                           RequestObserverOptions{
-                               false, [&](std::string_view line) { lines.emplace_back(line); },
-                               &registry, {}});
+  RequestObserver observer(
+      &inner, [](const std::string&) { return true; },
+      RequestObserverOptions{
+          false, [&](std::string_view line) { lines.emplace_back(line); }, &registry, {}});
   observer.Handle(Request("GET", "/x"), [](HttpResponse) {});
   EXPECT_TRUE(lines.empty());
   EXPECT_THAT(registry.Render(), HasSubstr("http_requests_total{route=\"/x\",status=\"200\"} 1\n"));
@@ -160,11 +160,12 @@ TEST(RequestObserverOffTest, NoLinesWhenTheAccessLogIsOff) {
 class TrustedProxyTest : public ::testing::Test {
  protected:
   TrustedProxyTest()
-      : observer_(&inner_, [](const std::string&) { return true; },
-                  RequestObserverOptions{true,
-                                         [this](std::string_view line) { lines_.emplace_back(line); },
-                                         &registry_,
-                                         {"10.0.0.1", "10.0.0.2"}}) {}
+      : observer_(
+            &inner_, [](const std::string&) { return true; },
+            RequestObserverOptions{true,
+                                   [this](std::string_view line) { lines_.emplace_back(line); },
+                                   &registry_,
+                                   {"10.0.0.1", "10.0.0.2"}}) {}
 
   std::string ClientOf(std::string peer, std::vector<std::string> forwarded_for,
                        std::string proto = "") {
@@ -212,8 +213,8 @@ TEST_F(TrustedProxyTest, ForwardedProtoIsLoggedFromTrustedPeersOnly) {
 
 TEST(FormatAccessLineTest, WritesTheDocumentedFieldsInOrder) {
   std::string out = "left over";
-  AccessRecord record{"req-1", "POST", "/mcp", 200, 1234, "127.0.0.1", "client-1", "alice", "",
-                      false};
+  AccessRecord record{"req-1",     "POST",     "/mcp",  200, 1234,
+                      "127.0.0.1", "client-1", "alice", "",  false};
   EXPECT_EQ(FormatAccessLine(record, absl::FromUnixMillis(1767225600123), out),
             R"({"time":"2026-01-01T00:00:00.123Z","type":"access","request_id":"req-1",)"
             R"("method":"POST","route":"/mcp","status":200,"latency_ms":1.234,)"
@@ -236,7 +237,8 @@ TEST(FormatAccessLineTest, AnyBytesStayOneValidJsonLine) {
   std::vector<Case> cases = {
       {"plain /path", "plain /path"},
       {"quote\" back\\slash", "quote\" back\\slash"},
-      {std::string("nul\0ctl\x01\n\r\t\x1f\x7f", 13), std::string("nul\0ctl\x01\n\r\t\x1f\x7f", 13)},
+      {std::string("nul\0ctl\x01\n\r\t\x1f\x7f", 13),
+       std::string("nul\0ctl\x01\n\r\t\x1f\x7f", 13)},
       {"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"},
       {"bad \xff end", "bad " + r + " end"},
       {"overlong \xC0\x80", "overlong " + r + r},
@@ -270,8 +272,9 @@ TEST(RequestObserverStderrTest, DefaultSinkWritesToStderr) {
   {
     FakeHandler inner;
     metrics::Registry registry;
-    RequestObserver observer(&inner, [](const std::string&) { return true; },
-                             RequestObserverOptions{true, nullptr, &registry, {}});
+    RequestObserver observer(
+        &inner, [](const std::string&) { return true; },
+        RequestObserverOptions{true, nullptr, &registry, {}});
     HttpRequest request = Request("GET", "/x");
     request.headers.Add("x-request-id", "to-stderr-1");
     observer.Handle(std::move(request), [](HttpResponse) {});
@@ -283,7 +286,8 @@ TEST(RequestObserverStderrTest, DefaultSinkWritesToStderr) {
   std::string text;
   char buffer[4096];
   ssize_t n;
-  while ((n = ::read(fds[0], buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(n));
+  while ((n = ::read(fds[0], buffer, sizeof buffer)) > 0)
+    text.append(buffer, static_cast<size_t>(n));
   ::close(fds[0]);
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n');

@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -78,8 +77,7 @@ class ValidationCache {
   }
 
   // `token_expires_at` is the token's own expiry (Unix seconds).
-  void Add(const std::string& digest, const Principal& principal,
-           int64_t token_expires_at) {
+  void Add(const std::string& digest, const Principal& principal, int64_t token_expires_at) {
     auto valid_until = Clock::now() + ttl_;
     auto seconds_left = std::chrono::seconds(
         token_expires_at - std::chrono::duration_cast<std::chrono::seconds>(
@@ -145,17 +143,17 @@ class BearerAuthenticator::Impl {
                                        v1::ValidateAccessTokenResponse& validated) {
           if (status.ok()) {
             const v1::Principal& p = validated.principal();
-            Principal principal{p.subject(), p.username(), p.client_id(),
-                                        {p.scopes().begin(), p.scopes().end()}};
+            Principal principal{
+                p.subject(), p.username(), p.client_id(), {p.scopes().begin(), p.scopes().end()}};
             if (cache_.enabled()) cache_.Add(digest, principal, p.expires_at());
             return on_success(std::move(principal));
           }
           v1::OAuthError error = OAuthErrorFromStatus(status);
           if (error.http_status() == 401 || error.http_status() == 403) {
-            std::string code = error.error().empty()
-                                   ? (error.http_status() == 403 ? "insufficient_scope"
-                                                                 : "invalid_token")
-                                   : error.error();
+            std::string code =
+                error.error().empty()
+                    ? (error.http_status() == 403 ? "insufficient_scope" : "invalid_token")
+                    : error.error();
             return respond(Challenge(error.http_status(), code, error.error_description()));
           }
           respond(OAuthJsonError(error));
@@ -173,8 +171,8 @@ class BearerAuthenticator::Impl {
     if (!scopes_.empty()) challenge += ", scope=" + Quoted(scopes_);
     nlohmann::json body = {{"error", error.empty() ? "unauthorized" : error},
                            {"error_description", description}};
-    HttpResponse response = JsonResponse(
-        status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    HttpResponse response =
+        JsonResponse(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     response.SetHeader("WWW-Authenticate", challenge);
     return response;
   }

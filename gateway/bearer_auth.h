@@ -48,8 +48,8 @@ class BearerAuthenticator {
   // On success calls `on_success(principal)`; otherwise responds itself with
   // the 401/403/503 challenge. Either callback may run before this returns
   // or on another thread.
-  void Authenticate(const HttpRequest& request,
-                    std::function<void(Principal)> on_success, Responder respond);
+  void Authenticate(const HttpRequest& request, std::function<void(Principal)> on_success,
+                    Responder respond);
 
  private:
   class Impl;

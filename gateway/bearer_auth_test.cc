@@ -5,12 +5,11 @@
 
 #include <ctime>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "auth/oauth_error_details.h"
 #include "client/testing/fake_auth_client.h"
@@ -91,9 +90,9 @@ TEST_F(BearerAuthTest, NoTokenIsChallengedWithoutAnErrorCode) {
     ASSERT_TRUE(outcome.response) << header.value_or("(none)");
     EXPECT_EQ(outcome.response->status, 401);
     // RFC 6750 §3.1: no error code when the request carried no token.
-    EXPECT_EQ(Header(*outcome.response, "WWW-Authenticate"),
-              std::string("Bearer resource_metadata=\"") + kMetadataUrl +
-                  "\", scope=\"user tools\"");
+    EXPECT_EQ(
+        Header(*outcome.response, "WWW-Authenticate"),
+        std::string("Bearer resource_metadata=\"") + kMetadataUrl + "\", scope=\"user tools\"");
     EXPECT_EQ(nlohmann::json::parse(outcome.response->body)["error"], "unauthorized");
   }
   EXPECT_EQ(auth_->validate.calls, 0);

@@ -16,7 +16,6 @@ int HexValue(char c) {
 
 }  // namespace
 
-
 std::string FormData::Get(std::string_view name) const {
   for (const auto& [key, value] : pairs_) {
     if (key == name) return value;

@@ -32,7 +32,7 @@ TEST(FormTest, RejectsNamesAndValuesThatAreNotUtf8) {
   EXPECT_FALSE(ParseForm("state=%FF").has_value());
   EXPECT_FALSE(ParseForm("a=1&%C3=x").has_value());
   EXPECT_FALSE(ParseForm("scope=%ED%A0%80").has_value());  // a surrogate
-  EXPECT_FALSE(ParseForm("s=\xc3\x28").has_value());        // raw bytes, not escaped
+  EXPECT_FALSE(ParseForm("s=\xc3\x28").has_value());       // raw bytes, not escaped
   auto form = ParseForm("name=J%C3%BCrgen&emoji=%F0%9F%8C%8D");
   ASSERT_TRUE(form.has_value());
   EXPECT_EQ(form->Get("name"), "J\xc3\xbcrgen");

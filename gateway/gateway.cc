@@ -1,8 +1,8 @@
 #include "gateway/gateway.h"
 
-#include <utility>
-
 #include <grpcpp/grpcpp.h>
+
+#include <utility>
 
 #include "absl/status/status.h"
 #include "client/remote_auth_client.h"
@@ -43,7 +43,8 @@ class GatewayImpl final : public Gateway {
     if (services_->aggregates_backends()) {
       backend_states = [this] { return services_->BackendStates(); };
     }
-    health_ = std::make_unique<HealthRoute>(auth_channel_, tools_channel_, std::move(backend_states));
+    health_ =
+        std::make_unique<HealthRoute>(auth_channel_, tools_channel_, std::move(backend_states));
     router_.Add("GET", "/healthz", [this](HttpRequest request, Responder respond) {
       health_->Handle(std::move(request), std::move(respond));
     });
@@ -78,12 +79,11 @@ class GatewayImpl final : public Gateway {
     if (!http.ok()) return http.status();
     http_ = std::move(*http);
     log::Info(std::string("gateway listening on ") +
-              (options_.http.tls_cert_file.empty() ? "http://" : "https://") +
-              options_.http.host + ":" +
-              std::to_string(http_->port()) +
-              (services_->InProcessChannel() ? ", internal gRPC on port " +
-                                                   std::to_string(services_->grpc_port())
-                                             : std::string()));
+              (options_.http.tls_cert_file.empty() ? "http://" : "https://") + options_.http.host +
+              ":" + std::to_string(http_->port()) +
+              (services_->InProcessChannel()
+                   ? ", internal gRPC on port " + std::to_string(services_->grpc_port())
+                   : std::string()));
     return absl::OkStatus();
   }
 
@@ -154,8 +154,10 @@ class GatewayImpl final : public Gateway {
     mcp_options.offer_resources = services_->offer_resources();
     mcp_options.offer_prompts = services_->offer_prompts();
     mcp_options.offer_completions = services_->offer_completions();
-    if (mcp_options.offer_resources) backends.resources = resources::v1::ResourceService::NewStub(tools_channel_);
-    if (mcp_options.offer_prompts) backends.prompts = prompts::v1::PromptService::NewStub(tools_channel_);
+    if (mcp_options.offer_resources)
+      backends.resources = resources::v1::ResourceService::NewStub(tools_channel_);
+    if (mcp_options.offer_prompts)
+      backends.prompts = prompts::v1::PromptService::NewStub(tools_channel_);
     return std::make_shared<mcp::McpEndpoint>(std::move(mcp_options), std::move(backends));
   }
 

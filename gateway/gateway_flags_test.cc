@@ -93,9 +93,10 @@ TEST(GatewayFlagsTest, AcceptsEveryFlagAndListsItInHelp) {
     EXPECT_THAT(usage, HasSubstr("  --" + std::string(name) + " ")) << name;
   }
   EXPECT_EQ(table.Names().size(), 53u);  // no flag accepted that --help omits
-  for (const char* env : {"MCP_STATIC_PORT", "MCP_HTTP_THREADS", "MCP_MAX_FORM_BODY_BYTES",
-                          "MCP_TOOLS_TARGET", "MCP_BUILTIN_TOOLS", "MCP_LOG_LEVEL", "MCP_STORE", "MCP_TASK_STORE",
-                          "MCP_SESSION_KEY", "MCP_GRPC_SHARED_SECRET", "MCP_TRUSTED_PROXIES"}) {
+  for (const char* env :
+       {"MCP_STATIC_PORT", "MCP_HTTP_THREADS", "MCP_MAX_FORM_BODY_BYTES", "MCP_TOOLS_TARGET",
+        "MCP_BUILTIN_TOOLS", "MCP_LOG_LEVEL", "MCP_STORE", "MCP_TASK_STORE", "MCP_SESSION_KEY",
+        "MCP_GRPC_SHARED_SECRET", "MCP_TRUSTED_PROXIES"}) {
     EXPECT_THAT(usage, HasSubstr(env)) << env;
   }
 }

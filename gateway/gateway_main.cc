@@ -7,13 +7,13 @@
 #include <string>
 
 #include "auth/store_factory.h"
-#include "mcp/tasks/task_store_factory.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/server_main.h"
 #include "gateway/gateway.h"
 #include "gateway/gateway_flags.h"
 #include "gateway/service_host.h"
+#include "mcp/tasks/task_store_factory.h"
 
 namespace mcp_oauth::gateway {
 namespace {
@@ -49,10 +49,12 @@ int Main(int argc, char** argv) {
   }
   // Tasks are kept with the tokens by default (replicas sharing the token
   // database then share tasks too); a remote AuthService leaves no database.
-  const std::string task_spec = task_store_spec.value_or(options->auth_target.empty() ? store_spec : "memory");
+  const std::string task_spec =
+      task_store_spec.value_or(options->auth_target.empty() ? store_spec : "memory");
   if (task_spec != "off") {
     auto task_store = mcp::tasks::OpenTaskStore(task_spec);
-    if (!task_store.ok()) return Fail("--task-store: " + std::string(task_store.status().message()), 1);
+    if (!task_store.ok())
+      return Fail("--task-store: " + std::string(task_store.status().message()), 1);
     log::Info("task store: " + auth::DescribeStoreSpec(task_spec));
     options->task_store = *std::move(task_store);
   }

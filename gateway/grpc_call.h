@@ -7,13 +7,13 @@
 #ifndef MCP_OAUTH_GATEWAY_GRPC_CALL_H_
 #define MCP_OAUTH_GATEWAY_GRPC_CALL_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 #include <utility>
-
-#include <grpcpp/grpcpp.h>
 
 #include "common/metrics.h"
 #include "common/request_id.h"
@@ -41,8 +41,8 @@ inline void AddRequestId(grpc::ClientContext& context, const std::string& reques
 // `start(context, request, response, on_done)` must begin the call, e.g.
 //   [stub](auto... args) { stub->async()->Token(args...); }
 template <typename Request, typename Response, typename Start>
-void StartUnaryCall(const char* method, const std::string& request_id, Start start,
-                    Request request, std::function<void(const grpc::Status&, Response&)> done,
+void StartUnaryCall(const char* method, const std::string& request_id, Start start, Request request,
+                    std::function<void(const grpc::Status&, Response&)> done,
                     std::chrono::milliseconds deadline = kDefaultRpcDeadline) {
   auto call = std::make_shared<PendingCall<Request, Response>>();
   call->request = std::move(request);

@@ -1,11 +1,11 @@
 #include "gateway/health.h"
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <chrono>
 #include <mutex>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "gateway/grpc_call.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -40,7 +40,8 @@ struct PendingCheck {
     std::string body = std::string("{\"status\":\"") + (healthy ? "ok" : "unavailable") +
                        "\",\"services\":{\"" + kAuthServiceName + "\":\"" +
                        (auth_ok ? "SERVING" : "NOT_SERVING") + "\",\"" + kToolServiceName +
-                       "\":\"" + (tools_ok ? "SERVING" : "NOT_SERVING") + "\"}" + tool_backends + "}";
+                       "\":\"" + (tools_ok ? "SERVING" : "NOT_SERVING") + "\"}" + tool_backends +
+                       "}";
     HttpResponse response = JsonResponse(healthy ? 200 : 503, std::move(body));
     response.SetHeader("Cache-Control", "no-store");
     respond(std::move(response));
@@ -75,8 +76,8 @@ void HealthRoute::Handle(HttpRequest request, Responder respond) {
     pending->tool_backends = ",\"tool_backends\":{";
     bool first = true;
     for (const auto& [name, up] : tool_backends_()) {
-      pending->tool_backends += std::string(first ? "" : ",") + "\"" + name + "\":\"" +
-                                (up ? "up" : "down") + "\"";
+      pending->tool_backends +=
+          std::string(first ? "" : ",") + "\"" + name + "\":\"" + (up ? "up" : "down") + "\"";
       first = false;
     }
     pending->tool_backends += "}";
@@ -87,15 +88,16 @@ void HealthRoute::Handle(HttpRequest request, Responder respond) {
     AddRequestId(call->context, request.request_id);
     call->request.set_service(service);
     auto started = std::chrono::steady_clock::now();
-    stub->async()->Check(&call->context, &call->request, &call->response,
-                         [pending, call, is_auth, started](grpc::Status status) {
-                           metrics::GrpcClientLatency().WithLabels({"Health/Check"}).Observe(
-                               std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                             started)
-                                   .count());
-                           pending->Done(is_auth, status.ok() && call->response.status() ==
-                                                                     HealthCheckResponse::SERVING);
-                         });
+    stub->async()->Check(
+        &call->context, &call->request, &call->response,
+        [pending, call, is_auth, started](grpc::Status status) {
+          metrics::GrpcClientLatency()
+              .WithLabels({"Health/Check"})
+              .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                           .count());
+          pending->Done(is_auth,
+                        status.ok() && call->response.status() == HealthCheckResponse::SERVING);
+        });
   };
   check(stubs_->auth.get(), kAuthServiceName, true);
   check(stubs_->tools.get(), kToolServiceName, false);

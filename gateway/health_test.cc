@@ -4,16 +4,16 @@
 // and lists the tool backends without failing on one that is down.
 #include "gateway/health.h"
 
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
 #include <future>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
-#include <nlohmann/json.hpp>
 
 #include "absl/synchronization/mutex.h"
 #include "grpc/health/v1/health.grpc.pb.h"

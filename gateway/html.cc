@@ -27,12 +27,23 @@ std::string HtmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -70,29 +81,29 @@ std::string RenderLoginPage(const LoginPage& page) {
   }
   // One button per identity provider; each posts to /login/oidc/start.
   for (const auto& [id, display_name] : page.identity_providers) {
-    body += "<form method=\"post\" action=\"/login/oidc/start\">"
-            "<input type=\"hidden\" name=\"authorization_id\" value=\"" +
-            HtmlEscape(page.authorization_id) +
-            "\"><input type=\"hidden\" name=\"csrf_token\" value=\"" +
-            HtmlEscape(page.csrf_token) + "\"><input type=\"hidden\" name=\"provider\" value=\"" +
-            HtmlEscape(id) + "\"><button type=\"submit\">Sign in with " +
-            HtmlEscape(display_name) + "</button></form>";
+    body +=
+        "<form method=\"post\" action=\"/login/oidc/start\">"
+        "<input type=\"hidden\" name=\"authorization_id\" value=\"" +
+        HtmlEscape(page.authorization_id) +
+        "\"><input type=\"hidden\" name=\"csrf_token\" value=\"" + HtmlEscape(page.csrf_token) +
+        "\"><input type=\"hidden\" name=\"provider\" value=\"" + HtmlEscape(id) +
+        "\"><button type=\"submit\">Sign in with " + HtmlEscape(display_name) + "</button></form>";
   }
   if (!page.password_login) return Page("Sign in", body);
   if (!page.identity_providers.empty()) body += "<p class=\"meta\">Or with a local account:</p>";
-  body += "<form method=\"post\" action=\"/login\">"
-          "<input type=\"hidden\" name=\"authorization_id\" value=\"" +
-          HtmlEscape(page.authorization_id) +
-          "\"><input type=\"hidden\" name=\"csrf_token\" value=\"" +
-          HtmlEscape(page.csrf_token) +
-          "\"><label for=\"username\">Username</label>"
-          "<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" "
-          "required autofocus value=\"" +
-          HtmlEscape(page.username) +
-          "\"><label for=\"password\">Password</label>"
-          "<input type=\"password\" id=\"password\" name=\"password\" "
-          "autocomplete=\"current-password\" required>"
-          "<button type=\"submit\">Sign in</button></form>";
+  body +=
+      "<form method=\"post\" action=\"/login\">"
+      "<input type=\"hidden\" name=\"authorization_id\" value=\"" +
+      HtmlEscape(page.authorization_id) + "\"><input type=\"hidden\" name=\"csrf_token\" value=\"" +
+      HtmlEscape(page.csrf_token) +
+      "\"><label for=\"username\">Username</label>"
+      "<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" "
+      "required autofocus value=\"" +
+      HtmlEscape(page.username) +
+      "\"><label for=\"password\">Password</label>"
+      "<input type=\"password\" id=\"password\" name=\"password\" "
+      "autocomplete=\"current-password\" required>"
+      "<button type=\"submit\">Sign in</button></form>";
   return Page("Sign in", body);
 }
 

@@ -4,8 +4,8 @@
 #define MCP_OAUTH_GATEWAY_HTML_H_
 
 #include <string>
-#include <utility>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gateway/http_types.h"
@@ -22,8 +22,8 @@ struct LoginPage {
   std::string client_name;
   std::string redirect_host;
   std::vector<std::string> scopes;
-  std::string username;       // pre-filled after a failed attempt
-  std::string error_message;  // shown above the form when not empty
+  std::string username;        // pre-filled after a failed attempt
+  std::string error_message;   // shown above the form when not empty
   bool password_login = true;  // show the username/password form
   // Upstream identity providers offered as buttons: (id, display name).
   std::vector<std::pair<std::string, std::string>> identity_providers;

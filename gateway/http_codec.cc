@@ -97,8 +97,8 @@ std::string_view FramingError(const BeastRequestParser& parser) {
   return {};
 }
 
-boost::beast::error_code ParseBuffered(BeastRequestParser& parser, boost::beast::flat_buffer& buffer,
-                                       bool header_only) {
+boost::beast::error_code ParseBuffered(BeastRequestParser& parser,
+                                       boost::beast::flat_buffer& buffer, bool header_only) {
   parser.eager(!header_only);  // as async_read_header (false) and async_read (true) set it
   boost::beast::error_code ec;
   while (!(header_only ? parser.is_header_done() : parser.is_done())) {

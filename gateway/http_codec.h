@@ -59,8 +59,8 @@ std::string_view FramingError(const BeastRequestParser& parser);
 // the read and the completion they post to the connection's strand. Returns
 // http::error::need_more when the bytes run out first (read more, e.g. with
 // http::async_read on the same parser and buffer), else the parser's verdict.
-boost::beast::error_code ParseBuffered(BeastRequestParser& parser, boost::beast::flat_buffer& buffer,
-                                       bool header_only);
+boost::beast::error_code ParseBuffered(BeastRequestParser& parser,
+                                       boost::beast::flat_buffer& buffer, bool header_only);
 
 // The path of a request target (without its query).
 std::string_view TargetPath(std::string_view target);

@@ -140,7 +140,8 @@ TEST(ParseBufferedTest, SaysNeedMoreWhenTheBodyIsNotAllHere) {
   boost::beast::flat_buffer buffer;
   Fill(buffer, "POST /mcp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel");
   EXPECT_FALSE(ParseBuffered(parser, buffer, /*header_only=*/true));
-  EXPECT_EQ(ParseBuffered(parser, buffer, /*header_only=*/false), boost::beast::http::error::need_more);
+  EXPECT_EQ(ParseBuffered(parser, buffer, /*header_only=*/false),
+            boost::beast::http::error::need_more);
   Fill(buffer, "lo\r\n0\r\n\r\n");
   EXPECT_FALSE(ParseBuffered(parser, buffer, /*header_only=*/false));
   EXPECT_TRUE(parser.is_done());
@@ -152,16 +153,20 @@ TEST(ParseBufferedTest, ReportsTheParsersErrors) {
   BeastRequestParser parser;
   SetRequestLimits(parser, 16 * 1024, 4);
   boost::beast::flat_buffer buffer;
-  Fill(buffer, "POST /mcp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  Fill(
+      buffer,
+      "POST /mcp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
   EXPECT_FALSE(ParseBuffered(parser, buffer, /*header_only=*/true));
-  EXPECT_EQ(ParseBuffered(parser, buffer, /*header_only=*/false), boost::beast::http::error::body_limit);
+  EXPECT_EQ(ParseBuffered(parser, buffer, /*header_only=*/false),
+            boost::beast::http::error::body_limit);
 
   // A declared length over the limit is refused with the header.
   BeastRequestParser declared;
   SetRequestLimits(declared, 16 * 1024, 4);
   boost::beast::flat_buffer declared_buffer;
   Fill(declared_buffer, "POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
-  EXPECT_EQ(ParseBuffered(declared, declared_buffer, /*header_only=*/true), boost::beast::http::error::body_limit);
+  EXPECT_EQ(ParseBuffered(declared, declared_buffer, /*header_only=*/true),
+            boost::beast::http::error::body_limit);
 
   BeastRequestParser bad;
   boost::beast::flat_buffer junk;

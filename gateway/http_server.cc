@@ -1,7 +1,17 @@
 #include "gateway/http_server.h"
 
+#include <openssl/ssl.h>
+
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -11,16 +21,6 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <openssl/ssl.h>
 
 #include "absl/status/status.h"
 #include "common/log.h"
@@ -76,11 +76,11 @@ struct ServerState {
 // Loads a certificate chain and its key (PEM) into a server context that
 // speaks TLS 1.2 and 1.3 only.
 absl::StatusOr<std::shared_ptr<ssl::context>> LoadTlsContext(const std::string& cert_file,
-                                                            const std::string& key_file) {
+                                                             const std::string& key_file) {
   auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
   context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                       ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use);
   SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
   beast::error_code ec;
   context->use_certificate_chain_file(cert_file, ec);
@@ -125,11 +125,10 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
     if constexpr (kTls) {
       net::dispatch(stream_.get_executor(), [self = this->shared_from_this()]() {
         self->Tcp().expires_after(self->state_->options.read_timeout);
-        self->stream_.async_handshake(ssl::stream_base::server,
-                                      [self](beast::error_code ec) {
-                                        if (ec) return self->CloseSocket();
-                                        self->DoRead();
-                                      });
+        self->stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return self->CloseSocket();
+          self->DoRead();
+        });
       });
     } else {
       net::dispatch(stream_.get_executor(),
@@ -163,7 +162,7 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
     SetRequestLimits(*parser_, state_->options.max_header_bytes, state_->largest_body_limit);
     // A slow client gets this long for a whole request (slowloris defence).
     Tcp().expires_after(requests_served_ == 0 ? state_->options.read_timeout
-                                                : state_->options.keep_alive_idle_timeout);
+                                              : state_->options.keep_alive_idle_timeout);
     header_scanned_ = 0;
     ReadHeaderBlock();
   }
@@ -220,12 +219,12 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
     if (beast::iequals(parser_->get()[http::field::expect], "100-continue") &&
         !parser_->is_done()) {
       auto go_on = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
-      return http::async_write(stream_, *go_on,
-                               [self = this->shared_from_this(), go_on](beast::error_code ec,
-                                                                         std::size_t) {
-                                 if (ec) return self->DoClose();
-                                 self->ReadBody();
-                               });
+      return http::async_write(
+          stream_, *go_on,
+          [self = this->shared_from_this(), go_on](beast::error_code ec, std::size_t) {
+            if (ec) return self->DoClose();
+            self->ReadBody();
+          });
     }
     ReadBody();
   }
@@ -280,9 +279,8 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
   }
 
   void WriteError(int status, const std::string& message) {
-    HttpResponse response =
-        JsonResponse(status, "{\"error\":\"invalid_request\",\"error_description\":\"" + message +
-                                 "\"}");
+    HttpResponse response = JsonResponse(
+        status, "{\"error\":\"invalid_request\",\"error_description\":\"" + message + "\"}");
     response.close_connection = true;
     Write(std::move(response));
   }
@@ -305,13 +303,13 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
     message->keep_alive(keep_alive);
     message->prepare_payload();
     Tcp().expires_after(state_->options.read_timeout);
-    http::async_write(stream_, *message,
-                      [self = this->shared_from_this(), message](beast::error_code ec,
-                                                                  std::size_t) {
-                        if (ec) return self->DoClose();
-                        if (!message->keep_alive()) return self->LingerThenClose();
-                        self->DoRead();
-                      });
+    http::async_write(
+        stream_, *message,
+        [self = this->shared_from_this(), message](beast::error_code ec, std::size_t) {
+          if (ec) return self->DoClose();
+          if (!message->keep_alive()) return self->LingerThenClose();
+          self->DoRead();
+        });
   }
 
   // Server-Sent Events and other long bodies: chunked, no timeout, and the
@@ -352,10 +350,9 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
       }
     };
     // Any byte or EOF from the client while streaming means it is gone.
-    stream_.async_read_some(net::buffer(probe_),
-                            [self = this->shared_from_this()](beast::error_code, std::size_t) {
-                              self->EndStream();
-                            });
+    stream_.async_read_some(
+        net::buffer(probe_),
+        [self = this->shared_from_this()](beast::error_code, std::size_t) { self->EndStream(); });
     stream_body_->Start(write, close);
   }
 
@@ -401,9 +398,8 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
     closing_ = true;
     if constexpr (kTls) {
       Tcp().expires_after(std::chrono::seconds(2));
-      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
-        self->CloseSocket();
-      });
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->CloseSocket(); });
     } else {
       CloseSocket();
     }
@@ -470,9 +466,9 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
   std::string remote_ip_;
   bool keep_alive_ = false;
   int requests_served_ = 0;
-  int pipelined_run_ = 0;  // answers in a row written with the next request waiting
+  int pipelined_run_ = 0;                  // answers in a row written with the next request waiting
   std::unique_ptr<char[]> linger_buffer_;  // LingerThenClose only
-  bool handling_ = false;  // a request is with the handler (between read and write)
+  bool handling_ = false;                  // a request is with the handler (between read and write)
   bool last_chunk_queued_ = false;
   bool stream_started_ = false;
   bool draining_ = false;
@@ -531,8 +527,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
 class BeastHttpServer final : public HttpServer {
  public:
-  BeastHttpServer(const HttpServerOptions& options, HttpHandler* handler)
-      : io_(options.threads) {
+  BeastHttpServer(const HttpServerOptions& options, HttpHandler* handler) : io_(options.threads) {
     state_.options = options;
     state_.largest_body_limit = std::max(options.max_body_bytes, handler->LargestBodyLimit());
     state_.handler = handler;
@@ -632,7 +627,7 @@ class BeastHttpServer final : public HttpServer {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpServer(const HttpServerOptions& options,
-                                                           HttpHandler* handler) {
+                                                            HttpHandler* handler) {
   auto server = std::make_unique<BeastHttpServer>(options, handler);
   absl::Status status = server->Listen();
   if (!status.ok()) return status;

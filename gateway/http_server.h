@@ -77,7 +77,7 @@ class HttpServer {
 
 // Binds, listens and starts the IO threads. `handler` must outlive the server.
 absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpServer(const HttpServerOptions& options,
-                                                           HttpHandler* handler);
+                                                            HttpHandler* handler);
 
 }  // namespace mcp_oauth::gateway
 

@@ -87,9 +87,7 @@ class HttpHandler {
   // Returns the largest request body `path` (no query) accepts, asked once
   // the header is in and before any body byte is buffered; nullopt: the
   // server's default (HttpServerOptions::max_body_bytes).
-  virtual std::optional<size_t> BodyLimit(std::string_view /*path*/) const {
-    return std::nullopt;
-  }
+  virtual std::optional<size_t> BodyLimit(std::string_view /*path*/) const { return std::nullopt; }
   // Returns the largest limit BodyLimit returns for any path (0: none).
   virtual size_t LargestBodyLimit() const { return 0; }
 };

@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "common/metrics.h"
-
 #include "mcp/protocol/mcp_endpoint.h"
 #include "mcp/protocol/mcp_http.h"
 
@@ -95,10 +94,9 @@ void McpRoute::Handle(HttpRequest request, Responder respond) {
           log->client_id = principal.client_id;
           log->user = principal.username.empty() ? principal.subject : principal.username;
         }
-        endpoint_->Handle(ToMcpRequest(std::move(*shared_request), std::move(principal)),
-                          [respond](mcp::McpResponse answer) {
-                            respond(ToHttpResponse(std::move(answer)));
-                          });
+        endpoint_->Handle(
+            ToMcpRequest(std::move(*shared_request), std::move(principal)),
+            [respond](mcp::McpResponse answer) { respond(ToHttpResponse(std::move(answer))); });
       },
       respond);
 }

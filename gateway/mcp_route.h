@@ -13,7 +13,6 @@
 #include "gateway/bearer_auth.h"
 #include "gateway/router.h"
 
-
 namespace mcp_oauth::mcp {
 class McpEndpoint;
 }

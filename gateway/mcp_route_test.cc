@@ -6,12 +6,11 @@
 
 #include <ctime>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
@@ -92,9 +91,9 @@ class McpRouteTest : public ::testing::Test {
   // Returns the id of a new session.
   std::string Initialize() {
     HttpResponse response = Send("POST", Rpc(1, "initialize",
-                                              {{"protocolVersion", "2025-11-25"},
-                                               {"capabilities", json::object()},
-                                               {"clientInfo", {{"name", "t"}, {"version", "1"}}}}));
+                                             {{"protocolVersion", "2025-11-25"},
+                                              {"capabilities", json::object()},
+                                              {"clientInfo", {{"name", "t"}, {"version", "1"}}}}));
     EXPECT_EQ(response.status, 200) << response.body;
     return Header(response, "Mcp-Session-Id");
   }
@@ -160,9 +159,9 @@ TEST_F(McpRouteTest, ValidTokenReachesTheEndpointAsThePrincipal) {
 TEST_F(McpRouteTest, AnotherPrincipalCannotUseTheSession) {
   std::string session = Initialize();
   auth_->validate.response.mutable_principal()->set_subject("sub-8");
-  HttpResponse response = Send("POST", Rpc(2, "ping"),
-                               {{"mcp-session-id", session}, {"mcp-protocol-version", "2025-11-25"}},
-                               "other-token");
+  HttpResponse response =
+      Send("POST", Rpc(2, "ping"),
+           {{"mcp-session-id", session}, {"mcp-protocol-version", "2025-11-25"}}, "other-token");
   EXPECT_EQ(response.status, 404) << response.body;
 }
 

@@ -1,10 +1,10 @@
 #include "gateway/metrics_route.h"
 
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
 #include <mutex>
 #include <utility>
-
-#include <grpcpp/grpcpp.h>
 
 #include "common/metrics.h"
 #include "common/metrics_proto.h"

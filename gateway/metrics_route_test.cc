@@ -4,15 +4,15 @@
 // `remote` label, and metrics_remote_up saying whether it could be read.
 #include "gateway/metrics_route.h"
 
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/service_type.h>
+
 #include <chrono>
 #include <future>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/impl/service_type.h>
 
 #include "common/grpc_metrics.h"
 #include "common/metrics.h"

@@ -1,9 +1,9 @@
 #include "gateway/oauth_routes.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include <string>
 #include <utility>
-
-#include <google/protobuf/util/json_util.h>
 
 #include "client/auth_client.h"
 #include "common/crypto.h"
@@ -61,8 +61,8 @@ bool IsFormRequest(const HttpRequest& request) {
 bool ExtractClientCredentials(const HttpRequest& request, const FormData& form,
                               v1::ClientCredentials* credentials, std::string* error) {
   std::string_view authorization = request.headers.Get("authorization");
-  bool has_basic = authorization.size() > 6 &&
-                   (authorization.substr(0, 6) == "Basic " || authorization.substr(0, 6) == "basic ");
+  bool has_basic = authorization.size() > 6 && (authorization.substr(0, 6) == "Basic " ||
+                                                authorization.substr(0, 6) == "basic ");
   if (has_basic) {
     if (form.Has("client_secret")) {
       *error = "use one client authentication method, not several";
@@ -196,12 +196,12 @@ class OAuthRoutes::Impl {
 
  private:
   void ServerMetadata(HttpRequest request, Responder respond) {
-    auth_->GetServerMetadata(
-        CallFor(request.request_id), v1::GetServerMetadataRequest(),
-        [respond](const grpc::Status& status, v1::ServerMetadata& metadata) {
-          if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
-          respond(JsonResponse(200, ProtoToRfcJsonString(metadata)));
-        });
+    auth_->GetServerMetadata(CallFor(request.request_id), v1::GetServerMetadataRequest(),
+                             [respond](const grpc::Status& status, v1::ServerMetadata& metadata) {
+                               if (!status.ok())
+                                 return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
+                               respond(JsonResponse(200, ProtoToRfcJsonString(metadata)));
+                             });
   }
 
   void ResourceMetadata(HttpRequest request, Responder respond) {
@@ -240,13 +240,10 @@ class OAuthRoutes::Impl {
           if (!error.redirect_to().empty()) return respond(Redirect(error.redirect_to()));
           // The client or its redirect URI is not trusted, or the server is
           // busy (429 rate, 503 too many pending): never redirect.
-          HttpResponse page = ErrorPage(error.http_status(),
-                                        error.retry_after_seconds() > 0
-                                            ? "Try again later"
-                                            : "Authorization request refused",
-                                        error.error_description().empty()
-                                            ? error.error()
-                                            : error.error_description());
+          HttpResponse page = ErrorPage(
+              error.http_status(),
+              error.retry_after_seconds() > 0 ? "Try again later" : "Authorization request refused",
+              error.error_description().empty() ? error.error() : error.error_description());
           if (error.retry_after_seconds() > 0) {
             page.SetHeader("Retry-After", std::to_string(error.retry_after_seconds()));
           }
@@ -326,9 +323,9 @@ class OAuthRoutes::Impl {
         [respond](const grpc::Status& status, v1::StartUpstreamSignInResponse& started) {
           if (status.ok()) return respond(Redirect(started.redirect_to(), 303));
           v1::OAuthError error = OAuthErrorFromStatus(status);
-          respond(ErrorPage(error.http_status(), "Sign-in failed",
-                            error.error_description().empty() ? error.error()
-                                                              : error.error_description()));
+          respond(ErrorPage(
+              error.http_status(), "Sign-in failed",
+              error.error_description().empty() ? error.error() : error.error_description()));
         });
   }
 
@@ -349,9 +346,9 @@ class OAuthRoutes::Impl {
           if (status.ok()) return respond(Redirect(done.redirect_to()));
           v1::OAuthError error = OAuthErrorFromStatus(status);
           if (!error.redirect_to().empty()) return respond(Redirect(error.redirect_to()));
-          respond(ErrorPage(error.http_status(), "Sign-in failed",
-                            error.error_description().empty() ? error.error()
-                                                              : error.error_description()));
+          respond(ErrorPage(
+              error.http_status(), "Sign-in failed",
+              error.error_description().empty() ? error.error() : error.error_description()));
         });
   }
 
@@ -375,13 +372,12 @@ class OAuthRoutes::Impl {
           if (status.ok()) return respond(Redirect(done.redirect_to(), 303));
           v1::OAuthError error = OAuthErrorFromStatus(status);
           if (error.http_status() == 401) {
-            return RenderLogin(request_id, authorization_id, username,
-                               error.error_description(), 401, respond);
+            return RenderLogin(request_id, authorization_id, username, error.error_description(),
+                               401, respond);
           }
-          HttpResponse page = ErrorPage(error.http_status(), "Sign-in failed",
-                                        error.error_description().empty()
-                                            ? error.error()
-                                            : error.error_description());
+          HttpResponse page = ErrorPage(
+              error.http_status(), "Sign-in failed",
+              error.error_description().empty() ? error.error() : error.error_description());
           if (error.retry_after_seconds() > 0) {
             page.SetHeader("Retry-After", std::to_string(error.retry_after_seconds()));
           }
@@ -435,12 +431,12 @@ class OAuthRoutes::Impl {
     // The document is passed along when it is a JSON object; it is refused anyway.
     (void)google::protobuf::util::JsonStringToMessage(request.body,
                                                       registration.mutable_metadata());
-    auth_->Register(
-        CallFor(request.request_id), registration,
-        [respond](const grpc::Status& status, v1::RegisterResponse&) {
-          if (!status.ok()) return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
-          respond(JsonResponse(201, "{}"));
-        });
+    auth_->Register(CallFor(request.request_id), registration,
+                    [respond](const grpc::Status& status, v1::RegisterResponse&) {
+                      if (!status.ok())
+                        return respond(OAuthJsonError(OAuthErrorFromStatus(status)));
+                      respond(JsonResponse(201, "{}"));
+                    });
   }
 
   const std::shared_ptr<client::AuthClient> auth_;

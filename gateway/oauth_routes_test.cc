@@ -5,12 +5,11 @@
 #include "gateway/oauth_routes.h"
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "auth/oauth_error_details.h"
 #include "client/testing/fake_auth_client.h"
@@ -113,8 +112,8 @@ TEST_F(OAuthRoutesTest, FormRoutesGetTheSmallBodyLimit) {
     EXPECT_EQ(router.BodyLimit(path), std::optional<size_t>(1234)) << path;
   }
   EXPECT_EQ(router_.BodyLimit("/login/oidc/start"), std::optional<size_t>(kDefaultFormBodyBytes));
-  for (const char* path : {"/authorize", "/login/oidc/callback",
-                           "/.well-known/oauth-authorization-server"}) {
+  for (const char* path :
+       {"/authorize", "/login/oidc/callback", "/.well-known/oauth-authorization-server"}) {
     EXPECT_EQ(router.BodyLimit(path), std::nullopt) << path << ": GET routes keep the default";
   }
   EXPECT_EQ(Send("OPTIONS", "/login/oidc/start").status, 405) << "no CORS on the sign-in form";
@@ -158,11 +157,11 @@ TEST_F(OAuthRoutesTest, TokenSendsTheFormAndBasicCredentials) {
   auth_->token.response.set_token_type("Bearer");
   auth_->token.response.set_expires_in(3600);
   // "my%20client:s%3Acret" -> client "my client", secret "s:cret" (RFC 6749 §2.3.1).
-  HttpResponse response = PostForm(
-      "/token",
-      "grant_type=authorization_code&code=c1&redirect_uri=http%3A%2F%2Flocalhost%2Fcb"
-      "&code_verifier=v&resource=https%3A%2F%2Fa&resource=https%3A%2F%2Fb",
-      {{"authorization", "Basic bXklMjBjbGllbnQ6cyUzQWNyZXQ="}});
+  HttpResponse response =
+      PostForm("/token",
+               "grant_type=authorization_code&code=c1&redirect_uri=http%3A%2F%2Flocalhost%2Fcb"
+               "&code_verifier=v&resource=https%3A%2F%2Fa&resource=https%3A%2F%2Fb",
+               {{"authorization", "Basic bXklMjBjbGllbnQ6cyUzQWNyZXQ="}});
   ASSERT_EQ(auth_->token.calls, 1);
   const v1::TokenRequest& sent = auth_->token.request;
   EXPECT_EQ(sent.grant_type(), "authorization_code");
@@ -281,8 +280,8 @@ TEST_F(OAuthRoutesTest, RevokeAndRegister) {
   EXPECT_EQ(PostForm("/revoke", "token=t&token=u").status, 400);
   EXPECT_EQ(auth_->revoke.calls, 1);
 
-  response = Send("POST", "/register", R"({"client_name":"x"})",
-                  {{"content-type", "application/json"}});
+  response =
+      Send("POST", "/register", R"({"client_name":"x"})", {{"content-type", "application/json"}});
   EXPECT_EQ(response.status, 201);
   EXPECT_EQ(auth_->register_client.request.metadata().fields().at("client_name").string_value(),
             "x");
@@ -307,10 +306,10 @@ TEST_F(OAuthRoutesTest, MetadataDocuments) {
 
 TEST_F(OAuthRoutesTest, AuthorizeSendsTheQueryAndRedirectsToSignIn) {
   auth_->start_authorization.response.set_authorization_id("a b/c");
-  HttpResponse response = Send(
-      "GET",
-      "/authorize?response_type=code&client_id=c&redirect_uri=http%3A%2F%2Flocalhost%2Fcb"
-      "&scope=user&state=s&code_challenge=ch&code_challenge_method=S256&resource=r1");
+  HttpResponse response =
+      Send("GET",
+           "/authorize?response_type=code&client_id=c&redirect_uri=http%3A%2F%2Flocalhost%2Fcb"
+           "&scope=user&state=s&code_challenge=ch&code_challenge_method=S256&resource=r1");
   ASSERT_EQ(auth_->start_authorization.calls, 1);
   const v1::StartAuthorizationRequest& sent = auth_->start_authorization.request;
   EXPECT_EQ(sent.client_id(), "c");

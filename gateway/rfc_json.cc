@@ -1,11 +1,11 @@
 #include "gateway/rfc_json.h"
 
-#include <string>
-#include <vector>
-
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 #include <google/protobuf/util/json_util.h>
+
+#include <string>
+#include <vector>
 
 namespace mcp_oauth::gateway {
 namespace {

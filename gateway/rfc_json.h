@@ -9,9 +9,8 @@
 #ifndef MCP_OAUTH_GATEWAY_RFC_JSON_H_
 #define MCP_OAUTH_GATEWAY_RFC_JSON_H_
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace google::protobuf {
 class Message;

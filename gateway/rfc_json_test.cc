@@ -89,8 +89,8 @@ TEST(RfcJsonTest, EnumsNestedMessagesMapsAndWellKnownTypes) {
   request.mutable_client()->set_method(v1::ClientCredentials::CLIENT_SECRET_BASIC);
   request.mutable_client()->set_client_id("c");
   nlohmann::json json = ProtoToRfcJson(request);
-  EXPECT_EQ(json["client"], nlohmann::json::parse(
-                                R"({"method":"CLIENT_SECRET_BASIC","client_id":"c"})"));
+  EXPECT_EQ(json["client"],
+            nlohmann::json::parse(R"({"method":"CLIENT_SECRET_BASIC","client_id":"c"})"));
 
   prompts::v1::GetPromptRequest prompt;
   (*prompt.mutable_arguments())["city"] = "Paris";

@@ -52,7 +52,8 @@ size_t Router::LargestBodyLimit() const {
 void Router::Handle(HttpRequest request, Responder respond) {
   auto route = routes_.find(request.path);
   if (route == routes_.end()) {
-    return respond(JsonResponse(404, R"({"error":"not_found","error_description":"no such endpoint"})"));
+    return respond(
+        JsonResponse(404, R"({"error":"not_found","error_description":"no such endpoint"})"));
   }
   const Route& entry = route->second;
   const CorsPolicy& cors = entry.options.cors;
@@ -68,7 +69,8 @@ void Router::Handle(HttpRequest request, Responder respond) {
   auto handler = entry.by_method.find(request.method);
   if (handler == entry.by_method.end()) {
     HttpResponse response = JsonResponse(
-        405, R"({"error":"method_not_allowed","error_description":"method not allowed on this endpoint"})");
+        405,
+        R"({"error":"method_not_allowed","error_description":"method not allowed on this endpoint"})");
     response.SetHeader("Allow", AllowedMethods(entry.by_method, cors.enabled));
     return respond(std::move(response));
   }
@@ -77,11 +79,10 @@ void Router::Handle(HttpRequest request, Responder respond) {
   }
   // A cross-origin request to a CORS route: add the headers to whatever the
   // handler answers.
-  handler->second(std::move(request),
-                  [cors, respond = std::move(respond)](HttpResponse response) {
-                    AddCorsHeaders(cors, response);
-                    respond(std::move(response));
-                  });
+  handler->second(std::move(request), [cors, respond = std::move(respond)](HttpResponse response) {
+    AddCorsHeaders(cors, response);
+    respond(std::move(response));
+  });
 }
 
 }  // namespace mcp_oauth::gateway

@@ -7,8 +7,8 @@
 #ifndef MCP_OAUTH_GATEWAY_ROUTER_H_
 #define MCP_OAUTH_GATEWAY_ROUTER_H_
 
-#include <functional>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>

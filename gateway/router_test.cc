@@ -57,9 +57,8 @@ TEST(RouterTest, WrongMethodIs405WithAllow) {
 
 TEST(RouterTest, CorsRouteAnswersPreflightAndAddsHeaders) {
   Router router;
-  router.Add("POST", "/token", [](HttpRequest, Responder respond) {
-    respond(JsonResponse(200, "{}"));
-  });
+  router.Add("POST", "/token",
+             [](HttpRequest, Responder respond) { respond(JsonResponse(200, "{}")); });
   router.SetOptions("/token", {std::nullopt, CorsPolicy{true, "Authorization, Content-Type",
                                                         "WWW-Authenticate"}});
   HttpRequest preflight = Request("OPTIONS", "/token");
@@ -78,9 +77,8 @@ TEST(RouterTest, CorsRouteAnswersPreflightAndAddsHeaders) {
 
 TEST(RouterTest, NonCorsRouteHasNoCorsHeaders) {
   Router router;
-  router.Add("GET", "/authorize", [](HttpRequest, Responder respond) {
-    respond(MakeResponse(302, "text/plain", ""));
-  });
+  router.Add("GET", "/authorize",
+             [](HttpRequest, Responder respond) { respond(MakeResponse(302, "text/plain", "")); });
   HttpRequest request = Request("GET", "/authorize");
   request.headers.Add("Origin", "https://evil.example");
   EXPECT_EQ(Header(Call(router, request), "Access-Control-Allow-Origin"), "");

@@ -46,8 +46,8 @@ class ServiceHost final : public HostedServices {
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
     if (!options_.grpc_listen.empty()) {
-      auto credentials = grpc_security::ServerCredentialsFor(options_.grpc_listen,
-                                                             options_.grpc_server_security);
+      auto credentials =
+          grpc_security::ServerCredentialsFor(options_.grpc_listen, options_.grpc_server_security);
       if (!credentials.ok()) return credentials.status();
       builder.AddListeningPort(options_.grpc_listen, *credentials, &grpc_port_);
     }
@@ -191,8 +191,7 @@ class ServiceHost final : public HostedServices {
     auto aggregator = mcp::ToolAggregator::Start(std::move(backends));
     if (!aggregator.ok()) return aggregator.status();
     aggregator_ = std::move(*aggregator);
-    resource_aggregator_ =
-        mcp::ResourceAggregator::Start(catalog_backends, aggregator_->monitor());
+    resource_aggregator_ = mcp::ResourceAggregator::Start(catalog_backends, aggregator_->monitor());
     prompt_aggregator_ =
         mcp::PromptAggregator::Start(std::move(catalog_backends), aggregator_->monitor());
     return absl::OkStatus();

@@ -1,10 +1,10 @@
 #include "gateway/status_mapping.h"
 
+#include <grpcpp/grpcpp.h>
+
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
-#include <nlohmann/json.hpp>
 
 #include "auth/oauth_error_details.h"
 #include "proto/auth/v1/auth.pb.h"
@@ -13,24 +13,39 @@ namespace mcp_oauth::gateway {
 
 int HttpStatusFromGrpcCode(int grpc_code) {
   switch (static_cast<grpc::StatusCode>(grpc_code)) {
-    case grpc::StatusCode::OK: return 200;
-    case grpc::StatusCode::CANCELLED: return 499;
-    case grpc::StatusCode::INVALID_ARGUMENT: return 400;
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return 504;
-    case grpc::StatusCode::NOT_FOUND: return 404;
-    case grpc::StatusCode::ALREADY_EXISTS: return 409;
-    case grpc::StatusCode::PERMISSION_DENIED: return 403;
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return 429;
-    case grpc::StatusCode::FAILED_PRECONDITION: return 400;
-    case grpc::StatusCode::ABORTED: return 409;
-    case grpc::StatusCode::OUT_OF_RANGE: return 400;
-    case grpc::StatusCode::UNIMPLEMENTED: return 501;
-    case grpc::StatusCode::UNAVAILABLE: return 503;
-    case grpc::StatusCode::UNAUTHENTICATED: return 401;
+    case grpc::StatusCode::OK:
+      return 200;
+    case grpc::StatusCode::CANCELLED:
+      return 499;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return 400;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return 504;
+    case grpc::StatusCode::NOT_FOUND:
+      return 404;
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return 409;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return 403;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return 429;
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return 400;
+    case grpc::StatusCode::ABORTED:
+      return 409;
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return 400;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return 501;
+    case grpc::StatusCode::UNAVAILABLE:
+      return 503;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return 401;
     case grpc::StatusCode::UNKNOWN:
     case grpc::StatusCode::INTERNAL:
     case grpc::StatusCode::DATA_LOSS:
-    default: return 500;
+    default:
+      return 500;
   }
 }
 
@@ -68,9 +83,9 @@ void AddNoStore(HttpResponse& response) {
 HttpResponse OAuthJsonError(const auth::v1::OAuthError& error) {
   nlohmann::json body = {{"error", error.error()}};
   if (!error.error_description().empty()) body["error_description"] = error.error_description();
-  HttpResponse response = JsonResponse(error.http_status() > 0 ? error.http_status() : 400,
-                                       body.dump(-1, ' ', false,
-                                                 nlohmann::json::error_handler_t::replace));
+  HttpResponse response =
+      JsonResponse(error.http_status() > 0 ? error.http_status() : 400,
+                   body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (!error.www_authenticate().empty()) {
     response.SetHeader("WWW-Authenticate", error.www_authenticate());
   }

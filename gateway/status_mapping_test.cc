@@ -2,12 +2,12 @@
 // built from AuthService failures.
 #include "gateway/status_mapping.h"
 
+#include <grpcpp/support/status.h>
+
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <grpcpp/support/status.h>
-#include <nlohmann/json.hpp>
 
 #include "auth/oauth_error_details.h"
 #include "gtest/gtest.h"
@@ -105,8 +105,8 @@ TEST(OAuthJsonErrorTest, RendersRfc6749Body) {
   HttpResponse response = OAuthJsonError(error);
   EXPECT_EQ(response.status, 401);
   nlohmann::json body = nlohmann::json::parse(response.body);
-  EXPECT_EQ(body, (nlohmann::json{{"error", "invalid_client"},
-                                  {"error_description", "unknown client"}}));
+  EXPECT_EQ(body,
+            (nlohmann::json{{"error", "invalid_client"}, {"error_description", "unknown client"}}));
   EXPECT_EQ(HeaderValues(response, "WWW-Authenticate"),
             std::vector<std::string>{"Basic realm=\"oauth\""});
   EXPECT_EQ(HeaderValues(response, "Cache-Control"), std::vector<std::string>{"no-store"});

@@ -12,7 +12,8 @@ using nlohmann::json;
 absl::StatusOr<std::shared_ptr<const ToolInput>> OpenRequestInput(
     const std::string& binding, const std::string& request_state,
     const google::protobuf::Map<std::string, google::protobuf::Struct>& responses,
-    const google::protobuf::Struct* capabilities, std::shared_ptr<const RequestStateCodec> codec, absl::Time now) {
+    const google::protobuf::Struct* capabilities, std::shared_ptr<const RequestStateCodec> codec,
+    absl::Time now) {
   std::string state;
   if (!request_state.empty()) {
     absl::StatusOr<std::string> opened = codec->Open(request_state, binding, now);
@@ -24,9 +25,9 @@ absl::StatusOr<std::shared_ptr<const ToolInput>> OpenRequestInput(
   auto sealer = [codec = std::move(codec), binding](const std::string& next) {
     return codec->Seal(binding, next, absl::Now());
   };
-  return std::make_shared<const ToolInput>(std::move(answers), std::move(state),
-                                           capabilities != nullptr ? StructToJson(*capabilities) : json(),
-                                           std::move(sealer));
+  return std::make_shared<const ToolInput>(
+      std::move(answers), std::move(state),
+      capabilities != nullptr ? StructToJson(*capabilities) : json(), std::move(sealer));
 }
 
 absl::Status WriteInputRequired(const InputRequired& required, const ToolInput& input,

@@ -28,7 +28,8 @@ namespace mcp_oauth::mcp {
 absl::StatusOr<std::shared_ptr<const ToolInput>> OpenRequestInput(
     const std::string& binding, const std::string& request_state,
     const google::protobuf::Map<std::string, google::protobuf::Struct>& responses,
-    const google::protobuf::Struct* capabilities, std::shared_ptr<const RequestStateCodec> codec, absl::Time now);
+    const google::protobuf::Struct* capabilities, std::shared_ptr<const RequestStateCodec> codec,
+    absl::Time now);
 
 // Writes `required` into `out`, its state sealed through `input`. INTERNAL
 // when a request has no method or its params are not an object.

@@ -50,7 +50,8 @@ std::shared_ptr<PromptRegistry> Prompts() {
       return out;
     }
     const std::string topic = args.count("topic") ? args.at("topic") : "nothing";
-    out.messages.push_back({"user", json{{"type", "text"}, {"text", name + " asks about " + topic}}});
+    out.messages.push_back(
+        {"user", json{{"type", "text"}, {"text", name + " asks about " + topic}}});
     return out;
   };
   EXPECT_TRUE(registry->Register(ask).ok());
@@ -84,7 +85,8 @@ std::shared_ptr<ResourceRegistry> Resources() {
       out.input_required = AskName();
       return out;
     }
-    out.contents.push_back(ResourceContent::Text(uri, "text/plain", "item " + vars.at("id") + " for " + name));
+    out.contents.push_back(
+        ResourceContent::Text(uri, "text/plain", "item " + vars.at("id") + " for " + name));
     return out;
   };
   EXPECT_TRUE(registry->RegisterTemplate(item).ok());
@@ -114,10 +116,12 @@ class CatalogInputTest : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete server_; }
 
-  static grpc::Status GetPrompt(const pv1::GetPromptRequest& request, pv1::GetPromptResponse* response) {
+  static grpc::Status GetPrompt(const pv1::GetPromptRequest& request,
+                                pv1::GetPromptResponse* response) {
     return server_->prompts().GetPrompt(server_->Context().get(), request, response);
   }
-  static grpc::Status Read(const rv1::ReadResourceRequest& request, rv1::ReadResourceResponse* response) {
+  static grpc::Status Read(const rv1::ReadResourceRequest& request,
+                           rv1::ReadResourceResponse* response) {
     return server_->resources().ReadResource(server_->Context().get(), request, response);
   }
 
@@ -158,7 +162,8 @@ TEST_F(CatalogInputTest, PromptAsksThenRendersWithTheAnswer) {
   ASSERT_TRUE(GetPrompt(request, &second).ok());
   EXPECT_FALSE(second.has_input_required());
   ASSERT_EQ(second.messages_size(), 1);
-  EXPECT_EQ(second.messages(0).content().fields().at("text").string_value(), "Ann asks about tides");
+  EXPECT_EQ(second.messages(0).content().fields().at("text").string_value(),
+            "Ann asks about tides");
 }
 
 TEST_F(CatalogInputTest, PromptStateOpensOnlyForItsOwnCall) {
@@ -173,7 +178,8 @@ TEST_F(CatalogInputTest, PromptStateOpensOnlyForItsOwnCall) {
   std::string altered = state;
   altered[5] = altered[5] == 'A' ? 'B' : 'A';
   for (const Case& c : {Case{"another caller", "mallory", "tides", state},
-                        Case{"other arguments", "alice", "winds", state}, Case{"altered", "alice", "tides", altered},
+                        Case{"other arguments", "alice", "winds", state},
+                        Case{"altered", "alice", "tides", altered},
                         Case{"forged", "alice", "tides", "rs1.YXNrZWQ.9999999999.AAAA"}}) {
     pv1::GetPromptRequest request;
     request.set_name("ask");
@@ -235,7 +241,9 @@ TEST(CatalogInputRegistryTest, ExactlyOneRendererOrReader) {
   EXPECT_FALSE(prompts.Register(neither).ok());
   PromptDefinition both = Prompts()->prompts()[0];
   both.render = [](const std::map<std::string, std::string>&,
-                   const CallContext&) -> absl::StatusOr<std::vector<PromptMessage>> { return std::vector<PromptMessage>(); };
+                   const CallContext&) -> absl::StatusOr<std::vector<PromptMessage>> {
+    return std::vector<PromptMessage>();
+  };
   EXPECT_FALSE(prompts.Register(both).ok());
 
   ResourceRegistry resources;
@@ -245,7 +253,9 @@ TEST(CatalogInputRegistryTest, ExactlyOneRendererOrReader) {
   both_reads.read = [](const CallContext&) -> absl::StatusOr<std::vector<ResourceContent>> {
     return std::vector<ResourceContent>();
   };
-  both_reads.read_with_input = [](const CallContext&) -> absl::StatusOr<ResourceOutput> { return ResourceOutput(); };
+  both_reads.read_with_input = [](const CallContext&) -> absl::StatusOr<ResourceOutput> {
+    return ResourceOutput();
+  };
   EXPECT_FALSE(resources.Register(both_reads).ok());
   both_reads.read = nullptr;
   EXPECT_TRUE(resources.Register(both_reads).ok());

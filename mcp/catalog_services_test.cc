@@ -39,8 +39,8 @@ std::shared_ptr<ResourceRegistry> Resources() {
   blob.uri = "test://blob";
   blob.name = "blob";
   blob.read = [](const CallContext&) -> absl::StatusOr<std::vector<ResourceContent>> {
-    return std::vector<ResourceContent>{ResourceContent::Blob("test://blob", "application/octet-stream",
-                                                              std::string("\x00\x01\xff", 3))};
+    return std::vector<ResourceContent>{ResourceContent::Blob(
+        "test://blob", "application/octet-stream", std::string("\x00\x01\xff", 3))};
   };
   EXPECT_TRUE(registry->Register(blob).ok());
   ResourceDefinition failing;
@@ -61,7 +61,8 @@ std::shared_ptr<ResourceRegistry> Resources() {
   tmpl.read = [](const std::string& uri, const std::map<std::string, std::string>& vars,
                  const CallContext&) -> absl::StatusOr<std::vector<ResourceContent>> {
     if (vars.at("id") == "missing") return absl::NotFoundError("no such item");
-    return std::vector<ResourceContent>{ResourceContent::Text(uri, "text/plain", "item " + vars.at("id"))};
+    return std::vector<ResourceContent>{
+        ResourceContent::Text(uri, "text/plain", "item " + vars.at("id"))};
   };
   tmpl.completers["id"] = PrefixCompleter({"apple", "apricot", "banana"});
   EXPECT_TRUE(registry->RegisterTemplate(tmpl).ok());
@@ -172,7 +173,8 @@ TEST_F(CatalogServicesTest, ReadFailures) {
   rv1::ReadResourceRequest request;
   rv1::ReadResourceResponse response;
   request.set_uri("test://nowhere");
-  EXPECT_EQ(resources().ReadResource(Context().get(), request, &response).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(resources().ReadResource(Context().get(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
   request.set_uri("test://item/missing");
   grpc::Status status = resources().ReadResource(Context().get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
@@ -195,7 +197,8 @@ TEST_F(CatalogServicesTest, CompleteTemplateVariable) {
   EXPECT_EQ(response.total(), 2);
   EXPECT_FALSE(response.has_more());
   request.set_uri_template("test://other/{id}");
-  EXPECT_EQ(resources().Complete(Context().get(), request, &response).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(resources().Complete(Context().get(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(CatalogServicesTest, ListAndGetPrompts) {
@@ -216,14 +219,16 @@ TEST_F(CatalogServicesTest, ListAndGetPrompts) {
   EXPECT_EQ(response.description(), "greets");
   ASSERT_EQ(response.messages_size(), 1);
   EXPECT_EQ(response.messages(0).role(), "user");
-  EXPECT_EQ(response.messages(0).content().fields().at("text").string_value(), "Hello, world (warm)");
+  EXPECT_EQ(response.messages(0).content().fields().at("text").string_value(),
+            "Hello, world (warm)");
 }
 
 TEST_F(CatalogServicesTest, GetPromptErrors) {
   pv1::GetPromptRequest request;
   pv1::GetPromptResponse response;
   request.set_name("nope");
-  EXPECT_EQ(prompts().GetPrompt(Context().get(), request, &response).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(prompts().GetPrompt(Context().get(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
   request.set_name("greet");
   grpc::Status status = prompts().GetPrompt(Context().get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -235,7 +240,8 @@ TEST_F(CatalogServicesTest, GetPromptErrors) {
   EXPECT_NE(status.error_message().find("'extra'"), std::string::npos);
   request.Clear();
   request.set_name("bad_role");
-  EXPECT_EQ(prompts().GetPrompt(Context().get(), request, &response).error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(prompts().GetPrompt(Context().get(), request, &response).error_code(),
+            grpc::StatusCode::INTERNAL);
 }
 
 TEST_F(CatalogServicesTest, CompletePromptArgument) {
@@ -252,7 +258,8 @@ TEST_F(CatalogServicesTest, CompletePromptArgument) {
   ASSERT_TRUE(prompts().Complete(Context().get(), request, &response).ok());
   EXPECT_EQ(response.values_size(), 0);
   request.set_argument_name("nope");
-  EXPECT_EQ(prompts().Complete(Context().get(), request, &response).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(prompts().Complete(Context().get(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 }  // namespace

@@ -150,7 +150,8 @@ TEST(ResourceRegistryTest, RejectsBadDefinitions) {
   good.completers["id"] = PrefixCompleter({"1"});
   ASSERT_TRUE(registry.RegisterTemplate(good).ok());
   EXPECT_TRUE(registry.has_completions());
-  EXPECT_EQ(registry.RegisterTemplate(Template("test://t/{id}")).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(registry.RegisterTemplate(Template("test://t/{id}")).code(),
+            absl::StatusCode::kAlreadyExists);
 }
 
 PromptDefinition Prompt(const std::string& name) {
@@ -189,8 +190,12 @@ TEST(ToolRegistryTest, ContentHandlerToolsNeedExactlyOneHandler) {
   tool.description = "d";
   tool.input_schema = {{"type", "object"}};
   EXPECT_FALSE(registry.Register(tool).ok());  // no handler at all
-  tool.content_handler = [](const json&, const CallContext&) -> absl::StatusOr<ToolContent> { return ToolContent{}; };
-  tool.handler = [](const json&, const CallContext&) -> absl::StatusOr<json> { return json::object(); };
+  tool.content_handler = [](const json&, const CallContext&) -> absl::StatusOr<ToolContent> {
+    return ToolContent{};
+  };
+  tool.handler = [](const json&, const CallContext&) -> absl::StatusOr<json> {
+    return json::object();
+  };
   EXPECT_FALSE(registry.Register(tool).ok());  // both
   tool.handler = nullptr;
   tool.output_schema = {{"type", "object"}};

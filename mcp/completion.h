@@ -14,8 +14,8 @@ namespace mcp_oauth::mcp {
 // Returns suggestions, best first, for an argument whose text so far is
 // `value`; `context` holds the other arguments already chosen. Must be fast
 // and must not block (runs on the gRPC thread).
-using Completer =
-    std::function<std::vector<std::string>(const std::string& value, const std::map<std::string, std::string>& context)>;
+using Completer = std::function<std::vector<std::string>(
+    const std::string& value, const std::map<std::string, std::string>& context)>;
 
 // MCP caps one completion result at 100 values.
 constexpr size_t kMaxCompletionValues = 100;

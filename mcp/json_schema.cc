@@ -25,17 +25,13 @@ const std::set<std::string>& KnownTypes() {
 
 const std::set<std::string>& KnownKeywords() {
   static const auto* keywords = new std::set<std::string>{
-      "type",      "properties",      "required",      "additionalProperties",
-      "enum",      "const",           "minLength",     "maxLength",
-      "minimum",   "maximum",         "exclusiveMinimum", "exclusiveMaximum",
-      "items",     "minItems",        "maxItems",      "title",
-      "description", "format",        "default",       "$schema",
-      "examples",  "$comment",
+      "type", "properties", "required", "additionalProperties", "enum", "const", "minLength",
+      "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "items",
+      "minItems", "maxItems", "title", "description", "format", "default", "$schema", "examples",
+      "$comment",
       // JSON Schema 2020-12 (SEP-1613/SEP-2106): local references and the
       // applicators tool schemas use.
-      "$defs",     "$ref",            "$anchor",       "$id",
-      "allOf",     "anyOf",           "oneOf",         "not",
-      "if",        "then",            "else",
+      "$defs", "$ref", "$anchor", "$id", "allOf", "anyOf", "oneOf", "not", "if", "then", "else",
       // MCP 2026-07-28 annotation (param_headers.h).
       "x-mcp-header"};
   return *keywords;
@@ -49,7 +45,8 @@ absl::Status CheckSchemaAt(const json& schema, const std::string& where, int dep
   if (depth > 32) return SchemaError(where, "nested too deeply");
   if (!schema.is_object()) return SchemaError(where, "schema must be an object");
   for (const auto& [key, value] : schema.items()) {
-    if (KnownKeywords().count(key) == 0) return SchemaError(where, "unsupported keyword '" + key + "'");
+    if (KnownKeywords().count(key) == 0)
+      return SchemaError(where, "unsupported keyword '" + key + "'");
     (void)value;
   }
   if (auto it = schema.find("type"); it != schema.end()) {
@@ -91,7 +88,8 @@ absl::Status CheckSchemaAt(const json& schema, const std::string& where, int dep
     if (!s.ok()) return s;
   }
   if (auto it = schema.find("enum"); it != schema.end()) {
-    if (!it->is_array() || it->empty()) return SchemaError(where, "'enum' must be a non-empty array");
+    if (!it->is_array() || it->empty())
+      return SchemaError(where, "'enum' must be a non-empty array");
   }
   for (const char* key : {"minLength", "maxLength", "minItems", "maxItems"}) {
     if (auto it = schema.find(key); it != schema.end()) {
@@ -108,12 +106,14 @@ absl::Status CheckSchemaAt(const json& schema, const std::string& where, int dep
   if (auto it = schema.find("$defs"); it != schema.end()) {
     if (!it->is_object()) return SchemaError(where, "'$defs' must be an object");
     for (const auto& [name, sub] : it->items()) {
-      if (absl::Status s = CheckSchemaAt(sub, where + "/$defs/" + name, depth + 1); !s.ok()) return s;
+      if (absl::Status s = CheckSchemaAt(sub, where + "/$defs/" + name, depth + 1); !s.ok())
+        return s;
     }
   }
   for (const char* key : {"allOf", "anyOf", "oneOf"}) {
     if (auto it = schema.find(key); it != schema.end()) {
-      if (!it->is_array() || it->empty()) return SchemaError(where, std::string("'") + key + "' must be a non-empty array");
+      if (!it->is_array() || it->empty())
+        return SchemaError(where, std::string("'") + key + "' must be a non-empty array");
       for (size_t i = 0; i < it->size(); ++i) {
         absl::Status s = CheckSchemaAt((*it)[i], absl::StrCat(where, "/", key, "/", i), depth + 1);
         if (!s.ok()) return s;
@@ -161,7 +161,8 @@ const json* Resolve(const json& root, const std::string& ref) {
   size_t start = 2;
   while (true) {
     const size_t end = ref.find('/', start);
-    std::string token = ref.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::string token =
+        ref.substr(start, end == std::string::npos ? std::string::npos : end - start);
     for (size_t i = 0; (i = token.find('~', i)) != std::string::npos; ++i) {
       if (i + 1 >= token.size() || (token[i + 1] != '0' && token[i + 1] != '1')) return nullptr;
       token.replace(i, 2, token[i + 1] == '0' ? "~" : "/");
@@ -300,7 +301,8 @@ Keywords ReadKeywords(const json& schema, const json* root) {
   if (!schema.is_object()) return k;
   if (const json* ref = Member(schema, "$ref")) {
     k.has_ref = true;
-    if (root != nullptr && ref->is_string()) k.ref_target = Resolve(*root, ref->get_ref<const std::string&>());
+    if (root != nullptr && ref->is_string())
+      k.ref_target = Resolve(*root, ref->get_ref<const std::string&>());
   }
   k.all_of = Member(schema, "allOf");
   k.any_of = Member(schema, "anyOf");
@@ -381,9 +383,11 @@ const Keywords& KeywordsOf(const json& schema, Keywords& scratch) {
 absl::Status ValidateAt(const json& schema, const json& value, const Path& path, int depth);
 
 // Applies $ref, allOf, anyOf, oneOf, not and if/then/else to `value`.
-absl::Status ValidateApplicators(const Keywords& k, const json& value, const Path& path, int depth) {
+absl::Status ValidateApplicators(const Keywords& k, const json& value, const Path& path,
+                                 int depth) {
   if (k.has_ref) {
-    if (k.ref_target == nullptr) return absl::InvalidArgumentError(Subject(path) + " has an unresolvable schema");
+    if (k.ref_target == nullptr)
+      return absl::InvalidArgumentError(Subject(path) + " has an unresolvable schema");
     if (absl::Status s = ValidateAt(*k.ref_target, value, path, depth + 1); !s.ok()) return s;
   }
   if (k.all_of != nullptr) {
@@ -403,20 +407,24 @@ absl::Status ValidateApplicators(const Keywords& k, const json& value, const Pat
       if (first.ok()) first = s;
     }
     if (!any) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(Subject(path), " must match one of the allowed forms (", first.message(), ")"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          Subject(path), " must match one of the allowed forms (", first.message(), ")"));
     }
   }
   if (k.one_of != nullptr) {
     int matches = 0;
-    for (const json& sub : *k.one_of) matches += ValidateAt(sub, value, path, depth + 1).ok() ? 1 : 0;
-    if (matches != 1) return absl::InvalidArgumentError(Subject(path) + " must match exactly one of the allowed forms");
+    for (const json& sub : *k.one_of)
+      matches += ValidateAt(sub, value, path, depth + 1).ok() ? 1 : 0;
+    if (matches != 1)
+      return absl::InvalidArgumentError(Subject(path) +
+                                        " must match exactly one of the allowed forms");
   }
   if (k.not_schema != nullptr && ValidateAt(*k.not_schema, value, path, depth + 1).ok()) {
     return absl::InvalidArgumentError(Subject(path) + " matches a form it must not");
   }
   if (k.if_schema != nullptr) {
-    const json* branch = ValidateAt(*k.if_schema, value, path, depth + 1).ok() ? k.then_schema : k.else_schema;
+    const json* branch =
+        ValidateAt(*k.if_schema, value, path, depth + 1).ok() ? k.then_schema : k.else_schema;
     if (branch != nullptr) {
       if (absl::Status s = ValidateAt(*branch, value, path, depth + 1); !s.ok()) return s;
     }
@@ -460,46 +468,51 @@ absl::Status ValidateAt(const json& schema, const json& value, const Path& path,
     }
   }
   if (k.const_value != nullptr && !JsonEquals(*k.const_value, value)) {
-    return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be ", Dump(*k.const_value)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(Subject(path), " must be ", Dump(*k.const_value)));
   }
 
   if (value.is_string() && (k.min_length != nullptr || k.max_length != nullptr)) {
     absl::StatusOr<size_t> length = utf8::CountCodePoints(value.get_ref<const std::string&>());
     if (!length.ok()) return absl::InvalidArgumentError(Subject(path) + " is not valid UTF-8");
     if (k.min_length != nullptr && *length < k.min_length->get<uint64_t>()) {
-      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be at least ",
-                                                     k.min_length->get<uint64_t>(), " characters long"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          Subject(path), " must be at least ", k.min_length->get<uint64_t>(), " characters long"));
     }
     if (k.max_length != nullptr && *length > k.max_length->get<uint64_t>()) {
-      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be at most ",
-                                                     k.max_length->get<uint64_t>(), " characters long"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          Subject(path), " must be at most ", k.max_length->get<uint64_t>(), " characters long"));
     }
   }
 
   if (value.is_number()) {
     const double d = value.get<double>();
     if (k.minimum != nullptr && d < k.minimum->get<double>()) {
-      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be >= ", Dump(*k.minimum)));
+      return absl::InvalidArgumentError(
+          absl::StrCat(Subject(path), " must be >= ", Dump(*k.minimum)));
     }
     if (k.maximum != nullptr && d > k.maximum->get<double>()) {
-      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be <= ", Dump(*k.maximum)));
+      return absl::InvalidArgumentError(
+          absl::StrCat(Subject(path), " must be <= ", Dump(*k.maximum)));
     }
     if (k.exclusive_minimum != nullptr && d <= k.exclusive_minimum->get<double>()) {
-      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be > ", Dump(*k.exclusive_minimum)));
+      return absl::InvalidArgumentError(
+          absl::StrCat(Subject(path), " must be > ", Dump(*k.exclusive_minimum)));
     }
     if (k.exclusive_maximum != nullptr && d >= k.exclusive_maximum->get<double>()) {
-      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must be < ", Dump(*k.exclusive_maximum)));
+      return absl::InvalidArgumentError(
+          absl::StrCat(Subject(path), " must be < ", Dump(*k.exclusive_maximum)));
     }
   }
 
   if (value.is_array()) {
     if (k.min_items != nullptr && value.size() < k.min_items->get<uint64_t>()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(Subject(path), " must have at least ", k.min_items->get<uint64_t>(), " items"));
+      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must have at least ",
+                                                     k.min_items->get<uint64_t>(), " items"));
     }
     if (k.max_items != nullptr && value.size() > k.max_items->get<uint64_t>()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(Subject(path), " must have at most ", k.max_items->get<uint64_t>(), " items"));
+      return absl::InvalidArgumentError(absl::StrCat(Subject(path), " must have at most ",
+                                                     k.max_items->get<uint64_t>(), " items"));
     }
     if (k.items != nullptr) {
       for (size_t i = 0; i < value.size(); ++i) {
@@ -564,7 +577,9 @@ absl::Status CheckSchema(const json& schema) {
   return CheckRefs(schema, schema, 0);
 }
 
-absl::Status ValidateJson(const json& schema, const json& value) { return ValidateRoot(schema, nullptr, value); }
+absl::Status ValidateJson(const json& schema, const json& value) {
+  return ValidateRoot(schema, nullptr, value);
+}
 
 std::shared_ptr<const CompiledSchema> CompileSchema(const json& schema) {
   return std::make_shared<const CompiledSchema>(schema);

@@ -13,9 +13,9 @@
 #define MCP_OAUTH_MCP_JSON_SCHEMA_H_
 
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp {
 

@@ -49,7 +49,8 @@ TEST(JsonSchemaTest, WrongType) {
 }
 
 TEST(JsonSchemaTest, AdditionalPropertiesFalse) {
-  EXPECT_EQ(Error(EchoSchema(), json{{"message", "a"}, {"extra", 1}}), "unexpected argument 'extra'");
+  EXPECT_EQ(Error(EchoSchema(), json{{"message", "a"}, {"extra", 1}}),
+            "unexpected argument 'extra'");
   json open = EchoSchema();
   open.erase("additionalProperties");
   EXPECT_TRUE(Validate(open, json{{"message", "a"}, {"extra", 1}}).ok());
@@ -62,7 +63,8 @@ TEST(JsonSchemaTest, AdditionalPropertiesSchema) {
 }
 
 TEST(JsonSchemaTest, StringLengthCountsCodePoints) {
-  EXPECT_TRUE(Validate(EchoSchema(), json{{"message", "h\xC3\xA9llo"}}).ok());  // 5 code points, 6 bytes
+  EXPECT_TRUE(
+      Validate(EchoSchema(), json{{"message", "h\xC3\xA9llo"}}).ok());  // 5 code points, 6 bytes
   EXPECT_THAT(Error(EchoSchema(), json{{"message", ""}}), HasSubstr("at least 1"));
   EXPECT_THAT(Error(EchoSchema(), json{{"message", "abcdef"}}), HasSubstr("at most 5"));
 }
@@ -106,7 +108,8 @@ TEST(JsonSchemaTest, ArraysAndNestedPaths) {
   EXPECT_TRUE(Validate(schema, json::parse(R"({"list":[{"id":1},{"id":2}]})")).ok());
   EXPECT_EQ(Error(schema, json::parse(R"({"list":[{"id":1},{"id":"x"}]})")),
             "argument 'list[1].id' must be an integer");
-  EXPECT_EQ(Error(schema, json::parse(R"({"list":[{}]})")), "missing required argument 'list[0].id'");
+  EXPECT_EQ(Error(schema, json::parse(R"({"list":[{}]})")),
+            "missing required argument 'list[0].id'");
   EXPECT_THAT(Error(schema, json::parse(R"({"list":[]})")), HasSubstr("at least 1 items"));
   EXPECT_THAT(Error(schema, json::parse(R"({"list":[{"id":1},{"id":1},{"id":1}]})")),
               HasSubstr("at most 2 items"));
@@ -153,7 +156,8 @@ TEST(JsonSchemaTest, JsonSchema202012Applicators) {
   EXPECT_TRUE(Validate(schema, json::parse(R"({"email":"a@b"})")).ok());
   EXPECT_TRUE(Validate(schema, json::parse(R"({"contactMethod":"phone","phone":"1"})")).ok());
   // anyOf: neither phone nor email.
-  EXPECT_THAT(Error(schema, json::parse(R"({"name":"x"})")), HasSubstr("must match one of the allowed forms"));
+  EXPECT_THAT(Error(schema, json::parse(R"({"name":"x"})")),
+              HasSubstr("must match one of the allowed forms"));
   // if/then: contactMethod phone needs a phone.
   EXPECT_EQ(Error(schema, json::parse(R"({"contactMethod":"phone","email":"a@b"})")),
             "missing required argument 'phone'");
@@ -162,7 +166,8 @@ TEST(JsonSchemaTest, JsonSchema202012Applicators) {
             "argument 'address.city' must be a string");
   EXPECT_EQ(Error(schema, json::parse(R"({"email":"a@b","home":{"street":[]}})")),
             "argument 'home.street' must be a string");
-  EXPECT_EQ(Error(schema, json::parse(R"({"email":"a@b","extra":1})")), "unexpected argument 'extra'");
+  EXPECT_EQ(Error(schema, json::parse(R"({"email":"a@b","extra":1})")),
+            "unexpected argument 'extra'");
 }
 
 TEST(JsonSchemaTest, OneOfAndNot) {
@@ -178,12 +183,16 @@ TEST(JsonSchemaTest, OneOfAndNot) {
 }
 
 TEST(JsonSchemaTest, RefsMustResolveInTheDocument) {
-  EXPECT_FALSE(CheckSchema(json{{"type", "object"}, {"properties", {{"a", {{"$ref", "#/$defs/missing"}}}}}}).ok());
-  EXPECT_FALSE(CheckSchema(json{{"properties", {{"a", {{"$ref", "https://example.com/s.json"}}}}}}).ok());
+  EXPECT_FALSE(
+      CheckSchema(json{{"type", "object"}, {"properties", {{"a", {{"$ref", "#/$defs/missing"}}}}}})
+          .ok());
+  EXPECT_FALSE(
+      CheckSchema(json{{"properties", {{"a", {{"$ref", "https://example.com/s.json"}}}}}}).ok());
   EXPECT_FALSE(CheckSchema(json{{"properties", {{"a", {{"$ref", "#nowhere"}}}}}}).ok());
   EXPECT_FALSE(CheckSchema(json{{"$defs", {{"a", {{"type", "strin"}}}}}}).ok());
   // A reference cycle ends at the nesting limit instead of recursing forever.
-  const json loop = {{"$defs", {{"a", {{"$ref", "#/$defs/a"}}}}}, {"properties", {{"x", {{"$ref", "#/$defs/a"}}}}}};
+  const json loop = {{"$defs", {{"a", {{"$ref", "#/$defs/a"}}}}},
+                     {"properties", {{"x", {{"$ref", "#/$defs/a"}}}}}};
   ASSERT_TRUE(CheckSchema(loop).ok());
   EXPECT_FALSE(Validate(loop, json{{"x", 1}}).ok());
 }
@@ -193,7 +202,8 @@ TEST(JsonSchemaTest, CompiledSchemaKeepsItsOwnCopy) {
   std::shared_ptr<const CompiledSchema> compiled = CompileSchema(schema);
   schema = json{{"type", "string"}};  // the original changes, the compiled form does not
   EXPECT_TRUE(ValidateCompiled(*compiled, json{{"message", "hi"}}).ok());
-  EXPECT_EQ(ValidateCompiled(*compiled, json{{"message", 3}}).message(), "argument 'message' must be a string");
+  EXPECT_EQ(ValidateCompiled(*compiled, json{{"message", 3}}).message(),
+            "argument 'message' must be a string");
 }
 
 }  // namespace

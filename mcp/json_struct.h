@@ -9,8 +9,9 @@
 
 #include <google/protobuf/struct.pb.h>
 
-#include "absl/status/statusor.h"
 #include <nlohmann/json.hpp>
+
+#include "absl/status/statusor.h"
 
 namespace mcp_oauth::mcp {
 

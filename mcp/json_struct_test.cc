@@ -21,7 +21,8 @@ TEST(JsonStructTest, RoundTripsNestedDocument) {
   EXPECT_EQ(s->fields().at("s").string_value(), "h\xC3\xA9llo \xF0\x9F\x8C\x8D");
   EXPECT_EQ(s->fields().at("i").number_value(), 42);
   EXPECT_TRUE(s->fields().at("n").has_null_value());
-  EXPECT_EQ(s->fields().at("arr").list_value().values(2).list_value().values(0).number_value(), 3.25);
+  EXPECT_EQ(s->fields().at("arr").list_value().values(2).list_value().values(0).number_value(),
+            3.25);
   const json back = StructToJson(*s);
   EXPECT_EQ(back, doc);
   EXPECT_TRUE(back["i"].is_number_integer());

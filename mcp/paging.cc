@@ -17,14 +17,15 @@ std::string EncodeListPageToken(const std::string& tag, size_t offset) {
   return crypto::Base64UrlEncode(absl::StrCat(kVersion, ":", tag, ":", offset));
 }
 
-absl::StatusOr<size_t> DecodeListPageToken(const std::string& token, const std::string& tag, size_t list_size) {
+absl::StatusOr<size_t> DecodeListPageToken(const std::string& token, const std::string& tag,
+                                           size_t list_size) {
   const absl::Status invalid = absl::InvalidArgumentError("invalid page token");
   absl::StatusOr<std::string> raw = crypto::Base64UrlDecode(token);
   if (!raw.ok()) return invalid;
   std::vector<std::string> parts = absl::StrSplit(*raw, ':');
   size_t offset = 0;
-  if (parts.size() != 3 || parts[0] != kVersion || parts[1] != tag || !absl::SimpleAtoi(parts[2], &offset) ||
-      offset == 0 || offset >= list_size) {
+  if (parts.size() != 3 || parts[0] != kVersion || parts[1] != tag ||
+      !absl::SimpleAtoi(parts[2], &offset) || offset == 0 || offset >= list_size) {
     return invalid;
   }
   return offset;

@@ -18,7 +18,8 @@ std::string EncodeListPageToken(const std::string& tag, size_t offset);
 
 // Returns the offset named by `token`; INVALID_ARGUMENT unless it was issued
 // for version `tag` of a list that still has an item at that offset.
-absl::StatusOr<size_t> DecodeListPageToken(const std::string& token, const std::string& tag, size_t list_size);
+absl::StatusOr<size_t> DecodeListPageToken(const std::string& token, const std::string& tag,
+                                           size_t list_size);
 
 // Clamps a requested page size: 0 means `default_size`; at most `max_size`.
 // INVALID_ARGUMENT when negative.

@@ -24,7 +24,9 @@ bool IsToken(const std::string& name) {
   if (name.empty()) return false;
   static const std::string kSpecials = "!#$%&'*+-.^_`|~";
   for (char c : name) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && kSpecials.find(c) == std::string::npos) return false;
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&
+        kSpecials.find(c) == std::string::npos)
+      return false;
   }
   return true;
 }
@@ -32,10 +34,21 @@ bool IsToken(const std::string& name) {
 // Keywords whose subschemas are not "statically reachable": an annotation
 // under one of them is an error, not silently ignored.
 const std::set<std::string>& UnreachableKeywords() {
-  static const auto* keywords = new std::set<std::string>{
-      "items", "prefixItems", "contains", "additionalProperties", "patternProperties", "allOf",  "anyOf",
-      "oneOf", "not",         "if",       "then",                 "else",              "$defs", "definitions",
-      "dependentSchemas"};
+  static const auto* keywords = new std::set<std::string>{"items",
+                                                          "prefixItems",
+                                                          "contains",
+                                                          "additionalProperties",
+                                                          "patternProperties",
+                                                          "allOf",
+                                                          "anyOf",
+                                                          "oneOf",
+                                                          "not",
+                                                          "if",
+                                                          "then",
+                                                          "else",
+                                                          "$defs",
+                                                          "definitions",
+                                                          "dependentSchemas"};
   return *keywords;
 }
 
@@ -53,8 +66,8 @@ bool ContainsAnnotation(const json& schema) {
   return false;
 }
 
-absl::Status Collect(const json& schema, std::vector<std::string>& path, std::set<std::string>& seen,
-                     std::vector<HeaderParam>* out) {
+absl::Status Collect(const json& schema, std::vector<std::string>& path,
+                     std::set<std::string>& seen, std::vector<HeaderParam>* out) {
   if (!schema.is_object()) return absl::OkStatus();
   for (const auto& [key, value] : schema.items()) {
     if (key != "properties" && UnreachableKeywords().count(key) > 0 && ContainsAnnotation(value)) {
@@ -69,16 +82,18 @@ absl::Status Collect(const json& schema, std::vector<std::string>& path, std::se
     }
     const std::string name = it->get<std::string>();
     if (!seen.insert(absl::AsciiStrToLower(name)).second) {
-      return absl::InvalidArgumentError(absl::StrCat("x-mcp-header '", name, "' is used twice (ignoring case)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("x-mcp-header '", name, "' is used twice (ignoring case)"));
     }
     const json type = schema.value("type", json());
     if (type != "string" && type != "integer" && type != "boolean") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("x-mcp-header '", name, "' must be on a string, integer or boolean property"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "x-mcp-header '", name, "' must be on a string, integer or boolean property"));
     }
     out->push_back(HeaderParam{name, path, type.get<std::string>()});
   }
-  if (auto properties = schema.find("properties"); properties != schema.end() && properties->is_object()) {
+  if (auto properties = schema.find("properties");
+      properties != schema.end() && properties->is_object()) {
     for (const auto& [name, sub] : properties->items()) {
       path.push_back(name);
       absl::Status s = Collect(sub, path, seen, out);
@@ -137,9 +152,11 @@ bool DecodeValue(const std::string& raw, std::string* out) {
 
 bool Matches(const HeaderParam& param, const json& body, const std::string& header) {
   if (param.type == "string") return body.is_string() && body.get<std::string>() == header;
-  if (param.type == "boolean") return body.is_boolean() && header == (body.get<bool>() ? "true" : "false");
+  if (param.type == "boolean")
+    return body.is_boolean() && header == (body.get<bool>() ? "true" : "false");
   double number = 0;
-  if (!body.is_number() || !absl::SimpleAtod(header, &number) || !std::isfinite(number)) return false;
+  if (!body.is_number() || !absl::SimpleAtod(header, &number) || !std::isfinite(number))
+    return false;
   return std::fabs(number) <= kMaxSafeInteger && number == body.get<double>();
 }
 
@@ -168,12 +185,13 @@ absl::Status CheckParamHeaders(const std::vector<HeaderParam>& params, const jso
       continue;
     }
     if (header == headers.end()) {
-      return absl::FailedPreconditionError(absl::StrCat("Header mismatch: missing ", header_name, " header"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("Header mismatch: missing ", header_name, " header"));
     }
     std::string decoded;
     if (!DecodeValue(header->second, &decoded)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("Header mismatch: ", header_name, " holds invalid characters or invalid Base64"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "Header mismatch: ", header_name, " holds invalid characters or invalid Base64"));
     }
     if (!Matches(param, *body, decoded)) {
       return absl::FailedPreconditionError(

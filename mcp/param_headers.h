@@ -14,12 +14,12 @@
 #define MCP_OAUTH_MCP_PARAM_HEADERS_H_
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp {
 
@@ -45,7 +45,8 @@ absl::StatusOr<std::vector<HeaderParam>> HeaderParams(const nlohmann::json& inpu
 // equal to it after decoding the =?base64?...?= form (integers compared as
 // numbers); none for an absent or null value. Else FAILED_PRECONDITION
 // with a message naming the header (never the values).
-absl::Status CheckParamHeaders(const std::vector<HeaderParam>& params, const nlohmann::json& arguments,
+absl::Status CheckParamHeaders(const std::vector<HeaderParam>& params,
+                               const nlohmann::json& arguments,
                                const std::map<std::string, std::string>& headers);
 
 }  // namespace mcp_oauth::mcp

@@ -18,7 +18,9 @@ json Schema() {
                {{"region", {{"type", "string"}, {"x-mcp-header", "Region"}}},
                 {"priority", {{"type", "integer"}, {"x-mcp-header", "Priority"}}},
                 {"verbose", {{"type", "boolean"}, {"x-mcp-header", "Verbose"}}},
-                {"target", {{"type", "object"}, {"properties", {{"zone", {{"type", "string"}, {"x-mcp-header", "Zone"}}}}}}},
+                {"target",
+                 {{"type", "object"},
+                  {"properties", {{"zone", {{"type", "string"}, {"x-mcp-header", "Zone"}}}}}}},
                 {"query", {{"type", "string"}}}}}};
 }
 
@@ -52,18 +54,25 @@ TEST(ParamHeadersTest, RefusesBadAnnotations) {
                                   {{"a", {{"type", "string"}, {"x-mcp-header", "Same"}}},
                                    {"b", {{"type", "string"}, {"x-mcp-header", "same"}}}}}})
                    .ok());
-  EXPECT_FALSE(HeaderParams(with({{"type", "array"}, {"items", {{"type", "string"}, {"x-mcp-header", "I"}}}})).ok());
-  EXPECT_FALSE(HeaderParams(json{{"type", "object"},
-                                 {"anyOf", {{{"properties", {{"a", {{"type", "string"}, {"x-mcp-header", "A"}}}}}}}}})
+  EXPECT_FALSE(HeaderParams(with({{"type", "array"},
+                                  {"items", {{"type", "string"}, {"x-mcp-header", "I"}}}}))
                    .ok());
+  EXPECT_FALSE(
+      HeaderParams(
+          json{{"type", "object"},
+               {"anyOf", {{{"properties", {{"a", {{"type", "string"}, {"x-mcp-header", "A"}}}}}}}}})
+          .ok());
   EXPECT_TRUE(HeaderParams(with({{"type", "string"}})).ok());
 }
 
 TEST(ParamHeadersTest, MatchingHeadersPass) {
-  const json args = {{"region", "us-west1"}, {"priority", 42}, {"verbose", false}, {"target", {{"zone", "b"}}}};
-  EXPECT_TRUE(CheckParamHeaders(Params(), args,
-                                {{"region", "us-west1"}, {"priority", "42.0"}, {"verbose", "false"}, {"zone", "b"}})
-                  .ok());
+  const json args = {
+      {"region", "us-west1"}, {"priority", 42}, {"verbose", false}, {"target", {{"zone", "b"}}}};
+  EXPECT_TRUE(
+      CheckParamHeaders(
+          Params(), args,
+          {{"region", "us-west1"}, {"priority", "42.0"}, {"verbose", "false"}, {"zone", "b"}})
+          .ok());
   // Absent and null values expect no header.
   EXPECT_TRUE(CheckParamHeaders(Params(), json{{"verbose", nullptr}}, {}).ok());
 }
@@ -74,21 +83,29 @@ TEST(ParamHeadersTest, Base64SentinelIsDecodedStrictly) {
   EXPECT_TRUE(CheckParamHeaders(Params(), json{{"region", "Hello, 世界"}},
                                 {{"region", "=?base64?SGVsbG8sIOS4lueVjA==?="}})
                   .ok());
-  EXPECT_FALSE(CheckParamHeaders(Params(), hello, {{"region", "=?base64?SGVsbG8?="}}).ok());      // no padding
-  EXPECT_FALSE(CheckParamHeaders(Params(), hello, {{"region", "=?base64?SGVs!!!bG8=?="}}).ok());  // bad chars
+  EXPECT_FALSE(
+      CheckParamHeaders(Params(), hello, {{"region", "=?base64?SGVsbG8?="}}).ok());  // no padding
+  EXPECT_FALSE(CheckParamHeaders(Params(), hello, {{"region", "=?base64?SGVs!!!bG8=?="}})
+                   .ok());  // bad chars
   // Without the exact wrapper a value is literal.
-  EXPECT_TRUE(CheckParamHeaders(Params(), json{{"region", "SGVsbG8="}}, {{"region", "SGVsbG8="}}).ok());
   EXPECT_TRUE(
-      CheckParamHeaders(Params(), json{{"region", "=?base64?SGVsbG8="}}, {{"region", "=?base64?SGVsbG8="}}).ok());
+      CheckParamHeaders(Params(), json{{"region", "SGVsbG8="}}, {{"region", "SGVsbG8="}}).ok());
+  EXPECT_TRUE(CheckParamHeaders(Params(), json{{"region", "=?base64?SGVsbG8="}},
+                                {{"region", "=?base64?SGVsbG8="}})
+                  .ok());
   EXPECT_FALSE(CheckParamHeaders(Params(), hello, {{"region", "SGVsbG8="}}).ok());
 }
 
 TEST(ParamHeadersTest, MismatchesAreRefused) {
   const json args = {{"region", "us-west1"}, {"priority", 42}, {"verbose", true}};
-  const std::map<std::string, std::string> good = {{"region", "us-west1"}, {"priority", "42"}, {"verbose", "true"}};
+  const std::map<std::string, std::string> good = {
+      {"region", "us-west1"}, {"priority", "42"}, {"verbose", "true"}};
   ASSERT_TRUE(CheckParamHeaders(Params(), args, good).ok());
-  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"region", "us-east1"}, {"priority", "43"}, {"verbose", "True"}, {"priority", "forty-two"}}) {
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"region", "us-east1"},
+                                                        {"priority", "43"},
+                                                        {"verbose", "True"},
+                                                        {"priority", "forty-two"}}) {
     std::map<std::string, std::string> headers = good;
     headers[name] = value;
     absl::Status s = CheckParamHeaders(Params(), args, headers);
@@ -97,7 +114,8 @@ TEST(ParamHeadersTest, MismatchesAreRefused) {
   }
   std::map<std::string, std::string> missing = good;
   missing.erase("region");
-  EXPECT_EQ(CheckParamHeaders(Params(), args, missing).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CheckParamHeaders(Params(), args, missing).code(),
+            absl::StatusCode::kFailedPrecondition);
   std::map<std::string, std::string> control = good;
   control["region"] = "us-west1\n";
   EXPECT_FALSE(CheckParamHeaders(Params(), args, control).ok());

@@ -9,13 +9,13 @@
 
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "mcp/completion.h"
 #include "mcp/tool.h"
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp {
 

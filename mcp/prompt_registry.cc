@@ -11,8 +11,8 @@ namespace mcp_oauth::mcp {
 absl::Status PromptRegistry::Register(PromptDefinition prompt) {
   if (prompt.name.empty()) return absl::InvalidArgumentError("prompt name must not be empty");
   if (static_cast<bool>(prompt.render) == static_cast<bool>(prompt.render_with_input)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("prompt '", prompt.name, "' needs exactly one of render and render_with_input"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "prompt '", prompt.name, "' needs exactly one of render and render_with_input"));
   }
   std::set<std::string> names;
   bool completes = false;
@@ -24,7 +24,8 @@ absl::Status PromptRegistry::Register(PromptDefinition prompt) {
     completes = completes || static_cast<bool>(argument.complete);
   }
   if (index_.count(prompt.name) > 0) {
-    return absl::AlreadyExistsError(absl::StrCat("prompt '", prompt.name, "' is already registered"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("prompt '", prompt.name, "' is already registered"));
   }
   has_completions_ = has_completions_ || completes;
   version_tag_ = ListVersionTag(absl::StrCat(version_tag_, "|", prompt.name));

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/log.h"
 #include "absl/time/clock.h"
+#include "common/log.h"
 #include "mcp/catalog_input.h"
 #include "mcp/json_struct.h"
 
@@ -27,11 +27,14 @@ grpc::Status InvalidArgument(const std::string& message) {
 }
 
 // Returns OK when `arguments` holds only declared names and every required one.
-grpc::Status CheckArguments(const PromptDefinition& prompt, const std::map<std::string, std::string>& arguments) {
+grpc::Status CheckArguments(const PromptDefinition& prompt,
+                            const std::map<std::string, std::string>& arguments) {
   for (const auto& [name, value] : arguments) {
     bool declared = false;
     for (const auto& argument : prompt.arguments) declared = declared || argument.name == name;
-    if (!declared) return InvalidArgument(absl::StrCat("prompt '", prompt.name, "' has no argument '", name, "'"));
+    if (!declared)
+      return InvalidArgument(
+          absl::StrCat("prompt '", prompt.name, "' has no argument '", name, "'"));
   }
   for (const auto& argument : prompt.arguments) {
     if (argument.required && arguments.count(argument.name) == 0) {
@@ -44,15 +47,19 @@ grpc::Status CheckArguments(const PromptDefinition& prompt, const std::map<std::
 
 }  // namespace
 
-PromptServiceImpl::PromptServiceImpl(std::shared_ptr<const PromptRegistry> registry, CatalogServiceOptions options)
-    : registry_(std::move(registry)), options_(options), state_codec_(MakeRequestStateCodec(options_)) {}
+PromptServiceImpl::PromptServiceImpl(std::shared_ptr<const PromptRegistry> registry,
+                                     CatalogServiceOptions options)
+    : registry_(std::move(registry)),
+      options_(options),
+      state_codec_(MakeRequestStateCodec(options_)) {}
 
 grpc::ServerUnaryReactor* PromptServiceImpl::ListPrompts(grpc::CallbackServerContext* context,
                                                          const ListPromptsRequest* request,
                                                          ListPromptsResponse* response) {
   std::string next;
   grpc::Status status = ListPage(
-      registry_->prompts(), registry_->version_tag(), request->page_size(), request->page_token(), options_,
+      registry_->prompts(), registry_->version_tag(), request->page_size(), request->page_token(),
+      options_,
       [response](const PromptDefinition& def) {
         auto* prompt = response->add_prompts();
         prompt->set_name(def.name);
@@ -75,20 +82,25 @@ grpc::ServerUnaryReactor* PromptServiceImpl::GetPrompt(grpc::CallbackServerConte
                                                        GetPromptResponse* response) {
   const PromptDefinition* prompt = registry_->Find(request->name());
   if (prompt == nullptr) {
-    return FinishCall(context,
-                      grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("unknown prompt: ", request->name())));
+    return FinishCall(context, grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                            absl::StrCat("unknown prompt: ", request->name())));
   }
-  const std::map<std::string, std::string> arguments(request->arguments().begin(), request->arguments().end());
-  if (grpc::Status s = CheckArguments(*prompt, arguments); !s.ok()) return FinishCall(context, std::move(s));
+  const std::map<std::string, std::string> arguments(request->arguments().begin(),
+                                                     request->arguments().end());
+  if (grpc::Status s = CheckArguments(*prompt, arguments); !s.ok())
+    return FinishCall(context, std::move(s));
   CallContext ctx = ContextFor(*context, request->caller());
   if (prompt->render_with_input) {
     absl::StatusOr<std::shared_ptr<const ToolInput>> input = OpenRequestInput(
-        RequestStateCodec::RequestBinding("prompts/get", request->caller().subject(), request->caller().client_id(),
-                                          prompt->name, nlohmann::json(arguments)),
+        RequestStateCodec::RequestBinding("prompts/get", request->caller().subject(),
+                                          request->caller().client_id(), prompt->name,
+                                          nlohmann::json(arguments)),
         request->request_state(), request->input_responses(),
-        request->has_client_capabilities() ? &request->client_capabilities() : nullptr, state_codec_, absl::Now());
+        request->has_client_capabilities() ? &request->client_capabilities() : nullptr,
+        state_codec_, absl::Now());
     if (!input.ok()) {
-      return FinishCall(context, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(input.status().message())));
+      return FinishCall(context, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                              std::string(input.status().message())));
     }
     ctx.set_input(*std::move(input));
   }
@@ -99,16 +111,19 @@ grpc::ServerUnaryReactor* PromptServiceImpl::GetPrompt(grpc::CallbackServerConte
     } else {
       absl::StatusOr<PromptOutput> output = prompt->render_with_input(arguments, ctx);
       if (output.ok() && !output->input_required.empty()) {
-        if (absl::Status s = WriteInputRequired(output->input_required, ctx.input(), response->mutable_input_required());
+        if (absl::Status s = WriteInputRequired(output->input_required, ctx.input(),
+                                                response->mutable_input_required());
             !s.ok()) {
           response->Clear();
-          log::Error(absl::StrCat("prompt '", prompt->name, "' returned an invalid input request: ", s.message()));
+          log::Error(absl::StrCat("prompt '", prompt->name,
+                                  "' returned an invalid input request: ", s.message()));
           return FinishCall(context, grpc::Status(grpc::StatusCode::INTERNAL, "prompt failed"));
         }
         return FinishCall(context, grpc::Status::OK);
       }
-      messages = output.ok() ? absl::StatusOr<std::vector<PromptMessage>>(std::move(output->messages))
-                             : absl::StatusOr<std::vector<PromptMessage>>(output.status());
+      messages = output.ok()
+                     ? absl::StatusOr<std::vector<PromptMessage>>(std::move(output->messages))
+                     : absl::StatusOr<std::vector<PromptMessage>>(output.status());
     }
   } catch (const std::exception& e) {
     log::Error(absl::StrCat("prompt '", prompt->name, "' threw: ", e.what()));
@@ -130,7 +145,8 @@ grpc::ServerUnaryReactor* PromptServiceImpl::GetPrompt(grpc::CallbackServerConte
 }
 
 grpc::ServerUnaryReactor* PromptServiceImpl::Complete(grpc::CallbackServerContext* context,
-                                                      const CompleteRequest* request, CompleteResponse* response) {
+                                                      const CompleteRequest* request,
+                                                      CompleteResponse* response) {
   const PromptDefinition* prompt = registry_->Find(request->prompt_name());
   const PromptArgumentDefinition* argument = nullptr;
   if (prompt != nullptr) {
@@ -139,13 +155,14 @@ grpc::ServerUnaryReactor* PromptServiceImpl::Complete(grpc::CallbackServerContex
     }
   }
   if (argument == nullptr) {
-    return FinishCall(context, grpc::Status(grpc::StatusCode::NOT_FOUND,
-                                            absl::StrCat("unknown prompt argument: ", request->prompt_name(), ".",
-                                                         request->argument_name())));
+    return FinishCall(
+        context, grpc::Status(grpc::StatusCode::NOT_FOUND,
+                              absl::StrCat("unknown prompt argument: ", request->prompt_name(), ".",
+                                           request->argument_name())));
   }
   if (!argument->complete) return FinishCall(context, grpc::Status::OK);
   return FinishCall(context, RunCompleter(argument->complete, *request, response,
-                                           absl::StrCat("prompt '", prompt->name, "'")));
+                                          absl::StrCat("prompt '", prompt->name, "'")));
 }
 
 }  // namespace mcp_oauth::mcp

@@ -22,9 +22,10 @@ class PromptServiceImpl final : public mcp_oauth::prompts::v1::PromptService::Ca
   explicit PromptServiceImpl(std::shared_ptr<const PromptRegistry> registry,
                              CatalogServiceOptions options = CatalogServiceOptions());
 
-  grpc::ServerUnaryReactor* ListPrompts(grpc::CallbackServerContext* context,
-                                        const mcp_oauth::prompts::v1::ListPromptsRequest* request,
-                                        mcp_oauth::prompts::v1::ListPromptsResponse* response) override;
+  grpc::ServerUnaryReactor* ListPrompts(
+      grpc::CallbackServerContext* context,
+      const mcp_oauth::prompts::v1::ListPromptsRequest* request,
+      mcp_oauth::prompts::v1::ListPromptsResponse* response) override;
   grpc::ServerUnaryReactor* GetPrompt(grpc::CallbackServerContext* context,
                                       const mcp_oauth::prompts::v1::GetPromptRequest* request,
                                       mcp_oauth::prompts::v1::GetPromptResponse* response) override;

@@ -18,7 +18,8 @@ constexpr char kMacLabel[] = "mcp-request-state/v1";
 
 }  // namespace
 
-RequestStateCodec::RequestStateCodec(std::string key, absl::Duration ttl) : key_(std::move(key)), ttl_(ttl) {}
+RequestStateCodec::RequestStateCodec(std::string key, absl::Duration ttl)
+    : key_(std::move(key)), ttl_(ttl) {}
 
 std::string RequestStateCodec::DeriveKey(const std::string& shared_secret) {
   if (shared_secret.empty()) return "";
@@ -52,20 +53,23 @@ std::string RequestStateCodec::Mac(const std::string& binding, const std::string
                                                encoded_state, "\n", expiry));
 }
 
-std::string RequestStateCodec::Seal(const std::string& binding, const std::string& state, absl::Time now) const {
+std::string RequestStateCodec::Seal(const std::string& binding, const std::string& state,
+                                    absl::Time now) const {
   const std::string encoded = crypto::Base64UrlEncode(state);
   const std::string expiry = absl::StrCat(absl::ToUnixSeconds(now + ttl_));
   return absl::StrCat(kPrefix, ".", encoded, ".", expiry, ".",
                       crypto::Base64UrlEncode(Mac(binding, encoded, expiry)));
 }
 
-absl::StatusOr<std::string> RequestStateCodec::Open(const std::string& token, const std::string& binding,
+absl::StatusOr<std::string> RequestStateCodec::Open(const std::string& token,
+                                                    const std::string& binding,
                                                     absl::Time now) const {
   const absl::Status invalid = absl::InvalidArgumentError("invalid or expired requestState");
   std::vector<std::string> parts = absl::StrSplit(token, '.');
   if (parts.size() != 4 || parts[0] != kPrefix) return invalid;
   absl::StatusOr<std::string> mac = crypto::Base64UrlDecode(parts[3]);
-  if (!mac.ok() || !crypto::ConstantTimeEquals(*mac, Mac(binding, parts[1], parts[2]))) return invalid;
+  if (!mac.ok() || !crypto::ConstantTimeEquals(*mac, Mac(binding, parts[1], parts[2])))
+    return invalid;
   int64_t expiry = 0;
   if (!absl::SimpleAtoi(parts[2], &expiry) || absl::FromUnixSeconds(expiry) <= now) return invalid;
   absl::StatusOr<std::string> state = crypto::Base64UrlDecode(parts[1]);

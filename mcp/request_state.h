@@ -12,11 +12,11 @@
 #ifndef MCP_OAUTH_MCP_REQUEST_STATE_H_
 #define MCP_OAUTH_MCP_REQUEST_STATE_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp {
 
@@ -32,8 +32,8 @@ class RequestStateCodec {
   // other. Empty in, empty out (a random key per process).
   static std::string DeriveKey(const std::string& shared_secret);
 
-  static std::string Binding(const std::string& subject, const std::string& client_id, const std::string& tool,
-                             const nlohmann::json& arguments);
+  static std::string Binding(const std::string& subject, const std::string& client_id,
+                             const std::string& tool, const nlohmann::json& arguments);
 
   // Returns the binding of another request that can ask for input
   // (`method` "prompts/get" with the prompt's name and arguments,
@@ -50,10 +50,12 @@ class RequestStateCodec {
   // Returns the state sealed in `token`. INVALID_ARGUMENT when it is
   // malformed, altered, sealed for another binding or with another key, or
   // expired (one message for all: the client learns nothing more).
-  absl::StatusOr<std::string> Open(const std::string& token, const std::string& binding, absl::Time now) const;
+  absl::StatusOr<std::string> Open(const std::string& token, const std::string& binding,
+                                   absl::Time now) const;
 
  private:
-  std::string Mac(const std::string& binding, const std::string& encoded_state, const std::string& expiry) const;
+  std::string Mac(const std::string& binding, const std::string& encoded_state,
+                  const std::string& expiry) const;
 
   const std::string key_;
   const absl::Duration ttl_;

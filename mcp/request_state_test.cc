@@ -16,7 +16,8 @@ const absl::Time kNow = absl::FromUnixSeconds(1800000000);
 class RequestStateTest : public ::testing::Test {
  protected:
   RequestStateCodec codec_{std::string(32, 'k'), absl::Minutes(10)};
-  std::string binding_ = RequestStateCodec::Binding("alice", "client-1", "book", json{{"seats", 2}});
+  std::string binding_ =
+      RequestStateCodec::Binding("alice", "client-1", "book", json{{"seats", 2}});
 };
 
 TEST_F(RequestStateTest, RoundTripsTheState) {
@@ -36,10 +37,12 @@ TEST(RequestStateKeyTest, ReplicasSharingASecretDeriveTheSameKey) {
   EXPECT_EQ(RequestStateCodec::DeriveKey(""), "");
 
   // A state sealed by one replica opens on another with the same secret.
-  const std::string binding = RequestStateCodec::Binding("alice", "client-1", "book", json::object());
+  const std::string binding =
+      RequestStateCodec::Binding("alice", "client-1", "book", json::object());
   RequestStateCodec replica_a(key, absl::Minutes(10));
   RequestStateCodec replica_b(RequestStateCodec::DeriveKey(secret), absl::Minutes(10));
-  absl::StatusOr<std::string> opened = replica_b.Open(replica_a.Seal(binding, "s", kNow), binding, kNow);
+  absl::StatusOr<std::string> opened =
+      replica_b.Open(replica_a.Seal(binding, "s", kNow), binding, kNow);
   ASSERT_TRUE(opened.ok()) << opened.status();
   EXPECT_EQ(*opened, "s");
   RequestStateCodec other(RequestStateCodec::DeriveKey(std::string(40, 't')), absl::Minutes(10));
@@ -50,7 +53,8 @@ TEST_F(RequestStateTest, RefusesAlteredTokens) {
   const std::string token = codec_.Seal(binding_, "round=2", kNow);
   EXPECT_FALSE(codec_.Open(token + "-TAMPERED", binding_, kNow).ok());
   // Flip one character in each of the state, expiry and MAC parts.
-  for (size_t pos : {token.find('.') + 1, token.find('.', token.find('.') + 1) + 1, token.size() - 2}) {
+  for (size_t pos :
+       {token.find('.') + 1, token.find('.', token.find('.') + 1) + 1, token.size() - 2}) {
     std::string altered = token;
     altered[pos] = altered[pos] == 'A' ? 'B' : 'A';
     EXPECT_FALSE(codec_.Open(altered, binding_, kNow).ok()) << altered;
@@ -62,14 +66,26 @@ TEST_F(RequestStateTest, RefusesAlteredTokens) {
 
 TEST_F(RequestStateTest, RefusesAnotherCallersOrCallsState) {
   const std::string token = codec_.Seal(binding_, "s", kNow);
-  EXPECT_FALSE(codec_.Open(token, RequestStateCodec::Binding("mallory", "client-1", "book", json{{"seats", 2}}), kNow)
-                   .ok());
-  EXPECT_FALSE(codec_.Open(token, RequestStateCodec::Binding("alice", "client-2", "book", json{{"seats", 2}}), kNow)
-                   .ok());
-  EXPECT_FALSE(codec_.Open(token, RequestStateCodec::Binding("alice", "client-1", "cancel", json{{"seats", 2}}), kNow)
-                   .ok());
-  EXPECT_FALSE(codec_.Open(token, RequestStateCodec::Binding("alice", "client-1", "book", json{{"seats", 3}}), kNow)
-                   .ok());
+  EXPECT_FALSE(
+      codec_
+          .Open(token,
+                RequestStateCodec::Binding("mallory", "client-1", "book", json{{"seats", 2}}), kNow)
+          .ok());
+  EXPECT_FALSE(
+      codec_
+          .Open(token, RequestStateCodec::Binding("alice", "client-2", "book", json{{"seats", 2}}),
+                kNow)
+          .ok());
+  EXPECT_FALSE(
+      codec_
+          .Open(token,
+                RequestStateCodec::Binding("alice", "client-1", "cancel", json{{"seats", 2}}), kNow)
+          .ok());
+  EXPECT_FALSE(
+      codec_
+          .Open(token, RequestStateCodec::Binding("alice", "client-1", "book", json{{"seats", 3}}),
+                kNow)
+          .ok());
 }
 
 TEST_F(RequestStateTest, BindingFieldsCannotBeShifted) {

@@ -39,7 +39,8 @@ struct ResourceContent {
 // Reads a concrete resource. Runs on the gRPC thread: must be fast and must
 // not block. NOT_FOUND, INVALID_ARGUMENT and PERMISSION_DENIED reach the
 // client with their message; other failures become a generic internal error.
-using ResourceReader = std::function<absl::StatusOr<std::vector<ResourceContent>>(const CallContext& ctx)>;
+using ResourceReader =
+    std::function<absl::StatusOr<std::vector<ResourceContent>>(const CallContext& ctx)>;
 
 // What a read that may ask the client for input returns: the contents, or
 // (input_required not empty) the input it needs first. It is then read
@@ -54,11 +55,11 @@ struct ResourceOutput {
 using InputResourceReader = std::function<absl::StatusOr<ResourceOutput>(const CallContext& ctx)>;
 
 struct ResourceDefinition {
-  std::string uri;          // unique, e.g. "file:///README.md"
-  std::string name;         // programmatic name
-  std::string title;        // optional human-friendly name
+  std::string uri;    // unique, e.g. "file:///README.md"
+  std::string name;   // programmatic name
+  std::string title;  // optional human-friendly name
   std::string description;
-  std::string mime_type;    // optional
+  std::string mime_type;  // optional
   // Exactly one of the two.
   ResourceReader read;
   InputResourceReader read_with_input;
@@ -67,18 +68,20 @@ struct ResourceDefinition {
 // Reads one resource of a template; `variables` holds the values matched in
 // `uri`. Same rules as ResourceReader.
 using TemplateReader = std::function<absl::StatusOr<std::vector<ResourceContent>>(
-    const std::string& uri, const std::map<std::string, std::string>& variables, const CallContext& ctx)>;
+    const std::string& uri, const std::map<std::string, std::string>& variables,
+    const CallContext& ctx)>;
 
 // Like TemplateReader, for templates whose reads may ask the client for input.
 using InputTemplateReader = std::function<absl::StatusOr<ResourceOutput>(
-    const std::string& uri, const std::map<std::string, std::string>& variables, const CallContext& ctx)>;
+    const std::string& uri, const std::map<std::string, std::string>& variables,
+    const CallContext& ctx)>;
 
 struct ResourceTemplateDefinition {
   std::string uri_template;  // level-1 RFC 6570, e.g. "test://template/{id}/data"
   std::string name;
   std::string title;
   std::string description;
-  std::string mime_type;     // optional
+  std::string mime_type;  // optional
   // Exactly one of the two.
   TemplateReader read;
   InputTemplateReader read_with_input;

@@ -14,11 +14,12 @@ absl::Status ResourceRegistry::Register(ResourceDefinition resource) {
     return absl::InvalidArgumentError(absl::StrCat("resource '", resource.uri, "' has no name"));
   }
   if (static_cast<bool>(resource.read) == static_cast<bool>(resource.read_with_input)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("resource '", resource.uri, "' needs exactly one of read and read_with_input"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "resource '", resource.uri, "' needs exactly one of read and read_with_input"));
   }
   if (index_.count(resource.uri) > 0) {
-    return absl::AlreadyExistsError(absl::StrCat("resource '", resource.uri, "' is already registered"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("resource '", resource.uri, "' is already registered"));
   }
   resources_tag_ = ListVersionTag(absl::StrCat(resources_tag_, "|", resource.uri));
   index_[resource.uri] = resources_.size();
@@ -33,9 +34,10 @@ absl::Status ResourceRegistry::RegisterTemplate(ResourceTemplateDefinition resou
   if (resource_template.name.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("resource template '", text, "' has no name"));
   }
-  if (static_cast<bool>(resource_template.read) == static_cast<bool>(resource_template.read_with_input)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("resource template '", text, "' needs exactly one of read and read_with_input"));
+  if (static_cast<bool>(resource_template.read) ==
+      static_cast<bool>(resource_template.read_with_input)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "resource template '", text, "' needs exactly one of read and read_with_input"));
   }
   for (const auto& [variable, completer] : resource_template.completers) {
     const auto& names = parsed->variables();
@@ -45,7 +47,8 @@ absl::Status ResourceRegistry::RegisterTemplate(ResourceTemplateDefinition resou
     }
   }
   if (template_index_.count(text) > 0) {
-    return absl::AlreadyExistsError(absl::StrCat("resource template '", text, "' is already registered"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("resource template '", text, "' is already registered"));
   }
   has_completions_ = has_completions_ || !resource_template.completers.empty();
   templates_tag_ = ListVersionTag(absl::StrCat(templates_tag_, "|", text));
@@ -60,7 +63,8 @@ const ResourceDefinition* ResourceRegistry::Find(std::string_view uri) const {
   return it == index_.end() ? nullptr : &resources_[it->second];
 }
 
-const ResourceTemplateDefinition* ResourceRegistry::FindTemplate(std::string_view uri_template) const {
+const ResourceTemplateDefinition* ResourceRegistry::FindTemplate(
+    std::string_view uri_template) const {
   auto it = template_index_.find(std::string(uri_template));
   return it == template_index_.end() ? nullptr : &templates_[it->second];
 }

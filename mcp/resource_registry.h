@@ -42,8 +42,8 @@ class ResourceRegistry {
   const ResourceTemplateDefinition* FindTemplate(std::string_view uri_template) const;
   // Returns the first template (in registration order) matching `uri`, with
   // its variables, or nullptr.
-  const ResourceTemplateDefinition* MatchTemplate(std::string_view uri,
-                                                  std::map<std::string, std::string>* variables) const;
+  const ResourceTemplateDefinition* MatchTemplate(
+      std::string_view uri, std::map<std::string, std::string>* variables) const;
 
   const std::vector<ResourceDefinition>& resources() const { return resources_; }
   const std::vector<ResourceTemplateDefinition>& templates() const { return templates_; }

@@ -33,14 +33,17 @@ constexpr size_t kMaxPendingUpdates = 1024;
 
 ResourceServiceImpl::ResourceServiceImpl(std::shared_ptr<const ResourceRegistry> registry,
                                          CatalogServiceOptions options)
-    : registry_(std::move(registry)), options_(options), state_codec_(MakeRequestStateCodec(options_)) {}
+    : registry_(std::move(registry)),
+      options_(options),
+      state_codec_(MakeRequestStateCodec(options_)) {}
 
 grpc::ServerUnaryReactor* ResourceServiceImpl::ListResources(grpc::CallbackServerContext* context,
                                                              const ListResourcesRequest* request,
                                                              ListResourcesResponse* response) {
   std::string next;
   grpc::Status status = ListPage(
-      registry_->resources(), registry_->resources_tag(), request->page_size(), request->page_token(), options_,
+      registry_->resources(), registry_->resources_tag(), request->page_size(),
+      request->page_token(), options_,
       [response](const ResourceDefinition& def) {
         auto* resource = response->add_resources();
         resource->set_uri(def.uri);
@@ -54,12 +57,13 @@ grpc::ServerUnaryReactor* ResourceServiceImpl::ListResources(grpc::CallbackServe
   return FinishCall(context, std::move(status));
 }
 
-grpc::ServerUnaryReactor* ResourceServiceImpl::ListResourceTemplates(grpc::CallbackServerContext* context,
-                                                                     const ListResourceTemplatesRequest* request,
-                                                                     ListResourceTemplatesResponse* response) {
+grpc::ServerUnaryReactor* ResourceServiceImpl::ListResourceTemplates(
+    grpc::CallbackServerContext* context, const ListResourceTemplatesRequest* request,
+    ListResourceTemplatesResponse* response) {
   std::string next;
   grpc::Status status = ListPage(
-      registry_->templates(), registry_->templates_tag(), request->page_size(), request->page_token(), options_,
+      registry_->templates(), registry_->templates_tag(), request->page_size(),
+      request->page_token(), options_,
       [response](const ResourceTemplateDefinition& def) {
         auto* out = response->add_resource_templates();
         out->set_uri_template(def.uri_template);
@@ -80,9 +84,11 @@ grpc::ServerUnaryReactor* ResourceServiceImpl::ReadResource(grpc::CallbackServer
   CallContext ctx = ContextFor(*context, request->caller());
   std::map<std::string, std::string> variables;
   const ResourceDefinition* resource = registry_->Find(uri);
-  const ResourceTemplateDefinition* tmpl = resource == nullptr ? registry_->MatchTemplate(uri, &variables) : nullptr;
+  const ResourceTemplateDefinition* tmpl =
+      resource == nullptr ? registry_->MatchTemplate(uri, &variables) : nullptr;
   if (resource == nullptr && tmpl == nullptr) {
-    return FinishCall(context, grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("unknown resource: ", uri)));
+    return FinishCall(context, grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                            absl::StrCat("unknown resource: ", uri)));
   }
   const bool asks = resource != nullptr ? static_cast<bool>(resource->read_with_input)
                                         : static_cast<bool>(tmpl->read_with_input);
@@ -91,9 +97,11 @@ grpc::ServerUnaryReactor* ResourceServiceImpl::ReadResource(grpc::CallbackServer
         RequestStateCodec::RequestBinding("resources/read", request->caller().subject(),
                                           request->caller().client_id(), uri, nullptr),
         request->request_state(), request->input_responses(),
-        request->has_client_capabilities() ? &request->client_capabilities() : nullptr, state_codec_, absl::Now());
+        request->has_client_capabilities() ? &request->client_capabilities() : nullptr,
+        state_codec_, absl::Now());
     if (!input.ok()) {
-      return FinishCall(context, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(input.status().message())));
+      return FinishCall(context, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                              std::string(input.status().message())));
     }
     ctx.set_input(*std::move(input));
   }
@@ -102,25 +110,31 @@ grpc::ServerUnaryReactor* ResourceServiceImpl::ReadResource(grpc::CallbackServer
     if (!asks) {
       contents = resource != nullptr ? resource->read(ctx) : tmpl->read(uri, variables, ctx);
     } else {
-      absl::StatusOr<ResourceOutput> output =
-          resource != nullptr ? resource->read_with_input(ctx) : tmpl->read_with_input(uri, variables, ctx);
+      absl::StatusOr<ResourceOutput> output = resource != nullptr
+                                                  ? resource->read_with_input(ctx)
+                                                  : tmpl->read_with_input(uri, variables, ctx);
       if (output.ok() && !output->input_required.empty()) {
-        if (absl::Status s = WriteInputRequired(output->input_required, ctx.input(), response->mutable_input_required());
+        if (absl::Status s = WriteInputRequired(output->input_required, ctx.input(),
+                                                response->mutable_input_required());
             !s.ok()) {
           response->Clear();
-          log::Error(absl::StrCat("resource '", uri, "' returned an invalid input request: ", s.message()));
-          return FinishCall(context, grpc::Status(grpc::StatusCode::INTERNAL, "resource read failed"));
+          log::Error(absl::StrCat("resource '", uri,
+                                  "' returned an invalid input request: ", s.message()));
+          return FinishCall(context,
+                            grpc::Status(grpc::StatusCode::INTERNAL, "resource read failed"));
         }
         return FinishCall(context, grpc::Status::OK);
       }
-      contents = output.ok() ? absl::StatusOr<std::vector<ResourceContent>>(std::move(output->contents))
-                             : absl::StatusOr<std::vector<ResourceContent>>(output.status());
+      contents = output.ok()
+                     ? absl::StatusOr<std::vector<ResourceContent>>(std::move(output->contents))
+                     : absl::StatusOr<std::vector<ResourceContent>>(output.status());
     }
   } catch (const std::exception& e) {
     log::Error(absl::StrCat("resource '", uri, "' reader threw: ", e.what()));
     return FinishCall(context, grpc::Status(grpc::StatusCode::INTERNAL, "resource read failed"));
   }
-  if (!contents.ok()) return FinishCall(context, HandlerFailure(contents.status(), "resource read"));
+  if (!contents.ok())
+    return FinishCall(context, HandlerFailure(contents.status(), "resource read"));
   for (const ResourceContent& item : *contents) {
     auto* out = response->add_contents();
     out->set_uri(item.uri);
@@ -135,16 +149,18 @@ grpc::ServerUnaryReactor* ResourceServiceImpl::ReadResource(grpc::CallbackServer
 }
 
 grpc::ServerUnaryReactor* ResourceServiceImpl::Complete(grpc::CallbackServerContext* context,
-                                                        const CompleteRequest* request, CompleteResponse* response) {
+                                                        const CompleteRequest* request,
+                                                        CompleteResponse* response) {
   const ResourceTemplateDefinition* tmpl = registry_->FindTemplate(request->uri_template());
   if (tmpl == nullptr) {
     return FinishCall(context, grpc::Status(grpc::StatusCode::NOT_FOUND,
-                                        absl::StrCat("unknown resource template: ", request->uri_template())));
+                                            absl::StrCat("unknown resource template: ",
+                                                         request->uri_template())));
   }
   auto it = tmpl->completers.find(request->argument_name());
   if (it == tmpl->completers.end()) return FinishCall(context, grpc::Status::OK);
   return FinishCall(context, RunCompleter(it->second, *request, response,
-                                           absl::StrCat("'", tmpl->uri_template, "'")));
+                                          absl::StrCat("'", tmpl->uri_template, "'")));
 }
 
 grpc::ServerWriteReactor<rv1::ResourceUpdated>* ResourceServiceImpl::WatchResources(
@@ -154,7 +170,8 @@ grpc::ServerWriteReactor<rv1::ResourceUpdated>* ResourceServiceImpl::WatchResour
     event.set_uri(uri);
     return event;
   };
-  return new WatchWriter<rv1::ResourceUpdated>(&registry_->updates(), make, make(""), kMaxPendingUpdates);
+  return new WatchWriter<rv1::ResourceUpdated>(&registry_->updates(), make, make(""),
+                                               kMaxPendingUpdates);
 }
 
 }  // namespace mcp_oauth::mcp

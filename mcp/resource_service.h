@@ -11,32 +11,37 @@
 
 #include <memory>
 
-#include "mcp/resource_registry.h"
 #include "mcp/request_state.h"
+#include "mcp/resource_registry.h"
 #include "mcp/service_common.h"
 #include "proto/resources/v1/resources.grpc.pb.h"
 
 namespace mcp_oauth::mcp {
 
-class ResourceServiceImpl final : public mcp_oauth::resources::v1::ResourceService::CallbackService {
+class ResourceServiceImpl final
+    : public mcp_oauth::resources::v1::ResourceService::CallbackService {
  public:
   explicit ResourceServiceImpl(std::shared_ptr<const ResourceRegistry> registry,
                                CatalogServiceOptions options = CatalogServiceOptions());
 
-  grpc::ServerUnaryReactor* ListResources(grpc::CallbackServerContext* context,
-                                          const mcp_oauth::resources::v1::ListResourcesRequest* request,
-                                          mcp_oauth::resources::v1::ListResourcesResponse* response) override;
+  grpc::ServerUnaryReactor* ListResources(
+      grpc::CallbackServerContext* context,
+      const mcp_oauth::resources::v1::ListResourcesRequest* request,
+      mcp_oauth::resources::v1::ListResourcesResponse* response) override;
   grpc::ServerUnaryReactor* ListResourceTemplates(
-      grpc::CallbackServerContext* context, const mcp_oauth::resources::v1::ListResourceTemplatesRequest* request,
+      grpc::CallbackServerContext* context,
+      const mcp_oauth::resources::v1::ListResourceTemplatesRequest* request,
       mcp_oauth::resources::v1::ListResourceTemplatesResponse* response) override;
-  grpc::ServerUnaryReactor* ReadResource(grpc::CallbackServerContext* context,
-                                         const mcp_oauth::resources::v1::ReadResourceRequest* request,
-                                         mcp_oauth::resources::v1::ReadResourceResponse* response) override;
+  grpc::ServerUnaryReactor* ReadResource(
+      grpc::CallbackServerContext* context,
+      const mcp_oauth::resources::v1::ReadResourceRequest* request,
+      mcp_oauth::resources::v1::ReadResourceResponse* response) override;
   grpc::ServerUnaryReactor* Complete(grpc::CallbackServerContext* context,
                                      const mcp_oauth::resources::v1::CompleteRequest* request,
                                      mcp_oauth::resources::v1::CompleteResponse* response) override;
   grpc::ServerWriteReactor<mcp_oauth::resources::v1::ResourceUpdated>* WatchResources(
-      grpc::CallbackServerContext* context, const mcp_oauth::resources::v1::WatchResourcesRequest* request) override;
+      grpc::CallbackServerContext* context,
+      const mcp_oauth::resources::v1::WatchResourcesRequest* request) override;
 
  private:
   const std::shared_ptr<const ResourceRegistry> registry_;

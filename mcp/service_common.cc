@@ -9,13 +9,15 @@
 
 namespace mcp_oauth::mcp {
 
-std::shared_ptr<const RequestStateCodec> MakeRequestStateCodec(const CatalogServiceOptions& options) {
+std::shared_ptr<const RequestStateCodec> MakeRequestStateCodec(
+    const CatalogServiceOptions& options) {
   return std::make_shared<const RequestStateCodec>(
       options.request_state_key.empty() ? crypto::RandomBytes(32) : options.request_state_key,
       options.request_state_ttl);
 }
 
-CallContext ContextFor(const grpc::CallbackServerContext& context, const mcp_oauth::tools::v1::Caller& caller) {
+CallContext ContextFor(const grpc::CallbackServerContext& context,
+                       const mcp_oauth::tools::v1::Caller& caller) {
   Caller out;
   out.subject = caller.subject();
   out.username = caller.username();
@@ -24,7 +26,8 @@ CallContext ContextFor(const grpc::CallbackServerContext& context, const mcp_oau
   absl::Time deadline = absl::InfiniteFuture();
   const auto client = context.deadline();
   // gRPC reports "no deadline" as a far-future time point.
-  if (client < std::chrono::system_clock::now() + std::chrono::hours(24 * 365)) deadline = absl::FromChrono(client);
+  if (client < std::chrono::system_clock::now() + std::chrono::hours(24 * 365))
+    deadline = absl::FromChrono(client);
   return CallContext(std::move(out), deadline);
 }
 

@@ -36,10 +36,12 @@ struct CatalogServiceOptions {
 };
 
 // Returns the codec sealing requestState for `options`.
-std::shared_ptr<const RequestStateCodec> MakeRequestStateCodec(const CatalogServiceOptions& options);
+std::shared_ptr<const RequestStateCodec> MakeRequestStateCodec(
+    const CatalogServiceOptions& options);
 
 // Returns a CallContext for `caller` with the RPC's deadline (if any).
-CallContext ContextFor(const grpc::CallbackServerContext& context, const mcp_oauth::tools::v1::Caller& caller);
+CallContext ContextFor(const grpc::CallbackServerContext& context,
+                       const mcp_oauth::tools::v1::Caller& caller);
 
 // Maps a handler's failure: INVALID_ARGUMENT, NOT_FOUND and PERMISSION_DENIED
 // keep their message (it is meant for the client); anything else is logged
@@ -47,7 +49,8 @@ CallContext ContextFor(const grpc::CallbackServerContext& context, const mcp_oau
 grpc::Status HandlerFailure(const absl::Status& status, const std::string& what);
 
 // Finishes the call on the default reactor with `status`.
-inline grpc::ServerUnaryReactor* FinishCall(grpc::CallbackServerContext* context, grpc::Status status) {
+inline grpc::ServerUnaryReactor* FinishCall(grpc::CallbackServerContext* context,
+                                            grpc::Status status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(std::move(status));
   return reactor;
@@ -68,7 +71,8 @@ grpc::Status RunCompleter(const Completer& complete, const Request& request, Res
     log::Error(absl::StrCat("completer of ", what, " threw: ", e.what()));
     return grpc::Status(grpc::StatusCode::INTERNAL, "completion failed");
   }
-  for (size_t i = 0; i < values.size() && i < kMaxCompletionValues; ++i) response->add_values(values[i]);
+  for (size_t i = 0; i < values.size() && i < kMaxCompletionValues; ++i)
+    response->add_values(values[i]);
   response->set_total(static_cast<int32_t>(values.size()));
   response->set_has_more(values.size() > kMaxCompletionValues);
   return grpc::Status::OK;
@@ -82,7 +86,8 @@ grpc::Status ListPage(const std::vector<Item>& items, const std::string& tag, in
                       std::string* next_token) {
   absl::StatusOr<Page> page =
       PageOf(items.size(), tag, page_size, token, options.default_page_size, options.max_page_size);
-  if (!page.ok()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(page.status().message()));
+  if (!page.ok())
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(page.status().message()));
   for (size_t i = page->begin; i < page->end; ++i) add(items[i]);
   *next_token = std::move(page->next_page_token);
   return grpc::Status::OK;

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,7 +22,6 @@
 #include "common/principal.h"
 #include "mcp/param_headers.h"
 #include "mcp/tool_input.h"
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp {
 
@@ -33,8 +33,8 @@ using Caller = ::mcp_oauth::Principal;
 // Returns the severity rank of an MCP log level (RFC 5424 names: "debug" 0
 // ... "emergency" 7), or -1 for anything else.
 inline int LogSeverity(std::string_view level) {
-  static constexpr std::string_view kLevels[] = {"debug",    "info",  "notice", "warning",
-                                                 "error",    "critical", "alert", "emergency"};
+  static constexpr std::string_view kLevels[] = {"debug", "info",     "notice", "warning",
+                                                 "error", "critical", "alert",  "emergency"};
   for (int i = 0; i < 8; ++i) {
     if (kLevels[i] == level) return i;
   }
@@ -50,7 +50,8 @@ class CallReporter {
   // `total` is 0 when unknown.
   virtual void Progress(double progress, double total, const std::string& message) = 0;
   // `level` is a valid MCP level the caller asked for.
-  virtual void Log(const std::string& level, const std::string& logger, const nlohmann::json& data) = 0;
+  virtual void Log(const std::string& level, const std::string& logger,
+                   const nlohmann::json& data) = 0;
 };
 
 // Per-call context. Cheap to copy; copies share the cancellation flag and the
@@ -65,8 +66,8 @@ class CallContext {
         cancelled_(std::make_shared<std::atomic<bool>>(false)) {}
   // With a reporter: `progress` says whether the caller wants progress,
   // `min_log_severity` (LogSeverity; -1 or above 7: none) which log messages.
-  CallContext(Caller caller, absl::Time deadline, std::shared_ptr<CallReporter> reporter, bool progress,
-              int min_log_severity)
+  CallContext(Caller caller, absl::Time deadline, std::shared_ptr<CallReporter> reporter,
+              bool progress, int min_log_severity)
       : caller_(std::move(caller)),
         deadline_(deadline),
         cancelled_(std::make_shared<std::atomic<bool>>(false)),
@@ -109,7 +110,8 @@ class CallContext {
   }
   // Sends a log message to the caller (MCP notifications/message) when its
   // level admits it; `data` is any JSON value. Never put secrets in it.
-  void Log(const std::string& level, const nlohmann::json& data, const std::string& logger = "") const {
+  void Log(const std::string& level, const nlohmann::json& data,
+           const std::string& logger = "") const {
     if (WantsLog(level)) reporter_->Log(level, logger, data);
   }
 
@@ -135,8 +137,8 @@ class CallContext {
 // result; INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE, NOT_FOUND and
 // PERMISSION_DENIED messages are shown verbatim, other codes get a generic
 // message (their text is only logged).
-using ToolHandler =
-    std::function<absl::StatusOr<nlohmann::json>(const nlohmann::json& args, const CallContext& ctx)>;
+using ToolHandler = std::function<absl::StatusOr<nlohmann::json>(const nlohmann::json& args,
+                                                                 const CallContext& ctx)>;
 
 // The result of a tool that builds its own MCP content blocks (images, audio,
 // embedded resources, several texts) instead of returning one JSON value.
@@ -157,8 +159,8 @@ using ContentToolHandler =
     std::function<absl::StatusOr<ToolContent>(const nlohmann::json& args, const CallContext& ctx)>;
 
 struct ToolDefinition {
-  std::string name;         // unique, e.g. "get_time"
-  std::string title;        // optional human-friendly name
+  std::string name;   // unique, e.g. "get_time"
+  std::string title;  // optional human-friendly name
   std::string description;
   nlohmann::json input_schema;   // JSON Schema, must be {"type": "object", ...}
   nlohmann::json output_schema;  // JSON Schema or null when none is declared

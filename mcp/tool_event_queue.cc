@@ -18,7 +18,8 @@ void ToolEventQueue::Progress(double progress, double total, const std::string& 
   Push(std::move(event));
 }
 
-void ToolEventQueue::Log(const std::string& level, const std::string& logger, const nlohmann::json& data) {
+void ToolEventQueue::Log(const std::string& level, const std::string& logger,
+                         const nlohmann::json& data) {
   CallToolEvent event;
   auto* log = event.mutable_log();
   log->set_level(level);

@@ -12,16 +12,17 @@
 #ifndef MCP_OAUTH_MCP_TOOL_EVENT_QUEUE_H_
 #define MCP_OAUTH_MCP_TOOL_EVENT_QUEUE_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <cstddef>
 #include <deque>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "mcp/tool.h"
 #include "proto/tools/v1/tools.pb.h"
-#include <grpcpp/grpcpp.h>
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp {
 
@@ -29,10 +30,12 @@ class ToolEventQueue final : public CallReporter {
  public:
   using Reactor = grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>;
 
-  ToolEventQueue(Reactor* reactor, size_t max_pending) : reactor_(reactor), max_pending_(max_pending) {}
+  ToolEventQueue(Reactor* reactor, size_t max_pending)
+      : reactor_(reactor), max_pending_(max_pending) {}
 
   void Progress(double progress, double total, const std::string& message) override;
-  void Log(const std::string& level, const std::string& logger, const nlohmann::json& data) override;
+  void Log(const std::string& level, const std::string& logger,
+           const nlohmann::json& data) override;
 
   // Ends the stream: with OK, after writing `result` (and what is queued
   // before it); otherwise with `status` once the write in progress is done.

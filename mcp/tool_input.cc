@@ -12,7 +12,8 @@ InputRequest ElicitationRequest(const std::string& message, json requested_schem
 InputRequest SamplingRequest(const std::string& prompt, int max_tokens) {
   return InputRequest{
       "sampling/createMessage",
-      json{{"messages", json::array({json{{"role", "user"}, {"content", {{"type", "text"}, {"text", prompt}}}}})},
+      json{{"messages", json::array({json{{"role", "user"},
+                                          {"content", {{"type", "text"}, {"text", prompt}}}}})},
            {"maxTokens", max_tokens}}};
 }
 
@@ -22,7 +23,8 @@ ToolInput::ToolInput(json responses, std::string state, json client_capabilities
                      std::function<std::string(const std::string&)> sealer)
     : responses_(responses.is_object() ? std::move(responses) : json::object()),
       state_(std::move(state)),
-      capabilities_(client_capabilities.is_object() ? std::move(client_capabilities) : json::object()),
+      capabilities_(client_capabilities.is_object() ? std::move(client_capabilities)
+                                                    : json::object()),
       sealer_(std::move(sealer)) {}
 
 const json* ToolInput::Response(const std::string& key) const {

@@ -6,7 +6,8 @@
 // A tool that may ask for input uses a content_handler (see tool.h):
 //
 //   if (const json* answer = ctx.input().Response("user_name")) {
-//     return ToolContent{{TextBlock("Hello, " + answer->at("content").at("name").get<std::string>())}};
+//     return ToolContent{{TextBlock("Hello, " +
+//     answer->at("content").at("name").get<std::string>())}};
 //   }
 //   ToolContent out;
 //   out.input_required.requests["user_name"] = ElicitationRequest("What is your name?", schema);
@@ -23,11 +24,10 @@
 
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp {
 

@@ -6,13 +6,13 @@
 #define MCP_OAUTH_MCP_TOOL_INPUT_PROTO_H_
 
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "mcp/request_state.h"
 #include "mcp/tool_input.h"
 #include "proto/tools/v1/tools.pb.h"
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp {
 

@@ -25,7 +25,8 @@ absl::StatusOr<ToolContent> TwoQuestions(const json&, const CallContext& ctx) {
   if (input.state().empty()) {
     const json* name = input.Response("name");
     if (name == nullptr || !name->contains("content")) {
-      if (!input.ClientSupports("elicitation")) return absl::FailedPreconditionError("needs elicitation");
+      if (!input.ClientSupports("elicitation"))
+        return absl::FailedPreconditionError("needs elicitation");
       out.input_required.requests["name"] = ElicitationRequest(
           "Your name?", {{"type", "object"}, {"properties", {{"name", {{"type", "string"}}}}}});
       return out;
@@ -36,8 +37,9 @@ absl::StatusOr<ToolContent> TwoQuestions(const json&, const CallContext& ctx) {
   }
   const json* colour = input.Response("colour");
   if (colour == nullptr) return absl::InvalidArgumentError("colour missing");
-  out.blocks.push_back({{"type", "text"},
-                        {"text", input.state() + ";colour=" + colour->at("content").value("colour", "")}});
+  out.blocks.push_back(
+      {{"type", "text"},
+       {"text", input.state() + ";colour=" + colour->at("content").value("colour", "")}});
   return out;
 }
 
@@ -60,8 +62,8 @@ class ToolInputTest : public ::testing::Test {
     builder.RegisterService(service_);
     server_ = builder.BuildAndStart().release();
     ASSERT_NE(server_, nullptr);
-    stub_ = ToolService::NewStub(
-                grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()))
+    stub_ = ToolService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                                     grpc::InsecureChannelCredentials()))
                 .release();
   }
 
@@ -89,7 +91,8 @@ class ToolInputTest : public ::testing::Test {
   }
 
   static void Answer(CallToolRequest* request, const std::string& key, json content) {
-    (*request->mutable_input_responses())[key] = *JsonToStruct(json{{"action", "accept"}, {"content", content}});
+    (*request->mutable_input_responses())[key] =
+        *JsonToStruct(json{{"action", "accept"}, {"content", content}});
   }
 
   // Runs rounds one and two; returns round two's response.

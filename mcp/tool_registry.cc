@@ -1,13 +1,12 @@
 #include "mcp/tool_registry.h"
 
-#include "mcp/param_headers.h"
-
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/crypto.h"
 #include "mcp/json_schema.h"
 #include "mcp/json_struct.h"
+#include "mcp/param_headers.h"
 
 namespace mcp_oauth::mcp {
 namespace {
@@ -17,7 +16,8 @@ std::string VersionTag(const std::vector<std::shared_ptr<const ToolDefinition>>&
   std::string tag;
   for (const auto& tool : tools) {
     std::string input = tag;
-    absl::StrAppend(&input, "|", tool->name, "|", DumpJson(tool->input_schema), "|", DumpJson(tool->output_schema));
+    absl::StrAppend(&input, "|", tool->name, "|", DumpJson(tool->input_schema), "|",
+                    DumpJson(tool->output_schema));
     tag = crypto::HexEncode(crypto::Sha256(input)).substr(0, 16);
   }
   return tag;
@@ -33,18 +33,21 @@ absl::Status ToolRegistry::Register(ToolDefinition tool) {
     return absl::InvalidArgumentError(
         absl::StrCat("tool '", tool.name, "' needs exactly one of handler and content_handler"));
   }
-  if (tool.decides_task && (!tool.content_handler || tool.task_support == ToolDefinition::TaskSupport::kNone)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("tool '", tool.name, "': decides_task needs a content_handler and task_support"));
+  if (tool.decides_task &&
+      (!tool.content_handler || tool.task_support == ToolDefinition::TaskSupport::kNone)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tool '", tool.name, "': decides_task needs a content_handler and task_support"));
   }
   if (tool.task_support != ToolDefinition::TaskSupport::kNone && tool.runs_inline) {
-    return absl::InvalidArgumentError(absl::StrCat("tool '", tool.name, "': a task tool cannot run inline"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("tool '", tool.name, "': a task tool cannot run inline"));
   }
   if (tool.content_handler && !tool.output_schema.is_null()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("tool '", tool.name, "': a content_handler tool cannot declare an output schema"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tool '", tool.name, "': a content_handler tool cannot declare an output schema"));
   }
-  if (!tool.input_schema.is_object() || tool.input_schema.value("type", nlohmann::json()) != "object") {
+  if (!tool.input_schema.is_object() ||
+      tool.input_schema.value("type", nlohmann::json()) != "object") {
     return absl::InvalidArgumentError(
         absl::StrCat("tool '", tool.name, "': input schema must be {\"type\": \"object\", ...}"));
   }
@@ -53,16 +56,19 @@ absl::Status ToolRegistry::Register(ToolDefinition tool) {
   }
   absl::StatusOr<std::vector<HeaderParam>> headers = HeaderParams(tool.input_schema);
   if (!headers.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("tool '", tool.name, "' input schema: ", headers.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("tool '", tool.name, "' input schema: ", headers.status().message()));
   }
   tool.header_params = *std::move(headers);
   if (!tool.output_schema.is_null()) {
     if (absl::Status s = CheckSchema(tool.output_schema); !s.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("tool '", tool.name, "' output ", s.message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("tool '", tool.name, "' output ", s.message()));
     }
   }
   tool.compiled_input_schema = CompileSchema(tool.input_schema);
-  tool.compiled_output_schema = tool.output_schema.is_null() ? nullptr : CompileSchema(tool.output_schema);
+  tool.compiled_output_schema =
+      tool.output_schema.is_null() ? nullptr : CompileSchema(tool.output_schema);
   {
     absl::MutexLock lock(&mu_);
     if (snapshot_->index.count(tool.name) > 0) {
@@ -111,7 +117,9 @@ const ToolDefinition* ToolRegistry::Snapshot::Find(std::string_view name) const 
   return it == index.end() ? nullptr : tools[it->second].get();
 }
 
-const ToolDefinition* ToolRegistry::Find(std::string_view name) const { return snapshot()->Find(name); }
+const ToolDefinition* ToolRegistry::Find(std::string_view name) const {
+  return snapshot()->Find(name);
+}
 
 std::vector<std::string> ToolRegistry::names() const {
   std::shared_ptr<const Snapshot> current = snapshot();

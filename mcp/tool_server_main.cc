@@ -13,14 +13,14 @@
 
 #include <chrono>
 #include <cstdio>
-#include <memory>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "common/flags.h"
-#include "common/grpc_security/grpc_security.h"
 #include "common/grpc_metrics.h"
+#include "common/grpc_security/grpc_security.h"
 #include "common/log.h"
 #include "common/server_main.h"
 #include "mcp/request_state.h"
@@ -55,8 +55,9 @@ flags::FlagTable ToolServerFlagTable(ToolServerFlags* out) {
             &out->worker_threads);
   table.Int("call-timeout-seconds", "", "deadline of a tool call without its own", 1,
             std::numeric_limits<int>::max(), &out->call_timeout_seconds);
-  table.Note("A non-loopback --grpc-listen needs TLS with client certificates and/or a shared "
-             "credential sent as 'authorization: Bearer <secret>':");
+  table.Note(
+      "A non-loopback --grpc-listen needs TLS with client certificates and/or a shared "
+      "credential sent as 'authorization: Bearer <secret>':");
   grpc_security::AddServerSecurityFlags(&table, &out->security);
   table.Section("Operations");
   AddLogLevelFlag(&table, "", &out->log_level);
@@ -116,7 +117,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   server->GetHealthCheckService()->SetServingStatus("mcp_oauth.tools.v1.ToolService", true);
-  log::Info(absl::StrCat("tool_server listening on ", listen, " (port ", port, "), ", registry->size(), " tools"));
+  log::Info(absl::StrCat("tool_server listening on ", listen, " (port ", port, "), ",
+                         registry->size(), " tools"));
   // Scripts and tests read the bound port from this line.
   std::printf("tool_server ready: grpc_port=%d\n", port);
   std::fflush(stdout);

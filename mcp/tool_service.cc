@@ -11,18 +11,18 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "client/call.h"
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "client/call.h"
 #include "common/request_id.h"
 #include "mcp/json_schema.h"
 #include "mcp/json_struct.h"
 #include "mcp/paging.h"
 #include "mcp/param_headers.h"
 #include "mcp/tasks/task_gate.h"
-#include "mcp/tool_input_proto.h"
 #include "mcp/tool_event_queue.h"
+#include "mcp/tool_input_proto.h"
 #include "mcp/watch_writer.h"
 
 namespace mcp_oauth::mcp {
@@ -51,7 +51,8 @@ CallToolResponse ErrorResult(const std::string& text) {
 absl::Time ClientDeadline(const grpc::CallbackServerContext& context) {
   const auto client = context.deadline();
   // gRPC reports "no deadline" as a far-future time point.
-  if (client < std::chrono::system_clock::now() + std::chrono::hours(24 * 365)) return absl::FromChrono(client);
+  if (client < std::chrono::system_clock::now() + std::chrono::hours(24 * 365))
+    return absl::FromChrono(client);
   return absl::InfiniteFuture();
 }
 
@@ -126,7 +127,10 @@ class CallState : public std::enable_shared_from_this<CallState> {
   using Finish = std::function<void(const grpc::Status& status, CallToolResponse* result)>;
 
   CallState(Finish finish, CallContext ctx, std::string tool_name, DeadlineTimer* timer)
-      : finish_(std::move(finish)), ctx_(std::move(ctx)), tool_name_(std::move(tool_name)), timer_(timer) {}
+      : finish_(std::move(finish)),
+        ctx_(std::move(ctx)),
+        tool_name_(std::move(tool_name)),
+        timer_(timer) {}
 
   const CallContext& ctx() const { return ctx_; }
 
@@ -183,11 +187,13 @@ class CallToolReactor final : public grpc::ServerUnaryReactor {
   void OnDone() override { delete this; }
 
  private:
-  const std::shared_ptr<client::Cancellation> cancellation_ = std::make_shared<client::Cancellation>();
+  const std::shared_ptr<client::Cancellation> cancellation_ =
+      std::make_shared<client::Cancellation>();
 };
 
 // The reactor of one CallToolStream RPC; the queue writes its events.
-class CallToolStreamReactor final : public grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent> {
+class CallToolStreamReactor final
+    : public grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent> {
  public:
   CallToolStreamReactor(DeadlineTimer* timer, size_t max_pending)
       : timer_(timer), queue_(std::make_shared<ToolEventQueue>(this, max_pending)) {}
@@ -244,21 +250,24 @@ grpc::Status RunContentTool(const ToolDefinition& tool, const json& args, const 
   try {
     result = tool.content_handler(args, ctx);
   } catch (const std::exception& e) {
-    log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' threw: ", e.what()));
+    log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name,
+                            "' threw: ", e.what()));
     return grpc::Status(grpc::StatusCode::INTERNAL, "tool failed");
   }
   if (!result.ok()) {
     if (ShowsMessage(result.status().code())) {
       *response = ErrorResult(std::string(result.status().message()));
     } else {
-      log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' failed: ", result.status().ToString()));
+      log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name,
+                                "' failed: ", result.status().ToString()));
       *response = ErrorResult(absl::StrCat("Tool '", tool.name, "' failed."));
     }
     return grpc::Status::OK;
   }
   if (result->start_task) {
     if (!tool.decides_task || ctx.InTask()) {
-      log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' asked for a task it cannot start"));
+      log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name,
+                              "' asked for a task it cannot start"));
       return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
     }
     response->Clear();
@@ -266,8 +275,10 @@ grpc::Status RunContentTool(const ToolDefinition& tool, const json& args, const 
     return grpc::Status::OK;
   }
   if (!result->input_required.empty()) {
-    if (absl::Status s = FillInputRequired(result->input_required, ctx.input(), response); !s.ok()) {
-      log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' returned an invalid input request: ", s.message()));
+    if (absl::Status s = FillInputRequired(result->input_required, ctx.input(), response);
+        !s.ok()) {
+      log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name,
+                              "' returned an invalid input request: ", s.message()));
       return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
     }
     return grpc::Status::OK;
@@ -276,7 +287,8 @@ grpc::Status RunContentTool(const ToolDefinition& tool, const json& args, const 
   for (const json& block : result->blocks) {
     absl::StatusOr<google::protobuf::Struct> converted = JsonToStruct(block);
     if (!converted.ok() || !block.contains("type") || !block["type"].is_string()) {
-      log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' returned a content block without a type"));
+      log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name,
+                              "' returned a content block without a type"));
       return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
     }
     *response->add_content() = *std::move(converted);
@@ -294,18 +306,20 @@ grpc::Status RunTool(const ToolDefinition& tool, const json& args, const CallCon
   try {
     result = tool.handler(args, ctx);
   } catch (const std::exception& e) {
-    log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' threw: ", e.what()));
+    log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name,
+                            "' threw: ", e.what()));
     return grpc::Status(grpc::StatusCode::INTERNAL, "tool failed");
   } catch (...) {
-    log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' threw a non-standard exception"));
+    log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name,
+                            "' threw a non-standard exception"));
     return grpc::Status(grpc::StatusCode::INTERNAL, "tool failed");
   }
   if (!result.ok()) {
     if (ShowsMessage(result.status().code())) {
       *response = ErrorResult(std::string(result.status().message()));
     } else {
-      log::Warning(
-          absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name, "' failed: ", result.status().ToString()));
+      log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name,
+                                "' failed: ", result.status().ToString()));
       *response = ErrorResult(absl::StrCat("Tool '", tool.name, "' failed."));
     }
     return grpc::Status::OK;
@@ -320,7 +334,8 @@ grpc::Status RunTool(const ToolDefinition& tool, const json& args, const CallCon
   response->Clear();
   if (result->is_object()) {
     absl::StatusOr<google::protobuf::Struct> structured = JsonToStruct(*result);
-    if (!structured.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
+    if (!structured.ok())
+      return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
     *response->mutable_structured_content() = *std::move(structured);
   }
   AddTextBlock(response, DumpJson(*result));
@@ -360,7 +375,8 @@ class ToolServiceImpl::InFlight {
   std::map<uint64_t, std::shared_ptr<CallState>> calls_ ABSL_GUARDED_BY(mu_);
 };
 
-ToolServiceImpl::ToolServiceImpl(std::shared_ptr<const ToolRegistry> registry, ToolServiceOptions options)
+ToolServiceImpl::ToolServiceImpl(std::shared_ptr<const ToolRegistry> registry,
+                                 ToolServiceOptions options)
     : registry_(std::move(registry)),
       options_(options),
       state_codec_(std::make_shared<const RequestStateCodec>(
@@ -393,12 +409,15 @@ grpc::ServerUnaryReactor* ToolServiceImpl::ListTools(grpc::CallbackServerContext
   return reactor;
 }
 
-grpc::Status ToolServiceImpl::ListToolsNow(const ListToolsRequest& request, ListToolsResponse* response) const {
+grpc::Status ToolServiceImpl::ListToolsNow(const ListToolsRequest& request,
+                                           ListToolsResponse* response) const {
   const std::shared_ptr<const ToolRegistry::Snapshot> registry = registry_->snapshot();
   const auto& tools = registry->tools;
-  absl::StatusOr<Page> page = PageOf(tools.size(), registry->version_tag, request.page_size(), request.page_token(),
-                                     options_.default_page_size, options_.max_page_size);
-  if (!page.ok()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(page.status().message()));
+  absl::StatusOr<Page> page =
+      PageOf(tools.size(), registry->version_tag, request.page_size(), request.page_token(),
+             options_.default_page_size, options_.max_page_size);
+  if (!page.ok())
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(page.status().message()));
   for (size_t i = page->begin; i < page->end; ++i) {
     const ToolDefinition& def = *tools[i];
     auto* tool = response->add_tools();
@@ -406,9 +425,11 @@ grpc::Status ToolServiceImpl::ListToolsNow(const ListToolsRequest& request, List
     tool->set_title(def.title);
     tool->set_description(def.description);
     // Schemas were checked at registration: conversion cannot fail.
-    if (auto s = JsonToStruct(def.input_schema); s.ok()) *tool->mutable_input_schema() = *std::move(s);
+    if (auto s = JsonToStruct(def.input_schema); s.ok())
+      *tool->mutable_input_schema() = *std::move(s);
     if (def.output_schema.is_object()) {
-      if (auto s = JsonToStruct(def.output_schema); s.ok()) *tool->mutable_output_schema() = *std::move(s);
+      if (auto s = JsonToStruct(def.output_schema); s.ok())
+        *tool->mutable_output_schema() = *std::move(s);
     }
     tool->set_task_support(tasks::TaskSupportName(def.task_support));
   }
@@ -440,18 +461,20 @@ void StartOnPool(WorkerPool& pool, DeadlineTimer& timer, ToolServiceImpl::InFlig
   }
   state->set_timer_id(timer.Schedule(state->ctx().deadline(), [state] {
     state->ctx().Cancel();
-    state->Complete(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "tool call exceeded its deadline"),
-                    nullptr);
+    state->Complete(
+        grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "tool call exceeded its deadline"),
+        nullptr);
   }));
-  const bool queued = pool.Submit(0, [state, tool, args = std::move(args), request_id = std::move(request_id),
-                                      &in_flight, tracked] {
+  const bool queued = pool.Submit(0, [state, tool, args = std::move(args),
+                                      request_id = std::move(request_id), &in_flight, tracked] {
     if (!state->ctx().Cancelled()) {  // else the deadline, the caller or Shutdown came first
       CallToolResponse result;
       grpc::Status status = RunTool(*tool, args, state->ctx(), &result, request_id);
       if (state->ctx().Cancelled()) {
         // Finished after its deadline (or the caller left): the timer's verdict
         // stands even if the worker gets here first.
-        status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "tool call exceeded its deadline");
+        status =
+            grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "tool call exceeded its deadline");
       }
       state->Complete(status, &result);
     }
@@ -459,8 +482,9 @@ void StartOnPool(WorkerPool& pool, DeadlineTimer& timer, ToolServiceImpl::InFlig
   });
   if (!queued) {
     in_flight.Remove(tracked);
-    state->Complete(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many tool calls in progress"),
-                    nullptr);
+    state->Complete(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many tool calls in progress"),
+        nullptr);
   }
 }
 
@@ -497,10 +521,12 @@ grpc::Status CheckMirroredHeaders(const ToolDefinition& tool, const json& args,
 // Applies the tool's task support to `mode` (tasks/task_gate.h). Returns
 // false when that already answered the call through `done`.
 template <typename Done>
-bool PassTaskGate(const ToolDefinition& tool, mcp_oauth::tools::v1::TaskMode mode, bool* in_task, Done& done) {
+bool PassTaskGate(const ToolDefinition& tool, mcp_oauth::tools::v1::TaskMode mode, bool* in_task,
+                  Done& done) {
   absl::StatusOr<tasks::TaskGate> gate = tasks::GateTaskCall(tool, mode);
   if (!gate.ok()) {
-    grpc::Status status(grpc::StatusCode::FAILED_PRECONDITION, std::string(gate.status().message()));
+    grpc::Status status(grpc::StatusCode::FAILED_PRECONDITION,
+                        std::string(gate.status().message()));
     CountToolCall(tool.name, status, false);
     done(status, nullptr);
     return false;
@@ -520,17 +546,20 @@ bool PassTaskGate(const ToolDefinition& tool, mcp_oauth::tools::v1::TaskMode mod
 
 void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time deadline,
                                     const std::string& request_id,
-                                    const std::shared_ptr<client::Cancellation>& cancellation, CallDone done) {
+                                    const std::shared_ptr<client::Cancellation>& cancellation,
+                                    CallDone done) {
   const ToolDefinition* tool = registry_->Find(request.name());
   if (tool == nullptr) {
-    grpc::Status status(grpc::StatusCode::NOT_FOUND, absl::StrCat("unknown tool: ", request.name()));
+    grpc::Status status(grpc::StatusCode::NOT_FOUND,
+                        absl::StrCat("unknown tool: ", request.name()));
     CountToolCall("other", status, false);
     done(status, nullptr);
     return;
   }
   json args = request.has_arguments() ? StructToJson(request.arguments()) : json::object();
   if (request.has_param_headers()) {
-    if (grpc::Status status = CheckMirroredHeaders(*tool, args, request.param_headers()); !status.ok()) {
+    if (grpc::Status status = CheckMirroredHeaders(*tool, args, request.param_headers());
+        !status.ok()) {
       CountToolCall(tool->name, status, false);
       done(status, nullptr);
       return;
@@ -544,7 +573,8 @@ void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time d
     return;
   }
 
-  absl::StatusOr<std::shared_ptr<const ToolInput>> input = OpenToolInput(request, args, state_codec_, absl::Now());
+  absl::StatusOr<std::shared_ptr<const ToolInput>> input =
+      OpenToolInput(request, args, state_codec_, absl::Now());
   if (!input.ok()) {
     grpc::Status status(grpc::StatusCode::INVALID_ARGUMENT, std::string(input.status().message()));
     CountToolCall(tool->name, status, false);
@@ -554,7 +584,8 @@ void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time d
   bool in_task = false;
   if (!PassTaskGate(*tool, request.task_mode(), &in_task, done)) return;
   CallContext ctx(CallerOf(request.caller()),
-                  EffectiveDeadline(deadline, in_task ? options_.task_call_timeout : options_.default_call_timeout));
+                  EffectiveDeadline(deadline, in_task ? options_.task_call_timeout
+                                                      : options_.default_call_timeout));
   ctx.set_input(*std::move(input));
   ctx.set_in_task(in_task);
   std::string id = request_id::IsValid(request_id) ? request_id : std::string();
@@ -588,13 +619,16 @@ void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time d
 }
 
 grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::CallToolStream(
-    grpc::CallbackServerContext* context, const mcp_oauth::tools::v1::CallToolStreamRequest* request) {
+    grpc::CallbackServerContext* context,
+    const mcp_oauth::tools::v1::CallToolStreamRequest* request) {
   auto* reactor = new CallToolStreamReactor(&timer_, options_.max_pending_events);
   const std::shared_ptr<ToolEventQueue> queue = reactor->queue();
   const CallToolRequest& call = request->call();
-  const int min_log_severity = request->min_log_level().empty() ? -1 : LogSeverity(request->min_log_level());
+  const int min_log_severity =
+      request->min_log_level().empty() ? -1 : LogSeverity(request->min_log_level());
   if (!request->min_log_level().empty() && min_log_severity < 0) {
-    queue->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown min_log_level"), nullptr);
+    queue->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown min_log_level"),
+                  nullptr);
     return reactor;
   }
   const ToolDefinition* tool = registry_->Find(call.name());
@@ -606,7 +640,8 @@ grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::
   }
   json args = call.has_arguments() ? StructToJson(call.arguments()) : json::object();
   if (call.has_param_headers()) {
-    if (grpc::Status status = CheckMirroredHeaders(*tool, args, call.param_headers()); !status.ok()) {
+    if (grpc::Status status = CheckMirroredHeaders(*tool, args, call.param_headers());
+        !status.ok()) {
       CountToolCall(tool->name, status, false);
       queue->Finish(status, nullptr);
       return reactor;
@@ -619,7 +654,8 @@ grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::
     queue->Finish(grpc::Status::OK, &result);
     return reactor;
   }
-  absl::StatusOr<std::shared_ptr<const ToolInput>> input = OpenToolInput(call, args, state_codec_, absl::Now());
+  absl::StatusOr<std::shared_ptr<const ToolInput>> input =
+      OpenToolInput(call, args, state_codec_, absl::Now());
   if (!input.ok()) {
     grpc::Status status(grpc::StatusCode::INVALID_ARGUMENT, std::string(input.status().message()));
     CountToolCall(tool->name, status, false);
@@ -627,21 +663,27 @@ grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::
     return reactor;
   }
   bool in_task = false;
-  auto finish = [&queue](const grpc::Status& status, CallToolResponse* result) { queue->Finish(status, result); };
+  auto finish = [&queue](const grpc::Status& status, CallToolResponse* result) {
+    queue->Finish(status, result);
+  };
   if (!PassTaskGate(*tool, call.task_mode(), &in_task, finish)) return reactor;
   CallContext ctx(CallerOf(call.caller()),
-                  EffectiveDeadline(*context, in_task ? options_.task_call_timeout : options_.default_call_timeout),
+                  EffectiveDeadline(*context, in_task ? options_.task_call_timeout
+                                                      : options_.default_call_timeout),
                   queue, request->progress(), min_log_severity);
   ctx.set_input(*std::move(input));
   ctx.set_in_task(in_task);
   std::string request_id = RequestIdOf(*context);
   if (log::Enabled(log::Level::kDebug)) {
-    log::Debug(absl::StrCat(request_id::LogPrefix(request_id), "tools: calling '", tool->name, "' (streaming)"));
+    log::Debug(absl::StrCat(request_id::LogPrefix(request_id), "tools: calling '", tool->name,
+                            "' (streaming)"));
   }
 
   auto state = std::make_shared<CallState>(
-      [queue](const grpc::Status& status, CallToolResponse* result) { queue->Finish(status, result); }, ctx,
-      tool->name, &timer_);
+      [queue](const grpc::Status& status, CallToolResponse* result) {
+        queue->Finish(status, result);
+      },
+      ctx, tool->name, &timer_);
   reactor->set_state(state);
   if (tool->runs_inline) {
     CallToolResponse result;

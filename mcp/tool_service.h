@@ -85,10 +85,12 @@ class ToolServiceImpl final : public mcp_oauth::tools::v1::ToolService::Callback
                                      mcp_oauth::tools::v1::CallToolResponse* response) override;
 
   grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* CallToolStream(
-      grpc::CallbackServerContext* context, const mcp_oauth::tools::v1::CallToolStreamRequest* request) override;
+      grpc::CallbackServerContext* context,
+      const mcp_oauth::tools::v1::CallToolStreamRequest* request) override;
 
   grpc::ServerWriteReactor<mcp_oauth::tools::v1::ToolsChanged>* WatchTools(
-      grpc::CallbackServerContext* context, const mcp_oauth::tools::v1::WatchToolsRequest* request) override;
+      grpc::CallbackServerContext* context,
+      const mcp_oauth::tools::v1::WatchToolsRequest* request) override;
 
   // The unary RPCs without gRPC, for in-process callers
   // (client/local_tool_client.h); the RPCs above are these plus the
@@ -104,11 +106,11 @@ class ToolServiceImpl final : public mcp_oauth::tools::v1::ToolService::Callback
   // The call's deadline is the earlier of `deadline` and
   // default_call_timeout; `cancellation` (optional) ends it with CANCELLED.
   // `request` is not used after this returns.
-  using CallDone =
-      std::function<void(const grpc::Status& status, mcp_oauth::tools::v1::CallToolResponse* result)>;
+  using CallDone = std::function<void(const grpc::Status& status,
+                                      mcp_oauth::tools::v1::CallToolResponse* result)>;
   void StartCallTool(const mcp_oauth::tools::v1::CallToolRequest& request, absl::Time deadline,
-                     const std::string& request_id, const std::shared_ptr<client::Cancellation>& cancellation,
-                     CallDone done);
+                     const std::string& request_id,
+                     const std::shared_ptr<client::Cancellation>& cancellation, CallDone done);
 
   // The calls on the pool, which Shutdown ends (opaque; defined in the .cc).
   class InFlight;

@@ -20,8 +20,8 @@
 namespace mcp_oauth::mcp {
 namespace {
 
-using mcp_oauth::tools::v1::CallToolRequest;
 using mcp_oauth::tools::v1::CallToolEvent;
+using mcp_oauth::tools::v1::CallToolRequest;
 using mcp_oauth::tools::v1::CallToolResponse;
 using mcp_oauth::tools::v1::CallToolStreamRequest;
 using mcp_oauth::tools::v1::ListToolsRequest;
@@ -49,46 +49,51 @@ class ToolServiceTest : public ::testing::Test {
     auto registry = std::make_shared<ToolRegistry>();
     ASSERT_TRUE(RegisterBuiltinTools(registry.get()).ok());
     // Sleeps until cancelled (cooperative), like a well-behaved slow tool.
-    ASSERT_TRUE(registry
-                    ->Register(TestTool("slow",
-                                        [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
-                                          while (!ctx.Cancelled()) {
-                                            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-                                          }
-                                          g_slow_saw_cancel = true;
-                                          return json{{"late", true}};
-                                        }))
-                    .ok());
-    ASSERT_TRUE(registry
-                    ->Register(TestTool("throws",
-                                        [](const json&, const CallContext&) -> absl::StatusOr<json> {
-                                          throw std::runtime_error("boom");
-                                        }))
-                    .ok());
-    ASSERT_TRUE(registry
-                    ->Register(TestTool("fails_internally",
-                                        [](const json&, const CallContext&) -> absl::StatusOr<json> {
-                                          return absl::InternalError("secret database password wrong");
-                                        }))
-                    .ok());
-    ASSERT_TRUE(registry
-                    ->Register(TestTool("whoami",
-                                        [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
-                                          return json{{"user", ctx.caller().username},
-                                                      {"client", ctx.caller().client_id},
-                                                      {"scopes", ctx.caller().scopes}};
-                                        }))
-                    .ok());
+    ASSERT_TRUE(
+        registry
+            ->Register(TestTool("slow",
+                                [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                  while (!ctx.Cancelled()) {
+                                    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                                  }
+                                  g_slow_saw_cancel = true;
+                                  return json{{"late", true}};
+                                }))
+            .ok());
+    ASSERT_TRUE(
+        registry
+            ->Register(TestTool("throws",
+                                [](const json&, const CallContext&) -> absl::StatusOr<json> {
+                                  throw std::runtime_error("boom");
+                                }))
+            .ok());
+    ASSERT_TRUE(
+        registry
+            ->Register(TestTool("fails_internally",
+                                [](const json&, const CallContext&) -> absl::StatusOr<json> {
+                                  return absl::InternalError("secret database password wrong");
+                                }))
+            .ok());
+    ASSERT_TRUE(
+        registry
+            ->Register(TestTool("whoami",
+                                [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                  return json{{"user", ctx.caller().username},
+                                              {"client", ctx.caller().client_id},
+                                              {"scopes", ctx.caller().scopes}};
+                                }))
+            .ok());
     // Reports progress 1..3 of 3 and logs at debug and info.
-    ASSERT_TRUE(registry
-                    ->Register(TestTool("reporting",
-                                        [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
-                                          for (int i = 1; i <= 3; ++i) ctx.ReportProgress(i, 3, "step");
-                                          ctx.Log("debug", "fine detail");
-                                          ctx.Log("info", json{{"step", "done"}}, "tester");
-                                          return json{{"wanted_progress", ctx.WantsProgress()}};
-                                        }))
-                    .ok());
+    ASSERT_TRUE(
+        registry
+            ->Register(TestTool("reporting",
+                                [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                  for (int i = 1; i <= 3; ++i) ctx.ReportProgress(i, 3, "step");
+                                  ctx.Log("debug", "fine detail");
+                                  ctx.Log("info", json{{"step", "done"}}, "tester");
+                                  return json{{"wanted_progress", ctx.WantsProgress()}};
+                                }))
+            .ok());
     ToolServiceOptions options;
     options.default_call_timeout = absl::Milliseconds(300);
     options.worker_threads = 2;
@@ -101,8 +106,8 @@ class ToolServiceTest : public ::testing::Test {
     server_ = builder.BuildAndStart().release();
     ASSERT_NE(server_, nullptr);
     ASSERT_NE(port, 0);
-    stub_ = ToolService::NewStub(
-                grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()))
+    stub_ = ToolService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                                     grpc::InsecureChannelCredentials()))
                 .release();
   }
 
@@ -194,8 +199,8 @@ TEST_F(ToolServiceTest, PaginatesOneAtATime) {
     token = r.next_page_token();
     if (token.empty()) break;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"get_time", "echo", "slow", "throws", "fails_internally", "whoami",
-                                               "reporting"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"get_time", "echo", "slow", "throws",
+                                             "fails_internally", "whoami", "reporting"}));
 }
 
 TEST_F(ToolServiceTest, ClampsPageSize) {
@@ -259,7 +264,8 @@ TEST_F(ToolServiceTest, SlowToolHitsServerDeadline) {
   grpc::Status s = Call("slow", json::object(), &r);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
-  for (int i = 0; i < 200 && !g_slow_saw_cancel; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 200 && !g_slow_saw_cancel; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_TRUE(g_slow_saw_cancel.load());
 }
 
@@ -304,8 +310,8 @@ TEST_F(ToolServiceTest, CountsCallsByToolAndOutcome) {
     std::string outcome;
   };
   const std::vector<Case> cases = {
-      {"echo", json{{"message", "x"}}, "echo", "ok"},                // inline
-      {"whoami", json::object(), "whoami", "ok"},                    // worker pool
+      {"echo", json{{"message", "x"}}, "echo", "ok"},  // inline
+      {"whoami", json::object(), "whoami", "ok"},      // worker pool
       {"echo", json::object(), "echo", "invalid_arguments"},
       {"fails_internally", json::object(), "fails_internally", "tool_error"},
       {"throws", json::object(), "throws", "internal"},
@@ -360,7 +366,8 @@ TEST_F(ToolServiceTest, StreamCarriesProgressAndAdmittedLogsThenResult) {
   EXPECT_EQ(events[3].log().logger(), "tester");
   EXPECT_EQ(ValueToJson(events[3].log().data()), (json{{"step", "done"}}));
   ASSERT_TRUE(events[4].has_result());
-  EXPECT_EQ(StructToJson(events[4].result().structured_content()), (json{{"wanted_progress", true}}));
+  EXPECT_EQ(StructToJson(events[4].result().structured_content()),
+            (json{{"wanted_progress", true}}));
 }
 
 TEST_F(ToolServiceTest, StreamSendsOnlyWhatWasAskedFor) {
@@ -369,7 +376,8 @@ TEST_F(ToolServiceTest, StreamSendsOnlyWhatWasAskedFor) {
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].log().level(), "debug");
   EXPECT_EQ(events[1].log().level(), "info");
-  EXPECT_EQ(StructToJson(events[2].result().structured_content()), (json{{"wanted_progress", false}}));
+  EXPECT_EQ(StructToJson(events[2].result().structured_content()),
+            (json{{"wanted_progress", false}}));
 
   events.clear();
   ASSERT_TRUE(CallStream("reporting", /*progress=*/false, "", &events).ok());
@@ -379,8 +387,10 @@ TEST_F(ToolServiceTest, StreamSendsOnlyWhatWasAskedFor) {
 
 TEST_F(ToolServiceTest, StreamErrorsAreRpcStatuses) {
   std::vector<CallToolEvent> events;
-  EXPECT_EQ(CallStream("no_such_tool", true, "", &events).error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(CallStream("reporting", true, "verbose", &events).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(CallStream("no_such_tool", true, "", &events).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(CallStream("reporting", true, "verbose", &events).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_TRUE(events.empty());
   // An inline tool streams its result too.
   ASSERT_TRUE(CallStream("get_time", true, "info", &events).ok());
@@ -404,7 +414,8 @@ TEST_F(ToolServiceTest, CancellingTheStreamCancelsTheTool) {
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
   // The tool saw its context cancelled, and the server ended the call as
   // cancelled (not at its deadline).
-  for (int i = 0; i < 400 && !g_slow_saw_cancel; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 400 && !g_slow_saw_cancel; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_TRUE(g_slow_saw_cancel);
   EXPECT_EQ(ToolCalls("slow", "cancelled"), cancelled_before + 1);
 }
@@ -418,9 +429,12 @@ TEST_F(ToolServiceTest, WatchToolsStreamsTheTagAfterEveryChange) {
   const std::string initial = event.version_tag();
   EXPECT_EQ(initial, registry_->version_tag());
 
-  ASSERT_TRUE(registry_->Register(TestTool("dynamic", [](const json&, const CallContext&) -> absl::StatusOr<json> {
-                          return json{{"dynamic", true}};
-                        })).ok());
+  ASSERT_TRUE(registry_
+                  ->Register(TestTool("dynamic",
+                                      [](const json&, const CallContext&) -> absl::StatusOr<json> {
+                                        return json{{"dynamic", true}};
+                                      }))
+                  .ok());
   ASSERT_TRUE(reader->Read(&event));
   EXPECT_NE(event.version_tag(), initial);
   // The new tool is listed and callable at once.
@@ -457,19 +471,20 @@ TEST(ToolServiceShutdownTest, EndsRunningAndQueuedCallsBeforeReturning) {
   std::atomic<int> started{0};
   std::atomic<bool> saw_cancel{false};
   auto registry = std::make_shared<ToolRegistry>();
-  ASSERT_TRUE(registry
-                  ->Register(TestTool("blocks",
-                                      [&](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
-                                        ++started;
-                                        // Bounded, so that a broken Shutdown fails the test
-                                        // instead of hanging it.
-                                        for (int i = 0; i < 3000 && !ctx.Cancelled(); ++i) {
-                                          std::this_thread::sleep_for(std::chrono::milliseconds(10));
-                                        }
-                                        saw_cancel = ctx.Cancelled();
-                                        return json{{"done", true}};
-                                      }))
-                  .ok());
+  ASSERT_TRUE(
+      registry
+          ->Register(TestTool("blocks",
+                              [&](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                ++started;
+                                // Bounded, so that a broken Shutdown fails the test
+                                // instead of hanging it.
+                                for (int i = 0; i < 3000 && !ctx.Cancelled(); ++i) {
+                                  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                                }
+                                saw_cancel = ctx.Cancelled();
+                                return json{{"done", true}};
+                              }))
+          .ok());
   ToolServiceOptions options;
   options.worker_threads = 1;
   options.default_call_timeout = absl::Minutes(5);  // far beyond the test
@@ -492,7 +507,8 @@ TEST(ToolServiceShutdownTest, EndsRunningAndQueuedCallsBeforeReturning) {
                           });
   };
   for (int i = 0; i < 3; ++i) start();  // one runs, two wait in the queue
-  for (int i = 0; i < 1000 && started == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 1000 && started == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_EQ(started.load(), 1);
 
   const auto before = std::chrono::steady_clock::now();

@@ -53,7 +53,8 @@ TEST_F(BuiltinToolsTest, GetTimeIsRealUtc) {
   EXPECT_NEAR(ts, absl::ToDoubleSeconds(before - absl::UnixEpoch()), 5.0);
 
   const std::string iso = (*r)["current_time"];
-  EXPECT_TRUE(std::regex_match(iso, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00)"))) << iso;
+  EXPECT_TRUE(std::regex_match(iso, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00)")))
+      << iso;
   absl::Time parsed;
   std::string err;
   ASSERT_TRUE(absl::ParseTime("%Y-%m-%dT%H:%M:%E*S%Ez", iso, &parsed, &err)) << err;
@@ -65,7 +66,8 @@ TEST_F(BuiltinToolsTest, GetTimeIsRealUtc) {
 }
 
 TEST_F(BuiltinToolsTest, EchoCountsCodePoints) {
-  const std::string message = "h\xC3\xA9llo \xF0\x9F\x8C\x8D";  // "héllo 🌍": 7 code points, 11 bytes
+  const std::string message =
+      "h\xC3\xA9llo \xF0\x9F\x8C\x8D";  // "héllo 🌍": 7 code points, 11 bytes
   absl::StatusOr<json> r = Run("echo", json{{"message", message}});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ((*r)["echo"], message);
@@ -75,14 +77,16 @@ TEST_F(BuiltinToolsTest, EchoCountsCodePoints) {
 TEST_F(BuiltinToolsTest, EchoRejectsInvalidUtf8) {
   const ToolDefinition* echo = registry_.Find("echo");
   ASSERT_NE(echo, nullptr);
-  absl::StatusOr<json> r = echo->handler(json{{"message", std::string("a\xC0\xAF")}}, CallContext());
+  absl::StatusOr<json> r =
+      echo->handler(json{{"message", std::string("a\xC0\xAF")}}, CallContext());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(BuiltinToolsTest, EchoSchemaRequiresMessage) {
   const ToolDefinition* echo = registry_.Find("echo");
   ASSERT_NE(echo, nullptr);
-  EXPECT_EQ(ValidateJson(echo->input_schema, json::object()).message(), "missing required argument 'message'");
+  EXPECT_EQ(ValidateJson(echo->input_schema, json::object()).message(),
+            "missing required argument 'message'");
 }
 
 TEST(ToolRegistryTest, RejectsBadDefinitions) {

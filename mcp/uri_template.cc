@@ -41,7 +41,8 @@ absl::StatusOr<UriTemplate> UriTemplate::Parse(std::string text) {
     if (std::find(out.variables_.begin(), out.variables_.end(), name) != out.variables_.end()) {
       return invalid(absl::StrCat("variable '", name, "' appears twice"));
     }
-    if (!out.parts_.empty() && out.parts_.back().is_variable) return invalid("adjacent variables are ambiguous");
+    if (!out.parts_.empty() && out.parts_.back().is_variable)
+      return invalid("adjacent variables are ambiguous");
     out.variables_.push_back(name);
     out.parts_.push_back({true, std::move(name)});
     i = close + 1;

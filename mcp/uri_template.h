@@ -35,7 +35,8 @@ class UriTemplate {
     bool is_variable;
     std::string value;  // literal text or variable name
   };
-  bool MatchFrom(size_t part, std::string_view rest, std::map<std::string, std::string>* variables) const;
+  bool MatchFrom(size_t part, std::string_view rest,
+                 std::map<std::string, std::string>* variables) const;
 
   std::string text_;
   std::vector<Part> parts_;

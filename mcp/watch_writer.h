@@ -1,13 +1,15 @@
 // WatchWriter: the server side of a watch RPC (WatchTools, WatchResources):
 // writes a first event at once, then one event per change published on a
 // ChangeFeed, until the client cancels. Events should describe the current
-// state (e.g. a version tag) or name what changed, never a delta. gRPC allows one write in flight, so
-// events queue (bounded: when a reader falls `max_pending` behind, the
-// stream ends with RESOURCE_EXHAUSTED and the client re-watches).
+// state (e.g. a version tag) or name what changed, never a delta. gRPC allows one write in flight,
+// so events queue (bounded: when a reader falls `max_pending` behind, the stream ends with
+// RESOURCE_EXHAUSTED and the client re-watches).
 //
 // Owns itself: deleted in OnDone. Thread safe.
 #ifndef MCP_OAUTH_MCP_WATCH_WRITER_H_
 #define MCP_OAUTH_MCP_WATCH_WRITER_H_
+
+#include <grpcpp/grpcpp.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -19,7 +21,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "mcp/change_feed.h"
-#include <grpcpp/grpcpp.h>
 
 namespace mcp_oauth::mcp {
 

@@ -4,8 +4,8 @@
 // as a task (through ToolService and TaskManager, as the gateway runs it)
 // that reports progress as its statusMessage, completes with its result, and
 // stops when cancelled.
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
@@ -62,18 +62,21 @@ TEST(ReadmeTaskToolTest, RunsAsATaskReportsProgressAndCancels) {
     };
     auto manager = std::make_shared<TaskManager>(
         std::make_shared<tasks::MemoryTaskStore>(),
-        client::MakeRemoteToolClient(tools::v1::ToolService::NewStub(server->InProcessChannel({}))), options);
+        client::MakeRemoteToolClient(tools::v1::ToolService::NewStub(server->InProcessChannel({}))),
+        options);
     const std::string owner = tasks::TaskOwner("alice", "client-1");
     auto start = [&](int n) {
       tools::v1::CallToolRequest call;
       call.set_name("count");
       *call.mutable_arguments() = *JsonToStruct(json{{"n", n}});
-      absl::StatusOr<json> created = Wait([&](TaskManager::Done d) { manager->Start(call, owner, "", std::move(d)); });
+      absl::StatusOr<json> created =
+          Wait([&](TaskManager::Done d) { manager->Start(call, owner, "", std::move(d)); });
       EXPECT_TRUE(created.ok()) << created.status();
       return created.ok() ? created->value("taskId", "") : "";
     };
     auto get = [&](const std::string& id) {
-      return Wait([&](TaskManager::Done d) { manager->Get(id, owner, std::move(d)); }).value_or(json());
+      return Wait([&](TaskManager::Done d) { manager->Get(id, owner, std::move(d)); })
+          .value_or(json());
     };
 
     const std::string id = start(5);
@@ -90,7 +93,8 @@ TEST(ReadmeTaskToolTest, RunsAsATaskReportsProgressAndCancels) {
     EXPECT_TRUE(saw_progress) << "no statusMessage from ReportProgress";
 
     const std::string long_one = start(1000);  // 100 s unless cancelled
-    ASSERT_TRUE(Wait([&](TaskManager::Done d) { manager->Cancel(long_one, owner, std::move(d)); }).ok());
+    ASSERT_TRUE(
+        Wait([&](TaskManager::Done d) { manager->Cancel(long_one, owner, std::move(d)); }).ok());
     EXPECT_EQ(get(long_one)["status"], "cancelled");
   }
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -50,7 +50,8 @@ TEST(ReadmeToolTest, InitializeInstructionsNameTheNewTool) {
   request.headers = {{"Host", "localhost"},
                      {"Accept", "application/json, text/event-stream"},
                      {"Content-Type", "application/json"}};
-  request.body = R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})";
+  request.body =
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})";
   request.principal.subject = "alice";
   std::optional<McpResponse> response;
   endpoint.Handle(std::move(request), [&](McpResponse r) { response = std::move(r); });

@@ -48,15 +48,14 @@ class FakeAuthClient final : public UniformAuthClient<FakeAuthClient> {
   Method<auth::v1::IntrospectRequest, auth::v1::IntrospectResponse> introspect;
   Method<auth::v1::RevokeRequest, auth::v1::RevokeResponse> revoke;
   Method<auth::v1::RegisterRequest, auth::v1::RegisterResponse> register_client;
-  Method<auth::v1::ValidateAccessTokenRequest, auth::v1::ValidateAccessTokenResponse>
-      validate;
+  Method<auth::v1::ValidateAccessTokenRequest, auth::v1::ValidateAccessTokenResponse> validate;
 
   // Every member above; one per AuthClient method (a missing one does not
   // compile: Call finds its member by type).
   auto Methods() {
-    return std::tie(server_metadata, resource_metadata, start_authorization,
-                    describe_authorization, complete_login, start_upstream, finish_upstream, token,
-                    introspect, revoke, register_client, validate);
+    return std::tie(server_metadata, resource_metadata, start_authorization, describe_authorization,
+                    complete_login, start_upstream, finish_upstream, token, introspect, revoke,
+                    register_client, validate);
   }
 
   // Calls made to any method.
@@ -77,7 +76,6 @@ class FakeAuthClient final : public UniformAuthClient<FakeAuthClient> {
     Response response = answer.ok() ? method.response : Response();
     done(answer, response);
   }
-
 };
 
 }  // namespace mcp_oauth::client::testing

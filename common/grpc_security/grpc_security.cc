@@ -1,8 +1,6 @@
 #include "common/grpc_security/grpc_security.h"
 
 #include <arpa/inet.h>
-
-#include <algorithm>
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
 #include <grpc/slice.h>
@@ -13,6 +11,7 @@
 #include <grpcpp/support/client_interceptor.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string_view>
@@ -68,9 +67,8 @@ absl::StatusOr<std::string> ReadSharedSecret(const SecurityFlags& flags,
     return std::string();
   }
   if (secret.size() < kMinSharedSecretLength) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": the shared secret must be at least ", kMinSharedSecretLength,
-                     " characters"));
+    return absl::InvalidArgumentError(absl::StrCat(source, ": the shared secret must be at least ",
+                                                   kMinSharedSecretLength, " characters"));
   }
   for (char c : secret) {
     if (c <= 0x20 || c >= 0x7f) {
@@ -220,8 +218,7 @@ void AddClientSecurityFlags(flags::FlagTable* table, SecurityFlags* out) {
                 "call the targets over TLS, verifying them with this CA (PEM)", "",
                 &out->server_ca_file);
   table->String("grpc-client-cert", "FILE", "MCP_GRPC_CLIENT_CERT",
-                "client certificate (PEM) for targets requiring one", "",
-                &out->client_cert_file);
+                "client certificate (PEM) for targets requiring one", "", &out->client_cert_file);
   table->String("grpc-client-key", "FILE", "MCP_GRPC_CLIENT_KEY", "its private key (PEM)", "",
                 &out->client_key_file);
   AddSharedSecretFlag(table, out);
@@ -350,8 +347,8 @@ std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target,
   if (security.shared_secret.empty()) return grpc::CreateCustomChannel(target, creds, arguments);
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<CredentialInterceptorFactory>(security.shared_secret));
-  return grpc::experimental::CreateCustomChannelWithInterceptors(
-      target, creds, arguments, std::move(factories));
+  return grpc::experimental::CreateCustomChannelWithInterceptors(target, creds, arguments,
+                                                                 std::move(factories));
 }
 
 }  // namespace mcp_oauth::grpc_security

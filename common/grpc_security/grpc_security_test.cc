@@ -39,13 +39,13 @@ SecurityFlags Flags(std::map<std::string, std::string> values, const GetEnvFunct
   return out;
 }
 
-absl::StatusOr<ServerSecurity> ServerSecurityFromFlags(
-    std::map<std::string, std::string> values, const GetEnvFunction& env) {
+absl::StatusOr<ServerSecurity> ServerSecurityFromFlags(std::map<std::string, std::string> values,
+                                                       const GetEnvFunction& env) {
   return ReadServerSecurity(Flags(std::move(values), env), env);
 }
 
-absl::StatusOr<ClientSecurity> ClientSecurityFromFlags(
-    std::map<std::string, std::string> values, const GetEnvFunction& env) {
+absl::StatusOr<ClientSecurity> ClientSecurityFromFlags(std::map<std::string, std::string> values,
+                                                       const GetEnvFunction& env) {
   return ReadClientSecurity(Flags(std::move(values), env), env);
 }
 
@@ -61,9 +61,9 @@ TEST(GrpcSecurityTest, LoopbackAddresses) {
                         "unix:/run/mcp.sock", "unix-abstract:mcp"}) {
     EXPECT_TRUE(IsLoopbackListenAddress(a)) << a;
   }
-  for (const char* a : {"0.0.0.0:9004", "[::]:9004", ":9004", "10.0.0.5:9004",
-                        "192.168.1.1:0", "example.com:9004", "127.example.com:9004",
-                        "[::ffff:10.0.0.1]:1", "::1", "[::1", ""}) {
+  for (const char* a :
+       {"0.0.0.0:9004", "[::]:9004", ":9004", "10.0.0.5:9004", "192.168.1.1:0", "example.com:9004",
+        "127.example.com:9004", "[::ffff:10.0.0.1]:1", "::1", "[::1", ""}) {
     EXPECT_FALSE(IsLoopbackListenAddress(a)) << a;
   }
 }
@@ -169,8 +169,8 @@ class SharedSecretServerTest : public ::testing::Test {
     grpc::ByteBuffer request(&empty, 1);
     grpc::ByteBuffer response;
     std::promise<grpc::Status> done;
-    stub.UnaryCall(&context, method, grpc::StubOptions(), &request,
-                   &response, [&](grpc::Status s) { done.set_value(std::move(s)); });
+    stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                   [&](grpc::Status s) { done.set_value(std::move(s)); });
     return done.get_future().get();
   }
 

@@ -21,7 +21,8 @@ namespace {
 // take its reference on the queue, held until the channel goes.
 struct Pin {
   Pin()
-      : channel(grpc::CreateChannel("unix:/nonexistent-cq-pin", grpc::InsecureChannelCredentials())),
+      : channel(
+            grpc::CreateChannel("unix:/nonexistent-cq-pin", grpc::InsecureChannelCredentials())),
         stub(channel),
         request(&empty, 1) {
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(1));
@@ -40,7 +41,10 @@ class CallbackQueuePin : public ::testing::Environment {
  public:
   // Once per process (gtest runs SetUp again on each --gtest_repeat); never
   // destroyed, so the queue lives until exit.
-  void SetUp() override { static Pin* const pin = new Pin(); (void)pin; }
+  void SetUp() override {
+    static Pin* const pin = new Pin();
+    (void)pin;
+  }
 };
 
 const ::testing::Environment* const kPin =

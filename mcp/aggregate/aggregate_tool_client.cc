@@ -11,7 +11,8 @@ namespace {
 
 class AggregateToolClient final : public client::ToolClient {
  public:
-  AggregateToolClient(const ToolAggregator* aggregator, std::shared_ptr<client::ToolClient> fallback)
+  AggregateToolClient(const ToolAggregator* aggregator,
+                      std::shared_ptr<client::ToolClient> fallback)
       : aggregator_(aggregator), fallback_(std::move(fallback)) {}
 
   void ListTools(const client::CallOptions& options, const ListToolsRequest& request,
@@ -24,17 +25,19 @@ class AggregateToolClient final : public client::ToolClient {
     auto route = aggregator_->Route(request.name());
     if (!route.ok()) {
       CallToolResponse empty;
-      done(grpc::Status(static_cast<grpc::StatusCode>(route.status().code()), std::string(route.status().message())),
+      done(grpc::Status(static_cast<grpc::StatusCode>(route.status().code()),
+                        std::string(route.status().message())),
            empty);
       return;
     }
     CallToolRequest forwarded = request;
     forwarded.set_name(route->second);
-    client::MakeUnmeteredRemoteToolClient(std::move(route->first))->CallTool(options, forwarded, std::move(done));
+    client::MakeUnmeteredRemoteToolClient(std::move(route->first))
+        ->CallTool(options, forwarded, std::move(done));
   }
 
-  void CallToolStream(const client::CallOptions& options, const CallToolStreamRequest& request, EventFn on_event,
-                      StreamDoneFn done) override {
+  void CallToolStream(const client::CallOptions& options, const CallToolStreamRequest& request,
+                      EventFn on_event, StreamDoneFn done) override {
     fallback_->CallToolStream(options, request, std::move(on_event), std::move(done));
   }
 
@@ -49,8 +52,8 @@ class AggregateToolClient final : public client::ToolClient {
 
 }  // namespace
 
-std::shared_ptr<client::ToolClient> MakeAggregateToolClient(const ToolAggregator* aggregator,
-                                                            std::shared_ptr<client::ToolClient> fallback) {
+std::shared_ptr<client::ToolClient> MakeAggregateToolClient(
+    const ToolAggregator* aggregator, std::shared_ptr<client::ToolClient> fallback) {
   return client::Metered(std::make_shared<AggregateToolClient>(aggregator, std::move(fallback)));
 }
 

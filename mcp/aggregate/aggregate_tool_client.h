@@ -19,8 +19,8 @@ class ToolAggregator;
 // `aggregator` must outlive every call made through the client. `fallback`
 // is an unmetered client (client::MakeUnmeteredRemoteToolClient). Returns a
 // Metered client.
-std::shared_ptr<client::ToolClient> MakeAggregateToolClient(const ToolAggregator* aggregator,
-                                                            std::shared_ptr<client::ToolClient> fallback);
+std::shared_ptr<client::ToolClient> MakeAggregateToolClient(
+    const ToolAggregator* aggregator, std::shared_ptr<client::ToolClient> fallback);
 
 }  // namespace mcp_oauth::mcp
 

@@ -15,11 +15,11 @@
 #ifndef MCP_OAUTH_MCP_AGGREGATE_BACKEND_MONITOR_H_
 #define MCP_OAUTH_MCP_AGGREGATE_BACKEND_MONITOR_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <cstddef>
 #include <memory>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -50,8 +50,9 @@ class BackendMonitor {
     absl::Duration max_backoff = absl::Seconds(5);
   };
 
-  BackendMonitor(std::vector<std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface>> stubs,
-                 Options options);
+  BackendMonitor(
+      std::vector<std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface>> stubs,
+      Options options);
   ~BackendMonitor();
   BackendMonitor(const BackendMonitor&) = delete;
   BackendMonitor& operator=(const BackendMonitor&) = delete;

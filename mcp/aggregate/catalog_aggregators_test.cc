@@ -167,19 +167,22 @@ class FakeTools final : public tv1::ToolService::CallbackService {
 class FakePrompts final : public pv1::PromptService::CallbackService {
  public:
   explicit FakePrompts(FakeState* state) : state_(state) {}
-  grpc::ServerUnaryReactor* ListPrompts(grpc::CallbackServerContext* c, const pv1::ListPromptsRequest*,
+  grpc::ServerUnaryReactor* ListPrompts(grpc::CallbackServerContext* c,
+                                        const pv1::ListPromptsRequest*,
                                         pv1::ListPromptsResponse* response) override {
     absl::MutexLock lock(&state_->mu);
     if (state_->down) return Answer(c, grpc::Status(grpc::StatusCode::UNAVAILABLE, "down"));
     for (const auto& name : state_->prompts) response->add_prompts()->set_name(name);
     return Answer(c, grpc::Status::OK);
   }
-  grpc::ServerUnaryReactor* GetPrompt(grpc::CallbackServerContext* c, const pv1::GetPromptRequest* request,
+  grpc::ServerUnaryReactor* GetPrompt(grpc::CallbackServerContext* c,
+                                      const pv1::GetPromptRequest* request,
                                       pv1::GetPromptResponse* response) override {
     response->set_description(state_->name + ":" + request->name());
     return Answer(c, state_->Record(c, request->caller()));
   }
-  grpc::ServerUnaryReactor* Complete(grpc::CallbackServerContext* c, const pv1::CompleteRequest* request,
+  grpc::ServerUnaryReactor* Complete(grpc::CallbackServerContext* c,
+                                     const pv1::CompleteRequest* request,
                                      pv1::CompleteResponse* response) override {
     response->add_values(state_->name + ":" + request->prompt_name());
     return Answer(c, state_->Record(c, request->caller()));
@@ -192,35 +195,39 @@ class FakePrompts final : public pv1::PromptService::CallbackService {
 class FakeResources final : public rv1::ResourceService::CallbackService {
  public:
   explicit FakeResources(FakeState* state) : state_(state) {}
-  grpc::ServerUnaryReactor* ListResources(grpc::CallbackServerContext* c, const rv1::ListResourcesRequest*,
+  grpc::ServerUnaryReactor* ListResources(grpc::CallbackServerContext* c,
+                                          const rv1::ListResourcesRequest*,
                                           rv1::ListResourcesResponse* response) override {
     absl::MutexLock lock(&state_->mu);
     if (state_->down) return Answer(c, grpc::Status(grpc::StatusCode::UNAVAILABLE, "down"));
     for (const auto& uri : state_->resources) response->add_resources()->set_uri(uri);
     return Answer(c, grpc::Status::OK);
   }
-  grpc::ServerUnaryReactor* ListResourceTemplates(grpc::CallbackServerContext* c,
-                                                  const rv1::ListResourceTemplatesRequest*,
-                                                  rv1::ListResourceTemplatesResponse* response) override {
+  grpc::ServerUnaryReactor* ListResourceTemplates(
+      grpc::CallbackServerContext* c, const rv1::ListResourceTemplatesRequest*,
+      rv1::ListResourceTemplatesResponse* response) override {
     absl::MutexLock lock(&state_->mu);
     if (state_->down) return Answer(c, grpc::Status(grpc::StatusCode::UNAVAILABLE, "down"));
-    for (const auto& text : state_->templates) response->add_resource_templates()->set_uri_template(text);
+    for (const auto& text : state_->templates)
+      response->add_resource_templates()->set_uri_template(text);
     return Answer(c, grpc::Status::OK);
   }
-  grpc::ServerUnaryReactor* ReadResource(grpc::CallbackServerContext* c, const rv1::ReadResourceRequest* request,
+  grpc::ServerUnaryReactor* ReadResource(grpc::CallbackServerContext* c,
+                                         const rv1::ReadResourceRequest* request,
                                          rv1::ReadResourceResponse* response) override {
     auto* contents = response->add_contents();
     contents->set_uri(request->uri());
     contents->set_text(state_->name + ":" + request->uri());
     return Answer(c, state_->Record(c, request->caller()));
   }
-  grpc::ServerUnaryReactor* Complete(grpc::CallbackServerContext* c, const rv1::CompleteRequest* request,
+  grpc::ServerUnaryReactor* Complete(grpc::CallbackServerContext* c,
+                                     const rv1::CompleteRequest* request,
                                      rv1::CompleteResponse* response) override {
     response->add_values(state_->name + ":" + request->uri_template());
     return Answer(c, state_->Record(c, request->caller()));
   }
-  grpc::ServerWriteReactor<rv1::ResourceUpdated>* WatchResources(grpc::CallbackServerContext*,
-                                                                 const rv1::WatchResourcesRequest*) override {
+  grpc::ServerWriteReactor<rv1::ResourceUpdated>* WatchResources(
+      grpc::CallbackServerContext*, const rv1::WatchResourcesRequest*) override {
     FakeState* state = state_;
     auto* watch = new PushStream<rv1::ResourceUpdated>(
         [state](PushStream<rv1::ResourceUpdated>* self) {
@@ -244,8 +251,8 @@ class FakeResources final : public rv1::ResourceService::CallbackService {
 // One fake backend: its state, services and server (never destroyed: gRPC
 // 1.51 can trip over callback servers torn down in quick succession).
 struct Fake {
-  explicit Fake(const std::string& name, bool catalog) : state(name), tools(&state), prompts(&state),
-                                                          resources(&state) {
+  explicit Fake(const std::string& name, bool catalog)
+      : state(name), tools(&state), prompts(&state), resources(&state) {
     grpc::ServerBuilder builder;
     builder.RegisterService(&tools);
     if (catalog) {
@@ -254,7 +261,9 @@ struct Fake {
     }
     server = builder.BuildAndStart();
   }
-  std::shared_ptr<grpc::Channel> Channel() { return server->InProcessChannel(grpc::ChannelArguments()); }
+  std::shared_ptr<grpc::Channel> Channel() {
+    return server->InProcessChannel(grpc::ChannelArguments());
+  }
   FakeState state;
   FakeTools tools;
   FakePrompts prompts;
@@ -297,14 +306,16 @@ class CatalogAggregatorsTest : public ::testing::Test {
 
   static std::shared_ptr<BackendMonitor> MakeMonitor() {
     std::vector<std::shared_ptr<tv1::ToolService::StubInterface>> stubs;
-    for (Fake* fake : {alpha_, beta_, gamma_}) stubs.push_back(tv1::ToolService::NewStub(fake->Channel()));
+    for (Fake* fake : {alpha_, beta_, gamma_})
+      stubs.push_back(tv1::ToolService::NewStub(fake->Channel()));
     return std::make_shared<BackendMonitor>(
         std::move(stubs), BackendMonitor::Options{absl::Milliseconds(20), absl::Milliseconds(100)});
   }
 
   static std::vector<CatalogBackendConfig> Configs() {
     std::vector<CatalogBackendConfig> configs;
-    for (auto [fake, prefix] : {std::pair{alpha_, ""}, std::pair{beta_, "b_"}, std::pair{gamma_, ""}}) {
+    for (auto [fake, prefix] :
+         {std::pair{alpha_, ""}, std::pair{beta_, "b_"}, std::pair{gamma_, ""}}) {
       configs.push_back({fake->state.name, prefix, rv1::ResourceService::NewStub(fake->Channel()),
                          pv1::PromptService::NewStub(fake->Channel())});
     }
@@ -314,8 +325,10 @@ class CatalogAggregatorsTest : public ::testing::Test {
   void SetUp() override {
     Reset();
     prompts_stub_ = pv1::PromptService::NewStub(front_->InProcessChannel(grpc::ChannelArguments()));
-    resources_stub_ = rv1::ResourceService::NewStub(front_->InProcessChannel(grpc::ChannelArguments()));
-    ASSERT_TRUE(WaitFor([this] { return PromptNames() == kAllPrompts && ResourceUris() == kAllResources; }));
+    resources_stub_ =
+        rv1::ResourceService::NewStub(front_->InProcessChannel(grpc::ChannelArguments()));
+    ASSERT_TRUE(WaitFor(
+        [this] { return PromptNames() == kAllPrompts && ResourceUris() == kAllResources; }));
   }
 
   static bool WaitFor(const std::function<bool()>& check) {
@@ -490,14 +503,16 @@ TEST_F(CatalogAggregatorsTest, ADownBackendsItemsLeaveAndComeBack) {
   rv1::ReadResourceResponse read;
   status = Read("res://b1", &read);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_EQ(status.error_message(), "resource 'res://b1' is unavailable: its backend 'beta' is down");
+  EXPECT_EQ(status.error_message(),
+            "resource 'res://b1' is unavailable: its backend 'beta' is down");
   EXPECT_EQ(Read("tmpl://beta/1", &read).error_code(), grpc::StatusCode::UNAVAILABLE);
   // The other backend keeps working.
   ASSERT_TRUE(GetPrompt("p1", &prompt).ok());
   EXPECT_EQ(prompt.description(), "alpha:p1");
 
   beta_->state.SetDown(false);
-  ASSERT_TRUE(WaitFor([this] { return PromptNames() == kAllPrompts && ResourceUris() == kAllResources; }));
+  ASSERT_TRUE(
+      WaitFor([this] { return PromptNames() == kAllPrompts && ResourceUris() == kAllResources; }));
   ASSERT_TRUE(GetPrompt("b_p2", &prompt).ok());
   EXPECT_EQ(prompt.description(), "beta:p2");
 }

@@ -7,14 +7,14 @@
 #ifndef MCP_OAUTH_MCP_AGGREGATE_FORWARD_H_
 #define MCP_OAUTH_MCP_AGGREGATE_FORWARD_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -66,7 +66,9 @@ grpc::ServerUnaryReactor* ForwardUnary(
   forwarded->keep = std::move(keep);
   Forwarded* raw = forwarded.get();
   call(raw->context.get(), &raw->request, response,
-       [reactor, forwarded = std::move(forwarded)](grpc::Status status) { reactor->Finish(status); });
+       [reactor, forwarded = std::move(forwarded)](grpc::Status status) {
+         reactor->Finish(status);
+       });
   return reactor;
 }
 
@@ -75,9 +77,9 @@ grpc::ServerUnaryReactor* ForwardUnary(
 // done)` starts the backend call, e.g.
 // [](auto* async, auto... args) { async->ReadResource(args...); }.
 template <typename Request, typename Response, typename Stub, typename Method>
-grpc::ServerUnaryReactor* ForwardRouted(grpc::CallbackServerContext* context, const Request& request,
-                                        Response* response, absl::StatusOr<std::shared_ptr<Stub>> stub,
-                                        Method method) {
+grpc::ServerUnaryReactor* ForwardRouted(grpc::CallbackServerContext* context,
+                                        const Request& request, Response* response,
+                                        absl::StatusOr<std::shared_ptr<Stub>> stub, Method method) {
   if (!stub.ok()) {
     auto* reactor = context->DefaultReactor();
     reactor->Finish(ToGrpcStatus(stub.status()));
@@ -86,7 +88,8 @@ grpc::ServerUnaryReactor* ForwardRouted(grpc::CallbackServerContext* context, co
   Stub* raw = stub->get();
   return ForwardUnary<Request, Response>(
       context, request, response, *std::move(stub),
-      [raw, method](grpc::ClientContext* c, const Request* q, Response* r, std::function<void(grpc::Status)> done) {
+      [raw, method](grpc::ClientContext* c, const Request* q, Response* r,
+                    std::function<void(grpc::Status)> done) {
         method(raw->async(), c, q, r, std::move(done));
       });
 }

@@ -11,14 +11,14 @@
 #ifndef MCP_OAUTH_MCP_AGGREGATE_NAMED_MERGE_H_
 #define MCP_OAUTH_MCP_AGGREGATE_NAMED_MERGE_H_
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/message.h>
+
 #include <cstddef>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <google/protobuf/message.h>
 
 #include "mcp/paging.h"
 

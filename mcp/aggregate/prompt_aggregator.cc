@@ -94,9 +94,9 @@ class PromptAggregator::Impl {
   std::shared_ptr<Catalog> catalog_;
 };
 
-std::unique_ptr<PromptAggregator> PromptAggregator::Start(std::vector<CatalogBackendConfig> backends,
-                                                          std::shared_ptr<BackendMonitor> monitor,
-                                                          CatalogAggregatorOptions options) {
+std::unique_ptr<PromptAggregator> PromptAggregator::Start(
+    std::vector<CatalogBackendConfig> backends, std::shared_ptr<BackendMonitor> monitor,
+    CatalogAggregatorOptions options) {
   auto impl = std::make_unique<Impl>(std::move(backends), options);
   impl->Start(monitor);
   return std::unique_ptr<PromptAggregator>(new PromptAggregator(std::move(impl)));
@@ -112,8 +112,7 @@ grpc::ServerUnaryReactor* PromptAggregator::ListPrompts(grpc::CallbackServerCont
   auto* reactor = context->DefaultReactor();
   std::shared_ptr<const Merged> merged = impl_->catalog_->merged();
   reactor->Finish(AnswerListPage(merged->items, merged->version_tag, *request, impl_->options_,
-                                 response->mutable_prompts(),
-                                 response->mutable_next_page_token()));
+                                 response->mutable_prompts(), response->mutable_next_page_token()));
   return reactor;
 }
 
@@ -133,7 +132,9 @@ grpc::ServerUnaryReactor* PromptAggregator::GetPrompt(grpc::CallbackServerContex
   return ForwardUnary<GetPromptRequest, GetPromptResponse>(
       context, std::move(forwarded), response, std::move(stub),
       [raw](grpc::ClientContext* c, const GetPromptRequest* q, GetPromptResponse* r,
-            std::function<void(grpc::Status)> done) { raw->async()->GetPrompt(c, q, r, std::move(done)); });
+            std::function<void(grpc::Status)> done) {
+        raw->async()->GetPrompt(c, q, r, std::move(done));
+      });
 }
 
 grpc::ServerUnaryReactor* PromptAggregator::Complete(grpc::CallbackServerContext* context,
@@ -152,7 +153,9 @@ grpc::ServerUnaryReactor* PromptAggregator::Complete(grpc::CallbackServerContext
   return ForwardUnary<CompleteRequest, CompleteResponse>(
       context, std::move(forwarded), response, std::move(stub),
       [raw](grpc::ClientContext* c, const CompleteRequest* q, CompleteResponse* r,
-            std::function<void(grpc::Status)> done) { raw->async()->Complete(c, q, r, std::move(done)); });
+            std::function<void(grpc::Status)> done) {
+        raw->async()->Complete(c, q, r, std::move(done));
+      });
 }
 
 }  // namespace mcp_oauth::mcp

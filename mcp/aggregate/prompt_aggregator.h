@@ -56,9 +56,10 @@ class PromptAggregator final : public mcp_oauth::prompts::v1::PromptService::Cal
                                                  CatalogAggregatorOptions options = {});
   ~PromptAggregator() override;
 
-  grpc::ServerUnaryReactor* ListPrompts(grpc::CallbackServerContext* context,
-                                        const mcp_oauth::prompts::v1::ListPromptsRequest* request,
-                                        mcp_oauth::prompts::v1::ListPromptsResponse* response) override;
+  grpc::ServerUnaryReactor* ListPrompts(
+      grpc::CallbackServerContext* context,
+      const mcp_oauth::prompts::v1::ListPromptsRequest* request,
+      mcp_oauth::prompts::v1::ListPromptsResponse* response) override;
   grpc::ServerUnaryReactor* GetPrompt(grpc::CallbackServerContext* context,
                                       const mcp_oauth::prompts::v1::GetPromptRequest* request,
                                       mcp_oauth::prompts::v1::GetPromptResponse* response) override;

@@ -100,8 +100,7 @@ void ListSnapshot(std::shared_ptr<ResourceService::StubInterface> stub, absl::Du
           done(resources.status());
           return;
         }
-        ListAllPages<ListResourceTemplatesRequest, ListResourceTemplatesResponse,
-                     ResourceTemplate>(
+        ListAllPages<ListResourceTemplatesRequest, ListResourceTemplatesResponse, ResourceTemplate>(
             [stub](grpc::ClientContext* context, const ListResourceTemplatesRequest* request,
                    ListResourceTemplatesResponse* response,
                    std::function<void(grpc::Status)> finish) {
@@ -161,7 +160,8 @@ class ResourceAggregator::Impl {
     for (auto& watch : watches) watch->context.TryCancel();
     watches.clear();
     absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(+[](int* open) { return *open == 0; }, &open_watches_));
+    mu_.Await(absl::Condition(
+        +[](int* open) { return *open == 0; }, &open_watches_));
   }
 
   void Start(const std::shared_ptr<BackendMonitor>& monitor) {

@@ -32,8 +32,7 @@
 
 namespace mcp_oauth::mcp {
 
-class ResourceAggregator final
-    : public mcp_oauth::resources::v1::ResourceService::CallbackService {
+class ResourceAggregator final : public mcp_oauth::resources::v1::ResourceService::CallbackService {
  public:
   // Lists every backend's resources and templates (each page within
   // list_timeout), then follows `monitor`, whose backends are `backends` in

@@ -13,13 +13,13 @@
 #ifndef MCP_OAUTH_MCP_AGGREGATE_STREAM_BRIDGE_H_
 #define MCP_OAUTH_MCP_AGGREGATE_STREAM_BRIDGE_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <cstddef>
 #include <deque>
 #include <memory>
 #include <optional>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"

@@ -1,11 +1,11 @@
 #include "mcp/aggregate/tool_aggregator.h"
 
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
 #include <set>
 #include <unordered_map>
 #include <utility>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_join.h"
@@ -299,8 +299,9 @@ class ToolAggregator::Core final : public BackendMonitor::Listener {
     merged_ = std::move(merged);
     for (const auto& backend : backends_) {
       BackendUpGauge().WithLabels({backend.config.name}).Set(backend.up ? 1 : 0);
-      BackendToolsGauge().WithLabels({backend.config.name}).Set(
-          backend.up ? static_cast<double>(backend.tools.size()) : 0);
+      BackendToolsGauge()
+          .WithLabels({backend.config.name})
+          .Set(backend.up ? static_cast<double>(backend.tools.size()) : 0);
     }
     return changes;
   }
@@ -373,8 +374,8 @@ grpc::ServerUnaryReactor* ToolAggregator::ListTools(grpc::CallbackServerContext*
   return reactor;
 }
 
-absl::StatusOr<std::pair<std::shared_ptr<ToolService::StubInterface>, std::string>> ToolAggregator::Route(
-    const std::string& name) const {
+absl::StatusOr<std::pair<std::shared_ptr<ToolService::StubInterface>, std::string>>
+ToolAggregator::Route(const std::string& name) const {
   return core_->Route(name);
 }
 
@@ -400,10 +401,9 @@ grpc::ServerUnaryReactor* ToolAggregator::CallTool(grpc::CallbackServerContext* 
   call->request.set_name(route->second);
   call->stub = std::move(route->first);
   Forwarded* raw = call.get();
-  raw->stub->async()->CallTool(raw->context.get(), &raw->request, response,
-                               [reactor, call = std::move(call)](grpc::Status status) {
-                                 reactor->Finish(status);
-                               });
+  raw->stub->async()->CallTool(
+      raw->context.get(), &raw->request, response,
+      [reactor, call = std::move(call)](grpc::Status status) { reactor->Finish(status); });
   return reactor;
 }
 

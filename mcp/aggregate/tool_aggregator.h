@@ -61,8 +61,8 @@ struct ToolAggregatorOptions {
 struct ToolBackendStatus {
   std::string name;
   bool up = false;
-  size_t tools = 0;         // tools it offers (listed or left out)
-  std::string last_error;   // why it is down (empty when up)
+  size_t tools = 0;        // tools it offers (listed or left out)
+  std::string last_error;  // why it is down (empty when up)
 };
 
 class ToolAggregator final : public mcp_oauth::tools::v1::ToolService::CallbackService {
@@ -73,7 +73,8 @@ class ToolAggregator final : public mcp_oauth::tools::v1::ToolService::CallbackS
   // a backend without a stub or with a duplicate or empty name. A backend that
   // does not answer is not an error: it is down and retried.
   static absl::StatusOr<std::unique_ptr<ToolAggregator>> Start(
-      std::vector<ToolBackendConfig> backends, ToolAggregatorOptions options = ToolAggregatorOptions());
+      std::vector<ToolBackendConfig> backends,
+      ToolAggregatorOptions options = ToolAggregatorOptions());
   ~ToolAggregator() override;
 
   // Each backend's state, in configuration order.
@@ -90,8 +91,9 @@ class ToolAggregator final : public mcp_oauth::tools::v1::ToolService::CallbackS
   // stub and the tool's name there; NOT_FOUND, or UNAVAILABLE naming the tool
   // while its backend is down (CallTool's answers then). For in-process
   // callers that make the backend call themselves (aggregate_tool_client.h).
-  absl::StatusOr<std::pair<std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface>, std::string>> Route(
-      const std::string& name) const;
+  absl::StatusOr<
+      std::pair<std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface>, std::string>>
+  Route(const std::string& name) const;
 
   grpc::ServerUnaryReactor* ListTools(grpc::CallbackServerContext* context,
                                       const mcp_oauth::tools::v1::ListToolsRequest* request,

@@ -159,14 +159,16 @@ class FakeBackend final : public ToolService::CallbackService {
     return reactor;
   }
 
-  grpc::ServerUnaryReactor* CallTool(grpc::CallbackServerContext* context, const CallToolRequest* request,
+  grpc::ServerUnaryReactor* CallTool(grpc::CallbackServerContext* context,
+                                     const CallToolRequest* request,
                                      CallToolResponse* response) override {
     {
       absl::MutexLock lock(&mu_);
       last_request_ = *request;
       auto it = context->client_metadata().find(request_id::kMetadataKey);
-      last_request_id_ =
-          it == context->client_metadata().end() ? "" : std::string(it->second.data(), it->second.size());
+      last_request_id_ = it == context->client_metadata().end()
+                             ? ""
+                             : std::string(it->second.data(), it->second.size());
       if (down_) {
         auto* reactor = context->DefaultReactor();
         reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "down"));
@@ -181,8 +183,8 @@ class FakeBackend final : public ToolService::CallbackService {
     return reactor;
   }
 
-  grpc::ServerWriteReactor<CallToolEvent>* CallToolStream(grpc::CallbackServerContext*,
-                                                          const CallToolStreamRequest* request) override {
+  grpc::ServerWriteReactor<CallToolEvent>* CallToolStream(
+      grpc::CallbackServerContext*, const CallToolStreamRequest* request) override {
     // One progress event, then the result. Not StartWriteAndFinish: over
     // the in-process transport, gRPC 1.51's callback client loses a message
     // sent together with the trailers.
@@ -310,7 +312,8 @@ class ToolAggregatorTest : public ::testing::Test {
     aggregator_.reset();
   }
 
-  static ToolBackendConfig Config(const std::string& name, grpc::Server* server, const std::string& prefix) {
+  static ToolBackendConfig Config(const std::string& name, grpc::Server* server,
+                                  const std::string& prefix) {
     return {name, prefix, ToolService::NewStub(server->InProcessChannel(grpc::ChannelArguments()))};
   }
 
@@ -475,11 +478,12 @@ TEST_F(ToolAggregatorTest, AggregateToolClientCallsTheOwningBackend) {
     CallToolRequest request;
     request.set_name(name);
     request.mutable_caller()->set_subject("bob-subject");
-    tools->CallTool(options, request, [status, out, done](const grpc::Status& s, CallToolResponse& response) {
-      *status = s;
-      out->Swap(&response);
-      done->Notify();
-    });
+    tools->CallTool(options, request,
+                    [status, out, done](const grpc::Status& s, CallToolResponse& response) {
+                      *status = s;
+                      out->Swap(&response);
+                      done->Notify();
+                    });
   };
 
   grpc::Status status;
@@ -511,11 +515,12 @@ TEST_F(ToolAggregatorTest, AggregateToolClientCallsTheOwningBackend) {
   options.cancellation = nullptr;
   absl::Notification listed;
   std::vector<std::string> names;
-  tools->ListTools(options, ListToolsRequest(), [&](const grpc::Status& s, ListToolsResponse& page) {
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    for (const auto& tool : page.tools()) names.push_back(tool.name());
-    listed.Notify();
-  });
+  tools->ListTools(options, ListToolsRequest(),
+                   [&](const grpc::Status& s, ListToolsResponse& page) {
+                     EXPECT_TRUE(s.ok()) << s.error_message();
+                     for (const auto& tool : page.tools()) names.push_back(tool.name());
+                     listed.Notify();
+                   });
   ASSERT_TRUE(listed.WaitForNotificationWithTimeout(absl::Seconds(10)));
   EXPECT_EQ(names, (std::vector<std::string>{"a1", "echo", "slow", "b_b1", "b_echo"}));
 }
@@ -559,7 +564,8 @@ TEST_F(ToolAggregatorTest, BackendDownRemovesItsToolsAndBackRestoresThem) {
   CallToolResponse response;
   grpc::Status unavailable = Call("b_b1", &response);
   EXPECT_EQ(unavailable.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_NE(unavailable.error_message().find("'b_b1'"), std::string::npos) << unavailable.error_message();
+  EXPECT_NE(unavailable.error_message().find("'b_b1'"), std::string::npos)
+      << unavailable.error_message();
   EXPECT_NE(unavailable.error_message().find("'beta'"), std::string::npos);
   ASSERT_TRUE(Call("a1", &response).ok());  // the other backend still works
   auto states = aggregator_->BackendStatus();

@@ -33,7 +33,8 @@ std::vector<std::string> Names(const MergedTools& merged) {
 
 TEST(ToolMergeTest, ListsBackendsInOrderAndRoutesEachTool) {
   MergedTools merged = MergeTools(
-      {Backend("builtin", {Named("echo"), Named("get_time")}), Backend("py", {Named("whoami")})}, {});
+      {Backend("builtin", {Named("echo"), Named("get_time")}), Backend("py", {Named("whoami")})},
+      {});
   EXPECT_EQ(Names(merged), (std::vector<std::string>{"echo", "get_time", "whoami"}));
   EXPECT_EQ(merged.routes.at("whoami").backend, 1u);
   EXPECT_EQ(merged.routes.at("echo").backend, 0u);
@@ -44,7 +45,8 @@ TEST(ToolMergeTest, ListsBackendsInOrderAndRoutesEachTool) {
 TEST(ToolMergeTest, VersionTagFollowsTheList) {
   auto first = MergeTools({Backend("a", {Named("x")}), Backend("b", {Named("y")})}, {});
   auto same = MergeTools({Backend("a", {Named("x")}), Backend("b", {Named("y")})}, {});
-  auto other_schema = MergeTools({Backend("a", {Named("x", "changed")}), Backend("b", {Named("y")})}, {});
+  auto other_schema =
+      MergeTools({Backend("a", {Named("x", "changed")}), Backend("b", {Named("y")})}, {});
   auto b_down = MergeTools({Backend("a", {Named("x")}), Backend("b", {Named("y")}, false)}, {});
   EXPECT_EQ(first.version_tag, same.version_tag);
   EXPECT_NE(first.version_tag, other_schema.version_tag);
@@ -52,7 +54,8 @@ TEST(ToolMergeTest, VersionTagFollowsTheList) {
 }
 
 TEST(ToolMergeTest, CollisionKeepsTheEarlierBackendAndNamesBoth) {
-  auto merged = MergeTools({Backend("builtin", {Named("echo")}), Backend("py", {Named("echo"), Named("z")})}, {});
+  auto merged = MergeTools(
+      {Backend("builtin", {Named("echo")}), Backend("py", {Named("echo"), Named("z")})}, {});
   EXPECT_EQ(Names(merged), (std::vector<std::string>{"echo", "z"}));
   EXPECT_EQ(merged.routes.at("echo").backend, 0u);
   ASSERT_EQ(merged.collisions.size(), 1u);
@@ -64,14 +67,16 @@ TEST(ToolMergeTest, CollisionKeepsTheEarlierBackendAndNamesBoth) {
 TEST(ToolMergeTest, ATakenNameStaysWithItsOwner) {
   // "echo" belonged to backend 1 before backend 0 started offering it: the
   // newcomer is the one left out.
-  auto merged = MergeTools({Backend("a", {Named("echo")}), Backend("b", {Named("echo")})}, {{"echo", 1}});
+  auto merged =
+      MergeTools({Backend("a", {Named("echo")}), Backend("b", {Named("echo")})}, {{"echo", 1}});
   EXPECT_EQ(merged.routes.at("echo").backend, 1u);
   ASSERT_EQ(merged.collisions.size(), 1u);
   EXPECT_NE(merged.collisions[0].find("of backend 'a' is left out"), std::string::npos);
 }
 
 TEST(ToolMergeTest, PrefixSeparatesEqualNames) {
-  auto merged = MergeTools({Backend("a", {Named("echo")}), Backend("b", {Named("echo")}, true, "b_")}, {});
+  auto merged =
+      MergeTools({Backend("a", {Named("echo")}), Backend("b", {Named("echo")}, true, "b_")}, {});
   EXPECT_EQ(Names(merged), (std::vector<std::string>{"echo", "b_echo"}));
   EXPECT_EQ(merged.routes.at("b_echo").backend, 1u);
   EXPECT_EQ(merged.routes.at("b_echo").backend_key, "echo");
@@ -79,7 +84,8 @@ TEST(ToolMergeTest, PrefixSeparatesEqualNames) {
 }
 
 TEST(ToolMergeTest, DownBackendsToolsAreUnavailableNotListed) {
-  auto merged = MergeTools({Backend("a", {Named("x")}), Backend("b", {Named("y"), Named("x")}, false)}, {});
+  auto merged =
+      MergeTools({Backend("a", {Named("x")}), Backend("b", {Named("y"), Named("x")}, false)}, {});
   EXPECT_EQ(Names(merged), (std::vector<std::string>{"x"}));
   EXPECT_EQ(merged.unavailable.count("y"), 1u);
   EXPECT_EQ(merged.unavailable.at("y"), 1u);

@@ -1,8 +1,7 @@
-#include "mcp/protocol/endpoint_internal.h"
-#include "mcp/protocol/input_params.h"
-
 #include "absl/strings/escaping.h"
 #include "mcp/json_struct.h"
+#include "mcp/protocol/endpoint_internal.h"
+#include "mcp/protocol/input_params.h"
 #include "mcp/protocol/stateless_era.h"
 
 namespace mcp_oauth::mcp {
@@ -14,14 +13,15 @@ namespace {
 // `to_json`, under `key`, and next_page_token becomes `nextCursor`.
 template <typename Request, typename Response, typename Start, typename Items, typename ToJson>
 void StartPagedList(const char* metric, absl::Duration timeout, const json& id, const json& params,
-                    const std::string& request_id, const char* key, Start start, Items items, ToJson to_json,
-                    Reply reply) {
+                    const std::string& request_id, const char* key, Start start, Items items,
+                    ToJson to_json, Reply reply) {
   auto call = std::make_shared<UnaryCall<Request, Response>>();
   std::string cursor;
   if (!ReadCursor(id, params, &cursor, reply)) return;
   call->request.set_page_token(cursor);
   StartUnary(metric, timeout, request_id, call, std::move(start),
-             [id, key, items, to_json, reply = std::move(reply)](const grpc::Status& status, const Response& response) {
+             [id, key, items, to_json, reply = std::move(reply)](const grpc::Status& status,
+                                                                 const Response& response) {
                if (!status.ok()) {
                  reply(CatalogRpcError(id, status, "Invalid params: invalid cursor"));
                  return;
@@ -37,8 +37,8 @@ void StartPagedList(const char* metric, absl::Duration timeout, const json& id, 
 // ReadInputParams (input_params.h) for a 2026-07-28 request; false (with the
 // error sent) when malformed.
 template <typename Request>
-bool ReadInputParamsOrReply(const json& id, const json& params, Request* request, json* capabilities,
-                            const Reply& reply) {
+bool ReadInputParamsOrReply(const json& id, const json& params, Request* request,
+                            json* capabilities, const Reply& reply) {
   std::optional<json> error = ReadInputParams(id, params, request, capabilities);
   if (error) reply(*std::move(error));
   return !error;
@@ -46,12 +46,13 @@ bool ReadInputParamsOrReply(const json& id, const json& params, Request* request
 
 // The answer to a prompt or resource that needs input from the client: an
 // InputRequiredResult in 2026-07-28; 2025 sessions cannot retry with answers.
-json InputRequiredAnswer(const json& id, const mcp_oauth::tools::v1::InputRequired& required, bool stateless,
-                         const json& capabilities, const char* what) {
+json InputRequiredAnswer(const json& id, const mcp_oauth::tools::v1::InputRequired& required,
+                         bool stateless, const json& capabilities, const char* what) {
   if (stateless) return InputRequiredReply(id, required, capabilities);
-  return RpcError(id, kInternalError,
-                  absl::StrCat("Internal error: this ", what,
-                               " needs input from the client, which only 2026-07-28 requests can give"));
+  return RpcError(
+      id, kInternalError,
+      absl::StrCat("Internal error: this ", what,
+                   " needs input from the client, which only 2026-07-28 requests can give"));
 }
 
 // The fields resources, templates and prompts share.
@@ -63,12 +64,14 @@ void AddDescriptiveFields(const Item& from, json* item) {
 
 }  // namespace
 
-void McpEndpoint::Impl::ListResources(const json& id, const json& params, const std::string& request_id,
-                                      Reply reply) {
+void McpEndpoint::Impl::ListResources(const json& id, const json& params,
+                                      const std::string& request_id, Reply reply) {
   StartPagedList<rv1::ListResourcesRequest, rv1::ListResourcesResponse>(
-      "ResourceService/ListResources", options_.catalog_call_timeout, id, params, request_id, "resources",
-      [this](auto... args) { resources_->async()->ListResources(args...); },
-      [](const rv1::ListResourcesResponse& response) -> const auto& { return response.resources(); },
+      "ResourceService/ListResources", options_.catalog_call_timeout, id, params, request_id,
+      "resources", [this](auto... args) { resources_->async()->ListResources(args...); },
+      [](const rv1::ListResourcesResponse& response) -> const auto& {
+        return response.resources();
+      },
       [](const rv1::Resource& resource) {
         json item = {{"uri", resource.uri()}, {"name", resource.name()}};
         AddDescriptiveFields(resource, &item);
@@ -77,12 +80,15 @@ void McpEndpoint::Impl::ListResources(const json& id, const json& params, const 
       },
       std::move(reply));
 }
-void McpEndpoint::Impl::ListResourceTemplates(const json& id, const json& params, const std::string& request_id,
-                                              Reply reply) {
+void McpEndpoint::Impl::ListResourceTemplates(const json& id, const json& params,
+                                              const std::string& request_id, Reply reply) {
   StartPagedList<rv1::ListResourceTemplatesRequest, rv1::ListResourceTemplatesResponse>(
-      "ResourceService/ListResourceTemplates", options_.catalog_call_timeout, id, params, request_id,
-      "resourceTemplates", [this](auto... args) { resources_->async()->ListResourceTemplates(args...); },
-      [](const rv1::ListResourceTemplatesResponse& response) -> const auto& { return response.resource_templates(); },
+      "ResourceService/ListResourceTemplates", options_.catalog_call_timeout, id, params,
+      request_id, "resourceTemplates",
+      [this](auto... args) { resources_->async()->ListResourceTemplates(args...); },
+      [](const rv1::ListResourceTemplatesResponse& response) -> const auto& {
+        return response.resource_templates();
+      },
       [](const rv1::ResourceTemplate& tmpl) {
         json item = {{"uriTemplate", tmpl.uri_template()}, {"name", tmpl.name()}};
         AddDescriptiveFields(tmpl, &item);
@@ -102,7 +108,8 @@ void McpEndpoint::Impl::ReadResource(const json& id, const json& params, const P
   call->request.set_uri(uri->get<std::string>());
   FillCaller(call->request.mutable_caller(), principal);
   json capabilities;
-  if (stateless && !ReadInputParamsOrReply(id, params, &call->request, &capabilities, reply)) return;
+  if (stateless && !ReadInputParamsOrReply(id, params, &call->request, &capabilities, reply))
+    return;
   StartUnary(
       "ResourceService/ReadResource", options_.catalog_call_timeout, request_id, call,
       [this](auto... args) { resources_->async()->ReadResource(args...); },
@@ -119,7 +126,8 @@ void McpEndpoint::Impl::ReadResource(const json& id, const json& params, const P
           return;
         }
         if (response.has_input_required()) {
-          reply(InputRequiredAnswer(id, response.input_required(), stateless, capabilities, "resource"));
+          reply(InputRequiredAnswer(id, response.input_required(), stateless, capabilities,
+                                    "resource"));
           return;
         }
         json contents = json::array();
@@ -136,8 +144,8 @@ void McpEndpoint::Impl::ReadResource(const json& id, const json& params, const P
         reply(RpcResult(id, {{"contents", std::move(contents)}}));
       });
 }
-void McpEndpoint::Impl::ListPrompts(const json& id, const json& params, const std::string& request_id,
-                                    Reply reply) {
+void McpEndpoint::Impl::ListPrompts(const json& id, const json& params,
+                                    const std::string& request_id, Reply reply) {
   StartPagedList<pv1::ListPromptsRequest, pv1::ListPromptsResponse>(
       "PromptService/ListPrompts", options_.catalog_call_timeout, id, params, request_id, "prompts",
       [this](auto... args) { prompts_->async()->ListPrompts(args...); },
@@ -167,12 +175,14 @@ void McpEndpoint::Impl::GetPrompt(const json& id, const json& params, const Prin
   }
   auto call = std::make_shared<UnaryCall<pv1::GetPromptRequest, pv1::GetPromptResponse>>();
   call->request.set_name(name->get<std::string>());
-  if (!ReadStringMap(id, params.value("arguments", json()), "arguments", call->request.mutable_arguments(), reply)) {
+  if (!ReadStringMap(id, params.value("arguments", json()), "arguments",
+                     call->request.mutable_arguments(), reply)) {
     return;
   }
   FillCaller(call->request.mutable_caller(), principal);
   json capabilities;
-  if (stateless && !ReadInputParamsOrReply(id, params, &call->request, &capabilities, reply)) return;
+  if (stateless && !ReadInputParamsOrReply(id, params, &call->request, &capabilities, reply))
+    return;
   StartUnary(
       "PromptService/GetPrompt", options_.catalog_call_timeout, request_id, call,
       [this](auto... args) { prompts_->async()->GetPrompt(args...); },
@@ -183,12 +193,14 @@ void McpEndpoint::Impl::GetPrompt(const json& id, const json& params, const Prin
           return;
         }
         if (response.has_input_required()) {
-          reply(InputRequiredAnswer(id, response.input_required(), stateless, capabilities, "prompt"));
+          reply(InputRequiredAnswer(id, response.input_required(), stateless, capabilities,
+                                    "prompt"));
           return;
         }
         json messages = json::array();
         for (const auto& message : response.messages()) {
-          messages.push_back({{"role", message.role()}, {"content", StructToJson(message.content())}});
+          messages.push_back(
+              {{"role", message.role()}, {"content", StructToJson(message.content())}});
         }
         json result = {{"messages", std::move(messages)}};
         SetIfNotEmpty(&result, "description", response.description());
@@ -208,9 +220,10 @@ void McpEndpoint::Impl::Complete(const json& id, const json& params, const Princ
   const std::string type = ref["type"].get<std::string>();
   const std::string arg_name = argument["name"].get<std::string>();
   const std::string arg_value = argument["value"].get<std::string>();
-  const json context_arguments = params.value("context", json::object()).is_object()
-                                     ? params.value("context", json::object()).value("arguments", json())
-                                     : json();
+  const json context_arguments =
+      params.value("context", json::object()).is_object()
+          ? params.value("context", json::object()).value("arguments", json())
+          : json();
   auto render = [id](const grpc::Status& status, const auto& response, const Reply& reply) {
     if (!status.ok()) {
       reply(CatalogRpcError(id, status, "Invalid params: unknown completion reference"));
@@ -227,35 +240,40 @@ void McpEndpoint::Impl::Complete(const json& id, const json& params, const Princ
     call->request.set_prompt_name(ref["name"].get<std::string>());
     call->request.set_argument_name(arg_name);
     call->request.set_argument_value(arg_value);
-    if (!ReadStringMap(id, context_arguments, "context.arguments", call->request.mutable_context_arguments(),
-                       reply)) {
+    if (!ReadStringMap(id, context_arguments, "context.arguments",
+                       call->request.mutable_context_arguments(), reply)) {
       return;
     }
     FillCaller(call->request.mutable_caller(), principal);
     StartUnary(
         "PromptService/Complete", options_.catalog_call_timeout, request_id, call,
         [this](auto... args) { prompts_->async()->Complete(args...); },
-        [render, reply = std::move(reply)](const grpc::Status& status, const pv1::CompleteResponse& response) {
+        [render, reply = std::move(reply)](const grpc::Status& status,
+                                           const pv1::CompleteResponse& response) {
           render(status, response, reply);
         });
-  } else if (type == "ref/resource" && ref.value("uri", json()).is_string() && resources_ != nullptr) {
+  } else if (type == "ref/resource" && ref.value("uri", json()).is_string() &&
+             resources_ != nullptr) {
     auto call = std::make_shared<UnaryCall<rv1::CompleteRequest, rv1::CompleteResponse>>();
     call->request.set_uri_template(ref["uri"].get<std::string>());
     call->request.set_argument_name(arg_name);
     call->request.set_argument_value(arg_value);
-    if (!ReadStringMap(id, context_arguments, "context.arguments", call->request.mutable_context_arguments(),
-                       reply)) {
+    if (!ReadStringMap(id, context_arguments, "context.arguments",
+                       call->request.mutable_context_arguments(), reply)) {
       return;
     }
     FillCaller(call->request.mutable_caller(), principal);
     StartUnary(
         "ResourceService/Complete", options_.catalog_call_timeout, request_id, call,
         [this](auto... args) { resources_->async()->Complete(args...); },
-        [render, reply = std::move(reply)](const grpc::Status& status, const rv1::CompleteResponse& response) {
+        [render, reply = std::move(reply)](const grpc::Status& status,
+                                           const rv1::CompleteResponse& response) {
           render(status, response, reply);
         });
   } else {
-    reply(RpcError(id, kInvalidParams, "Invalid params: ref must be ref/prompt with a name or ref/resource with a uri"));
+    reply(
+        RpcError(id, kInvalidParams,
+                 "Invalid params: ref must be ref/prompt with a name or ref/resource with a uri"));
   }
 }
 

@@ -34,12 +34,14 @@ constexpr int kMaxInputRounds = 8;
 }  // namespace
 
 void McpEndpoint::Impl::AskForInput(const std::shared_ptr<Session>& session, const json& id,
-                                    CallToolRequest request, const mcp_oauth::tools::v1::InputRequired& required,
-                                    const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post,
-                                    int round) {
+                                    CallToolRequest request,
+                                    const mcp_oauth::tools::v1::InputRequired& required,
+                                    const std::string& request_id, Reply reply,
+                                    std::shared_ptr<PostResponder> post, int round) {
   if (post == nullptr) {
     reply(RpcError(id, kInvalidRequest,
-                   "Invalid Request: this tool asks the client for input, which a batched tools/call cannot do"));
+                   "Invalid Request: this tool asks the client for input, which a batched "
+                   "tools/call cannot do"));
     return;
   }
   if (round + 1 >= kMaxInputRounds) {
@@ -85,12 +87,12 @@ void McpEndpoint::Impl::AskForInput(const std::shared_ptr<Session>& session, con
     }
   }
   if (!missing.empty()) {
-    json error = RpcError(id, kMissingClientCapability,
-                          "Missing required client capability: the tool needs " +
-                              absl::StrJoin(missing.items(), ", ", [](std::string* out, const auto& item) {
-                                out->append(item.key());
-                              }) +
-                              ", which the client did not declare in initialize");
+    json error = RpcError(
+        id, kMissingClientCapability,
+        "Missing required client capability: the tool needs " +
+            absl::StrJoin(missing.items(), ", ",
+                          [](std::string* out, const auto& item) { out->append(item.key()); }) +
+            ", which the client did not declare in initialize");
     error["error"]["data"] = {{"requiredCapabilities", std::move(missing)}};
     pending->reply(std::move(error));
     return;
@@ -101,7 +103,8 @@ void McpEndpoint::Impl::AskForInput(const std::shared_ptr<Session>& session, con
   }
   for (const std::string& message : messages) {
     if (!post->Send(message)) {
-      EndInput(session, pending, RpcError(id, kInternalError, "Internal error: the client went away"));
+      EndInput(session, pending,
+               RpcError(id, kInternalError, "Internal error: the client went away"));
       return;
     }
   }
@@ -109,14 +112,17 @@ void McpEndpoint::Impl::AskForInput(const std::shared_ptr<Session>& session, con
   std::thread([weak_self, session, pending, timeout = options_.tool_call_timeout] {
     if (pending->done.WaitForNotificationWithTimeout(timeout)) return;
     if (auto self = weak_self.lock()) {
-      self->EndInput(session, pending,
-                     RpcError(pending->call_id, kInternalError,
-                              "Internal error: timed out waiting for the client's answer to the tool's request"));
+      self->EndInput(
+          session, pending,
+          RpcError(
+              pending->call_id, kInternalError,
+              "Internal error: timed out waiting for the client's answer to the tool's request"));
     }
   }).detach();
 }
 
-bool McpEndpoint::Impl::EndInput(const std::shared_ptr<Session>& session, const std::shared_ptr<InputRound>& round,
+bool McpEndpoint::Impl::EndInput(const std::shared_ptr<Session>& session,
+                                 const std::shared_ptr<InputRound>& round,
                                  std::optional<json> error) {
   {
     absl::MutexLock lock(&mu_);
@@ -158,8 +164,9 @@ void McpEndpoint::Impl::DeliverInput(const std::shared_ptr<Session>& session, co
                        "Internal error: the client refused the tool's request" +
                            (detail.empty() ? std::string() : ": " + detail));
     } else {
-      error = RpcError(round->call_id, kInternalError,
-                       "Internal error: the client's answer to the tool's request is not a result object");
+      error = RpcError(
+          round->call_id, kInternalError,
+          "Internal error: the client's answer to the tool's request is not a result object");
     }
   }
   if (error) {
@@ -167,8 +174,8 @@ void McpEndpoint::Impl::DeliverInput(const std::shared_ptr<Session>& session, co
     return;
   }
   if (!complete || !EndInput(session, round, std::nullopt)) return;
-  CallToolRound(session, round->call_id, std::move(round->request), round->request_id, round->reply, round->post,
-                round->round);
+  CallToolRound(session, round->call_id, std::move(round->request), round->request_id, round->reply,
+                round->post, round->round);
 }
 
 void McpEndpoint::Impl::CancelInput(const std::shared_ptr<Session>& session, const json& call_id) {

@@ -13,7 +13,8 @@ json InputRequiredReply(const json& id, const mcp_oauth::tools::v1::InputRequire
   for (const auto& [key, request] : required.input_requests()) {
     requests[key] = {{"method", request.method()}, {"params", StructToJson(request.params())}};
     const std::string capability = CapabilityFor(request.method());
-    if (!capability.empty() && !client_capabilities.contains(capability)) missing[capability] = json::object();
+    if (!capability.empty() && !client_capabilities.contains(capability))
+      missing[capability] = json::object();
   }
   if (!missing.empty()) {
     json error = RpcError(id, kMissingClientCapability, "Missing required client capability");

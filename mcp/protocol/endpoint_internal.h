@@ -17,10 +17,13 @@
 #ifndef MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_INTERNAL_H_
 #define MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_INTERNAL_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -35,8 +38,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/call.h"
-#include "client/tool_client.h"
 #include "client/remote_tool_client.h"
+#include "client/tool_client.h"
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/request_id.h"
@@ -47,11 +50,9 @@
 #include "mcp/protocol/protocol_versions.h"
 #include "mcp/protocol/session_id.h"
 #include "mcp/protocol/session_table.h"
-#include "mcp/protocol/tool_call_runner.h"
 #include "mcp/protocol/sse_stream.h"
+#include "mcp/protocol/tool_call_runner.h"
 #include "mcp/tasks/task_manager.h"
-#include <grpcpp/grpcpp.h>
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp {
 
@@ -144,7 +145,6 @@ struct RpcCall {
   std::shared_ptr<std::shared_ptr<client::Cancellation>> cancel;
 };
 
-
 // Reads the optional string `cursor` of a list request; false (with the
 // error sent) when it is not a string.
 bool ReadCursor(const json& id, const json& params, std::string* cursor, const Reply& reply);
@@ -171,12 +171,13 @@ void StartUnary(const char* metric, absl::Duration timeout, const std::string& r
   auto* request = &call->request;
   auto* response = &call->response;
   start(context, request, response,
-        [call, metric, request_id, started = absl::Now(), done = std::move(done)](grpc::Status status) {
+        [call, metric, request_id, started = absl::Now(),
+         done = std::move(done)](grpc::Status status) {
           ObserveLatency(metric, started);
           if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND &&
               status.error_code() != grpc::StatusCode::INVALID_ARGUMENT) {
-            log::Warning(absl::StrCat(request_id::LogPrefix(request_id), metric, " failed: ", status.error_code(),
-                                      " ", status.error_message()));
+            log::Warning(absl::StrCat(request_id::LogPrefix(request_id), metric, " failed: ",
+                                      status.error_code(), " ", status.error_message()));
           }
           done(status, call->response);
         });
@@ -198,17 +199,18 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(McpOptions options, McpBackends backends)
       : options_(std::move(options)),
-        tools_(backends.tool_client      ? std::move(backends.tool_client)
+        tools_(backends.tool_client        ? std::move(backends.tool_client)
                : backends.tools != nullptr ? client::MakeRemoteToolClient(std::move(backends.tools))
                                            : nullptr),
         resources_(std::move(backends.resources)),
         prompts_(std::move(backends.prompts)),
         codec_(options_.session_key.empty() ? crypto::RandomBytes(32) : options_.session_key),
-        hosts_(options_.public_url, options_.allowed_origins, options_.allowed_hosts, options_.allow_loopback),
+        hosts_(options_.public_url, options_.allowed_origins, options_.allowed_hosts,
+               options_.allow_loopback),
         tasks_(MakeTaskManager(options_, tools_)),
         tool_calls_(tools_, tasks_, options_.tool_call_timeout),
-        sessions_(SessionLimits{options_.session_idle_timeout, options_.session_max_lifetime, options_.max_sessions,
-                                options_.max_sessions_per_principal}) {
+        sessions_(SessionLimits{options_.session_idle_timeout, options_.session_max_lifetime,
+                                options_.max_sessions, options_.max_sessions_per_principal}) {
     if (!options_.clock) options_.clock = [] { return absl::Now(); };
   }
 
@@ -224,23 +226,26 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   void HandlePost(McpRequest& request, std::function<void(McpResponse)> done);
   void HandleGet(const McpRequest& request, std::function<void(McpResponse)> done);
   void HandleDelete(const McpRequest& request, std::function<void(McpResponse)> done);
-  void HandleInitialize(const json& message, const McpRequest& request, std::function<void(McpResponse)> done);
+  void HandleInitialize(const json& message, const McpRequest& request,
+                        std::function<void(McpResponse)> done);
   // 2026-07-28 (stateless) requests: stateless_endpoint.cc.
-  void HandleStateless(const McpRequest& request, const json& message, std::function<void(McpResponse)> done);
+  void HandleStateless(const McpRequest& request, const json& message,
+                       std::function<void(McpResponse)> done);
   // `post` answers; `cancel` cancels a streamed call (when the client
   // closes its stream).
   // `headers`: the request's, whose Mcp-Param-* ToolService checks.
-  void CallToolStateless(const json& id, const json& params, const Principal& principal, const HttpHeaders& headers,
-                         const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post,
+  void CallToolStateless(const json& id, const json& params, const Principal& principal,
+                         const HttpHeaders& headers, const std::string& request_id, Reply reply,
+                         std::shared_ptr<PostResponder> post,
                          std::shared_ptr<std::shared_ptr<client::Cancellation>> cancel);
   json DiscoverResult() const;
   // endpoint_tasks.cc. Null unless options.task_store is set (and a tool
   // client exists).
-  static std::shared_ptr<tasks::TaskManager> MakeTaskManager(const McpOptions& options,
-                                                             const std::shared_ptr<client::ToolClient>& tools);
+  static std::shared_ptr<tasks::TaskManager> MakeTaskManager(
+      const McpOptions& options, const std::shared_ptr<client::ToolClient>& tools);
   // tasks/get, tasks/update, tasks/cancel.
-  void HandleTaskMethod(const std::string& method, const json& id, const json& params, const Principal& principal,
-                        Reply reply);
+  void HandleTaskMethod(const std::string& method, const json& id, const json& params,
+                        const Principal& principal, Reply reply);
 
   // Returns the session named by the Mcp-Session-Id header, or nullptr with
   // `error` set (400 when missing, 404 when not usable by this principal).
@@ -262,9 +267,11 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   static bool TaskMethod(Impl& self, RpcCall& call);
   // `post` (null for batches) lets a handler stream messages ahead of its
   // reply on the POST's answer.
-  void Dispatch(const std::shared_ptr<Session>& session, const json& message, const Principal& principal,
-                const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post = nullptr);
-  void HandleNotification(const std::shared_ptr<Session>& session, const std::string& method, const json& params);
+  void Dispatch(const std::shared_ptr<Session>& session, const json& message,
+                const Principal& principal, const std::string& request_id, Reply reply,
+                std::shared_ptr<PostResponder> post = nullptr);
+  void HandleNotification(const std::shared_ptr<Session>& session, const std::string& method,
+                          const json& params);
   void ListTools(const json& id, const json& params, const std::string& request_id, Reply reply);
   void CallTool(const std::shared_ptr<Session>& session, const json& id, const json& params,
                 const Principal& principal, const std::string& request_id, Reply reply,
@@ -273,16 +280,18 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   // per round of answers, those without events), tracked for
   // notifications/cancelled: its result, or its input-required answer handed
   // to AskForInput.
-  void CallToolRound(const std::shared_ptr<Session>& session, const json& id, CallToolRequest request,
-                     const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post, int round,
+  void CallToolRound(const std::shared_ptr<Session>& session, const json& id,
+                     CallToolRequest request, const std::string& request_id, Reply reply,
+                     std::shared_ptr<PostResponder> post, int round,
                      const ToolCallEvents& events = ToolCallEvents());
   // endpoint_input.cc: sends the tool's input requests to the client as
   // server-to-client requests on the POST's stream and calls the tool again
   // once every answer is in (DeliverInput); errors when the client lacks a
   // capability, after too many rounds, or when the wait times out.
   void AskForInput(const std::shared_ptr<Session>& session, const json& id, CallToolRequest request,
-                   const mcp_oauth::tools::v1::InputRequired& required, const std::string& request_id, Reply reply,
-                   std::shared_ptr<PostResponder> post, int round);
+                   const mcp_oauth::tools::v1::InputRequired& required,
+                   const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post,
+                   int round);
   // A JSON-RPC response from the client: the answer to one of those requests
   // (unknown ids are ignored).
   void DeliverInput(const std::shared_ptr<Session>& session, const json& message);
@@ -304,15 +313,17 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   // answer an InputRequiredResult.
   bool OffersResources() const { return options_.offer_resources && resources_ != nullptr; }
   bool OffersPrompts() const { return options_.offer_prompts && prompts_ != nullptr; }
-  void ListResources(const json& id, const json& params, const std::string& request_id, Reply reply);
-  void ListResourceTemplates(const json& id, const json& params, const std::string& request_id, Reply reply);
-  void ReadResource(const json& id, const json& params, const Principal& principal, const std::string& request_id,
-                    Reply reply, bool stateless);
+  void ListResources(const json& id, const json& params, const std::string& request_id,
+                     Reply reply);
+  void ListResourceTemplates(const json& id, const json& params, const std::string& request_id,
+                             Reply reply);
+  void ReadResource(const json& id, const json& params, const Principal& principal,
+                    const std::string& request_id, Reply reply, bool stateless);
   void ListPrompts(const json& id, const json& params, const std::string& request_id, Reply reply);
-  void GetPrompt(const json& id, const json& params, const Principal& principal, const std::string& request_id,
-                 Reply reply, bool stateless);
-  void Complete(const json& id, const json& params, const Principal& principal, const std::string& request_id,
-                Reply reply);
+  void GetPrompt(const json& id, const json& params, const Principal& principal,
+                 const std::string& request_id, Reply reply, bool stateless);
+  void Complete(const json& id, const json& params, const Principal& principal,
+                const std::string& request_id, Reply reply);
   json Capabilities() const;
   // The initialize (and server/discover) instructions: McpOptions::instructions,
   // else the client id and the tools served now.
@@ -324,7 +335,7 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   // their events fan out to the sessions' GET streams.
   struct Watch {
     std::shared_ptr<client::Cancellation> context;  // non-null while running
-    bool unsupported = false;                      // the backend said UNIMPLEMENTED
+    bool unsupported = false;                       // the backend said UNIMPLEMENTED
   };
   void EnsureWatches();
   // Cancels the watches when no session has an open GET stream left (so
@@ -340,7 +351,6 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   // resources/subscribe and resources/unsubscribe.
   void Subscribe(const std::shared_ptr<Session>& session, const std::string& method, const json& id,
                  const json& params, const Reply& reply);
-
 
   McpOptions options_;
   const std::shared_ptr<client::ToolClient> tools_;

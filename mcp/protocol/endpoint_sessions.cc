@@ -1,18 +1,19 @@
-#include "mcp/protocol/endpoint_internal.h"
-
 #include "mcp/json_struct.h"
+#include "mcp/protocol/endpoint_internal.h"
 
 namespace mcp_oauth::mcp {
 
 bool McpEndpoint::Impl::CheckVersionHeader(const McpRequest& request, McpResponse* error) const {
-  const std::string version = request.headers.Get("mcp-protocol-version").value_or(kMissingHeaderVersion);
+  const std::string version =
+      request.headers.Get("mcp-protocol-version").value_or(kMissingHeaderVersion);
   if (IsSessionVersion(version)) return true;
   *error = HttpError(400, kTransportError,
                      absl::StrCat("Bad Request: Unsupported protocol version (supported versions: ",
                                   absl::StrJoin(SessionVersions(), ", "), ")"));
   return false;
 }
-std::shared_ptr<Session> McpEndpoint::Impl::RequireSession(const McpRequest& request, McpResponse* error) {
+std::shared_ptr<Session> McpEndpoint::Impl::RequireSession(const McpRequest& request,
+                                                           McpResponse* error) {
   std::optional<std::string> id = request.headers.Get("mcp-session-id");
   if (!id || id->empty()) {
     *error = HttpError(400, kTransportError, "Bad Request: Mcp-Session-Id header is required");
@@ -22,7 +23,8 @@ std::shared_ptr<Session> McpEndpoint::Impl::RequireSession(const McpRequest& req
   if (session == nullptr) *error = HttpError(404, kSessionNotFound, "Session not found");
   return session;
 }
-std::shared_ptr<Session> McpEndpoint::Impl::LookupSession(const std::string& id, const Principal& principal) {
+std::shared_ptr<Session> McpEndpoint::Impl::LookupSession(const std::string& id,
+                                                          const Principal& principal) {
   const absl::Time now = Now();
   Cleanup cleanup;
   std::shared_ptr<Session> result;
@@ -39,20 +41,24 @@ std::shared_ptr<Session> McpEndpoint::Impl::LookupSession(const std::string& id,
 
   absl::StatusOr<SessionClaims> claims = codec_.Verify(id);
   if (!claims.ok()) return nullptr;
-  if (!crypto::ConstantTimeEquals(claims->binding, SessionIdCodec::Binding(principal.subject, principal.client_id))) {
+  if (!crypto::ConstantTimeEquals(
+          claims->binding, SessionIdCodec::Binding(principal.subject, principal.client_id))) {
     return nullptr;
   }
-  if (now - claims->created > options_.session_max_lifetime || !IsSessionVersion(claims->protocol_version)) {
+  if (now - claims->created > options_.session_max_lifetime ||
+      !IsSessionVersion(claims->protocol_version)) {
     return nullptr;
   }
   {
     absl::MutexLock lock(&mu_);
-    result = sessions_.Adopt(id, principal, claims->protocol_version, claims->created, now, &cleanup);
+    result =
+        sessions_.Adopt(id, principal, claims->protocol_version, claims->created, now, &cleanup);
   }
   cleanup.Run();
   return result;
 }
-void McpEndpoint::Impl::HandleGet(const McpRequest& request, std::function<void(McpResponse)> done) {
+void McpEndpoint::Impl::HandleGet(const McpRequest& request,
+                                  std::function<void(McpResponse)> done) {
   if (!AcceptsMediaType(request.headers.Get("accept").value_or(""), "text/event-stream")) {
     done(HttpError(406, kTransportError, "Not Acceptable: Client must accept text/event-stream"));
     return;
@@ -88,11 +94,14 @@ void McpEndpoint::Impl::HandleGet(const McpRequest& request, std::function<void(
         int active = 0;
         for (const auto& c : session->channels) active += c->active() ? 1 : 0;
         if (active >= options_.max_streams_per_session) {
-          error = HttpError(429, kTransportError, "Too Many Requests: too many open streams for this session");
+          error = HttpError(429, kTransportError,
+                            "Too Many Requests: too many open streams for this session");
         } else {
           // Forget the oldest finished channels beyond a small history.
-          const size_t keep = static_cast<size_t>(std::max(1, options_.max_streams_per_session)) * 2;
-          for (auto it = session->channels.begin(); session->channels.size() >= keep && it != session->channels.end();) {
+          const size_t keep =
+              static_cast<size_t>(std::max(1, options_.max_streams_per_session)) * 2;
+          for (auto it = session->channels.begin();
+               session->channels.size() >= keep && it != session->channels.end();) {
             it = (*it)->active() ? std::next(it) : session->channels.erase(it);
           }
           channel = std::make_shared<SseChannel>(crypto::HexEncode(crypto::RandomBytes(8)),
@@ -120,7 +129,8 @@ void McpEndpoint::Impl::HandleGet(const McpRequest& request, std::function<void(
   response.stream = std::move(stream);
   done(std::move(response));
 }
-void McpEndpoint::Impl::HandleDelete(const McpRequest& request, std::function<void(McpResponse)> done) {
+void McpEndpoint::Impl::HandleDelete(const McpRequest& request,
+                                     std::function<void(McpResponse)> done) {
   McpResponse error;
   if (!CheckVersionHeader(request, &error)) {
     done(std::move(error));
@@ -159,7 +169,8 @@ absl::Status McpEndpoint::Impl::SendToSession(const std::string& session_id, con
   target->Send(DumpJson(message));
   return absl::OkStatus();
 }
-absl::StatusOr<std::string> McpEndpoint::Impl::SessionLogLevel(const std::string& session_id) const {
+absl::StatusOr<std::string> McpEndpoint::Impl::SessionLogLevel(
+    const std::string& session_id) const {
   absl::MutexLock lock(&mu_);
   std::shared_ptr<Session> session = sessions_.Find(session_id);
   if (session == nullptr) return absl::NotFoundError("session not found");

@@ -1,9 +1,8 @@
-#include "mcp/protocol/endpoint_internal.h"
-
 #include <algorithm>
 
 #include "common/metrics.h"
 #include "mcp/json_struct.h"
+#include "mcp/protocol/endpoint_internal.h"
 
 namespace mcp_oauth::mcp {
 
@@ -99,7 +98,8 @@ void AddRequestId(grpc::ClientContext& context, const std::string& id) {
 }
 
 void ObserveLatency(const char* method, absl::Time started) {
-  metrics::GrpcClientLatency().WithLabels({method}).Observe(absl::ToDoubleSeconds(absl::Now() - started));
+  metrics::GrpcClientLatency().WithLabels({method}).Observe(
+      absl::ToDoubleSeconds(absl::Now() - started));
 }
 
 // Reads the optional string `cursor` of a list request; false (with the
@@ -134,19 +134,20 @@ bool ReadStringMap(const json& id, const json& value, const char* what,
                    google::protobuf::Map<std::string, std::string>* out, const Reply& reply) {
   if (value.is_null()) return true;
   if (!value.is_object()) {
-    reply(RpcError(id, kInvalidParams, absl::StrCat("Invalid params: ", what, " must be an object")));
+    reply(
+        RpcError(id, kInvalidParams, absl::StrCat("Invalid params: ", what, " must be an object")));
     return false;
   }
   for (const auto& [key, item] : value.items()) {
     if (!item.is_string()) {
-      reply(RpcError(id, kInvalidParams, absl::StrCat("Invalid params: ", what, " values must be strings")));
+      reply(RpcError(id, kInvalidParams,
+                     absl::StrCat("Invalid params: ", what, " values must be strings")));
       return false;
     }
     (*out)[key] = item.get<std::string>();
   }
   return true;
 }
-
 
 // The client capability an input request needs, or "" when none is known.
 std::string CapabilityFor(const std::string& method) {
@@ -160,7 +161,8 @@ json CallResultToJson(const CallToolResponse& response) {
   json content = json::array();
   for (const auto& block : response.content()) content.push_back(StructToJson(block));
   json out = {{"content", std::move(content)}, {"isError", response.is_error()}};
-  if (response.has_structured_content()) out["structuredContent"] = StructToJson(response.structured_content());
+  if (response.has_structured_content())
+    out["structuredContent"] = StructToJson(response.structured_content());
   return out;
 }
 

@@ -15,7 +15,8 @@ json TaskReply(const json& id, const absl::StatusOr<json>& result) {
     case absl::StatusCode::kNotFound:
       return RpcError(id, kInvalidParams, "Invalid params: unknown taskId");
     case absl::StatusCode::kInvalidArgument:
-      return RpcError(id, kInvalidParams, absl::StrCat("Invalid params: ", result.status().message()));
+      return RpcError(id, kInvalidParams,
+                      absl::StrCat("Invalid params: ", result.status().message()));
     default:
       log::Warning(absl::StrCat("tasks: ", result.status().ToString()));
       return RpcError(id, kInternalError, "Internal error");
@@ -23,8 +24,10 @@ json TaskReply(const json& id, const absl::StatusOr<json>& result) {
 }
 
 json MissingTasksCapability(const json& id, const std::string& what) {
-  json error = RpcError(id, kMissingClientCapability, "Missing required client capability: " + what);
-  error["error"]["data"] = {{"requiredCapabilities", {{"extensions", {{kTasksExtension, json::object()}}}}}};
+  json error =
+      RpcError(id, kMissingClientCapability, "Missing required client capability: " + what);
+  error["error"]["data"] = {
+      {"requiredCapabilities", {{"extensions", {{kTasksExtension, json::object()}}}}}};
   return error;
 }
 
@@ -37,25 +40,30 @@ std::shared_ptr<tasks::TaskManager> McpEndpoint::Impl::MakeTaskManager(
     result["resultType"] = "complete";
     return result;
   };
-  auto manager = std::make_shared<tasks::TaskManager>(options.task_store, tools, std::move(task_options));
+  auto manager =
+      std::make_shared<tasks::TaskManager>(options.task_store, tools, std::move(task_options));
   manager->StartBackground();
   return manager;
 }
 
-void McpEndpoint::Impl::HandleTaskMethod(const std::string& method, const json& id, const json& params,
-                                         const Principal& principal, Reply reply) {
+void McpEndpoint::Impl::HandleTaskMethod(const std::string& method, const json& id,
+                                         const json& params, const Principal& principal,
+                                         Reply reply) {
   if (!tool_calls_.TasksNegotiated(params)) {
     reply(tasks_ == nullptr ? RpcError(id, kMethodNotFound, "Method not found: " + method)
                             : MissingTasksCapability(id, method + " needs the tasks extension"));
     return;
   }
   auto task_id = params.find("taskId");
-  if (task_id == params.end() || !task_id->is_string() || task_id->get_ref<const std::string&>().empty()) {
+  if (task_id == params.end() || !task_id->is_string() ||
+      task_id->get_ref<const std::string&>().empty()) {
     reply(RpcError(id, kInvalidParams, "Invalid params: taskId must be a non-empty string"));
     return;
   }
   std::string owner = tasks::TaskOwner(principal.subject, principal.client_id);
-  auto done = [id, reply = std::move(reply)](absl::StatusOr<json> result) { reply(TaskReply(id, result)); };
+  auto done = [id, reply = std::move(reply)](absl::StatusOr<json> result) {
+    reply(TaskReply(id, result));
+  };
   if (method == "tasks/get") {
     tasks_->Get(*task_id, std::move(owner), std::move(done));
   } else if (method == "tasks/cancel") {

@@ -44,14 +44,16 @@ Backend* SharedBackend() {
   static Backend* backend = [] {
     auto registry = std::make_shared<ToolRegistry>();
     EXPECT_TRUE(registry->Register(Tool("job", ToolDefinition::TaskSupport::kOptional)).ok());
-    EXPECT_TRUE(registry->Register(Tool("needs_task", ToolDefinition::TaskSupport::kRequired)).ok());
+    EXPECT_TRUE(
+        registry->Register(Tool("needs_task", ToolDefinition::TaskSupport::kRequired)).ok());
     EXPECT_TRUE(registry->Register(Tool("plain", ToolDefinition::TaskSupport::kNone)).ok());
     auto* b = new Backend;
     b->service = std::make_unique<ToolServiceImpl>(registry);
     grpc::ServerBuilder builder;
     builder.RegisterService(b->service.get());
     b->server = builder.BuildAndStart();
-    b->stub = tools::v1::ToolService::NewStub(b->server->InProcessChannel(grpc::ChannelArguments()));
+    b->stub =
+        tools::v1::ToolService::NewStub(b->server->InProcessChannel(grpc::ChannelArguments()));
     return b;
   }();
   return backend;
@@ -67,7 +69,8 @@ class EndpointTasksTest : public ::testing::Test {
   }
 
   // A 2026-07-28 request from `subject`; `name` the Mcp-Name header.
-  McpResponse Call(const std::string& method, json params, const json& caps, const std::string& subject = "alice",
+  McpResponse Call(const std::string& method, json params, const json& caps,
+                   const std::string& subject = "alice",
                    std::optional<std::string> name = std::nullopt) {
     params["_meta"] = {{kMetaProtocolVersion, kStatelessVersion}, {kMetaClientCapabilities, caps}};
     McpRequest request;
@@ -79,7 +82,8 @@ class EndpointTasksTest : public ::testing::Test {
     if (!name && params.contains("name")) name = params["name"].get<std::string>();
     if (!name && params.contains("taskId")) name = params["taskId"].get<std::string>();
     if (name) request.headers.Set("Mcp-Name", *name);
-    request.body = json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}}.dump();
+    request.body =
+        json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}}.dump();
     request.principal.subject = subject;
     request.principal.client_id = "client-1";
     McpResponse out;
@@ -98,7 +102,8 @@ class EndpointTasksTest : public ::testing::Test {
 };
 
 TEST_F(EndpointTasksTest, DiscoverAdvertisesTheExtension) {
-  json caps = Body(Call("server/discover", json::object(), json::object()))["result"]["capabilities"];
+  json caps =
+      Body(Call("server/discover", json::object(), json::object()))["result"]["capabilities"];
   EXPECT_EQ(caps["extensions"], (json{{"io.modelcontextprotocol/tasks", json::object()}}));
   EXPECT_FALSE(caps.contains("tasks"));
 }
@@ -114,7 +119,8 @@ TEST_F(EndpointTasksTest, WithoutTheExtensionToolsRunSyncAndTaskMethodsAreRefuse
   EXPECT_EQ(required.status, 400);
   json error = Body(required)["error"];
   EXPECT_EQ(error["code"], -32021);
-  EXPECT_TRUE(error["data"]["requiredCapabilities"]["extensions"].contains("io.modelcontextprotocol/tasks"));
+  EXPECT_TRUE(error["data"]["requiredCapabilities"]["extensions"].contains(
+      "io.modelcontextprotocol/tasks"));
 
   for (const char* method : {"tasks/get", "tasks/cancel"}) {
     McpResponse refused = Call(method, {{"taskId", "x"}}, json::object());
@@ -124,7 +130,8 @@ TEST_F(EndpointTasksTest, WithoutTheExtensionToolsRunSyncAndTaskMethodsAreRefuse
 
 TEST_F(EndpointTasksTest, TaskIsCreatedPolledAndHiddenFromOthers) {
   // A tool without task support stays synchronous even for a tasks client.
-  EXPECT_EQ(Body(Call("tools/call", {{"name", "plain"}}, kTasksCaps))["result"]["resultType"], "complete");
+  EXPECT_EQ(Body(Call("tools/call", {{"name", "plain"}}, kTasksCaps))["result"]["resultType"],
+            "complete");
 
   json created = Body(Call("tools/call", {{"name", "job"}}, kTasksCaps))["result"];
   ASSERT_EQ(created["resultType"], "task") << created;
@@ -146,16 +153,19 @@ TEST_F(EndpointTasksTest, TaskIsCreatedPolledAndHiddenFromOthers) {
   McpResponse foreign = Call("tasks/get", {{"taskId", id}}, kTasksCaps, "bob");
   EXPECT_EQ(foreign.status, 400);
   EXPECT_EQ(Body(foreign)["error"]["code"], -32602);
-  EXPECT_EQ(Body(Call("tasks/cancel", {{"taskId", id}}, kTasksCaps, "bob"))["error"]["code"], -32602);
+  EXPECT_EQ(Body(Call("tasks/cancel", {{"taskId", id}}, kTasksCaps, "bob"))["error"]["code"],
+            -32602);
   EXPECT_EQ(Body(Call("tasks/get", {{"taskId", "nope"}}, kTasksCaps))["error"]["code"], -32602);
 }
 
 TEST_F(EndpointTasksTest, RoutingHeaderMustMatchAndRemovedMethodsAreUnknown) {
-  McpResponse mismatch = Call("tasks/get", {{"taskId", "abc"}}, kTasksCaps, "alice", std::string("other"));
+  McpResponse mismatch =
+      Call("tasks/get", {{"taskId", "abc"}}, kTasksCaps, "alice", std::string("other"));
   EXPECT_EQ(mismatch.status, 400);
   EXPECT_EQ(Body(mismatch)["error"]["code"], -32020);
   for (const char* method : {"tasks/result", "tasks/list"}) {
-    McpResponse removed = Call(method, {{"taskId", "abc"}}, kTasksCaps, "alice", std::string("abc"));
+    McpResponse removed =
+        Call(method, {{"taskId", "abc"}}, kTasksCaps, "alice", std::string("abc"));
     EXPECT_EQ(Body(removed)["error"]["code"], -32601) << method;
   }
 }

@@ -1,6 +1,5 @@
-#include "mcp/protocol/endpoint_internal.h"
-
 #include "mcp/json_struct.h"
+#include "mcp/protocol/endpoint_internal.h"
 
 namespace mcp_oauth::mcp {
 
@@ -42,20 +41,23 @@ void McpEndpoint::Impl::ListTools(const json& id, const json& params, const std:
                         return;
                       }
                       if (!status.ok()) {
-                        log::Warning(absl::StrCat(request_id::LogPrefix(request_id), "ListTools failed: ",
-                                                  status.error_code(), " ", status.error_message()));
+                        log::Warning(absl::StrCat(request_id::LogPrefix(request_id),
+                                                  "ListTools failed: ", status.error_code(), " ",
+                                                  status.error_message()));
                         reply(RpcErrorForStatus(id, status, ""));
                         return;
                       }
                       json tools = json::array();
                       for (const auto& tool : response.tools()) tools.push_back(ToolToJson(tool));
                       json result = {{"tools", std::move(tools)}};
-                      if (!response.next_page_token().empty()) result["nextCursor"] = response.next_page_token();
+                      if (!response.next_page_token().empty())
+                        result["nextCursor"] = response.next_page_token();
                       reply(RpcResult(id, std::move(result)));
                     });
 }
 bool McpEndpoint::Impl::TrackCall(const std::shared_ptr<Session>& session, const json& id,
-                                  const std::shared_ptr<client::Cancellation>& call, const Reply& reply) {
+                                  const std::shared_ptr<client::Cancellation>& call,
+                                  const Reply& reply) {
   bool ended = false;
   bool duplicate = false;
   {
@@ -68,7 +70,8 @@ bool McpEndpoint::Impl::TrackCall(const std::shared_ptr<Session>& session, const
     return false;
   }
   if (duplicate) {
-    reply(RpcError(id, kInvalidRequest, "Invalid Request: a request with this id is already in progress"));
+    reply(RpcError(id, kInvalidRequest,
+                   "Invalid Request: a request with this id is already in progress"));
     return false;
   }
   return true;
@@ -79,8 +82,9 @@ void McpEndpoint::Impl::UntrackCall(const std::shared_ptr<Session>& session, con
   auto it = session->in_flight.find(key);
   if (it != session->in_flight.end() && it->second == call) session->in_flight.erase(it);
 }
-void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const json& id, const json& params,
-                                 const Principal& principal, const std::string& request_id, Reply reply,
+void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const json& id,
+                                 const json& params, const Principal& principal,
+                                 const std::string& request_id, Reply reply,
                                  std::shared_ptr<PostResponder> post) {
   CallToolRequest request;
   if (std::optional<json> error = tool_calls_.Read(id, params, principal, &request)) {
@@ -97,37 +101,42 @@ void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const 
     client_capabilities = session->client_capabilities;
     if (session->log_level_set) events.min_log_level = session->log_level;
   }
-  if (absl::StatusOr<google::protobuf::Struct> caps = JsonToStruct(client_capabilities); caps.ok()) {
+  if (absl::StatusOr<google::protobuf::Struct> caps = JsonToStruct(client_capabilities);
+      caps.ok()) {
     request.mutable_client_capabilities()->Swap(&*caps);
   }
-  CallToolRound(session, id, std::move(request), request_id, std::move(reply), std::move(post), 0, events);
+  CallToolRound(session, id, std::move(request), request_id, std::move(reply), std::move(post), 0,
+                events);
 }
 
 void McpEndpoint::Impl::CallToolRound(const std::shared_ptr<Session>& session, const json& id,
-                                      CallToolRequest request, const std::string& request_id, Reply reply,
-                                      std::shared_ptr<PostResponder> post, int round, const ToolCallEvents& events) {
+                                      CallToolRequest request, const std::string& request_id,
+                                      Reply reply, std::shared_ptr<PostResponder> post, int round,
+                                      const ToolCallEvents& events) {
   auto call = std::make_shared<client::Cancellation>();
   if (!TrackCall(session, id, call, reply)) return;
   // Kept for the next round when the tool asks for input.
   auto kept = std::make_shared<CallToolRequest>(std::move(request));
   std::weak_ptr<Impl> weak_self = weak_from_this();
-  tool_calls_.Run(*kept, events, tool_calls_.Options(request_id, call), post,
-              [weak_self, session, key = id.dump(), call, kept, id, request_id, reply = std::move(reply), post,
-               round](const grpc::Status& status, CallToolResponse* response) {
-                auto self = weak_self.lock();
-                if (self) self->UntrackCall(session, key, call);
-                if (status.ok() && response->has_input_required()) {
-                  if (!self) {
-                    reply(RpcError(id, kInternalError, "Internal error: server shutting down"));
-                    return;
-                  }
-                  // Later rounds are unary: their events are not streamed.
-                  self->AskForInput(session, id, std::move(*kept), response->input_required(), request_id, reply,
-                                    post, round);
-                  return;
-                }
-                reply(ToolCallRunner::Answer(id, ProtocolEra::kSessions, status, response, kept->name(), json()));
-              });
+  tool_calls_.Run(
+      *kept, events, tool_calls_.Options(request_id, call), post,
+      [weak_self, session, key = id.dump(), call, kept, id, request_id, reply = std::move(reply),
+       post, round](const grpc::Status& status, CallToolResponse* response) {
+        auto self = weak_self.lock();
+        if (self) self->UntrackCall(session, key, call);
+        if (status.ok() && response->has_input_required()) {
+          if (!self) {
+            reply(RpcError(id, kInternalError, "Internal error: server shutting down"));
+            return;
+          }
+          // Later rounds are unary: their events are not streamed.
+          self->AskForInput(session, id, std::move(*kept), response->input_required(), request_id,
+                            reply, post, round);
+          return;
+        }
+        reply(ToolCallRunner::Answer(id, ProtocolEra::kSessions, status, response, kept->name(),
+                                     json()));
+      });
 }
 
 }  // namespace mcp_oauth::mcp

@@ -1,8 +1,7 @@
 // McpEndpoint::Impl: notifications/tools/list_changed and resource
 // subscriptions, fed by the WatchTools and WatchResources streams.
-#include "mcp/protocol/endpoint_internal.h"
-
 #include "mcp/json_struct.h"
+#include "mcp/protocol/endpoint_internal.h"
 
 namespace mcp_oauth::mcp {
 namespace {
@@ -22,7 +21,9 @@ class WatchReader final : public grpc::ClientReadReactor<Event>,
   using StartFn = std::function<void(grpc::ClientContext*, grpc::ClientReadReactor<Event>*)>;
 
   WatchReader(std::shared_ptr<grpc::ClientContext> context, EventFn on_event, DoneFn on_done)
-      : context_(std::move(context)), on_event_(std::move(on_event)), on_done_(std::move(on_done)) {}
+      : context_(std::move(context)),
+        on_event_(std::move(on_event)),
+        on_done_(std::move(on_done)) {}
 
   void Start(const StartFn& start) {
     self_ = this->shared_from_this();
@@ -65,8 +66,8 @@ void McpEndpoint::Impl::EnsureWatches() {
     absl::MutexLock lock(&mu_);
     if (shut_down_) return;
     tools = tools_ != nullptr && tool_watch_.context == nullptr && !tool_watch_.unsupported;
-    resources = options_.offer_resources && resources_ != nullptr && resource_watch_.context == nullptr &&
-                !resource_watch_.unsupported;
+    resources = options_.offer_resources && resources_ != nullptr &&
+                resource_watch_.context == nullptr && !resource_watch_.unsupported;
   }
   if (tools) StartToolWatch();
   if (resources) StartResourceWatch();
@@ -107,13 +108,15 @@ void McpEndpoint::Impl::StartToolWatch() {
         auto self = weak_self.lock();
         if (!self) return;
         if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
-          log::Warning(absl::StrCat("WatchTools ended: ", status.error_code(), " ", status.error_message(),
+          log::Warning(absl::StrCat("WatchTools ended: ", status.error_code(), " ",
+                                    status.error_message(),
                                     " (restarted on the next stream or subscription)"));
         }
         absl::MutexLock lock(&self->mu_);
         --self->live_watches_;
         if (self->tool_watch_.context == watch) self->tool_watch_.context = nullptr;
-        if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) self->tool_watch_.unsupported = true;
+        if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED)
+          self->tool_watch_.unsupported = true;
       });
 }
 
@@ -140,19 +143,22 @@ void McpEndpoint::Impl::StartResourceWatch() {
         auto self = weak_self.lock();
         if (!self) return;
         if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
-          log::Warning(absl::StrCat("WatchResources ended: ", status.error_code(), " ", status.error_message(),
+          log::Warning(absl::StrCat("WatchResources ended: ", status.error_code(), " ",
+                                    status.error_message(),
                                     " (restarted on the next stream or subscription)"));
         }
         absl::MutexLock lock(&self->mu_);
         --self->live_watches_;
         if (self->resource_watch_.context == watch) self->resource_watch_.context = nullptr;
-        if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) self->resource_watch_.unsupported = true;
+        if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED)
+          self->resource_watch_.unsupported = true;
       });
   auto* async = resources_->async();
   rv1::WatchResourcesRequest request;
-  reader->Start([async, request](grpc::ClientContext* ctx, grpc::ClientReadReactor<rv1::ResourceUpdated>* r) {
-    async->WatchResources(ctx, &request, r);
-  });
+  reader->Start(
+      [async, request](grpc::ClientContext* ctx, grpc::ClientReadReactor<rv1::ResourceUpdated>* r) {
+        async->WatchResources(ctx, &request, r);
+      });
 }
 
 void McpEndpoint::Impl::OnToolsChanged(const std::string& version_tag) {
@@ -165,7 +171,8 @@ void McpEndpoint::Impl::OnToolsChanged(const std::string& version_tag) {
     // compares with the tag seen before, so the change is not lost.
     if (first) return;
   }
-  Broadcast([](const Session&) { return true; }, Notification("notifications/tools/list_changed", nullptr));
+  Broadcast([](const Session&) { return true; },
+            Notification("notifications/tools/list_changed", nullptr));
 }
 
 void McpEndpoint::Impl::OnResourceUpdated(const std::string& uri) {
@@ -173,7 +180,8 @@ void McpEndpoint::Impl::OnResourceUpdated(const std::string& uri) {
             Notification("notifications/resources/updated", {{"uri", uri}}));
 }
 
-void McpEndpoint::Impl::Broadcast(const std::function<bool(const Session&)>& wants, const json& message) {
+void McpEndpoint::Impl::Broadcast(const std::function<bool(const Session&)>& wants,
+                                  const json& message) {
   std::vector<std::shared_ptr<SseChannel>> targets;
   {
     absl::MutexLock lock(&mu_);
@@ -191,8 +199,9 @@ void McpEndpoint::Impl::Broadcast(const std::function<bool(const Session&)>& wan
   for (const auto& channel : targets) channel->Send(data);
 }
 
-void McpEndpoint::Impl::Subscribe(const std::shared_ptr<Session>& session, const std::string& method,
-                                  const json& id, const json& params, const Reply& reply) {
+void McpEndpoint::Impl::Subscribe(const std::shared_ptr<Session>& session,
+                                  const std::string& method, const json& id, const json& params,
+                                  const Reply& reply) {
   auto uri = params.find("uri");
   if (uri == params.end() || !uri->is_string() || uri->get_ref<const std::string&>().empty() ||
       uri->get_ref<const std::string&>().size() > kMaxSubscribedUriBytes) {

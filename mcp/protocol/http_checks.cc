@@ -29,7 +29,8 @@ bool AcceptsMediaType(std::string_view accept, std::string_view media_type) {
     for (size_t i = 1; i < parts.size(); ++i) {
       std::string param = absl::AsciiStrToLower(absl::StripAsciiWhitespace(parts[i]));
       param.erase(std::remove(param.begin(), param.end(), ' '), param.end());
-      if (param == "q=0" || param == "q=0." || param == "q=0.0" || param == "q=0.00" || param == "q=0.000") {
+      if (param == "q=0" || param == "q=0." || param == "q=0.0" || param == "q=0.00" ||
+          param == "q=0.000") {
         zero_quality = true;
       }
     }
@@ -42,7 +43,8 @@ bool AcceptsMediaType(std::string_view accept, std::string_view media_type) {
 bool IsContentType(std::string_view content_type, std::string_view media_type) {
   absl::string_view type = AbslView(content_type);
   type = type.substr(0, type.find(';'));
-  return absl::AsciiStrToLower(absl::StripAsciiWhitespace(type)) == absl::AsciiStrToLower(AbslView(media_type));
+  return absl::AsciiStrToLower(absl::StripAsciiWhitespace(type)) ==
+         absl::AsciiStrToLower(AbslView(media_type));
 }
 
 bool ParseOrigin(std::string_view url, OriginParts* out) {
@@ -121,7 +123,8 @@ bool HostPolicy::OriginAllowed(std::string_view origin) const {
   OriginParts parts;
   if (!ParseOrigin(origin, &parts)) return false;  // includes "null"
   if (origins_.count(Key(parts)) > 0) return true;
-  return allow_loopback_ && (parts.scheme == "http" || parts.scheme == "https") && IsLoopbackHost(parts.host);
+  return allow_loopback_ && (parts.scheme == "http" || parts.scheme == "https") &&
+         IsLoopbackHost(parts.host);
 }
 
 bool HostPolicy::HostAllowed(std::string_view host_header) const {

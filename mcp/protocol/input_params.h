@@ -7,6 +7,7 @@
 #ifndef MCP_OAUTH_MCP_PROTOCOL_INPUT_PARAMS_H_
 #define MCP_OAUTH_MCP_PROTOCOL_INPUT_PARAMS_H_
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -14,7 +15,6 @@
 #include "mcp/json_struct.h"
 #include "mcp/protocol/jsonrpc_envelope.h"
 #include "mcp/protocol/stateless_era.h"
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp {
 
@@ -22,8 +22,9 @@ namespace mcp_oauth::mcp {
 // into `request`, and the capabilities into `capabilities` (an empty object
 // when none). Returns the -32602 error to answer when they are malformed.
 template <typename Request>
-std::optional<nlohmann::json> ReadInputParams(const nlohmann::json& id, const nlohmann::json& params,
-                                              Request* request, nlohmann::json* capabilities) {
+std::optional<nlohmann::json> ReadInputParams(const nlohmann::json& id,
+                                              const nlohmann::json& params, Request* request,
+                                              nlohmann::json* capabilities) {
   if (auto responses = params.find("inputResponses"); responses != params.end()) {
     bool valid = responses->is_object();
     for (auto it = responses->begin(); valid && it != responses->end(); ++it) {
@@ -31,10 +32,13 @@ std::optional<nlohmann::json> ReadInputParams(const nlohmann::json& id, const nl
       valid = answer.ok();
       if (valid) (*request->mutable_input_responses())[it.key()] = *std::move(answer);
     }
-    if (!valid) return RpcError(id, kInvalidParams, "Invalid params: inputResponses must map keys to result objects");
+    if (!valid)
+      return RpcError(id, kInvalidParams,
+                      "Invalid params: inputResponses must map keys to result objects");
   }
   if (auto state = params.find("requestState"); state != params.end()) {
-    if (!state->is_string()) return RpcError(id, kInvalidParams, "Invalid params: requestState must be a string");
+    if (!state->is_string())
+      return RpcError(id, kInvalidParams, "Invalid params: requestState must be a string");
     request->set_request_state(state->get<std::string>());
   }
   *capabilities = nlohmann::json::object();

@@ -12,7 +12,9 @@ const json& NullJson() {
 
 }  // namespace
 
-bool IsValidId(const json& id) { return id.is_string() || id.is_number_integer() || id.is_number_unsigned(); }
+bool IsValidId(const json& id) {
+  return id.is_string() || id.is_number_integer() || id.is_number_unsigned();
+}
 
 const json& ParamsOf(const json& message) {
   static const json* const kEmpty = new json(json::object());
@@ -52,7 +54,8 @@ std::optional<json> CheckEnvelope(const json& message, Responses responses, RpcE
     }
     return RpcError(*out->id, kInvalidRequest, "Invalid Request: missing method");
   }
-  if (!method->is_string()) return RpcError(*out->id, kInvalidRequest, "Invalid Request: method must be a string");
+  if (!method->is_string())
+    return RpcError(*out->id, kInvalidRequest, "Invalid Request: method must be a string");
   out->method = &method->get_ref<const std::string&>();
   return std::nullopt;
 }

@@ -8,10 +8,9 @@
 #ifndef MCP_OAUTH_MCP_PROTOCOL_JSONRPC_ENVELOPE_H_
 #define MCP_OAUTH_MCP_PROTOCOL_JSONRPC_ENVELOPE_H_
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp {
 
@@ -46,7 +45,8 @@ bool IsValidId(const nlohmann::json& id);
 // Checks the envelope of `message` and fills `out`; returns the -32600
 // error message to answer otherwise (its id is the message's when valid,
 // else null).
-std::optional<nlohmann::json> CheckEnvelope(const nlohmann::json& message, Responses responses, RpcEnvelope* out);
+std::optional<nlohmann::json> CheckEnvelope(const nlohmann::json& message, Responses responses,
+                                            RpcEnvelope* out);
 
 // Returns the message's `params`, or an empty object when it has none.
 const nlohmann::json& ParamsOf(const nlohmann::json& message);

@@ -22,7 +22,8 @@ TEST(JsonRpcEnvelopeTest, RequestAndNotification) {
   EXPECT_EQ(*envelope.params, json::object());  // none given
   EXPECT_FALSE(envelope.is_notification());
 
-  json notification = {{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}, {"params", {{"a", 1}}}};
+  json notification = {
+      {"jsonrpc", "2.0"}, {"method", "notifications/initialized"}, {"params", {{"a", 1}}}};
   EXPECT_TRUE(Check(notification, Responses::kRefused, &envelope).is_null());
   EXPECT_TRUE(envelope.is_notification());
   EXPECT_TRUE(envelope.id->is_null());
@@ -36,14 +37,16 @@ TEST(JsonRpcEnvelopeTest, InvalidEnvelopes) {
   EXPECT_TRUE(error["id"].is_null());
 
   // The id is echoed when valid, even though jsonrpc is wrong.
-  error = Check({{"jsonrpc", "1.0"}, {"id", "a"}, {"method", "ping"}}, Responses::kAccepted, &envelope);
+  error =
+      Check({{"jsonrpc", "1.0"}, {"id", "a"}, {"method", "ping"}}, Responses::kAccepted, &envelope);
   EXPECT_EQ(error["error"]["code"], kInvalidRequest);
   EXPECT_EQ(error["id"], "a");
   error = Check({{"id", "a"}, {"method", "ping"}}, Responses::kAccepted, &envelope);
   EXPECT_EQ(error["error"]["code"], kInvalidRequest);
 
   for (const json& bad_id : {json(nullptr), json(1.5), json::object(), json::array()}) {
-    error = Check({{"jsonrpc", "2.0"}, {"id", bad_id}, {"method", "ping"}}, Responses::kAccepted, &envelope);
+    error = Check({{"jsonrpc", "2.0"}, {"id", bad_id}, {"method", "ping"}}, Responses::kAccepted,
+                  &envelope);
     EXPECT_EQ(error["error"]["code"], kInvalidRequest) << bad_id;
     EXPECT_TRUE(error["id"].is_null());
   }

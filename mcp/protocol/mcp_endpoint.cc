@@ -32,13 +32,16 @@ void McpEndpoint::Impl::Handle(McpRequest request, std::function<void(McpRespons
 }
 void McpEndpoint::Impl::HandlePost(McpRequest& request, std::function<void(McpResponse)> done) {
   const std::string accept = request.headers.Get("accept").value_or("");
-  if (!AcceptsMediaType(accept, "application/json") || !AcceptsMediaType(accept, "text/event-stream")) {
-    done(HttpError(406, kTransportError,
-                   "Not Acceptable: Client must accept both application/json and text/event-stream"));
+  if (!AcceptsMediaType(accept, "application/json") ||
+      !AcceptsMediaType(accept, "text/event-stream")) {
+    done(HttpError(
+        406, kTransportError,
+        "Not Acceptable: Client must accept both application/json and text/event-stream"));
     return;
   }
   if (!IsContentType(request.headers.Get("content-type").value_or(""), "application/json")) {
-    done(HttpError(415, kTransportError, "Unsupported Media Type: Content-Type must be application/json"));
+    done(HttpError(415, kTransportError,
+                   "Unsupported Media Type: Content-Type must be application/json"));
     return;
   }
   if (request.body.size() > options_.max_body_bytes) {
@@ -83,15 +86,17 @@ void McpEndpoint::Impl::HandlePost(McpRequest& request, std::function<void(McpRe
     Dispatch(
         session, message, request.principal, request.request_id,
         [post](std::optional<json> reply) {
-          post->Finish(reply ? JsonResponse(IsEnvelopeError(*reply) ? 400 : 200, *reply) : Accepted());
+          post->Finish(reply ? JsonResponse(IsEnvelopeError(*reply) ? 400 : 200, *reply)
+                             : Accepted());
         },
         post);
     return;
   }
 
   if (!AllowsBatches(version)) {
-    done(HttpError(400, kInvalidRequest,
-                   absl::StrCat("Invalid Request: batches are not supported in protocol version ", version)));
+    done(HttpError(
+        400, kInvalidRequest,
+        absl::StrCat("Invalid Request: batches are not supported in protocol version ", version)));
     return;
   }
   if (message.empty()) {
@@ -112,18 +117,19 @@ void McpEndpoint::Impl::HandlePost(McpRequest& request, std::function<void(McpRe
   }
   batch->done = std::move(done);
   for (size_t i = 0; i < message.size(); ++i) {
-    Dispatch(session, message[i], request.principal, request.request_id, [batch, i](std::optional<json> reply) {
-      json out = json::array();
-      {
-        absl::MutexLock lock(&batch->mu);
-        batch->replies[i] = std::move(reply);
-        if (--batch->remaining > 0) return;
-        for (auto& r : batch->replies) {
-          if (r) out.push_back(std::move(*r));
-        }
-      }
-      batch->done(out.empty() ? Accepted() : JsonResponse(200, out));
-    });
+    Dispatch(session, message[i], request.principal, request.request_id,
+             [batch, i](std::optional<json> reply) {
+               json out = json::array();
+               {
+                 absl::MutexLock lock(&batch->mu);
+                 batch->replies[i] = std::move(reply);
+                 if (--batch->remaining > 0) return;
+                 for (auto& r : batch->replies) {
+                   if (r) out.push_back(std::move(*r));
+                 }
+               }
+               batch->done(out.empty() ? Accepted() : JsonResponse(200, out));
+             });
   }
 }
 void McpEndpoint::Impl::HandleInitialize(const json& message, const McpRequest& request,
@@ -134,13 +140,16 @@ void McpEndpoint::Impl::HandleInitialize(const json& message, const McpRequest& 
     return;
   }
   if (!envelope.has_id) {
-    done(JsonResponse(400, RpcError(nullptr, kInvalidRequest, "Invalid Request: initialize needs a string or integer id")));
+    done(JsonResponse(400, RpcError(nullptr, kInvalidRequest,
+                                    "Invalid Request: initialize needs a string or integer id")));
     return;
   }
   const json& id = *envelope.id;
   const json params = message.value("params", json::object());
-  if (!params.is_object() || !params.contains("protocolVersion") || !params["protocolVersion"].is_string()) {
-    done(JsonResponse(200, RpcError(id, kInvalidParams, "Invalid params: protocolVersion must be a string")));
+  if (!params.is_object() || !params.contains("protocolVersion") ||
+      !params["protocolVersion"].is_string()) {
+    done(JsonResponse(
+        200, RpcError(id, kInvalidParams, "Invalid params: protocolVersion must be a string")));
     return;
   }
   const std::string requested = params["protocolVersion"].get<std::string>();
@@ -198,8 +207,8 @@ void McpEndpoint::Impl::HandleInitialize(const json& message, const McpRequest& 
   done(std::move(response));
 }
 void McpEndpoint::Impl::Dispatch(const std::shared_ptr<Session>& session, const json& message,
-                                 const Principal& principal, const std::string& request_id, Reply reply,
-                                 std::shared_ptr<PostResponder> post) {
+                                 const Principal& principal, const std::string& request_id,
+                                 Reply reply, std::shared_ptr<PostResponder> post) {
   RpcEnvelope envelope;
   if (std::optional<json> error = CheckEnvelope(message, Responses::kAccepted, &envelope)) {
     reply(*std::move(error));
@@ -230,8 +239,8 @@ void McpEndpoint::Impl::Dispatch(const std::shared_ptr<Session>& session, const 
   call.session = session;
   DispatchMethod(call);
 }
-void McpEndpoint::Impl::HandleNotification(const std::shared_ptr<Session>& session, const std::string& method,
-                                           const json& params) {
+void McpEndpoint::Impl::HandleNotification(const std::shared_ptr<Session>& session,
+                                           const std::string& method, const json& params) {
   if (method != "notifications/cancelled" || !params.is_object()) return;  // others need no action
   auto request_id = params.find("requestId");
   if (request_id == params.end() || !IsValidId(*request_id)) return;
@@ -251,15 +260,18 @@ void McpEndpoint::Impl::HandleNotification(const std::shared_ptr<Session>& sessi
 std::string McpEndpoint::Impl::Instructions() const {
   if (!options_.instructions.empty()) return options_.instructions;
   std::string text = absl::StrCat(
-      "This server uses a pre-registered static OAuth client (client_id: ", options_.client_id, ").");
-  std::vector<std::string> tools = options_.tool_names ? options_.tool_names() : std::vector<std::string>();
+      "This server uses a pre-registered static OAuth client (client_id: ", options_.client_id,
+      ").");
+  std::vector<std::string> tools =
+      options_.tool_names ? options_.tool_names() : std::vector<std::string>();
   if (!tools.empty()) absl::StrAppend(&text, " Tools: ", absl::StrJoin(tools, ", "), ".");
   return text;
 }
 
 json McpEndpoint::Impl::Capabilities() const {
   json capabilities = {{"tools", {{"listChanged", true}}}, {"logging", json::object()}};
-  if (options_.offer_resources) capabilities["resources"] = {{"subscribe", true}, {"listChanged", false}};
+  if (options_.offer_resources)
+    capabilities["resources"] = {{"subscribe", true}, {"listChanged", false}};
   if (options_.offer_prompts) capabilities["prompts"] = {{"listChanged", false}};
   if (options_.offer_completions) capabilities["completions"] = json::object();
   return capabilities;

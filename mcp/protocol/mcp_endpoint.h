@@ -50,6 +50,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -61,7 +62,6 @@
 #include "proto/prompts/v1/prompts.grpc.pb.h"
 #include "proto/resources/v1/resources.grpc.pb.h"
 #include "proto/tools/v1/tools.grpc.pb.h"
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp::tasks {
 class TaskStore;
@@ -145,7 +145,8 @@ struct McpBackends {
 
 class McpEndpoint {
  public:
-  McpEndpoint(McpOptions options, std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> tools);
+  McpEndpoint(McpOptions options,
+              std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> tools);
   McpEndpoint(McpOptions options, McpBackends backends);
   ~McpEndpoint();
   McpEndpoint(const McpEndpoint&) = delete;

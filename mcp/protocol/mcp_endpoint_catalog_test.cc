@@ -65,14 +65,16 @@ Shared* Start() {
   text.title = "Text";
   text.mime_type = "text/plain";
   text.read = [](const CallContext&) -> absl::StatusOr<std::vector<ResourceContent>> {
-    return std::vector<ResourceContent>{ResourceContent::Text("test://text", "text/plain", "hello")};
+    return std::vector<ResourceContent>{
+        ResourceContent::Text("test://text", "text/plain", "hello")};
   };
   EXPECT_TRUE(resources->Register(text).ok());
   ResourceDefinition blob;
   blob.uri = "test://blob";
   blob.name = "blob";
   blob.read = [](const CallContext&) -> absl::StatusOr<std::vector<ResourceContent>> {
-    return std::vector<ResourceContent>{ResourceContent::Blob("test://blob", "image/png", "\x89PNG")};
+    return std::vector<ResourceContent>{
+        ResourceContent::Blob("test://blob", "image/png", "\x89PNG")};
   };
   EXPECT_TRUE(resources->Register(blob).ok());
   ResourceTemplateDefinition tmpl;
@@ -80,7 +82,8 @@ Shared* Start() {
   tmpl.name = "item";
   tmpl.read = [](const std::string& uri, const std::map<std::string, std::string>& vars,
                  const CallContext&) -> absl::StatusOr<std::vector<ResourceContent>> {
-    return std::vector<ResourceContent>{ResourceContent::Text(uri, "application/json", json{{"id", vars.at("id")}}.dump())};
+    return std::vector<ResourceContent>{
+        ResourceContent::Text(uri, "application/json", json{{"id", vars.at("id")}}.dump())};
   };
   tmpl.completers["id"] = PrefixCompleter({"10", "11", "20"});
   EXPECT_TRUE(resources->RegisterTemplate(tmpl).ok());
@@ -92,7 +95,8 @@ Shared* Start() {
   greet.arguments = {{"who", "whom", true, PrefixCompleter({"world", "wonder", "x"})}};
   greet.render = [](const std::map<std::string, std::string>& args,
                     const CallContext&) -> absl::StatusOr<std::vector<PromptMessage>> {
-    return std::vector<PromptMessage>{{"user", json{{"type", "text"}, {"text", "Hello, " + args.at("who")}}}};
+    return std::vector<PromptMessage>{
+        {"user", json{{"type", "text"}, {"text", "Hello, " + args.at("who")}}}};
   };
   EXPECT_TRUE(prompts->Register(greet).ok());
 
@@ -135,7 +139,9 @@ class McpEndpointCatalogTest : public ::testing::Test {
     return options;
   }
 
-  void SetUp() override { endpoint_ = std::make_unique<McpEndpoint>(Options(true), shared_->backends); }
+  void SetUp() override {
+    endpoint_ = std::make_unique<McpEndpoint>(Options(true), shared_->backends);
+  }
 
   static McpResponse Send(McpEndpoint& endpoint, const json& message, const std::string& session) {
     McpRequest request;
@@ -163,7 +169,9 @@ class McpEndpointCatalogTest : public ::testing::Test {
   // Initializes a session on `endpoint`; returns {session id, capabilities}.
   static std::pair<std::string, json> Initialize(McpEndpoint& endpoint) {
     McpResponse r = Send(endpoint,
-                         {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"},
+                         {{"jsonrpc", "2.0"},
+                          {"id", 1},
+                          {"method", "initialize"},
                           {"params", {{"protocolVersion", "2025-11-25"}}}},
                          "");
     EXPECT_EQ(r.status, 200) << r.body;
@@ -172,7 +180,9 @@ class McpEndpointCatalogTest : public ::testing::Test {
 
   json Call(const std::string& method, const json& params) {
     if (session_.empty()) session_ = Initialize(*endpoint_).first;
-    McpResponse r = Send(*endpoint_, {{"jsonrpc", "2.0"}, {"id", 5}, {"method", method}, {"params", params}}, session_);
+    McpResponse r =
+        Send(*endpoint_, {{"jsonrpc", "2.0"}, {"id", 5}, {"method", method}, {"params", params}},
+             session_);
     EXPECT_EQ(r.status, 200) << r.body;
     return json::parse(r.body);
   }
@@ -196,10 +206,12 @@ TEST_F(McpEndpointCatalogTest, CapabilitiesOnlyWhenOffered) {
   EXPECT_FALSE(plain_caps.contains("prompts"));
   EXPECT_FALSE(plain_caps.contains("completions"));
   EXPECT_TRUE(plain_caps.contains("tools"));
-  for (const char* method : {"resources/list", "resources/read", "prompts/list", "prompts/get",
-                             "completion/complete", "resources/templates/list", "resources/subscribe"}) {
-    McpResponse r = Send(plain, {{"jsonrpc", "2.0"}, {"id", 2}, {"method", method}, {"params", json::object()}},
-                         session);
+  for (const char* method :
+       {"resources/list", "resources/read", "prompts/list", "prompts/get", "completion/complete",
+        "resources/templates/list", "resources/subscribe"}) {
+    McpResponse r =
+        Send(plain, {{"jsonrpc", "2.0"}, {"id", 2}, {"method", method}, {"params", json::object()}},
+             session);
     EXPECT_EQ(json::parse(r.body)["error"]["code"], -32601) << method;
   }
 }
@@ -240,7 +252,9 @@ class Capture {
 McpResponse OpenGet(McpEndpoint& endpoint, const std::string& session) {
   McpRequest request;
   request.method = "GET";
-  request.headers = {{"Host", "localhost"}, {"Accept", "text/event-stream"}, {"Mcp-Session-Id", session},
+  request.headers = {{"Host", "localhost"},
+                     {"Accept", "text/event-stream"},
+                     {"Mcp-Session-Id", session},
                      {"MCP-Protocol-Version", "2025-11-25"}};
   request.principal.subject = "alice";
   request.principal.client_id = "c";
@@ -268,9 +282,12 @@ TEST_F(McpEndpointCatalogTest, ToolListChangesReachOpenStreams) {
   added.name = "added_later";
   added.description = "added at runtime";
   added.input_schema = {{"type", "object"}};
-  added.handler = [](const json&, const CallContext&) -> absl::StatusOr<json> { return json::object(); };
+  added.handler = [](const json&, const CallContext&) -> absl::StatusOr<json> {
+    return json::object();
+  };
   ASSERT_TRUE(shared_->tool_registry->Register(added).ok());
-  ASSERT_TRUE(capture.WaitFor(R"({"jsonrpc":"2.0","method":"notifications/tools/list_changed"})")) << capture.data();
+  ASSERT_TRUE(capture.WaitFor(R"({"jsonrpc":"2.0","method":"notifications/tools/list_changed"})"))
+      << capture.data();
   ASSERT_TRUE(shared_->tool_registry->Unregister("added_later").ok());
   // The last GET stream closing ends the watch (the endpoint lives on).
   get.stream->Cancel();
@@ -313,7 +330,8 @@ TEST_F(McpEndpointCatalogTest, ResourceUpdatesReachSubscribersOnly) {
   EXPECT_TRUE(Call("ping", json::object()).contains("result"));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   const std::string data = capture.data();
-  EXPECT_EQ(data.find("test://text"), data.rfind("test://text")) << data;  // still only the first one
+  EXPECT_EQ(data.find("test://text"), data.rfind("test://text"))
+      << data;  // still only the first one
   get.stream->Cancel();
   other_get.stream->Cancel();
 }
@@ -321,19 +339,22 @@ TEST_F(McpEndpointCatalogTest, ResourceUpdatesReachSubscribersOnly) {
 TEST_F(McpEndpointCatalogTest, ListsResourcesAndTemplates) {
   json r = Call("resources/list", json::object());
   ASSERT_TRUE(r.contains("result")) << r;
-  EXPECT_EQ(r["result"]["resources"],
-            json::parse(R"([{"uri":"test://text","name":"text","title":"Text","mimeType":"text/plain"},
+  EXPECT_EQ(
+      r["result"]["resources"],
+      json::parse(R"([{"uri":"test://text","name":"text","title":"Text","mimeType":"text/plain"},
                             {"uri":"test://blob","name":"blob"}])"));
   EXPECT_FALSE(r["result"].contains("nextCursor"));
   EXPECT_EQ(Call("resources/list", {{"cursor", "bogus"}})["error"]["code"], -32602);
   EXPECT_EQ(Call("resources/list", {{"cursor", 3}})["error"]["code"], -32602);
   r = Call("resources/templates/list", json::object());
-  EXPECT_EQ(r["result"]["resourceTemplates"], json::parse(R"([{"uriTemplate":"test://item/{id}","name":"item"}])"));
+  EXPECT_EQ(r["result"]["resourceTemplates"],
+            json::parse(R"([{"uriTemplate":"test://item/{id}","name":"item"}])"));
 }
 
 TEST_F(McpEndpointCatalogTest, ReadsTextBlobAndTemplate) {
   json r = Call("resources/read", {{"uri", "test://text"}});
-  EXPECT_EQ(r["result"]["contents"], json::parse(R"([{"uri":"test://text","mimeType":"text/plain","text":"hello"}])"));
+  EXPECT_EQ(r["result"]["contents"],
+            json::parse(R"([{"uri":"test://text","mimeType":"text/plain","text":"hello"}])"));
   r = Call("resources/read", {{"uri", "test://blob"}});
   EXPECT_EQ(r["result"]["contents"][0]["blob"], "iVBORw==");  // standard base64 of \x89PNG
   EXPECT_FALSE(r["result"]["contents"][0].contains("text"));
@@ -352,11 +373,11 @@ TEST_F(McpEndpointCatalogTest, ReadErrors) {
 
 TEST_F(McpEndpointCatalogTest, PromptsListAndGet) {
   json r = Call("prompts/list", json::object());
-  EXPECT_EQ(r["result"]["prompts"],
-            json::parse(R"([{"name":"greet","description":"greets",
+  EXPECT_EQ(r["result"]["prompts"], json::parse(R"([{"name":"greet","description":"greets",
                              "arguments":[{"name":"who","description":"whom","required":true}]}])"));
   r = Call("prompts/get", {{"name", "greet"}, {"arguments", {{"who", "Bob"}}}});
-  EXPECT_EQ(r["result"]["messages"], json::parse(R"([{"role":"user","content":{"type":"text","text":"Hello, Bob"}}])"));
+  EXPECT_EQ(r["result"]["messages"],
+            json::parse(R"([{"role":"user","content":{"type":"text","text":"Hello, Bob"}}])"));
   EXPECT_EQ(r["result"]["description"], "greets");
 }
 
@@ -367,30 +388,35 @@ TEST_F(McpEndpointCatalogTest, PromptErrors) {
   r = Call("prompts/get", {{"name", "greet"}});
   EXPECT_EQ(r["error"]["code"], -32602);
   EXPECT_NE(r["error"]["message"].get<std::string>().find("'who'"), std::string::npos);
-  EXPECT_EQ(Call("prompts/get", {{"name", "greet"}, {"arguments", {{"who", 1}}}})["error"]["code"], -32602);
+  EXPECT_EQ(Call("prompts/get", {{"name", "greet"}, {"arguments", {{"who", 1}}}})["error"]["code"],
+            -32602);
   EXPECT_EQ(Call("prompts/get", json::object())["error"]["code"], -32602);
 }
 
 TEST_F(McpEndpointCatalogTest, CompletesPromptArgumentsAndTemplateVariables) {
-  json r = Call("completion/complete",
-                {{"ref", {{"type", "ref/prompt"}, {"name", "greet"}}}, {"argument", {{"name", "who"}, {"value", "wo"}}}});
-  EXPECT_EQ(r["result"]["completion"], json::parse(R"({"values":["world","wonder"],"total":2,"hasMore":false})"));
+  json r = Call("completion/complete", {{"ref", {{"type", "ref/prompt"}, {"name", "greet"}}},
+                                        {"argument", {{"name", "who"}, {"value", "wo"}}}});
+  EXPECT_EQ(r["result"]["completion"],
+            json::parse(R"({"values":["world","wonder"],"total":2,"hasMore":false})"));
   r = Call("completion/complete", {{"ref", {{"type", "ref/resource"}, {"uri", "test://item/{id}"}}},
                                    {"argument", {{"name", "id"}, {"value", "1"}}},
                                    {"context", {{"arguments", {{"x", "y"}}}}}});
   EXPECT_EQ(r["result"]["completion"]["values"], json::parse(R"(["10","11"])"));
-  r = Call("completion/complete",
-           {{"ref", {{"type", "ref/prompt"}, {"name", "nope"}}}, {"argument", {{"name", "who"}, {"value", ""}}}});
+  r = Call("completion/complete", {{"ref", {{"type", "ref/prompt"}, {"name", "nope"}}},
+                                   {"argument", {{"name", "who"}, {"value", ""}}}});
   EXPECT_EQ(r["error"]["code"], -32602);
-  r = Call("completion/complete", {{"ref", {{"type", "ref/other"}}}, {"argument", {{"name", "a"}, {"value", ""}}}});
+  r = Call("completion/complete",
+           {{"ref", {{"type", "ref/other"}}}, {"argument", {{"name", "a"}, {"value", ""}}}});
   EXPECT_EQ(r["error"]["code"], -32602);
   EXPECT_EQ(Call("completion/complete", json::object())["error"]["code"], -32602);
 }
 
 TEST_F(McpEndpointCatalogTest, ContentToolsReturnTheirBlocks) {
   json r = Call("tools/call", {{"name", "image"}, {"arguments", json::object()}});
-  EXPECT_EQ(r["result"]["content"],
-            json::parse(R"([{"type":"image","data":"AAAA","mimeType":"image/png"},{"type":"text","text":"an image"}])"));
+  EXPECT_EQ(
+      r["result"]["content"],
+      json::parse(
+          R"([{"type":"image","data":"AAAA","mimeType":"image/png"},{"type":"text","text":"an image"}])"));
   EXPECT_EQ(r["result"]["isError"], false);
   EXPECT_FALSE(r["result"].contains("structuredContent"));
   r = Call("tools/call", {{"name", "untyped"}, {"arguments", json::object()}});

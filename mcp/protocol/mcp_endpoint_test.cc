@@ -97,60 +97,66 @@ struct SharedToolServer {
 SharedToolServer* StartToolServer() {
   auto registry = std::make_shared<ToolRegistry>();
   EXPECT_TRUE(RegisterBuiltinTools(registry.get()).ok());
-  EXPECT_TRUE(registry
-                  ->Register(TestTool("slow",
-                                      [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
-                                        while (!ctx.Cancelled()) {
-                                          std::this_thread::sleep_for(std::chrono::milliseconds(5));
-                                        }
-                                        return json{{"late", true}};
-                                      }))
-                  .ok());
-  EXPECT_TRUE(registry
-                  ->Register(TestTool("reporting",
-                                      [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
-                                        ctx.ReportProgress(1, 2, "half");
-                                        ctx.ReportProgress(2, 2);
-                                        ctx.Log("info", "hello");
-                                        ctx.Log("warning", json{{"careful", true}}, "tests");
-                                        return json{{"ok", true}};
-                                      }))
-                  .ok());
+  EXPECT_TRUE(
+      registry
+          ->Register(TestTool("slow",
+                              [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                while (!ctx.Cancelled()) {
+                                  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                                }
+                                return json{{"late", true}};
+                              }))
+          .ok());
+  EXPECT_TRUE(
+      registry
+          ->Register(TestTool("reporting",
+                              [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                ctx.ReportProgress(1, 2, "half");
+                                ctx.ReportProgress(2, 2);
+                                ctx.Log("info", "hello");
+                                ctx.Log("warning", json{{"careful", true}}, "tests");
+                                return json{{"ok", true}};
+                              }))
+          .ok());
   // Reports once, then runs until cancelled.
-  EXPECT_TRUE(registry
-                  ->Register(TestTool("slow_reporting",
-                                      [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
-                                        ctx.ReportProgress(1);
-                                        while (!ctx.Cancelled()) {
-                                          std::this_thread::sleep_for(std::chrono::milliseconds(5));
-                                        }
-                                        return json{{"late", true}};
-                                      }))
-                  .ok());
+  EXPECT_TRUE(
+      registry
+          ->Register(TestTool("slow_reporting",
+                              [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                ctx.ReportProgress(1);
+                                while (!ctx.Cancelled()) {
+                                  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                                }
+                                return json{{"late", true}};
+                              }))
+          .ok());
   // Asks for the user's name (an input-required result), then greets.
   ToolDefinition asks_name;
   asks_name.name = "asks_name";
   asks_name.description = "test tool asks_name";
   asks_name.input_schema = {{"type", "object"}};
-  asks_name.content_handler = [](const json&, const CallContext& ctx) -> absl::StatusOr<ToolContent> {
+  asks_name.content_handler = [](const json&,
+                                 const CallContext& ctx) -> absl::StatusOr<ToolContent> {
     ToolContent out;
     const json* answer = ctx.input().Response("name");
     if (answer == nullptr) {
-      out.input_required.requests["name"] =
-          ElicitationRequest("Your name?", {{"type", "object"}, {"properties", {{"name", {{"type", "string"}}}}}});
+      out.input_required.requests["name"] = ElicitationRequest(
+          "Your name?", {{"type", "object"}, {"properties", {{"name", {{"type", "string"}}}}}});
       return out;
     }
-    out.blocks.push_back(json{{"type", "text"}, {"text", "Hello, " + answer->at("content").value("name", "?")}});
+    out.blocks.push_back(
+        json{{"type", "text"}, {"text", "Hello, " + answer->at("content").value("name", "?")}});
     return out;
   };
   EXPECT_TRUE(registry->Register(std::move(asks_name)).ok());
   for (int i = 0; i < kExtraTools; ++i) {
-    EXPECT_TRUE(registry
-                    ->Register(TestTool(absl::StrCat("extra_", i),
-                                        [](const json&, const CallContext&) -> absl::StatusOr<json> {
-                                          return json::object();
-                                        }))
-                    .ok());
+    EXPECT_TRUE(
+        registry
+            ->Register(TestTool(absl::StrCat("extra_", i),
+                                [](const json&, const CallContext&) -> absl::StatusOr<json> {
+                                  return json::object();
+                                }))
+            .ok());
   }
   auto* shared = new SharedToolServer;
   ToolServiceOptions service_options;
@@ -200,8 +206,8 @@ class McpEndpointTest : public ::testing::Test {
 #ifdef MCP_ENDPOINT_TEST_LOCAL
     // mcp_endpoint_local_test: the same tests through the in-process client.
     McpBackends backends;
-    backends.tool_client =
-        client::MakeLocalToolClient(shared_->service.get(), client::MakeUnmeteredRemoteToolClient(stub_));
+    backends.tool_client = client::MakeLocalToolClient(
+        shared_->service.get(), client::MakeUnmeteredRemoteToolClient(stub_));
     return std::make_unique<McpEndpoint>(std::move(options), std::move(backends));
 #else
     return std::make_unique<McpEndpoint>(std::move(options), stub_);
@@ -238,7 +244,8 @@ class McpEndpointTest : public ::testing::Test {
     return request;
   }
 
-  static std::string Rpc(const json& id, const std::string& method, const json& params = json::object()) {
+  static std::string Rpc(const json& id, const std::string& method,
+                         const json& params = json::object()) {
     return json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}.dump();
   }
 
@@ -249,7 +256,8 @@ class McpEndpointTest : public ::testing::Test {
   }
 
   // Initializes a session with `version`; returns its id.
-  std::string Initialize(const std::string& version = "2025-11-25", McpEndpoint* endpoint = nullptr) {
+  std::string Initialize(const std::string& version = "2025-11-25",
+                         McpEndpoint* endpoint = nullptr) {
     McpResponse r = Send(Post(Rpc(1, "initialize",
                                   {{"protocolVersion", version},
                                    {"capabilities", json::object()},
@@ -260,8 +268,8 @@ class McpEndpointTest : public ::testing::Test {
   }
 
   // Sends a request in an initialized session; returns the JSON-RPC response.
-  json Call(const std::string& session, const std::string& method, const json& params = json::object(),
-            const json& id = 7) {
+  json Call(const std::string& session, const std::string& method,
+            const json& params = json::object(), const json& id = 7) {
     McpResponse r = Send(Post(Rpc(id, method, params), session, "2025-11-25"));
     EXPECT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.Header("Content-Type").value_or(""), "application/json");
@@ -305,7 +313,8 @@ TEST_F(McpEndpointTest, InitializeReturnsSessionAndServerInfo) {
   EXPECT_EQ(result["capabilities"]["tools"]["listChanged"], true);
   EXPECT_TRUE(result["capabilities"]["logging"].is_object());
   // No tool_names source: no tools named (never a hard-coded list).
-  EXPECT_EQ(result["instructions"], "This server uses a pre-registered static OAuth client (client_id: static-client).");
+  EXPECT_EQ(result["instructions"],
+            "This server uses a pre-registered static OAuth client (client_id: static-client).");
 }
 
 TEST_F(McpEndpointTest, InstructionsNameTheToolsServedNow) {
@@ -318,17 +327,20 @@ TEST_F(McpEndpointTest, InstructionsNameTheToolsServedNow) {
   };
   std::unique_ptr<McpEndpoint> endpoint = MakeEndpoint(std::move(options));
   auto instructions = [&] {
-    McpResponse r = Send(Post(Rpc(1, "initialize", {{"protocolVersion", "2025-11-25"}})), endpoint.get());
+    McpResponse r =
+        Send(Post(Rpc(1, "initialize", {{"protocolVersion", "2025-11-25"}})), endpoint.get());
     return Body(r)["result"]["instructions"].get<std::string>();
   };
   EXPECT_EQ(instructions(),
-            "This server uses a pre-registered static OAuth client (client_id: static-client). Tools: get_time, echo.");
+            "This server uses a pre-registered static OAuth client (client_id: static-client). "
+            "Tools: get_time, echo.");
   {
     absl::MutexLock lock(&mu);
     names.push_back("reverse");
   }
   EXPECT_EQ(instructions(),
-            "This server uses a pre-registered static OAuth client (client_id: static-client). Tools: get_time, echo, "
+            "This server uses a pre-registered static OAuth client (client_id: static-client). "
+            "Tools: get_time, echo, "
             "reverse.");
 
   McpOptions fixed = DefaultOptions();
@@ -356,7 +368,8 @@ TEST_F(McpEndpointTest, InitializeWithoutVersionIsInvalidParams) {
 
 TEST_F(McpEndpointTest, NotificationsAndResponsesGet202) {
   const std::string session = Initialize();
-  McpResponse r = Send(Post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", session, "2025-11-25"));
+  McpResponse r = Send(
+      Post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", session, "2025-11-25"));
   EXPECT_EQ(r.status, 202);
   EXPECT_TRUE(r.body.empty());
   r = Send(Post(R"({"jsonrpc":"2.0","id":99,"result":{}})", session, "2025-11-25"));
@@ -399,20 +412,25 @@ TEST_F(McpEndpointTest, BodyLimit) {
   McpOptions options = DefaultOptions();
   options.max_body_bytes = 100;
   auto small = MakeEndpoint(options);
-  McpRequest request = Post(Rpc(1, "initialize", {{"protocolVersion", "2025-11-25"}, {"pad", std::string(200, 'x')}}));
+  McpRequest request = Post(
+      Rpc(1, "initialize", {{"protocolVersion", "2025-11-25"}, {"pad", std::string(200, 'x')}}));
   EXPECT_EQ(Send(request, small.get()).status, 413);
-  EXPECT_EQ(Send(Post(Rpc(1, "initialize", {{"protocolVersion", "2025-11-25"}})), small.get()).status, 200);
+  EXPECT_EQ(
+      Send(Post(Rpc(1, "initialize", {{"protocolVersion", "2025-11-25"}})), small.get()).status,
+      200);
 }
 
 TEST_F(McpEndpointTest, DepthLimit) {
   const std::string session = Initialize();
   std::string deep = std::string(100, '[') + std::string(100, ']');
-  McpResponse r = Send(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":)" + deep + "}}", session,
-                            "2025-11-25"));
+  McpResponse r =
+      Send(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":)" + deep + "}}", session,
+                "2025-11-25"));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(Body(r)["error"]["code"], -32600);
   // Brackets inside strings do not count.
-  r = Send(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":")" + deep + "\"}}", session, "2025-11-25"));
+  r = Send(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":")" + deep + "\"}}",
+                session, "2025-11-25"));
   EXPECT_EQ(r.status, 200) << r.body;
 }
 
@@ -430,13 +448,13 @@ TEST_F(McpEndpointTest, MalformedJsonIsParseError) {
 TEST_F(McpEndpointTest, InvalidJsonRpcIsInvalidRequest) {
   const std::string session = Initialize();
   for (const std::string body : {
-           R"({"id":1,"method":"ping"})",                       // no jsonrpc
-           R"({"jsonrpc":"1.0","id":1,"method":"ping"})",       // wrong version
-           R"({"jsonrpc":"2.0","id":null,"method":"ping"})",    // null id
-           R"({"jsonrpc":"2.0","id":1.5,"method":"ping"})",     // fractional id
-           R"({"jsonrpc":"2.0","id":{"a":1},"method":"ping"})", // object id
-           R"({"jsonrpc":"2.0","id":1,"method":5})",            // method not a string
-           R"({"jsonrpc":"2.0","id":1})",                       // neither request nor response
+           R"({"id":1,"method":"ping"})",                        // no jsonrpc
+           R"({"jsonrpc":"1.0","id":1,"method":"ping"})",        // wrong version
+           R"({"jsonrpc":"2.0","id":null,"method":"ping"})",     // null id
+           R"({"jsonrpc":"2.0","id":1.5,"method":"ping"})",      // fractional id
+           R"({"jsonrpc":"2.0","id":{"a":1},"method":"ping"})",  // object id
+           R"({"jsonrpc":"2.0","id":1,"method":5})",             // method not a string
+           R"({"jsonrpc":"2.0","id":1})",                        // neither request nor response
            R"("just a string")",
        }) {
     McpResponse r = Send(Post(body, session, "2025-11-25"));
@@ -450,7 +468,8 @@ TEST_F(McpEndpointTest, InvalidJsonRpcIsInvalidRequest) {
 TEST_F(McpEndpointTest, UnknownMethodAndBadParams) {
   const std::string session = Initialize();
   EXPECT_EQ(Call(session, "resources/list")["error"]["code"], -32601);
-  McpResponse r = Send(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping","params":[1]})", session, "2025-11-25"));
+  McpResponse r =
+      Send(Post(R"({"jsonrpc":"2.0","id":1,"method":"ping","params":[1]})", session, "2025-11-25"));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(Body(r)["error"]["code"], -32602);
 }
@@ -481,7 +500,8 @@ TEST_F(McpEndpointTest, HostValidation) {
   EXPECT_EQ(Send(request).status, 403);
   request.headers.Set("Host", "evil.example.com:9003");
   EXPECT_EQ(Send(request).status, 403);
-  for (const std::string host : {"localhost", "localhost:9003", "127.0.0.1:1234", "[::1]:9003", "mcp.example.com"}) {
+  for (const std::string host :
+       {"localhost", "localhost:9003", "127.0.0.1:1234", "[::1]:9003", "mcp.example.com"}) {
     request.headers.Set("Host", host);
     EXPECT_EQ(Send(request).status, 200) << host;
   }
@@ -619,8 +639,10 @@ TEST_F(McpEndpointTest, ProtocolVersionHeader) {
 
 TEST_F(McpEndpointTest, BatchesOnlyIn20250326) {
   const std::string old_session = Initialize("2025-03-26");
-  const std::string batch = "[" + Rpc(1, "ping") + "," + Rpc(2, "tools/call", {{"name", "echo"}, {"arguments", {{"message", "hi"}}}}) +
-                            R"(,{"jsonrpc":"2.0","method":"notifications/initialized"}])";
+  const std::string batch =
+      "[" + Rpc(1, "ping") + "," +
+      Rpc(2, "tools/call", {{"name", "echo"}, {"arguments", {{"message", "hi"}}}}) +
+      R"(,{"jsonrpc":"2.0","method":"notifications/initialized"}])";
   McpResponse r = Send(Post(batch, old_session));
   ASSERT_EQ(r.status, 200) << r.body;
   json body = Body(r);
@@ -634,7 +656,8 @@ TEST_F(McpEndpointTest, BatchesOnlyIn20250326) {
   r = Send(Post(R"([{"jsonrpc":"2.0","method":"notifications/initialized"}])", old_session));
   EXPECT_EQ(r.status, 202);
   EXPECT_EQ(Send(Post("[]", old_session)).status, 400);
-  body = Body(Send(Post("[" + Rpc(3, "initialize", {{"protocolVersion", "2025-03-26"}}) + "]", old_session)));
+  body = Body(Send(
+      Post("[" + Rpc(3, "initialize", {{"protocolVersion", "2025-03-26"}}) + "]", old_session)));
   EXPECT_EQ(body[0]["error"]["code"], -32600);
 
   const std::string new_session = Initialize("2025-06-18");
@@ -661,7 +684,8 @@ TEST_F(McpEndpointTest, ToolsListPagesWithCursors) {
   ASSERT_TRUE(first["result"]["nextCursor"].is_string());
 
   json second = Call(session, "tools/list", {{"cursor", first["result"]["nextCursor"]}});
-  EXPECT_EQ(second["result"]["tools"].size(), 6u + kExtraTools - 50u);  // builtins, slow, reporting, slow_reporting, asks_name
+  EXPECT_EQ(second["result"]["tools"].size(),
+            6u + kExtraTools - 50u);  // builtins, slow, reporting, slow_reporting, asks_name
   EXPECT_FALSE(second["result"].contains("nextCursor"));
   EXPECT_EQ(second["result"]["tools"].back()["name"], absl::StrCat("extra_", kExtraTools - 1));
 
@@ -672,7 +696,8 @@ TEST_F(McpEndpointTest, ToolsListPagesWithCursors) {
 TEST_F(McpEndpointTest, ToolsCallEcho) {
   const std::string session = Initialize();
   ::testing::internal::CaptureStderr();
-  json r = Call(session, "tools/call", {{"name", "echo"}, {"arguments", {{"message", "h\xC3\xA9llo \xF0\x9F\x8C\x8D"}}}});
+  json r = Call(session, "tools/call",
+                {{"name", "echo"}, {"arguments", {{"message", "h\xC3\xA9llo \xF0\x9F\x8C\x8D"}}}});
   // A successful call is not logged as a failure (it once was, once per call).
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
   ASSERT_TRUE(r.contains("result")) << r;
@@ -681,7 +706,8 @@ TEST_F(McpEndpointTest, ToolsCallEcho) {
   EXPECT_EQ(result["structuredContent"]["length"], 7);
   ASSERT_EQ(result["content"].size(), 1u);
   EXPECT_EQ(result["content"][0]["type"], "text");
-  EXPECT_EQ(json::parse(result["content"][0]["text"].get<std::string>()), result["structuredContent"]);
+  EXPECT_EQ(json::parse(result["content"][0]["text"].get<std::string>()),
+            result["structuredContent"]);
 }
 
 TEST_F(McpEndpointTest, ToolsCallGetTime) {
@@ -702,11 +728,13 @@ TEST_F(McpEndpointTest, ToolsCallErrors) {
   json invalid = Call(session, "tools/call", {{"name", "echo"}, {"arguments", json::object()}});
   ASSERT_TRUE(invalid.contains("result")) << invalid;
   EXPECT_EQ(invalid["result"]["isError"], true);
-  EXPECT_NE(invalid["result"]["content"][0]["text"].get<std::string>().find("missing required argument 'message'"),
+  EXPECT_NE(invalid["result"]["content"][0]["text"].get<std::string>().find(
+                "missing required argument 'message'"),
             std::string::npos);
 
   EXPECT_EQ(Call(session, "tools/call", {{"arguments", json::object()}})["error"]["code"], -32602);
-  EXPECT_EQ(Call(session, "tools/call", {{"name", "echo"}, {"arguments", "x"}})["error"]["code"], -32602);
+  EXPECT_EQ(Call(session, "tools/call", {{"name", "echo"}, {"arguments", "x"}})["error"]["code"],
+            -32602);
 }
 
 TEST_F(McpEndpointTest, ToolTimeoutIsGenericInternalError) {
@@ -714,7 +742,8 @@ TEST_F(McpEndpointTest, ToolTimeoutIsGenericInternalError) {
   options.tool_call_timeout = absl::Milliseconds(200);
   auto endpoint = MakeEndpoint(options);
   const std::string session = Initialize("2025-11-25", endpoint.get());
-  McpResponse r = Send(Post(Rpc(1, "tools/call", {{"name", "slow"}}), session, "2025-11-25"), endpoint.get());
+  McpResponse r =
+      Send(Post(Rpc(1, "tools/call", {{"name", "slow"}}), session, "2025-11-25"), endpoint.get());
   json body = Body(r);
   EXPECT_EQ(body["error"]["code"], -32603);
   EXPECT_EQ(body["error"]["message"].get<std::string>().find("DEADLINE"), std::string::npos);
@@ -722,12 +751,14 @@ TEST_F(McpEndpointTest, ToolTimeoutIsGenericInternalError) {
 
 TEST_F(McpEndpointTest, UnavailableToolServiceIsInternalError) {
   auto dead_channel = grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials());
-  std::shared_ptr<tools::v1::ToolService::StubInterface> dead_stub(tools::v1::ToolService::NewStub(dead_channel));
+  std::shared_ptr<tools::v1::ToolService::StubInterface> dead_stub(
+      tools::v1::ToolService::NewStub(dead_channel));
   McpEndpoint endpoint(DefaultOptions(), dead_stub);
   const std::string session = Initialize("2025-11-25", &endpoint);
   json body = Body(Send(Post(Rpc(1, "tools/list"), session, "2025-11-25"), &endpoint));
   EXPECT_EQ(body["error"]["code"], -32603);
-  body = Body(Send(Post(Rpc(2, "tools/call", {{"name", "echo"}}), session, "2025-11-25"), &endpoint));
+  body =
+      Body(Send(Post(Rpc(2, "tools/call", {{"name", "echo"}}), session, "2025-11-25"), &endpoint));
   EXPECT_EQ(body["error"]["code"], -32603);
 }
 
@@ -741,12 +772,16 @@ TEST_F(McpEndpointTest, CancelledNotificationCancelsInFlightCall) {
                       response = std::move(r);
                       finished.Notify();
                     });
-  EXPECT_FALSE(finished.WaitForNotificationWithTimeout(absl::Milliseconds(200)));  // really in flight
+  EXPECT_FALSE(
+      finished.WaitForNotificationWithTimeout(absl::Milliseconds(200)));  // really in flight
   // Cancelling another id changes nothing.
-  EXPECT_EQ(Send(Post(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"other"}})",
-                      session, "2025-11-25"))
-                .status,
-            202);
+  EXPECT_EQ(
+      Send(
+          Post(
+              R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"other"}})",
+              session, "2025-11-25"))
+          .status,
+      202);
   EXPECT_FALSE(finished.WaitForNotificationWithTimeout(absl::Milliseconds(100)));
   McpResponse cancel = Send(Post(
       R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"call-1","reason":"user"}})",
@@ -774,24 +809,29 @@ std::vector<json> SseMessages(const std::string& sse) {
 std::vector<json> DrainStream(const std::shared_ptr<EventStream>& stream) {
   SseCapture capture;
   stream->Start(capture.Write(), capture.Close());
-  for (int i = 0; i < 1000 && !capture.closed(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 1000 && !capture.closed(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_TRUE(capture.closed());
   return SseMessages(capture.data());
 }
 
 TEST_F(McpEndpointTest, ProgressTokenStreamsProgressThenTheResult) {
   const std::string session = Initialize();
-  McpResponse r = Send(Post(Rpc(5, "tools/call", {{"name", "reporting"}, {"_meta", {{"progressToken", "tok"}}}}),
-                            session, "2025-11-25"));
+  McpResponse r = Send(
+      Post(Rpc(5, "tools/call", {{"name", "reporting"}, {"_meta", {{"progressToken", "tok"}}}}),
+           session, "2025-11-25"));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.Header("Content-Type").value_or(""), "text/event-stream");
   ASSERT_NE(r.stream, nullptr);
   std::vector<json> messages = DrainStream(r.stream);
   // No logging level was set: progress only.
   ASSERT_EQ(messages.size(), 3u) << json(messages).dump();
-  EXPECT_EQ(messages[0], (json{{"jsonrpc", "2.0"},
-                               {"method", "notifications/progress"},
-                               {"params", {{"progressToken", "tok"}, {"progress", 1}, {"total", 2}, {"message", "half"}}}}));
+  EXPECT_EQ(
+      messages[0],
+      (json{{"jsonrpc", "2.0"},
+            {"method", "notifications/progress"},
+            {"params",
+             {{"progressToken", "tok"}, {"progress", 1}, {"total", 2}, {"message", "half"}}}}));
   EXPECT_EQ(messages[1]["params"], (json{{"progressToken", "tok"}, {"progress", 2}, {"total", 2}}));
   EXPECT_EQ(messages[2]["id"], 5);
   EXPECT_EQ(messages[2]["result"]["structuredContent"], (json{{"ok", true}}));
@@ -807,28 +847,36 @@ TEST_F(McpEndpointTest, SessionLogLevelFiltersToolLogs) {
   McpResponse r = Send(Post(Rpc(6, "tools/call", {{"name", "reporting"}}), session, "2025-11-25"));
   ASSERT_NE(r.stream, nullptr) << r.body;
   std::vector<json> messages = DrainStream(r.stream);
-  ASSERT_EQ(messages.size(), 2u) << json(messages).dump();  // the info log and progress are not sent
-  EXPECT_EQ(messages[0], (json{{"jsonrpc", "2.0"},
-                               {"method", "notifications/message"},
-                               {"params", {{"level", "warning"}, {"logger", "tests"}, {"data", {{"careful", true}}}}}}));
+  ASSERT_EQ(messages.size(), 2u)
+      << json(messages).dump();  // the info log and progress are not sent
+  EXPECT_EQ(messages[0],
+            (json{{"jsonrpc", "2.0"},
+                  {"method", "notifications/message"},
+                  {"params",
+                   {{"level", "warning"}, {"logger", "tests"}, {"data", {{"careful", true}}}}}}));
   EXPECT_EQ(messages[1]["id"], 6);
   EXPECT_EQ(messages[1]["result"]["isError"], false);
 }
 
 TEST_F(McpEndpointTest, CancelledNotificationCancelsStreamingCall) {
   const std::string session = Initialize();
-  McpResponse r = Send(Post(Rpc("s-1", "tools/call", {{"name", "slow_reporting"}, {"_meta", {{"progressToken", 9}}}}),
-                            session, "2025-11-25"));
+  McpResponse r = Send(Post(
+      Rpc("s-1", "tools/call", {{"name", "slow_reporting"}, {"_meta", {{"progressToken", 9}}}}),
+      session, "2025-11-25"));
   ASSERT_NE(r.stream, nullptr) << r.body;  // answered by the first progress event
   SseCapture capture;
   r.stream->Start(capture.Write(), capture.Close());
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_FALSE(capture.closed());  // still running
-  EXPECT_EQ(Send(Post(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"s-1"}})",
-                      session, "2025-11-25"))
-                .status,
-            202);
-  for (int i = 0; i < 1000 && !capture.closed(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(
+      Send(
+          Post(
+              R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"s-1"}})",
+              session, "2025-11-25"))
+          .status,
+      202);
+  for (int i = 0; i < 1000 && !capture.closed(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_TRUE(capture.closed());  // well before the tool's 20 s deadline
   std::vector<json> messages = SseMessages(capture.data());
   ASSERT_EQ(messages.size(), 2u) << capture.data();
@@ -858,7 +906,8 @@ TEST_F(McpEndpointTest, GetNeedsEventStreamAccept) {
 
 TEST_F(McpEndpointTest, GetOpensStreamWithPrimingAndEvents) {
   const std::string session = Initialize("2025-11-25");
-  EXPECT_EQ(endpoint_->SendToSession(session, json::object()).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(endpoint_->SendToSession(session, json::object()).code(),
+            absl::StatusCode::kFailedPrecondition);
   McpResponse r = Send(Get(session));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Header("Content-Type").value_or(""), "text/event-stream");
@@ -870,9 +919,11 @@ TEST_F(McpEndpointTest, GetOpensStreamWithPrimingAndEvents) {
   const std::string stream_id = priming.substr(4, priming.find("-0\n") - 4);
   EXPECT_EQ(priming, "id: " + stream_id + "-0\ndata: \n\n");
 
-  const json note = {{"jsonrpc", "2.0"}, {"method", "notifications/message"}, {"params", {{"level", "info"}}}};
+  const json note = {
+      {"jsonrpc", "2.0"}, {"method", "notifications/message"}, {"params", {{"level", "info"}}}};
   ASSERT_TRUE(endpoint_->SendToSession(session, note).ok());
-  EXPECT_EQ(capture.data(), priming + "id: " + stream_id + "-1\nevent: message\ndata: " + note.dump() + "\n\n");
+  EXPECT_EQ(capture.data(),
+            priming + "id: " + stream_id + "-1\nevent: message\ndata: " + note.dump() + "\n\n");
   r.stream->Cancel();
   EXPECT_EQ(endpoint_->SendToSession(session, note).code(), absl::StatusCode::kFailedPrecondition);
 }
@@ -911,8 +962,8 @@ TEST_F(McpEndpointTest, LastEventIdReplaysOnlyThatStream) {
   ASSERT_EQ(resumed.status, 200);
   SseCapture capture_r;
   resumed.stream->Start(capture_r.Write(), capture_r.Close());
-  EXPECT_EQ(capture_r.data(), "id: " + a_id + "-2\nevent: message\ndata: {\"n\":2}\n\n" + "id: " + a_id +
-                                  "-3\nevent: message\ndata: {\"n\":3}\n\n");
+  EXPECT_EQ(capture_r.data(), "id: " + a_id + "-2\nevent: message\ndata: {\"n\":2}\n\n" +
+                                  "id: " + a_id + "-3\nevent: message\ndata: {\"n\":3}\n\n");
   // An unknown Last-Event-ID opens a fresh stream.
   McpResponse fresh = Send(Get(session, "ffff-3"));
   ASSERT_EQ(fresh.status, 200);
@@ -986,8 +1037,8 @@ TEST_F(McpEndpointTest, InputRequiredBecomesServerToClientRequest) {
   EXPECT_FALSE(capture.closed());  // waiting for the answer
 
   // An answer to an id the server never sent changes nothing.
-  EXPECT_EQ(Send(Post(json{{"jsonrpc", "2.0"}, {"id", 999999}, {"result", json::object()}}.dump(), session,
-                      "2025-11-25"))
+  EXPECT_EQ(Send(Post(json{{"jsonrpc", "2.0"}, {"id", 999999}, {"result", json::object()}}.dump(),
+                      session, "2025-11-25"))
                 .status,
             202);
   EXPECT_FALSE(capture.closed());
@@ -998,7 +1049,8 @@ TEST_F(McpEndpointTest, InputRequiredBecomesServerToClientRequest) {
                       session, "2025-11-25"))
                 .status,
             202);
-  for (int i = 0; i < 1000 && !capture.closed(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 1000 && !capture.closed(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_TRUE(capture.closed());
   messages = SseMessages(capture.data());
   ASSERT_EQ(messages.size(), 2u) << capture.data();
@@ -1010,7 +1062,8 @@ TEST_F(McpEndpointTest, InputRequiredWithoutTheCapabilityIsAnError) {
   const std::string session = Initialize();  // declares no capabilities
   json reply = Call(session, "tools/call", {{"name", "asks_name"}});
   EXPECT_EQ(reply["error"]["code"], -32021) << reply.dump();
-  EXPECT_EQ(reply["error"]["data"]["requiredCapabilities"], (json{{"elicitation", json::object()}}));
+  EXPECT_EQ(reply["error"]["data"]["requiredCapabilities"],
+            (json{{"elicitation", json::object()}}));
 }
 
 TEST_F(McpEndpointTest, CancelledNotificationEndsAWaitForInput) {
@@ -1019,24 +1072,32 @@ TEST_F(McpEndpointTest, CancelledNotificationEndsAWaitForInput) {
                                     {"capabilities", {{"elicitation", json::object()}}},
                                     {"clientInfo", {{"name", "test"}, {"version", "1"}}}})));
   const std::string session = init.Header("Mcp-Session-Id").value_or("");
-  McpResponse r = Send(Post(Rpc("c-1", "tools/call", {{"name", "asks_name"}}), session, "2025-11-25"));
+  McpResponse r =
+      Send(Post(Rpc("c-1", "tools/call", {{"name", "asks_name"}}), session, "2025-11-25"));
   ASSERT_NE(r.stream, nullptr) << r.body;
   SseCapture capture;
   r.stream->Start(capture.Write(), capture.Close());
   std::vector<json> messages = SseMessages(capture.data());
   ASSERT_EQ(messages.size(), 1u) << capture.data();
-  EXPECT_EQ(Send(Post(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"c-1"}})",
-                      session, "2025-11-25"))
-                .status,
-            202);
-  for (int i = 0; i < 1000 && !capture.closed(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(
+      Send(
+          Post(
+              R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"c-1"}})",
+              session, "2025-11-25"))
+          .status,
+      202);
+  for (int i = 0; i < 1000 && !capture.closed(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_TRUE(capture.closed());
   messages = SseMessages(capture.data());
   ASSERT_EQ(messages.size(), 2u) << capture.data();
   EXPECT_EQ(messages[1]["id"], "c-1");
   EXPECT_EQ(messages[1]["error"]["code"], -32603);
   // A late answer finds nothing waiting.
-  EXPECT_EQ(Send(Post(json{{"jsonrpc", "2.0"}, {"id", messages[0]["id"]}, {"result", {{"action", "cancel"}}}}.dump(),
+  EXPECT_EQ(Send(Post(json{{"jsonrpc", "2.0"},
+                           {"id", messages[0]["id"]},
+                           {"result", {{"action", "cancel"}}}}
+                          .dump(),
                       session, "2025-11-25"))
                 .status,
             202);

@@ -18,7 +18,9 @@ void HttpHeaders::Add(std::string_view name, std::string_view value) {
   }
 }
 
-void HttpHeaders::Set(std::string_view name, std::string_view value) { values_[Lower(name)] = std::string(value); }
+void HttpHeaders::Set(std::string_view name, std::string_view value) {
+  values_[Lower(name)] = std::string(value);
+}
 
 void HttpHeaders::Remove(std::string_view name) { values_.erase(Lower(name)); }
 

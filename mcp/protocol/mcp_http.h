@@ -78,7 +78,8 @@ struct McpRequest {
 class EventStream {
  public:
   virtual ~EventStream() = default;
-  virtual void Start(std::function<bool(std::string_view sse_bytes)> write, std::function<void()> close) = 0;
+  virtual void Start(std::function<bool(std::string_view sse_bytes)> write,
+                     std::function<void()> close) = 0;
   virtual void Cancel() = 0;
 };
 

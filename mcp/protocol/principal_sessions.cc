@@ -30,9 +30,10 @@ void PrincipalSessions::Add(const std::string& principal, const std::shared_ptr<
 void PrincipalSessions::SweepExpired() {
   for (auto it = by_principal_.begin(); it != by_principal_.end();) {
     auto& sessions = it->second;
-    sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
-                                  [](const std::weak_ptr<Session>& weak) { return weak.expired(); }),
-                   sessions.end());
+    sessions.erase(
+        std::remove_if(sessions.begin(), sessions.end(),
+                       [](const std::weak_ptr<Session>& weak) { return weak.expired(); }),
+        sessions.end());
     if (sessions.empty()) {
       by_principal_.erase(it++);
     } else {

@@ -28,9 +28,9 @@ bool IsSessionVersion(std::string_view version) {
 }
 
 bool IsSessionEraName(std::string_view version) {
-  return IsSessionVersion(version) || std::find(std::begin(kRetiredSessionVersions),
-                                                std::end(kRetiredSessionVersions),
-                                                version) != std::end(kRetiredSessionVersions);
+  return IsSessionVersion(version) ||
+         std::find(std::begin(kRetiredSessionVersions), std::end(kRetiredSessionVersions),
+                   version) != std::end(kRetiredSessionVersions);
 }
 
 }  // namespace mcp_oauth::mcp

@@ -43,9 +43,13 @@ bool IsSessionVersion(std::string_view version);
 // rather than taken for a stateless request).
 bool IsSessionEraName(std::string_view version);
 // True when a session of `version` accepts JSON-RPC batches.
-inline bool AllowsBatches(std::string_view version) { return version < kFirstVersionWithoutBatches; }
+inline bool AllowsBatches(std::string_view version) {
+  return version < kFirstVersionWithoutBatches;
+}
 // True when a session of `version` starts its SSE streams with a priming event.
-inline bool SendsPrimingEvent(std::string_view version) { return version >= kFirstVersionWithPriming; }
+inline bool SendsPrimingEvent(std::string_view version) {
+  return version >= kFirstVersionWithPriming;
+}
 
 }  // namespace mcp_oauth::mcp
 

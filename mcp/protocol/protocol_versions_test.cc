@@ -1,8 +1,8 @@
 #include "mcp/protocol/protocol_versions.h"
 
-#include <algorithm>
-
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 namespace mcp_oauth::mcp {
 namespace {

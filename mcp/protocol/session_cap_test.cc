@@ -65,7 +65,8 @@ class SessionCapTest : public ::testing::Test {
     return Send(endpoint, std::move(request));
   }
 
-  McpResponse Delete(McpEndpoint& endpoint, const Principal& principal, const std::string& session) {
+  McpResponse Delete(McpEndpoint& endpoint, const Principal& principal,
+                     const std::string& session) {
     McpRequest request;
     request.method = "DELETE";
     request.headers = {{"Host", "localhost:9003"},

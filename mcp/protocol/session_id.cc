@@ -39,7 +39,8 @@ std::string SessionIdCodec::Mint(const SessionClaims& claims) const {
   binding.resize(kBindingBytes, '\0');
   payload += binding;
   const uint64_t created = static_cast<uint64_t>(absl::ToUnixSeconds(claims.created));
-  for (int shift = 56; shift >= 0; shift -= 8) payload.push_back(static_cast<char>((created >> shift) & 0xFF));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    payload.push_back(static_cast<char>((created >> shift) & 0xFF));
   payload += claims.protocol_version;
   return absl::StrCat(crypto::Base64UrlEncode(payload), ".", crypto::Base64UrlEncode(Mac(payload)));
 }
@@ -65,7 +66,8 @@ absl::StatusOr<SessionClaims> SessionIdCodec::Verify(std::string_view id) const 
   claims.binding = payload->substr(1 + kNonceBytes, kBindingBytes);
   uint64_t created = 0;
   for (size_t i = 0; i < 8; ++i) {
-    created = (created << 8) | static_cast<uint8_t>((*payload)[1 + kNonceBytes + kBindingBytes + i]);
+    created =
+        (created << 8) | static_cast<uint8_t>((*payload)[1 + kNonceBytes + kBindingBytes + i]);
   }
   claims.created = absl::FromUnixSeconds(static_cast<int64_t>(created));
   claims.protocol_version = payload->substr(kFixedBytes);

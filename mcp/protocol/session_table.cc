@@ -17,15 +17,16 @@ bool SessionTable::IsLive(const Session& session, absl::Time now) const {
          (now - session.last_seen <= limits_.idle_timeout || HasActiveStream(session));
 }
 
-SessionTable::Admission SessionTable::Add(std::shared_ptr<Session> session, const std::string& binding,
-                                          absl::Time now, Cleanup* cleanup) {
+SessionTable::Admission SessionTable::Add(std::shared_ptr<Session> session,
+                                          const std::string& binding, absl::Time now,
+                                          Cleanup* cleanup) {
   if (sessions_.size() >= limits_.max_sessions) MaybeSweep(now, /*force=*/true, cleanup);
   if (sessions_.size() >= limits_.max_sessions) return Admission::kFull;
   // Live as LiveCount counts them: ended, expired and idle sessions free
   // their place.
-  if (limits_.max_per_principal > 0 &&
-      by_principal_.CountLive(binding, [&](const Session& s) { return IsLive(s, now); }) >=
-          static_cast<size_t>(limits_.max_per_principal)) {
+  if (limits_.max_per_principal > 0 && by_principal_.CountLive(binding, [&](const Session& s) {
+        return IsLive(s, now);
+      }) >= static_cast<size_t>(limits_.max_per_principal)) {
     return Admission::kOverPrincipalCap;
   }
   by_principal_.Add(binding, session);
@@ -34,8 +35,8 @@ SessionTable::Admission SessionTable::Add(std::shared_ptr<Session> session, cons
   return Admission::kAdded;
 }
 
-std::shared_ptr<Session> SessionTable::Use(const std::string& id, const Principal& principal, absl::Time now,
-                                           Cleanup* cleanup, bool* known) {
+std::shared_ptr<Session> SessionTable::Use(const std::string& id, const Principal& principal,
+                                           absl::Time now, Cleanup* cleanup, bool* known) {
   MaybeSweep(now, /*force=*/false, cleanup);
   auto it = sessions_.find(id);
   *known = it != sessions_.end();
@@ -44,8 +45,8 @@ std::shared_ptr<Session> SessionTable::Use(const std::string& id, const Principa
 }
 
 std::shared_ptr<Session> SessionTable::Adopt(const std::string& id, const Principal& principal,
-                                             const std::string& protocol_version, absl::Time created,
-                                             absl::Time now, Cleanup* cleanup) {
+                                             const std::string& protocol_version,
+                                             absl::Time created, absl::Time now, Cleanup* cleanup) {
   auto [it, inserted] = sessions_.try_emplace(id);
   if (!inserted) return UseLocked(*it->second, principal, now, cleanup) ? it->second : nullptr;
   auto session = std::make_shared<Session>();
@@ -92,9 +93,10 @@ void SessionTable::EndAll(Cleanup* cleanup) {
   }
 }
 
-bool SessionTable::UseLocked(Session& session, const Principal& principal, absl::Time now, Cleanup* cleanup) {
-  if (session.ended || session.subject != principal.subject || session.client_id != principal.client_id ||
-      now - session.created > limits_.max_lifetime) {
+bool SessionTable::UseLocked(Session& session, const Principal& principal, absl::Time now,
+                             Cleanup* cleanup) {
+  if (session.ended || session.subject != principal.subject ||
+      session.client_id != principal.client_id || now - session.created > limits_.max_lifetime) {
     return false;
   }
   if (now - session.last_seen > limits_.idle_timeout && !HasActiveStream(session)) {

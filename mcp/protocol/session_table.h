@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
@@ -22,7 +23,6 @@
 #include "common/principal.h"
 #include "mcp/protocol/principal_sessions.h"
 #include "mcp/protocol/sse_stream.h"
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp {
 
@@ -97,19 +97,20 @@ class SessionTable {
   // Adds a session that initialize opened for the principal `binding`
   // (SessionIdCodec::Binding), unless the table is full even after dropping
   // tombstones, or the principal holds max_per_principal live sessions.
-  Admission Add(std::shared_ptr<Session> session, const std::string& binding, absl::Time now, Cleanup* cleanup);
+  Admission Add(std::shared_ptr<Session> session, const std::string& binding, absl::Time now,
+                Cleanup* cleanup);
 
   // Returns the session `id` when the table knows it (`*known`) and
   // `principal` may use it now (it is then marked seen; an idle one is
   // ended instead). Sweeps the table at most once a minute.
-  std::shared_ptr<Session> Use(const std::string& id, const Principal& principal, absl::Time now, Cleanup* cleanup,
-                               bool* known);
+  std::shared_ptr<Session> Use(const std::string& id, const Principal& principal, absl::Time now,
+                               Cleanup* cleanup, bool* known);
   // Adds a session minted by another replica (or before a restart) with our
   // key, which the caller verified; if a concurrent request adopted it
   // first, returns that one when `principal` may use it, else nullptr.
   std::shared_ptr<Session> Adopt(const std::string& id, const Principal& principal,
-                                 const std::string& protocol_version, absl::Time created, absl::Time now,
-                                 Cleanup* cleanup);
+                                 const std::string& protocol_version, absl::Time created,
+                                 absl::Time now, Cleanup* cleanup);
   // Returns the session `id` unless it is unknown or ended.
   std::shared_ptr<Session> Find(const std::string& id) const;
   // Returns the number of live sessions.

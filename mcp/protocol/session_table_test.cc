@@ -1,9 +1,9 @@
 #include "mcp/protocol/session_table.h"
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace mcp_oauth::mcp {
 namespace {
@@ -16,7 +16,8 @@ SessionLimits Limits(size_t max_sessions = 10, int max_per_principal = 2) {
 
 Principal Alice() { return Principal{"alice", "alice", "client", {"user"}}; }
 
-std::shared_ptr<Session> NewSession(const std::string& id, const Principal& principal, absl::Time now) {
+std::shared_ptr<Session> NewSession(const std::string& id, const Principal& principal,
+                                    absl::Time now) {
   auto session = std::make_shared<Session>();
   session->id = id;
   session->subject = principal.subject;

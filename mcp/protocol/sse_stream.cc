@@ -28,8 +28,9 @@ std::shared_ptr<EventStream> SseChannel::Connect(std::optional<uint64_t> after_s
 
 std::string SseChannel::FormatEvent(uint64_t sequence, std::string_view data) const {
   if (sequence == 0) return absl::StrCat("id: ", id_, "-0\ndata: \n\n");
-  return absl::StrCat("id: ", id_, "-", sequence, "\nevent: message\ndata: ",
-                      absl::string_view(data.data(), data.size()), "\n\n");
+  return absl::StrCat("id: ", id_, "-", sequence,
+                      "\nevent: message\ndata: ", absl::string_view(data.data(), data.size()),
+                      "\n\n");
 }
 
 void SseChannel::WriteLocked(const std::string& bytes) {
@@ -109,29 +110,35 @@ bool SseChannel::closed() const {
   return closed_;
 }
 
-std::optional<std::pair<std::string, uint64_t>> SseChannel::ParseEventId(std::string_view event_id) {
+std::optional<std::pair<std::string, uint64_t>> SseChannel::ParseEventId(
+    std::string_view event_id) {
   const size_t dash = event_id.rfind('-');
   if (dash == std::string_view::npos || dash == 0) return std::nullopt;
   uint64_t sequence = 0;
-  if (!absl::SimpleAtoi(absl::string_view(event_id.data() + dash + 1, event_id.size() - dash - 1), &sequence)) {
+  if (!absl::SimpleAtoi(absl::string_view(event_id.data() + dash + 1, event_id.size() - dash - 1),
+                        &sequence)) {
     return std::nullopt;
   }
   return std::make_pair(std::string(event_id.substr(0, dash)), sequence);
 }
 
-void SseConnection::Start(std::function<bool(std::string_view)> write, std::function<void()> close) {
-  channel_->Start(generation_, after_sequence_, SseChannel::Sink{std::move(write), std::move(close)});
+void SseConnection::Start(std::function<bool(std::string_view)> write,
+                          std::function<void()> close) {
+  channel_->Start(generation_, after_sequence_,
+                  SseChannel::Sink{std::move(write), std::move(close)});
 }
 
 namespace {
 
 std::string FormatPostEvent(std::string_view data) {
-  return absl::StrCat("event: message\ndata: ", absl::string_view(data.data(), data.size()), "\n\n");
+  return absl::StrCat("event: message\ndata: ", absl::string_view(data.data(), data.size()),
+                      "\n\n");
 }
 
 }  // namespace
 
-void BufferedEventStream::Start(std::function<bool(std::string_view)> write, std::function<void()> close) {
+void BufferedEventStream::Start(std::function<bool(std::string_view)> write,
+                                std::function<void()> close) {
   absl::MutexLock lock(&mu_);
   if (cancelled_) return;
   for (const std::string& event : pending_) {

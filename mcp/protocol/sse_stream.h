@@ -90,7 +90,8 @@ class SseChannel : public std::enable_shared_from_this<SseChannel> {
 // One HTTP connection's view of an SseChannel.
 class SseConnection final : public EventStream {
  public:
-  SseConnection(std::shared_ptr<SseChannel> channel, uint64_t generation, std::optional<uint64_t> after_sequence)
+  SseConnection(std::shared_ptr<SseChannel> channel, uint64_t generation,
+                std::optional<uint64_t> after_sequence)
       : channel_(std::move(channel)), generation_(generation), after_sequence_(after_sequence) {}
   ~SseConnection() override { Cancel(); }
 
@@ -102,7 +103,6 @@ class SseConnection final : public EventStream {
   const uint64_t generation_;
   const std::optional<uint64_t> after_sequence_;
 };
-
 
 // An EventStream that buffers events until the gateway starts it (up to
 // `max_pending`; then the client is too slow and the stream ends).

@@ -20,7 +20,7 @@ namespace {
 // "private": results are computed for the authenticated principal.
 const std::map<std::string, int>& CacheTtlMs() {
   static const std::map<std::string, int>* const kTtl = new std::map<std::string, int>{
-      {"server/discover", 300000}, {"tools/list", 0},         {"resources/list", 300000},
+      {"server/discover", 300000},          {"tools/list", 0},     {"resources/list", 300000},
       {"resources/templates/list", 300000}, {"resources/read", 0}, {"prompts/list", 300000},
   };
   return *kTtl;
@@ -91,7 +91,8 @@ json McpEndpoint::Impl::DiscoverResult() const {
       {"capabilities", std::move(capabilities)},
       {"serverInfo", {{"name", options_.server_name}, {"version", options_.server_version}}},
       {"instructions", Instructions()},
-      {"_meta", {{kMetaServerInfo, {{"name", options_.server_name}, {"version", options_.server_version}}}}},
+      {"_meta",
+       {{kMetaServerInfo, {{"name", options_.server_name}, {"version", options_.server_version}}}}},
   };
 }
 
@@ -111,7 +112,8 @@ void McpEndpoint::Impl::HandleStateless(const McpRequest& request, const json& m
     done(Accepted());
     return;
   }
-  static const std::vector<std::string>* const kStatelessVersions = new std::vector<std::string>{kStatelessVersion};
+  static const std::vector<std::string>* const kStatelessVersions =
+      new std::vector<std::string>{kStatelessVersion};
   if (std::optional<StatelessRejection> rejection =
           CheckStatelessRequest(request.headers, message, *kStatelessVersions)) {
     json error = RpcError(id, rejection->code, rejection->message);
@@ -124,12 +126,13 @@ void McpEndpoint::Impl::HandleStateless(const McpRequest& request, const json& m
   // The answer is one JSON body unless a streamed tools/call sends events
   // first; a streamed answer's stream cancels the call when closed.
   auto cancel = std::make_shared<std::shared_ptr<client::Cancellation>>();
-  auto post = std::make_shared<PostResponder>([cancel, done = std::move(done)](McpResponse response) {
-    if (response.stream != nullptr && *cancel != nullptr) {
-      response.stream = std::make_shared<CancelOnClose>(std::move(response.stream), *cancel);
-    }
-    done(std::move(response));
-  });
+  auto post =
+      std::make_shared<PostResponder>([cancel, done = std::move(done)](McpResponse response) {
+        if (response.stream != nullptr && *cancel != nullptr) {
+          response.stream = std::make_shared<CancelOnClose>(std::move(response.stream), *cancel);
+        }
+        done(std::move(response));
+      });
   Reply reply = [post, method, params](std::optional<json> out) {
     if (!out) {
       post->Finish(Accepted());
@@ -139,17 +142,18 @@ void McpEndpoint::Impl::HandleStateless(const McpRequest& request, const json& m
     json shaped = Shape(method, params, *std::move(out), &status);
     post->Finish(JsonResponse(status, shaped));
   };
-  RpcCall call(ProtocolEra::kStateless, method, id, params, request.principal, request.request_id, std::move(reply));
+  RpcCall call(ProtocolEra::kStateless, method, id, params, request.principal, request.request_id,
+               std::move(reply));
   call.post = std::move(post);
   call.headers = &request.headers;
   call.cancel = std::move(cancel);
   DispatchMethod(call);
 }
 
-void McpEndpoint::Impl::CallToolStateless(const json& id, const json& params, const Principal& principal,
-                                          const HttpHeaders& headers, const std::string& request_id, Reply reply,
-                                          std::shared_ptr<PostResponder> post,
-                                          std::shared_ptr<std::shared_ptr<client::Cancellation>> cancel) {
+void McpEndpoint::Impl::CallToolStateless(
+    const json& id, const json& params, const Principal& principal, const HttpHeaders& headers,
+    const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post,
+    std::shared_ptr<std::shared_ptr<client::Cancellation>> cancel) {
   CallToolRequest call;
   json capabilities;
   std::optional<json> error = tool_calls_.Read(id, params, principal, &call);
@@ -171,17 +175,21 @@ void McpEndpoint::Impl::CallToolStateless(const json& id, const json& params, co
   // Tasks negotiated: a task tool answers start_task and the call becomes a
   // task, which runs a copy of it.
   std::shared_ptr<CallToolRequest> task_call;
-  if (call.task_mode() == mcp_oauth::tools::v1::TASK_MODE_ALLOWED) task_call = std::make_shared<CallToolRequest>(call);
-  tool_calls_.Run(call, events, tool_calls_.Options(request_id, std::move(cancellation)), std::move(post),
-                  [self = shared_from_this(), id, name = call.name(), capabilities, principal, request_id, task_call,
-                   reply = std::move(reply)](const grpc::Status& status, CallToolResponse* response) {
-                    if (status.ok() && response->start_task() && task_call != nullptr) {
-                      self->tool_calls_.StartTask(id, std::move(*task_call), principal, request_id,
-                                                  [reply](json answer) { reply(std::move(answer)); });
-                      return;
-                    }
-                    reply(ToolCallRunner::Answer(id, ProtocolEra::kStateless, status, response, name, capabilities));
-                  });
+  if (call.task_mode() == mcp_oauth::tools::v1::TASK_MODE_ALLOWED)
+    task_call = std::make_shared<CallToolRequest>(call);
+  tool_calls_.Run(
+      call, events, tool_calls_.Options(request_id, std::move(cancellation)), std::move(post),
+      [self = shared_from_this(), id, name = call.name(), capabilities, principal, request_id,
+       task_call,
+       reply = std::move(reply)](const grpc::Status& status, CallToolResponse* response) {
+        if (status.ok() && response->start_task() && task_call != nullptr) {
+          self->tool_calls_.StartTask(id, std::move(*task_call), principal, request_id,
+                                      [reply](json answer) { reply(std::move(answer)); });
+          return;
+        }
+        reply(ToolCallRunner::Answer(id, ProtocolEra::kStateless, status, response, name,
+                                     capabilities));
+      });
 }
 
 }  // namespace mcp_oauth::mcp

@@ -5,16 +5,16 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "mcp/protocol/mcp_endpoint.h"
 #include "client/local_tool_client.h"
 #include "client/remote_tool_client.h"
+#include "mcp/protocol/mcp_endpoint.h"
 #include "mcp/protocol/stateless_era.h"
 #include "mcp/tool_service.h"
 #include "mcp/tools/builtin_tools.h"
@@ -33,7 +33,8 @@ absl::StatusOr<ToolContent> Greet(const json&, const CallContext& ctx) {
     out.input_required.state = "asked";
     return out;
   }
-  out.blocks.push_back({{"type", "text"}, {"text", "Hello, " + answer->at("content").value("name", "") + "!"}});
+  out.blocks.push_back(
+      {{"type", "text"}, {"text", "Hello, " + answer->at("content").value("name", "") + "!"}});
   return out;
 }
 
@@ -65,32 +66,35 @@ Backend* SharedBackend() {
     greet.input_schema = {{"type", "object"}};
     greet.content_handler = &Greet;
     EXPECT_TRUE(registry->Register(std::move(greet)).ok());
-    EXPECT_TRUE(registry
-                    ->Register(JsonTool("steps",
-                                        [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
-                                          ctx.ReportProgress(1, 2, "half");
-                                          ctx.ReportProgress(2, 2);
-                                          return json{{"done", true}};
-                                        }))
-                    .ok());
+    EXPECT_TRUE(
+        registry
+            ->Register(JsonTool("steps",
+                                [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                  ctx.ReportProgress(1, 2, "half");
+                                  ctx.ReportProgress(2, 2);
+                                  return json{{"done", true}};
+                                }))
+            .ok());
     // Reports once, then runs until cancelled.
-    EXPECT_TRUE(registry
-                    ->Register(JsonTool("slow",
-                                        [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
-                                          ctx.ReportProgress(1);
-                                          while (!ctx.Cancelled()) {
-                                            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-                                          }
-                                          g_slow_cancelled = absl::Now() < ctx.deadline();
-                                          return json{{"late", true}};
-                                        }))
-                    .ok());
+    EXPECT_TRUE(
+        registry
+            ->Register(JsonTool("slow",
+                                [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                  ctx.ReportProgress(1);
+                                  while (!ctx.Cancelled()) {
+                                    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                                  }
+                                  g_slow_cancelled = absl::Now() < ctx.deadline();
+                                  return json{{"late", true}};
+                                }))
+            .ok());
     auto* b = new Backend;
     b->service = std::make_unique<ToolServiceImpl>(registry);
     grpc::ServerBuilder builder;
     builder.RegisterService(b->service.get());
     b->server = builder.BuildAndStart();
-    b->stub = tools::v1::ToolService::NewStub(b->server->InProcessChannel(grpc::ChannelArguments()));
+    b->stub =
+        tools::v1::ToolService::NewStub(b->server->InProcessChannel(grpc::ChannelArguments()));
     return b;
   }();
   return backend;
@@ -105,8 +109,9 @@ class StatelessEndpointTest : public ::testing::Test {
     // stateless_endpoint_local_test: the same tests through the in-process
     // client.
     McpBackends backends;
-    backends.tool_client = client::MakeLocalToolClient(SharedBackend()->service.get(),
-                                                       client::MakeUnmeteredRemoteToolClient(SharedBackend()->stub));
+    backends.tool_client =
+        client::MakeLocalToolClient(SharedBackend()->service.get(),
+                                    client::MakeUnmeteredRemoteToolClient(SharedBackend()->stub));
     endpoint_ = std::make_unique<McpEndpoint>(options, std::move(backends));
 #else
     endpoint_ = std::make_unique<McpEndpoint>(options, SharedBackend()->stub);
@@ -133,8 +138,8 @@ class StatelessEndpointTest : public ::testing::Test {
   }
 
   // A well-formed 2026-07-28 request; `caps` are the client capabilities.
-  McpResponse Call(const std::string& method, json params = json::object(), json caps = json::object(),
-                   int id = 1) {
+  McpResponse Call(const std::string& method, json params = json::object(),
+                   json caps = json::object(), int id = 1) {
     json meta = {{kMetaProtocolVersion, kStatelessVersion}, {kMetaClientCapabilities, caps}};
     if (params.contains("_meta")) meta.update(params["_meta"]);  // e.g. a progressToken
     params["_meta"] = std::move(meta);
@@ -154,7 +159,8 @@ TEST_F(StatelessEndpointTest, DiscoverOpensNoSession) {
   EXPECT_FALSE(response.Header("Mcp-Session-Id"));
   json result = Body(response)["result"];
   EXPECT_EQ(result["resultType"], "complete");
-  EXPECT_NE(std::find(result["supportedVersions"].begin(), result["supportedVersions"].end(), kStatelessVersion),
+  EXPECT_NE(std::find(result["supportedVersions"].begin(), result["supportedVersions"].end(),
+                      kStatelessVersion),
             result["supportedVersions"].end());
   EXPECT_TRUE(result["capabilities"].contains("tools"));
   EXPECT_FALSE(result["capabilities"].contains("logging"));
@@ -163,18 +169,22 @@ TEST_F(StatelessEndpointTest, DiscoverOpensNoSession) {
 }
 
 TEST_F(StatelessEndpointTest, SessionEraStillServedOnTheSameEndpoint) {
-  McpResponse response =
-      Post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"},
-            {"params", {{"protocolVersion", "2025-11-25"}, {"capabilities", json::object()},
-                        {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}},
-           {});
+  McpResponse response = Post({{"jsonrpc", "2.0"},
+                               {"id", 1},
+                               {"method", "initialize"},
+                               {"params",
+                                {{"protocolVersion", "2025-11-25"},
+                                 {"capabilities", json::object()},
+                                 {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}},
+                              {});
   ASSERT_EQ(response.status, 200) << response.body;
   EXPECT_TRUE(response.Header("Mcp-Session-Id"));
   EXPECT_EQ(Body(response)["result"]["protocolVersion"], "2025-11-25");
 }
 
 TEST_F(StatelessEndpointTest, RemovedMethodsAreNotFound) {
-  for (const char* method : {"initialize", "ping", "logging/setLevel", "resources/subscribe", "no/such"}) {
+  for (const char* method :
+       {"initialize", "ping", "logging/setLevel", "resources/subscribe", "no/such"}) {
     McpResponse response = Call(method, json::object(), json::object(), 42);
     EXPECT_EQ(response.status, 404) << method;
     EXPECT_EQ(Body(response)["error"]["code"], -32601) << method;
@@ -192,17 +202,22 @@ TEST_F(StatelessEndpointTest, ToolsListCarriesCachingHints) {
 
 TEST_F(StatelessEndpointTest, EnvelopeErrorsUseTheirCodes) {
   // Method header disagreeing with the body.
-  json message = {{"jsonrpc", "2.0"}, {"id", 9}, {"method", "tools/list"},
-                  {"params", {{"_meta", {{kMetaProtocolVersion, kStatelessVersion},
-                                         {kMetaClientCapabilities, json::object()}}}}}};
-  McpResponse mismatch =
-      Post(message, HttpHeaders{{"MCP-Protocol-Version", kStatelessVersion}, {"Mcp-Method", "prompts/list"}});
+  json message = {
+      {"jsonrpc", "2.0"},
+      {"id", 9},
+      {"method", "tools/list"},
+      {"params",
+       {{"_meta",
+         {{kMetaProtocolVersion, kStatelessVersion}, {kMetaClientCapabilities, json::object()}}}}}};
+  McpResponse mismatch = Post(message, HttpHeaders{{"MCP-Protocol-Version", kStatelessVersion},
+                                                   {"Mcp-Method", "prompts/list"}});
   EXPECT_EQ(mismatch.status, 400);
   EXPECT_EQ(Body(mismatch)["error"]["code"], kHeaderMismatch);
   EXPECT_EQ(Body(mismatch)["id"], 9);
   // No _meta at all.
-  McpResponse no_meta = Post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "server/discover"}},
-                             HttpHeaders{{"MCP-Protocol-Version", kStatelessVersion}, {"Mcp-Method", "server/discover"}});
+  McpResponse no_meta = Post(
+      {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "server/discover"}},
+      HttpHeaders{{"MCP-Protocol-Version", kStatelessVersion}, {"Mcp-Method", "server/discover"}});
   EXPECT_EQ(no_meta.status, 400);
   EXPECT_EQ(Body(no_meta)["error"]["code"], -32602);
 }
@@ -216,13 +231,15 @@ TEST_F(StatelessEndpointTest, InputRequiredRoundTrip) {
   ASSERT_FALSE(state.empty());
 
   json answers = {{"name", {{"action", "accept"}, {"content", {{"name", "Ada"}}}}}};
-  json second = Body(Call("tools/call", {{"name", "greet"}, {"inputResponses", answers}, {"requestState", state}},
-                          caps));
+  json second =
+      Body(Call("tools/call",
+                {{"name", "greet"}, {"inputResponses", answers}, {"requestState", state}}, caps));
   ASSERT_EQ(second["result"]["resultType"], "complete") << second;
   EXPECT_EQ(second["result"]["content"][0]["text"], "Hello, Ada!");
 
   McpResponse tampered =
-      Call("tools/call", {{"name", "greet"}, {"inputResponses", answers}, {"requestState", state + "x"}}, caps);
+      Call("tools/call",
+           {{"name", "greet"}, {"inputResponses", answers}, {"requestState", state + "x"}}, caps);
   EXPECT_EQ(tampered.status, 400);
   EXPECT_EQ(Body(tampered)["error"]["code"], -32602);
 }
@@ -252,7 +269,8 @@ struct Sink {
 };
 
 TEST_F(StatelessEndpointTest, ProgressTokenStreamsProgressThenTheResult) {
-  McpResponse response = Call("tools/call", {{"name", "steps"}, {"_meta", {{"progressToken", "p1"}}}});
+  McpResponse response =
+      Call("tools/call", {{"name", "steps"}, {"_meta", {{"progressToken", "p1"}}}});
   ASSERT_EQ(response.status, 200);
   ASSERT_NE(response.stream, nullptr) << response.body;
   EXPECT_EQ(response.Header("Content-Type"), "text/event-stream");
@@ -273,7 +291,8 @@ TEST_F(StatelessEndpointTest, ProgressTokenStreamsProgressThenTheResult) {
   const size_t result = sink->data.find("\"resultType\":\"complete\"");
   ASSERT_NE(first, std::string::npos) << sink->data;
   EXPECT_NE(sink->data.find("\"progressToken\":\"p1\""), std::string::npos);
-  EXPECT_NE(sink->data.find("notifications/progress", first + 1), std::string::npos) << "two progress events";
+  EXPECT_NE(sink->data.find("notifications/progress", first + 1), std::string::npos)
+      << "two progress events";
   ASSERT_NE(result, std::string::npos) << sink->data;
   EXPECT_LT(first, result);
 }

@@ -27,7 +27,8 @@ const char* NameParamOf(const std::string& method) {
   if (method == "tools/call" || method == "prompts/get") return "name";
   if (method == "resources/read") return "uri";
   // The tasks extension (SEP-2663, "Routing Headers").
-  if (method == "tasks/get" || method == "tasks/update" || method == "tasks/cancel") return "taskId";
+  if (method == "tasks/get" || method == "tasks/update" || method == "tasks/cancel")
+    return "taskId";
   return nullptr;
 }
 
@@ -43,7 +44,8 @@ ProtocolEra DetectEra(const HttpHeaders& headers, const json& message) {
       return ProtocolEra::kStateless;
     }
   }
-  if (auto version = Trimmed(headers, "mcp-protocol-version"); version && !IsSessionEraName(*version)) {
+  if (auto version = Trimmed(headers, "mcp-protocol-version");
+      version && !IsSessionEraName(*version)) {
     return ProtocolEra::kStateless;
   }
   // A 2025-era initialize names its version in params, not in _meta or a
@@ -54,7 +56,8 @@ ProtocolEra DetectEra(const HttpHeaders& headers, const json& message) {
   return ProtocolEra::kSessions;
 }
 
-std::optional<StatelessRejection> CheckStatelessRequest(const HttpHeaders& headers, const json& message,
+std::optional<StatelessRejection> CheckStatelessRequest(const HttpHeaders& headers,
+                                                        const json& message,
                                                         const std::vector<std::string>& supported) {
   const std::optional<std::string> header_version = Trimmed(headers, "mcp-protocol-version");
   if (!header_version || header_version->empty()) {
@@ -67,17 +70,24 @@ std::optional<StatelessRejection> CheckStatelessRequest(const HttpHeaders& heade
     if (!meta.is_object() || !meta.contains(key)) missing.push_back(key);
   }
   if (!missing.empty()) {
-    return Reject(400, -32602, absl::StrCat("Invalid params: missing _meta keys: ", absl::StrJoin(missing, ", ")));
+    return Reject(
+        400, -32602,
+        absl::StrCat("Invalid params: missing _meta keys: ", absl::StrJoin(missing, ", ")));
   }
   const json& meta_version = meta[kMetaProtocolVersion];
   if (!meta_version.is_string()) {
-    return Reject(400, -32602, absl::StrCat("Invalid params: _meta ", kMetaProtocolVersion, " must be a string"));
+    return Reject(
+        400, -32602,
+        absl::StrCat("Invalid params: _meta ", kMetaProtocolVersion, " must be a string"));
   }
   if (!meta[kMetaClientCapabilities].is_object()) {
-    return Reject(400, -32602, absl::StrCat("Invalid params: _meta ", kMetaClientCapabilities, " must be an object"));
+    return Reject(
+        400, -32602,
+        absl::StrCat("Invalid params: _meta ", kMetaClientCapabilities, " must be an object"));
   }
   if (meta_version.get<std::string>() != *header_version) {
-    return Reject(400, kHeaderMismatch, "Header mismatch: MCP-Protocol-Version does not match _meta protocolVersion");
+    return Reject(400, kHeaderMismatch,
+                  "Header mismatch: MCP-Protocol-Version does not match _meta protocolVersion");
   }
   bool known = false;
   for (const std::string& version : supported) known = known || version == *header_version;
@@ -87,17 +97,21 @@ std::optional<StatelessRejection> CheckStatelessRequest(const HttpHeaders& heade
   }
   const std::string method = message["method"].get<std::string>();
   const std::optional<std::string> header_method = Trimmed(headers, "mcp-method");
-  if (!header_method) return Reject(400, kHeaderMismatch, "Header mismatch: missing Mcp-Method header");
+  if (!header_method)
+    return Reject(400, kHeaderMismatch, "Header mismatch: missing Mcp-Method header");
   if (*header_method != method) {
-    return Reject(400, kHeaderMismatch, "Header mismatch: Mcp-Method does not match the request method");
+    return Reject(400, kHeaderMismatch,
+                  "Header mismatch: Mcp-Method does not match the request method");
   }
   if (const char* member = NameParamOf(method)) {
     auto value = params.find(member);
     if (value != params.end() && value->is_string()) {
       const std::optional<std::string> header_name = Trimmed(headers, "mcp-name");
-      if (!header_name) return Reject(400, kHeaderMismatch, "Header mismatch: missing Mcp-Name header");
+      if (!header_name)
+        return Reject(400, kHeaderMismatch, "Header mismatch: missing Mcp-Name header");
       if (*header_name != value->get<std::string>()) {
-        return Reject(400, kHeaderMismatch, absl::StrCat("Header mismatch: Mcp-Name does not match params.", member));
+        return Reject(400, kHeaderMismatch,
+                      absl::StrCat("Header mismatch: Mcp-Name does not match params.", member));
       }
     }
   }

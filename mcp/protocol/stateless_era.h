@@ -15,13 +15,13 @@
 #ifndef MCP_OAUTH_MCP_PROTOCOL_STATELESS_ERA_H_
 #define MCP_OAUTH_MCP_PROTOCOL_STATELESS_ERA_H_
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "mcp/protocol/mcp_http.h"
 #include "mcp/protocol/protocol_versions.h"
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp {
 
@@ -32,8 +32,8 @@ inline constexpr char kMetaClientInfo[] = "io.modelcontextprotocol/clientInfo";
 inline constexpr char kMetaServerInfo[] = "io.modelcontextprotocol/serverInfo";
 
 // 2026-07-28 JSON-RPC error codes.
-inline constexpr int kHeaderMismatch = -32020;            // HTTP 400
-inline constexpr int kMissingClientCapability = -32021;   // HTTP 400
+inline constexpr int kHeaderMismatch = -32020;              // HTTP 400
+inline constexpr int kMissingClientCapability = -32021;     // HTTP 400
 inline constexpr int kUnsupportedProtocolVersion = -32022;  // HTTP 400
 
 enum class ProtocolEra { kSessions, kStateless };
@@ -58,7 +58,8 @@ struct StatelessRejection {
 // prompts/get an Mcp-Name header equal to params.name, for resources/read to
 // params.uri (-32020). Header values are compared exactly after trimming
 // optional whitespace. All answer HTTP 400.
-std::optional<StatelessRejection> CheckStatelessRequest(const HttpHeaders& headers, const nlohmann::json& message,
+std::optional<StatelessRejection> CheckStatelessRequest(const HttpHeaders& headers,
+                                                        const nlohmann::json& message,
                                                         const std::vector<std::string>& supported);
 
 // Returns the HTTP status for a JSON-RPC error `code` answered statelessly:

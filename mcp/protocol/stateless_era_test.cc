@@ -10,7 +10,8 @@ using nlohmann::json;
 const std::vector<std::string> kSupported = {"2026-07-28"};
 
 json Meta(const std::string& version = "2026-07-28") {
-  return {{kMetaProtocolVersion, version}, {kMetaClientCapabilities, json::object()},
+  return {{kMetaProtocolVersion, version},
+          {kMetaClientCapabilities, json::object()},
           {kMetaClientInfo, {{"name", "t"}, {"version", "1"}}}};
 }
 
@@ -26,24 +27,31 @@ HttpHeaders Headers(const std::string& method, const std::string& name = "") {
 }
 
 TEST(DetectEraTest, SessionsForInitializeAndSessionRequests) {
-  json initialize = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"},
-                     {"params", {{"protocolVersion", "2025-11-25"}, {"capabilities", json::object()}}}};
+  json initialize = {
+      {"jsonrpc", "2.0"},
+      {"id", 1},
+      {"method", "initialize"},
+      {"params", {{"protocolVersion", "2025-11-25"}, {"capabilities", json::object()}}}};
   EXPECT_EQ(DetectEra({}, initialize), ProtocolEra::kSessions);
-  EXPECT_EQ(DetectEra(HttpHeaders{{"MCP-Protocol-Version", "2025-11-25"}}, initialize), ProtocolEra::kSessions);
+  EXPECT_EQ(DetectEra(HttpHeaders{{"MCP-Protocol-Version", "2025-11-25"}}, initialize),
+            ProtocolEra::kSessions);
   EXPECT_EQ(DetectEra(HttpHeaders{{"Mcp-Session-Id", "s"}, {"MCP-Protocol-Version", "2026-07-28"}},
                       Request("tools/list")),
             ProtocolEra::kSessions);
   json plain = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}};
   EXPECT_EQ(DetectEra({}, plain), ProtocolEra::kSessions);
-  EXPECT_EQ(DetectEra(HttpHeaders{{"MCP-Protocol-Version", "2025-11-25"}}, plain), ProtocolEra::kSessions);
+  EXPECT_EQ(DetectEra(HttpHeaders{{"MCP-Protocol-Version", "2025-11-25"}}, plain),
+            ProtocolEra::kSessions);
   EXPECT_EQ(DetectEra({}, json::array({plain})), ProtocolEra::kSessions);
 }
 
 TEST(DetectEraTest, StatelessByMetaHeaderOrDiscover) {
   EXPECT_EQ(DetectEra({}, Request("tools/list")), ProtocolEra::kStateless);  // _meta version
   json plain = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}};
-  EXPECT_EQ(DetectEra(HttpHeaders{{"mcp-protocol-version", "2026-07-28"}}, plain), ProtocolEra::kStateless);
-  EXPECT_EQ(DetectEra(HttpHeaders{{"MCP-Protocol-Version", "v999.0.0"}}, plain), ProtocolEra::kStateless);
+  EXPECT_EQ(DetectEra(HttpHeaders{{"mcp-protocol-version", "2026-07-28"}}, plain),
+            ProtocolEra::kStateless);
+  EXPECT_EQ(DetectEra(HttpHeaders{{"MCP-Protocol-Version", "v999.0.0"}}, plain),
+            ProtocolEra::kStateless);
   json discover = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "server/discover"}};
   EXPECT_EQ(DetectEra({}, discover), ProtocolEra::kStateless);
   // initialize does not exist in 2026-07-28: a 2026-07-28 one is stateless (and not found).
@@ -52,21 +60,24 @@ TEST(DetectEraTest, StatelessByMetaHeaderOrDiscover) {
 
 TEST(CheckStatelessRequestTest, AcceptsAWellFormedRequest) {
   EXPECT_FALSE(CheckStatelessRequest(Headers("tools/list"), Request("tools/list"), kSupported));
-  EXPECT_FALSE(CheckStatelessRequest(Headers("tools/call", "echo"), Request("tools/call", {{"name", "echo"}}),
-                                     kSupported));
+  EXPECT_FALSE(CheckStatelessRequest(Headers("tools/call", "echo"),
+                                     Request("tools/call", {{"name", "echo"}}), kSupported));
   EXPECT_FALSE(CheckStatelessRequest(Headers("resources/read", "test://a"),
                                      Request("resources/read", {{"uri", "test://a"}}), kSupported));
 }
 
 TEST(CheckStatelessRequestTest, ClientInfoIsOptional) {
-  json params = {{"_meta", {{kMetaProtocolVersion, "2026-07-28"}, {kMetaClientCapabilities, json::object()}}}};
-  EXPECT_FALSE(CheckStatelessRequest(Headers("server/discover"), Request("server/discover", params), kSupported));
+  json params = {
+      {"_meta", {{kMetaProtocolVersion, "2026-07-28"}, {kMetaClientCapabilities, json::object()}}}};
+  EXPECT_FALSE(CheckStatelessRequest(Headers("server/discover"), Request("server/discover", params),
+                                     kSupported));
 }
 
 TEST(CheckStatelessRequestTest, MissingMetaIsInvalidParams) {
   for (json params : {json::object(), json{{"_meta", {{kMetaClientCapabilities, json::object()}}}},
                       json{{"_meta", {{kMetaProtocolVersion, "2026-07-28"}}}}}) {
-    json message = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "server/discover"}, {"params", params}};
+    json message = {
+        {"jsonrpc", "2.0"}, {"id", 1}, {"method", "server/discover"}, {"params", params}};
     auto rejection = CheckStatelessRequest(Headers("server/discover"), message, kSupported);
     ASSERT_TRUE(rejection) << params;
     EXPECT_EQ(rejection->http_status, 400);
@@ -77,11 +88,12 @@ TEST(CheckStatelessRequestTest, MissingMetaIsInvalidParams) {
 }
 
 TEST(CheckStatelessRequestTest, VersionHeaderMissingOrMismatchedIsHeaderMismatch) {
-  auto missing = CheckStatelessRequest(HttpHeaders{{"Mcp-Method", "tools/list"}}, Request("tools/list"), kSupported);
+  auto missing = CheckStatelessRequest(HttpHeaders{{"Mcp-Method", "tools/list"}},
+                                       Request("tools/list"), kSupported);
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->code, kHeaderMismatch);
-  auto mismatch =
-      CheckStatelessRequest(Headers("tools/list"), Request("tools/list", {{"_meta", Meta("v999.0.0")}}), kSupported);
+  auto mismatch = CheckStatelessRequest(
+      Headers("tools/list"), Request("tools/list", {{"_meta", Meta("v999.0.0")}}), kSupported);
   ASSERT_TRUE(mismatch);
   EXPECT_EQ(mismatch->code, kHeaderMismatch);
   EXPECT_EQ(mismatch->http_status, 400);
@@ -89,8 +101,8 @@ TEST(CheckStatelessRequestTest, VersionHeaderMissingOrMismatchedIsHeaderMismatch
 
 TEST(CheckStatelessRequestTest, UnsupportedVersionListsSupported) {
   HttpHeaders headers{{"MCP-Protocol-Version", "v999.0.0"}, {"Mcp-Method", "server/discover"}};
-  auto rejection =
-      CheckStatelessRequest(headers, Request("server/discover", {{"_meta", Meta("v999.0.0")}}), kSupported);
+  auto rejection = CheckStatelessRequest(
+      headers, Request("server/discover", {{"_meta", Meta("v999.0.0")}}), kSupported);
   ASSERT_TRUE(rejection);
   EXPECT_EQ(rejection->code, kUnsupportedProtocolVersion);
   EXPECT_EQ(rejection->http_status, 400);
@@ -98,15 +110,16 @@ TEST(CheckStatelessRequestTest, UnsupportedVersionListsSupported) {
 }
 
 TEST(CheckStatelessRequestTest, MethodHeaderMustMatchExactly) {
-  for (const HttpHeaders& headers :
-       {HttpHeaders{{"MCP-Protocol-Version", "2026-07-28"}}, Headers("prompts/list"), Headers("TOOLS/LIST")}) {
+  for (const HttpHeaders& headers : {HttpHeaders{{"MCP-Protocol-Version", "2026-07-28"}},
+                                     Headers("prompts/list"), Headers("TOOLS/LIST")}) {
     auto rejection = CheckStatelessRequest(headers, Request("tools/list"), kSupported);
     ASSERT_TRUE(rejection);
     EXPECT_EQ(rejection->code, kHeaderMismatch);
   }
   // Header names are case-insensitive; surrounding whitespace is not part of the value.
-  EXPECT_FALSE(CheckStatelessRequest(HttpHeaders{{"mcp-protocol-version", " 2026-07-28 "}, {"MCP-METHOD", "tools/list"}},
-                                     Request("tools/list"), kSupported));
+  EXPECT_FALSE(CheckStatelessRequest(
+      HttpHeaders{{"mcp-protocol-version", " 2026-07-28 "}, {"MCP-METHOD", "tools/list"}},
+      Request("tools/list"), kSupported));
 }
 
 TEST(CheckStatelessRequestTest, NameHeaderMustMatchNameOrUri) {
@@ -116,7 +129,8 @@ TEST(CheckStatelessRequestTest, NameHeaderMustMatchNameOrUri) {
             kHeaderMismatch);
   EXPECT_FALSE(CheckStatelessRequest(Headers("tools/call", "  echo  "), call, kSupported));
   json read = Request("resources/read", {{"uri", "test://a"}});
-  EXPECT_EQ(CheckStatelessRequest(Headers("resources/read", "test://b"), read, kSupported)->code, kHeaderMismatch);
+  EXPECT_EQ(CheckStatelessRequest(Headers("resources/read", "test://b"), read, kSupported)->code,
+            kHeaderMismatch);
   json get = Request("prompts/get", {{"name", "p"}});
   EXPECT_FALSE(CheckStatelessRequest(Headers("prompts/get", "p"), get, kSupported));
 }

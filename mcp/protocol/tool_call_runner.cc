@@ -19,7 +19,8 @@ json Notification(const char* method, json params) {
 
 // Sends a tool's progress (when the client gave a progressToken) and log
 // events as notifications on the POST's stream.
-client::ToolClient::EventFn NotificationsOn(std::shared_ptr<PostResponder> post, json progress_token) {
+client::ToolClient::EventFn NotificationsOn(std::shared_ptr<PostResponder> post,
+                                            json progress_token) {
   return [post = std::move(post), progress_token = std::move(progress_token)](
              const mcp_oauth::tools::v1::CallToolEvent& event) {
     if (event.has_progress() && !progress_token.is_null()) {
@@ -48,8 +49,8 @@ void LogToolCallFailure(const char* rpc, const std::string& request_id, const st
     case grpc::StatusCode::CANCELLED:
       return;
     default:
-      log::Warning(absl::StrCat(request_id::LogPrefix(request_id), rpc, " '", tool, "' failed: ", status.error_code(),
-                                " ", status.error_message()));
+      log::Warning(absl::StrCat(request_id::LogPrefix(request_id), rpc, " '", tool,
+                                "' failed: ", status.error_code(), " ", status.error_message()));
   }
 }
 
@@ -84,11 +85,12 @@ json ProgressTokenOf(const json& params) {
   return *token;
 }
 
-ToolCallRunner::ToolCallRunner(std::shared_ptr<client::ToolClient> tools, std::shared_ptr<tasks::TaskManager> tasks,
-                               absl::Duration timeout)
+ToolCallRunner::ToolCallRunner(std::shared_ptr<client::ToolClient> tools,
+                               std::shared_ptr<tasks::TaskManager> tasks, absl::Duration timeout)
     : tools_(std::move(tools)), tasks_(std::move(tasks)), timeout_(timeout) {}
 
-std::optional<json> ToolCallRunner::Read(const json& id, const json& params, const Principal& principal,
+std::optional<json> ToolCallRunner::Read(const json& id, const json& params,
+                                         const Principal& principal,
                                          CallToolRequest* request) const {
   auto name = params.find("name");
   if (name == params.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
@@ -97,9 +99,11 @@ std::optional<json> ToolCallRunner::Read(const json& id, const json& params, con
   static const json* const kNoArguments = new json(json::object());
   const json* arguments = kNoArguments;
   if (auto it = params.find("arguments"); it != params.end() && !it->is_null()) arguments = &*it;
-  if (!arguments->is_object()) return RpcError(id, kInvalidParams, "Invalid params: arguments must be an object");
+  if (!arguments->is_object())
+    return RpcError(id, kInvalidParams, "Invalid params: arguments must be an object");
   absl::StatusOr<google::protobuf::Struct> args = JsonToStruct(*arguments);
-  if (!args.ok()) return RpcError(id, kInvalidParams, "Invalid params: arguments nested too deeply");
+  if (!args.ok())
+    return RpcError(id, kInvalidParams, "Invalid params: arguments nested too deeply");
   if (tools_ == nullptr) return RpcError(id, kInternalError, "Internal error");
   request->set_name(name->get_ref<const std::string&>());
   request->mutable_arguments()->Swap(&*args);
@@ -107,20 +111,23 @@ std::optional<json> ToolCallRunner::Read(const json& id, const json& params, con
   return std::nullopt;
 }
 
-std::optional<json> ToolCallRunner::ReadStateless(const json& id, const json& params, const HttpHeaders& headers,
-                                                  CallToolRequest* request, json* capabilities) const {
+std::optional<json> ToolCallRunner::ReadStateless(const json& id, const json& params,
+                                                  const HttpHeaders& headers,
+                                                  CallToolRequest* request,
+                                                  json* capabilities) const {
   constexpr char kParamPrefix[] = "mcp-param-";
   auto* mirrored = request->mutable_param_headers()->mutable_values();
   for (const auto& [header, value] : headers.all()) {
-    if (absl::StartsWith(header, kParamPrefix)) (*mirrored)[header.substr(sizeof(kParamPrefix) - 1)] = value;
+    if (absl::StartsWith(header, kParamPrefix))
+      (*mirrored)[header.substr(sizeof(kParamPrefix) - 1)] = value;
   }
   if (std::optional<json> error = ReadInputParams(id, params, request, capabilities)) return error;
   if (TasksNegotiated(params)) request->set_task_mode(mcp_oauth::tools::v1::TASK_MODE_ALLOWED);
   return std::nullopt;
 }
 
-client::CallOptions ToolCallRunner::Options(const std::string& request_id,
-                                            std::shared_ptr<client::Cancellation> cancellation) const {
+client::CallOptions ToolCallRunner::Options(
+    const std::string& request_id, std::shared_ptr<client::Cancellation> cancellation) const {
   client::CallOptions options;
   options.request_id = request_id;
   options.timeout = timeout_;
@@ -134,24 +141,26 @@ void ToolCallRunner::Run(const CallToolRequest& request, const ToolCallEvents& e
   // The streaming RPC only when its events can reach a client that asked
   // for them; everything else keeps the cheaper unary call.
   if (post == nullptr || (events.progress_token.is_null() && events.min_log_level.empty())) {
-    tools_->CallTool(options, request,
-                     [name = request.name(), request_id = options.request_id, done = std::move(done)](
-                         const grpc::Status& status, CallToolResponse& response) {
-                       LogToolCallFailure("CallTool", request_id, name, status);
-                       done(status, status.ok() ? &response : nullptr);
-                     });
+    tools_->CallTool(
+        options, request,
+        [name = request.name(), request_id = options.request_id, done = std::move(done)](
+            const grpc::Status& status, CallToolResponse& response) {
+          LogToolCallFailure("CallTool", request_id, name, status);
+          done(status, status.ok() ? &response : nullptr);
+        });
     return;
   }
   mcp_oauth::tools::v1::CallToolStreamRequest stream_request;
   *stream_request.mutable_call() = request;
   stream_request.set_progress(!events.progress_token.is_null());
   stream_request.set_min_log_level(events.min_log_level);
-  tools_->CallToolStream(options, stream_request, NotificationsOn(std::move(post), events.progress_token),
-                         [name = request.name(), request_id = options.request_id, done = std::move(done)](
-                             const grpc::Status& status, CallToolResponse* result) {
-                           LogToolCallFailure("CallToolStream", request_id, name, status);
-                           done(status, status.ok() ? result : nullptr);
-                         });
+  tools_->CallToolStream(
+      options, stream_request, NotificationsOn(std::move(post), events.progress_token),
+      [name = request.name(), request_id = options.request_id, done = std::move(done)](
+          const grpc::Status& status, CallToolResponse* result) {
+        LogToolCallFailure("CallToolStream", request_id, name, status);
+        done(status, status.ok() ? result : nullptr);
+      });
 }
 
 json ToolCallRunner::Answer(const json& id, ProtocolEra era, const grpc::Status& status,
@@ -164,8 +173,10 @@ json ToolCallRunner::Answer(const json& id, ProtocolEra era, const grpc::Status&
     return RpcErrorForStatus(id, status, tool_name);
   }
   if (response->has_input_required()) {
-    if (era == ProtocolEra::kStateless) return InputRequiredReply(id, response->input_required(), client_capabilities);
-    return RpcError(id, kInternalError, "Internal error");  // sessions ask the client first (endpoint_input.cc)
+    if (era == ProtocolEra::kStateless)
+      return InputRequiredReply(id, response->input_required(), client_capabilities);
+    return RpcError(id, kInternalError,
+                    "Internal error");  // sessions ask the client first (endpoint_input.cc)
   }
   return RpcResult(id, CallResultToJson(*response));
 }
@@ -177,13 +188,17 @@ bool ToolCallRunner::TasksNegotiated(const json& params) const {
   auto capabilities = meta->find(kMetaClientCapabilities);
   if (capabilities == meta->end() || !capabilities->is_object()) return false;
   auto extensions = capabilities->find("extensions");
-  return extensions != capabilities->end() && extensions->is_object() && extensions->contains(kTasksExtension);
+  return extensions != capabilities->end() && extensions->is_object() &&
+         extensions->contains(kTasksExtension);
 }
 
 void ToolCallRunner::StartTask(const json& id, CallToolRequest call, const Principal& principal,
-                               const std::string& request_id, std::function<void(json)> answer) const {
-  tasks_->Start(std::move(call), tasks::TaskOwner(principal.subject, principal.client_id), request_id,
-                [id, answer = std::move(answer)](absl::StatusOr<json> created) { answer(TaskReply(id, created)); });
+                               const std::string& request_id,
+                               std::function<void(json)> answer) const {
+  tasks_->Start(std::move(call), tasks::TaskOwner(principal.subject, principal.client_id),
+                request_id, [id, answer = std::move(answer)](absl::StatusOr<json> created) {
+                  answer(TaskReply(id, created));
+                });
 }
 
 }  // namespace mcp_oauth::mcp

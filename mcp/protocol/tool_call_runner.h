@@ -12,8 +12,11 @@
 #ifndef MCP_OAUTH_MCP_PROTOCOL_TOOL_CALL_RUNNER_H_
 #define MCP_OAUTH_MCP_PROTOCOL_TOOL_CALL_RUNNER_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -26,8 +29,6 @@
 #include "mcp/protocol/stateless_era.h"
 #include "mcp/tasks/task_manager.h"
 #include "proto/tools/v1/tools.pb.h"
-#include <grpcpp/grpcpp.h>
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp {
 
@@ -38,8 +39,8 @@ struct ToolCallEvents {
 };
 
 // The end of a tools/call RPC: `response` is set when `status` is OK.
-using ToolCallDone =
-    std::function<void(const grpc::Status& status, mcp_oauth::tools::v1::CallToolResponse* response)>;
+using ToolCallDone = std::function<void(const grpc::Status& status,
+                                        mcp_oauth::tools::v1::CallToolResponse* response)>;
 
 // Returns params._meta.progressToken (a string or integer), else null.
 nlohmann::json ProgressTokenOf(const nlohmann::json& params);
@@ -51,8 +52,8 @@ class ToolCallRunner {
 
   // `tools` null: every call answers -32603. `tasks` null: the tasks
   // extension is off. `timeout`: each call's deadline.
-  ToolCallRunner(std::shared_ptr<client::ToolClient> tools, std::shared_ptr<tasks::TaskManager> tasks,
-                 absl::Duration timeout);
+  ToolCallRunner(std::shared_ptr<client::ToolClient> tools,
+                 std::shared_ptr<tasks::TaskManager> tasks, absl::Duration timeout);
 
   // Reads the name and arguments of `params` (converted in place, never
   // copied as JSON) and the caller into `request`. Returns the JSON-RPC
@@ -65,7 +66,8 @@ class ToolCallRunner {
   // inputResponses, requestState, the client capabilities (also into
   // `capabilities`), and the task mode when the request negotiated tasks.
   // Returns the JSON-RPC error to answer when they are malformed.
-  std::optional<nlohmann::json> ReadStateless(const nlohmann::json& id, const nlohmann::json& params,
+  std::optional<nlohmann::json> ReadStateless(const nlohmann::json& id,
+                                              const nlohmann::json& params,
                                               const HttpHeaders& headers, CallToolRequest* request,
                                               nlohmann::json* capabilities) const;
 
@@ -77,8 +79,9 @@ class ToolCallRunner {
   // Calls the tool: the streaming RPC when `post` can carry the `events`
   // the client asked for, else the unary one. Logs failures that are not
   // the client's. `done` runs once, maybe before Run returns.
-  void Run(const CallToolRequest& request, const ToolCallEvents& events, const client::CallOptions& options,
-           std::shared_ptr<PostResponder> post, ToolCallDone done) const;
+  void Run(const CallToolRequest& request, const ToolCallEvents& events,
+           const client::CallOptions& options, std::shared_ptr<PostResponder> post,
+           ToolCallDone done) const;
 
   // Returns the JSON-RPC answer to a finished call of `era` (`response` set
   // when `status` is OK): the result; an error, with the 2026-07-28 codes
@@ -86,8 +89,9 @@ class ToolCallRunner {
   // tool without the extension); in 2026-07-28 an InputRequiredResult.
   // A session's input-required answer and a start_task answer are the
   // caller's to handle first.
-  static nlohmann::json Answer(const nlohmann::json& id, ProtocolEra era, const grpc::Status& status,
-                               const CallToolResponse* response, const std::string& tool_name,
+  static nlohmann::json Answer(const nlohmann::json& id, ProtocolEra era,
+                               const grpc::Status& status, const CallToolResponse* response,
+                               const std::string& tool_name,
                                const nlohmann::json& client_capabilities);
 
   // True when a 2026-07-28 request's _meta declares the tasks extension

@@ -33,7 +33,8 @@ absl::Status MemoryTaskStore::RenewLeases(const std::string& runner, absl::Time 
   for (auto& [id, record] : records_) {
     // The lease is not part of what Update compares: no version bump, so a
     // renewal never makes a concurrent writer retry.
-    if (record.runner == runner && record.status == TaskStatus::kWorking) record.lease_until = until;
+    if (record.runner == runner && record.status == TaskStatus::kWorking)
+      record.lease_until = until;
   }
   return absl::OkStatus();
 }

@@ -46,11 +46,21 @@ int64_t IntFromDb(const std::string& text) {
 absl::Time TimeFromDb(const std::string& text) { return absl::FromUnixMicros(IntFromDb(text)); }
 
 std::vector<auth::SqlValue> Values(const TaskRecord& r) {
-  return {r.id,          r.owner,           std::string(StatusName(r.status)),
-          r.status_message, ToDb(r.created_at), ToDb(r.updated_at),
-          ToDb(r.expires_at), r.ttl_ms,        r.poll_interval_ms,
-          r.result,      r.error,           r.input_requests,
-          r.input_responses, r.call,         r.runner,
+  return {r.id,
+          r.owner,
+          std::string(StatusName(r.status)),
+          r.status_message,
+          ToDb(r.created_at),
+          ToDb(r.updated_at),
+          ToDb(r.expires_at),
+          r.ttl_ms,
+          r.poll_interval_ms,
+          r.result,
+          r.error,
+          r.input_requests,
+          r.input_responses,
+          r.call,
+          r.runner,
           ToDb(r.lease_until)};
 }
 
@@ -83,18 +93,21 @@ absl::StatusOr<TaskRecord> FromRow(const std::vector<std::string>& row) {
 
 int SqlTaskStore::LatestSchemaVersion() { return Migrations().back().version; }
 
-absl::StatusOr<std::unique_ptr<SqlTaskStore>> SqlTaskStore::Open(std::string name, Connector connector,
+absl::StatusOr<std::unique_ptr<SqlTaskStore>> SqlTaskStore::Open(std::string name,
+                                                                 Connector connector,
                                                                  std::string begin_write,
                                                                  std::string migration_lock) {
   std::unique_ptr<SqlTaskStore> store(new SqlTaskStore(std::move(name), std::move(connector)));
   absl::Status migrated = store->Migrate(begin_write, migration_lock);
   if (!migrated.ok()) {
-    return absl::Status(migrated.code(), absl::StrCat(store->name_, " task store: ", migrated.message()));
+    return absl::Status(migrated.code(),
+                        absl::StrCat(store->name_, " task store: ", migrated.message()));
   }
   return store;
 }
 
-absl::Status SqlTaskStore::Migrate(const std::string& begin_write, const std::string& migration_lock) {
+absl::Status SqlTaskStore::Migrate(const std::string& begin_write,
+                                   const std::string& migration_lock) {
   absl::MutexLock lock(&mu_);
   auto begun = Execute(begin_write, {});
   if (!begun.ok()) return begun.status();
@@ -109,21 +122,22 @@ absl::Status SqlTaskStore::Migrate(const std::string& begin_write, const std::st
         " applied_at BIGINT NOT NULL)",
         {});
     if (!created.ok()) return created.status();
-    auto current = connection_->Execute("SELECT COALESCE(MAX(version), 0) FROM mcp_task_schema_migrations", {});
+    auto current = connection_->Execute(
+        "SELECT COALESCE(MAX(version), 0) FROM mcp_task_schema_migrations", {});
     if (!current.ok()) return current.status();
     const int found = static_cast<int>(current->rows.empty() ? 0 : IntFromDb(current->rows[0][0]));
     if (found > LatestSchemaVersion()) {
-      return absl::FailedPreconditionError(absl::StrCat("the task table has schema version ", found,
-                                                        " but this binary knows only up to ",
-                                                        LatestSchemaVersion(), " (written by a newer version?)"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the task table has schema version ", found, " but this binary knows only up to ",
+          LatestSchemaVersion(), " (written by a newer version?)"));
     }
     for (const Migration& migration : Migrations()) {
       if (migration.version <= found) continue;
       for (const std::string& statement : migration.statements) {
         auto done = connection_->Execute(statement, {});
         if (!done.ok()) {
-          return absl::Status(done.status().code(),
-                              absl::StrCat("migration ", migration.version, ": ", done.status().message()));
+          return absl::Status(done.status().code(), absl::StrCat("migration ", migration.version,
+                                                                 ": ", done.status().message()));
         }
       }
       auto recorded = connection_->Execute(
@@ -158,10 +172,11 @@ absl::Status SqlTaskStore::Create(const TaskRecord& record) {
   std::vector<auth::SqlValue> values = Values(record);
   values.push_back(int64_t{0});
   absl::MutexLock lock(&mu_);
-  return Execute(absl::StrCat("INSERT INTO mcp_tasks (", kColumns,
-                              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-                              " $15, $16, $17)"),
-                 values)
+  return Execute(
+             absl::StrCat("INSERT INTO mcp_tasks (", kColumns,
+                          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+                          " $15, $16, $17)"),
+             values)
       .status();
 }
 
@@ -186,7 +201,8 @@ absl::StatusOr<bool> SqlTaskStore::Update(TaskRecord* record) {
     done = Execute(
         "UPDATE mcp_tasks SET owner = $2, status = $3, status_message = $4, created_at = $5,"
         " updated_at = $6, expires_at = $7, ttl_ms = $8, poll_interval_ms = $9, result = $10,"
-        " error = $11, input_requests = $12, input_responses = $13, call_request = $14, runner = $15,"
+        " error = $11, input_requests = $12, input_responses = $13, call_request = $14, runner = "
+        "$15,"
         " lease_until = $16, version = $17 WHERE task_id = $1 AND version = $18",
         values);
   }

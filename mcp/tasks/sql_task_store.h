@@ -32,7 +32,8 @@ class SqlTaskStore final : public TaskStore {
   // Connects, applies the missing migrations (`migration_lock`, if not
   // empty, serialises instances starting together) and returns the store.
   static absl::StatusOr<std::unique_ptr<SqlTaskStore>> Open(std::string name, Connector connector,
-                                                            std::string begin_write, std::string migration_lock);
+                                                            std::string begin_write,
+                                                            std::string migration_lock);
   // The schema version this binary writes.
   static int LatestSchemaVersion();
 
@@ -43,10 +44,12 @@ class SqlTaskStore final : public TaskStore {
   absl::StatusOr<int64_t> Sweep(absl::Time now) override;
 
  private:
-  SqlTaskStore(std::string name, Connector connector) : name_(std::move(name)), connector_(std::move(connector)) {}
+  SqlTaskStore(std::string name, Connector connector)
+      : name_(std::move(name)), connector_(std::move(connector)) {}
   absl::Status Migrate(const std::string& begin_write, const std::string& migration_lock);
   // Runs one statement, reconnecting first when the connection is gone.
-  absl::StatusOr<auth::SqlResult> Execute(const std::string& sql, const std::vector<auth::SqlValue>& params)
+  absl::StatusOr<auth::SqlResult> Execute(const std::string& sql,
+                                          const std::vector<auth::SqlValue>& params)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string name_;

@@ -24,9 +24,12 @@ absl::StatusOr<TaskGate> GateTaskCall(const ToolDefinition& tool, TaskMode mode)
 
 const char* TaskSupportName(ToolDefinition::TaskSupport support) {
   switch (support) {
-    case ToolDefinition::TaskSupport::kOptional: return "optional";
-    case ToolDefinition::TaskSupport::kRequired: return "required";
-    default: return "";
+    case ToolDefinition::TaskSupport::kOptional:
+      return "optional";
+    case ToolDefinition::TaskSupport::kRequired:
+      return "required";
+    default:
+      return "";
   }
 }
 

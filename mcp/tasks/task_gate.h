@@ -17,7 +17,8 @@ enum class TaskGate {
 
 // Returns what to do, or FAILED_PRECONDITION ("Task required: ...") when the
 // tool needs a task and the client did not negotiate tasks.
-absl::StatusOr<TaskGate> GateTaskCall(const ToolDefinition& tool, mcp_oauth::tools::v1::TaskMode mode);
+absl::StatusOr<TaskGate> GateTaskCall(const ToolDefinition& tool,
+                                      mcp_oauth::tools::v1::TaskMode mode);
 
 // The task_support of tools/v1 Tool: "", "optional" or "required".
 const char* TaskSupportName(ToolDefinition::TaskSupport support);

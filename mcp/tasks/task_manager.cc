@@ -22,14 +22,19 @@ constexpr int kInternalError = -32603;
 
 constexpr int kMaxCasAttempts = 8;
 
-std::string Iso8601(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone()); }
+std::string Iso8601(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
+}
 
-std::string EncodeCall(const CallToolRequest& call) { return crypto::Base64UrlEncode(call.SerializeAsString()); }
+std::string EncodeCall(const CallToolRequest& call) {
+  return crypto::Base64UrlEncode(call.SerializeAsString());
+}
 
 absl::StatusOr<CallToolRequest> DecodeCall(const std::string& text) {
   absl::StatusOr<std::string> raw = crypto::Base64UrlDecode(text);
   CallToolRequest call;
-  if (!raw.ok() || !call.ParseFromString(*raw)) return absl::InternalError("task record: unreadable call");
+  if (!raw.ok() || !call.ParseFromString(*raw))
+    return absl::InternalError("task record: unreadable call");
   return call;
 }
 
@@ -60,7 +65,8 @@ json DetailedTaskJson(const TaskRecord& r) {
       out["result"] = ParseOr(r.result, json::object());
       break;
     case TaskStatus::kFailed:
-      out["error"] = ParseOr(r.error, json{{"code", kInternalError}, {"message", "Internal error"}});
+      out["error"] =
+          ParseOr(r.error, json{{"code", kInternalError}, {"message", "Internal error"}});
       break;
     case TaskStatus::kInputRequired:
       out["inputRequests"] = ParseOr(r.input_requests, json::object());
@@ -73,7 +79,9 @@ json DetailedTaskJson(const TaskRecord& r) {
 
 json Ack() { return json{{"resultType", "complete"}}; }
 
-json ErrorJson(int code, const std::string& message) { return json{{"code", code}, {"message", message}}; }
+json ErrorJson(int code, const std::string& message) {
+  return json{{"code", code}, {"message", message}};
+}
 
 // The JSON-RPC error a failed task reports for its tool call's status.
 json ErrorForStatus(const grpc::Status& status) {
@@ -106,8 +114,8 @@ std::string TaskOwner(const std::string& subject, const std::string& client_id) 
   return absl::StrCat(subject, "\n", client_id);
 }
 
-TaskManager::TaskManager(std::shared_ptr<TaskStore> store, std::shared_ptr<client::ToolClient> tools,
-                         TaskManagerOptions options)
+TaskManager::TaskManager(std::shared_ptr<TaskStore> store,
+                         std::shared_ptr<client::ToolClient> tools, TaskManagerOptions options)
     : store_(std::move(store)),
       tools_(std::move(tools)),
       options_(std::move(options)),
@@ -150,7 +158,8 @@ void TaskManager::Post(std::function<void()> work) {
   if (!pool_.Submit(0, [shared] { (*shared)(); })) (*shared)();
 }
 
-void TaskManager::Start(CallToolRequest call, std::string owner, std::string request_id, Done done) {
+void TaskManager::Start(CallToolRequest call, std::string owner, std::string request_id,
+                        Done done) {
   Post([self = this, call = std::move(call), owner = std::move(owner),
         request_id = std::move(request_id), done = std::move(done)]() mutable {
     {
@@ -229,12 +238,14 @@ void TaskManager::Run(const std::string& id, CallToolRequest call, const std::st
         const auto& p = event.progress();
         std::string message = p.message();
         if (message.empty()) {
-          message = p.total() > 0 ? absl::StrCat(p.progress(), "/", p.total()) : absl::StrCat(p.progress());
+          message = p.total() > 0 ? absl::StrCat(p.progress(), "/", p.total())
+                                  : absl::StrCat(p.progress());
         }
         TaskManager* manager = self.get();
         self->Post([manager, id, message] { manager->RecordProgress(id, message); });
       },
-      [weak, id, call = std::move(call)](const grpc::Status& status, CallToolResponse* result) mutable {
+      [weak, id, call = std::move(call)](const grpc::Status& status,
+                                         CallToolResponse* result) mutable {
         auto self = weak.lock();
         if (self == nullptr) return;
         auto response = std::make_shared<CallToolResponse>();
@@ -290,7 +301,8 @@ void TaskManager::Finish(const std::string& id, CallToolRequest call, const grpc
     }
     absl::StatusOr<bool> updated = store_->Update(&*r);
     if (!updated.ok()) {
-      log::Warning(absl::StrCat("tasks: recording the outcome of a task failed: ", updated.status().message()));
+      log::Warning(absl::StrCat("tasks: recording the outcome of a task failed: ",
+                                updated.status().message()));
       return;  // its lease lapses: reported failed
     }
     if (*updated) return;
@@ -309,7 +321,8 @@ absl::StatusOr<TaskRecord> TaskManager::Load(const std::string& id, const std::s
     if (r->status != TaskStatus::kWorking || r->lease_until >= now) return r;
     // Its process stopped renewing the lease: it died with the call.
     r->status = TaskStatus::kFailed;
-    r->error = ErrorJson(kInternalError, "Internal error: the server running this task stopped").dump();
+    r->error =
+        ErrorJson(kInternalError, "Internal error: the server running this task stopped").dump();
     r->runner.clear();
     r->updated_at = now;
     absl::StatusOr<bool> updated = store_->Update(&*r);
@@ -435,7 +448,8 @@ void TaskManager::FailRunning(const std::string& id) {
     absl::StatusOr<TaskRecord> r = store_->Get(id);
     if (!r.ok() || r->status != TaskStatus::kWorking || r->runner != runner_) return;
     r->status = TaskStatus::kFailed;
-    r->error = ErrorJson(kInternalError, "Internal error: the server running this task stopped").dump();
+    r->error =
+        ErrorJson(kInternalError, "Internal error: the server running this task stopped").dump();
     r->runner.clear();
     r->updated_at = Now();
     absl::StatusOr<bool> updated = store_->Update(&*r);

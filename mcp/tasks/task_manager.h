@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
@@ -33,7 +34,6 @@
 #include "client/tool_client.h"
 #include "common/worker_pool.h"
 #include "mcp/tasks/task_store.h"
-#include <nlohmann/json.hpp>
 
 namespace mcp_oauth::mcp::tasks {
 
@@ -73,7 +73,8 @@ class TaskManager : public std::enable_shared_from_this<TaskManager> {
   // Creates a working task for `call` (a tools/call whose tool answered
   // start_task) owned by `owner`, answers the CreateTaskResult once the
   // record is stored, then runs the call as the task.
-  void Start(mcp_oauth::tools::v1::CallToolRequest call, std::string owner, std::string request_id, Done done);
+  void Start(mcp_oauth::tools::v1::CallToolRequest call, std::string owner, std::string request_id,
+             Done done);
   // Answers the DetailedTask of tasks/get. NotFound: unknown, expired or
   // another principal's.
   void Get(std::string id, std::string owner, Done done);
@@ -108,10 +109,10 @@ class TaskManager : public std::enable_shared_from_this<TaskManager> {
   std::shared_ptr<client::Cancellation> Register(const std::string& id);
   // Runs the tool call of task `id` (its record says working, runner us)
   // under `cancellation` (from Register; null: nothing to do).
-  void Run(const std::string& id, mcp_oauth::tools::v1::CallToolRequest call, const std::string& request_id,
-           std::shared_ptr<client::Cancellation> cancellation);
-  void Finish(const std::string& id, mcp_oauth::tools::v1::CallToolRequest call, const grpc::Status& status,
-              const mcp_oauth::tools::v1::CallToolResponse* response);
+  void Run(const std::string& id, mcp_oauth::tools::v1::CallToolRequest call,
+           const std::string& request_id, std::shared_ptr<client::Cancellation> cancellation);
+  void Finish(const std::string& id, mcp_oauth::tools::v1::CallToolRequest call,
+              const grpc::Status& status, const mcp_oauth::tools::v1::CallToolResponse* response);
   // Records task `id` failed if it is still working here (shutdown).
   void FailRunning(const std::string& id);
   void RecordProgress(const std::string& id, const std::string& message);

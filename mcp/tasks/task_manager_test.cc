@@ -4,6 +4,7 @@
 // process look like. Also the ToolService's task gate.
 #include "mcp/tasks/task_manager.h"
 
+#include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -21,7 +22,6 @@
 #include "mcp/tasks/task_store_factory.h"
 #include "mcp/tool_registry.h"
 #include "mcp/tool_service.h"
-#include <grpcpp/grpcpp.h>
 
 namespace mcp_oauth::mcp::tasks {
 namespace {
@@ -77,15 +77,16 @@ std::shared_ptr<ToolRegistry> Registry() {
                                      {"b", ElicitationRequest("b?", schema)}};
       return out;
     }
-    out.blocks.push_back({{"type", "text"},
-                          {"text", absl::StrCat("a=", a->value("content", json::object()).value("v", ""),
-                                                " b=", b->value("content", json::object()).value("v", ""))}});
+    out.blocks.push_back(
+        {{"type", "text"},
+         {"text", absl::StrCat("a=", a->value("content", json::object()).value("v", ""),
+                               " b=", b->value("content", json::object()).value("v", ""))}});
     return out;
   };
   add(std::move(ask));
-  ToolDefinition required = TaskTool("needs_task", [](const json&, const CallContext&) -> absl::StatusOr<json> {
-    return json::object();
-  });
+  ToolDefinition required = TaskTool(
+      "needs_task",
+      [](const json&, const CallContext&) -> absl::StatusOr<json> { return json::object(); });
   required.task_support = ToolDefinition::TaskSupport::kRequired;
   add(std::move(required));
   add([] {
@@ -93,7 +94,9 @@ std::shared_ptr<ToolRegistry> Registry() {
     plain.name = "plain";
     plain.description = "no task support";
     plain.input_schema = {{"type", "object"}};
-    plain.handler = [](const json&, const CallContext&) -> absl::StatusOr<json> { return json{{"ok", true}}; };
+    plain.handler = [](const json&, const CallContext&) -> absl::StatusOr<json> {
+      return json{{"ok", true}};
+    };
     return plain;
   }());
   return registry;
@@ -123,7 +126,8 @@ class TaskManagerTest : public ::testing::TestWithParam<bool> {
     if (GetParam()) {
       const char* tmp = std::getenv("TEST_TMPDIR");
       static int counter = 0;
-      spec_ = absl::StrCat("sqlite:", tmp != nullptr ? tmp : "/tmp", "/manager-", getpid(), "-", counter++, ".db");
+      spec_ = absl::StrCat("sqlite:", tmp != nullptr ? tmp : "/tmp", "/manager-", getpid(), "-",
+                           counter++, ".db");
     } else {
       spec_ = "memory";
     }
@@ -165,7 +169,8 @@ class TaskManagerTest : public ::testing::TestWithParam<bool> {
     return *out;
   }
 
-  std::string StartTask(const std::string& tool, const json& args = json::object(), TaskManager* on = nullptr) {
+  std::string StartTask(const std::string& tool, const json& args = json::object(),
+                        TaskManager* on = nullptr) {
     CallToolRequest call;
     call.set_name(tool);
     *call.mutable_arguments() = *JsonToStruct(args);
@@ -182,7 +187,8 @@ class TaskManagerTest : public ::testing::TestWithParam<bool> {
     return created->value("taskId", "");
   }
 
-  absl::StatusOr<json> Get(const std::string& id, const std::string& owner = kAlice, TaskManager* on = nullptr) {
+  absl::StatusOr<json> Get(const std::string& id, const std::string& owner = kAlice,
+                           TaskManager* on = nullptr) {
     TaskManager* manager = on != nullptr ? on : manager_.get();
     return Wait([&](TaskManager::Done done) { manager->Get(id, owner, std::move(done)); });
   }
@@ -248,7 +254,8 @@ TEST_P(TaskManagerTest, CancelStopsTheToolAndIsIdempotent) {
   }
   EXPECT_EQ(running["status"], "working");
   EXPECT_EQ(running["statusMessage"].get<std::string>().rfind("step ", 0), 0u) << running;
-  absl::StatusOr<json> ack = Wait([&](TaskManager::Done d) { manager_->Cancel(id, kAlice, std::move(d)); });
+  absl::StatusOr<json> ack =
+      Wait([&](TaskManager::Done d) { manager_->Cancel(id, kAlice, std::move(d)); });
   ASSERT_TRUE(ack.ok()) << ack.status();
   EXPECT_EQ(*ack, (json{{"resultType", "complete"}}));
   EXPECT_EQ(Get(id)->value("status", ""), "cancelled");
@@ -271,7 +278,8 @@ TEST_P(TaskManagerTest, InputInsideATaskIsAnsweredPiecewise) {
   EXPECT_EQ(waiting["inputRequests"]["a"]["method"], "elicitation/create");
   EXPECT_FALSE(waiting.contains("requestState"));
   auto update = [&](const json& responses) {
-    return Wait([&](TaskManager::Done d) { manager_->Update(id, kAlice, responses, std::move(d)); });
+    return Wait(
+        [&](TaskManager::Done d) { manager_->Update(id, kAlice, responses, std::move(d)); });
   };
   absl::StatusOr<json> ack = update({{"a", {{"action", "accept"}, {"content", {{"v", "1"}}}}}});
   ASSERT_TRUE(ack.ok()) << ack.status();
@@ -293,9 +301,13 @@ TEST_P(TaskManagerTest, InputInsideATaskIsAnsweredPiecewise) {
 TEST_P(TaskManagerTest, OnlyTheOwnerSeesTheTask) {
   const std::string id = StartTask("double");
   EXPECT_EQ(Get(id, kMallory).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(Wait([&](TaskManager::Done d) { manager_->Cancel(id, kMallory, std::move(d)); }).status().code(),
+  EXPECT_EQ(Wait([&](TaskManager::Done d) { manager_->Cancel(id, kMallory, std::move(d)); })
+                .status()
+                .code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(Wait([&](TaskManager::Done d) { manager_->Update(id, kMallory, json::object(), std::move(d)); })
+  EXPECT_EQ(Wait([&](TaskManager::Done d) {
+              manager_->Update(id, kMallory, json::object(), std::move(d));
+            })
                 .status()
                 .code(),
             absl::StatusCode::kNotFound);
@@ -323,7 +335,8 @@ TEST_P(TaskManagerTest, AnotherReplicaAnswersAndADeadRunnersTaskIsFailed) {
   // Recorded, not just reported: the first process sees it too, and its own
   // late result does not overwrite it.
   EXPECT_EQ(Get(stuck)->value("status", ""), "failed");
-  ASSERT_TRUE(Wait([&](TaskManager::Done d) { manager_->Cancel(stuck, kAlice, std::move(d)); }).ok());
+  ASSERT_TRUE(
+      Wait([&](TaskManager::Done d) { manager_->Cancel(stuck, kAlice, std::move(d)); }).ok());
   EXPECT_EQ(Get(stuck)->value("status", ""), "failed");
 }
 
@@ -337,12 +350,15 @@ TEST_P(TaskManagerTest, ShutdownFailsRunningTasks) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, TaskManagerTest, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& info) { return info.param ? "Sqlite" : "Memory"; });
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Sqlite" : "Memory";
+                         });
 
 // ToolService's gate: what a call does with each TaskMode.
 TEST(TaskGateTest, ToolServiceOffersRunsOrRefusesTasks) {
   ToolServiceImpl service(Registry());
-  auto call = [&](const std::string& name, mcp_oauth::tools::v1::TaskMode mode, CallToolResponse* out) {
+  auto call = [&](const std::string& name, mcp_oauth::tools::v1::TaskMode mode,
+                  CallToolResponse* out) {
     CallToolRequest request;
     request.set_name(name);
     request.set_task_mode(mode);

@@ -29,12 +29,13 @@ enum class TaskStatus { kWorking, kInputRequired, kCompleted, kFailed, kCancelle
 std::string_view StatusName(TaskStatus status);
 std::optional<TaskStatus> ParseStatus(std::string_view name);
 inline bool IsTerminal(TaskStatus status) {
-  return status == TaskStatus::kCompleted || status == TaskStatus::kFailed || status == TaskStatus::kCancelled;
+  return status == TaskStatus::kCompleted || status == TaskStatus::kFailed ||
+         status == TaskStatus::kCancelled;
 }
 
 struct TaskRecord {
-  std::string id;      // random, unguessable
-  std::string owner;   // the principal that created it (see TaskOwner)
+  std::string id;     // random, unguessable
+  std::string owner;  // the principal that created it (see TaskOwner)
   TaskStatus status = TaskStatus::kWorking;
   std::string status_message;  // latest progress message, may be empty
   absl::Time created_at = absl::UnixEpoch();
@@ -49,7 +50,7 @@ struct TaskRecord {
   std::string call;             // opaque: what to run (again), see TaskRunner
   std::string runner;           // the process running it; "" when none
   absl::Time lease_until = absl::UnixEpoch();  // the runner renews it while alive
-  int64_t version = 0;          // bumped by every Update
+  int64_t version = 0;                         // bumped by every Update
 };
 
 class TaskStore {

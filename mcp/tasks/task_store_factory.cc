@@ -31,7 +31,8 @@ absl::StatusOr<std::shared_ptr<TaskStore>> OpenTaskStore(std::string_view spec_v
     if (!store.ok()) return store.status();
     return std::shared_ptr<TaskStore>(std::move(*store));
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown task store '", auth::DescribeStoreSpec(spec),
+  return absl::InvalidArgumentError(absl::StrCat("unknown task store '",
+                                                 auth::DescribeStoreSpec(spec),
                                                  "' (memory, sqlite:PATH or postgres://...)"));
 }
 

@@ -6,6 +6,8 @@
 // PostgreSQL: MCP_TEST_POSTGRES_URL when set, else a throwaway cluster from
 // tools/pgtemp (as auth/store_conformance_test.cc); its cases skip when
 // neither works, unless MCP_REQUIRE_POSTGRES=1, where they fail.
+#include "mcp/tasks/task_store.h"
+
 #include <postgresql/libpq-fe.h>
 #include <unistd.h>
 
@@ -18,7 +20,6 @@
 #include "auth/sqlite_store.h"
 #include "gtest/gtest.h"
 #include "mcp/tasks/sql_task_store.h"
-#include "mcp/tasks/task_store.h"
 #include "mcp/tasks/task_store_factory.h"
 
 namespace mcp_oauth::mcp::tasks {
@@ -114,9 +115,12 @@ enum class Backend { kMemory, kSqlite, kPostgres };
 
 std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
   switch (info.param) {
-    case Backend::kMemory: return "Memory";
-    case Backend::kSqlite: return "Sqlite";
-    case Backend::kPostgres: return "Postgres";
+    case Backend::kMemory:
+      return "Memory";
+    case Backend::kSqlite:
+      return "Sqlite";
+    case Backend::kPostgres:
+      return "Postgres";
   }
   return "Unknown";
 }
@@ -148,13 +152,14 @@ class TaskStoreTest : public ::testing::TestWithParam<Backend> {
         spec_ = "memory";
         break;
       case Backend::kSqlite:
-        spec_ = absl::StrCat("sqlite:", Env("TEST_TMPDIR").empty() ? "/tmp" : Env("TEST_TMPDIR"), "/tasks-",
-                             getpid(), "-", counter++, ".db");
+        spec_ = absl::StrCat("sqlite:", Env("TEST_TMPDIR").empty() ? "/tmp" : Env("TEST_TMPDIR"),
+                             "/tasks-", getpid(), "-", counter++, ".db");
         break;
       case Backend::kPostgres: {
         PostgresServer& server = PostgresServer::Get();
         if (!server.available()) {
-          if (Env("MCP_REQUIRE_POSTGRES") == "1") FAIL() << "MCP_REQUIRE_POSTGRES=1 but no PostgreSQL: " << server.error();
+          if (Env("MCP_REQUIRE_POSTGRES") == "1")
+            FAIL() << "MCP_REQUIRE_POSTGRES=1 but no PostgreSQL: " << server.error();
           GTEST_SKIP() << "no PostgreSQL server: " << server.error();
         }
         spec_ = server.NewDatabase();
@@ -282,7 +287,11 @@ TEST_P(TaskStoreTest, NewerSchemaIsRefused) {
   store_.reset();
   auto db = auth::ConnectSqlite(spec_.substr(7));
   ASSERT_TRUE(db.ok()) << db.status();
-  ASSERT_TRUE((*db)->Execute("INSERT INTO mcp_task_schema_migrations (version, applied_at) VALUES (99, 0)", {}).ok());
+  ASSERT_TRUE(
+      (*db)
+          ->Execute("INSERT INTO mcp_task_schema_migrations (version, applied_at) VALUES (99, 0)",
+                    {})
+          .ok());
   auto reopened = OpenTaskStore(spec_);
   ASSERT_FALSE(reopened.ok());
   EXPECT_EQ(reopened.status().code(), absl::StatusCode::kFailedPrecondition);
@@ -290,7 +299,8 @@ TEST_P(TaskStoreTest, NewerSchemaIsRefused) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, TaskStoreTest,
-                         ::testing::Values(Backend::kMemory, Backend::kSqlite, Backend::kPostgres), BackendName);
+                         ::testing::Values(Backend::kMemory, Backend::kSqlite, Backend::kPostgres),
+                         BackendName);
 
 TEST(TaskStoreFactoryTest, UnknownSpecIsRefused) {
   EXPECT_EQ(OpenTaskStore("redis://x").status().code(), absl::StatusCode::kInvalidArgument);

@@ -5,11 +5,11 @@
 #ifndef MCP_OAUTH_MCP_TESTING_CATALOG_SERVER_H_
 #define MCP_OAUTH_MCP_TESTING_CATALOG_SERVER_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
 #include <memory>
 #include <utility>
-
-#include <grpcpp/grpcpp.h>
 
 #include "mcp/prompt_service.h"
 #include "mcp/resource_service.h"
@@ -18,8 +18,8 @@ namespace mcp_oauth::mcp::testing {
 
 class CatalogServer {
  public:
-  CatalogServer(std::shared_ptr<ResourceRegistry> resources, std::shared_ptr<PromptRegistry> prompts,
-                CatalogServiceOptions options)
+  CatalogServer(std::shared_ptr<ResourceRegistry> resources,
+                std::shared_ptr<PromptRegistry> prompts, CatalogServiceOptions options)
       : resources_(std::move(resources), options), prompts_(std::move(prompts), options) {
     grpc::ServerBuilder builder;
     builder.RegisterService(&resources_);

@@ -51,14 +51,15 @@ ToolDefinition Tool(const std::string& name, const std::string& description, jso
 // and reports the answer as "<prefix><action, content>".
 ContentToolHandler ElicitAndReport(std::function<std::string(const json&)> message_of, json schema,
                                    std::string prefix) {
-  return [message_of = std::move(message_of), schema = std::move(schema), prefix = std::move(prefix)](
-             const json& args, const CallContext& ctx) -> absl::StatusOr<ToolContent> {
-    const json* answer = ctx.input().Response("answer");
-    if (answer == nullptr || !answer->is_object()) {
-      return Ask("answer", ElicitationRequest(message_of(args), schema));
-    }
-    return Text(prefix + DescribeElicitation(*answer));
-  };
+  return
+      [message_of = std::move(message_of), schema = std::move(schema), prefix = std::move(prefix)](
+          const json& args, const CallContext& ctx) -> absl::StatusOr<ToolContent> {
+        const json* answer = ctx.input().Response("answer");
+        if (answer == nullptr || !answer->is_object()) {
+          return Ask("answer", ElicitationRequest(message_of(args), schema));
+        }
+        return Text(prefix + DescribeElicitation(*answer));
+      };
 }
 
 json Sep1034Schema() {
@@ -72,50 +73,58 @@ json Sep1034Schema() {
               {"description", "User status"},
               {"enum", {"active", "inactive", "pending"}},
               {"default", "active"}}},
-            {"verified", {{"type", "boolean"}, {"description", "Verification status"}, {"default", true}}}}},
+            {"verified",
+             {{"type", "boolean"}, {"description", "Verification status"}, {"default", true}}}}},
           {"required", json::array()}};
 }
 
 json Sep1330Schema() {
   auto titled = [](const char* v1, const char* t1, const char* v2, const char* t2, const char* v3,
                    const char* t3) {
-    return json::array({{{"const", v1}, {"title", t1}}, {{"const", v2}, {"title", t2}}, {{"const", v3}, {"title", t3}}});
+    return json::array({{{"const", v1}, {"title", t1}},
+                        {{"const", v2}, {"title", t2}},
+                        {{"const", v3}, {"title", t3}}});
   };
   return {{"type", "object"},
           {"properties",
            {{"untitledSingle", {{"type", "string"}, {"enum", {"option1", "option2", "option3"}}}},
             {"titledSingle",
              {{"type", "string"},
-              {"oneOf", titled("value1", "First Option", "value2", "Second Option", "value3", "Third Option")}}},
+              {"oneOf", titled("value1", "First Option", "value2", "Second Option", "value3",
+                               "Third Option")}}},
             {"legacyEnum",
              {{"type", "string"},
               {"enum", {"opt1", "opt2", "opt3"}},
               {"enumNames", {"Option One", "Option Two", "Option Three"}}}},
             {"untitledMulti",
-             {{"type", "array"}, {"items", {{"type", "string"}, {"enum", {"option1", "option2", "option3"}}}}}},
+             {{"type", "array"},
+              {"items", {{"type", "string"}, {"enum", {"option1", "option2", "option3"}}}}}},
             {"titledMulti",
              {{"type", "array"},
               {"items",
-               {{"anyOf", titled("value1", "First Choice", "value2", "Second Choice", "value3", "Third Choice")}}}}}}},
+               {{"anyOf", titled("value1", "First Choice", "value2", "Second Choice", "value3",
+                                 "Third Choice")}}}}}}},
           {"required", json::array()}};
 }
 
 std::vector<ToolDefinition> Tools() {
   std::vector<ToolDefinition> tools;
-  tools.push_back(Tool("test_sampling", "Asks the client's LLM to answer a prompt",
-                       {{"prompt", {{"type", "string"}, {"description", "The prompt to send to the LLM"}}}},
-                       {"prompt"}, [](const json& args, const CallContext& ctx) -> absl::StatusOr<ToolContent> {
-                         const json* answer = ctx.input().Response("completion");
-                         if (answer == nullptr || !answer->is_object()) {
-                           return Ask("completion", SamplingRequest(args.value("prompt", std::string()), 100));
-                         }
-                         const json content = answer->value("content", json::object());
-                         return Text("LLM response: " +
-                                     (content.is_object() ? content.value("text", std::string()) : std::string()));
-                       }));
+  tools.push_back(Tool(
+      "test_sampling", "Asks the client's LLM to answer a prompt",
+      {{"prompt", {{"type", "string"}, {"description", "The prompt to send to the LLM"}}}},
+      {"prompt"}, [](const json& args, const CallContext& ctx) -> absl::StatusOr<ToolContent> {
+        const json* answer = ctx.input().Response("completion");
+        if (answer == nullptr || !answer->is_object()) {
+          return Ask("completion", SamplingRequest(args.value("prompt", std::string()), 100));
+        }
+        const json content = answer->value("content", json::object());
+        return Text("LLM response: " +
+                    (content.is_object() ? content.value("text", std::string()) : std::string()));
+      }));
   tools.push_back(Tool(
       "test_elicitation", "Asks the user for a username and an email",
-      {{"message", {{"type", "string"}, {"description", "The message to show the user"}}}}, {"message"},
+      {{"message", {{"type", "string"}, {"description", "The message to show the user"}}}},
+      {"message"},
       ElicitAndReport([](const json& args) { return args.value("message", std::string()); },
                       {{"type", "object"},
                        {"properties",
@@ -123,13 +132,16 @@ std::vector<ToolDefinition> Tools() {
                          {"email", {{"type", "string"}, {"description", "User's email address"}}}}},
                        {"required", {"username", "email"}}},
                       "User response: ")));
-  tools.push_back(Tool("test_elicitation_sep1034_defaults", "Elicitation with defaults for every primitive type",
-                       json::object(), {},
-                       ElicitAndReport([](const json&) {
-                         return std::string("Test client default value handling - please accept with defaults");
-                       }, Sep1034Schema(), "Elicitation completed: ")));
-  tools.push_back(Tool("test_elicitation_sep1330_enums", "Elicitation with the five enum schema variants",
-                       json::object(), {},
+  tools.push_back(Tool(
+      "test_elicitation_sep1034_defaults", "Elicitation with defaults for every primitive type",
+      json::object(), {},
+      ElicitAndReport(
+          [](const json&) {
+            return std::string("Test client default value handling - please accept with defaults");
+          },
+          Sep1034Schema(), "Elicitation completed: ")));
+  tools.push_back(Tool("test_elicitation_sep1330_enums",
+                       "Elicitation with the five enum schema variants", json::object(), {},
                        ElicitAndReport([](const json&) { return std::string("Pick some options"); },
                                        Sep1330Schema(), "Elicitation completed: ")));
   return tools;

@@ -21,7 +21,8 @@ using nlohmann::json;
 
 // A 1x1 red pixel PNG.
 constexpr char kPngBase64[] =
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg"
+    "==";
 
 std::string PngBytes() {
   std::string bytes;
@@ -43,13 +44,13 @@ std::string WavBase64() {
   wav += "RIFF";
   u32(36 + samples);
   wav += "WAVEfmt ";
-  u32(16);      // fmt chunk size
-  u16(1);       // PCM
-  u16(1);       // mono
-  u32(8000);    // sample rate
-  u32(8000);    // byte rate
-  u16(1);       // block align
-  u16(8);       // bits per sample
+  u32(16);    // fmt chunk size
+  u16(1);     // PCM
+  u16(1);     // mono
+  u32(8000);  // sample rate
+  u32(8000);  // byte rate
+  u16(1);     // block align
+  u16(8);     // bits per sample
   wav += "data";
   u32(samples);
   wav.append(samples, static_cast<char>(0x80));  // 8-bit silence
@@ -59,14 +60,14 @@ std::string WavBase64() {
 json Text(const std::string& text) { return json{{"type", "text"}, {"text", text}}; }
 json Image() { return json{{"type", "image"}, {"data", kPngBase64}, {"mimeType", "image/png"}}; }
 
-ToolDefinition ContentTool(const std::string& name, const std::string& description, std::vector<json> blocks,
-                           bool is_error = false) {
+ToolDefinition ContentTool(const std::string& name, const std::string& description,
+                           std::vector<json> blocks, bool is_error = false) {
   ToolDefinition tool;
   tool.name = name;
   tool.description = description;
   tool.input_schema = {{"type", "object"}, {"properties", json::object()}};
-  tool.content_handler = [blocks = std::move(blocks), is_error](const json&,
-                                                                const CallContext&) -> absl::StatusOr<ToolContent> {
+  tool.content_handler = [blocks = std::move(blocks), is_error](
+                             const json&, const CallContext&) -> absl::StatusOr<ToolContent> {
     ToolContent content;
     content.blocks = blocks;
     content.is_error = is_error;
@@ -78,7 +79,8 @@ ToolDefinition ContentTool(const std::string& name, const std::string& descripti
 
 // Sleeps `ms` unless the call is cancelled first.
 void Pause(const CallContext& ctx, int ms) {
-  for (int i = 0; i < ms / 5 && !ctx.Cancelled(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < ms / 5 && !ctx.Cancelled(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
 // Logs three info messages ~50 ms apart (tools-call-with-logging).
@@ -142,7 +144,8 @@ std::vector<ToolDefinition> Tools() {
                           {"mimeType", "application/json"},
                           {"text", R"({"test":"data","value":123})"}}}}}),
       ContentTool("test_error_handling", "Always fails with a tool error",
-                  {Text("This tool intentionally returns an error for testing")}, /*is_error=*/true),
+                  {Text("This tool intentionally returns an error for testing")},
+                  /*is_error=*/true),
   };
 }
 
@@ -164,7 +167,8 @@ absl::Status AddResources(ResourceRegistry* registry) {
   binary.description = "A static binary resource (image) for testing";
   binary.mime_type = "image/png";
   binary.read = [](const CallContext&) -> absl::StatusOr<std::vector<ResourceContent>> {
-    return std::vector<ResourceContent>{ResourceContent::Blob("test://static-binary", "image/png", PngBytes())};
+    return std::vector<ResourceContent>{
+        ResourceContent::Blob("test://static-binary", "image/png", PngBytes())};
   };
   if (absl::Status s = registry->Register(std::move(binary)); !s.ok()) return s;
 
@@ -177,7 +181,8 @@ absl::Status AddResources(ResourceRegistry* registry) {
                  const CallContext&) -> absl::StatusOr<std::vector<ResourceContent>> {
     const std::string& id = variables.at("id");
     json body = {{"id", id}, {"templateTest", true}, {"data", "Data for ID: " + id}};
-    return std::vector<ResourceContent>{ResourceContent::Text(uri, "application/json", body.dump())};
+    return std::vector<ResourceContent>{
+        ResourceContent::Text(uri, "application/json", body.dump())};
   };
   return registry->RegisterTemplate(std::move(data));
 }
@@ -198,10 +203,12 @@ std::vector<PromptDefinition> Prompts() {
   return {
       Prompt("test_simple_prompt", "A simple prompt without arguments", {},
              [](const Args&, const CallContext&) -> Messages {
-               return std::vector<PromptMessage>{{"user", Text("This is a simple prompt for testing.")}};
+               return std::vector<PromptMessage>{
+                   {"user", Text("This is a simple prompt for testing.")}};
              }),
       Prompt("test_prompt_with_arguments", "A prompt with required arguments",
-             {{"arg1", "First test argument", true, PrefixCompleter({"paris", "park", "party", "testValue1"})},
+             {{"arg1", "First test argument", true,
+               PrefixCompleter({"paris", "park", "party", "testValue1"})},
               {"arg2", "Second test argument", true, nullptr}},
              [](const Args& args, const CallContext&) -> Messages {
                return std::vector<PromptMessage>{
@@ -216,8 +223,9 @@ std::vector<PromptDefinition> Prompts() {
                                  {{"uri", args.at("resourceUri")},
                                   {"mimeType", "text/plain"},
                                   {"text", "Embedded resource content for testing."}}}};
-               return std::vector<PromptMessage>{{"user", resource},
-                                                 {"user", Text("Please process the embedded resource above.")}};
+               return std::vector<PromptMessage>{
+                   {"user", resource},
+                   {"user", Text("Please process the embedded resource above.")}};
              }),
       Prompt("test_prompt_with_image", "A prompt with image content", {},
              [](const Args&, const CallContext&) -> Messages {
@@ -244,8 +252,9 @@ absl::Status AddChangingFixtures(Catalog* catalog) {
   watched.description = "A resource that changes when test_update_watched_resource is called";
   watched.mime_type = "text/plain";
   watched.read = [version](const CallContext&) -> absl::StatusOr<std::vector<ResourceContent>> {
-    return std::vector<ResourceContent>{ResourceContent::Text(
-        "test://watched-resource", "text/plain", "Watched resource, version " + std::to_string(version->load()))};
+    return std::vector<ResourceContent>{
+        ResourceContent::Text("test://watched-resource", "text/plain",
+                              "Watched resource, version " + std::to_string(version->load()))};
   };
   if (absl::Status s = catalog->resources->Register(std::move(watched)); !s.ok()) return s;
 
@@ -254,7 +263,8 @@ absl::Status AddChangingFixtures(Catalog* catalog) {
   update.name = "test_update_watched_resource";
   update.description = "Changes test://watched-resource";
   update.input_schema = {{"type", "object"}, {"properties", json::object()}};
-  update.content_handler = [version, resources](const json&, const CallContext&) -> absl::StatusOr<ToolContent> {
+  update.content_handler = [version, resources](const json&,
+                                                const CallContext&) -> absl::StatusOr<ToolContent> {
     const int now = ++*version;
     if (auto registry = resources.lock()) registry->NotifyUpdated("test://watched-resource");
     ToolContent content;
@@ -276,8 +286,9 @@ absl::Status AddChangingFixtures(Catalog* catalog) {
       content.blocks = {Text("test_dynamic_tool removed")};
       return content;
     }
-    ToolDefinition dynamic = ContentTool("test_dynamic_tool", "Exists only after test_toggle_dynamic_tool",
-                                         {Text("dynamic tool called")});
+    ToolDefinition dynamic =
+        ContentTool("test_dynamic_tool", "Exists only after test_toggle_dynamic_tool",
+                    {Text("dynamic tool called")});
     if (absl::Status s = registry->Register(std::move(dynamic)); !s.ok()) return s;
     content.blocks = {Text("test_dynamic_tool added")};
     return content;
@@ -292,7 +303,8 @@ absl::Status AddChangingFixtures(Catalog* catalog) {
   wait.name = "test_wait_for_cancel";
   wait.description = "Runs until cancelled (at most 60 s)";
   wait.input_schema = {{"type", "object"}, {"properties", json::object()}};
-  wait.content_handler = [cancelled](const json&, const CallContext& ctx) -> absl::StatusOr<ToolContent> {
+  wait.content_handler = [cancelled](const json&,
+                                     const CallContext& ctx) -> absl::StatusOr<ToolContent> {
     ctx.ReportProgress(1);
     const absl::Time give_up = absl::Now() + absl::Seconds(60);
     while (!ctx.Cancelled() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(5));
@@ -306,7 +318,8 @@ absl::Status AddChangingFixtures(Catalog* catalog) {
   count.name = "test_cancellation_count";
   count.description = "How many test_wait_for_cancel calls saw their cancellation";
   count.input_schema = {{"type", "object"}, {"properties", json::object()}};
-  count.output_schema = {{"type", "object"}, {"properties", {{"cancelled", {{"type", "integer"}}}}}};
+  count.output_schema = {{"type", "object"},
+                         {"properties", {{"cancelled", {{"type", "integer"}}}}}};
   count.handler = [cancelled](const json&, const CallContext&) -> absl::StatusOr<json> {
     return json{{"cancelled", cancelled->load()}};
   };

@@ -6,9 +6,9 @@
 
 #include <map>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
-#include <string>
 
 #include "absl/strings/escaping.h"
 
@@ -20,8 +20,9 @@ using nlohmann::json;
 TEST(ConformanceFixturesTest, LinkingAddsThemToTheCatalog) {
   absl::StatusOr<Catalog> catalog = BuildCatalog();
   ASSERT_TRUE(catalog.ok()) << catalog.status();
-  for (const char* tool : {"echo", "get_time", "test_simple_text", "test_image_content", "test_audio_content",
-                           "test_embedded_resource", "test_multiple_content_types", "test_error_handling"}) {
+  for (const char* tool :
+       {"echo", "get_time", "test_simple_text", "test_image_content", "test_audio_content",
+        "test_embedded_resource", "test_multiple_content_types", "test_error_handling"}) {
     EXPECT_NE(catalog->tools->Find(tool), nullptr) << tool;
   }
   EXPECT_NE(catalog->resources->Find("test://static-text"), nullptr);
@@ -63,7 +64,8 @@ TEST(ConformanceFixturesTest, ContentShapes) {
   ASSERT_NE(tmpl, nullptr);
   auto data = tmpl->read("test://template/123/data", vars, CallContext());
   ASSERT_TRUE(data.ok());
-  EXPECT_EQ(json::parse((*data)[0].text), json::parse(R"({"id":"123","templateTest":true,"data":"Data for ID: 123"})"));
+  EXPECT_EQ(json::parse((*data)[0].text),
+            json::parse(R"({"id":"123","templateTest":true,"data":"Data for ID: 123"})"));
 
   auto args = catalog->prompts->Find("test_prompt_with_arguments")
                   ->render({{"arg1", "hello"}, {"arg2", "world"}}, CallContext());
@@ -88,16 +90,23 @@ TEST(ConformanceFixturesTest, ReportingToolsReport) {
   absl::StatusOr<Catalog> catalog = BuildCatalog();
   ASSERT_TRUE(catalog.ok());
   auto reporter = std::make_shared<RecordingReporter>();
-  CallContext ctx(Caller(), absl::InfiniteFuture(), reporter, /*progress=*/true, LogSeverity("info"));
-  ASSERT_TRUE(catalog->tools->Find("test_tool_with_progress")->content_handler(json::object(), ctx).ok());
-  EXPECT_EQ(reporter->progress_, (std::vector<std::pair<double, double>>{{0, 100}, {50, 100}, {100, 100}}));
-  ASSERT_TRUE(catalog->tools->Find("test_tool_with_logging")->content_handler(json::object(), ctx).ok());
-  EXPECT_EQ(reporter->logs_, (std::vector<std::string>{"info:Tool execution started", "info:Tool processing data",
-                                                       "info:Tool execution completed"}));
+  CallContext ctx(Caller(), absl::InfiniteFuture(), reporter, /*progress=*/true,
+                  LogSeverity("info"));
+  ASSERT_TRUE(
+      catalog->tools->Find("test_tool_with_progress")->content_handler(json::object(), ctx).ok());
+  EXPECT_EQ(reporter->progress_,
+            (std::vector<std::pair<double, double>>{{0, 100}, {50, 100}, {100, 100}}));
+  ASSERT_TRUE(
+      catalog->tools->Find("test_tool_with_logging")->content_handler(json::object(), ctx).ok());
+  EXPECT_EQ(reporter->logs_,
+            (std::vector<std::string>{"info:Tool execution started", "info:Tool processing data",
+                                      "info:Tool execution completed"}));
   // A level above info admits none of them.
   auto quiet = std::make_shared<RecordingReporter>();
   CallContext warning_only(Caller(), absl::InfiniteFuture(), quiet, false, LogSeverity("warning"));
-  ASSERT_TRUE(catalog->tools->Find("test_tool_with_logging")->content_handler(json::object(), warning_only).ok());
+  ASSERT_TRUE(catalog->tools->Find("test_tool_with_logging")
+                  ->content_handler(json::object(), warning_only)
+                  .ok());
   EXPECT_TRUE(quiet->logs_.empty());
 }
 
@@ -105,12 +114,14 @@ TEST(ConformanceFixturesTest, ChangingFixturesChangeThings) {
   absl::StatusOr<Catalog> catalog = BuildCatalog();
   ASSERT_TRUE(catalog.ok());
   std::vector<std::string> updated;
-  const uint64_t id =
-      catalog->resources->updates().Subscribe([&updated](const std::string& uri) { updated.push_back(uri); });
+  const uint64_t id = catalog->resources->updates().Subscribe(
+      [&updated](const std::string& uri) { updated.push_back(uri); });
   const ResourceDefinition* watched = catalog->resources->Find("test://watched-resource");
   ASSERT_NE(watched, nullptr);
   EXPECT_EQ((*watched->read(CallContext()))[0].text, "Watched resource, version 1");
-  ASSERT_TRUE(catalog->tools->Find("test_update_watched_resource")->content_handler(json::object(), CallContext()).ok());
+  ASSERT_TRUE(catalog->tools->Find("test_update_watched_resource")
+                  ->content_handler(json::object(), CallContext())
+                  .ok());
   EXPECT_EQ((*watched->read(CallContext()))[0].text, "Watched resource, version 2");
   EXPECT_EQ(updated, std::vector<std::string>{"test://watched-resource"});
   catalog->resources->updates().Unsubscribe(id);

@@ -22,7 +22,8 @@ using nlohmann::json;
 json Text(const std::string& text) { return json{{"type", "text"}, {"text", text}}; }
 
 json ObjectSchema(const std::string& property, const std::string& type) {
-  return json{{"type", "object"}, {"properties", {{property, {{"type", type}}}}}, {"required", {property}}};
+  return json{
+      {"type", "object"}, {"properties", {{property, {{"type", type}}}}}, {"required", {property}}};
 }
 
 ToolContent Done(const std::string& text) {
@@ -42,7 +43,8 @@ ToolContent Ask(std::map<std::string, InputRequest> requests, std::string state 
 // nullptr when there is none (missing, declined, or of the wrong shape).
 const json* Elicited(const ToolInput& input, const std::string& key, const std::string& field) {
   const json* answer = input.Response(key);
-  if (answer == nullptr || !answer->is_object() || answer->value("action", "") != "accept") return nullptr;
+  if (answer == nullptr || !answer->is_object() || answer->value("action", "") != "accept")
+    return nullptr;
   auto content = answer->find("content");
   if (content == answer->end() || !content->is_object()) return nullptr;
   auto value = content->find(field);
@@ -61,7 +63,8 @@ std::string SampledText(const ToolInput& input, const std::string& key) {
 // Returns the root URIs of a roots/list answer under `key`, or nullopt.
 std::optional<std::vector<std::string>> Roots(const ToolInput& input, const std::string& key) {
   const json* answer = input.Response(key);
-  if (answer == nullptr || !answer->is_object() || !answer->contains("roots") || !(*answer)["roots"].is_array()) {
+  if (answer == nullptr || !answer->is_object() || !answer->contains("roots") ||
+      !(*answer)["roots"].is_array()) {
     return std::nullopt;
   }
   std::vector<std::string> uris;
@@ -75,9 +78,12 @@ InputRequest AskName(const std::string& message = "What is your name?") {
   return ElicitationRequest(message, ObjectSchema("name", "string"));
 }
 
-InputRequest AskConfirm() { return ElicitationRequest("Please confirm", ObjectSchema("ok", "boolean")); }
+InputRequest AskConfirm() {
+  return ElicitationRequest("Please confirm", ObjectSchema("ok", "boolean"));
+}
 
-ToolDefinition Tool(const std::string& name, const std::string& description, ContentToolHandler handler) {
+ToolDefinition Tool(const std::string& name, const std::string& description,
+                    ContentToolHandler handler) {
   ToolDefinition tool;
   tool.name = name;
   tool.description = description;
@@ -91,17 +97,20 @@ using Result = absl::StatusOr<ToolContent>;
 
 std::vector<ToolDefinition> Tools() {
   std::vector<ToolDefinition> tools;
-  tools.push_back(Tool("test_input_required_result_elicitation", "Asks for the user's name, then greets",
+  tools.push_back(Tool("test_input_required_result_elicitation",
+                       "Asks for the user's name, then greets",
                        [](const json&, const CallContext& ctx) -> Result {
                          const json* name = Elicited(ctx.input(), "user_name", "name");
-                         if (name == nullptr || !name->is_string()) return Ask({{"user_name", AskName()}});
+                         if (name == nullptr || !name->is_string())
+                           return Ask({{"user_name", AskName()}});
                          return Done("Hello, " + name->get<std::string>() + "!");
                        }));
   tools.push_back(Tool("test_input_required_result_sampling", "Asks the client's model a question",
                        [](const json&, const CallContext& ctx) -> Result {
                          const std::string answer = SampledText(ctx.input(), "capital_question");
                          if (answer.empty()) {
-                           return Ask({{"capital_question", SamplingRequest("What is the capital of France?", 100)}});
+                           return Ask({{"capital_question",
+                                        SamplingRequest("What is the capital of France?", 100)}});
                          }
                          return Done("The model said: " + answer);
                        }));
@@ -113,7 +122,8 @@ std::vector<ToolDefinition> Tools() {
                        }));
   // Keeps "request-state-v1" across the round trip; answers "state-ok" only
   // when it came back (verified by ToolService).
-  for (const char* name : {"test_input_required_result_request_state", "test_input_required_result_tampered_state"}) {
+  for (const char* name :
+       {"test_input_required_result_request_state", "test_input_required_result_tampered_state"}) {
     tools.push_back(Tool(name, "Asks for confirmation with a request state",
                          [](const json&, const CallContext& ctx) -> Result {
                            const json* ok = Elicited(ctx.input(), "confirm", "ok");
@@ -123,14 +133,15 @@ std::vector<ToolDefinition> Tools() {
                            return Done("state-ok: confirmed");
                          }));
   }
-  tools.push_back(Tool("test_input_required_result_multiple_inputs", "Asks for three inputs at once",
+  tools.push_back(Tool("test_input_required_result_multiple_inputs",
+                       "Asks for three inputs at once",
                        [](const json&, const CallContext& ctx) -> Result {
                          const ToolInput& input = ctx.input();
                          const json* name = Elicited(input, "user_name", "name");
                          const std::string greeting = SampledText(input, "greeting");
                          auto roots = Roots(input, "client_roots");
-                         if (input.state() != "multiple-v1" || name == nullptr || !name->is_string() ||
-                             greeting.empty() || !roots) {
+                         if (input.state() != "multiple-v1" || name == nullptr ||
+                             !name->is_string() || greeting.empty() || !roots) {
                            return Ask({{"user_name", AskName()},
                                        {"greeting", SamplingRequest("Generate a greeting", 50)},
                                        {"client_roots", ListRootsRequest()}},
@@ -139,28 +150,30 @@ std::vector<ToolDefinition> Tools() {
                          return Done(absl::StrCat(greeting, " ", name->get<std::string>(), " (",
                                                   roots->size(), " roots)"));
                        }));
-  tools.push_back(Tool("test_input_required_result_multi_round", "Asks two questions, one per round",
-                       [](const json&, const CallContext& ctx) -> Result {
-                         const ToolInput& input = ctx.input();
-                         const std::string& state = input.state();
-                         if (state.rfind("step2:", 0) == 0) {
-                           const json* color = Elicited(input, "step2", "color");
-                           if (color != nullptr && color->is_string()) {
-                             return Done(absl::StrCat(state.substr(6), " likes ", color->get<std::string>()));
-                           }
-                           return Ask({{"step2", ElicitationRequest("Step 2: What is your favorite color?",
-                                                                    ObjectSchema("color", "string"))}},
-                                      state);
-                         }
-                         const json* name = Elicited(input, "step1", "name");
-                         if (state == "step1" && name != nullptr && name->is_string()) {
-                           return Ask({{"step2", ElicitationRequest("Step 2: What is your favorite color?",
-                                                                    ObjectSchema("color", "string"))}},
-                                      "step2:" + name->get<std::string>());
-                         }
-                         return Ask({{"step1", AskName("Step 1: What is your name?")}}, "step1");
-                       }));
-  tools.push_back(Tool("test_input_required_result_capabilities", "Asks only for what the client can give",
+  tools.push_back(
+      Tool("test_input_required_result_multi_round", "Asks two questions, one per round",
+           [](const json&, const CallContext& ctx) -> Result {
+             const ToolInput& input = ctx.input();
+             const std::string& state = input.state();
+             if (state.rfind("step2:", 0) == 0) {
+               const json* color = Elicited(input, "step2", "color");
+               if (color != nullptr && color->is_string()) {
+                 return Done(absl::StrCat(state.substr(6), " likes ", color->get<std::string>()));
+               }
+               return Ask({{"step2", ElicitationRequest("Step 2: What is your favorite color?",
+                                                        ObjectSchema("color", "string"))}},
+                          state);
+             }
+             const json* name = Elicited(input, "step1", "name");
+             if (state == "step1" && name != nullptr && name->is_string()) {
+               return Ask({{"step2", ElicitationRequest("Step 2: What is your favorite color?",
+                                                        ObjectSchema("color", "string"))}},
+                          "step2:" + name->get<std::string>());
+             }
+             return Ask({{"step1", AskName("Step 1: What is your name?")}}, "step1");
+           }));
+  tools.push_back(Tool("test_input_required_result_capabilities",
+                       "Asks only for what the client can give",
                        [](const json&, const CallContext& ctx) -> Result {
                          const ToolInput& input = ctx.input();
                          if (!input.responses().empty()) return Done("Thanks for the input.");
@@ -169,8 +182,10 @@ std::vector<ToolDefinition> Tools() {
                            requests["question"] = SamplingRequest("Say hello", 20);
                          }
                          if (input.ClientSupports("elicitation")) requests["user_name"] = AskName();
-                         if (input.ClientSupports("roots")) requests["client_roots"] = ListRootsRequest();
-                         if (requests.empty()) return Done("The client offers no way to ask for input.");
+                         if (input.ClientSupports("roots"))
+                           requests["client_roots"] = ListRootsRequest();
+                         if (requests.empty())
+                           return Done("The client offers no way to ask for input.");
                          return Ask(std::move(requests));
                        }));
   // Always needs sampling: the endpoint refuses it with -32021 when the
@@ -178,13 +193,15 @@ std::vector<ToolDefinition> Tools() {
   tools.push_back(Tool("test_missing_capability", "Needs the client's sampling capability",
                        [](const json&, const CallContext& ctx) -> Result {
                          const std::string answer = SampledText(ctx.input(), "question");
-                         if (answer.empty()) return Ask({{"question", SamplingRequest("Say hello", 20)}});
+                         if (answer.empty())
+                           return Ask({{"question", SamplingRequest("Say hello", 20)}});
                          return Done("The model said: " + answer);
                        }));
   tools.push_back(Tool("test_streaming_elicitation", "Asks for the user's name (input required)",
                        [](const json&, const CallContext& ctx) -> Result {
                          const json* name = Elicited(ctx.input(), "user_name", "name");
-                         if (name == nullptr || !name->is_string()) return Ask({{"user_name", AskName()}});
+                         if (name == nullptr || !name->is_string())
+                           return Ask({{"user_name", AskName()}});
                          return Done("Hello, " + name->get<std::string>() + "!");
                        }));
   tools.push_back(Tool("test_logging_tool", "Logs at info, then answers",
@@ -206,8 +223,8 @@ PromptDefinition ContextPrompt() {
     PromptOutput out;
     const json* context = Elicited(ctx.input(), "user_context", "context");
     if (context == nullptr || !context->is_string()) {
-      out.input_required.requests["user_context"] =
-          ElicitationRequest("What context should the prompt use?", ObjectSchema("context", "string"));
+      out.input_required.requests["user_context"] = ElicitationRequest(
+          "What context should the prompt use?", ObjectSchema("context", "string"));
       return out;
     }
     out.messages.push_back({"user", Text("Use this context: " + context->get<std::string>())});

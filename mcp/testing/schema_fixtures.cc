@@ -63,7 +63,8 @@ ToolDefinition CustomHeadersTool() {
   tool.input_schema = {
       {"type", "object"},
       {"properties",
-       {{"region", {{"type", "string"}, {"description", "Where to run"}, {"x-mcp-header", "Region"}}},
+       {{"region",
+         {{"type", "string"}, {"description", "Where to run"}, {"x-mcp-header", "Region"}}},
         {"priority", {{"type", "integer"}, {"x-mcp-header", "Priority"}}},
         {"verbose", {{"type", "boolean"}, {"x-mcp-header", "Verbose"}}},
         {"query", {{"type", "string"}}}}},

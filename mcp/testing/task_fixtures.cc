@@ -27,13 +27,16 @@ ToolContent Content(const std::string& text, bool is_error = false) {
 }
 
 json StringSchema(const std::string& property) {
-  return json{{"type", "object"}, {"properties", {{property, {{"type", "string"}}}}}, {"required", {property}}};
+  return json{{"type", "object"},
+              {"properties", {{property, {{"type", "string"}}}}},
+              {"required", {property}}};
 }
 
 // Returns content[field] of an accepted elicitation answer under `key`.
 const json* Elicited(const ToolInput& input, const std::string& key, const std::string& field) {
   const json* answer = input.Response(key);
-  if (answer == nullptr || !answer->is_object() || answer->value("action", "") != "accept") return nullptr;
+  if (answer == nullptr || !answer->is_object() || answer->value("action", "") != "accept")
+    return nullptr;
   auto content = answer->find("content");
   if (content == answer->end() || !content->is_object()) return nullptr;
   auto value = content->find(field);
@@ -74,14 +77,17 @@ std::vector<ToolDefinition> Tools() {
   tools.push_back(std::move(greet));
 
   tools.push_back(TaskTool(
-      "slow_compute", "Works for `seconds` seconds, reporting progress each second; stops when cancelled",
+      "slow_compute",
+      "Works for `seconds` seconds, reporting progress each second; stops when cancelled",
       json{{"type", "object"},
-           {"properties", {{"seconds", {{"type", "number"}, {"minimum", 0}}}, {"label", {{"type", "string"}}}}}},
+           {"properties",
+            {{"seconds", {{"type", "number"}, {"minimum", 0}}}, {"label", {{"type", "string"}}}}}},
       [](const json& args, const CallContext& ctx) -> absl::StatusOr<ToolContent> {
         const double seconds = args.value("seconds", 0.0);
         const std::string label = args.value("label", "slow_compute");
         for (int elapsed = 0; elapsed < seconds; ++elapsed) {
-          ctx.ReportProgress(elapsed, seconds, absl::StrCat(label, ": ", elapsed, " of ", seconds, " s"));
+          ctx.ReportProgress(elapsed, seconds,
+                             absl::StrCat(label, ": ", elapsed, " of ", seconds, " s"));
           if (!SleepUnlessCancelled(ctx, absl::Seconds(std::min(1.0, seconds - elapsed)))) {
             return absl::CancelledError("cancelled");
           }
@@ -89,14 +95,16 @@ std::vector<ToolDefinition> Tools() {
         return Content(absl::StrCat(label, ": computed for ", seconds, " s"));
       }));
 
-  tools.push_back(TaskTool("failing_job", "Fails with a tool error after about a second", {{"type", "object"}},
+  tools.push_back(TaskTool("failing_job", "Fails with a tool error after about a second",
+                           {{"type", "object"}},
                            [](const json&, const CallContext& ctx) -> absl::StatusOr<ToolContent> {
                              SleepUnlessCancelled(ctx, absl::Seconds(1));
                              return Content("failing_job: the job failed", /*is_error=*/true);
                            }));
   tools.back().task_support = ToolDefinition::TaskSupport::kRequired;
 
-  tools.push_back(TaskTool("protocol_error_job", "Crashes (a protocol-level error)", {{"type", "object"}},
+  tools.push_back(TaskTool("protocol_error_job", "Crashes (a protocol-level error)",
+                           {{"type", "object"}},
                            [](const json&, const CallContext&) -> absl::StatusOr<ToolContent> {
                              throw std::runtime_error("protocol_error_job crashed");
                            }));
@@ -108,9 +116,11 @@ std::vector<ToolDefinition> Tools() {
         const json* answer = ctx.input().Response("confirm");
         if (answer == nullptr) {
           ToolContent out;
-          out.input_required.requests["confirm"] = ElicitationRequest(
-              absl::StrCat("Delete ", filename, "?"),
-              json{{"type", "object"}, {"properties", {{"confirm", {{"type", "boolean"}}}}}, {"required", {"confirm"}}});
+          out.input_required.requests["confirm"] =
+              ElicitationRequest(absl::StrCat("Delete ", filename, "?"),
+                                 json{{"type", "object"},
+                                      {"properties", {{"confirm", {{"type", "boolean"}}}}},
+                                      {"required", {"confirm"}}});
           return out;
         }
         const json* confirm = Elicited(ctx.input(), "confirm", "confirm");
@@ -118,30 +128,34 @@ std::vector<ToolDefinition> Tools() {
         return Content(yes ? absl::StrCat("Deleted ", filename) : absl::StrCat("Kept ", filename));
       }));
 
-  tools.push_back(TaskTool(
-      "multi_input", "Asks two questions at once", {{"type", "object"}},
-      [](const json&, const CallContext& ctx) -> absl::StatusOr<ToolContent> {
-        const json* first = ctx.input().Response("first");
-        const json* second = ctx.input().Response("second");
-        if (first == nullptr || second == nullptr) {
-          ToolContent out;
-          out.input_required.requests["first"] = ElicitationRequest("First name?", StringSchema("name"));
-          out.input_required.requests["second"] = ElicitationRequest("Second name?", StringSchema("name"));
-          return out;
-        }
-        const json* a = Elicited(ctx.input(), "first", "name");
-        const json* b = Elicited(ctx.input(), "second", "name");
-        return Content(absl::StrCat("first=", a != nullptr && a->is_string() ? a->get<std::string>() : "",
-                                    " second=", b != nullptr && b->is_string() ? b->get<std::string>() : ""));
-      }));
+  tools.push_back(
+      TaskTool("multi_input", "Asks two questions at once", {{"type", "object"}},
+               [](const json&, const CallContext& ctx) -> absl::StatusOr<ToolContent> {
+                 const json* first = ctx.input().Response("first");
+                 const json* second = ctx.input().Response("second");
+                 if (first == nullptr || second == nullptr) {
+                   ToolContent out;
+                   out.input_required.requests["first"] =
+                       ElicitationRequest("First name?", StringSchema("name"));
+                   out.input_required.requests["second"] =
+                       ElicitationRequest("Second name?", StringSchema("name"));
+                   return out;
+                 }
+                 const json* a = Elicited(ctx.input(), "first", "name");
+                 const json* b = Elicited(ctx.input(), "second", "name");
+                 return Content(absl::StrCat(
+                     "first=", a != nullptr && a->is_string() ? a->get<std::string>() : "",
+                     " second=", b != nullptr && b->is_string() ? b->get<std::string>() : ""));
+               }));
 
   ToolDefinition with_task = TaskTool(
-      "test_tool_with_task", "Asks for user_name synchronously, then continues as a task", {{"type", "object"}},
-      [](const json&, const CallContext& ctx) -> absl::StatusOr<ToolContent> {
+      "test_tool_with_task", "Asks for user_name synchronously, then continues as a task",
+      {{"type", "object"}}, [](const json&, const CallContext& ctx) -> absl::StatusOr<ToolContent> {
         const json* name = Elicited(ctx.input(), "user_name", "name");
         if (name == nullptr || !name->is_string()) {
           ToolContent out;
-          out.input_required.requests["user_name"] = ElicitationRequest("What is your name?", StringSchema("name"));
+          out.input_required.requests["user_name"] =
+              ElicitationRequest("What is your name?", StringSchema("name"));
           return out;
         }
         if (!ctx.InTask()) {

@@ -25,9 +25,9 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -170,7 +170,8 @@ std::string MintCode(const std::string& verifier) {
   login.set_client_ip("192.0.2.10");
   auto completed = fixture->core->CompleteLogin(login);
   if (!completed.ok()) {
-    std::fprintf(stderr, "http_fuzzer: minting a code: %s\n", completed.status().ToString().c_str());
+    std::fprintf(stderr, "http_fuzzer: minting a code: %s\n",
+                 completed.status().ToString().c_str());
     return "";
   }
   const std::string& to = completed->redirect_to();
@@ -346,8 +347,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           break;
         }
         boost::beast::string_view target = parser.get().target();
-        const size_t limit = fixture->router.BodyLimit(gw::TargetPath({target.data(), target.size()}))
-                                 .value_or(limits.max_body_bytes);
+        const size_t limit =
+            fixture->router.BodyLimit(gw::TargetPath({target.data(), target.size()}))
+                .value_or(limits.max_body_bytes);
         if (!gw::ApplyBodyLimit(parser, limit)) {
           return 0;  // the server answers 413 and closes the connection
         }

@@ -3,17 +3,16 @@
 // strand per connection, keep-alive) that answers every request with a fixed
 // JSON body. tools/bench compares the gateway against it in the same run.
 // Usage: bare_beast_server [--port N] [--threads N]; prints "bare ready: http_port=N".
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -62,11 +61,11 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 void Accept(net::io_context& io, tcp::acceptor& acceptor) {
-  acceptor.async_accept(net::make_strand(io), [&io, &acceptor](beast::error_code ec,
-                                                               tcp::socket socket) {
-    if (!ec) std::make_shared<Session>(std::move(socket))->Run();
-    Accept(io, acceptor);
-  });
+  acceptor.async_accept(net::make_strand(io),
+                        [&io, &acceptor](beast::error_code ec, tcp::socket socket) {
+                          if (!ec) std::make_shared<Session>(std::move(socket))->Run();
+                          Accept(io, acceptor);
+                        });
 }
 
 }  // namespace
@@ -80,8 +79,8 @@ int main(int argc, char** argv) {
     if (flag == "--threads") threads = std::atoi(argv[i + 1]);
   }
   net::io_context io(threads);
-  tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"),
-                                           static_cast<unsigned short>(port)));
+  tcp::acceptor acceptor(
+      io, tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
   std::printf("bare ready: http_port=%d\n", acceptor.local_endpoint().port());
   std::fflush(stdout);
   Accept(io, acceptor);
