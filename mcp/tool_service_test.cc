@@ -29,6 +29,7 @@ using mcp_oauth::tools::v1::ListToolsResponse;
 using mcp_oauth::tools::v1::ToolService;
 using nlohmann::json;
 
+std::atomic<bool> g_slow_started{false};
 std::atomic<bool> g_slow_saw_cancel{false};
 
 ToolDefinition TestTool(const std::string& name, ToolHandler handler) {
@@ -53,6 +54,7 @@ class ToolServiceTest : public ::testing::Test {
         registry
             ->Register(TestTool("slow",
                                 [](const json&, const CallContext& ctx) -> absl::StatusOr<json> {
+                                  g_slow_started = true;
                                   while (!ctx.Cancelled()) {
                                     std::this_thread::sleep_for(std::chrono::milliseconds(5));
                                   }
@@ -406,8 +408,13 @@ TEST_F(ToolServiceTest, CancellingTheStreamCancelsTheTool) {
   CallToolStreamRequest request;
   request.mutable_call()->set_name("slow");
   request.set_progress(true);
+  g_slow_started = false;
   auto reader = stub_->CallToolStream(&ctx, request);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the tool start
+  // Cancel only once the tool runs: a call cancelled while still queued never
+  // starts, so the tool would never see the cancellation (seen under load).
+  for (int i = 0; i < 800 && !g_slow_started; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_TRUE(g_slow_started);
   ctx.TryCancel();
   CallToolEvent event;
   EXPECT_FALSE(reader->Read(&event));
