@@ -4,15 +4,14 @@
 // durable store can show (reopening keeps everything; two instances on one
 // database still let exactly one redemption win; a newer schema is refused).
 //
-// PostgreSQL: uses MCP_TEST_POSTGRES_URL when set, else starts a throwaway
-// cluster with tools/pgtemp. Its cases skip when neither works, unless
+// PostgreSQL: common/testing/postgres_server.h (MCP_TEST_POSTGRES_URL, else
+// a throwaway cluster). Its cases skip when there is none, unless
 // MCP_REQUIRE_POSTGRES=1, where they fail.
 #include <postgresql/libpq-fe.h>  // Debian: /usr/include/postgresql
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -27,6 +26,7 @@
 #include "auth/sql_store.h"
 #include "auth/store.h"
 #include "auth/store_factory.h"
+#include "common/testing/postgres_server.h"
 #include "gtest/gtest.h"
 
 namespace mcp_oauth::auth {
@@ -43,90 +43,6 @@ std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v != nullptr ? v : "";
 }
-
-std::string Runfile(const std::string& path) {
-  std::string base = Env("TEST_SRCDIR");
-  std::string workspace = Env("TEST_WORKSPACE");
-  if (base.empty()) return path;
-  return absl::StrCat(base, "/", workspace.empty() ? "mcp_oauth" : workspace, "/", path);
-}
-
-// A PostgreSQL server for the whole test binary: the env URL, or a cluster
-// started by tools/pgtemp and stopped at exit.
-class PostgresServer {
- public:
-  static PostgresServer& Get() {
-    static auto* server = new PostgresServer();
-    return *server;
-  }
-
-  bool available() const { return !url_.empty(); }
-  const std::string& error() const { return error_; }
-
-  // Returns the URL of a new, empty database.
-  std::string NewDatabase() {
-    std::string name = absl::StrCat("conformance_", next_++);
-    PGconn* conn = PQconnectdb(url_.c_str());
-    std::string result;
-    if (PQstatus(conn) == CONNECTION_OK) {
-      PGresult* r = PQexec(conn, absl::StrCat("CREATE DATABASE ", name).c_str());
-      if (PQresultStatus(r) == PGRES_COMMAND_OK) {
-        size_t slash = url_.rfind('/');
-        result = url_.substr(0, slash + 1) + name;
-      } else {
-        ADD_FAILURE() << "CREATE DATABASE: " << PQresultErrorMessage(r);
-      }
-      PQclear(r);
-    } else {
-      ADD_FAILURE() << "connect: " << PQerrorMessage(conn);
-    }
-    PQfinish(conn);
-    return result;
-  }
-
-  void Stop() {
-    if (!dir_.empty()) {
-      std::string command = absl::StrCat(Runfile("tools/pgtemp"), " stop ", dir_);
-      if (std::system(command.c_str()) != 0) std::fprintf(stderr, "pgtemp stop failed\n");
-      dir_.clear();
-    }
-  }
-
- private:
-  PostgresServer() {
-    url_ = Env("MCP_TEST_POSTGRES_URL");
-    if (!url_.empty()) return;
-    std::string command = absl::StrCat(Runfile("tools/pgtemp"), " start 2>&1");
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) {
-      error_ = "cannot run tools/pgtemp";
-      return;
-    }
-    std::string output;
-    char buffer[512];
-    while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
-    int status = pclose(pipe);
-    if (status != 0) {
-      error_ = "tools/pgtemp start failed: " + output;
-      return;
-    }
-    size_t newline = output.find('\n');
-    url_ = output.substr(0, newline);
-    dir_ = output.substr(newline + 1);
-    while (!dir_.empty() && dir_.back() == '\n') dir_.pop_back();
-  }
-
-  std::string url_;
-  std::string dir_;
-  std::string error_;
-  int next_ = 0;
-};
-
-class StopPostgres : public ::testing::Environment {
- public:
-  void TearDown() override { PostgresServer::Get().Stop(); }
-};
-const auto* const kStopPostgres = ::testing::AddGlobalTestEnvironment(new StopPostgres);
 
 // A decision that accepts any presented token, rotating it to `access` and
 // `refresh` when the store's own checks pass.
@@ -254,14 +170,12 @@ class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
                              "/conformance-", getpid(), "-", counter++, ".db");
         break;
       case Backend::kPostgres: {
-        PostgresServer& server = PostgresServer::Get();
+        testutil::PostgresServer& server = testutil::PostgresServer::Get();
         if (!server.available()) {
-          if (Env("MCP_REQUIRE_POSTGRES") == "1") {
-            FAIL() << "MCP_REQUIRE_POSTGRES=1 but no PostgreSQL: " << server.error();
-          }
-          GTEST_SKIP() << "no PostgreSQL server: " << server.error();
+          if (testutil::PostgresServer::Required()) FAIL() << server.error();
+          GTEST_SKIP() << server.error();
         }
-        spec_ = server.NewDatabase();
+        spec_ = server.NewDatabase("conformance");
         ASSERT_FALSE(spec_.empty());
         break;
       }

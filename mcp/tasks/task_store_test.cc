@@ -3,21 +3,20 @@
 // SQL stores can show (a reopened store and a second instance on the same
 // database see the records; a newer schema is refused).
 //
-// PostgreSQL: MCP_TEST_POSTGRES_URL when set, else a throwaway cluster from
-// tools/pgtemp (as auth/store_conformance_test.cc); its cases skip when
-// neither works, unless MCP_REQUIRE_POSTGRES=1, where they fail.
+// PostgreSQL: common/testing/postgres_server.h (MCP_TEST_POSTGRES_URL, else
+// a throwaway cluster); its cases skip when there is none, unless
+// MCP_REQUIRE_POSTGRES=1, where they fail.
 #include "mcp/tasks/task_store.h"
 
-#include <postgresql/libpq-fe.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "auth/sqlite_store.h"
+#include "common/testing/postgres_server.h"
 #include "gtest/gtest.h"
 #include "mcp/tasks/sql_task_store.h"
 #include "mcp/tasks/task_store_factory.h"
@@ -26,90 +25,6 @@ namespace mcp_oauth::mcp::tasks {
 namespace {
 
 const absl::Time kT0 = absl::FromUnixSeconds(1700000000);
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : "";
-}
-
-std::string Runfile(const std::string& path) {
-  std::string base = Env("TEST_SRCDIR");
-  std::string workspace = Env("TEST_WORKSPACE");
-  if (base.empty()) return path;
-  return absl::StrCat(base, "/", workspace.empty() ? "mcp_oauth" : workspace, "/", path);
-}
-
-// A PostgreSQL server for the whole test binary: the env URL, or a cluster
-// started by tools/pgtemp and stopped at exit.
-class PostgresServer {
- public:
-  static PostgresServer& Get() {
-    static auto* server = new PostgresServer();
-    return *server;
-  }
-  bool available() const { return !url_.empty(); }
-  const std::string& error() const { return error_; }
-
-  // Returns the URL of a new, empty database.
-  std::string NewDatabase() {
-    std::string name = absl::StrCat("tasks_", getpid(), "_", next_++);
-    PGconn* conn = PQconnectdb(url_.c_str());
-    std::string result;
-    if (PQstatus(conn) == CONNECTION_OK) {
-      PGresult* r = PQexec(conn, absl::StrCat("CREATE DATABASE ", name).c_str());
-      if (PQresultStatus(r) == PGRES_COMMAND_OK) {
-        result = url_.substr(0, url_.rfind('/') + 1) + name;
-      } else {
-        ADD_FAILURE() << "CREATE DATABASE: " << PQresultErrorMessage(r);
-      }
-      PQclear(r);
-    } else {
-      ADD_FAILURE() << "connect: " << PQerrorMessage(conn);
-    }
-    PQfinish(conn);
-    return result;
-  }
-
-  void Stop() {
-    if (dir_.empty()) return;
-    std::string command = absl::StrCat(Runfile("tools/pgtemp"), " stop ", dir_);
-    if (std::system(command.c_str()) != 0) std::fprintf(stderr, "pgtemp stop failed\n");
-    dir_.clear();
-  }
-
- private:
-  PostgresServer() {
-    url_ = Env("MCP_TEST_POSTGRES_URL");
-    if (!url_.empty()) return;
-    FILE* pipe = popen(absl::StrCat(Runfile("tools/pgtemp"), " start 2>&1").c_str(), "r");
-    if (pipe == nullptr) {
-      error_ = "cannot run tools/pgtemp";
-      return;
-    }
-    std::string output;
-    char buffer[512];
-    while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
-    if (pclose(pipe) != 0) {
-      error_ = "tools/pgtemp start failed: " + output;
-      return;
-    }
-    size_t newline = output.find('\n');
-    url_ = output.substr(0, newline);
-    dir_ = output.substr(newline + 1);
-    while (!dir_.empty() && dir_.back() == '\n') dir_.pop_back();
-  }
-
-  std::string url_;
-  std::string dir_;
-  std::string error_;
-  int next_ = 0;
-};
-
-class StopPostgres : public ::testing::Environment {
- public:
-  void TearDown() override { PostgresServer::Get().Stop(); }
-};
-const auto* const kStopPostgres = ::testing::AddGlobalTestEnvironment(new StopPostgres);
 
 enum class Backend { kMemory, kSqlite, kPostgres };
 
@@ -152,17 +67,16 @@ class TaskStoreTest : public ::testing::TestWithParam<Backend> {
         spec_ = "memory";
         break;
       case Backend::kSqlite:
-        spec_ = absl::StrCat("sqlite:", Env("TEST_TMPDIR").empty() ? "/tmp" : Env("TEST_TMPDIR"),
-                             "/tasks-", getpid(), "-", counter++, ".db");
+        spec_ = absl::StrCat("sqlite:", ::testing::TempDir(), "tasks-", getpid(), "-", counter++,
+                             ".db");
         break;
       case Backend::kPostgres: {
-        PostgresServer& server = PostgresServer::Get();
+        testutil::PostgresServer& server = testutil::PostgresServer::Get();
         if (!server.available()) {
-          if (Env("MCP_REQUIRE_POSTGRES") == "1")
-            FAIL() << "MCP_REQUIRE_POSTGRES=1 but no PostgreSQL: " << server.error();
-          GTEST_SKIP() << "no PostgreSQL server: " << server.error();
+          if (testutil::PostgresServer::Required()) FAIL() << server.error();
+          GTEST_SKIP() << server.error();
         }
-        spec_ = server.NewDatabase();
+        spec_ = server.NewDatabase("tasks");
         ASSERT_FALSE(spec_.empty());
         break;
       }
