@@ -7,7 +7,6 @@
 // PostgreSQL: common/testing/postgres_server.h (MCP_TEST_POSTGRES_URL, else
 // a throwaway cluster). Its cases skip when there is none, unless
 // MCP_REQUIRE_POSTGRES=1, where they fail.
-#include <postgresql/libpq-fe.h>  // Debian: /usr/include/postgresql
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,7 +22,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "auth/memory_store.h"
+#include "auth/postgres_store.h"
 #include "auth/sql_store.h"
+#include "auth/sqlite_store.h"
 #include "auth/store.h"
 #include "auth/store_factory.h"
 #include "common/testing/postgres_server.h"
@@ -193,22 +194,15 @@ class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
 
   bool durable() const { return GetParam() != Backend::kMemory; }
 
-  // Runs `sql` on the database of a durable store, outside the store.
+  // Runs `sql` on the database of a durable store, outside the store, on a
+  // connection of its own.
   void ExecuteRaw(const std::string& sql) {
-    if (GetParam() == Backend::kSqlite) {
-      std::string command = absl::StrCat(
-          "python3 -c \"import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
-          "c.execute(sys.argv[2]); c.commit()\" '",
-          spec_.substr(7), "' '", sql, "'");
-      ASSERT_EQ(std::system(command.c_str()), 0) << sql;
-    } else {
-      PGconn* conn = PQconnectdb(spec_.c_str());
-      ASSERT_EQ(PQstatus(conn), CONNECTION_OK);
-      PGresult* r = PQexec(conn, sql.c_str());
-      EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << sql << ": " << PQresultErrorMessage(r);
-      PQclear(r);
-      PQfinish(conn);
-    }
+    absl::StatusOr<std::unique_ptr<SqlConnection>> db =
+        GetParam() == Backend::kSqlite ? ConnectSqlite(spec_.substr(std::string("sqlite:").size()))
+                                       : ConnectPostgres(spec_);
+    ASSERT_TRUE(db.ok()) << db.status();
+    absl::StatusOr<SqlResult> executed = (*db)->Execute(sql, {});
+    EXPECT_TRUE(executed.ok()) << sql << ": " << executed.status();
   }
 
   std::string spec_;
