@@ -1,12 +1,23 @@
+#include "mcp/protocol/endpoint_catalog.h"
+
+#include <optional>
+#include <utility>
+
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "mcp/json_struct.h"
+#include "mcp/protocol/catalog_call.h"
 #include "mcp/protocol/endpoint_internal.h"
 #include "mcp/protocol/input_params.h"
-#include "mcp/protocol/stateless_era.h"
 
 namespace mcp_oauth::mcp {
 
 namespace {
+
+using nlohmann::json;
+namespace pv1 = mcp_oauth::prompts::v1;
+namespace rv1 = mcp_oauth::resources::v1;
 
 // Starts a paged list RPC of a catalog service: the request's `cursor`
 // becomes page_token; the answer lists `items(response)`, each rendered by
@@ -64,11 +75,11 @@ void AddDescriptiveFields(const Item& from, json* item) {
 
 }  // namespace
 
-void McpEndpoint::Impl::ListResources(const json& id, const json& params,
-                                      const std::string& request_id, Reply reply) {
+void EndpointCatalog::ListResources(const json& id, const json& params,
+                                    const std::string& request_id, Reply reply) const {
   StartPagedList<rv1::ListResourcesRequest, rv1::ListResourcesResponse>(
-      "ResourceService/ListResources", options_.catalog_call_timeout, id, params, request_id,
-      "resources", [this](auto... args) { resources_->async()->ListResources(args...); },
+      "ResourceService/ListResources", timeout_, id, params, request_id, "resources",
+      [this](auto... args) { resources_->async()->ListResources(args...); },
       [](const rv1::ListResourcesResponse& response) -> const auto& {
         return response.resources();
       },
@@ -80,11 +91,11 @@ void McpEndpoint::Impl::ListResources(const json& id, const json& params,
       },
       std::move(reply));
 }
-void McpEndpoint::Impl::ListResourceTemplates(const json& id, const json& params,
-                                              const std::string& request_id, Reply reply) {
+void EndpointCatalog::ListResourceTemplates(const json& id, const json& params,
+                                            const std::string& request_id, Reply reply) const {
   StartPagedList<rv1::ListResourceTemplatesRequest, rv1::ListResourceTemplatesResponse>(
-      "ResourceService/ListResourceTemplates", options_.catalog_call_timeout, id, params,
-      request_id, "resourceTemplates",
+      "ResourceService/ListResourceTemplates", timeout_, id, params, request_id,
+      "resourceTemplates",
       [this](auto... args) { resources_->async()->ListResourceTemplates(args...); },
       [](const rv1::ListResourceTemplatesResponse& response) -> const auto& {
         return response.resource_templates();
@@ -97,8 +108,9 @@ void McpEndpoint::Impl::ListResourceTemplates(const json& id, const json& params
       },
       std::move(reply));
 }
-void McpEndpoint::Impl::ReadResource(const json& id, const json& params, const Principal& principal,
-                                     const std::string& request_id, Reply reply, bool stateless) {
+void EndpointCatalog::ReadResource(const json& id, const json& params, const Principal& principal,
+                                   const std::string& request_id, Reply reply,
+                                   bool stateless) const {
   auto uri = params.find("uri");
   if (uri == params.end() || !uri->is_string() || uri->get_ref<const std::string&>().empty()) {
     reply(RpcError(id, kInvalidParams, "Invalid params: uri must be a non-empty string"));
@@ -111,7 +123,7 @@ void McpEndpoint::Impl::ReadResource(const json& id, const json& params, const P
   if (stateless && !ReadInputParamsOrReply(id, params, &call->request, &capabilities, reply))
     return;
   StartUnary(
-      "ResourceService/ReadResource", options_.catalog_call_timeout, request_id, call,
+      "ResourceService/ReadResource", timeout_, request_id, call,
       [this](auto... args) { resources_->async()->ReadResource(args...); },
       [id, uri = uri->get<std::string>(), stateless, capabilities, reply = std::move(reply)](
           const grpc::Status& status, const rv1::ReadResourceResponse& response) {
@@ -144,10 +156,10 @@ void McpEndpoint::Impl::ReadResource(const json& id, const json& params, const P
         reply(RpcResult(id, {{"contents", std::move(contents)}}));
       });
 }
-void McpEndpoint::Impl::ListPrompts(const json& id, const json& params,
-                                    const std::string& request_id, Reply reply) {
+void EndpointCatalog::ListPrompts(const json& id, const json& params, const std::string& request_id,
+                                  Reply reply) const {
   StartPagedList<pv1::ListPromptsRequest, pv1::ListPromptsResponse>(
-      "PromptService/ListPrompts", options_.catalog_call_timeout, id, params, request_id, "prompts",
+      "PromptService/ListPrompts", timeout_, id, params, request_id, "prompts",
       [this](auto... args) { prompts_->async()->ListPrompts(args...); },
       [](const pv1::ListPromptsResponse& response) -> const auto& { return response.prompts(); },
       [](const pv1::Prompt& prompt) {
@@ -166,8 +178,8 @@ void McpEndpoint::Impl::ListPrompts(const json& id, const json& params,
       },
       std::move(reply));
 }
-void McpEndpoint::Impl::GetPrompt(const json& id, const json& params, const Principal& principal,
-                                  const std::string& request_id, Reply reply, bool stateless) {
+void EndpointCatalog::GetPrompt(const json& id, const json& params, const Principal& principal,
+                                const std::string& request_id, Reply reply, bool stateless) const {
   auto name = params.find("name");
   if (name == params.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
     reply(RpcError(id, kInvalidParams, "Invalid params: name must be a non-empty string"));
@@ -184,7 +196,7 @@ void McpEndpoint::Impl::GetPrompt(const json& id, const json& params, const Prin
   if (stateless && !ReadInputParamsOrReply(id, params, &call->request, &capabilities, reply))
     return;
   StartUnary(
-      "PromptService/GetPrompt", options_.catalog_call_timeout, request_id, call,
+      "PromptService/GetPrompt", timeout_, request_id, call,
       [this](auto... args) { prompts_->async()->GetPrompt(args...); },
       [id, name = name->get<std::string>(), stateless, capabilities, reply = std::move(reply)](
           const grpc::Status& status, const pv1::GetPromptResponse& response) {
@@ -207,8 +219,8 @@ void McpEndpoint::Impl::GetPrompt(const json& id, const json& params, const Prin
         reply(RpcResult(id, std::move(result)));
       });
 }
-void McpEndpoint::Impl::Complete(const json& id, const json& params, const Principal& principal,
-                                 const std::string& request_id, Reply reply) {
+void EndpointCatalog::Complete(const json& id, const json& params, const Principal& principal,
+                               const std::string& request_id, Reply reply) const {
   const json ref = params.value("ref", json());
   const json argument = params.value("argument", json());
   if (!ref.is_object() || !ref.value("type", json()).is_string() || !argument.is_object() ||
@@ -246,7 +258,7 @@ void McpEndpoint::Impl::Complete(const json& id, const json& params, const Princ
     }
     FillCaller(call->request.mutable_caller(), principal);
     StartUnary(
-        "PromptService/Complete", options_.catalog_call_timeout, request_id, call,
+        "PromptService/Complete", timeout_, request_id, call,
         [this](auto... args) { prompts_->async()->Complete(args...); },
         [render, reply = std::move(reply)](const grpc::Status& status,
                                            const pv1::CompleteResponse& response) {
@@ -264,7 +276,7 @@ void McpEndpoint::Impl::Complete(const json& id, const json& params, const Princ
     }
     FillCaller(call->request.mutable_caller(), principal);
     StartUnary(
-        "ResourceService/Complete", options_.catalog_call_timeout, request_id, call,
+        "ResourceService/Complete", timeout_, request_id, call,
         [this](auto... args) { resources_->async()->Complete(args...); },
         [render, reply = std::move(reply)](const grpc::Status& status,
                                            const rv1::CompleteResponse& response) {
@@ -275,6 +287,35 @@ void McpEndpoint::Impl::Complete(const json& id, const json& params, const Princ
         RpcError(id, kInvalidParams,
                  "Invalid params: ref must be ref/prompt with a name or ref/resource with a uri"));
   }
+}
+
+EndpointCatalog::EndpointCatalog(const McpOptions& options, std::shared_ptr<ResourceStub> resources,
+                                 std::shared_ptr<PromptStub> prompts)
+    : offer_resources_(options.offer_resources),
+      offer_prompts_(options.offer_prompts),
+      offer_completions_(options.offer_completions),
+      timeout_(options.catalog_call_timeout),
+      client_id_(options.client_id),
+      instructions_(options.instructions),
+      tool_names_(options.tool_names),
+      resources_(std::move(resources)),
+      prompts_(std::move(prompts)) {}
+
+json EndpointCatalog::Capabilities() const {
+  json capabilities = {{"tools", {{"listChanged", true}}}, {"logging", json::object()}};
+  if (offer_resources_) capabilities["resources"] = {{"subscribe", true}, {"listChanged", false}};
+  if (offer_prompts_) capabilities["prompts"] = {{"listChanged", false}};
+  if (offer_completions_) capabilities["completions"] = json::object();
+  return capabilities;
+}
+
+std::string EndpointCatalog::Instructions() const {
+  if (!instructions_.empty()) return instructions_;
+  std::string text = absl::StrCat(
+      "This server uses a pre-registered static OAuth client (client_id: ", client_id_, ").");
+  std::vector<std::string> tools = tool_names_ ? tool_names_() : std::vector<std::string>();
+  if (!tools.empty()) absl::StrAppend(&text, " Tools: ", absl::StrJoin(tools, ", "), ".");
+  return text;
 }
 
 }  // namespace mcp_oauth::mcp

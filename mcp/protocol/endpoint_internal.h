@@ -6,13 +6,15 @@
 //   endpoint_sessions.cc  session table, GET (SSE streams), DELETE, server-to-client sends
 //   endpoint_tools.cc     tools/list; a 2025 session's tools/call (tracking, rounds)
 //   endpoint_input.cc     a 2025 session's tools/call asking the client for input
-//   endpoint_catalog.cc   resources/*, prompts/*, completion/complete
 //   endpoint_support.cc   HTTP answers and error mapping
-//   endpoint_watch.cc     tools/list_changed and resource subscriptions (watch RPCs)
 //   endpoint_tasks.cc     the tasks extension: tasks/get, tasks/update, tasks/cancel
-// and the parts with their own headers: tool_call_runner.h (tools/call of
-// both eras), jsonrpc_envelope.h, protocol_versions.h, stateless_era.h,
-// input_params.h, session_id.h, principal_sessions.h, sse_stream.h.
+// and the parts it owns, each with its own header: endpoint_catalog.h
+// (resources/*, prompts/*, completion/complete, capabilities,
+// instructions), change_watches.h (tools/list_changed and resource
+// subscriptions), tool_call_runner.h (tools/call of both eras),
+// session_table.h; and jsonrpc_envelope.h, protocol_versions.h,
+// stateless_era.h, input_params.h, session_id.h, principal_sessions.h,
+// sse_stream.h, reply.h.
 // Not a public header (listed in srcs): it pulls in gRPC.
 #ifndef MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_INTERNAL_H_
 #define MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_INTERNAL_H_
@@ -43,11 +45,14 @@
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/request_id.h"
+#include "mcp/protocol/change_watches.h"
+#include "mcp/protocol/endpoint_catalog.h"
 #include "mcp/protocol/http_checks.h"
 #include "mcp/protocol/jsonrpc_envelope.h"
 #include "mcp/protocol/mcp_endpoint.h"
 #include "mcp/protocol/principal_sessions.h"
 #include "mcp/protocol/protocol_versions.h"
+#include "mcp/protocol/reply.h"
 #include "mcp/protocol/session_id.h"
 #include "mcp/protocol/session_table.h"
 #include "mcp/protocol/sse_stream.h"
@@ -61,11 +66,7 @@ using mcp_oauth::tools::v1::CallToolResponse;
 using mcp_oauth::tools::v1::ListToolsRequest;
 using mcp_oauth::tools::v1::ListToolsResponse;
 using nlohmann::json;
-namespace pv1 = mcp_oauth::prompts::v1;
-namespace rv1 = mcp_oauth::resources::v1;
 
-// MCP: resources/read of an unknown URI.
-inline constexpr int kResourceNotFound = -32002;
 // Transport-level errors, as the TypeScript SDK reports them.
 inline constexpr int kTransportError = -32000;
 inline constexpr int kSessionNotFound = -32001;
@@ -101,18 +102,10 @@ inline constexpr char kTasksExtension[] = "io.modelcontextprotocol/tasks";
 json MissingTasksCapability(const json& id, const std::string& what);
 // The JSON-RPC answer to a TaskManager outcome (endpoint_tasks.cc).
 json TaskReply(const json& id, const absl::StatusOr<json>& result);
-// Maps a failed list/get/read RPC of the catalog services.
-json CatalogRpcError(const json& id, const grpc::Status& status, const std::string& not_found);
-
-std::chrono::system_clock::time_point DeadlineAfter(absl::Duration timeout);
-void AddRequestId(grpc::ClientContext& context, const std::string& id);
-void ObserveLatency(const char* method, absl::Time started);
 
 // A 2025 session's tools/call waiting for the client's answers to the input
 // requests its tool asked for (endpoint_input.cc).
 struct InputRound;
-
-using Reply = std::function<void(std::optional<json>)>;
 
 // One JSON-RPC request on its way to its method's handler, in either era
 // (endpoint_methods.cc). Points into the request, which outlives dispatch.
@@ -145,48 +138,6 @@ struct RpcCall {
   std::shared_ptr<std::shared_ptr<client::Cancellation>> cancel;
 };
 
-// Reads the optional string `cursor` of a list request; false (with the
-// error sent) when it is not a string.
-bool ReadCursor(const json& id, const json& params, std::string* cursor, const Reply& reply);
-// Returns false (with the error sent) unless `value` is an object of strings.
-bool ReadStringMap(const json& id, const json& value, const char* what,
-                   google::protobuf::Map<std::string, std::string>* out, const Reply& reply);
-
-// One async unary RPC: its context and messages live until the callback ran.
-template <typename Request, typename Response>
-struct UnaryCall {
-  grpc::ClientContext context;
-  Request request;
-  Response response;
-};
-
-// Starts `start(&context, &request, &response, callback)` with a deadline and
-// the request id, then calls `done(status, response)` on a gRPC thread.
-template <typename Request, typename Response, typename Start, typename Done>
-void StartUnary(const char* metric, absl::Duration timeout, const std::string& request_id,
-                std::shared_ptr<UnaryCall<Request, Response>> call, Start start, Done done) {
-  call->context.set_deadline(DeadlineAfter(timeout));
-  AddRequestId(call->context, request_id);
-  auto* context = &call->context;
-  auto* request = &call->request;
-  auto* response = &call->response;
-  start(context, request, response,
-        [call, metric, request_id, started = absl::Now(),
-         done = std::move(done)](grpc::Status status) {
-          ObserveLatency(metric, started);
-          if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND &&
-              status.error_code() != grpc::StatusCode::INVALID_ARGUMENT) {
-            log::Warning(absl::StrCat(request_id::LogPrefix(request_id), metric, " failed: ",
-                                      status.error_code(), " ", status.error_message()));
-          }
-          done(status, call->response);
-        });
-}
-
-inline void SetIfNotEmpty(json* out, const char* key, const std::string& value) {
-  if (!value.empty()) (*out)[key] = value;
-}
-
 template <typename Caller>
 void FillCaller(Caller* caller, const Principal& principal) {
   caller->set_subject(principal.subject);
@@ -202,15 +153,16 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
         tools_(backends.tool_client        ? std::move(backends.tool_client)
                : backends.tools != nullptr ? client::MakeRemoteToolClient(std::move(backends.tools))
                                            : nullptr),
-        resources_(std::move(backends.resources)),
-        prompts_(std::move(backends.prompts)),
         codec_(options_.session_key.empty() ? crypto::RandomBytes(32) : options_.session_key),
         hosts_(options_.public_url, options_.allowed_origins, options_.allowed_hosts,
                options_.allow_loopback),
         tasks_(MakeTaskManager(options_, tools_)),
         tool_calls_(tools_, tasks_, options_.tool_call_timeout),
+        catalog_(options_, backends.resources, std::move(backends.prompts)),
         sessions_(SessionLimits{options_.session_idle_timeout, options_.session_max_lifetime,
-                                options_.max_sessions, options_.max_sessions_per_principal}) {
+                                options_.max_sessions, options_.max_sessions_per_principal}),
+        watches_(tools_, options_.offer_resources ? backends.resources : nullptr, &mu_,
+                 &sessions_) {
     if (!options_.clock) options_.clock = [] { return absl::Now(); };
   }
 
@@ -307,71 +259,22 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
                  const std::shared_ptr<client::Cancellation>& call, const Reply& reply);
   void UntrackCall(const std::shared_ptr<Session>& session, const std::string& key,
                    const std::shared_ptr<client::Cancellation>& call);
-  // The catalog methods (endpoint_catalog.cc), offered when McpOptions says
-  // so and the backend is set. `stateless`: a 2026-07-28 request, whose
-  // prompts/get and resources/read carry inputResponses/requestState and may
-  // answer an InputRequiredResult.
-  bool OffersResources() const { return options_.offer_resources && resources_ != nullptr; }
-  bool OffersPrompts() const { return options_.offer_prompts && prompts_ != nullptr; }
-  void ListResources(const json& id, const json& params, const std::string& request_id,
-                     Reply reply);
-  void ListResourceTemplates(const json& id, const json& params, const std::string& request_id,
-                             Reply reply);
-  void ReadResource(const json& id, const json& params, const Principal& principal,
-                    const std::string& request_id, Reply reply, bool stateless);
-  void ListPrompts(const json& id, const json& params, const std::string& request_id, Reply reply);
-  void GetPrompt(const json& id, const json& params, const Principal& principal,
-                 const std::string& request_id, Reply reply, bool stateless);
-  void Complete(const json& id, const json& params, const Principal& principal,
-                const std::string& request_id, Reply reply);
-  json Capabilities() const;
-  // The initialize (and server/discover) instructions: McpOptions::instructions,
-  // else the client id and the tools served now.
-  std::string Instructions() const;
-
-  // Watches of the backends (endpoint_watch.cc): one WatchTools and one
-  // WatchResources stream per endpoint while at least one GET stream is
-  // open (started by the GET, restarted by the next GET after a failure);
-  // their events fan out to the sessions' GET streams.
-  struct Watch {
-    std::shared_ptr<client::Cancellation> context;  // non-null while running
-    bool unsupported = false;                       // the backend said UNIMPLEMENTED
-  };
-  void EnsureWatches();
-  // Cancels the watches when no session has an open GET stream left (so
-  // that they never hold up the backend's shutdown, and cost nothing idle).
-  void MaybeStopWatches();
-  void StartToolWatch();
-  void StartResourceWatch();
-  void OnToolsChanged(const std::string& version_tag);
-  void OnResourceUpdated(const std::string& uri);
-  // Sends `message` to every live session that `wants` it, on its newest
-  // open GET stream (sessions without one miss it).
-  void Broadcast(const std::function<bool(const Session&)>& wants, const json& message);
-  // resources/subscribe and resources/unsubscribe.
-  void Subscribe(const std::shared_ptr<Session>& session, const std::string& method, const json& id,
-                 const json& params, const Reply& reply);
 
   McpOptions options_;
   const std::shared_ptr<client::ToolClient> tools_;
-  const std::shared_ptr<mcp_oauth::resources::v1::ResourceService::StubInterface> resources_;
-  const std::shared_ptr<mcp_oauth::prompts::v1::PromptService::StubInterface> prompts_;
   const SessionIdCodec codec_;
   const HostPolicy hosts_;
   const std::shared_ptr<tasks::TaskManager> tasks_;
   // tools/call of both eras.
   const ToolCallRunner tool_calls_;
+  // resources/*, prompts/*, completion/complete; capabilities, instructions.
+  const EndpointCatalog catalog_;
 
   mutable absl::Mutex mu_;
   // Also guards the sessions' fields.
   SessionTable sessions_ ABSL_GUARDED_BY(mu_);
-  Watch tool_watch_ ABSL_GUARDED_BY(mu_);
-  Watch resource_watch_ ABSL_GUARDED_BY(mu_);
-  std::string tools_tag_ ABSL_GUARDED_BY(mu_);  // last seen; empty before the first
-  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
-  // Watch streams started and not yet done: Shutdown waits for them, so no
-  // call outlives the endpoint into the channel's or the process's teardown.
-  int live_watches_ ABSL_GUARDED_BY(mu_) = 0;
+  // tools/list_changed and resource subscriptions (guarded by mu_ too).
+  ChangeWatches watches_;
 };
 
 }  // namespace mcp_oauth::mcp

@@ -69,23 +69,23 @@ const absl::flat_hash_map<std::string, McpEndpoint::Impl::Method>& McpEndpoint::
       {"resources/list",
        {kBothEras,
         [](Impl& self, Call& c) {
-          if (!self.OffersResources()) return false;
-          self.ListResources(*c.id, *c.params, *c.request_id, std::move(c.reply));
+          if (!self.catalog_.serves_resources()) return false;
+          self.catalog_.ListResources(*c.id, *c.params, *c.request_id, std::move(c.reply));
           return true;
         }}},
       {"resources/templates/list",
        {kBothEras,
         [](Impl& self, Call& c) {
-          if (!self.OffersResources()) return false;
-          self.ListResourceTemplates(*c.id, *c.params, *c.request_id, std::move(c.reply));
+          if (!self.catalog_.serves_resources()) return false;
+          self.catalog_.ListResourceTemplates(*c.id, *c.params, *c.request_id, std::move(c.reply));
           return true;
         }}},
       {"resources/read",
        {kBothEras,
         [](Impl& self, Call& c) {
-          if (!self.OffersResources()) return false;
-          self.ReadResource(*c.id, *c.params, *c.principal, *c.request_id, std::move(c.reply),
-                            c.era == ProtocolEra::kStateless);
+          if (!self.catalog_.serves_resources()) return false;
+          self.catalog_.ReadResource(*c.id, *c.params, *c.principal, *c.request_id,
+                                     std::move(c.reply), c.era == ProtocolEra::kStateless);
           return true;
         }}},
       {"resources/subscribe", {kSessionEra, &Impl::SubscribeMethod}},
@@ -93,23 +93,23 @@ const absl::flat_hash_map<std::string, McpEndpoint::Impl::Method>& McpEndpoint::
       {"prompts/list",
        {kBothEras,
         [](Impl& self, Call& c) {
-          if (!self.OffersPrompts()) return false;
-          self.ListPrompts(*c.id, *c.params, *c.request_id, std::move(c.reply));
+          if (!self.catalog_.serves_prompts()) return false;
+          self.catalog_.ListPrompts(*c.id, *c.params, *c.request_id, std::move(c.reply));
           return true;
         }}},
       {"prompts/get",
        {kBothEras,
         [](Impl& self, Call& c) {
-          if (!self.OffersPrompts()) return false;
-          self.GetPrompt(*c.id, *c.params, *c.principal, *c.request_id, std::move(c.reply),
-                         c.era == ProtocolEra::kStateless);
+          if (!self.catalog_.serves_prompts()) return false;
+          self.catalog_.GetPrompt(*c.id, *c.params, *c.principal, *c.request_id, std::move(c.reply),
+                                  c.era == ProtocolEra::kStateless);
           return true;
         }}},
       {"completion/complete",
        {kBothEras,
         [](Impl& self, Call& c) {
-          if (!self.options_.offer_completions) return false;
-          self.Complete(*c.id, *c.params, *c.principal, *c.request_id, std::move(c.reply));
+          if (!self.catalog_.serves_completions()) return false;
+          self.catalog_.Complete(*c.id, *c.params, *c.principal, *c.request_id, std::move(c.reply));
           return true;
         }}},
       {"tasks/get", {kStatelessEra, &Impl::TaskMethod}},
@@ -148,7 +148,7 @@ bool McpEndpoint::Impl::SetLogLevel(RpcCall& call) {
 
 bool McpEndpoint::Impl::SubscribeMethod(Impl& self, RpcCall& call) {
   if (!self.options_.offer_resources) return false;
-  self.Subscribe(call.session, *call.method, *call.id, *call.params, call.reply);
+  self.watches_.Subscribe(*call.session, *call.method, *call.id, *call.params, call.reply);
   return true;
 }
 

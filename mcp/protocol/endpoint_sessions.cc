@@ -109,7 +109,7 @@ void McpEndpoint::Impl::HandleGet(const McpRequest& request,
                                                  SendsPrimingEvent(session->protocol_version));
           // Watches run only while some GET stream can carry what they see.
           channel->set_on_detach([weak_self = weak_from_this()] {
-            if (auto self = weak_self.lock()) self->MaybeStopWatches();
+            if (auto self = weak_self.lock()) self->watches_.MaybeStop();
           });
           session->channels.push_back(channel);
           stream = channel->Connect(std::nullopt);
@@ -121,7 +121,7 @@ void McpEndpoint::Impl::HandleGet(const McpRequest& request,
     done(std::move(error));
     return;
   }
-  EnsureWatches();  // list_changed and resource updates go to GET streams
+  watches_.Ensure(weak_from_this());  // list_changed and resource updates go to GET streams
   McpResponse response;
   response.status = 200;
   response.headers.emplace_back("Content-Type", "text/event-stream");
@@ -158,12 +158,7 @@ absl::Status McpEndpoint::Impl::SendToSession(const std::string& session_id, con
     std::shared_ptr<Session> session = sessions_.Find(session_id);
     if (session == nullptr) return absl::NotFoundError("session not found");
     // The newest open stream; each message goes to exactly one stream.
-    for (auto c = session->channels.rbegin(); c != session->channels.rend(); ++c) {
-      if ((*c)->active()) {
-        target = *c;
-        break;
-      }
-    }
+    target = SessionTable::NewestOpenStream(*session);
   }
   if (!target) return absl::FailedPreconditionError("no open stream for this session");
   target->Send(DumpJson(message));
@@ -186,18 +181,10 @@ void McpEndpoint::Impl::Shutdown() {
   Cleanup cleanup;
   {
     absl::MutexLock lock(&mu_);
-    shut_down_ = true;
     sessions_.EndAll(&cleanup);
-    for (Watch* watch : {&tool_watch_, &resource_watch_}) {
-      if (watch->context) cleanup.calls.push_back(std::move(watch->context));
-    }
   }
   cleanup.Run();
-  // The cancelled watches end on gRPC threads; bounded, as a stuck one must
-  // not hang the process's shutdown.
-  auto watches_done = [](int* live) { return *live == 0; };
-  mu_.LockWhenWithTimeout(absl::Condition(+watches_done, &live_watches_), absl::Seconds(2));
-  mu_.Unlock();
+  watches_.Shutdown();
 }
 
 }  // namespace mcp_oauth::mcp

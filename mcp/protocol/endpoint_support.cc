@@ -1,6 +1,5 @@
 #include <algorithm>
 
-#include "common/metrics.h"
 #include "mcp/json_struct.h"
 #include "mcp/protocol/endpoint_internal.h"
 
@@ -87,66 +86,6 @@ json RpcErrorForStatus(const json& id, const grpc::Status& status, const std::st
     default:
       return RpcError(id, kInternalError, "Internal error");
   }
-}
-
-std::chrono::system_clock::time_point DeadlineAfter(absl::Duration timeout) {
-  return absl::ToChronoTime(absl::Now() + timeout);
-}
-
-void AddRequestId(grpc::ClientContext& context, const std::string& id) {
-  if (request_id::IsValid(id)) context.AddMetadata(request_id::kMetadataKey, id);
-}
-
-void ObserveLatency(const char* method, absl::Time started) {
-  metrics::GrpcClientLatency().WithLabels({method}).Observe(
-      absl::ToDoubleSeconds(absl::Now() - started));
-}
-
-// Reads the optional string `cursor` of a list request; false (with the
-// error sent) when it is not a string.
-bool ReadCursor(const json& id, const json& params, std::string* cursor, const Reply& reply) {
-  auto it = params.find("cursor");
-  if (it == params.end() || it->is_null()) return true;
-  if (!it->is_string()) {
-    reply(RpcError(id, kInvalidParams, "Invalid params: cursor must be a string"));
-    return false;
-  }
-  *cursor = it->get<std::string>();
-  return true;
-}
-
-// Maps a failed list/get/read RPC of the catalog services.
-json CatalogRpcError(const json& id, const grpc::Status& status, const std::string& not_found) {
-  switch (status.error_code()) {
-    case grpc::StatusCode::NOT_FOUND:
-      return RpcError(id, kInvalidParams, not_found);
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return RpcError(id, kInvalidParams, "Invalid params: " + status.error_message());
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return RpcError(id, kInvalidRequest, "Permission denied: " + status.error_message());
-    default:
-      return RpcErrorForStatus(id, status, "");
-  }
-}
-
-// Returns false (with the error sent) unless `value` is an object of strings.
-bool ReadStringMap(const json& id, const json& value, const char* what,
-                   google::protobuf::Map<std::string, std::string>* out, const Reply& reply) {
-  if (value.is_null()) return true;
-  if (!value.is_object()) {
-    reply(
-        RpcError(id, kInvalidParams, absl::StrCat("Invalid params: ", what, " must be an object")));
-    return false;
-  }
-  for (const auto& [key, item] : value.items()) {
-    if (!item.is_string()) {
-      reply(RpcError(id, kInvalidParams,
-                     absl::StrCat("Invalid params: ", what, " values must be strings")));
-      return false;
-    }
-    (*out)[key] = item.get<std::string>();
-  }
-  return true;
 }
 
 // The client capability an input request needs, or "" when none is known.

@@ -198,9 +198,9 @@ void McpEndpoint::Impl::HandleInitialize(const json& message, const McpRequest& 
 
   json result = {
       {"protocolVersion", negotiated},
-      {"capabilities", Capabilities()},
+      {"capabilities", catalog_.Capabilities()},
       {"serverInfo", {{"name", options_.server_name}, {"version", options_.server_version}}},
-      {"instructions", Instructions()},
+      {"instructions", catalog_.Instructions()},
   };
   McpResponse response = JsonResponse(200, RpcResult(id, std::move(result)));
   response.headers.emplace_back("Mcp-Session-Id", session_id);
@@ -257,25 +257,6 @@ void McpEndpoint::Impl::HandleNotification(const std::shared_ptr<Session>& sessi
   }
 }
 
-std::string McpEndpoint::Impl::Instructions() const {
-  if (!options_.instructions.empty()) return options_.instructions;
-  std::string text = absl::StrCat(
-      "This server uses a pre-registered static OAuth client (client_id: ", options_.client_id,
-      ").");
-  std::vector<std::string> tools =
-      options_.tool_names ? options_.tool_names() : std::vector<std::string>();
-  if (!tools.empty()) absl::StrAppend(&text, " Tools: ", absl::StrJoin(tools, ", "), ".");
-  return text;
-}
-
-json McpEndpoint::Impl::Capabilities() const {
-  json capabilities = {{"tools", {{"listChanged", true}}}, {"logging", json::object()}};
-  if (options_.offer_resources)
-    capabilities["resources"] = {{"subscribe", true}, {"listChanged", false}};
-  if (options_.offer_prompts) capabilities["prompts"] = {{"listChanged", false}};
-  if (options_.offer_completions) capabilities["completions"] = json::object();
-  return capabilities;
-}
 McpEndpoint::McpEndpoint(McpOptions options,
                          std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> tools)
     : McpEndpoint(std::move(options), McpBackends{std::move(tools), nullptr, nullptr, nullptr}) {}

@@ -12,6 +12,13 @@ bool SessionTable::HasActiveStream(const Session& session) {
   return false;
 }
 
+std::shared_ptr<SseChannel> SessionTable::NewestOpenStream(const Session& session) {
+  for (auto c = session.channels.rbegin(); c != session.channels.rend(); ++c) {
+    if ((*c)->active()) return *c;
+  }
+  return nullptr;
+}
+
 bool SessionTable::IsLive(const Session& session, absl::Time now) const {
   return !session.ended && now - session.created <= limits_.max_lifetime &&
          (now - session.last_seen <= limits_.idle_timeout || HasActiveStream(session));

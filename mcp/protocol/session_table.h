@@ -89,6 +89,9 @@ class SessionTable {
   // Returns true when `session` has an open SSE stream (which keeps it from
   // idling out).
   static bool HasActiveStream(const Session& session);
+  // Returns the newest open SSE stream of `session` (where a server message
+  // goes: each to exactly one stream), or nullptr.
+  static std::shared_ptr<SseChannel> NewestOpenStream(const Session& session);
   // Returns true when `session` is live at `now`: not ended, within its
   // lifetime, and not idle.
   bool IsLive(const Session& session, absl::Time now) const;

@@ -109,5 +109,20 @@ TEST(SessionTableTest, AdoptsVerifiedIdOnce) {
   EXPECT_EQ(table.Adopt("x", bob, "2025-11-25", kStart, kStart, &cleanup), nullptr);
 }
 
+// Server messages go to the newest stream that is still open.
+TEST(SessionTableTest, NewestOpenStreamSkipsClosedOnes) {
+  Session session;
+  EXPECT_EQ(SessionTable::NewestOpenStream(session), nullptr);
+  auto older = std::make_shared<SseChannel>("older", 8, /*priming=*/false);
+  auto newer = std::make_shared<SseChannel>("newer", 8, /*priming=*/false);
+  session.channels = {older, newer};
+  std::shared_ptr<EventStream> older_stream = older->Connect(std::nullopt);
+  EXPECT_EQ(SessionTable::NewestOpenStream(session), older);  // `newer` never connected
+  std::shared_ptr<EventStream> newer_stream = newer->Connect(std::nullopt);
+  EXPECT_EQ(SessionTable::NewestOpenStream(session), newer);
+  newer->Close();
+  EXPECT_EQ(SessionTable::NewestOpenStream(session), older);
+}
+
 }  // namespace
 }  // namespace mcp_oauth::mcp

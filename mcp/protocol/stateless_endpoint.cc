@@ -76,7 +76,7 @@ class CancelOnClose final : public EventStream {
 }  // namespace
 
 json McpEndpoint::Impl::DiscoverResult() const {
-  json capabilities = Capabilities();
+  json capabilities = catalog_.Capabilities();
   // Nothing is pushed statelessly (no subscriptions/listen, no
   // logging/setLevel): declare no list-changed or subscription support.
   capabilities.erase("logging");
@@ -90,7 +90,7 @@ json McpEndpoint::Impl::DiscoverResult() const {
       {"supportedVersions", SupportedVersions()},
       {"capabilities", std::move(capabilities)},
       {"serverInfo", {{"name", options_.server_name}, {"version", options_.server_version}}},
-      {"instructions", Instructions()},
+      {"instructions", catalog_.Instructions()},
       {"_meta",
        {{kMetaServerInfo, {{"name", options_.server_name}, {"version", options_.server_version}}}}},
   };

@@ -1,10 +1,18 @@
-// McpEndpoint::Impl: notifications/tools/list_changed and resource
-// subscriptions, fed by the WatchTools and WatchResources streams.
+#include "mcp/protocol/change_watches.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "mcp/json_struct.h"
-#include "mcp/protocol/endpoint_internal.h"
+#include "mcp/protocol/jsonrpc_envelope.h"
 
 namespace mcp_oauth::mcp {
 namespace {
+
+using nlohmann::json;
+namespace rv1 = mcp_oauth::resources::v1;
 
 // Per-session subscriptions beyond this are refused (bounded memory).
 constexpr size_t kMaxSubscriptionsPerSession = 1000;
@@ -59,25 +67,30 @@ json Notification(const char* method, json params) {
 
 }  // namespace
 
-void McpEndpoint::Impl::EnsureWatches() {
+ChangeWatches::ChangeWatches(std::shared_ptr<client::ToolClient> tools,
+                             std::shared_ptr<rv1::ResourceService::StubInterface> resources,
+                             absl::Mutex* mu, SessionTable* sessions)
+    : tools_(std::move(tools)), resources_(std::move(resources)), mu_(mu), sessions_(sessions) {}
+
+void ChangeWatches::Ensure(const std::weak_ptr<const void>& owner) {
   bool tools = false;
   bool resources = false;
   {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(mu_);
     if (shut_down_) return;
     tools = tools_ != nullptr && tool_watch_.context == nullptr && !tool_watch_.unsupported;
-    resources = options_.offer_resources && resources_ != nullptr &&
-                resource_watch_.context == nullptr && !resource_watch_.unsupported;
+    resources =
+        resources_ != nullptr && resource_watch_.context == nullptr && !resource_watch_.unsupported;
   }
-  if (tools) StartToolWatch();
-  if (resources) StartResourceWatch();
+  if (tools) StartToolWatch(owner);
+  if (resources) StartResourceWatch(owner);
 }
 
-void McpEndpoint::Impl::MaybeStopWatches() {
+void ChangeWatches::MaybeStop() {
   std::vector<std::shared_ptr<client::Cancellation>> stop;
   {
-    absl::MutexLock lock(&mu_);
-    if (sessions_.AnyActiveStream()) return;
+    absl::MutexLock lock(mu_);
+    if (sessions_->AnyActiveStream()) return;
     for (Watch* watch : {&tool_watch_, &resource_watch_}) {
       if (watch->context) stop.push_back(std::move(watch->context));
       watch->context = nullptr;
@@ -86,72 +99,75 @@ void McpEndpoint::Impl::MaybeStopWatches() {
   for (auto& watch : stop) watch->Cancel();
 }
 
-void McpEndpoint::Impl::StartToolWatch() {
-  using mcp_oauth::tools::v1::ToolsChanged;
-  auto watch = std::make_shared<client::Cancellation>();
+void ChangeWatches::Shutdown() {
+  std::vector<std::shared_ptr<client::Cancellation>> stop;
   {
-    absl::MutexLock lock(&mu_);
-    if (shut_down_ || tool_watch_.context != nullptr) return;
-    tool_watch_.context = watch;
-    ++live_watches_;
+    absl::MutexLock lock(mu_);
+    shut_down_ = true;
+    for (Watch* watch : {&tool_watch_, &resource_watch_}) {
+      if (watch->context) stop.push_back(std::move(watch->context));
+    }
   }
-  std::weak_ptr<Impl> weak_self = weak_from_this();
+  for (auto& watch : stop) watch->Cancel();
+  // The cancelled watches end on gRPC threads; bounded, as a stuck one must
+  // not hang the process's shutdown.
+  auto done = [](int* live) { return *live == 0; };
+  mu_->LockWhenWithTimeout(absl::Condition(+done, &live_), absl::Seconds(2));
+  mu_->Unlock();
+}
+
+std::shared_ptr<client::Cancellation> ChangeWatches::Claim(Watch* watch) {
+  auto context = std::make_shared<client::Cancellation>();
+  absl::MutexLock lock(mu_);
+  if (shut_down_ || watch->context != nullptr) return nullptr;
+  watch->context = context;
+  ++live_;
+  return context;
+}
+
+void ChangeWatches::Ended(Watch* watch, const std::shared_ptr<client::Cancellation>& context,
+                          const grpc::Status& status, const char* name) {
+  if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
+    log::Warning(absl::StrCat(name, " ended: ", status.error_code(), " ", status.error_message(),
+                              " (restarted on the next stream or subscription)"));
+  }
+  absl::MutexLock lock(mu_);
+  --live_;
+  if (watch->context == context) watch->context = nullptr;
+  if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) watch->unsupported = true;
+}
+
+void ChangeWatches::StartToolWatch(const std::weak_ptr<const void>& owner) {
+  std::shared_ptr<client::Cancellation> watch = Claim(&tool_watch_);
+  if (watch == nullptr) return;
   client::CallOptions options;
   options.timeout = absl::InfiniteDuration();
   options.cancellation = watch;
   tools_->WatchTools(
       options,
-      [weak_self](const ToolsChanged& event) {
-        if (auto self = weak_self.lock()) self->OnToolsChanged(event.version_tag());
+      [this, owner](const mcp_oauth::tools::v1::ToolsChanged& event) {
+        if (auto alive = owner.lock()) OnToolsChanged(event.version_tag());
       },
-      [weak_self, watch](const grpc::Status& status) {
-        auto self = weak_self.lock();
-        if (!self) return;
-        if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
-          log::Warning(absl::StrCat("WatchTools ended: ", status.error_code(), " ",
-                                    status.error_message(),
-                                    " (restarted on the next stream or subscription)"));
-        }
-        absl::MutexLock lock(&self->mu_);
-        --self->live_watches_;
-        if (self->tool_watch_.context == watch) self->tool_watch_.context = nullptr;
-        if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED)
-          self->tool_watch_.unsupported = true;
+      [this, owner, watch](const grpc::Status& status) {
+        if (auto alive = owner.lock()) Ended(&tool_watch_, watch, status, "WatchTools");
       });
 }
 
-void McpEndpoint::Impl::StartResourceWatch() {
+void ChangeWatches::StartResourceWatch(const std::weak_ptr<const void>& owner) {
+  std::shared_ptr<client::Cancellation> watch = Claim(&resource_watch_);
+  if (watch == nullptr) return;
   auto context = std::make_shared<grpc::ClientContext>();
-  auto watch = std::make_shared<client::Cancellation>();
   watch->SetHook([weak = std::weak_ptr<grpc::ClientContext>(context)] {
     if (auto live = weak.lock()) live->TryCancel();
   });
-  {
-    absl::MutexLock lock(&mu_);
-    if (shut_down_ || resource_watch_.context != nullptr) return;
-    resource_watch_.context = watch;
-    ++live_watches_;
-  }
-  std::weak_ptr<Impl> weak_self = weak_from_this();
   auto reader = std::make_shared<WatchReader<rv1::ResourceUpdated>>(
       context,
-      [weak_self](const rv1::ResourceUpdated& event) {
+      [this, owner](const rv1::ResourceUpdated& event) {
         if (event.uri().empty()) return;  // the watch is in place
-        if (auto self = weak_self.lock()) self->OnResourceUpdated(event.uri());
+        if (auto alive = owner.lock()) OnResourceUpdated(event.uri());
       },
-      [weak_self, watch](const grpc::Status& status) {
-        auto self = weak_self.lock();
-        if (!self) return;
-        if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
-          log::Warning(absl::StrCat("WatchResources ended: ", status.error_code(), " ",
-                                    status.error_message(),
-                                    " (restarted on the next stream or subscription)"));
-        }
-        absl::MutexLock lock(&self->mu_);
-        --self->live_watches_;
-        if (self->resource_watch_.context == watch) self->resource_watch_.context = nullptr;
-        if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED)
-          self->resource_watch_.unsupported = true;
+      [this, owner, watch](const grpc::Status& status) {
+        if (auto alive = owner.lock()) Ended(&resource_watch_, watch, status, "WatchResources");
       });
   auto* async = resources_->async();
   rv1::WatchResourcesRequest request;
@@ -161,9 +177,9 @@ void McpEndpoint::Impl::StartResourceWatch() {
       });
 }
 
-void McpEndpoint::Impl::OnToolsChanged(const std::string& version_tag) {
+void ChangeWatches::OnToolsChanged(const std::string& version_tag) {
   {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(mu_);
     const bool first = tools_tag_.empty();
     if (version_tag == tools_tag_) return;
     tools_tag_ = version_tag;
@@ -175,23 +191,20 @@ void McpEndpoint::Impl::OnToolsChanged(const std::string& version_tag) {
             Notification("notifications/tools/list_changed", nullptr));
 }
 
-void McpEndpoint::Impl::OnResourceUpdated(const std::string& uri) {
+void ChangeWatches::OnResourceUpdated(const std::string& uri) {
   Broadcast([&uri](const Session& session) { return session.subscriptions.count(uri) > 0; },
             Notification("notifications/resources/updated", {{"uri", uri}}));
 }
 
-void McpEndpoint::Impl::Broadcast(const std::function<bool(const Session&)>& wants,
-                                  const json& message) {
+void ChangeWatches::Broadcast(const std::function<bool(const Session&)>& wants,
+                              const json& message) {
   std::vector<std::shared_ptr<SseChannel>> targets;
   {
-    absl::MutexLock lock(&mu_);
-    sessions_.ForEachOpen([&](const Session& session) {
+    absl::MutexLock lock(mu_);
+    sessions_->ForEachOpen([&](const Session& session) {
       if (!wants(session)) return;
-      for (auto c = session.channels.rbegin(); c != session.channels.rend(); ++c) {
-        if ((*c)->active()) {
-          targets.push_back(*c);
-          break;
-        }
+      if (std::shared_ptr<SseChannel> newest = SessionTable::NewestOpenStream(session)) {
+        targets.push_back(std::move(newest));
       }
     });
   }
@@ -199,9 +212,8 @@ void McpEndpoint::Impl::Broadcast(const std::function<bool(const Session&)>& wan
   for (const auto& channel : targets) channel->Send(data);
 }
 
-void McpEndpoint::Impl::Subscribe(const std::shared_ptr<Session>& session,
-                                  const std::string& method, const json& id, const json& params,
-                                  const Reply& reply) {
+void ChangeWatches::Subscribe(Session& session, const std::string& method, const json& id,
+                              const json& params, const Reply& reply) {
   auto uri = params.find("uri");
   if (uri == params.end() || !uri->is_string() || uri->get_ref<const std::string&>().empty() ||
       uri->get_ref<const std::string&>().size() > kMaxSubscribedUriBytes) {
@@ -211,14 +223,14 @@ void McpEndpoint::Impl::Subscribe(const std::shared_ptr<Session>& session,
   const std::string& target = uri->get_ref<const std::string&>();
   bool full = false;
   {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(mu_);
     if (method == "resources/unsubscribe") {
-      session->subscriptions.erase(target);
-    } else if (session->subscriptions.size() >= kMaxSubscriptionsPerSession &&
-               session->subscriptions.count(target) == 0) {
+      session.subscriptions.erase(target);
+    } else if (session.subscriptions.size() >= kMaxSubscriptionsPerSession &&
+               session.subscriptions.count(target) == 0) {
       full = true;
     } else {
-      session->subscriptions.insert(target);
+      session.subscriptions.insert(target);
     }
   }
   if (full) {
