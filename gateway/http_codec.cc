@@ -31,6 +31,14 @@ std::optional<std::uint64_t> ParseLength(std::string_view digits) {
   return value;
 }
 
+// Framing fields the server writes itself (see AppendResponseHead).
+bool IsFramingField(std::string_view name) {
+  namespace beast = boost::beast;
+  beast::string_view view(name.data(), name.size());
+  return beast::iequals(view, "content-length") || beast::iequals(view, "transfer-encoding") ||
+         beast::iequals(view, "connection");
+}
+
 }  // namespace
 
 void SetRequestLimits(BeastRequestParser& parser, size_t max_header_bytes, size_t max_body_bytes) {
@@ -126,6 +134,46 @@ HttpRequest ToHttpRequest(BeastRequest&& raw, const std::string& remote_ip) {
   request.body = std::move(raw.body());
   request.remote_ip = remote_ip;
   return request;
+}
+
+void AppendResponseHead(int status, const std::vector<std::pair<std::string, std::string>>& headers,
+                        size_t body_size, bool keep_alive, std::string& out) {
+  const unsigned code = static_cast<unsigned>(status);
+  const char status_line[] = {'H',
+                              'T',
+                              'T',
+                              'P',
+                              '/',
+                              '1',
+                              '.',
+                              '1',
+                              ' ',
+                              static_cast<char>('0' + code / 100),
+                              static_cast<char>('0' + (code / 10) % 10),
+                              static_cast<char>('0' + code % 10),
+                              ' '};
+  out.append(status_line, sizeof(status_line));
+  boost::beast::string_view reason = http::obsolete_reason(static_cast<http::status>(code));
+  out.append(reason.data(), reason.size());
+  out.append("\r\n");
+  for (const auto& [name, value] : headers) {
+    if (IsFramingField(name)) continue;
+    out.append(name);
+    out.append(": ");
+    out.append(value);
+    out.append("\r\n");
+  }
+  if (!keep_alive) out.append("Connection: close\r\n");
+  out.append("Content-Length: ");
+  char digits[20];
+  char* end = digits + sizeof(digits);
+  char* begin = end;
+  do {
+    *--begin = static_cast<char>('0' + body_size % 10);
+    body_size /= 10;
+  } while (body_size > 0);
+  out.append(begin, end);
+  out.append("\r\n\r\n");
 }
 
 }  // namespace mcp_oauth::gateway

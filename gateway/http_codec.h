@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "gateway/http_types.h"
 
@@ -68,6 +70,17 @@ std::string_view TargetPath(std::string_view target);
 // Splits the target into path and query and copies method, headers (names
 // lower-cased by Headers::Add) and body.
 HttpRequest ToHttpRequest(BeastRequest&& raw, const std::string& remote_ip);
+
+// Appends the status line and header block (up to and including the blank
+// line) of a complete HTTP/1.1 response whose body has `body_size` bytes:
+// `headers` in order, `Connection: close` unless `keep_alive`, then
+// Content-Length. Framing is the server's: a Content-Length,
+// Transfer-Encoding or Connection field among `headers` is left out. These
+// are the bytes Beast's serializer writes for the same
+// http::response<string_body> after keep_alive() and prepare_payload(),
+// without building one (its fields allocate one element each).
+void AppendResponseHead(int status, const std::vector<std::pair<std::string, std::string>>& headers,
+                        size_t body_size, bool keep_alive, std::string& out);
 
 }  // namespace mcp_oauth::gateway
 

@@ -1,7 +1,10 @@
 #include "gateway/http_codec.h"
 
 #include <cstring>
+#include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -172,6 +175,76 @@ TEST(ParseBufferedTest, ReportsTheParsersErrors) {
   boost::beast::flat_buffer junk;
   Fill(junk, "G@T / HTTP/1.1\r\n\r\n");
   EXPECT_EQ(ParseBuffered(bad, junk, /*header_only=*/true), boost::beast::http::error::bad_method);
+}
+
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+// What Beast's serializer writes for the response the server used to build:
+// the fields inserted in order, then keep_alive() and prepare_payload().
+std::string BeastResponse(int status, const Fields& fields, const std::string& body,
+                          bool keep_alive) {
+  namespace http = boost::beast::http;
+  http::response<http::string_body> message(static_cast<http::status>(status), 11);
+  for (const auto& [name, value] : fields) message.insert(name, value);
+  message.body() = body;
+  message.keep_alive(keep_alive);
+  message.prepare_payload();
+  std::ostringstream out;
+  out << message;
+  return out.str();
+}
+
+std::string OurResponse(int status, const Fields& fields, const std::string& body,
+                        bool keep_alive) {
+  std::string out = "stale";  // appended to, as the server reuses its buffer after clear()
+  out.clear();
+  AppendResponseHead(status, fields, body.size(), keep_alive, out);
+  return out + body;
+}
+
+TEST(AppendResponseHeadTest, WritesWhatBeastWrites) {
+  const Fields json = {
+      {"Content-Type", "application/json"}, {"Mcp-Session-Id", "abc"}, {"X-Request-Id", "id-1"}};
+  const std::string big(70000, 'x');
+  struct Case {
+    int status;
+    Fields fields;
+    std::string body;
+  };
+  const Case cases[] = {
+      {200, json, R"({"jsonrpc":"2.0","id":1,"result":{}})"},
+      {200, {}, ""},
+      {202, json, ""},
+      {204, {{"Access-Control-Allow-Origin", "*"}}, ""},
+      {302, {{"Location", "/login?x=1"}, {"Cache-Control", "no-store"}}, ""},
+      {400, json, "{}"},
+      {401, {{"WWW-Authenticate", "Bearer resource_metadata=\"x\""}}, "{}"},
+      {404, json, "not found"},
+      {413, json, "{}"},
+      {431, json, "{}"},
+      {499, json, "{}"},  // no reason phrase Beast knows
+      {503, {{"Retry-After", "1"}, {"set-cookie", "a=b"}, {"Set-Cookie", "c=d"}}, "{}"},
+      {200, json, big},
+  };
+  for (const Case& c : cases) {
+    for (bool keep_alive : {true, false}) {
+      SCOPED_TRACE(std::to_string(c.status) + (keep_alive ? " keep-alive" : " close"));
+      EXPECT_EQ(OurResponse(c.status, c.fields, c.body, keep_alive),
+                BeastResponse(c.status, c.fields, c.body, keep_alive));
+    }
+  }
+}
+
+TEST(AppendResponseHeadTest, TheServerOwnsTheFraming) {
+  // A handler's framing fields are dropped, never sent next to (or against)
+  // the server's own.
+  const Fields fields = {{"Content-Length", "999"},
+                         {"transfer-encoding", "chunked"},
+                         {"Connection", "keep-alive"},
+                         {"Content-Type", "text/plain"}};
+  EXPECT_EQ(OurResponse(200, fields, "hi", /*keep_alive=*/false),
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+            "Content-Length: 2\r\n\r\nhi");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -296,18 +297,21 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
                       requests_served_ < state_->options.max_requests_per_connection &&
                       pipelined_run_ < state_->options.max_pipelined_requests;
     if (response.stream) return WriteStreamHeader(std::move(response));
-    auto message = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(response.status), 11);
-    for (auto& [name, value] : response.headers) message->insert(name, value);
-    message->body() = std::move(response.body);
-    message->keep_alive(keep_alive);
-    message->prepare_payload();
+    // Header block and body go out in one gather write from buffers the
+    // connection keeps (it has at most one answer in flight): no Beast
+    // message and fields to build; the head buffer is reused, the body moved.
+    write_head_.clear();
+    AppendResponseHead(response.status, response.headers, response.body.size(), keep_alive,
+                       write_head_);
+    write_body_ = std::move(response.body);
+    std::array<net::const_buffer, 2> buffers{net::buffer(write_head_), net::buffer(write_body_)};
     Tcp().expires_after(state_->options.read_timeout);
-    http::async_write(
-        stream_, *message,
-        [self = this->shared_from_this(), message](beast::error_code ec, std::size_t) {
+    net::async_write(
+        stream_, buffers,
+        [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+          std::string().swap(self->write_body_);  // idle connections keep none
           if (ec) return self->DoClose();
-          if (!message->keep_alive()) return self->LingerThenClose();
+          if (!keep_alive) return self->LingerThenClose();
           self->DoRead();
         });
   }
@@ -464,6 +468,9 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
   std::optional<http::request_parser<http::string_body>> parser_;
   size_t header_scanned_ = 0;  // ScanHeaderBlock's progress in buffer_
   std::string remote_ip_;
+  // The answer being written (Write): its header block and body.
+  std::string write_head_;
+  std::string write_body_;
   bool keep_alive_ = false;
   int requests_served_ = 0;
   int pipelined_run_ = 0;                  // answers in a row written with the next request waiting
