@@ -74,8 +74,24 @@ std::string RandomBytes(size_t num_bytes) {
 std::string RandomToken(size_t num_bytes) { return Base64UrlEncode(RandomBytes(num_bytes)); }
 
 std::string Sha256(std::string_view data) {
+  // The one-shot SHA256() fetches the algorithm by name and makes a context
+  // on every call (most of its cost for short inputs such as a bearer token,
+  // hashed per request): fetch once per process, keep a context per thread.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct Context {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Context() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Context local;
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  unsigned int length = 0;
+  if (kSha256 == nullptr || local.ctx == nullptr ||
+      EVP_DigestInit_ex2(local.ctx, kSha256, nullptr) != 1 ||
+      EVP_DigestUpdate(local.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(local.ctx, digest, &length) != 1 || length != sizeof(digest)) {
+    std::fputs("fatal: OpenSSL SHA-256 failed\n", stderr);
+    std::abort();
+  }
   return std::string(reinterpret_cast<char*>(digest), sizeof(digest));
 }
 

@@ -16,6 +16,29 @@ TEST(CryptoTest, Sha256MatchesKnownVector) {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+// Sha256 reuses one digest context per thread: every call starts afresh,
+// whatever the previous one hashed, on any thread.
+TEST(CryptoTest, Sha256IsRightOnEveryCallAndThread) {
+  const std::string empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  const std::string abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  // FIPS 180-2 appendix B.2 (two blocks).
+  const std::string two_blocks = "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1";
+  const std::string two_blocks_input = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  std::atomic<int> wrong{0};
+  auto check = [&] {
+    for (int i = 0; i < 200; ++i) {
+      if (HexEncode(Sha256(two_blocks_input)) != two_blocks) ++wrong;
+      if (HexEncode(Sha256("")) != empty) ++wrong;
+      if (HexEncode(Sha256("abc")) != abc) ++wrong;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back(check);
+  check();
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
 TEST(CryptoTest, HmacSha256MatchesRfc4231Case2) {
   EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
