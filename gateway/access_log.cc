@@ -1,5 +1,6 @@
 #include "gateway/access_log.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -210,7 +211,62 @@ RequestObserver::RequestObserver(HttpHandler* inner,
       "Time from a complete HTTP request to the start of its response, by route.", {"route"});
 }
 
+// The series one route records into: its latency histogram and its request
+// counter per status code, looked up in the families once and then kept (a
+// family lookup builds its label key and takes the family's lock).
+class RequestObserver::RouteSeries {
+ public:
+  RouteSeries(std::string route, metrics::Family<metrics::Counter>* requests,
+              metrics::Family<metrics::Histogram>* latency)
+      : route_(std::move(route)), requests_(requests), latency_family_(latency) {}
+
+  // Made on the first answer, as the series of a route always was.
+  metrics::Histogram& latency() {
+    metrics::Histogram* histogram = latency_.load(std::memory_order_acquire);
+    if (histogram == nullptr) {
+      histogram = &latency_family_->WithLabels({route_});
+      latency_.store(histogram, std::memory_order_release);
+    }
+    return *histogram;
+  }
+
+  metrics::Counter& requests(int status) {
+    if (status < kFirstStatus || status > kLastStatus) {
+      return requests_->WithLabels({route_, std::to_string(status)});
+    }
+    std::atomic<metrics::Counter*>& slot = by_status_[status - kFirstStatus];
+    metrics::Counter* counter = slot.load(std::memory_order_acquire);
+    if (counter == nullptr) {
+      // Racing threads get the same series from the family.
+      counter = &requests_->WithLabels({route_, std::to_string(status)});
+      slot.store(counter, std::memory_order_release);
+    }
+    return *counter;
+  }
+
+ private:
+  static constexpr int kFirstStatus = 100;
+  static constexpr int kLastStatus = 599;
+  const std::string route_;
+  metrics::Family<metrics::Counter>* const requests_;
+  metrics::Family<metrics::Histogram>* const latency_family_;
+  std::atomic<metrics::Histogram*> latency_{nullptr};
+  std::atomic<metrics::Counter*> by_status_[kLastStatus - kFirstStatus + 1] = {};
+};
+
 RequestObserver::~RequestObserver() = default;
+
+RequestObserver::RouteSeries& RequestObserver::SeriesOf(const std::string& route) {
+  {
+    absl::ReaderMutexLock lock(&series_mu_);
+    auto it = series_.find(route);
+    if (it != series_.end()) return *it->second;
+  }
+  absl::MutexLock lock(&series_mu_);
+  std::unique_ptr<RouteSeries>& series = series_[route];
+  if (!series) series = std::make_unique<RouteSeries>(route, requests_, latency_);
+  return *series;
+}
 
 void RequestObserver::Handle(HttpRequest request, Responder respond) {
   request.request_id = request_id::AcceptOrGenerate(request.headers.Get("x-request-id"));
@@ -225,7 +281,7 @@ void RequestObserver::Handle(HttpRequest request, Responder respond) {
     if (forwarded_proto == "https" || forwarded_proto == "http") proto = forwarded_proto;
   }
   auto started = std::chrono::steady_clock::now();
-  std::string route = is_route_(request.path) ? request.path : "other";
+  RouteSeries* series = &SeriesOf(is_route_(request.path) ? request.path : "other");
   // Only what the log line needs survives into the responder.
   bool log_enabled = options_.access_log && log::Enabled(log::Level::kInfo);
   std::string method = log_enabled ? Truncated(request.method, kMaxLoggedMethodBytes) : "";
@@ -235,14 +291,14 @@ void RequestObserver::Handle(HttpRequest request, Responder respond) {
   std::shared_ptr<RequestLogFields> fields;
   if (log_enabled) request.log_fields = fields = std::make_shared<RequestLogFields>();
   inner_->Handle(
-      std::move(request), [this, respond = std::move(respond), started, route = std::move(route),
-                           log_enabled, proto = std::move(proto), method = std::move(method),
-                           path = std::move(path), remote_ip = std::move(remote_ip),
-                           id = std::move(id), fields = std::move(fields)](HttpResponse response) {
+      std::move(request),
+      [this, respond = std::move(respond), started, series, log_enabled, proto = std::move(proto),
+       method = std::move(method), path = std::move(path), remote_ip = std::move(remote_ip),
+       id = std::move(id), fields = std::move(fields)](HttpResponse response) {
         double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        requests_->WithLabels({route, std::to_string(response.status)}).Increment();
-        latency_->WithLabels({route}).Observe(seconds);
+        series->requests(response.status).Increment();
+        series->latency().Observe(seconds);
         response.SetHeader("X-Request-Id", id);
         if (log_enabled) {
           AccessRecord record{id,

@@ -37,11 +37,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/metrics.h"
 #include "gateway/http_types.h"
@@ -100,6 +103,10 @@ class RequestObserver final : public HttpHandler {
   size_t LargestBodyLimit() const override { return inner_->LargestBodyLimit(); }
 
  private:
+  class RouteSeries;
+  // Returns the metric series of `route` (made on first use, then kept).
+  RouteSeries& SeriesOf(const std::string& route);
+
   HttpHandler* const inner_;
   const std::function<bool(const std::string&)> is_route_;
   RequestObserverOptions options_;
@@ -107,6 +114,10 @@ class RequestObserver final : public HttpHandler {
   std::unique_ptr<AsyncLineWriter> writer_;
   metrics::Family<metrics::Counter>* requests_;
   metrics::Family<metrics::Histogram>* latency_;
+  absl::Mutex series_mu_;
+  // By route label (a registered path or "other": a bounded set).
+  std::map<std::string, std::unique_ptr<RouteSeries>, std::less<>> series_
+      ABSL_GUARDED_BY(series_mu_);
 };
 
 }  // namespace mcp_oauth::gateway

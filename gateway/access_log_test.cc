@@ -144,6 +144,34 @@ TEST_F(RequestObserverTest, CountsByRegisteredRouteAndLumpsUnknownPaths) {
   EXPECT_THAT(text, HasSubstr("http_request_duration_seconds_count{route=\"/token\"} 2\n"));
 }
 
+// The observer keeps each route's series once found: every status code,
+// including ones outside 100-599, still lands in its own series, and two
+// observers on one registry count into the same ones.
+TEST(RequestObserverSeriesTest, EveryStatusKeepsItsOwnSeries) {
+  metrics::Registry registry;
+  FakeHandler inner;
+  auto is_route = [](const std::string& path) { return path == "/mcp"; };
+  RequestObserverOptions options{false, nullptr, &registry, {}};
+  RequestObserver first(&inner, is_route, options);
+  RequestObserver second(&inner, is_route, options);
+  for (int status : {200, 200, 202, 404, 99, 600, 200}) {
+    inner.status = status;
+    first.Handle(Request("POST", "/mcp"), [](HttpResponse) {});
+  }
+  inner.status = 200;
+  second.Handle(Request("POST", "/mcp"), [](HttpResponse) {});
+  second.Handle(Request("GET", "/elsewhere"), [](HttpResponse) {});
+  std::string text = registry.Render();
+  EXPECT_THAT(text, HasSubstr("http_requests_total{route=\"/mcp\",status=\"200\"} 4\n"));
+  EXPECT_THAT(text, HasSubstr("http_requests_total{route=\"/mcp\",status=\"202\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("http_requests_total{route=\"/mcp\",status=\"404\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("http_requests_total{route=\"/mcp\",status=\"99\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("http_requests_total{route=\"/mcp\",status=\"600\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("http_requests_total{route=\"other\",status=\"200\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("http_request_duration_seconds_count{route=\"/mcp\"} 8\n"));
+  EXPECT_THAT(text, HasSubstr("http_request_duration_seconds_count{route=\"other\"} 1\n"));
+}
+
 TEST(RequestObserverOffTest, NoLinesWhenTheAccessLogIsOff) {
   FakeHandler inner;
   metrics::Registry registry;
