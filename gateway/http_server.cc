@@ -183,6 +183,9 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
               [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
                 if (ec) return self->OnReadError(ec);
                 self->buffer_.commit(n);
+                // A plain socket read that did not fill the buffer left the
+                // socket empty (TLS may hold bytes back: never assumed).
+                self->input_drained_ = !kTls && n < kHeaderReadBytes;
                 self->ReadHeaderBlock();
               });
         }
@@ -196,6 +199,7 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
         ec != http::error::need_more) {
       return OnHeader(ec, 0);
     }
+    input_drained_ = false;  // reads Beast makes are not seen
     http::async_read_header(
         stream_, buffer_, *parser_,
         beast::bind_front_handler(&Session::OnHeader, this->shared_from_this()));
@@ -236,13 +240,19 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
         ec != http::error::need_more) {
       return OnRead(ec, 0);
     }
+    input_drained_ = false;  // reads Beast makes are not seen
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
   }
 
-  // Whether the client has sent bytes this server has not parsed yet.
+  // Whether the client has sent bytes this server has not parsed yet: bytes
+  // in the buffer, else (unless the last read left the socket empty, the
+  // usual case, which then costs no system call) bytes in the socket. A
+  // client that keeps sending without reading keeps the socket full, so its
+  // reads fill the buffer and it is always seen.
   bool RequestWaiting() {
     if (buffer_.size() > 0) return true;
+    if (input_drained_) return false;
     beast::error_code ec;
     return Tcp().socket().available(ec) > 0 && !ec;
   }
@@ -466,7 +476,8 @@ class Session : public Drainable, public std::enable_shared_from_this<Session<St
   bool closing_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  size_t header_scanned_ = 0;  // ScanHeaderBlock's progress in buffer_
+  size_t header_scanned_ = 0;   // ScanHeaderBlock's progress in buffer_
+  bool input_drained_ = false;  // the last read emptied the socket (RequestWaiting)
   std::string remote_ip_;
   // The answer being written (Write): its header block and body.
   std::string write_head_;
