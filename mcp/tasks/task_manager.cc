@@ -109,6 +109,48 @@ json InputRequestsJson(const mcp_oauth::tools::v1::InputRequired& required) {
 
 }  // namespace
 
+// Counts the tool calls whose completion has not run yet (Shutdown waits
+// for none to be left) and hands their callbacks the manager until it is
+// destroyed. A callback never holds a reference to the manager, so the
+// manager is always destroyed by its owner, never on a gRPC thread.
+class TaskManager::Calls {
+ public:
+  explicit Calls(TaskManager* manager) : manager_(manager) {}
+
+  void Started() {
+    absl::MutexLock lock(&mu_);
+    ++live_;
+  }
+  // Runs `fn(manager)` unless the manager is gone (under the lock: the
+  // destructor waits for it).
+  template <typename Fn>
+  void With(Fn fn) {
+    absl::MutexLock lock(&mu_);
+    if (manager_ != nullptr) fn(*manager_);
+  }
+  // The completion of a call started here has run.
+  void Ended() {
+    absl::MutexLock lock(&mu_);
+    --live_;
+  }
+  // Returns false when calls were still running after `timeout`.
+  bool WaitForNone(absl::Duration timeout) {
+    auto none = [](int* live) { return *live == 0; };
+    const bool drained = mu_.LockWhenWithTimeout(absl::Condition(+none, &live_), timeout);
+    mu_.Unlock();
+    return drained;
+  }
+  void Detach() {
+    absl::MutexLock lock(&mu_);
+    manager_ = nullptr;
+  }
+
+ private:
+  absl::Mutex mu_;
+  TaskManager* manager_ ABSL_GUARDED_BY(mu_);
+  int live_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
 std::string TaskOwner(const std::string& subject, const std::string& client_id) {
   // A separator that appears in neither (both are printable token claims).
   return absl::StrCat(subject, "\n", client_id);
@@ -120,12 +162,14 @@ TaskManager::TaskManager(std::shared_ptr<TaskStore> store,
       tools_(std::move(tools)),
       options_(std::move(options)),
       runner_(crypto::RandomToken(16)),
+      calls_(std::make_shared<Calls>(this)),
       pool_(options_.store_threads, {options_.max_queued}) {
   if (!options_.clock) options_.clock = [] { return absl::Now(); };
 }
 
 TaskManager::~TaskManager() {
   Shutdown();
+  calls_->Detach();  // a completion after a timed-out drain does nothing
   if (background_.joinable()) background_.join();
 }
 
@@ -220,19 +264,18 @@ void TaskManager::Run(const std::string& id, CallToolRequest call, const std::st
   mcp_oauth::tools::v1::CallToolStreamRequest stream;
   *stream.mutable_call() = call;
   stream.set_progress(true);
-  std::weak_ptr<TaskManager> weak = weak_from_this();
   auto last_progress = std::make_shared<absl::Time>(absl::InfinitePast());
   auto progress_mu = std::make_shared<absl::Mutex>();
+  calls_->Started();
   tools_->CallToolStream(
       options, stream,
-      [weak, id, last_progress, progress_mu](const mcp_oauth::tools::v1::CallToolEvent& event) {
+      [calls = calls_, id, last_progress, progress_mu,
+       progress_every = options_.progress_every](const mcp_oauth::tools::v1::CallToolEvent& event) {
         if (!event.has_progress()) return;
-        auto self = weak.lock();
-        if (self == nullptr) return;
         {
           absl::MutexLock lock(progress_mu.get());
           const absl::Time now = absl::Now();
-          if (now - *last_progress < self->options_.progress_every) return;
+          if (now - *last_progress < progress_every) return;
           *last_progress = now;
         }
         const auto& p = event.progress();
@@ -241,19 +284,21 @@ void TaskManager::Run(const std::string& id, CallToolRequest call, const std::st
           message = p.total() > 0 ? absl::StrCat(p.progress(), "/", p.total())
                                   : absl::StrCat(p.progress());
         }
-        TaskManager* manager = self.get();
-        self->Post([manager, id, message] { manager->RecordProgress(id, message); });
+        calls->With([&](TaskManager& manager) {
+          manager.Post([manager = &manager, id, message] { manager->RecordProgress(id, message); });
+        });
       },
-      [weak, id, call = std::move(call)](const grpc::Status& status,
-                                         CallToolResponse* result) mutable {
-        auto self = weak.lock();
-        if (self == nullptr) return;
+      [calls = calls_, id, call = std::move(call)](const grpc::Status& status,
+                                                   CallToolResponse* result) mutable {
         auto response = std::make_shared<CallToolResponse>();
         if (result != nullptr) response->Swap(result);
-        TaskManager* manager = self.get();
-        self->Post([manager, id, call = std::move(call), status, response]() mutable {
-          manager->Finish(id, std::move(call), status, status.ok() ? response.get() : nullptr);
+        calls->With([&](TaskManager& manager) {
+          manager.Post([manager = &manager, id, call = std::move(call), status,
+                        response]() mutable {
+            manager->Finish(id, std::move(call), status, status.ok() ? response.get() : nullptr);
+          });
         });
+        calls->Ended();
       });
 }
 
@@ -440,6 +485,11 @@ void TaskManager::Shutdown() {
   for (const auto& [id, call] : running) {
     FailRunning(id);
     call->Cancel();
+  }
+  // The cancelled calls complete on gRPC threads; bounded, as a stuck one
+  // must not hang the process's shutdown.
+  if (!calls_->WaitForNone(options_.drain_timeout)) {
+    log::Warning("tasks: tool calls still running after the shutdown's drain timeout");
   }
 }
 

@@ -8,7 +8,8 @@
 // Liveness: the process running a task holds a lease on its record and
 // renews it; a working task whose lease ran out (its process died) is
 // reported, and recorded, as failed, never left "working". Shutdown marks
-// this process's running tasks failed at once.
+// this process's running tasks failed at once, cancels their tool calls and
+// waits (bounded) for the calls' completions.
 //
 // Visibility: a task belongs to the principal that created it (TaskOwner);
 // for any other it does not exist (NotFound, like an unknown id).
@@ -16,7 +17,10 @@
 // Store calls may block (SQL): they run on a small worker pool and every
 // method answers through a callback, never on the caller's thread.
 //
-// This class is thread safe. Create it with std::make_shared.
+// This class is thread safe. Create it with std::make_shared. The tool
+// calls' callbacks hold no reference to it: the last reference never drops
+// on a gRPC thread. Call Shutdown before releasing it (or its destructor
+// does).
 #ifndef MCP_OAUTH_MCP_TASKS_TASK_MANAGER_H_
 #define MCP_OAUTH_MCP_TASKS_TASK_MANAGER_H_
 
@@ -49,6 +53,8 @@ struct TaskManagerOptions {
   absl::Duration sweep_every = absl::Minutes(1);
   // A progress message is written to the record at most this often.
   absl::Duration progress_every = absl::Seconds(1);
+  // How long Shutdown waits for the completions of cancelled tool calls.
+  absl::Duration drain_timeout = absl::Seconds(2);
   int store_threads = 2;
   size_t max_queued = 1024;
   // The MCP tools/call result of a tool response (content, isError, ...).
@@ -57,7 +63,7 @@ struct TaskManagerOptions {
   std::function<absl::Time()> clock;
 };
 
-class TaskManager : public std::enable_shared_from_this<TaskManager> {
+class TaskManager {
  public:
   using Done = std::function<void(absl::StatusOr<nlohmann::json> result)>;
 
@@ -88,8 +94,10 @@ class TaskManager : public std::enable_shared_from_this<TaskManager> {
   // Answers the empty ack, also for a finished task.
   void Cancel(std::string id, std::string owner, Done done);
 
-  // Cancels this process's running tasks and records them failed; later
-  // calls fail with Unavailable.
+  // Cancels this process's running tasks and records them failed, then
+  // waits (at most drain_timeout) until every tool call started here has
+  // completed, so that no completion runs after it. Later calls fail with
+  // Unavailable. Idempotent.
   void Shutdown();
 
   const std::string& runner_id() const { return runner_; }
@@ -118,6 +126,10 @@ class TaskManager : public std::enable_shared_from_this<TaskManager> {
   void RecordProgress(const std::string& id, const std::string& message);
   void Background();
 
+  // The completions of the tool calls started here (task_manager.cc):
+  // shared with their callbacks, which reach the manager only through it.
+  class Calls;
+
   const std::shared_ptr<TaskStore> store_;
   const std::shared_ptr<client::ToolClient> tools_;
   TaskManagerOptions options_;
@@ -127,6 +139,7 @@ class TaskManager : public std::enable_shared_from_this<TaskManager> {
   // Task id -> the cancellation of its tool call running here.
   std::map<std::string, std::shared_ptr<client::Cancellation>> running_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  const std::shared_ptr<Calls> calls_;
   std::thread background_;
   mcp_oauth::WorkerPool pool_;  // last: drained first on destruction
 };

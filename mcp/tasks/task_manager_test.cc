@@ -12,6 +12,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -28,6 +30,9 @@ namespace {
 
 using mcp_oauth::tools::v1::CallToolRequest;
 using mcp_oauth::tools::v1::CallToolResponse;
+using mcp_oauth::tools::v1::CallToolStreamRequest;
+using mcp_oauth::tools::v1::ListToolsRequest;
+using mcp_oauth::tools::v1::ListToolsResponse;
 using nlohmann::json;
 
 std::atomic<bool> g_slow_saw_cancel{false};
@@ -387,6 +392,90 @@ TEST(TaskGateTest, ToolServiceOffersRunsOrRefusesTasks) {
   grpc::Status refused = call("needs_task", mcp_oauth::tools::v1::TASK_MODE_NONE, &out);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(refused.error_message().rfind("Task required:", 0), 0u) << refused.error_message();
+}
+
+// A ToolClient whose streamed calls end only when cancelled, and late: each
+// completion runs on a thread of its own, `delay` after the cancellation
+// (as a gRPC completion does on gRPC's thread).
+class LateToolClient : public client::ToolClient {
+ public:
+  explicit LateToolClient(absl::Duration delay) : delay_(delay) {}
+  ~LateToolClient() override {
+    absl::MutexLock lock(&mu_);
+    for (std::thread& thread : threads_) thread.join();
+  }
+
+  void ListTools(const client::CallOptions&, const ListToolsRequest&,
+                 client::UnaryDone<ListToolsResponse> done) override {
+    ListToolsResponse response;
+    done(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, ""), response);
+  }
+  void CallTool(const client::CallOptions&, const CallToolRequest&,
+                client::UnaryDone<CallToolResponse> done) override {
+    CallToolResponse response;
+    done(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, ""), response);
+  }
+  void CallToolStream(const client::CallOptions& options, const CallToolStreamRequest&, EventFn,
+                      StreamDoneFn done) override {
+    options.cancellation->SetHook([this, done] {
+      absl::MutexLock lock(&mu_);
+      threads_.emplace_back([this, done] {
+        absl::SleepFor(delay_);
+        completing_ = true;
+        done(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"), nullptr);
+      });
+    });
+    started_.Notify();
+  }
+  void WatchTools(const client::CallOptions&, ChangeFn, StatusFn done) override {
+    done(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, ""));
+  }
+
+  absl::Notification started_;
+  std::atomic<bool> completing_{false};  // a completion has begun
+
+ private:
+  const absl::Duration delay_;
+  absl::Mutex mu_;
+  std::vector<std::thread> threads_ ABSL_GUARDED_BY(mu_);
+};
+
+// Starts a task running "slow" on `manager` and waits until its call started.
+void StartSlowTask(TaskManager& manager, LateToolClient& tools) {
+  CallToolRequest call;
+  call.set_name("slow");
+  manager.Start(call, kAlice, "", [](absl::StatusOr<json> created) {
+    EXPECT_TRUE(created.ok()) << created.status();
+  });
+  ASSERT_TRUE(tools.started_.WaitForNotificationWithTimeout(absl::Seconds(10)));
+}
+
+// Shutdown cancels the running call and returns only after its completion
+// ran, so none runs later (on gRPC's thread, possibly during the process's
+// exit).
+TEST(TaskManagerShutdownTest, WaitsForTheCancelledCallsToComplete) {
+  auto tools = std::make_shared<LateToolClient>(absl::Milliseconds(200));
+  TaskManagerOptions options;
+  options.render_result = Render;
+  auto manager = std::make_shared<TaskManager>(*OpenTaskStore("memory"), tools, options);
+  StartSlowTask(*manager, *tools);
+  manager->Shutdown();
+  EXPECT_TRUE(tools->completing_) << "Shutdown returned before the cancelled call completed";
+}
+
+// The wait is bounded, and a completion after it finds no manager (ASan
+// sees any use of the destroyed one).
+TEST(TaskManagerShutdownTest, DrainIsBoundedAndALateCompletionIsHarmless) {
+  auto tools = std::make_shared<LateToolClient>(absl::Milliseconds(500));
+  TaskManagerOptions options;
+  options.render_result = Render;
+  options.drain_timeout = absl::Milliseconds(50);
+  auto manager = std::make_shared<TaskManager>(*OpenTaskStore("memory"), tools, options);
+  StartSlowTask(*manager, *tools);
+  manager->Shutdown();
+  EXPECT_FALSE(tools->completing_);  // it gave up waiting
+  manager.reset();
+  tools.reset();  // joins the completion, which ran after the manager was gone
 }
 
 }  // namespace
