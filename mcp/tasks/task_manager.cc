@@ -243,6 +243,9 @@ void TaskManager::Start(CallToolRequest call, std::string owner, std::string req
 
 std::shared_ptr<client::Cancellation> TaskManager::Register(const std::string& id) {
   auto cancellation = std::make_shared<client::Cancellation>();
+  // Counted before the stopping check: a Shutdown from here on waits for
+  // this call (Run's completion ends it), even before Run has started it.
+  calls_->Started();
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_) {
@@ -250,6 +253,7 @@ std::shared_ptr<client::Cancellation> TaskManager::Register(const std::string& i
       return cancellation;
     }
   }
+  calls_->Ended();
   FailRunning(id);
   return nullptr;
 }
@@ -266,7 +270,6 @@ void TaskManager::Run(const std::string& id, CallToolRequest call, const std::st
   stream.set_progress(true);
   auto last_progress = std::make_shared<absl::Time>(absl::InfinitePast());
   auto progress_mu = std::make_shared<absl::Mutex>();
-  calls_->Started();
   tools_->CallToolStream(
       options, stream,
       [calls = calls_, id, last_progress, progress_mu,

@@ -112,8 +112,8 @@ class TaskManager {
   absl::StatusOr<nlohmann::json> UpdateNow(const std::string& id, const std::string& owner,
                                            const nlohmann::json& responses);
   absl::StatusOr<nlohmann::json> CancelNow(const std::string& id, const std::string& owner);
-  // Tracks task `id` as running here; nullptr (and the task recorded
-  // failed) once shutting down.
+  // Tracks task `id` as running here, its call counted until Run's
+  // completion; nullptr (and the task recorded failed) once shutting down.
   std::shared_ptr<client::Cancellation> Register(const std::string& id);
   // Runs the tool call of task `id` (its record says working, runner us)
   // under `cancellation` (from Register; null: nothing to do).

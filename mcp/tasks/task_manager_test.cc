@@ -143,10 +143,9 @@ class TaskManagerTest : public ::testing::TestWithParam<bool> {
   }
 
   void TearDown() override {
-    // Streams still running end first, while the managers are alive: their
-    // completions (on gRPC's callback threads) then never drop the last
-    // reference to a manager, whose destruction there raced gRPC's own
-    // completion-queue teardown (a double free under ASan, ~1 run in 20).
+    // Streams still running end first; the managers' destructors then wait
+    // for the completions of their calls (TaskManager::Shutdown), which hold
+    // no reference to them.
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     server_->Wait();
     absl::SleepFor(absl::Milliseconds(100));  // the client sides' OnDone
