@@ -8,6 +8,11 @@
 namespace mcp_oauth::client {
 namespace {
 
+absl::Time DeadlineOf(const CallOptions& options) {
+  return options.timeout == absl::InfiniteDuration() ? absl::InfiniteFuture()
+                                                     : absl::Now() + options.timeout;
+}
+
 class LocalToolClient final : public ToolClient {
  public:
   LocalToolClient(mcp::ToolServiceImpl* service, std::shared_ptr<ToolClient> streams)
@@ -26,16 +31,28 @@ class LocalToolClient final : public ToolClient {
 
   void CallTool(const CallOptions& options, const CallToolRequest& request,
                 UnaryDone<CallToolResponse> done) override {
-    const absl::Time deadline = options.timeout == absl::InfiniteDuration()
-                                    ? absl::InfiniteFuture()
-                                    : absl::Now() + options.timeout;
     service_->StartCallTool(
-        request, deadline, options.request_id, options.cancellation,
+        request, DeadlineOf(options), options.request_id, options.cancellation,
         [done = std::move(done)](const grpc::Status& status, CallToolResponse* result) {
           if (result != nullptr) {
             done(status, *result);
           } else {
             CallToolResponse empty;
+            done(status, empty);
+          }
+        });
+  }
+
+  // The JSON goes to the tool and back as it is: no google.protobuf.Struct.
+  void CallToolJson(const CallOptions& options, const CallToolRequest& request,
+                    const nlohmann::json& arguments, UnaryDone<JsonResult> done) override {
+    service_->StartCallToolJson(
+        request, arguments, DeadlineOf(options), options.request_id, options.cancellation,
+        [done = std::move(done)](const grpc::Status& status, JsonResult* result) {
+          if (result != nullptr) {
+            done(status, *result);
+          } else {
+            JsonResult empty;
             done(status, empty);
           }
         });

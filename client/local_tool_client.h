@@ -1,5 +1,5 @@
 // The ToolClient of a ToolServiceImpl in this process (see tool_client.h):
-// ListTools and CallTool call the implementation directly, with the same
+// ListTools, CallTool and CallToolJson call the implementation directly, with the same
 // messages, statuses, deadlines, cancellation and request ids as over gRPC
 // but no transport; a tool that runs inline answers before CallTool returns,
 // on the caller's thread. CallToolStream and WatchTools (long-lived

@@ -2,7 +2,9 @@
 
 #include <utility>
 
+#include "absl/status/statusor.h"
 #include "absl/time/clock.h"
+#include "mcp/json_struct.h"
 
 namespace mcp_oauth::client {
 namespace {
@@ -31,6 +33,16 @@ class MeteredToolClient final : public ToolClient {
                      });
   }
 
+  void CallToolJson(const CallOptions& options, const CallToolRequest& request,
+                    const nlohmann::json& arguments, UnaryDone<JsonResult> done) override {
+    inner_->CallToolJson(options, request, arguments,
+                         [started = absl::Now(), done = std::move(done)](const grpc::Status& status,
+                                                                         JsonResult& result) {
+                           ObserveCall("ToolService/CallTool", started);
+                           done(status, result);
+                         });
+  }
+
   void CallToolStream(const CallOptions& options, const CallToolStreamRequest& request,
                       EventFn on_event, StreamDoneFn done) override {
     inner_->CallToolStream(options, request, std::move(on_event),
@@ -51,6 +63,55 @@ class MeteredToolClient final : public ToolClient {
 };
 
 }  // namespace
+
+void ToolClient::CallToolJson(const CallOptions& options, const CallToolRequest& request,
+                              const nlohmann::json& arguments, UnaryDone<JsonResult> done) {
+  absl::StatusOr<google::protobuf::Struct> args = mcp::JsonToStruct(arguments);
+  if (!args.ok()) {
+    JsonResult empty;
+    done(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(args.status().message())),
+         empty);
+    return;
+  }
+  CallToolRequest with_arguments = request;
+  with_arguments.mutable_arguments()->Swap(&*args);
+  CallTool(options, with_arguments,
+           [done = std::move(done)](const grpc::Status& status, CallToolResponse& response) {
+             JsonResult result = ToJsonResult(&response);
+             done(status, result);
+           });
+}
+
+ToolClient::JsonResult ToJsonResult(ToolClient::CallToolResponse* response) {
+  ToolClient::JsonResult result;
+  for (const auto& block : response->content()) result.content.push_back(mcp::StructToJson(block));
+  if (response->has_structured_content()) {
+    result.structured_content = mcp::StructToJson(response->structured_content());
+  }
+  response->clear_content();
+  response->clear_structured_content();
+  result.response.Swap(response);
+  return result;
+}
+
+ToolClient::CallToolResponse ToCallToolResponse(ToolClient::JsonResult* result) {
+  ToolClient::CallToolResponse response;
+  response.Swap(&result->response);
+  response.clear_content();
+  response.clear_structured_content();
+  // Blocks are objects within the depth limit (the service checked them):
+  // the conversions cannot fail.
+  for (const nlohmann::json& block : result->content) {
+    if (auto converted = mcp::JsonToStruct(block); converted.ok())
+      response.add_content()->Swap(&*converted);
+  }
+  if (result->structured_content.is_object()) {
+    if (auto converted = mcp::JsonToStruct(result->structured_content); converted.ok()) {
+      response.mutable_structured_content()->Swap(&*converted);
+    }
+  }
+  return response;
+}
 
 std::shared_ptr<ToolClient> Metered(std::shared_ptr<ToolClient> inner) {
   return std::make_shared<MeteredToolClient>(std::move(inner));

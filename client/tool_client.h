@@ -11,6 +11,11 @@
 // latency in grpc_client_call_duration_seconds{method="ToolService/..."}
 // (client/call.h) in one place (Metered below).
 //
+// CallToolJson is CallTool with the arguments and the result's content as
+// JSON, for callers that hold JSON (the MCP endpoint): the local client hands
+// them to the tool and back as they are; a remote client converts them to and
+// from google.protobuf.Struct (the default implementation).
+//
 // Implementations are thread safe. Callbacks may run before the call returns
 // or on another thread; they must not block.
 #ifndef MCP_OAUTH_CLIENT_TOOL_CLIENT_H_
@@ -18,6 +23,7 @@
 
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "client/call.h"
 #include "proto/tools/v1/tools.pb.h"
@@ -41,6 +47,16 @@ class ToolClient {
   using ChangeFn = std::function<void(const ToolsChanged& change)>;
   using StatusFn = std::function<void(const grpc::Status& status)>;
 
+  // The answer of CallToolJson: `response` without its content and
+  // structured_content, which are here as JSON (numbers as a Struct carries
+  // them: mcp/json_struct.h); its other fields (is_error, input_required,
+  // start_task) as CallTool gives them.
+  struct JsonResult {
+    CallToolResponse response;
+    nlohmann::json content = nlohmann::json::array();  // MCP content blocks
+    nlohmann::json structured_content;                 // null: none
+  };
+
   virtual ~ToolClient() = default;
 
   // The requests are read (or copied) before these return.
@@ -48,6 +64,11 @@ class ToolClient {
                          UnaryDone<ListToolsResponse> done) = 0;
   virtual void CallTool(const CallOptions& options, const CallToolRequest& request,
                         UnaryDone<CallToolResponse> done) = 0;
+  // CallTool with `arguments` (a JSON object) instead of request.arguments
+  // (ignored): same statuses, deadline, cancellation, request id and metric.
+  // The default converts to CallTool's messages and back.
+  virtual void CallToolJson(const CallOptions& options, const CallToolRequest& request,
+                            const nlohmann::json& arguments, UnaryDone<JsonResult> done);
   // `on_event` for each event in order, then `done` once. A stream that ends
   // OK without a result gives INTERNAL.
   virtual void CallToolStream(const CallOptions& options, const CallToolStreamRequest& request,
@@ -56,6 +77,11 @@ class ToolClient {
   // or the service ends the stream; then `done`.
   virtual void WatchTools(const CallOptions& options, ChangeFn on_change, StatusFn done) = 0;
 };
+
+// Moves the content of `response` into a JsonResult (converted to JSON).
+ToolClient::JsonResult ToJsonResult(ToolClient::CallToolResponse* response);
+// Moves `result` into a CallToolResponse (the content converted to Struct).
+ToolClient::CallToolResponse ToCallToolResponse(ToolClient::JsonResult* result);
 
 // Wraps `inner` so that every call's latency is recorded (client/call.h).
 // The factories return clients wrapped this way.

@@ -19,6 +19,7 @@
 #include "client/local_tool_client.h"
 #include "client/remote_tool_client.h"
 #include "common/metrics.h"
+#include "mcp/json_struct.h"
 #include "mcp/tool_registry.h"
 #include "mcp/tool_service.h"
 
@@ -66,6 +67,14 @@ Backend* StartBackend() {
                             return json{{"text", args.value("text", "") + "!"}};
                           }))
           .ok());
+  // Returns its arguments and what type one of them had when it arrived.
+  mcp::ToolDefinition types =
+      Tool("types", true, [](const json& args, const mcp::CallContext&) -> absl::StatusOr<json> {
+        return json{{"args", args},
+                    {"f_is_integer", args.contains("f") && args["f"].is_number_integer()}};
+      });
+  types.input_schema = {{"type", "object"}};
+  EXPECT_TRUE(registry->Register(std::move(types)).ok());
   // Runs until cancelled or past its deadline (on the worker pool).
   EXPECT_TRUE(
       registry
@@ -109,6 +118,29 @@ Outcome Call(ToolClient& client, const CallToolRequest& request,
                     outcome->response = std::move(response);
                     done->Notify();
                   });
+  outcome->answered_before_return = done->HasBeenNotified();
+  EXPECT_TRUE(done->WaitForNotificationWithTimeout(absl::Seconds(10)));
+  return *outcome;
+}
+
+struct JsonOutcome {
+  grpc::Status status;
+  ToolClient::JsonResult result;
+  bool answered_before_return = false;
+};
+
+JsonOutcome CallJson(ToolClient& client, const std::string& name, const json& args,
+                     CallOptions options = CallOptions()) {
+  auto outcome = std::make_shared<JsonOutcome>();
+  auto done = std::make_shared<absl::Notification>();
+  CallToolRequest request;
+  request.set_name(name);
+  client.CallToolJson(options, request, args,
+                      [outcome, done](const grpc::Status& status, ToolClient::JsonResult& result) {
+                        outcome->status = status;
+                        outcome->result = std::move(result);
+                        done->Notify();
+                      });
   outcome->answered_before_return = done->HasBeenNotified();
   EXPECT_TRUE(done->WaitForNotificationWithTimeout(absl::Seconds(10)));
   return *outcome;
@@ -247,6 +279,63 @@ TEST_P(ToolClientTest, StreamsGiveTheResult) {
   EXPECT_EQ(text, "s!");
 }
 
+// CallToolJson: the same answers as CallTool on both clients, numbers as a
+// google.protobuf.Struct carries them (the local client never builds one).
+TEST_P(ToolClientTest, CallToolJsonGivesWhatCallToolGives) {
+  const json args =
+      json::parse(R"({"f": 5.0, "big": 9007199254740993, "s": "x", "l": [1.5, 2.0]})");
+  JsonOutcome outcome = CallJson(client(), "types", args);
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+  const json expected_args =
+      json::parse(R"({"f": 5, "big": 9007199254740992, "s": "x", "l": [1.5, 2]})");
+  EXPECT_EQ(outcome.result.structured_content,
+            (json{{"args", expected_args}, {"f_is_integer", true}}));
+  EXPECT_TRUE(outcome.result.structured_content["args"]["f"].is_number_integer());
+  EXPECT_FALSE(outcome.result.response.is_error());
+  EXPECT_EQ(outcome.result.response.content_size(), 0);
+  EXPECT_FALSE(outcome.result.response.has_structured_content());
+  ASSERT_EQ(outcome.result.content.size(), 1u);
+  EXPECT_EQ(outcome.result.content[0]["type"], "text");
+  EXPECT_EQ(outcome.result.content[0]["text"],
+            R"({"args":{"big":9007199254740992,"f":5,"l":[1.5,2],"s":"x"},"f_is_integer":true})");
+
+  CallToolRequest request;
+  request.set_name("types");
+  *request.mutable_arguments() = *mcp::JsonToStruct(args);
+  Outcome proto = Call(client(), request);
+  ASSERT_TRUE(proto.status.ok());
+  ToolClient::JsonResult converted = ToJsonResult(&proto.response);
+  EXPECT_EQ(converted.content.dump(), outcome.result.content.dump());
+  EXPECT_EQ(converted.structured_content.dump(), outcome.result.structured_content.dump());
+}
+
+TEST_P(ToolClientTest, CallToolJsonStatusesAndErrors) {
+  JsonOutcome unknown = CallJson(client(), "nope", json::object());
+  EXPECT_EQ(unknown.status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(unknown.status.error_message(), "unknown tool: nope");
+
+  JsonOutcome invalid = CallJson(client(), "shout", {{"other", "x"}});
+  ASSERT_TRUE(invalid.status.ok());
+  EXPECT_TRUE(invalid.result.response.is_error());
+  ASSERT_EQ(invalid.result.content.size(), 1u);
+  EXPECT_EQ(invalid.result.content[0]["type"], "text");
+  EXPECT_TRUE(invalid.result.structured_content.is_null());
+
+  CallOptions options;
+  options.timeout = absl::Milliseconds(50);
+  EXPECT_EQ(CallJson(client(), "wait", json::object(), options).status.error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  CallOptions cancelled;
+  cancelled.cancellation = std::make_shared<Cancellation>();
+  cancelled.cancellation->Cancel();
+  EXPECT_EQ(CallJson(client(), "shout", json::object(), cancelled).status.error_code(),
+            grpc::StatusCode::CANCELLED);
+
+  const uint64_t before = CallToolCount();
+  CallJson(client(), "shout", {{"text", "a"}});
+  EXPECT_EQ(CallToolCount() - before, 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(LocalAndRemote, ToolClientTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& info) {
                            return info.param ? std::string("Local") : std::string("Remote");
@@ -262,6 +351,9 @@ TEST(LocalToolClientTest, InlineToolAnswersOnTheCallersThread) {
     absl::MutexLock lock(&thread_mu);
     EXPECT_EQ(shout_thread, std::this_thread::get_id());
   }
+  JsonOutcome json_outcome = CallJson(*shared_backend->local, "shout", {{"text", "y"}});
+  EXPECT_TRUE(json_outcome.answered_before_return);
+  EXPECT_EQ(json_outcome.result.structured_content["text"], "y!");
   Outcome remote = Call(*shared_backend->remote, Request("shout", {{"text", "x"}}));
   // (Whether the remote answer lands before CallTool returns is a race of the
   // transport threads, so only where the tool ran is checked.)

@@ -94,7 +94,78 @@ json FromValue(const google::protobuf::Value& v, int depth) {
   return nullptr;
 }
 
+// The number a Value round trip gives back for `d` (FromValue's rule).
+json NumberAfterStruct(double d) {
+  if (!std::isfinite(d)) return nullptr;
+  if (std::floor(d) == d && std::fabs(d) <= kMaxExactInteger) return static_cast<int64_t>(d);
+  return d;
+}
+
+// True when a number of `in` would come back as a different JSON number.
+bool NumberChanges(const json& in) {
+  if (in.is_number_float()) {
+    const double d = in.get<double>();
+    return !std::isfinite(d) || (std::floor(d) == d && std::fabs(d) <= kMaxExactInteger);
+  }
+  // Integers beyond 2^53 come back as doubles (or rounded integers).
+  constexpr int64_t kMax = int64_t{1} << 53;
+  if (in.is_number_unsigned()) return in.get<uint64_t>() > static_cast<uint64_t>(kMax);
+  const int64_t n = in.get<int64_t>();
+  return n > kMax || n < -kMax;
+}
+
+bool Changes(const json& in, int depth) {
+  if (depth > kMaxDepth) return true;
+  switch (in.type()) {
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float:
+      return NumberChanges(in);
+    case json::value_t::array:
+    case json::value_t::object:
+      for (const json& item : in) {
+        if (Changes(item, depth + 1)) return true;
+      }
+      return false;
+    case json::value_t::discarded:
+    case json::value_t::binary:
+      return true;
+    default:
+      return false;
+  }
+}
+
+absl::Status Normalize(json* in, int depth) {
+  if (depth > kMaxDepth) return absl::InvalidArgumentError("JSON nested too deeply");
+  switch (in->type()) {
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float:
+      *in = NumberAfterStruct(in->get<double>());
+      break;
+    case json::value_t::discarded:
+      *in = nullptr;
+      break;
+    case json::value_t::binary:
+      return absl::InvalidArgumentError("binary JSON values are not supported");
+    case json::value_t::array:
+    case json::value_t::object:
+      for (json& item : *in) {
+        absl::Status s = Normalize(&item, depth + 1);
+        if (!s.ok()) return s;
+      }
+      break;
+    default:
+      break;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::Status NormalizeAsStruct(json* value) { return Normalize(value, 0); }
+
+bool ChangedByStruct(const json& value) { return Changes(value, 0); }
 
 absl::StatusOr<google::protobuf::Value> JsonToValue(const json& value) {
   google::protobuf::Value out;

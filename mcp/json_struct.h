@@ -25,6 +25,16 @@ absl::StatusOr<google::protobuf::Struct> JsonToStruct(const nlohmann::json& obje
 nlohmann::json ValueToJson(const google::protobuf::Value& value);
 nlohmann::json StructToJson(const google::protobuf::Struct& object);
 
+// The same round trip without the protobuf, for JSON that stays in process:
+// rewrites `value` in place as ValueToJson(*JsonToValue(value)) gives it
+// (numbers as above; unsigned integers become signed ones). Fails (changing
+// nothing or part) where JsonToValue fails.
+absl::Status NormalizeAsStruct(nlohmann::json* value);
+// Returns true unless NormalizeAsStruct would leave `value` the same (apart
+// from unsigned integers turning signed: same value, same text); also true
+// where it fails. Does not allocate: the hot path checks before it copies.
+bool ChangedByStruct(const nlohmann::json& value);
+
 // Serializes `value` compactly; invalid UTF-8 is replaced (never throws).
 std::string DumpJson(const nlohmann::json& value);
 

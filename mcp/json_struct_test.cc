@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+#include <vector>
+
 namespace mcp_oauth::mcp {
 namespace {
 
@@ -58,6 +62,56 @@ TEST(JsonStructTest, RejectsExcessiveNesting) {
 TEST(JsonStructTest, DumpNeverThrowsOnInvalidUtf8) {
   json bad = std::string("a\xFF");
   EXPECT_EQ(DumpJson(bad), "\"a\xEF\xBF\xBD\"");
+}
+
+// NormalizeAsStruct is the Struct round trip without the protobuf: for each
+// value, the same JSON (type and text) as ValueToJson(JsonToValue(value)),
+// and ChangedByStruct says whether it differs.
+TEST(JsonStructTest, NormalizeMatchesTheStructRoundTrip) {
+  const std::vector<json> values = {
+      json::parse(
+          R"({"i": 5, "f": 5.0, "neg": -3.0, "half": 1.5, "s": "x", "n": null, "t": true})"),
+      json::parse("[9007199254740992, 9007199254740993, -9007199254740993, 18446744073709551615]"),
+      json::parse("[1e300, -0.0, 0.1, 123456789012.0, 4503599627370496.5]"),
+      json::parse(R"({"a": [{"b": [2.0, {"c": 7}]}], "e": {}, "l": []})"),
+      json::parse(R"({"message": "hello"})"),
+      json(std::numeric_limits<double>::infinity()),
+      json(std::nan("")),
+      json(int64_t{-9007199254740992}),
+  };
+  for (const json& value : values) {
+    absl::StatusOr<google::protobuf::Value> proto = JsonToValue(value);
+    ASSERT_TRUE(proto.ok());
+    const json expected = ValueToJson(*proto);
+    json normalized = value;
+    ASSERT_TRUE(NormalizeAsStruct(&normalized).ok()) << value.dump();
+    EXPECT_EQ(normalized.dump(), expected.dump()) << value.dump();
+    EXPECT_EQ(normalized, expected) << value.dump();
+    // (nlohmann dumps a non-finite double as null, the round trip makes it one.)
+    const bool non_finite = value.is_number_float() && !std::isfinite(value.get<double>());
+    EXPECT_EQ(ChangedByStruct(value), value.dump() != expected.dump() || non_finite)
+        << value.dump();
+    EXPECT_EQ(normalized.type(), expected.type()) << value.dump();
+  }
+  json normalized = json::parse(R"({"f": 5.0, "u": 7})");
+  ASSERT_TRUE(NormalizeAsStruct(&normalized).ok());
+  EXPECT_TRUE(normalized["f"].is_number_integer());
+  EXPECT_FALSE(normalized["u"].is_number_unsigned());  // as StructToJson gives it
+  EXPECT_FALSE(ChangedByStruct(json::parse(R"({"message": "hello", "n": 7, "x": 0.5})")));
+  EXPECT_TRUE(ChangedByStruct(json::parse(R"({"message": "hello", "n": 7.0})")));
+}
+
+TEST(JsonStructTest, NormalizeRejectsWhatJsonToValueRejects) {
+  json deep = json::array();
+  for (int i = 0; i < 150; ++i) deep = json::array({deep});
+  EXPECT_FALSE(JsonToValue(deep).ok());
+  EXPECT_TRUE(ChangedByStruct(deep));
+  EXPECT_FALSE(NormalizeAsStruct(&deep).ok());
+  json shallow = json::array();
+  for (int i = 0; i < 99; ++i) shallow = json::array({shallow});
+  EXPECT_TRUE(JsonToValue(shallow).ok());
+  EXPECT_FALSE(ChangedByStruct(shallow));
+  EXPECT_TRUE(NormalizeAsStruct(&shallow).ok());
 }
 
 }  // namespace

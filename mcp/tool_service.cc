@@ -3,6 +3,7 @@
 #include <chrono>
 #include <exception>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,18 +34,27 @@ using mcp_oauth::tools::v1::CallToolResponse;
 using mcp_oauth::tools::v1::ListToolsRequest;
 using mcp_oauth::tools::v1::ListToolsResponse;
 using nlohmann::json;
+using JsonResult = client::ToolClient::JsonResult;
 
-void AddTextBlock(CallToolResponse* response, const std::string& text) {
-  auto* block = response->add_content();
-  (*block->mutable_fields())["type"].set_string_value("text");
-  (*block->mutable_fields())["text"].set_string_value(text);
+void AddTextBlock(JsonResult* result, std::string text) {
+  json block = json::object();
+  block["text"] = std::move(text);
+  block["type"] = "text";
+  result->content.push_back(std::move(block));
 }
 
-CallToolResponse ErrorResult(const std::string& text) {
-  CallToolResponse response;
-  response.set_is_error(true);
-  AddTextBlock(&response, text);
-  return response;
+JsonResult ErrorResult(const std::string& text) {
+  JsonResult result;
+  result.response.set_is_error(true);
+  AddTextBlock(&result, text);
+  return result;
+}
+
+// Empties `result` for a new answer.
+void Reset(JsonResult* result) {
+  result->response.Clear();
+  result->content = json::array();
+  result->structured_content = nullptr;
 }
 
 // The caller's deadline (InfiniteFuture when it set none).
@@ -124,7 +134,7 @@ void CountToolCall(const std::string& tool, const grpc::Status& status, bool is_
 // first to call Complete finishes the RPC through `finish`.
 class CallState : public std::enable_shared_from_this<CallState> {
  public:
-  using Finish = std::function<void(const grpc::Status& status, CallToolResponse* result)>;
+  using Finish = std::function<void(const grpc::Status& status, JsonResult* result)>;
 
   CallState(Finish finish, CallContext ctx, std::string tool_name, DeadlineTimer* timer)
       : finish_(std::move(finish)),
@@ -136,13 +146,14 @@ class CallState : public std::enable_shared_from_this<CallState> {
 
   // Finishes the RPC with `status` (and `result` when OK) unless it already
   // finished. Returns true if this call finished it.
-  bool Complete(const grpc::Status& status, CallToolResponse* result) {
+  bool Complete(const grpc::Status& status, JsonResult* result) {
     {
       absl::MutexLock lock(&mu_);
       if (finished_) return false;
       finished_ = true;
     }
-    CountToolCall(tool_name_, status, status.ok() && result != nullptr && result->is_error());
+    CountToolCall(tool_name_, status,
+                  status.ok() && result != nullptr && result->response.is_error());
     // Only the claimant reaches here, once.
     finish_(status, result);
     if (uint64_t id = timer_id(); id != 0) timer_->Cancel(id);
@@ -245,7 +256,7 @@ absl::Status ValidateOutput(const ToolDefinition& tool, const json& result) {
 
 // RunTool for a content_handler tool: its blocks become the response content.
 grpc::Status RunContentTool(const ToolDefinition& tool, const json& args, const CallContext& ctx,
-                            CallToolResponse* response, const std::string& request_id) {
+                            JsonResult* response, const std::string& request_id) {
   absl::StatusOr<ToolContent> result = absl::InternalError("not run");
   try {
     result = tool.content_handler(args, ctx);
@@ -270,12 +281,14 @@ grpc::Status RunContentTool(const ToolDefinition& tool, const json& args, const 
                               "' asked for a task it cannot start"));
       return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
     }
-    response->Clear();
-    response->set_start_task(true);
+    Reset(response);
+    response->response.set_start_task(true);
     return grpc::Status::OK;
   }
   if (!result->input_required.empty()) {
-    if (absl::Status s = FillInputRequired(result->input_required, ctx.input(), response);
+    Reset(response);
+    if (absl::Status s =
+            FillInputRequired(result->input_required, ctx.input(), &response->response);
         !s.ok()) {
       log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name,
                               "' returned an invalid input request: ", s.message()));
@@ -283,24 +296,26 @@ grpc::Status RunContentTool(const ToolDefinition& tool, const json& args, const 
     }
     return grpc::Status::OK;
   }
-  response->Clear();
-  for (const json& block : result->blocks) {
-    absl::StatusOr<google::protobuf::Struct> converted = JsonToStruct(block);
-    if (!converted.ok() || !block.contains("type") || !block["type"].is_string()) {
+  Reset(response);
+  for (json& block : result->blocks) {
+    // As the block's trip through a google.protobuf.Struct would leave it.
+    auto type = block.is_object() ? block.find("type") : block.end();
+    if (!block.is_object() || type == block.end() || !type->is_string() ||
+        !NormalizeAsStruct(&block).ok()) {
       log::Error(absl::StrCat(request_id::LogPrefix(request_id), "tool '", tool.name,
                               "' returned a content block without a type"));
       return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
     }
-    *response->add_content() = *std::move(converted);
+    response->content.push_back(std::move(block));
   }
-  response->set_is_error(result->is_error);
+  response->response.set_is_error(result->is_error);
   return grpc::Status::OK;
 }
 
 // Runs the handler; converts its outcome (including a thrown exception) into a
 // response or an RPC status.
 grpc::Status RunTool(const ToolDefinition& tool, const json& args, const CallContext& ctx,
-                     CallToolResponse* response, const std::string& request_id) {
+                     JsonResult* response, const std::string& request_id) {
   if (tool.content_handler) return RunContentTool(tool, args, ctx, response, request_id);
   absl::StatusOr<json> result = absl::InternalError("not run");
   try {
@@ -331,14 +346,16 @@ grpc::Status RunTool(const ToolDefinition& tool, const json& args, const CallCon
       return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
     }
   }
-  response->Clear();
+  Reset(response);
+  // The text is the result as the tool gave it; structuredContent the
+  // result as its trip through a google.protobuf.Struct would leave it.
+  std::string text = DumpJson(*result);
   if (result->is_object()) {
-    absl::StatusOr<google::protobuf::Struct> structured = JsonToStruct(*result);
-    if (!structured.ok())
+    if (!NormalizeAsStruct(&*result).ok())
       return grpc::Status(grpc::StatusCode::INTERNAL, "tool returned invalid output");
-    *response->mutable_structured_content() = *std::move(structured);
+    response->structured_content = *std::move(result);
   }
-  AddTextBlock(response, DumpJson(*result));
+  AddTextBlock(response, std::move(text));
   return grpc::Status::OK;
 }
 
@@ -468,7 +485,7 @@ void StartOnPool(WorkerPool& pool, DeadlineTimer& timer, ToolServiceImpl::InFlig
   const bool queued = pool.Submit(0, [state, tool, args = std::move(args),
                                       request_id = std::move(request_id), &in_flight, tracked] {
     if (!state->ctx().Cancelled()) {  // else the deadline, the caller or Shutdown came first
-      CallToolResponse result;
+      JsonResult result;
       grpc::Status status = RunTool(*tool, args, state->ctx(), &result, request_id);
       if (state->ctx().Cancelled()) {
         // Finished after its deadline (or the caller left): the timer's verdict
@@ -506,6 +523,22 @@ grpc::ServerUnaryReactor* ToolServiceImpl::CallTool(grpc::CallbackServerContext*
 
 namespace {
 
+// ErrorResult as a CallToolResponse.
+CallToolResponse ErrorResponse(const std::string& text) {
+  JsonResult result = ErrorResult(text);
+  return client::ToCallToolResponse(&result);
+}
+
+// Ends a CallToolStream with `status` and, when OK, `result`.
+void FinishStream(ToolEventQueue& queue, const grpc::Status& status, JsonResult* result) {
+  if (result == nullptr) {
+    queue.Finish(status, nullptr);
+    return;
+  }
+  CallToolResponse response = client::ToCallToolResponse(result);
+  queue.Finish(status, &response);
+}
+
 // FAILED_PRECONDITION ("Header mismatch: ...") unless the request's
 // Mcp-Param-* headers agree with its arguments (param_headers.h).
 grpc::Status CheckMirroredHeaders(const ToolDefinition& tool, const json& args,
@@ -532,8 +565,8 @@ bool PassTaskGate(const ToolDefinition& tool, mcp_oauth::tools::v1::TaskMode mod
     return false;
   }
   if (*gate == tasks::TaskGate::kStartTask) {
-    CallToolResponse start;
-    start.set_start_task(true);
+    JsonResult start;
+    start.response.set_start_task(true);
     CountToolCall(tool.name, "task_started");
     done(grpc::Status::OK, &start);
     return false;
@@ -548,6 +581,22 @@ void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time d
                                     const std::string& request_id,
                                     const std::shared_ptr<client::Cancellation>& cancellation,
                                     CallDone done) {
+  const json args = request.has_arguments() ? StructToJson(request.arguments()) : json::object();
+  StartCallToolJson(request, args, deadline, request_id, cancellation,
+                    [done = std::move(done)](const grpc::Status& status, JsonResult* result) {
+                      if (result == nullptr) {
+                        done(status, nullptr);
+                        return;
+                      }
+                      CallToolResponse response = client::ToCallToolResponse(result);
+                      done(status, &response);
+                    });
+}
+
+void ToolServiceImpl::StartCallToolJson(const CallToolRequest& request, const json& arguments,
+                                        absl::Time deadline, const std::string& request_id,
+                                        const std::shared_ptr<client::Cancellation>& cancellation,
+                                        JsonDone done) {
   const ToolDefinition* tool = registry_->Find(request.name());
   if (tool == nullptr) {
     grpc::Status status(grpc::StatusCode::NOT_FOUND,
@@ -556,7 +605,21 @@ void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time d
     done(status, nullptr);
     return;
   }
-  json args = request.has_arguments() ? StructToJson(request.arguments()) : json::object();
+  // The arguments as their trip through a google.protobuf.Struct would
+  // leave them (what a remote caller's tool sees); copied only when that
+  // changes them.
+  std::optional<json> normalized;
+  if (!arguments.is_object() || ChangedByStruct(arguments)) {
+    normalized = arguments;
+    if (!arguments.is_object() || !NormalizeAsStruct(&*normalized).ok()) {
+      grpc::Status status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "arguments must be an object nested at most 100 deep");
+      CountToolCall(tool->name, status, false);
+      done(status, nullptr);
+      return;
+    }
+  }
+  const json& args = normalized ? *normalized : arguments;
   if (request.has_param_headers()) {
     if (grpc::Status status = CheckMirroredHeaders(*tool, args, request.param_headers());
         !status.ok()) {
@@ -566,7 +629,7 @@ void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time d
     }
   }
   if (absl::Status s = ValidateInput(*tool, args); !s.ok()) {
-    CallToolResponse result =
+    JsonResult result =
         ErrorResult(absl::StrCat("Invalid arguments for tool '", tool->name, "': ", s.message()));
     CountToolCall(tool->name, "invalid_arguments");
     done(grpc::Status::OK, &result);
@@ -599,9 +662,9 @@ void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time d
       done(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled"), nullptr);
       return;
     }
-    CallToolResponse result;
+    JsonResult result;
     grpc::Status status = RunTool(*tool, args, ctx, &result, id);
-    CountToolCall(tool->name, status, status.ok() && result.is_error());
+    CountToolCall(tool->name, status, status.ok() && result.response.is_error());
     done(status, &result);
     return;
   }
@@ -615,7 +678,8 @@ void ToolServiceImpl::StartCallTool(const CallToolRequest& request, absl::Time d
       }
     });
   }
-  StartOnPool(pool_, timer_, *in_flight_, tool, std::move(args), std::move(id), state);
+  StartOnPool(pool_, timer_, *in_flight_, tool, normalized ? *std::move(normalized) : arguments,
+              std::move(id), state);
 }
 
 grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::CallToolStream(
@@ -649,7 +713,7 @@ grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::
   }
   if (absl::Status s = ValidateInput(*tool, args); !s.ok()) {
     CallToolResponse result =
-        ErrorResult(absl::StrCat("Invalid arguments for tool '", tool->name, "': ", s.message()));
+        ErrorResponse(absl::StrCat("Invalid arguments for tool '", tool->name, "': ", s.message()));
     CountToolCall(tool->name, "invalid_arguments");
     queue->Finish(grpc::Status::OK, &result);
     return reactor;
@@ -663,8 +727,8 @@ grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::
     return reactor;
   }
   bool in_task = false;
-  auto finish = [&queue](const grpc::Status& status, CallToolResponse* result) {
-    queue->Finish(status, result);
+  auto finish = [&queue](const grpc::Status& status, JsonResult* result) {
+    FinishStream(*queue, status, result);
   };
   if (!PassTaskGate(*tool, call.task_mode(), &in_task, finish)) return reactor;
   CallContext ctx(CallerOf(call.caller()),
@@ -680,13 +744,13 @@ grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::
   }
 
   auto state = std::make_shared<CallState>(
-      [queue](const grpc::Status& status, CallToolResponse* result) {
-        queue->Finish(status, result);
+      [queue](const grpc::Status& status, JsonResult* result) {
+        FinishStream(*queue, status, result);
       },
       ctx, tool->name, &timer_);
   reactor->set_state(state);
   if (tool->runs_inline) {
-    CallToolResponse result;
+    JsonResult result;
     grpc::Status status = RunTool(*tool, args, ctx, &result, request_id);
     state->Complete(status, &result);
     return reactor;

@@ -29,6 +29,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "client/tool_client.h"
 #include "common/deadline_timer.h"
 #include "common/worker_pool.h"
 #include "mcp/request_state.h"
@@ -111,6 +112,17 @@ class ToolServiceImpl final : public mcp_oauth::tools::v1::ToolService::Callback
   void StartCallTool(const mcp_oauth::tools::v1::CallToolRequest& request, absl::Time deadline,
                      const std::string& request_id,
                      const std::shared_ptr<client::Cancellation>& cancellation, CallDone done);
+  // StartCallTool with the arguments and the result's content as JSON
+  // (client::ToolClient::CallToolJson): `arguments` (an object) instead of
+  // request.arguments, which is ignored. The tool gets them as their trip
+  // through a google.protobuf.Struct would leave them (json_struct.h), so
+  // both ways give the same answers.
+  using JsonDone =
+      std::function<void(const grpc::Status& status, client::ToolClient::JsonResult* result)>;
+  void StartCallToolJson(const mcp_oauth::tools::v1::CallToolRequest& request,
+                         const nlohmann::json& arguments, absl::Time deadline,
+                         const std::string& request_id,
+                         const std::shared_ptr<client::Cancellation>& cancellation, JsonDone done);
 
   // The calls on the pool, which Shutdown ends (opaque; defined in the .cc).
   class InFlight;
