@@ -174,8 +174,11 @@ void McpEndpoint::Impl::DeliverInput(const std::shared_ptr<Session>& session, co
     return;
   }
   if (!complete || !EndInput(session, round, std::nullopt)) return;
-  CallToolRound(session, round->call_id, std::move(round->request), round->request_id, round->reply,
-                round->post, round->round);
+  json arguments =
+      round->request.has_arguments() ? StructToJson(round->request.arguments()) : json::object();
+  round->request.clear_arguments();
+  CallToolRound(session, round->call_id, std::move(round->request), std::move(arguments),
+                round->request_id, round->reply, round->post, round->round);
 }
 
 void McpEndpoint::Impl::CancelInput(const std::shared_ptr<Session>& session, const json& call_id) {

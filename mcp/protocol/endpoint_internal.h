@@ -233,8 +233,8 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   // notifications/cancelled: its result, or its input-required answer handed
   // to AskForInput.
   void CallToolRound(const std::shared_ptr<Session>& session, const json& id,
-                     CallToolRequest request, const std::string& request_id, Reply reply,
-                     std::shared_ptr<PostResponder> post, int round,
+                     CallToolRequest request, json arguments, const std::string& request_id,
+                     Reply reply, std::shared_ptr<PostResponder> post, int round,
                      const ToolCallEvents& events = ToolCallEvents());
   // endpoint_input.cc: sends the tool's input requests to the client as
   // server-to-client requests on the POST's stream and calls the tool again

@@ -87,7 +87,8 @@ void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const 
                                  const std::string& request_id, Reply reply,
                                  std::shared_ptr<PostResponder> post) {
   CallToolRequest request;
-  if (std::optional<json> error = tool_calls_.Read(id, params, principal, &request)) {
+  const json* arguments = nullptr;
+  if (std::optional<json> error = tool_calls_.Read(id, params, principal, &request, &arguments)) {
     reply(*std::move(error));
     return;
   }
@@ -105,37 +106,49 @@ void McpEndpoint::Impl::CallTool(const std::shared_ptr<Session>& session, const 
       caps.ok()) {
     request.mutable_client_capabilities()->Swap(&*caps);
   }
-  CallToolRound(session, id, std::move(request), request_id, std::move(reply), std::move(post), 0,
-                events);
+  CallToolRound(session, id, std::move(request), *arguments, request_id, std::move(reply),
+                std::move(post), 0, events);
 }
 
 void McpEndpoint::Impl::CallToolRound(const std::shared_ptr<Session>& session, const json& id,
-                                      CallToolRequest request, const std::string& request_id,
-                                      Reply reply, std::shared_ptr<PostResponder> post, int round,
+                                      CallToolRequest request, json arguments,
+                                      const std::string& request_id, Reply reply,
+                                      std::shared_ptr<PostResponder> post, int round,
                                       const ToolCallEvents& events) {
   auto call = std::make_shared<client::Cancellation>();
   if (!TrackCall(session, id, call, reply)) return;
   // Kept for the next round when the tool asks for input.
-  auto kept = std::make_shared<CallToolRequest>(std::move(request));
+  struct Kept {
+    CallToolRequest request;
+    json arguments;
+  };
+  auto kept = std::make_shared<Kept>(Kept{std::move(request), std::move(arguments)});
   std::weak_ptr<Impl> weak_self = weak_from_this();
   tool_calls_.Run(
-      *kept, events, tool_calls_.Options(request_id, call), post,
+      kept->request, kept->arguments, events, tool_calls_.Options(request_id, call), post,
       [weak_self, session, key = id.dump(), call, kept, id, request_id, reply = std::move(reply),
-       post, round](const grpc::Status& status, CallToolResponse* response) {
+       post, round](const grpc::Status& status, client::ToolClient::JsonResult* result) {
         auto self = weak_self.lock();
         if (self) self->UntrackCall(session, key, call);
-        if (status.ok() && response->has_input_required()) {
+        if (status.ok() && result->response.has_input_required()) {
           if (!self) {
             reply(RpcError(id, kInternalError, "Internal error: server shutting down"));
             return;
           }
-          // Later rounds are unary: their events are not streamed.
-          self->AskForInput(session, id, std::move(*kept), response->input_required(), request_id,
-                            reply, post, round);
+          // Later rounds are unary: their events are not streamed. The
+          // round keeps the arguments in the request (converted once:
+          // Read checked that they convert).
+          CallToolRequest next = std::move(kept->request);
+          if (absl::StatusOr<google::protobuf::Struct> args = JsonToStruct(kept->arguments);
+              args.ok()) {
+            next.mutable_arguments()->Swap(&*args);
+          }
+          self->AskForInput(session, id, std::move(next), result->response.input_required(),
+                            request_id, reply, post, round);
           return;
         }
-        reply(ToolCallRunner::Answer(id, ProtocolEra::kSessions, status, response, kept->name(),
-                                     json()));
+        reply(ToolCallRunner::Answer(id, ProtocolEra::kSessions, status, result,
+                                     kept->request.name(), json()));
       });
 }
 

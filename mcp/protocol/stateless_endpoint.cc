@@ -156,7 +156,8 @@ void McpEndpoint::Impl::CallToolStateless(
     std::shared_ptr<std::shared_ptr<client::Cancellation>> cancel) {
   CallToolRequest call;
   json capabilities;
-  std::optional<json> error = tool_calls_.Read(id, params, principal, &call);
+  const json* arguments = nullptr;
+  std::optional<json> error = tool_calls_.Read(id, params, principal, &call, &arguments);
   if (!error) error = tool_calls_.ReadStateless(id, params, headers, &call, &capabilities);
   if (error) {
     reply(*std::move(error));
@@ -175,21 +176,27 @@ void McpEndpoint::Impl::CallToolStateless(
   // Tasks negotiated: a task tool answers start_task and the call becomes a
   // task, which runs a copy of it.
   std::shared_ptr<CallToolRequest> task_call;
-  if (call.task_mode() == mcp_oauth::tools::v1::TASK_MODE_ALLOWED)
+  if (call.task_mode() == mcp_oauth::tools::v1::TASK_MODE_ALLOWED) {
     task_call = std::make_shared<CallToolRequest>(call);
-  tool_calls_.Run(
-      call, events, tool_calls_.Options(request_id, std::move(cancellation)), std::move(post),
-      [self = shared_from_this(), id, name = call.name(), capabilities, principal, request_id,
-       task_call,
-       reply = std::move(reply)](const grpc::Status& status, CallToolResponse* response) {
-        if (status.ok() && response->start_task() && task_call != nullptr) {
-          self->tool_calls_.StartTask(id, std::move(*task_call), principal, request_id,
-                                      [reply](json answer) { reply(std::move(answer)); });
-          return;
-        }
-        reply(ToolCallRunner::Answer(id, ProtocolEra::kStateless, status, response, name,
-                                     capabilities));
-      });
+    // Read checked that the arguments convert.
+    if (absl::StatusOr<google::protobuf::Struct> args = JsonToStruct(*arguments); args.ok()) {
+      task_call->mutable_arguments()->Swap(&*args);
+    }
+  }
+  tool_calls_.Run(call, *arguments, events,
+                  tool_calls_.Options(request_id, std::move(cancellation)), std::move(post),
+                  [self = shared_from_this(), id, name = call.name(), capabilities, principal,
+                   request_id, task_call, reply = std::move(reply)](
+                      const grpc::Status& status, client::ToolClient::JsonResult* result) {
+                    if (status.ok() && result->response.start_task() && task_call != nullptr) {
+                      self->tool_calls_.StartTask(
+                          id, std::move(*task_call), principal, request_id,
+                          [reply](json answer) { reply(std::move(answer)); });
+                      return;
+                    }
+                    reply(ToolCallRunner::Answer(id, ProtocolEra::kStateless, status, result, name,
+                                                 capabilities));
+                  });
 }
 
 }  // namespace mcp_oauth::mcp

@@ -90,8 +90,8 @@ ToolCallRunner::ToolCallRunner(std::shared_ptr<client::ToolClient> tools,
     : tools_(std::move(tools)), tasks_(std::move(tasks)), timeout_(timeout) {}
 
 std::optional<json> ToolCallRunner::Read(const json& id, const json& params,
-                                         const Principal& principal,
-                                         CallToolRequest* request) const {
+                                         const Principal& principal, CallToolRequest* request,
+                                         const json** arguments_out) const {
   auto name = params.find("name");
   if (name == params.end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
     return RpcError(id, kInvalidParams, "Invalid params: name must be a non-empty string");
@@ -101,12 +101,16 @@ std::optional<json> ToolCallRunner::Read(const json& id, const json& params,
   if (auto it = params.find("arguments"); it != params.end() && !it->is_null()) arguments = &*it;
   if (!arguments->is_object())
     return RpcError(id, kInvalidParams, "Invalid params: arguments must be an object");
-  absl::StatusOr<google::protobuf::Struct> args = JsonToStruct(*arguments);
-  if (!args.ok())
-    return RpcError(id, kInvalidParams, "Invalid params: arguments nested too deeply");
+  // What a google.protobuf.Struct cannot carry (JsonToStruct): checked
+  // without building one.
+  if (ChangedByStruct(*arguments)) {
+    json copy = *arguments;
+    if (!NormalizeAsStruct(&copy).ok())
+      return RpcError(id, kInvalidParams, "Invalid params: arguments nested too deeply");
+  }
   if (tools_ == nullptr) return RpcError(id, kInternalError, "Internal error");
   request->set_name(name->get_ref<const std::string&>());
-  request->mutable_arguments()->Swap(&*args);
+  *arguments_out = arguments;
   FillCaller(request->mutable_caller(), principal);
   return std::nullopt;
 }
@@ -135,23 +139,27 @@ client::CallOptions ToolCallRunner::Options(
   return options;
 }
 
-void ToolCallRunner::Run(const CallToolRequest& request, const ToolCallEvents& events,
-                         const client::CallOptions& options, std::shared_ptr<PostResponder> post,
-                         ToolCallDone done) const {
+void ToolCallRunner::Run(const CallToolRequest& request, const json& arguments,
+                         const ToolCallEvents& events, const client::CallOptions& options,
+                         std::shared_ptr<PostResponder> post, ToolCallDone done) const {
   // The streaming RPC only when its events can reach a client that asked
   // for them; everything else keeps the cheaper unary call.
   if (post == nullptr || (events.progress_token.is_null() && events.min_log_level.empty())) {
-    tools_->CallTool(
-        options, request,
+    tools_->CallToolJson(
+        options, request, arguments,
         [name = request.name(), request_id = options.request_id, done = std::move(done)](
-            const grpc::Status& status, CallToolResponse& response) {
+            const grpc::Status& status, client::ToolClient::JsonResult& result) {
           LogToolCallFailure("CallTool", request_id, name, status);
-          done(status, status.ok() ? &response : nullptr);
+          done(status, status.ok() ? &result : nullptr);
         });
     return;
   }
   mcp_oauth::tools::v1::CallToolStreamRequest stream_request;
   *stream_request.mutable_call() = request;
+  // Read checked that the arguments convert.
+  if (absl::StatusOr<google::protobuf::Struct> args = JsonToStruct(arguments); args.ok()) {
+    stream_request.mutable_call()->mutable_arguments()->Swap(&*args);
+  }
   stream_request.set_progress(!events.progress_token.is_null());
   stream_request.set_min_log_level(events.min_log_level);
   tools_->CallToolStream(
@@ -159,12 +167,17 @@ void ToolCallRunner::Run(const CallToolRequest& request, const ToolCallEvents& e
       [name = request.name(), request_id = options.request_id, done = std::move(done)](
           const grpc::Status& status, CallToolResponse* result) {
         LogToolCallFailure("CallToolStream", request_id, name, status);
-        done(status, status.ok() ? result : nullptr);
+        if (!status.ok() || result == nullptr) {
+          done(status, nullptr);
+          return;
+        }
+        client::ToolClient::JsonResult converted = client::ToJsonResult(result);
+        done(status, &converted);
       });
 }
 
 json ToolCallRunner::Answer(const json& id, ProtocolEra era, const grpc::Status& status,
-                            const CallToolResponse* response, const std::string& tool_name,
+                            client::ToolClient::JsonResult* result, const std::string& tool_name,
                             const json& client_capabilities) {
   if (!status.ok()) {
     if (era == ProtocolEra::kStateless) {
@@ -172,13 +185,20 @@ json ToolCallRunner::Answer(const json& id, ProtocolEra era, const grpc::Status&
     }
     return RpcErrorForStatus(id, status, tool_name);
   }
-  if (response->has_input_required()) {
+  const CallToolResponse& response = result->response;
+  if (response.has_input_required()) {
     if (era == ProtocolEra::kStateless)
-      return InputRequiredReply(id, response->input_required(), client_capabilities);
+      return InputRequiredReply(id, response.input_required(), client_capabilities);
     return RpcError(id, kInternalError,
                     "Internal error");  // sessions ask the client first (endpoint_input.cc)
   }
-  return RpcResult(id, CallResultToJson(*response));
+  // As CallResultToJson gives it, from the JSON.
+  json out = json::object();
+  out["content"] = std::move(result->content);
+  out["isError"] = response.is_error();
+  if (!result->structured_content.is_null())
+    out["structuredContent"] = std::move(result->structured_content);
+  return RpcResult(id, std::move(out));
 }
 
 bool ToolCallRunner::TasksNegotiated(const json& params) const {

@@ -38,9 +38,9 @@ struct ToolCallEvents {
   std::string min_log_level;      // "": no log notifications
 };
 
-// The end of a tools/call RPC: `response` is set when `status` is OK.
-using ToolCallDone = std::function<void(const grpc::Status& status,
-                                        mcp_oauth::tools::v1::CallToolResponse* response)>;
+// The end of a tools/call RPC: `result` is set when `status` is OK.
+using ToolCallDone =
+    std::function<void(const grpc::Status& status, client::ToolClient::JsonResult* result)>;
 
 // Returns params._meta.progressToken (a string or integer), else null.
 nlohmann::json ProgressTokenOf(const nlohmann::json& params);
@@ -55,11 +55,13 @@ class ToolCallRunner {
   ToolCallRunner(std::shared_ptr<client::ToolClient> tools,
                  std::shared_ptr<tasks::TaskManager> tasks, absl::Duration timeout);
 
-  // Reads the name and arguments of `params` (converted in place, never
-  // copied as JSON) and the caller into `request`. Returns the JSON-RPC
-  // error to answer when they are invalid or no ToolService is configured.
+  // Reads the name and the caller of `params` into `request` and points
+  // `arguments` at its arguments (in `params`, or an empty object). Returns
+  // the JSON-RPC error to answer when they are invalid or no ToolService is
+  // configured.
   std::optional<nlohmann::json> Read(const nlohmann::json& id, const nlohmann::json& params,
-                                     const Principal& principal, CallToolRequest* request) const;
+                                     const Principal& principal, CallToolRequest* request,
+                                     const nlohmann::json** arguments) const;
 
   // 2026-07-28, after Read: the Mcp-Param-* headers of `headers` (which
   // ToolService checks against the tool's mirrored parameters),
@@ -76,21 +78,23 @@ class ToolCallRunner {
   client::CallOptions Options(const std::string& request_id,
                               std::shared_ptr<client::Cancellation> cancellation) const;
 
-  // Calls the tool: the streaming RPC when `post` can carry the `events`
-  // the client asked for, else the unary one. Logs failures that are not
-  // the client's. `done` runs once, maybe before Run returns.
-  void Run(const CallToolRequest& request, const ToolCallEvents& events,
-           const client::CallOptions& options, std::shared_ptr<PostResponder> post,
-           ToolCallDone done) const;
+  // Calls the tool with `arguments` (read before Run returns): the
+  // streaming RPC when `post` can carry the `events` the client asked for,
+  // else the unary one (JSON in and out: ToolClient::CallToolJson). Logs
+  // failures that are not the client's. `done` runs once, maybe before Run
+  // returns.
+  void Run(const CallToolRequest& request, const nlohmann::json& arguments,
+           const ToolCallEvents& events, const client::CallOptions& options,
+           std::shared_ptr<PostResponder> post, ToolCallDone done) const;
 
-  // Returns the JSON-RPC answer to a finished call of `era` (`response` set
-  // when `status` is OK): the result; an error, with the 2026-07-28 codes
+  // Returns the JSON-RPC answer to a finished call of `era` (`result` set
+  // when `status` is OK, and moved from): the result; an error, with the 2026-07-28 codes
   // in that era (invalid requestState, Mcp-Param-* mismatch, a task-only
   // tool without the extension); in 2026-07-28 an InputRequiredResult.
   // A session's input-required answer and a start_task answer are the
   // caller's to handle first.
   static nlohmann::json Answer(const nlohmann::json& id, ProtocolEra era,
-                               const grpc::Status& status, const CallToolResponse* response,
+                               const grpc::Status& status, client::ToolClient::JsonResult* result,
                                const std::string& tool_name,
                                const nlohmann::json& client_capabilities);
 
