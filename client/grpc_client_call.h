@@ -39,7 +39,7 @@ void CancelVia(const CallOptions& options, const std::shared_ptr<Owner>& owner,
 // One async unary RPC: `start(context, request, response, on_done)` begins
 // it, e.g. [stub](auto... args) { stub->async()->CallTool(args...); }.
 template <typename Request, typename Response, typename Start>
-void StartUnary(const CallOptions& options, const Request& request, UnaryDone<Response> done,
+void StartUnary(const CallOptions& options, Request request, UnaryDone<Response> done,
                 Start start) {
   struct Pending {
     grpc::ClientContext context;
@@ -47,7 +47,7 @@ void StartUnary(const CallOptions& options, const Request& request, UnaryDone<Re
     Response response;
   };
   auto call = std::make_shared<Pending>();
-  call->request = request;
+  call->request = std::move(request);
   Prepare(options, call->context);
   CancelVia(options, call, &Pending::context);
   start(&call->context, &call->request, &call->response,

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "client/grpc_client_call.h"
+#include "client/tool_call_mux.h"
 
 namespace mcp_oauth::client {
 namespace {
@@ -75,8 +76,9 @@ class StreamReader final : public grpc::ClientReadReactor<Event>,
 
 class RemoteToolClient final : public ToolClient {
  public:
-  explicit RemoteToolClient(std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub)
-      : stub_(std::move(stub)) {}
+  RemoteToolClient(std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub,
+                   std::shared_ptr<ToolCallMux> mux)
+      : stub_(std::move(stub)), mux_(std::move(mux)) {}
 
   void ListTools(const CallOptions& options, const ListToolsRequest& request,
                  UnaryDone<ListToolsResponse> done) override {
@@ -86,6 +88,13 @@ class RemoteToolClient final : public ToolClient {
 
   void CallTool(const CallOptions& options, const CallToolRequest& request,
                 UnaryDone<CallToolResponse> done) override {
+    if (mux_ != nullptr) {
+      CallToolRequest copy = request;
+      if (mux_->TryCall(options, copy, done)) return;
+      StartUnary(options, std::move(copy), std::move(done),
+                 [this](auto... args) { stub_->async()->CallTool(args...); });
+      return;
+    }
     StartUnary(options, request, std::move(done),
                [this](auto... args) { stub_->async()->CallTool(args...); });
   }
@@ -125,18 +134,20 @@ class RemoteToolClient final : public ToolClient {
 
  private:
   const std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub_;
+  const std::shared_ptr<ToolCallMux> mux_;  // optional
 };
 
 }  // namespace
 
 std::shared_ptr<ToolClient> MakeRemoteToolClient(
-    std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub) {
-  return Metered(MakeUnmeteredRemoteToolClient(std::move(stub)));
+    std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub,
+    std::shared_ptr<ToolCallMux> mux) {
+  return Metered(std::make_shared<RemoteToolClient>(std::move(stub), std::move(mux)));
 }
 
 std::shared_ptr<ToolClient> MakeUnmeteredRemoteToolClient(
     std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub) {
-  return std::make_shared<RemoteToolClient>(std::move(stub));
+  return std::make_shared<RemoteToolClient>(std::move(stub), nullptr);
 }
 
 }  // namespace mcp_oauth::client

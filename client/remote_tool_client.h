@@ -10,10 +10,15 @@
 
 namespace mcp_oauth::client {
 
+class ToolCallMux;
+
 // Every call sets its deadline and `x-request-id` metadata from CallOptions;
-// a Cancellation cancels the RPC. Returns a Metered client.
+// a Cancellation cancels the RPC. With `mux`, CallTool goes over its streams
+// when it takes the call (client/tool_call_mux.h), else as a unary RPC on
+// `stub`. Returns a Metered client.
 std::shared_ptr<ToolClient> MakeRemoteToolClient(
-    std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub);
+    std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub,
+    std::shared_ptr<ToolCallMux> mux = nullptr);
 // The same, not Metered: for clients that wrap it (e.g. the streams of the
 // local client) and are Metered themselves.
 std::shared_ptr<ToolClient> MakeUnmeteredRemoteToolClient(

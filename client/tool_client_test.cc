@@ -1,6 +1,7 @@
 // Both ToolClient implementations against the same ToolServiceImpl: the
-// local one (direct calls) and the remote one (gRPC, in-process channel) must
-// give the same answers, deadlines, cancellation and metrics.
+// local one (direct calls) and the remote one (gRPC, in-process channel; its
+// CallTool as unary RPCs or over a CallToolMux stream) must give the same
+// answers, deadlines, cancellation and metrics.
 #include "client/tool_client.h"
 
 #include <grpcpp/grpcpp.h>
@@ -18,6 +19,7 @@
 #include "client/call.h"
 #include "client/local_tool_client.h"
 #include "client/remote_tool_client.h"
+#include "client/tool_call_mux.h"
 #include "common/metrics.h"
 #include "mcp/json_struct.h"
 #include "mcp/tool_registry.h"
@@ -54,7 +56,17 @@ struct Backend {
   std::unique_ptr<grpc::Server> server;
   std::shared_ptr<ToolClient> local;
   std::shared_ptr<ToolClient> remote;
+  std::shared_ptr<ToolClient> mux;  // the remote client with a ToolCallMux
 };
+
+// The calls served over CallToolMux streams (their server counts each one as
+// a CallTool RPC; this test's server has no interceptor counting RPCs).
+double MuxCallsServed() {
+  auto& family =
+      metrics::DefaultRegistry().CounterFamily("grpc_server_handled_total", "", {"method", "code"});
+  return family.WithLabels({"ToolService/CallTool", "OK"}).value() +
+         family.WithLabels({"ToolService/CallTool", "NOT_FOUND"}).value();
+}
 
 Backend* StartBackend() {
   auto registry = std::make_shared<mcp::ToolRegistry>();
@@ -97,6 +109,25 @@ Backend* StartBackend() {
           backend->server->InProcessChannel(grpc::ChannelArguments()));
   backend->remote = MakeRemoteToolClient(stub);
   backend->local = MakeLocalToolClient(backend->service.get(), MakeUnmeteredRemoteToolClient(stub));
+  grpc::ChannelArguments mux_arguments;
+  SetToolCallMuxChannelArguments(&mux_arguments);
+  ToolCallMuxOptions mux_options;
+  mux_options.streams = 1;
+  auto mux = std::make_shared<ToolCallMux>(
+      mcp_oauth::tools::v1::ToolService::NewStub(backend->server->InProcessChannel(mux_arguments)),
+      mux_options);
+  // The stream opens on first use: until then calls go unary.
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  bool taken = false;
+  while (!taken && absl::Now() < give_up) {
+    CallToolRequest probe;
+    probe.set_name("shout");
+    UnaryDone<CallToolResponse> done = [](const grpc::Status&, CallToolResponse&) {};
+    taken = mux->TryCall(CallOptions(), probe, done);
+    if (!taken) absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_TRUE(taken);
+  backend->mux = MakeRemoteToolClient(stub, std::move(mux));
   return backend;
 }
 
@@ -160,7 +191,9 @@ uint64_t CallToolCount() {
   return metrics::GrpcClientLatency().WithLabels({"ToolService/CallTool"}).Read().count;
 }
 
-class ToolClientTest : public ::testing::TestWithParam<bool> {
+enum class Path { kLocal, kRemote, kMux };
+
+class ToolClientTest : public ::testing::TestWithParam<Path> {
  public:
   // One backend for the whole binary, never destroyed: tearing a server down
   // and building the next one (or destroying it at exit) raced a gRPC 1.51
@@ -171,7 +204,17 @@ class ToolClientTest : public ::testing::TestWithParam<bool> {
   }
 
  protected:
-  ToolClient& client() { return GetParam() ? *shared_backend->local : *shared_backend->remote; }
+  ToolClient& client() {
+    switch (GetParam()) {
+      case Path::kLocal:
+        return *shared_backend->local;
+      case Path::kRemote:
+        return *shared_backend->remote;
+      case Path::kMux:
+        break;
+    }
+    return *shared_backend->mux;
+  }
 };
 
 TEST_P(ToolClientTest, CallsTheTool) {
@@ -336,9 +379,26 @@ TEST_P(ToolClientTest, CallToolJsonStatusesAndErrors) {
   EXPECT_EQ(CallToolCount() - before, 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(LocalAndRemote, ToolClientTest, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& info) {
-                           return info.param ? std::string("Local") : std::string("Remote");
+// Only the mux client's calls travel over CallToolMux.
+TEST_P(ToolClientTest, OnlyTheMuxClientUsesTheStream) {
+  const double before = MuxCallsServed();
+  Call(client(), Request("shout", {{"text", "m"}}));
+  Call(client(), Request("nope", json::object()));
+  EXPECT_EQ(MuxCallsServed() - before, GetParam() == Path::kMux ? 2 : 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(LocalAndRemote, ToolClientTest,
+                         ::testing::Values(Path::kLocal, Path::kRemote, Path::kMux),
+                         [](const ::testing::TestParamInfo<Path>& info) {
+                           switch (info.param) {
+                             case Path::kLocal:
+                               return std::string("Local");
+                             case Path::kRemote:
+                               return std::string("Remote");
+                             case Path::kMux:
+                               break;
+                           }
+                           return std::string("RemoteMux");
                          });
 
 // The point of the local client: an inline tool runs on the caller's thread

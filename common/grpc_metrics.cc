@@ -221,4 +221,19 @@ std::unique_ptr<grpc::Service> EnableServerMetrics(grpc::ServerBuilder& builder,
   return service;
 }
 
+MultiplexedCallMetrics::MultiplexedCallMetrics(const std::string& method, Registry& registry)
+    : method_(method),
+      handled_(ServerFamilies(registry).handled),
+      handled_ok_(handled_.WithLabels({method_, "OK"})),
+      latency_(ServerFamilies(registry).latency.WithLabels({method_})) {}
+
+void MultiplexedCallMetrics::Record(grpc::StatusCode code, absl::Duration elapsed) const {
+  if (code == grpc::StatusCode::OK) {
+    handled_ok_.Increment();
+  } else {
+    handled_.WithLabels({method_, CodeName(code)}).Increment();
+  }
+  latency_.Observe(absl::ToDoubleSeconds(elapsed));
+}
+
 }  // namespace mcp_oauth::metrics

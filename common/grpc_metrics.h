@@ -13,9 +13,12 @@
 #ifndef MCP_OAUTH_COMMON_GRPC_METRICS_H_
 #define MCP_OAUTH_COMMON_GRPC_METRICS_H_
 
+#include <grpcpp/support/status_code_enum.h>
+
 #include <memory>
 #include <string>
 
+#include "absl/time/time.h"
 #include "common/metrics.h"
 
 namespace grpc {
@@ -34,6 +37,25 @@ std::unique_ptr<grpc::Service> EnableServerMetrics(grpc::ServerBuilder& builder,
 // Returns "Service/Method" for a full gRPC method path
 // ("/pkg.Service/Method") that this binary knows, else "other".
 std::string ServerMethodLabel(const char* path);
+
+// Counts the calls that a stream RPC multiplexes (ToolService.CallToolMux
+// carries CallTool calls) as RPCs of `method` ("Service/Method"), the way
+// the interceptor counts an RPC: grpc_server_handled_total{method,code} and
+// grpc_server_handling_seconds{method} of `registry`. This class is thread
+// safe.
+class MultiplexedCallMetrics {
+ public:
+  explicit MultiplexedCallMetrics(const std::string& method,
+                                  Registry& registry = DefaultRegistry());
+
+  void Record(grpc::StatusCode code, absl::Duration elapsed) const;
+
+ private:
+  const std::string method_;
+  Family<Counter>& handled_;
+  Counter& handled_ok_;
+  Histogram& latency_;
+};
 
 }  // namespace mcp_oauth::metrics
 

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "client/remote_auth_client.h"
 #include "client/remote_tool_client.h"
+#include "client/tool_call_mux.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "gateway/access_log.h"
@@ -148,7 +149,19 @@ class GatewayImpl final : public Gateway {
     // else a real gRPC channel.
     backends.tool_client =
         services_->LocalToolClient(client::MakeUnmeteredRemoteToolClient(tools_stub));
-    if (!backends.tool_client) backends.tool_client = client::MakeRemoteToolClient(tools_stub);
+    if (!backends.tool_client) {
+      // Split mode: CallTool over long-lived CallToolMux streams (one per
+      // IO thread) on a channel of their own, not one RPC per call.
+      grpc::ChannelArguments mux_arguments;
+      client::SetToolCallMuxChannelArguments(&mux_arguments);
+      client::ToolCallMuxOptions mux_options;
+      mux_options.streams = options_.http.threads;
+      auto mux = std::make_shared<client::ToolCallMux>(
+          tools::v1::ToolService::NewStub(grpc_security::CreateChannel(
+              options_.tools_target, options_.grpc_client_security, mux_arguments)),
+          mux_options);
+      backends.tool_client = client::MakeRemoteToolClient(tools_stub, std::move(mux));
+    }
     // A remote ToolService (--tools-target) serves tools only; the aggregates
     // serve resources and prompts from every backend that has them.
     mcp_options.offer_resources = services_->offer_resources();

@@ -152,6 +152,8 @@ class ServiceHost final : public HostedServices {
   void Shutdown(std::chrono::milliseconds grace) override {
     if (shut_down_) return;
     shut_down_ = true;
+    // Other gateways' CallToolMux streams would hold Shutdown until its deadline.
+    if (tool_service_) tool_service_->EndStreams();
     if (grpc_server_) grpc_server_->Shutdown(std::chrono::system_clock::now() + grace);
     // Direct calls still running end now, while the routes they answer to live.
     if (auth_service_) auth_service_->Shutdown();

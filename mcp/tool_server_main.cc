@@ -125,6 +125,7 @@ int main(int argc, char** argv) {
 
   const int signal_number = stop_signals.Wait();
   log::Info(absl::StrCat(StopSignals::Name(signal_number), ": shutting down"));
+  service.EndStreams();  // else the gateways' streams hold Shutdown until its deadline
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
   return 0;

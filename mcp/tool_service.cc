@@ -400,6 +400,7 @@ ToolServiceImpl::ToolServiceImpl(std::shared_ptr<const ToolRegistry> registry,
           options.request_state_key.empty() ? crypto::RandomBytes(32) : options.request_state_key,
           options.request_state_ttl)),
       in_flight_(std::make_unique<InFlight>()),
+      mux_streams_(std::make_unique<CallToolMuxStreams>(this, options.max_calls_per_stream)),
       pool_(options.worker_threads, {options.max_queued_calls}) {
   ToolCalls();  // The family is listed (empty) before the first call.
 }
@@ -407,6 +408,7 @@ ToolServiceImpl::ToolServiceImpl(std::shared_ptr<const ToolRegistry> registry,
 ToolServiceImpl::~ToolServiceImpl() { Shutdown(); }
 
 void ToolServiceImpl::Shutdown() {
+  EndStreams();
   for (const std::shared_ptr<CallState>& state : in_flight_->Stop()) {
     state->ctx().Cancel();
     state->Complete(grpc::Status(grpc::StatusCode::UNAVAILABLE, "tool service shutting down"),
@@ -520,6 +522,14 @@ grpc::ServerUnaryReactor* ToolServiceImpl::CallTool(grpc::CallbackServerContext*
                 });
   return reactor;
 }
+
+grpc::ServerBidiReactor<mcp_oauth::tools::v1::CallToolMuxRequest,
+                        mcp_oauth::tools::v1::CallToolMuxResponse>*
+ToolServiceImpl::CallToolMux(grpc::CallbackServerContext*) {
+  return mux_streams_->Open();
+}
+
+void ToolServiceImpl::EndStreams() { mux_streams_->EndAll(); }
 
 namespace {
 

@@ -14,6 +14,11 @@
 // WatchTools streams the registry's version tag now and after every change
 // (tools added or removed at runtime).
 //
+// CallToolMux carries many CallTool calls on one stream, each run as
+// CallTool runs it (tool_call_mux.h). EndStreams ends those streams: call it
+// before the grpc::Server's Shutdown, which would otherwise wait for them
+// until its deadline.
+//
 // Shutdown ends the calls still on the pool (UNAVAILABLE, their handlers see
 // Cancelled()) and joins the workers, so that no callback runs after it.
 //
@@ -33,6 +38,7 @@
 #include "common/deadline_timer.h"
 #include "common/worker_pool.h"
 #include "mcp/request_state.h"
+#include "mcp/tool_call_mux.h"
 #include "mcp/tool_registry.h"
 #include "proto/tools/v1/tools.grpc.pb.h"
 
@@ -54,6 +60,9 @@ struct ToolServiceOptions {
   // bytes, shared by replicas); empty: a random key per process.
   std::string request_state_key;
   absl::Duration request_state_ttl = absl::Minutes(10);
+  // Calls in flight on one CallToolMux stream; one more is
+  // RESOURCE_EXHAUSTED.
+  size_t max_calls_per_stream = 1024;
   // Progress/log events a CallToolStream buffers for a slow reader before
   // dropping new ones.
   size_t max_pending_events = 64;
@@ -77,6 +86,10 @@ class ToolServiceImpl final : public mcp_oauth::tools::v1::ToolService::Callback
   // Idempotent.
   void Shutdown();
 
+  // Makes the CallToolMux streams, open and future, answer their calls in
+  // flight, refuse new ones (UNAVAILABLE) and end. Idempotent.
+  void EndStreams();
+
   grpc::ServerUnaryReactor* ListTools(grpc::CallbackServerContext* context,
                                       const mcp_oauth::tools::v1::ListToolsRequest* request,
                                       mcp_oauth::tools::v1::ListToolsResponse* response) override;
@@ -88,6 +101,10 @@ class ToolServiceImpl final : public mcp_oauth::tools::v1::ToolService::Callback
   grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* CallToolStream(
       grpc::CallbackServerContext* context,
       const mcp_oauth::tools::v1::CallToolStreamRequest* request) override;
+
+  grpc::ServerBidiReactor<mcp_oauth::tools::v1::CallToolMuxRequest,
+                          mcp_oauth::tools::v1::CallToolMuxResponse>*
+  CallToolMux(grpc::CallbackServerContext* context) override;
 
   grpc::ServerWriteReactor<mcp_oauth::tools::v1::ToolsChanged>* WatchTools(
       grpc::CallbackServerContext* context,
@@ -132,6 +149,9 @@ class ToolServiceImpl final : public mcp_oauth::tools::v1::ToolService::Callback
   const ToolServiceOptions options_;
   const std::shared_ptr<const RequestStateCodec> state_codec_;
   const std::unique_ptr<InFlight> in_flight_;
+  // Destroyed after the pool and the timer, whose tasks may answer its
+  // streams' calls.
+  const std::unique_ptr<CallToolMuxStreams> mux_streams_;
   // Declared in this order so that the pool (whose tasks may use the timer)
   // is destroyed first.
   DeadlineTimer timer_;

@@ -60,7 +60,7 @@ class FoundationTest(unittest.TestCase):
             self.assertIn("ValidateAccessToken", [m.name for m in auth.methods])
             tools = client.describe_service("mcp_oauth.tools.v1.ToolService")
             self.assertEqual(sorted(m.name for m in tools.methods),
-                             ["CallTool", "CallToolStream", "ListTools", "WatchTools"])
+                             ["CallTool", "CallToolMux", "CallToolStream", "ListTools", "WatchTools"])
             for service in ("mcp_oauth.auth.v1.AuthService", "mcp_oauth.tools.v1.ToolService"):
                 reply = client.call("grpc.health.v1.Health", "Check",
                                     '{"service": "%s"}' % service)

@@ -334,6 +334,12 @@ std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target,
     arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
                      std::min(1000, max_reconnect_backoff_ms));
   }
+  return CreateChannel(target, security, arguments);
+}
+
+std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target,
+                                             const ClientSecurity& security,
+                                             const grpc::ChannelArguments& arguments) {
   std::shared_ptr<grpc::ChannelCredentials> creds;
   if (!security.server_ca_pem.empty()) {
     grpc::SslCredentialsOptions options;

@@ -30,6 +30,7 @@
 
 namespace grpc {
 class Channel;
+class ChannelArguments;
 class ServerCredentials;
 }  // namespace grpc
 
@@ -104,6 +105,10 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
 // Returns a channel to `target` using `security`.
 std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target,
                                              const ClientSecurity& security);
+// Same, with `arguments` (e.g. a channel of its own for long-lived streams).
+std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target,
+                                             const ClientSecurity& security,
+                                             const grpc::ChannelArguments& arguments);
 // Same, with gRPC's reconnect backoff capped at `max_reconnect_backoff_ms`
 // (0: gRPC's default, up to 120 s), so a restarted server is found again soon.
 std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target,
