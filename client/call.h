@@ -63,13 +63,13 @@ using UnaryDone = std::function<void(const grpc::Status& status, Response& respo
 // call; other implementations need not.
 void ObserveCall(const char* method, absl::Time started);
 
-// Returns `done` preceded by ObserveCall(method, <now>) when it runs.
-template <typename Response>
-UnaryDone<Response> Observed(const char* method, UnaryDone<Response> done) {
-  return [method, started = absl::Now(), done = std::move(done)](const grpc::Status& status,
-                                                                 Response& response) {
+// Returns `done` (any end-of-call callback: UnaryDone, a stream's end)
+// preceded by ObserveCall(method, <now>) when it runs.
+template <typename Done>
+auto Observed(const char* method, Done done) {
+  return [method, started = absl::Now(), done = std::move(done)](auto&&... args) {
     ObserveCall(method, started);
-    done(status, response);
+    done(std::forward<decltype(args)>(args)...);
   };
 }
 

@@ -5,6 +5,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <utility>
 
@@ -53,6 +54,56 @@ void StartUnary(const CallOptions& options, Request request, UnaryDone<Response>
   start(&call->context, &call->request, &call->response,
         [call, done = std::move(done)](grpc::Status status) { done(status, call->response); });
 }
+
+// One server-streaming RPC: `on_event` for each event (which it may move
+// from), then `on_done` once. Owns itself from Start until OnDone.
+template <typename Request, typename Event>
+class StreamReader final : public grpc::ClientReadReactor<Event>,
+                           public std::enable_shared_from_this<StreamReader<Request, Event>> {
+ public:
+  using EventFn = std::function<void(Event& event)>;
+  using DoneFn = std::function<void(const grpc::Status& status)>;
+
+  // Starts `start(context, request, reactor)`, e.g.
+  // [async](auto... args) { async->WatchTools(args...); }, prepared from
+  // `options`.
+  template <typename StartFn>
+  static void Start(const CallOptions& options, Request request, EventFn on_event, DoneFn on_done,
+                    StartFn start) {
+    auto reader =
+        std::make_shared<StreamReader>(std::move(request), std::move(on_event), std::move(on_done));
+    reader->self_ = reader;
+    Prepare(options, reader->context_);
+    CancelVia(options, reader, &StreamReader::context_);
+    start(&reader->context_, &reader->request_, reader.get());
+    reader->StartRead(&reader->event_);
+    reader->StartCall();
+  }
+
+  StreamReader(Request request, EventFn on_event, DoneFn on_done)
+      : request_(std::move(request)),
+        on_event_(std::move(on_event)),
+        on_done_(std::move(on_done)) {}
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // OnDone follows
+    on_event_(event_);
+    this->StartRead(&event_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    std::shared_ptr<StreamReader> keep = std::move(self_);
+    on_done_(status);
+  }
+
+ private:
+  grpc::ClientContext context_;
+  Request request_;
+  const EventFn on_event_;
+  const DoneFn on_done_;
+  Event event_;
+  std::shared_ptr<StreamReader> self_;
+};
 
 }  // namespace mcp_oauth::client
 

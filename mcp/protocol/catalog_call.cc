@@ -1,14 +1,9 @@
 #include "mcp/protocol/catalog_call.h"
 
+#include "absl/strings/str_cat.h"
 #include "mcp/protocol/endpoint_internal.h"
 
 namespace mcp_oauth::mcp {
-
-void PrepareCatalogCall(absl::Duration timeout, const std::string& request_id,
-                        grpc::ClientContext& context) {
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  if (request_id::IsValid(request_id)) context.AddMetadata(request_id::kMetadataKey, request_id);
-}
 
 json CatalogRpcError(const json& id, const grpc::Status& status, const std::string& not_found) {
   switch (status.error_code()) {

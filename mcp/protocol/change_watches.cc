@@ -18,47 +18,6 @@ namespace rv1 = mcp_oauth::resources::v1;
 constexpr size_t kMaxSubscriptionsPerSession = 1000;
 constexpr size_t kMaxSubscribedUriBytes = 2048;
 
-// One watch stream from the endpoint's side. Owns itself from Start until
-// OnDone.
-template <typename Event>
-class WatchReader final : public grpc::ClientReadReactor<Event>,
-                          public std::enable_shared_from_this<WatchReader<Event>> {
- public:
-  using EventFn = std::function<void(const Event&)>;
-  using DoneFn = std::function<void(const grpc::Status&)>;
-  using StartFn = std::function<void(grpc::ClientContext*, grpc::ClientReadReactor<Event>*)>;
-
-  WatchReader(std::shared_ptr<grpc::ClientContext> context, EventFn on_event, DoneFn on_done)
-      : context_(std::move(context)),
-        on_event_(std::move(on_event)),
-        on_done_(std::move(on_done)) {}
-
-  void Start(const StartFn& start) {
-    self_ = this->shared_from_this();
-    start(context_.get(), this);
-    this->StartRead(&event_);
-    this->StartCall();
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) return;  // OnDone follows
-    on_event_(event_);
-    this->StartRead(&event_);
-  }
-
-  void OnDone(const grpc::Status& status) override {
-    std::shared_ptr<WatchReader> keep = std::move(self_);
-    on_done_(status);
-  }
-
- private:
-  const std::shared_ptr<grpc::ClientContext> context_;
-  const EventFn on_event_;
-  const DoneFn on_done_;
-  Event event_;
-  std::shared_ptr<WatchReader> self_;
-};
-
 json Notification(const char* method, json params) {
   json message = {{"jsonrpc", "2.0"}, {"method", method}};
   if (!params.is_null()) message["params"] = std::move(params);
@@ -68,8 +27,8 @@ json Notification(const char* method, json params) {
 }  // namespace
 
 ChangeWatches::ChangeWatches(std::shared_ptr<client::ToolClient> tools,
-                             std::shared_ptr<rv1::ResourceService::StubInterface> resources,
-                             absl::Mutex* mu, SessionTable* sessions)
+                             std::shared_ptr<client::ResourceClient> resources, absl::Mutex* mu,
+                             SessionTable* sessions)
     : tools_(std::move(tools)), resources_(std::move(resources)), mu_(mu), sessions_(sessions) {}
 
 void ChangeWatches::Ensure(const std::weak_ptr<const void>& owner) {
@@ -156,24 +115,17 @@ void ChangeWatches::StartToolWatch(const std::weak_ptr<const void>& owner) {
 void ChangeWatches::StartResourceWatch(const std::weak_ptr<const void>& owner) {
   std::shared_ptr<client::Cancellation> watch = Claim(&resource_watch_);
   if (watch == nullptr) return;
-  auto context = std::make_shared<grpc::ClientContext>();
-  watch->SetHook([weak = std::weak_ptr<grpc::ClientContext>(context)] {
-    if (auto live = weak.lock()) live->TryCancel();
-  });
-  auto reader = std::make_shared<WatchReader<rv1::ResourceUpdated>>(
-      context,
+  client::CallOptions options;
+  options.timeout = absl::InfiniteDuration();
+  options.cancellation = watch;
+  resources_->WatchResources(
+      options,
       [this, owner](const rv1::ResourceUpdated& event) {
         if (event.uri().empty()) return;  // the watch is in place
         if (auto alive = owner.lock()) OnResourceUpdated(event.uri());
       },
       [this, owner, watch](const grpc::Status& status) {
         if (auto alive = owner.lock()) Ended(&resource_watch_, watch, status, "WatchResources");
-      });
-  auto* async = resources_->async();
-  rv1::WatchResourcesRequest request;
-  reader->Start(
-      [async, request](grpc::ClientContext* ctx, grpc::ClientReadReactor<rv1::ResourceUpdated>* r) {
-        async->WatchResources(ctx, &request, r);
       });
 }
 

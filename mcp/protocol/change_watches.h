@@ -22,10 +22,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "client/call.h"
+#include "client/catalog_client.h"
 #include "client/tool_client.h"
 #include "mcp/protocol/reply.h"
 #include "mcp/protocol/session_table.h"
-#include "proto/resources/v1/resources.grpc.pb.h"
 
 namespace mcp_oauth::mcp {
 
@@ -34,8 +34,8 @@ class ChangeWatches {
   // `tools` null: no tool watch. `resources` null: no resource watch (nor
   // updates). `mu` guards `sessions`; both outlive this object.
   ChangeWatches(std::shared_ptr<client::ToolClient> tools,
-                std::shared_ptr<mcp_oauth::resources::v1::ResourceService::StubInterface> resources,
-                absl::Mutex* mu, SessionTable* sessions);
+                std::shared_ptr<client::ResourceClient> resources, absl::Mutex* mu,
+                SessionTable* sessions);
 
   // Starts the watches that are not running (unless their backend refused
   // them). Their callbacks lock `owner` (the endpoint, which owns this
@@ -71,7 +71,7 @@ class ChangeWatches {
   void Broadcast(const std::function<bool(const Session&)>& wants, const nlohmann::json& message);
 
   const std::shared_ptr<client::ToolClient> tools_;
-  const std::shared_ptr<mcp_oauth::resources::v1::ResourceService::StubInterface> resources_;
+  const std::shared_ptr<client::ResourceClient> resources_;
   absl::Mutex* const mu_;
   SessionTable* const sessions_ ABSL_PT_GUARDED_BY(mu_);
   Watch tool_watch_ ABSL_GUARDED_BY(mu_);

@@ -19,30 +19,30 @@ using nlohmann::json;
 namespace pv1 = mcp_oauth::prompts::v1;
 namespace rv1 = mcp_oauth::resources::v1;
 
-// Starts a paged list RPC of a catalog service: the request's `cursor`
-// becomes page_token; the answer lists `items(response)`, each rendered by
-// `to_json`, under `key`, and next_page_token becomes `nextCursor`.
-template <typename Request, typename Response, typename Start, typename Items, typename ToJson>
-void StartPagedList(const char* metric, absl::Duration timeout, const json& id, const json& params,
-                    const std::string& request_id, const char* key, Start start, Items items,
-                    ToJson to_json, Reply reply) {
-  auto call = std::make_shared<UnaryCall<Request, Response>>();
+// Starts `call(options, request, done)`, a paged list of a catalog
+// service: the request's `cursor` becomes page_token; the answer lists
+// `items(response)`, each rendered by `to_json`, under `key`, and
+// next_page_token becomes `nextCursor`.
+template <typename Request, typename Response, typename Call, typename Items, typename ToJson>
+void StartPagedList(const client::CallOptions& options, const json& id, const json& params,
+                    const char* key, Call call, Items items, ToJson to_json, Reply reply) {
+  Request request;
   std::string cursor;
   if (!ReadCursor(id, params, &cursor, reply)) return;
-  call->request.set_page_token(cursor);
-  StartUnary(metric, timeout, request_id, call, std::move(start),
-             [id, key, items, to_json, reply = std::move(reply)](const grpc::Status& status,
-                                                                 const Response& response) {
-               if (!status.ok()) {
-                 reply(CatalogRpcError(id, status, "Invalid params: invalid cursor"));
-                 return;
-               }
-               json list = json::array();
-               for (const auto& item : items(response)) list.push_back(to_json(item));
-               json result = {{key, std::move(list)}};
-               SetIfNotEmpty(&result, "nextCursor", response.next_page_token());
-               reply(RpcResult(id, std::move(result)));
-             });
+  request.set_page_token(cursor);
+  call(options, request,
+       [id, key, items, to_json, reply = std::move(reply)](const grpc::Status& status,
+                                                           const Response& response) {
+         if (!status.ok()) {
+           reply(CatalogRpcError(id, status, "Invalid params: invalid cursor"));
+           return;
+         }
+         json list = json::array();
+         for (const auto& item : items(response)) list.push_back(to_json(item));
+         json result = {{key, std::move(list)}};
+         SetIfNotEmpty(&result, "nextCursor", response.next_page_token());
+         reply(RpcResult(id, std::move(result)));
+       });
 }
 
 // ReadInputParams (input_params.h) for a 2026-07-28 request; false (with the
@@ -78,8 +78,8 @@ void AddDescriptiveFields(const Item& from, json* item) {
 void EndpointCatalog::ListResources(const json& id, const json& params,
                                     const std::string& request_id, Reply reply) const {
   StartPagedList<rv1::ListResourcesRequest, rv1::ListResourcesResponse>(
-      "ResourceService/ListResources", timeout_, id, params, request_id, "resources",
-      [this](auto... args) { resources_->async()->ListResources(args...); },
+      Options(request_id), id, params, "resources",
+      [this](auto&&... args) { resources_->ListResources(args...); },
       [](const rv1::ListResourcesResponse& response) -> const auto& {
         return response.resources();
       },
@@ -94,9 +94,8 @@ void EndpointCatalog::ListResources(const json& id, const json& params,
 void EndpointCatalog::ListResourceTemplates(const json& id, const json& params,
                                             const std::string& request_id, Reply reply) const {
   StartPagedList<rv1::ListResourceTemplatesRequest, rv1::ListResourceTemplatesResponse>(
-      "ResourceService/ListResourceTemplates", timeout_, id, params, request_id,
-      "resourceTemplates",
-      [this](auto... args) { resources_->async()->ListResourceTemplates(args...); },
+      Options(request_id), id, params, "resourceTemplates",
+      [this](auto&&... args) { resources_->ListResourceTemplates(args...); },
       [](const rv1::ListResourceTemplatesResponse& response) -> const auto& {
         return response.resource_templates();
       },
@@ -116,15 +115,13 @@ void EndpointCatalog::ReadResource(const json& id, const json& params, const Pri
     reply(RpcError(id, kInvalidParams, "Invalid params: uri must be a non-empty string"));
     return;
   }
-  auto call = std::make_shared<UnaryCall<rv1::ReadResourceRequest, rv1::ReadResourceResponse>>();
-  call->request.set_uri(uri->get<std::string>());
-  FillCaller(call->request.mutable_caller(), principal);
+  rv1::ReadResourceRequest request;
+  request.set_uri(uri->get<std::string>());
+  FillCaller(request.mutable_caller(), principal);
   json capabilities;
-  if (stateless && !ReadInputParamsOrReply(id, params, &call->request, &capabilities, reply))
-    return;
-  StartUnary(
-      "ResourceService/ReadResource", timeout_, request_id, call,
-      [this](auto... args) { resources_->async()->ReadResource(args...); },
+  if (stateless && !ReadInputParamsOrReply(id, params, &request, &capabilities, reply)) return;
+  resources_->ReadResource(
+      Options(request_id), request,
       [id, uri = uri->get<std::string>(), stateless, capabilities, reply = std::move(reply)](
           const grpc::Status& status, const rv1::ReadResourceResponse& response) {
         if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
@@ -159,8 +156,8 @@ void EndpointCatalog::ReadResource(const json& id, const json& params, const Pri
 void EndpointCatalog::ListPrompts(const json& id, const json& params, const std::string& request_id,
                                   Reply reply) const {
   StartPagedList<pv1::ListPromptsRequest, pv1::ListPromptsResponse>(
-      "PromptService/ListPrompts", timeout_, id, params, request_id, "prompts",
-      [this](auto... args) { prompts_->async()->ListPrompts(args...); },
+      Options(request_id), id, params, "prompts",
+      [this](auto&&... args) { prompts_->ListPrompts(args...); },
       [](const pv1::ListPromptsResponse& response) -> const auto& { return response.prompts(); },
       [](const pv1::Prompt& prompt) {
         json item = {{"name", prompt.name()}};
@@ -185,19 +182,17 @@ void EndpointCatalog::GetPrompt(const json& id, const json& params, const Princi
     reply(RpcError(id, kInvalidParams, "Invalid params: name must be a non-empty string"));
     return;
   }
-  auto call = std::make_shared<UnaryCall<pv1::GetPromptRequest, pv1::GetPromptResponse>>();
-  call->request.set_name(name->get<std::string>());
+  pv1::GetPromptRequest request;
+  request.set_name(name->get<std::string>());
   if (!ReadStringMap(id, params.value("arguments", json()), "arguments",
-                     call->request.mutable_arguments(), reply)) {
+                     request.mutable_arguments(), reply)) {
     return;
   }
-  FillCaller(call->request.mutable_caller(), principal);
+  FillCaller(request.mutable_caller(), principal);
   json capabilities;
-  if (stateless && !ReadInputParamsOrReply(id, params, &call->request, &capabilities, reply))
-    return;
-  StartUnary(
-      "PromptService/GetPrompt", timeout_, request_id, call,
-      [this](auto... args) { prompts_->async()->GetPrompt(args...); },
+  if (stateless && !ReadInputParamsOrReply(id, params, &request, &capabilities, reply)) return;
+  prompts_->GetPrompt(
+      Options(request_id), request,
       [id, name = name->get<std::string>(), stateless, capabilities, reply = std::move(reply)](
           const grpc::Status& status, const pv1::GetPromptResponse& response) {
         if (!status.ok()) {
@@ -248,40 +243,36 @@ void EndpointCatalog::Complete(const json& id, const json& params, const Princip
     reply(RpcResult(id, {{"completion", std::move(completion)}}));
   };
   if (type == "ref/prompt" && ref.value("name", json()).is_string() && prompts_ != nullptr) {
-    auto call = std::make_shared<UnaryCall<pv1::CompleteRequest, pv1::CompleteResponse>>();
-    call->request.set_prompt_name(ref["name"].get<std::string>());
-    call->request.set_argument_name(arg_name);
-    call->request.set_argument_value(arg_value);
+    pv1::CompleteRequest request;
+    request.set_prompt_name(ref["name"].get<std::string>());
+    request.set_argument_name(arg_name);
+    request.set_argument_value(arg_value);
     if (!ReadStringMap(id, context_arguments, "context.arguments",
-                       call->request.mutable_context_arguments(), reply)) {
+                       request.mutable_context_arguments(), reply)) {
       return;
     }
-    FillCaller(call->request.mutable_caller(), principal);
-    StartUnary(
-        "PromptService/Complete", timeout_, request_id, call,
-        [this](auto... args) { prompts_->async()->Complete(args...); },
-        [render, reply = std::move(reply)](const grpc::Status& status,
-                                           const pv1::CompleteResponse& response) {
-          render(status, response, reply);
-        });
+    FillCaller(request.mutable_caller(), principal);
+    prompts_->Complete(Options(request_id), request,
+                       [render, reply = std::move(reply)](const grpc::Status& status,
+                                                          const pv1::CompleteResponse& response) {
+                         render(status, response, reply);
+                       });
   } else if (type == "ref/resource" && ref.value("uri", json()).is_string() &&
              resources_ != nullptr) {
-    auto call = std::make_shared<UnaryCall<rv1::CompleteRequest, rv1::CompleteResponse>>();
-    call->request.set_uri_template(ref["uri"].get<std::string>());
-    call->request.set_argument_name(arg_name);
-    call->request.set_argument_value(arg_value);
+    rv1::CompleteRequest request;
+    request.set_uri_template(ref["uri"].get<std::string>());
+    request.set_argument_name(arg_name);
+    request.set_argument_value(arg_value);
     if (!ReadStringMap(id, context_arguments, "context.arguments",
-                       call->request.mutable_context_arguments(), reply)) {
+                       request.mutable_context_arguments(), reply)) {
       return;
     }
-    FillCaller(call->request.mutable_caller(), principal);
-    StartUnary(
-        "ResourceService/Complete", timeout_, request_id, call,
-        [this](auto... args) { resources_->async()->Complete(args...); },
-        [render, reply = std::move(reply)](const grpc::Status& status,
-                                           const rv1::CompleteResponse& response) {
-          render(status, response, reply);
-        });
+    FillCaller(request.mutable_caller(), principal);
+    resources_->Complete(Options(request_id), request,
+                         [render, reply = std::move(reply)](const grpc::Status& status,
+                                                            const rv1::CompleteResponse& response) {
+                           render(status, response, reply);
+                         });
   } else {
     reply(
         RpcError(id, kInvalidParams,
@@ -289,8 +280,9 @@ void EndpointCatalog::Complete(const json& id, const json& params, const Princip
   }
 }
 
-EndpointCatalog::EndpointCatalog(const McpOptions& options, std::shared_ptr<ResourceStub> resources,
-                                 std::shared_ptr<PromptStub> prompts)
+EndpointCatalog::EndpointCatalog(const McpOptions& options,
+                                 std::shared_ptr<client::ResourceClient> resources,
+                                 std::shared_ptr<client::PromptClient> prompts)
     : offer_resources_(options.offer_resources),
       offer_prompts_(options.offer_prompts),
       offer_completions_(options.offer_completions),
@@ -300,6 +292,13 @@ EndpointCatalog::EndpointCatalog(const McpOptions& options, std::shared_ptr<Reso
       tool_names_(options.tool_names),
       resources_(std::move(resources)),
       prompts_(std::move(prompts)) {}
+
+client::CallOptions EndpointCatalog::Options(const std::string& request_id) const {
+  client::CallOptions options;
+  options.request_id = request_id;
+  options.timeout = timeout_;
+  return options;
+}
 
 json EndpointCatalog::Capabilities() const {
   json capabilities = {{"tools", {{"listChanged", true}}}, {"logging", json::object()}};

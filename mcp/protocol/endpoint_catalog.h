@@ -1,13 +1,14 @@
 // EndpointCatalog: what the MCP endpoint serves besides tools, and how it
 // describes itself. resources/list, resources/templates/list,
 // resources/read, prompts/list, prompts/get and completion/complete are
-// each one async RPC to the ResourceService or PromptService; in a
+// each one async call of the ResourceService or PromptService (through
+// client/catalog_client.h: deadline, request id, metric, logging); in a
 // 2026-07-28 request, prompts/get and resources/read carry
 // inputResponses/requestState and may answer an InputRequiredResult. Also
 // the capabilities and instructions of initialize and server/discover.
 //
 // Internal to //mcp/protocol. Thread safe: immutable after construction.
-// The stubs are shared; calls in flight keep nothing of this object.
+// The clients are shared; calls in flight keep nothing of this object.
 #ifndef MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_CATALOG_H_
 #define MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_CATALOG_H_
 
@@ -18,11 +19,11 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "client/call.h"
+#include "client/catalog_client.h"
 #include "common/principal.h"
 #include "mcp/protocol/mcp_endpoint.h"
 #include "mcp/protocol/reply.h"
-#include "proto/prompts/v1/prompts.grpc.pb.h"
-#include "proto/resources/v1/resources.grpc.pb.h"
 
 namespace mcp_oauth::mcp {
 
@@ -31,19 +32,18 @@ inline constexpr int kResourceNotFound = -32002;
 
 class EndpointCatalog {
  public:
-  using ResourceStub = mcp_oauth::resources::v1::ResourceService::StubInterface;
-  using PromptStub = mcp_oauth::prompts::v1::PromptService::StubInterface;
-
   // Takes what it needs of `options` (offer_*, catalog_call_timeout,
-  // client_id, tool_names, instructions). Either stub may be null.
-  EndpointCatalog(const McpOptions& options, std::shared_ptr<ResourceStub> resources,
-                  std::shared_ptr<PromptStub> prompts);
+  // client_id, tool_names, instructions). Either client may be null.
+  EndpointCatalog(const McpOptions& options, std::shared_ptr<client::ResourceClient> resources,
+                  std::shared_ptr<client::PromptClient> prompts);
 
   // Whether each method family is served (offered, with a backend); the
   // methods of a family not served are "not found".
   bool serves_resources() const { return offer_resources_ && resources_ != nullptr; }
   bool serves_prompts() const { return offer_prompts_ && prompts_ != nullptr; }
   bool serves_completions() const { return offer_completions_; }
+  // The ResourceService's client (null without one), for its watch.
+  const std::shared_ptr<client::ResourceClient>& resources() const { return resources_; }
 
   // Each answers through `reply` once, maybe before returning. `stateless`:
   // a 2026-07-28 request.
@@ -68,6 +68,9 @@ class EndpointCatalog {
   std::string Instructions() const;
 
  private:
+  // A call's options: its request id and the catalog's timeout.
+  client::CallOptions Options(const std::string& request_id) const;
+
   const bool offer_resources_;
   const bool offer_prompts_;
   const bool offer_completions_;
@@ -75,8 +78,8 @@ class EndpointCatalog {
   const std::string client_id_;
   const std::string instructions_;
   const std::function<std::vector<std::string>()> tool_names_;
-  const std::shared_ptr<ResourceStub> resources_;
-  const std::shared_ptr<PromptStub> prompts_;
+  const std::shared_ptr<client::ResourceClient> resources_;
+  const std::shared_ptr<client::PromptClient> prompts_;
 };
 
 }  // namespace mcp_oauth::mcp

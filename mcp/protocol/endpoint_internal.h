@@ -40,6 +40,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/call.h"
+#include "client/remote_catalog_client.h"
 #include "client/remote_tool_client.h"
 #include "client/tool_client.h"
 #include "common/crypto.h"
@@ -158,10 +159,13 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
                options_.allow_loopback),
         tasks_(MakeTaskManager(options_, tools_)),
         tool_calls_(tools_, tasks_, options_.tool_call_timeout),
-        catalog_(options_, backends.resources, std::move(backends.prompts)),
+        catalog_(
+            options_,
+            backends.resources ? client::MakeRemoteResourceClient(backends.resources) : nullptr,
+            backends.prompts ? client::MakeRemotePromptClient(backends.prompts) : nullptr),
         sessions_(SessionLimits{options_.session_idle_timeout, options_.session_max_lifetime,
                                 options_.max_sessions, options_.max_sessions_per_principal}),
-        watches_(tools_, options_.offer_resources ? backends.resources : nullptr, &mu_,
+        watches_(tools_, options_.offer_resources ? catalog_.resources() : nullptr, &mu_,
                  &sessions_) {
     if (!options_.clock) options_.clock = [] { return absl::Now(); };
   }

@@ -32,8 +32,8 @@
 // to each session's newest open GET stream.
 // Every method that needs a backend calls its service asynchronously with a
 // deadline (ToolService through a client::ToolClient, in process or remote;
-// the catalog services through their async stubs); Handle never blocks on
-// an RPC.
+// the catalog services through client/catalog_client.h over their stubs);
+// Handle never blocks on an RPC.
 //
 // Sessions are self-validating HMAC'd ids (see session_id.h) bound to the
 // principal, plus a local table for ended sessions, idle expiry, the logging
