@@ -3,7 +3,6 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
-#include "absl/time/clock.h"
 #include "mcp/json_struct.h"
 
 namespace mcp_oauth::client {
@@ -15,42 +14,24 @@ class MeteredToolClient final : public ToolClient {
 
   void ListTools(const CallOptions& options, const ListToolsRequest& request,
                  UnaryDone<ListToolsResponse> done) override {
-    inner_->ListTools(options, request,
-                      [started = absl::Now(), done = std::move(done)](const grpc::Status& status,
-                                                                      ListToolsResponse& response) {
-                        ObserveCall("ToolService/ListTools", started);
-                        done(status, response);
-                      });
+    inner_->ListTools(options, request, Observed("ToolService/ListTools", std::move(done)));
   }
 
   void CallTool(const CallOptions& options, const CallToolRequest& request,
                 UnaryDone<CallToolResponse> done) override {
-    inner_->CallTool(options, request,
-                     [started = absl::Now(), done = std::move(done)](const grpc::Status& status,
-                                                                     CallToolResponse& response) {
-                       ObserveCall("ToolService/CallTool", started);
-                       done(status, response);
-                     });
+    inner_->CallTool(options, request, Observed("ToolService/CallTool", std::move(done)));
   }
 
   void CallToolJson(const CallOptions& options, const CallToolRequest& request,
                     const nlohmann::json& arguments, UnaryDone<JsonResult> done) override {
     inner_->CallToolJson(options, request, arguments,
-                         [started = absl::Now(), done = std::move(done)](const grpc::Status& status,
-                                                                         JsonResult& result) {
-                           ObserveCall("ToolService/CallTool", started);
-                           done(status, result);
-                         });
+                         Observed("ToolService/CallTool", std::move(done)));
   }
 
   void CallToolStream(const CallOptions& options, const CallToolStreamRequest& request,
                       EventFn on_event, StreamDoneFn done) override {
     inner_->CallToolStream(options, request, std::move(on_event),
-                           [started = absl::Now(), done = std::move(done)](
-                               const grpc::Status& status, CallToolResponse* result) {
-                             ObserveCall("ToolService/CallToolStream", started);
-                             done(status, result);
-                           });
+                           Observed("ToolService/CallToolStream", std::move(done)));
   }
 
   // A watch lives as long as its streams: its latency says nothing.
