@@ -148,7 +148,6 @@ class TaskManagerTest : public ::testing::TestWithParam<bool> {
     // no reference to them.
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     server_->Wait();
-    absl::SleepFor(absl::Milliseconds(100));  // the client sides' OnDone
     manager_.reset();
     other_.reset();
   }
