@@ -122,9 +122,17 @@ Backend* StartBackend() {
   while (!taken && absl::Now() < give_up) {
     CallToolRequest probe;
     probe.set_name("shout");
-    UnaryDone<CallToolResponse> done = [](const grpc::Status&, CallToolResponse&) {};
+    // Waited for: a probe still running would overwrite shout_thread.
+    auto ran = std::make_shared<absl::Notification>();
+    UnaryDone<CallToolResponse> done = [ran](const grpc::Status&, CallToolResponse&) {
+      ran->Notify();
+    };
     taken = mux->TryCall(CallOptions(), probe, done);
-    if (!taken) absl::SleepFor(absl::Milliseconds(5));
+    if (taken) {
+      EXPECT_TRUE(ran->WaitForNotificationWithTimeout(absl::Seconds(10)));
+    } else {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
   }
   EXPECT_TRUE(taken);
   backend->mux = MakeRemoteToolClient(stub, std::move(mux));
