@@ -75,6 +75,8 @@ inline constexpr int kSessionNotFound = -32001;
 const std::set<std::string>& LogLevels();
 
 McpResponse JsonResponse(int status, const json& body);
+// A JSON answer whose body (one JSON text) is already rendered.
+McpResponse JsonBodyResponse(int status, std::string body);
 McpResponse HttpError(int status, int code, const std::string& message);
 McpResponse Accepted();
 

@@ -12,10 +12,14 @@ const std::set<std::string>& LogLevels() {
 }
 
 McpResponse JsonResponse(int status, const json& body) {
+  return JsonBodyResponse(status, DumpJson(body));
+}
+
+McpResponse JsonBodyResponse(int status, std::string body) {
   McpResponse response;
   response.status = status;
   response.headers.emplace_back("Content-Type", "application/json");
-  response.body = DumpJson(body);
+  response.body = std::move(body);
   return response;
 }
 

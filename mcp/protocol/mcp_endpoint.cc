@@ -85,9 +85,14 @@ void McpEndpoint::Impl::HandlePost(McpRequest& request, std::function<void(McpRe
     auto post = std::make_shared<PostResponder>(std::move(done));
     Dispatch(
         session, message, request.principal, request.request_id,
-        [post](std::optional<json> reply) {
-          post->Finish(reply ? JsonResponse(IsEnvelopeError(*reply) ? 400 : 200, *reply)
-                             : Accepted());
+        [post](RpcReply reply) {
+          if (!reply.has_value()) {
+            post->Finish(Accepted());
+            return;
+          }
+          // A rendered reply is a result: never an envelope error.
+          const int status = reply.dom() != nullptr && IsEnvelopeError(*reply.dom()) ? 400 : 200;
+          post->Finish(JsonBodyResponse(status, reply.TakeBody()));
         },
         post);
     return;
@@ -105,7 +110,7 @@ void McpEndpoint::Impl::HandlePost(McpRequest& request, std::function<void(McpRe
   }
   struct Batch {
     absl::Mutex mu;
-    std::vector<std::optional<json>> replies ABSL_GUARDED_BY(mu);
+    std::vector<RpcReply> replies ABSL_GUARDED_BY(mu);
     size_t remaining ABSL_GUARDED_BY(mu);
     std::function<void(McpResponse)> done;
   };
@@ -118,17 +123,25 @@ void McpEndpoint::Impl::HandlePost(McpRequest& request, std::function<void(McpRe
   batch->done = std::move(done);
   for (size_t i = 0; i < message.size(); ++i) {
     Dispatch(session, message[i], request.principal, request.request_id,
-             [batch, i](std::optional<json> reply) {
-               json out = json::array();
+             [batch, i](RpcReply reply) {
+               // The array of the answers, as DumpJson writes an array.
+               std::string out;
                {
                  absl::MutexLock lock(&batch->mu);
                  batch->replies[i] = std::move(reply);
                  if (--batch->remaining > 0) return;
-                 for (auto& r : batch->replies) {
-                   if (r) out.push_back(std::move(*r));
+                 for (RpcReply& r : batch->replies) {
+                   if (!r.has_value()) continue;
+                   out += out.empty() ? '[' : ',';
+                   out += r.TakeBody();
                  }
                }
-               batch->done(out.empty() ? Accepted() : JsonResponse(200, out));
+               if (out.empty()) {
+                 batch->done(Accepted());
+                 return;
+               }
+               out += ']';
+               batch->done(JsonBodyResponse(200, std::move(out)));
              });
   }
 }

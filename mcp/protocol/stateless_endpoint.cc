@@ -133,13 +133,18 @@ void McpEndpoint::Impl::HandleStateless(const McpRequest& request, const json& m
         }
         done(std::move(response));
       });
-  Reply reply = [post, method, params](std::optional<json> out) {
-    if (!out) {
+  Reply reply = [post, method, params](RpcReply out) {
+    if (!out.has_value()) {
       post->Finish(Accepted());
       return;
     }
+    if (out.rendered()) {
+      // A tools/call result, rendered in this era's shape.
+      post->Finish(JsonBodyResponse(200, out.TakeBody()));
+      return;
+    }
     int status = 200;
-    json shaped = Shape(method, params, *std::move(out), &status);
+    json shaped = Shape(method, params, std::move(*out.dom()), &status);
     post->Finish(JsonResponse(status, shaped));
   };
   RpcCall call(ProtocolEra::kStateless, method, id, params, request.principal, request.request_id,

@@ -9,6 +9,7 @@
 #include "mcp/json_struct.h"
 #include "mcp/protocol/endpoint_internal.h"
 #include "mcp/protocol/input_params.h"
+#include "mcp/protocol/json_writer.h"
 
 namespace mcp_oauth::mcp {
 namespace {
@@ -73,6 +74,28 @@ std::optional<json> StatelessError(const json& id, const grpc::Status& status) {
     return RpcError(id, kHeaderMismatch, status.error_message());
   }
   return std::nullopt;
+}
+
+// Returns the JSON-RPC result message of a tools/call result, byte for byte
+// what DumpJson gives for its DOM (RpcResult of CallResultToJson's object,
+// plus resultType in 2026-07-28): keys in the DOM's (sorted) order.
+std::string RenderResult(const json& id, ProtocolEra era, bool is_error, const json& content,
+                         const json& structured_content) {
+  std::string body;
+  body.reserve(256);
+  JsonWriter writer(&body);
+  writer.Raw("{\"id\":");
+  writer.Value(id);
+  writer.Raw(",\"jsonrpc\":\"2.0\",\"result\":{\"content\":");
+  writer.Value(content);
+  writer.Raw(is_error ? ",\"isError\":true" : ",\"isError\":false");
+  if (era == ProtocolEra::kStateless) writer.Raw(",\"resultType\":\"complete\"");
+  if (!structured_content.is_null()) {
+    writer.Raw(",\"structuredContent\":");
+    writer.Value(structured_content);
+  }
+  writer.Raw("}}");
+  return body;
 }
 
 }  // namespace
@@ -176,9 +199,9 @@ void ToolCallRunner::Run(const CallToolRequest& request, const json& arguments,
       });
 }
 
-json ToolCallRunner::Answer(const json& id, ProtocolEra era, const grpc::Status& status,
-                            client::ToolClient::JsonResult* result, const std::string& tool_name,
-                            const json& client_capabilities) {
+RpcReply ToolCallRunner::Answer(const json& id, ProtocolEra era, const grpc::Status& status,
+                                client::ToolClient::JsonResult* result,
+                                const std::string& tool_name, const json& client_capabilities) {
   if (!status.ok()) {
     if (era == ProtocolEra::kStateless) {
       if (std::optional<json> error = StatelessError(id, status)) return *std::move(error);
@@ -192,13 +215,8 @@ json ToolCallRunner::Answer(const json& id, ProtocolEra era, const grpc::Status&
     return RpcError(id, kInternalError,
                     "Internal error");  // sessions ask the client first (endpoint_input.cc)
   }
-  // As CallResultToJson gives it, from the JSON.
-  json out = json::object();
-  out["content"] = std::move(result->content);
-  out["isError"] = response.is_error();
-  if (!result->structured_content.is_null())
-    out["structuredContent"] = std::move(result->structured_content);
-  return RpcResult(id, std::move(out));
+  return RpcReply::Rendered(
+      RenderResult(id, era, response.is_error(), result->content, result->structured_content));
 }
 
 bool ToolCallRunner::TasksNegotiated(const json& params) const {

@@ -25,6 +25,7 @@
 #include "client/tool_client.h"
 #include "common/principal.h"
 #include "mcp/protocol/mcp_http.h"
+#include "mcp/protocol/reply.h"
 #include "mcp/protocol/sse_stream.h"
 #include "mcp/protocol/stateless_era.h"
 #include "mcp/tasks/task_manager.h"
@@ -88,15 +89,15 @@ class ToolCallRunner {
            std::shared_ptr<PostResponder> post, ToolCallDone done) const;
 
   // Returns the JSON-RPC answer to a finished call of `era` (`result` set
-  // when `status` is OK, and moved from): the result; an error, with the 2026-07-28 codes
-  // in that era (invalid requestState, Mcp-Param-* mismatch, a task-only
-  // tool without the extension); in 2026-07-28 an InputRequiredResult.
-  // A session's input-required answer and a start_task answer are the
-  // caller's to handle first.
-  static nlohmann::json Answer(const nlohmann::json& id, ProtocolEra era,
-                               const grpc::Status& status, client::ToolClient::JsonResult* result,
-                               const std::string& tool_name,
-                               const nlohmann::json& client_capabilities);
+  // when `status` is OK, and moved from): the result, rendered (in
+  // 2026-07-28 with its resultType, as that era's results carry it); an
+  // error, with the 2026-07-28 codes in that era (invalid requestState,
+  // Mcp-Param-* mismatch, a task-only tool without the extension); in
+  // 2026-07-28 an InputRequiredResult. A session's input-required answer
+  // and a start_task answer are the caller's to handle first.
+  static RpcReply Answer(const nlohmann::json& id, ProtocolEra era, const grpc::Status& status,
+                         client::ToolClient::JsonResult* result, const std::string& tool_name,
+                         const nlohmann::json& client_capabilities);
 
   // True when a 2026-07-28 request's _meta declares the tasks extension
   // (and it is on).
