@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -17,25 +18,52 @@ bool IsLoopbackHost(const std::string& host) {
   return host == "localhost" || host == "127.0.0.1" || host == "[::1]";
 }
 
+// True when one of the ';'-separated `params` of a media range is a zero
+// quality ("q=0" up to "q=0.000"; case, surrounding whitespace and spaces
+// ignored).
+bool HasZeroQuality(absl::string_view params) {
+  for (absl::string_view param : absl::StrSplit(params, ';')) {
+    char compact[8];
+    size_t size = 0;
+    bool fits = true;
+    for (char c : absl::StripAsciiWhitespace(param)) {
+      if (c == ' ') continue;
+      if (size == sizeof(compact)) {
+        fits = false;
+        break;
+      }
+      compact[size++] = absl::ascii_tolower(static_cast<unsigned char>(c));
+    }
+    const absl::string_view q(compact, size);
+    if (fits && (q == "q=0" || q == "q=0." || q == "q=0.0" || q == "q=0.00" || q == "q=0.000")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// True when `range` is "<type>/*" for `type` (case-insensitive).
+bool IsWildcardOf(absl::string_view range, absl::string_view type) {
+  return range.size() == type.size() + 2 && absl::EndsWith(range, "/*") &&
+         absl::EqualsIgnoreCase(range.substr(0, type.size()), type);
+}
+
 }  // namespace
 
 bool AcceptsMediaType(std::string_view accept, std::string_view media_type) {
-  const std::string wanted = absl::AsciiStrToLower(AbslView(media_type));
-  const std::string wanted_family = wanted.substr(0, wanted.find('/')) + "/*";
+  // Compared in place, case-insensitively: no lower-cased copies (every POST
+  // asks twice).
+  const absl::string_view wanted = AbslView(media_type);
+  const absl::string_view wanted_type = wanted.substr(0, wanted.find('/'));
   for (absl::string_view range : absl::StrSplit(AbslView(accept), ',')) {
-    std::vector<absl::string_view> parts = absl::StrSplit(range, ';');
-    const std::string type = absl::AsciiStrToLower(absl::StripAsciiWhitespace(parts[0]));
-    bool zero_quality = false;
-    for (size_t i = 1; i < parts.size(); ++i) {
-      std::string param = absl::AsciiStrToLower(absl::StripAsciiWhitespace(parts[i]));
-      param.erase(std::remove(param.begin(), param.end(), ' '), param.end());
-      if (param == "q=0" || param == "q=0." || param == "q=0.0" || param == "q=0.00" ||
-          param == "q=0.000") {
-        zero_quality = true;
-      }
+    const size_t semicolon = range.find(';');
+    const absl::string_view type = absl::StripAsciiWhitespace(range.substr(0, semicolon));
+    if (semicolon != absl::string_view::npos && HasZeroQuality(range.substr(semicolon + 1))) {
+      continue;
     }
-    if (zero_quality) continue;
-    if (type == wanted || type == wanted_family || type == "*/*") return true;
+    if (absl::EqualsIgnoreCase(type, wanted) || type == "*/*" || IsWildcardOf(type, wanted_type)) {
+      return true;
+    }
   }
   return false;
 }
@@ -43,8 +71,7 @@ bool AcceptsMediaType(std::string_view accept, std::string_view media_type) {
 bool IsContentType(std::string_view content_type, std::string_view media_type) {
   absl::string_view type = AbslView(content_type);
   type = type.substr(0, type.find(';'));
-  return absl::AsciiStrToLower(absl::StripAsciiWhitespace(type)) ==
-         absl::AsciiStrToLower(AbslView(media_type));
+  return absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(type), AbslView(media_type));
 }
 
 bool ParseOrigin(std::string_view url, OriginParts* out) {

@@ -17,6 +17,22 @@ TEST(AcceptTest, MatchesTypesAndWildcards) {
   EXPECT_FALSE(AcceptsMediaType("application/jsonx", "application/json"));
 }
 
+// The cases the in-place comparison could get wrong: case, spaces inside a
+// zero quality, a wildcard of another type, a long parameter.
+TEST(AcceptTest, ComparesWithoutCaseOrSpaces) {
+  EXPECT_TRUE(AcceptsMediaType("TEXT/*", "text/event-stream"));
+  EXPECT_TRUE(AcceptsMediaType(" */* ;q=1", "application/json"));
+  EXPECT_FALSE(AcceptsMediaType("text/event-stream; Q = 0.00", "text/event-stream"));
+  EXPECT_FALSE(AcceptsMediaType("application/json;charset=x; q=0.000", "application/json"));
+  EXPECT_TRUE(AcceptsMediaType("application/json; q=0.0001", "application/json"));
+  EXPECT_TRUE(
+      AcceptsMediaType("application/json;profile=averyveryverylongvalue", "application/json"));
+  EXPECT_FALSE(AcceptsMediaType("application/*", "text/event-stream"));
+  EXPECT_FALSE(AcceptsMediaType("tex/*", "text/event-stream"));
+  EXPECT_FALSE(AcceptsMediaType("text/*x", "text/event-stream"));
+  EXPECT_TRUE(AcceptsMediaType("text/plain, text/event-stream;q=0, text/*", "text/event-stream"));
+}
+
 TEST(ContentTypeTest, IgnoresParameters) {
   EXPECT_TRUE(IsContentType("application/json", "application/json"));
   EXPECT_TRUE(IsContentType("Application/Json ; charset=UTF-8", "application/json"));
