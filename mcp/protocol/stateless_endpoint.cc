@@ -29,7 +29,8 @@ const std::map<std::string, int>& CacheTtlMs() {
 // Adapts a reply of the shared (2025-era) handlers to 2026-07-28: resultType
 // and caching hints on results; resources/read of an unknown URI is -32602
 // with the URI in data (SEP-2164). Sets `status` from the error code.
-json Shape(const std::string& method, const json& params, json reply, int* status) {
+// `uri`: resources/read's params.uri (else null).
+json Shape(const std::string& method, const json& uri, json reply, int* status) {
   *status = 200;
   if (auto result = reply.find("result"); result != reply.end() && result->is_object()) {
     if (!result->contains("resultType")) (*result)["resultType"] = "complete";
@@ -45,7 +46,7 @@ json Shape(const std::string& method, const json& params, json reply, int* statu
   const int code = error->value("code", kInternalError);
   if (method == "resources/read" && code == kResourceNotFound) {
     (*error)["code"] = kInvalidParams;
-    (*error)["data"] = {{"uri", params.value("uri", json())}};
+    (*error)["data"] = {{"uri", uri}};
   }
   *status = StatelessHttpStatus((*error)["code"].get<int>());
   return reply;
@@ -133,7 +134,11 @@ void McpEndpoint::Impl::HandleStateless(const McpRequest& request, const json& m
         }
         done(std::move(response));
       });
-  Reply reply = [post, method, params](RpcReply out) {
+  // What Shape needs of the params (a copy of them all would cost more
+  // than most requests).
+  json uri;
+  if (method == "resources/read" && params.is_object()) uri = params.value("uri", json());
+  Reply reply = [post, method, uri = std::move(uri)](RpcReply out) {
     if (!out.has_value()) {
       post->Finish(Accepted());
       return;
@@ -144,7 +149,7 @@ void McpEndpoint::Impl::HandleStateless(const McpRequest& request, const json& m
       return;
     }
     int status = 200;
-    json shaped = Shape(method, params, std::move(*out.dom()), &status);
+    json shaped = Shape(method, uri, std::move(*out.dom()), &status);
     post->Finish(JsonResponse(status, shaped));
   };
   RpcCall call(ProtocolEra::kStateless, method, id, params, request.principal, request.request_id,
@@ -179,23 +184,28 @@ void McpEndpoint::Impl::CallToolStateless(
     *cancel = cancellation;
   }
   // Tasks negotiated: a task tool answers start_task and the call becomes a
-  // task, which runs a copy of it.
-  std::shared_ptr<CallToolRequest> task_call;
+  // task of its caller, which runs a copy of it.
+  struct TaskCall {
+    CallToolRequest call;
+    Principal principal;
+    std::string request_id;
+  };
+  std::shared_ptr<TaskCall> task;
   if (call.task_mode() == mcp_oauth::tools::v1::TASK_MODE_ALLOWED) {
-    task_call = std::make_shared<CallToolRequest>(call);
+    task = std::make_shared<TaskCall>(TaskCall{call, principal, request_id});
     // Read checked that the arguments convert.
     if (absl::StatusOr<google::protobuf::Struct> args = JsonToStruct(*arguments); args.ok()) {
-      task_call->mutable_arguments()->Swap(&*args);
+      task->call.mutable_arguments()->Swap(&*args);
     }
   }
   tool_calls_.Run(call, *arguments, events,
                   tool_calls_.Options(request_id, std::move(cancellation)), std::move(post),
-                  [self = shared_from_this(), id, name = call.name(), capabilities, principal,
-                   request_id, task_call, reply = std::move(reply)](
+                  [self = shared_from_this(), id, name = call.name(),
+                   capabilities = std::move(capabilities), task, reply = std::move(reply)](
                       const grpc::Status& status, client::ToolClient::JsonResult* result) {
-                    if (status.ok() && result->response.start_task() && task_call != nullptr) {
+                    if (status.ok() && result->response.start_task() && task != nullptr) {
                       self->tool_calls_.StartTask(
-                          id, std::move(*task_call), principal, request_id,
+                          id, std::move(task->call), task->principal, task->request_id,
                           [reply](json answer) { reply(std::move(answer)); });
                       return;
                     }

@@ -22,6 +22,22 @@ StatelessRejection Reject(int http_status, int code, std::string message, json d
   return StatelessRejection{http_status, code, std::move(message), std::move(data)};
 }
 
+const json& NullJson() {
+  static const json* const kNull = new json();
+  return *kNull;
+}
+
+const std::string& EmptyString() {
+  static const std::string* const kEmpty = new std::string();
+  return *kEmpty;
+}
+
+// Returns `object`'s member `key`, or null when there is none.
+const json& Member(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it == object.end() ? NullJson() : *it;
+}
+
 // The params member Mcp-Name mirrors for `method`, or nullptr for none.
 const char* NameParamOf(const std::string& method) {
   if (method == "tools/call" || method == "prompts/get") return "name";
@@ -63,8 +79,9 @@ std::optional<StatelessRejection> CheckStatelessRequest(const HttpHeaders& heade
   if (!header_version || header_version->empty()) {
     return Reject(400, kHeaderMismatch, "Header mismatch: missing MCP-Protocol-Version header");
   }
-  const json params = message.value("params", json());
-  const json meta = params.is_object() ? params.value("_meta", json()) : json();
+  // Looked at in place: the params carry the tool's arguments.
+  const json& params = Member(message, "params");
+  const json& meta = params.is_object() ? Member(params, "_meta") : NullJson();
   std::vector<std::string> missing;
   for (const char* key : {kMetaProtocolVersion, kMetaClientCapabilities}) {
     if (!meta.is_object() || !meta.contains(key)) missing.push_back(key);
@@ -74,18 +91,18 @@ std::optional<StatelessRejection> CheckStatelessRequest(const HttpHeaders& heade
         400, -32602,
         absl::StrCat("Invalid params: missing _meta keys: ", absl::StrJoin(missing, ", ")));
   }
-  const json& meta_version = meta[kMetaProtocolVersion];
+  const json& meta_version = Member(meta, kMetaProtocolVersion);
   if (!meta_version.is_string()) {
     return Reject(
         400, -32602,
         absl::StrCat("Invalid params: _meta ", kMetaProtocolVersion, " must be a string"));
   }
-  if (!meta[kMetaClientCapabilities].is_object()) {
+  if (!Member(meta, kMetaClientCapabilities).is_object()) {
     return Reject(
         400, -32602,
         absl::StrCat("Invalid params: _meta ", kMetaClientCapabilities, " must be an object"));
   }
-  if (meta_version.get<std::string>() != *header_version) {
+  if (meta_version.get_ref<const std::string&>() != *header_version) {
     return Reject(400, kHeaderMismatch,
                   "Header mismatch: MCP-Protocol-Version does not match _meta protocolVersion");
   }
@@ -95,7 +112,9 @@ std::optional<StatelessRejection> CheckStatelessRequest(const HttpHeaders& heade
     return Reject(400, kUnsupportedProtocolVersion, "Unsupported protocol version",
                   json{{"supported", supported}, {"requested", *header_version}});
   }
-  const std::string method = message["method"].get<std::string>();
+  const json& method_value = Member(message, "method");
+  const std::string& method =
+      method_value.is_string() ? method_value.get_ref<const std::string&>() : EmptyString();
   const std::optional<std::string> header_method = Trimmed(headers, "mcp-method");
   if (!header_method)
     return Reject(400, kHeaderMismatch, "Header mismatch: missing Mcp-Method header");
@@ -109,7 +128,7 @@ std::optional<StatelessRejection> CheckStatelessRequest(const HttpHeaders& heade
       const std::optional<std::string> header_name = Trimmed(headers, "mcp-name");
       if (!header_name)
         return Reject(400, kHeaderMismatch, "Header mismatch: missing Mcp-Name header");
-      if (*header_name != value->get<std::string>()) {
+      if (*header_name != value->get_ref<const std::string&>()) {
         return Reject(400, kHeaderMismatch,
                       absl::StrCat("Header mismatch: Mcp-Name does not match params.", member));
       }
