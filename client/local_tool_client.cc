@@ -76,7 +76,12 @@ class LocalToolClient final : public ToolClient {
 
 std::shared_ptr<ToolClient> MakeLocalToolClient(mcp::ToolServiceImpl* service,
                                                 std::shared_ptr<ToolClient> streams) {
-  return Metered(std::make_shared<LocalToolClient>(service, std::move(streams)));
+  return Metered(MakeUnmeteredLocalToolClient(service, std::move(streams)));
+}
+
+std::shared_ptr<ToolClient> MakeUnmeteredLocalToolClient(mcp::ToolServiceImpl* service,
+                                                         std::shared_ptr<ToolClient> streams) {
+  return std::make_shared<LocalToolClient>(service, std::move(streams));
 }
 
 }  // namespace mcp_oauth::client

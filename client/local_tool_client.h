@@ -23,6 +23,10 @@ namespace mcp_oauth::client {
 // client.
 std::shared_ptr<ToolClient> MakeLocalToolClient(mcp::ToolServiceImpl* service,
                                                 std::shared_ptr<ToolClient> streams);
+// The same, not Metered: for clients that wrap it and are Metered themselves
+// (e.g. the built-in backend of an aggregate).
+std::shared_ptr<ToolClient> MakeUnmeteredLocalToolClient(mcp::ToolServiceImpl* service,
+                                                         std::shared_ptr<ToolClient> streams);
 
 }  // namespace mcp_oauth::client
 

@@ -87,8 +87,9 @@ std::shared_ptr<ToolClient> MakeRemoteToolClient(
 }
 
 std::shared_ptr<ToolClient> MakeUnmeteredRemoteToolClient(
-    std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub) {
-  return std::make_shared<RemoteToolClient>(std::move(stub), nullptr);
+    std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub,
+    std::shared_ptr<ToolCallMux> mux) {
+  return std::make_shared<RemoteToolClient>(std::move(stub), std::move(mux));
 }
 
 }  // namespace mcp_oauth::client

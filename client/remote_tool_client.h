@@ -20,9 +20,11 @@ std::shared_ptr<ToolClient> MakeRemoteToolClient(
     std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub,
     std::shared_ptr<ToolCallMux> mux = nullptr);
 // The same, not Metered: for clients that wrap it (e.g. the streams of the
-// local client) and are Metered themselves.
+// local client, the remote backends of an aggregate) and are Metered
+// themselves.
 std::shared_ptr<ToolClient> MakeUnmeteredRemoteToolClient(
-    std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub);
+    std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub,
+    std::shared_ptr<ToolCallMux> mux = nullptr);
 
 }  // namespace mcp_oauth::client
 

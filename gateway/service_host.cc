@@ -4,7 +4,9 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <functional>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "auth/auth_service.h"
@@ -12,6 +14,8 @@
 #include "auth/memory_store.h"
 #include "client/local_auth_client.h"
 #include "client/local_tool_client.h"
+#include "client/remote_tool_client.h"
+#include "client/tool_call_mux.h"
 #include "common/grpc_metrics.h"
 #include "common/status_macros.h"
 #include "gateway/health.h"
@@ -168,9 +172,17 @@ class ServiceHost final : public HostedServices {
   absl::Status StartToolAggregator() {
     std::vector<mcp::ToolBackendConfig> backends;
     std::vector<mcp::CatalogBackendConfig> catalog_backends;
+    // The gateway's own tool calls (MakeAggregateToolClient) go to a
+    // backend through `calls`: direct calls of the built-in service, and
+    // CallToolMux streams to a remote one (as --tools-target without a name).
     auto add = [&](const std::string& name, const std::string& prefix,
-                   const std::shared_ptr<grpc::Channel>& channel) {
-      backends.push_back({name, prefix, tools::v1::ToolService::NewStub(channel)});
+                   const std::shared_ptr<grpc::Channel>& channel,
+                   std::function<std::shared_ptr<client::ToolClient>(
+                       std::shared_ptr<tools::v1::ToolService::StubInterface>)>
+                       calls) {
+      std::shared_ptr<tools::v1::ToolService::StubInterface> stub =
+          tools::v1::ToolService::NewStub(channel);
+      backends.push_back({name, prefix, stub, calls(stub)});
       catalog_backends.push_back({name, prefix, resources::v1::ResourceService::NewStub(channel),
                                   prompts::v1::PromptService::NewStub(channel)});
     };
@@ -182,13 +194,33 @@ class ServiceHost final : public HostedServices {
       builtin_server_ = builtin.BuildAndStart();
       if (!builtin_server_) return absl::InternalError("cannot start the built-in ToolService");
       add("builtin", options_.builtin_tools_prefix,
-          builtin_server_->InProcessChannel(grpc::ChannelArguments()));
+          builtin_server_->InProcessChannel(grpc::ChannelArguments()),
+          [this](std::shared_ptr<tools::v1::ToolService::StubInterface> stub) {
+            return client::MakeUnmeteredLocalToolClient(
+                tool_service_.get(), client::MakeUnmeteredRemoteToolClient(std::move(stub)));
+          });
     }
     for (const auto& backend : options_.tool_backends) {
       // Reconnect backoff capped at the aggregator's own (5 s): a restarted
-      // backend's tools come back within seconds. One channel per backend.
+      // backend's tools come back within seconds. One channel per backend,
+      // and one for its CallToolMux streams.
+      constexpr int kMaxReconnectBackoffMs = 5000;
       add(backend.name, backend.prefix,
-          grpc_security::CreateChannel(backend.target, backend.security, 5000));
+          grpc_security::CreateChannel(backend.target, backend.security, kMaxReconnectBackoffMs),
+          [&](std::shared_ptr<tools::v1::ToolService::StubInterface> stub) {
+            grpc::ChannelArguments mux_arguments;
+            client::SetToolCallMuxChannelArguments(&mux_arguments);
+            mux_arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
+            mux_arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 1000);
+            client::ToolCallMuxOptions mux_options;
+            mux_options.streams = options_.http.threads;
+            auto mux = std::make_shared<client::ToolCallMux>(
+                tools::v1::ToolService::NewStub(
+                    grpc_security::CreateChannel(backend.target, backend.security, mux_arguments)),
+                mux_options);
+            tool_call_muxes_.push_back(mux);
+            return client::MakeUnmeteredRemoteToolClient(std::move(stub), std::move(mux));
+          });
     }
     auto aggregator = mcp::ToolAggregator::Start(std::move(backends));
     if (!aggregator.ok()) return aggregator.status();
@@ -200,6 +232,10 @@ class ServiceHost final : public HostedServices {
   }
 
   const GatewayOptions options_;
+  // The CallToolMux streams of the remote tool backends, also shared by the
+  // aggregate's routes: held here so that the last reference (which waits
+  // for the streams to end) goes on this thread, after the servers.
+  std::vector<std::shared_ptr<client::ToolCallMux>> tool_call_muxes_;
   std::unique_ptr<auth::AuthServiceImpl> auth_service_;
   std::shared_ptr<const mcp::ToolRegistry> tool_registry_;
   std::unique_ptr<mcp::ToolServiceImpl> tool_service_;

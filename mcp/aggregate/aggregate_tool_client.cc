@@ -22,18 +22,18 @@ class AggregateToolClient final : public client::ToolClient {
 
   void CallTool(const client::CallOptions& options, const CallToolRequest& request,
                 client::UnaryDone<CallToolResponse> done) override {
-    auto route = aggregator_->Route(request.name());
-    if (!route.ok()) {
-      CallToolResponse empty;
-      done(grpc::Status(static_cast<grpc::StatusCode>(route.status().code()),
-                        std::string(route.status().message())),
-           empty);
-      return;
-    }
-    CallToolRequest forwarded = request;
-    forwarded.set_name(route->second);
-    client::MakeUnmeteredRemoteToolClient(std::move(route->first))
-        ->CallTool(options, forwarded, std::move(done));
+    CallToolRequest forwarded;
+    std::shared_ptr<client::ToolClient> backend = Route(request, &forwarded, done);
+    if (backend != nullptr) backend->CallTool(options, forwarded, std::move(done));
+  }
+
+  // The backend's own CallToolJson: no google.protobuf.Struct on a direct
+  // call of the built-in tools.
+  void CallToolJson(const client::CallOptions& options, const CallToolRequest& request,
+                    const nlohmann::json& arguments, client::UnaryDone<JsonResult> done) override {
+    CallToolRequest forwarded;
+    std::shared_ptr<client::ToolClient> backend = Route(request, &forwarded, done);
+    if (backend != nullptr) backend->CallToolJson(options, forwarded, arguments, std::move(done));
   }
 
   void CallToolStream(const client::CallOptions& options, const CallToolStreamRequest& request,
@@ -46,6 +46,27 @@ class AggregateToolClient final : public client::ToolClient {
   }
 
  private:
+  // Returns the client of the backend owning request.name() and sets
+  // `forwarded` to `request` renamed for it; or answers `done` (NOT_FOUND,
+  // UNAVAILABLE) and returns null.
+  template <typename Response>
+  std::shared_ptr<client::ToolClient> Route(const CallToolRequest& request,
+                                            CallToolRequest* forwarded,
+                                            client::UnaryDone<Response>& done) const {
+    absl::StatusOr<BackendRoute> route = aggregator_->Route(request.name());
+    if (!route.ok()) {
+      Response empty;
+      done(grpc::Status(static_cast<grpc::StatusCode>(route.status().code()),
+                        std::string(route.status().message())),
+           empty);
+      return nullptr;
+    }
+    *forwarded = request;
+    forwarded->set_name(std::move(route->name));
+    if (route->calls != nullptr) return std::move(route->calls);
+    return client::MakeUnmeteredRemoteToolClient(std::move(route->stub));
+  }
+
   const ToolAggregator* const aggregator_;
   const std::shared_ptr<client::ToolClient> fallback_;
 };

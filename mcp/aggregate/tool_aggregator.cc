@@ -149,13 +149,13 @@ class ToolAggregator::Core final : public BackendMonitor::Listener {
     return merged_;
   }
 
-  // Returns the stub and backend-side name of the tool exposed as `name`.
-  absl::StatusOr<std::pair<std::shared_ptr<ToolService::StubInterface>, std::string>> Route(
-      const std::string& name) const {
+  // Returns the backend and backend-side name of the tool exposed as `name`.
+  absl::StatusOr<BackendRoute> Route(const std::string& name) const {
     absl::ReaderMutexLock lock(&mu_);
     auto it = merged_->routes.find(name);
     if (it != merged_->routes.end()) {
-      return std::make_pair(backends_[it->second.backend].config.stub, it->second.backend_key);
+      const ToolBackendConfig& backend = backends_[it->second.backend].config;
+      return BackendRoute{backend.stub, backend.calls, it->second.backend_key};
     }
     auto down = merged_->unavailable.find(name);
     if (down != merged_->unavailable.end()) {
@@ -374,8 +374,7 @@ grpc::ServerUnaryReactor* ToolAggregator::ListTools(grpc::CallbackServerContext*
   return reactor;
 }
 
-absl::StatusOr<std::pair<std::shared_ptr<ToolService::StubInterface>, std::string>>
-ToolAggregator::Route(const std::string& name) const {
+absl::StatusOr<BackendRoute> ToolAggregator::Route(const std::string& name) const {
   return core_->Route(name);
 }
 
@@ -398,8 +397,8 @@ grpc::ServerUnaryReactor* ToolAggregator::CallTool(grpc::CallbackServerContext* 
   call->context = grpc::ClientContext::FromCallbackServerContext(*context);
   ForwardRequestId(*context, call->context.get());
   call->request = *request;
-  call->request.set_name(route->second);
-  call->stub = std::move(route->first);
+  call->request.set_name(route->name);
+  call->stub = std::move(route->stub);
   Forwarded* raw = call.get();
   raw->stub->async()->CallTool(
       raw->context.get(), &raw->request, response,
@@ -412,10 +411,10 @@ grpc::ServerWriteReactor<CallToolEvent>* ToolAggregator::CallToolStream(
   auto route = core_->Route(request->call().name());
   if (!route.ok()) return new FinishedWriter(ToGrpcStatus(route.status()));
   CallToolStreamRequest forwarded = *request;
-  forwarded.mutable_call()->set_name(route->second);
+  forwarded.mutable_call()->set_name(route->name);
   auto client_context = grpc::ClientContext::FromCallbackServerContext(*context);
   ForwardRequestId(*context, client_context.get());
-  return StreamBridge::Start(std::move(route->first), std::move(client_context),
+  return StreamBridge::Start(std::move(route->stub), std::move(client_context),
                              std::move(forwarded));
 }
 

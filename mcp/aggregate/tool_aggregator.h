@@ -34,6 +34,10 @@
 #include "absl/time/time.h"
 #include "proto/tools/v1/tools.grpc.pb.h"
 
+namespace mcp_oauth::client {
+class ToolClient;
+}  // namespace mcp_oauth::client
+
 namespace mcp_oauth::mcp {
 
 class BackendMonitor;
@@ -44,6 +48,18 @@ struct ToolBackendConfig {
   // Prepended to each of its tool names (empty: none).
   std::string prefix;
   std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub;
+  // Optional: how in-process callers make this backend's CallTool
+  // (aggregate_tool_client.h), an unmetered client such as a direct call of
+  // the built-in service or CallToolMux streams to a remote one. Null: a
+  // unary RPC on `stub`.
+  std::shared_ptr<client::ToolClient> calls;
+};
+
+// Where a call of one exposed tool name goes (ToolAggregator::Route).
+struct BackendRoute {
+  std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub;
+  std::shared_ptr<client::ToolClient> calls;  // the backend's, may be null
+  std::string name;                           // the tool's name at the backend
 };
 
 struct ToolAggregatorOptions {
@@ -87,13 +103,11 @@ class ToolAggregator final : public mcp_oauth::tools::v1::ToolService::CallbackS
   // and prompt aggregates of the same backends. Stopped by the destructor.
   std::shared_ptr<BackendMonitor> monitor() const;
 
-  // Where CallTool sends the tool exposed as `name`: the owning backend's
-  // stub and the tool's name there; NOT_FOUND, or UNAVAILABLE naming the tool
-  // while its backend is down (CallTool's answers then). For in-process
-  // callers that make the backend call themselves (aggregate_tool_client.h).
-  absl::StatusOr<
-      std::pair<std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface>, std::string>>
-  Route(const std::string& name) const;
+  // Where CallTool sends the tool exposed as `name`: the owning backend and
+  // the tool's name there; NOT_FOUND, or UNAVAILABLE naming the tool while
+  // its backend is down (CallTool's answers then). For in-process callers
+  // that make the backend call themselves (aggregate_tool_client.h).
+  absl::StatusOr<BackendRoute> Route(const std::string& name) const;
 
   grpc::ServerUnaryReactor* ListTools(grpc::CallbackServerContext* context,
                                       const mcp_oauth::tools::v1::ListToolsRequest* request,

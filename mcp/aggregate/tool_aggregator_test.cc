@@ -314,16 +314,21 @@ class ToolAggregatorTest : public ::testing::Test {
 
   static ToolBackendConfig Config(const std::string& name, grpc::Server* server,
                                   const std::string& prefix) {
-    return {name, prefix, ToolService::NewStub(server->InProcessChannel(grpc::ChannelArguments()))};
+    return {name, prefix, ToolService::NewStub(server->InProcessChannel(grpc::ChannelArguments())),
+            nullptr};
   }
 
-  absl::Status StartAggregator(const std::string& beta_prefix) {
+  // `beta_calls`: beta's ToolBackendConfig::calls.
+  absl::Status StartAggregator(const std::string& beta_prefix,
+                               std::shared_ptr<client::ToolClient> beta_calls = nullptr) {
     ToolAggregatorOptions options;
     options.initial_backoff = absl::Milliseconds(20);
     options.max_backoff = absl::Milliseconds(100);
     options.list_timeout = absl::Seconds(2);
-    auto aggregator = ToolAggregator::Start(
-        {Config("alpha", alpha_server_, ""), Config("beta", beta_server_, beta_prefix)}, options);
+    ToolBackendConfig beta = Config("beta", beta_server_, beta_prefix);
+    beta.calls = std::move(beta_calls);
+    auto aggregator =
+        ToolAggregator::Start({Config("alpha", alpha_server_, ""), std::move(beta)}, options);
     if (!aggregator.ok()) return aggregator.status();
     aggregator_ = std::move(*aggregator);
     delegating_->Set(aggregator_.get());
@@ -523,6 +528,124 @@ TEST_F(ToolAggregatorTest, AggregateToolClientCallsTheOwningBackend) {
                    });
   ASSERT_TRUE(listed.WaitForNotificationWithTimeout(absl::Seconds(10)));
   EXPECT_EQ(names, (std::vector<std::string>{"a1", "echo", "slow", "b_b1", "b_echo"}));
+}
+
+// A ToolClient that records the calls made through it and answers each
+// with a text block naming the method.
+class RecordingToolClient final : public client::ToolClient {
+ public:
+  void ListTools(const client::CallOptions&, const ListToolsRequest&,
+                 client::UnaryDone<ListToolsResponse> done) override {
+    ListToolsResponse empty;
+    done(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not here"), empty);
+  }
+  void CallTool(const client::CallOptions& options, const CallToolRequest& request,
+                client::UnaryDone<CallToolResponse> done) override {
+    Record("CallTool", options, request, nlohmann::json());
+    CallToolResponse response;
+    (*response.add_content()->mutable_fields())["text"].set_string_value("recorded:CallTool");
+    done(grpc::Status::OK, response);
+  }
+  void CallToolJson(const client::CallOptions& options, const CallToolRequest& request,
+                    const nlohmann::json& arguments, client::UnaryDone<JsonResult> done) override {
+    Record("CallToolJson", options, request, arguments);
+    JsonResult result;
+    result.content.push_back({{"type", "text"}, {"text", "recorded:CallToolJson"}});
+    done(grpc::Status::OK, result);
+  }
+  void CallToolStream(const client::CallOptions&, const CallToolStreamRequest&, EventFn,
+                      StreamDoneFn done) override {
+    done(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not here"), nullptr);
+  }
+  void WatchTools(const client::CallOptions&, ChangeFn, StatusFn done) override {
+    done(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not here"));
+  }
+
+  struct Call {
+    std::string method;
+    std::string request_id;
+    CallToolRequest request;
+    nlohmann::json arguments;
+  };
+  std::vector<Call> calls() {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+
+ private:
+  void Record(const char* method, const client::CallOptions& options,
+              const CallToolRequest& request, const nlohmann::json& arguments) {
+    absl::MutexLock lock(&mu_);
+    calls_.push_back({method, options.request_id, request, arguments});
+  }
+
+  absl::Mutex mu_;
+  std::vector<Call> calls_ ABSL_GUARDED_BY(mu_);
+};
+
+// A backend with its own client (ToolBackendConfig::calls, e.g. CallToolMux
+// streams or a direct call) gets the gateway's calls of its tools through
+// it, CallToolJson as CallToolJson (no Struct on the way), routed and
+// renamed; a backend without one is called over its stub.
+TEST_F(ToolAggregatorTest, AggregateToolClientUsesTheBackendsOwnClient) {
+  auto recorder = std::make_shared<RecordingToolClient>();
+  ASSERT_TRUE(StartAggregator("b_", recorder).ok());
+  std::shared_ptr<ToolService::StubInterface> front =
+      ToolService::NewStub(front_server_->InProcessChannel(grpc::ChannelArguments()));
+  std::shared_ptr<client::ToolClient> tools =
+      MakeAggregateToolClient(aggregator_.get(), client::MakeUnmeteredRemoteToolClient(front));
+  client::CallOptions options;
+  options.request_id = "req-9";
+  options.timeout = absl::Seconds(5);
+  CallToolRequest request;
+  request.mutable_caller()->set_subject("carol-subject");
+  const nlohmann::json arguments = {{"message", "hi"}, {"n", 3}};
+
+  // Answered before returning (the recorder answers inline).
+  std::vector<std::string> texts;
+  auto keep_json = [&](const grpc::Status& status, client::ToolClient::JsonResult& result) {
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    texts.push_back(result.content.empty() ? "" : result.content[0].value("text", ""));
+  };
+  request.set_name("b_echo");
+  tools->CallToolJson(options, request, arguments, keep_json);
+  request.set_name("b_b1");
+  tools->CallTool(options, request, [&](const grpc::Status& status, CallToolResponse& response) {
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    texts.push_back(Text(response));
+  });
+  EXPECT_EQ(texts, (std::vector<std::string>{"recorded:CallToolJson", "recorded:CallTool"}));
+  std::vector<RecordingToolClient::Call> calls = recorder->calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].method, "CallToolJson");
+  EXPECT_EQ(calls[0].request.name(), "echo");
+  EXPECT_EQ(calls[0].request.caller().subject(), "carol-subject");
+  EXPECT_EQ(calls[0].request_id, "req-9");
+  EXPECT_EQ(calls[0].arguments, arguments);
+  EXPECT_EQ(calls[1].method, "CallTool");
+  EXPECT_EQ(calls[1].request.name(), "b1");
+
+  // alpha has no client of its own: its stub, as before.
+  absl::Notification answered;
+  grpc::Status status;
+  std::string text;
+  request.set_name("echo");
+  tools->CallToolJson(options, request, arguments,
+                      [&](const grpc::Status& s, client::ToolClient::JsonResult& result) {
+                        status = s;
+                        text = result.content.empty() ? "" : result.content[0].value("text", "");
+                        answered.Notify();
+                      });
+  ASSERT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(text, "alpha:echo");
+  EXPECT_EQ(recorder->calls().size(), 2u);
+
+  // Unknown names are the aggregate's answer, whichever method.
+  request.set_name("nope");
+  tools->CallToolJson(options, request, arguments,
+                      [&](const grpc::Status& s, client::ToolClient::JsonResult&) { status = s; });
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(ToolAggregatorTest, StreamsEventsFromTheBackend) {
