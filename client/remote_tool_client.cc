@@ -3,10 +3,13 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 
+#include "absl/status/statusor.h"
 #include "client/grpc_client_call.h"
 #include "client/tool_call_mux.h"
+#include "mcp/json_struct.h"
 
 namespace mcp_oauth::client {
 namespace {
@@ -31,15 +34,28 @@ class RemoteToolClient final : public ToolClient {
 
   void CallTool(const CallOptions& options, const CallToolRequest& request,
                 UnaryDone<CallToolResponse> done) override {
-    if (mux_ != nullptr) {
-      CallToolRequest copy = request;
-      if (mux_->TryCall(options, copy, done)) return;
-      StartUnary(options, std::move(copy), std::move(done),
-                 [this](auto... args) { stub_->async()->CallTool(args...); });
+    Send(options, request, std::move(done));
+  }
+
+  // The request is copied once, with the arguments converted into it (the
+  // default copies it twice), and the answer converted as it comes.
+  void CallToolJson(const CallOptions& options, const CallToolRequest& request,
+                    const nlohmann::json& arguments, UnaryDone<JsonResult> done) override {
+    absl::StatusOr<google::protobuf::Struct> converted = mcp::JsonToStruct(arguments);
+    if (!converted.ok()) {
+      JsonResult empty;
+      done(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        std::string(converted.status().message())),
+           empty);
       return;
     }
-    StartUnary(options, request, std::move(done),
-               [this](auto... args) { stub_->async()->CallTool(args...); });
+    CallToolRequest call = request;
+    call.mutable_arguments()->Swap(&*converted);
+    Send(options, std::move(call),
+         [done = std::move(done)](const grpc::Status& status, CallToolResponse& response) {
+           JsonResult result = ToJsonResult(&response);
+           done(status, result);
+         });
   }
 
   void CallToolStream(const CallOptions& options, const CallToolStreamRequest& request,
@@ -74,6 +90,13 @@ class RemoteToolClient final : public ToolClient {
   }
 
  private:
+  // CallTool on a mux stream if it takes the call, else as a unary RPC.
+  void Send(const CallOptions& options, CallToolRequest request, UnaryDone<CallToolResponse> done) {
+    if (mux_ != nullptr && mux_->TryCall(options, request, done)) return;
+    StartUnary(options, std::move(request), std::move(done),
+               [this](auto... args) { stub_->async()->CallTool(args...); });
+  }
+
   const std::shared_ptr<mcp_oauth::tools::v1::ToolService::StubInterface> stub_;
   const std::shared_ptr<ToolCallMux> mux_;  // optional
 };

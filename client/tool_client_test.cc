@@ -387,12 +387,20 @@ TEST_P(ToolClientTest, CallToolJsonStatusesAndErrors) {
   EXPECT_EQ(CallToolCount() - before, 1u);
 }
 
-// Only the mux client's calls travel over CallToolMux.
+// Only the mux client's calls travel over CallToolMux, CallToolJson's too.
 TEST_P(ToolClientTest, OnlyTheMuxClientUsesTheStream) {
   const double before = MuxCallsServed();
   Call(client(), Request("shout", {{"text", "m"}}));
   Call(client(), Request("nope", json::object()));
-  EXPECT_EQ(MuxCallsServed() - before, GetParam() == Path::kMux ? 2 : 0);
+  EXPECT_TRUE(CallJson(client(), "shout", {{"text", "j"}}).status.ok());
+  EXPECT_EQ(MuxCallsServed() - before, GetParam() == Path::kMux ? 3 : 0);
+}
+
+// Arguments that are not an object never leave the client (the local one:
+// never reach the tool).
+TEST_P(ToolClientTest, CallToolJsonRefusesArgumentsThatAreNotAnObject) {
+  JsonOutcome outcome = CallJson(client(), "shout", json::array({1, 2}));
+  EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 INSTANTIATE_TEST_SUITE_P(LocalAndRemote, ToolClientTest,
