@@ -269,15 +269,15 @@ RequestObserver::RouteSeries& RequestObserver::SeriesOf(const std::string& route
 }
 
 void RequestObserver::Handle(HttpRequest request, Responder respond) {
-  request.request_id = request_id::AcceptOrGenerate(request.headers.Get("x-request-id"));
+  request.request_id = request_id::AcceptOrGenerate(request.headers.First("x-request-id"));
   std::string proto;
   if (!options_.trusted_proxies.empty() && Contains(options_.trusted_proxies, request.remote_ip)) {
     if (request.headers.Count("x-forwarded-for") == 1) {
       std::string client =
-          ForwardedClient(request.headers.Get("x-forwarded-for"), options_.trusted_proxies);
+          ForwardedClient(request.headers.First("x-forwarded-for"), options_.trusted_proxies);
       if (!client.empty()) request.remote_ip = std::move(client);
     }
-    std::string_view forwarded_proto = request.headers.Get("x-forwarded-proto");
+    std::string_view forwarded_proto = request.headers.First("x-forwarded-proto");
     if (forwarded_proto == "https" || forwarded_proto == "http") proto = forwarded_proto;
   }
   auto started = std::chrono::steady_clock::now();

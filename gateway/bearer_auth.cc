@@ -117,7 +117,7 @@ class BearerAuthenticator::Impl {
 
   void Authenticate(const HttpRequest& request, std::function<void(Principal)> on_success,
                     Responder respond) {
-    std::string_view token = BearerToken(request.headers.Get("authorization"));
+    std::string_view token = BearerToken(request.headers.First("authorization"));
     if (token.empty()) {
       return respond(Challenge(401, "", "authorization required: send a bearer access token"));
     }

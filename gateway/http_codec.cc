@@ -133,7 +133,8 @@ HttpRequest ToHttpRequest(BeastRequest&& raw, const std::string& remote_ip) {
   request.path = request.target.substr(0, question);
   if (question != std::string::npos) request.query = request.target.substr(question + 1);
   for (const auto& field : raw) {
-    request.headers.Add(std::string(field.name_string()), std::string(field.value()));
+    request.headers.Add({field.name_string().data(), field.name_string().size()},
+                        {field.value().data(), field.value().size()});
   }
   request.body = std::move(raw.body());
   request.remote_ip = remote_ip;

@@ -11,22 +11,14 @@
 #include <utility>
 #include <vector>
 
+#include "common/http_headers.h"
+
 namespace mcp_oauth::gateway {
 
-// Header fields with lower-case names, in arrival order.
-class Headers {
- public:
-  void Add(std::string name, std::string value);
-  // Returns the first value of `name` (lower case), or "" when absent.
-  std::string_view Get(std::string_view name) const;
-  bool Has(std::string_view name) const;
-  // Number of fields named `name`.
-  int Count(std::string_view name) const;
-  const std::vector<std::pair<std::string, std::string>>& fields() const { return fields_; }
-
- private:
-  std::vector<std::pair<std::string, std::string>> fields_;
-};
+// Header fields with lower-case names, in arrival order (First(name): the
+// first value; Get(name): all values joined). The same type reaches the MCP
+// endpoint (mcp::McpRequest), moved.
+using Headers = ::mcp_oauth::HttpHeaders;
 
 // What handling a request learned that only the access log needs (never
 // sent): who made it, when a route knows (/mcp, from the verified token).

@@ -45,7 +45,7 @@ class EventStreamBody final : public ResponseStream {
 mcp::McpRequest ToMcpRequest(HttpRequest&& request, Principal&& principal) {
   mcp::McpRequest mcp_request;
   mcp_request.method = std::move(request.method);
-  for (const auto& [name, value] : request.headers.fields()) mcp_request.headers.Add(name, value);
+  mcp_request.headers = std::move(request.headers);
   mcp_request.body = std::move(request.body);
   mcp_request.request_id = std::move(request.request_id);
   mcp_request.principal = std::move(principal);

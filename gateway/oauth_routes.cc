@@ -52,7 +52,7 @@ HttpResponse InvalidRequest(std::string description) {
 }
 
 bool IsFormRequest(const HttpRequest& request) {
-  std::string_view type = request.headers.Get("content-type");
+  std::string_view type = request.headers.First("content-type");
   return type.substr(0, type.find(';')) == "application/x-www-form-urlencoded";
 }
 
@@ -60,7 +60,7 @@ bool IsFormRequest(const HttpRequest& request) {
 // Returns false (with `error`) when the request is malformed.
 bool ExtractClientCredentials(const HttpRequest& request, const FormData& form,
                               v1::ClientCredentials* credentials, std::string* error) {
-  std::string_view authorization = request.headers.Get("authorization");
+  std::string_view authorization = request.headers.First("authorization");
   bool has_basic = authorization.size() > 6 && (authorization.substr(0, 6) == "Basic " ||
                                                 authorization.substr(0, 6) == "basic ");
   if (has_basic) {

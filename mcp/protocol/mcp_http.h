@@ -5,7 +5,6 @@
 #define MCP_OAUTH_MCP_PROTOCOL_MCP_HTTP_H_
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,32 +12,15 @@
 #include <utility>
 #include <vector>
 
+#include "common/http_headers.h"
 #include "common/principal.h"
 
 namespace mcp_oauth::mcp {
 
-// Request headers, keyed by lower-case name. Repeated headers are combined
-// with ", " (RFC 9110 §5.3), which is what Accept needs.
-class HttpHeaders {
- public:
-  HttpHeaders() = default;
-  HttpHeaders(std::initializer_list<std::pair<std::string, std::string>> headers) {
-    for (const auto& [name, value] : headers) Add(name, value);
-  }
-
-  // Adds a header; `name` is matched case-insensitively.
-  void Add(std::string_view name, std::string_view value);
-  // Replaces any value of `name`.
-  void Set(std::string_view name, std::string_view value);
-  void Remove(std::string_view name);
-  // Returns the (combined) value of `name`, if present.
-  std::optional<std::string> Get(std::string_view name) const;
-  bool Has(std::string_view name) const { return Get(name).has_value(); }
-  const std::map<std::string, std::string>& all() const { return values_; }
-
- private:
-  std::map<std::string, std::string> values_;
-};
+// Request headers: lower-case names in arrival order; Get(name) joins the
+// values of a repeated field with ", " (RFC 9110 Section 5.3), which is what
+// Accept needs. The gateway's own type, moved here, not copied.
+using HttpHeaders = ::mcp_oauth::HttpHeaders;
 
 struct McpRequest {
   std::string method;  // "POST", "GET", "DELETE", ...

@@ -144,9 +144,15 @@ std::optional<json> ToolCallRunner::ReadStateless(const json& id, const json& pa
                                                   json* capabilities) const {
   constexpr char kParamPrefix[] = "mcp-param-";
   auto* mirrored = request->mutable_param_headers()->mutable_values();
-  for (const auto& [header, value] : headers.all()) {
-    if (absl::StartsWith(header, kParamPrefix))
-      (*mirrored)[header.substr(sizeof(kParamPrefix) - 1)] = value;
+  for (const auto& [header, value] : headers) {
+    if (header.substr(0, sizeof(kParamPrefix) - 1) != kParamPrefix) continue;
+    std::string name(header.substr(sizeof(kParamPrefix) - 1));
+    // A repeated header: its values joined with ", " (as HttpHeaders::Get).
+    if (auto it = mirrored->find(name); it != mirrored->end()) {
+      it->second.append(", ").append(value.data(), value.size());
+    } else {
+      (*mirrored)[name] = std::string(value);
+    }
   }
   if (std::optional<json> error = ReadInputParams(id, params, request, capabilities)) return error;
   if (TasksNegotiated(params)) request->set_task_mode(mcp_oauth::tools::v1::TASK_MODE_ALLOWED);

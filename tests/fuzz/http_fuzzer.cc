@@ -374,8 +374,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     request.path = Expand(std::move(request.path), &one_time_used);
     request.query = Expand(std::move(request.query), &one_time_used);
     gw::Headers headers;
-    for (const auto& [name, value] : request.headers.fields()) {
-      headers.Add(name, Expand(value, &one_time_used));
+    for (const auto& [name, value] : request.headers) {
+      headers.Add(name, Expand(std::string(value), &one_time_used));
     }
     request.headers = std::move(headers);
     request.body = Expand(std::move(request.body), &one_time_used);

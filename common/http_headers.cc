@@ -1,0 +1,86 @@
+#include "common/http_headers.h"
+
+namespace mcp_oauth {
+namespace {
+
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// `stored` is lower case already; `name` may be in any case.
+bool SameName(std::string_view stored, std::string_view name) {
+  if (stored.size() != name.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (stored[i] != Lower(name[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+HttpHeaders::HttpHeaders(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+  for (const auto& [name, value] : fields) Add(name, value);
+}
+
+void HttpHeaders::Reserve(size_t fields, size_t bytes) {
+  slots_.reserve(fields);
+  bytes_.reserve(bytes);
+}
+
+void HttpHeaders::Add(std::string_view name, std::string_view value) {
+  Slot slot;
+  slot.name_at = static_cast<uint32_t>(bytes_.size());
+  slot.name_size = static_cast<uint32_t>(name.size());
+  bytes_.append(name.data(), name.size());
+  for (size_t i = slot.name_at; i < bytes_.size(); ++i) bytes_[i] = Lower(bytes_[i]);
+  slot.value_at = static_cast<uint32_t>(bytes_.size());
+  slot.value_size = static_cast<uint32_t>(value.size());
+  bytes_.append(value.data(), value.size());
+  slots_.push_back(slot);
+}
+
+void HttpHeaders::Set(std::string_view name, std::string_view value) {
+  Remove(name);
+  Add(name, value);
+}
+
+void HttpHeaders::Remove(std::string_view name) {
+  // The bytes of removed fields stay behind, unreferenced, until the value dies.
+  size_t kept = 0;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (!SameName(field(i).name, name)) slots_[kept++] = slots_[i];
+  }
+  slots_.resize(kept);
+}
+
+size_t HttpHeaders::Find(std::string_view name, size_t from) const {
+  for (size_t i = from; i < slots_.size(); ++i) {
+    if (SameName(field(i).name, name)) return i;
+  }
+  return kNone;
+}
+
+std::string_view HttpHeaders::First(std::string_view name) const {
+  size_t index = Find(name, 0);
+  return index == kNone ? std::string_view() : field(index).value;
+}
+
+std::optional<std::string> HttpHeaders::Get(std::string_view name) const {
+  size_t index = Find(name, 0);
+  if (index == kNone) return std::nullopt;
+  std::string value(field(index).value);
+  while ((index = Find(name, index + 1)) != kNone) {
+    value += ", ";
+    value += field(index).value;
+  }
+  return value;
+}
+
+int HttpHeaders::Count(std::string_view name) const {
+  int count = 0;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (SameName(field(i).name, name)) ++count;
+  }
+  return count;
+}
+
+}  // namespace mcp_oauth
