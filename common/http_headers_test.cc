@@ -20,10 +20,9 @@ TEST(HttpHeadersTest, KeepsFieldsInArrivalOrderWithLowerCaseNames) {
   headers.Add("Content-Type", "application/json");
   headers.Add("ACCEPT", "text/event-stream");
   headers.Add("accept", "Application/JSON");
-  std::vector<std::pair<std::string, std::string>> expected = {
-      {"content-type", "application/json"},
-      {"accept", "text/event-stream"},
-      {"accept", "Application/JSON"}};
+  std::vector<std::pair<std::string, std::string>> expected = {{"content-type", "application/json"},
+                                                               {"accept", "text/event-stream"},
+                                                               {"accept", "Application/JSON"}};
   EXPECT_EQ(Fields(headers), expected);
   EXPECT_EQ(headers.size(), 3u);
 }
