@@ -4,17 +4,17 @@
 //   stateless_endpoint.cc 2026-07-28 requests (no session), server/discover
 //   endpoint_methods.cc   the method table of both eras: name -> eras -> handler
 //   endpoint_sessions.cc  session table, GET (SSE streams), DELETE, server-to-client sends
-//   endpoint_tools.cc     tools/list; a 2025 session's tools/call (tracking, rounds)
-//   endpoint_input.cc     a 2025 session's tools/call asking the client for input
+//   endpoint_tools.cc     tools/list
 //   endpoint_support.cc   HTTP answers and error mapping
 //   endpoint_tasks.cc     the tasks extension: tasks/get, tasks/update, tasks/cancel
 // and the parts it owns, each with its own header: endpoint_catalog.h
 // (resources/*, prompts/*, completion/complete, capabilities,
 // instructions), change_watches.h (tools/list_changed and resource
 // subscriptions), tool_call_runner.h (tools/call of both eras),
-// session_table.h; and jsonrpc_envelope.h, protocol_versions.h,
-// stateless_era.h, input_params.h, session_id.h, principal_sessions.h,
-// sse_stream.h, reply.h.
+// session_tool_calls.h (a 2025 session's tools/call: in-flight tracking for
+// notifications/cancelled, rounds of input requests), session_table.h; and
+// jsonrpc_envelope.h, protocol_versions.h, stateless_era.h, input_params.h,
+// session_id.h, principal_sessions.h, sse_stream.h, reply.h.
 // Not a public header (listed in srcs): it pulls in gRPC.
 #ifndef MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_INTERNAL_H_
 #define MCP_OAUTH_MCP_PROTOCOL_ENDPOINT_INTERNAL_H_
@@ -56,6 +56,7 @@
 #include "mcp/protocol/reply.h"
 #include "mcp/protocol/session_id.h"
 #include "mcp/protocol/session_table.h"
+#include "mcp/protocol/session_tool_calls.h"
 #include "mcp/protocol/sse_stream.h"
 #include "mcp/protocol/tool_call_runner.h"
 #include "mcp/tasks/task_manager.h"
@@ -105,10 +106,6 @@ inline constexpr char kTasksExtension[] = "io.modelcontextprotocol/tasks";
 json MissingTasksCapability(const json& id, const std::string& what);
 // The JSON-RPC answer to a TaskManager outcome (endpoint_tasks.cc).
 json TaskReply(const json& id, const absl::StatusOr<json>& result);
-
-// A 2025 session's tools/call waiting for the client's answers to the input
-// requests its tool asked for (endpoint_input.cc).
-struct InputRound;
 
 // One JSON-RPC request on its way to its method's handler, in either era
 // (endpoint_methods.cc). Points into the request, which outlives dispatch.
@@ -161,6 +158,7 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
                options_.allow_loopback),
         tasks_(MakeTaskManager(options_, tools_)),
         tool_calls_(tools_, tasks_, options_.tool_call_timeout),
+        session_calls_(&tool_calls_, &mu_, options_.tool_call_timeout),
         catalog_(
             options_,
             backends.resources ? client::MakeRemoteResourceClient(backends.resources) : nullptr,
@@ -231,40 +229,6 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   void HandleNotification(const std::shared_ptr<Session>& session, const std::string& method,
                           const json& params);
   void ListTools(const json& id, const json& params, const std::string& request_id, Reply reply);
-  void CallTool(const std::shared_ptr<Session>& session, const json& id, const json& params,
-                const Principal& principal, const std::string& request_id, Reply reply,
-                std::shared_ptr<PostResponder> post);
-  // One RPC of a 2025 session's tools/call (`round` 0 first, then one more
-  // per round of answers, those without events), tracked for
-  // notifications/cancelled: its result, or its input-required answer handed
-  // to AskForInput.
-  void CallToolRound(const std::shared_ptr<Session>& session, const json& id,
-                     CallToolRequest request, json arguments, const std::string& request_id,
-                     Reply reply, std::shared_ptr<PostResponder> post, int round,
-                     const ToolCallEvents& events = ToolCallEvents());
-  // endpoint_input.cc: sends the tool's input requests to the client as
-  // server-to-client requests on the POST's stream and calls the tool again
-  // once every answer is in (DeliverInput); errors when the client lacks a
-  // capability, after too many rounds, or when the wait times out.
-  void AskForInput(const std::shared_ptr<Session>& session, const json& id, CallToolRequest request,
-                   const mcp_oauth::tools::v1::InputRequired& required,
-                   const std::string& request_id, Reply reply, std::shared_ptr<PostResponder> post,
-                   int round);
-  // A JSON-RPC response from the client: the answer to one of those requests
-  // (unknown ids are ignored).
-  void DeliverInput(const std::shared_ptr<Session>& session, const json& message);
-  // notifications/cancelled of a tools/call waiting for input: ends it.
-  void CancelInput(const std::shared_ptr<Session>& session, const json& call_id);
-  // Ends `round` (once): no more answers are taken; `error` (if any) answers
-  // the tools/call. False when it had already ended.
-  bool EndInput(const std::shared_ptr<Session>& session, const std::shared_ptr<InputRound>& round,
-                std::optional<json> error);
-  // Registers `call` as the in-flight call `id`; false (with the error
-  // sent) when the session ended or the id is already in flight.
-  bool TrackCall(const std::shared_ptr<Session>& session, const json& id,
-                 const std::shared_ptr<client::Cancellation>& call, const Reply& reply);
-  void UntrackCall(const std::shared_ptr<Session>& session, const std::string& key,
-                   const std::shared_ptr<client::Cancellation>& call);
 
   McpOptions options_;
   const std::shared_ptr<client::ToolClient> tools_;
@@ -273,6 +237,8 @@ class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
   const std::shared_ptr<tasks::TaskManager> tasks_;
   // tools/call of both eras.
   const ToolCallRunner tool_calls_;
+  // A 2025 session's tools/call: tracking, rounds of input requests.
+  SessionToolCalls session_calls_;
   // resources/*, prompts/*, completion/complete; capabilities, instructions.
   const EndpointCatalog catalog_;
 

@@ -61,8 +61,9 @@ const absl::flat_hash_map<std::string, McpEndpoint::Impl::Method>& McpEndpoint::
             self.CallToolStateless(*c.id, *c.params, *c.principal, *c.headers, *c.request_id,
                                    std::move(c.reply), std::move(c.post), std::move(c.cancel));
           } else {
-            self.CallTool(c.session, *c.id, *c.params, *c.principal, *c.request_id,
-                          std::move(c.reply), std::move(c.post));
+            self.session_calls_.Call(self.weak_from_this(), c.session, *c.id, *c.params,
+                                     *c.principal, *c.request_id, std::move(c.reply),
+                                     std::move(c.post));
           }
           return true;
         }}},

@@ -230,7 +230,7 @@ void McpEndpoint::Impl::Dispatch(const std::shared_ptr<Session>& session, const 
   if (envelope.is_response()) {
     // A response to a server-to-client request (a tool's input request):
     // accepted, and handed to the tools/call waiting for it.
-    DeliverInput(session, message);
+    session_calls_.Deliver(weak_from_this(), session, message);
     reply(std::nullopt);
     return;
   }
@@ -257,17 +257,7 @@ void McpEndpoint::Impl::HandleNotification(const std::shared_ptr<Session>& sessi
   if (method != "notifications/cancelled" || !params.is_object()) return;  // others need no action
   auto request_id = params.find("requestId");
   if (request_id == params.end() || !IsValidId(*request_id)) return;
-  std::shared_ptr<client::Cancellation> call;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = session->in_flight.find(request_id->dump());
-    if (it != session->in_flight.end()) call = it->second;
-  }
-  if (call) {
-    call->Cancel();
-  } else {
-    CancelInput(session, *request_id);
-  }
+  session_calls_.Cancel(session, *request_id);
 }
 
 McpEndpoint::McpEndpoint(McpOptions options,

@@ -27,7 +27,7 @@
 namespace mcp_oauth::mcp {
 
 // A 2025 session's tools/call waiting for the client's answers to the input
-// requests its tool asked for (endpoint_input.cc).
+// requests its tool asked for (session_tool_calls.cc).
 struct InputRound;
 
 // Per-session state. Every field is guarded by the endpoint's mutex

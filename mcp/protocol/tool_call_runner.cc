@@ -219,7 +219,7 @@ RpcReply ToolCallRunner::Answer(const json& id, ProtocolEra era, const grpc::Sta
     if (era == ProtocolEra::kStateless)
       return InputRequiredReply(id, response.input_required(), client_capabilities);
     return RpcError(id, kInternalError,
-                    "Internal error");  // sessions ask the client first (endpoint_input.cc)
+                    "Internal error");  // sessions ask the client first (session_tool_calls.cc)
   }
   return RpcReply::Rendered(
       RenderResult(id, era, response.is_error(), result->content, result->structured_content));

@@ -5,7 +5,7 @@
 // listens for progress or log events), the JSON-RPC answer (result, error,
 // InputRequiredResult) and the creation of a task. The eras keep only what
 // is theirs: a session tracks its in-flight calls and asks the client for a
-// tool's input itself (endpoint_input.cc); a stateless call is cancelled by
+// tool's input itself (session_tool_calls.h); a stateless call is cancelled by
 // closing its stream.
 //
 // Internal to //mcp/protocol. Thread safe: immutable after construction.
