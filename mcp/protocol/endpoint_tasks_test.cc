@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "mcp/protocol/endpoint_test_util.h"
 #include "mcp/protocol/mcp_endpoint.h"
 #include "mcp/protocol/stateless_era.h"
 #include "mcp/tasks/memory_task_store.h"
@@ -86,14 +86,7 @@ class EndpointTasksTest : public ::testing::Test {
         json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}}.dump();
     request.principal.subject = subject;
     request.principal.client_id = "client-1";
-    McpResponse out;
-    absl::Notification done;
-    endpoint_->Handle(std::move(request), [&](McpResponse response) {
-      out = std::move(response);
-      done.Notify();
-    });
-    EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-    return out;
+    return HandleAndWait(*endpoint_, std::move(request));
   }
 
   static json Body(const McpResponse& response) { return json::parse(response.body); }

@@ -8,10 +8,10 @@
 #include <memory>
 #include <string>
 
-#include "absl/synchronization/notification.h"
 #include "client/local_tool_client.h"
 #include "client/remote_tool_client.h"
 #include "mcp/json_struct.h"
+#include "mcp/protocol/endpoint_test_util.h"
 #include "mcp/protocol/json_writer.h"
 #include "mcp/protocol/mcp_endpoint.h"
 #include "mcp/tool_service.h"
@@ -103,14 +103,7 @@ class RenderedToolCallTest : public ::testing::Test {
     request.body = body.dump();
     request.principal.subject = "alice";
     request.principal.client_id = "client-1";
-    McpResponse out;
-    absl::Notification done;
-    endpoint_->Handle(std::move(request), [&](McpResponse response) {
-      out = std::move(response);
-      done.Notify();
-    });
-    EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-    return out;
+    return HandleAndWait(*endpoint_, std::move(request));
   }
 
   // A 2025-11-25 session's headers.

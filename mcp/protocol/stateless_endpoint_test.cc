@@ -10,10 +10,10 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "client/local_tool_client.h"
 #include "client/remote_tool_client.h"
+#include "mcp/protocol/endpoint_test_util.h"
 #include "mcp/protocol/mcp_endpoint.h"
 #include "mcp/protocol/stateless_era.h"
 #include "mcp/tool_service.h"
@@ -127,14 +127,7 @@ class StatelessEndpointTest : public ::testing::Test {
     request.body = body.dump();
     request.principal.subject = "alice";
     request.principal.client_id = "client-1";
-    McpResponse out;
-    absl::Notification done;
-    endpoint_->Handle(std::move(request), [&](McpResponse response) {
-      out = std::move(response);
-      done.Notify();
-    });
-    EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-    return out;
+    return HandleAndWait(*endpoint_, std::move(request));
   }
 
   // A well-formed 2026-07-28 request; `caps` are the client capabilities.
