@@ -1146,7 +1146,7 @@ absl::StatusOr<v1::ValidateAccessTokenResponse> AuthorizationServer::ValidateAcc
     }
   }
   v1::ValidateAccessTokenResponse response;
-  v1::Principal* principal = response.mutable_principal();
+  identity::v1::Principal* principal = response.mutable_principal();
   principal->set_subject(record->subject);
   principal->set_username(record->username);
   principal->set_client_id(record->client_id);

@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "client/auth_client.h"
 #include "common/crypto.h"
+#include "common/principal_proto.h"
 #include "gateway/status_mapping.h"
 #include "proto/auth/v1/auth.pb.h"
 
@@ -142,10 +143,8 @@ class BearerAuthenticator::Impl {
          respond = std::move(respond)](const grpc::Status& status,
                                        v1::ValidateAccessTokenResponse& validated) {
           if (status.ok()) {
-            const v1::Principal& p = validated.principal();
-            Principal principal{
-                p.subject(), p.username(), p.client_id(), {p.scopes().begin(), p.scopes().end()}};
-            if (cache_.enabled()) cache_.Add(digest, principal, p.expires_at());
+            Principal principal = PrincipalFromProto(validated.principal());
+            if (cache_.enabled()) cache_.Add(digest, principal, validated.principal().expires_at());
             return on_success(std::move(principal));
           }
           v1::OAuthError error = OAuthErrorFromStatus(status);

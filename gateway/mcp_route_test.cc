@@ -43,7 +43,7 @@ std::string Rpc(int id, const std::string& method, const json& params = json::ob
 class McpRouteTest : public ::testing::Test {
  protected:
   McpRouteTest() {
-    auth::v1::Principal* principal = auth_->validate.response.mutable_principal();
+    identity::v1::Principal* principal = auth_->validate.response.mutable_principal();
     principal->set_subject("sub-7");
     principal->set_username("alice");
     principal->set_client_id("client-7");

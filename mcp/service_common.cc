@@ -6,6 +6,7 @@
 #include "absl/time/time.h"
 #include "common/crypto.h"
 #include "common/log.h"
+#include "common/principal_proto.h"
 
 namespace mcp_oauth::mcp {
 
@@ -17,18 +18,13 @@ std::shared_ptr<const RequestStateCodec> MakeRequestStateCodec(
 }
 
 CallContext ContextFor(const grpc::CallbackServerContext& context,
-                       const mcp_oauth::tools::v1::Caller& caller) {
-  Caller out;
-  out.subject = caller.subject();
-  out.username = caller.username();
-  out.client_id = caller.client_id();
-  out.scopes.assign(caller.scopes().begin(), caller.scopes().end());
+                       const identity::v1::Principal& caller) {
   absl::Time deadline = absl::InfiniteFuture();
   const auto client = context.deadline();
   // gRPC reports "no deadline" as a far-future time point.
   if (client < std::chrono::system_clock::now() + std::chrono::hours(24 * 365))
     deadline = absl::FromChrono(client);
-  return CallContext(std::move(out), deadline);
+  return CallContext(PrincipalFromProto(caller), deadline);
 }
 
 grpc::Status HandlerFailure(const absl::Status& status, const std::string& what) {

@@ -21,6 +21,7 @@
 #include "mcp/paging.h"
 #include "mcp/request_state.h"
 #include "mcp/tool.h"
+#include "proto/identity/v1/identity.pb.h"
 #include "proto/tools/v1/tools.pb.h"
 
 namespace mcp_oauth::mcp {
@@ -41,7 +42,7 @@ std::shared_ptr<const RequestStateCodec> MakeRequestStateCodec(
 
 // Returns a CallContext for `caller` with the RPC's deadline (if any).
 CallContext ContextFor(const grpc::CallbackServerContext& context,
-                       const mcp_oauth::tools::v1::Caller& caller);
+                       const identity::v1::Principal& caller);
 
 // Maps a handler's failure: INVALID_ARGUMENT, NOT_FOUND and PERMISSION_DENIED
 // keep their message (it is meant for the client); anything else is logged

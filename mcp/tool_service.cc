@@ -16,6 +16,7 @@
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/principal_proto.h"
 #include "common/request_id.h"
 #include "mcp/json_schema.h"
 #include "mcp/json_struct.h"
@@ -458,15 +459,6 @@ grpc::Status ToolServiceImpl::ListToolsNow(const ListToolsRequest& request,
 
 namespace {
 
-Caller CallerOf(const mcp_oauth::tools::v1::Caller& in) {
-  Caller caller;
-  caller.subject = in.subject();
-  caller.username = in.username();
-  caller.client_id = in.client_id();
-  caller.scopes.assign(in.scopes().begin(), in.scopes().end());
-  return caller;
-}
-
 // Runs the tool of `state` (arguments already validated) on the pool under
 // its deadline; `state` finishes the RPC. Call before returning the reactor.
 void StartOnPool(WorkerPool& pool, DeadlineTimer& timer, ToolServiceImpl::InFlight& in_flight,
@@ -656,7 +648,7 @@ void ToolServiceImpl::StartCallToolJson(const CallToolRequest& request, const js
   }
   bool in_task = false;
   if (!PassTaskGate(*tool, request.task_mode(), &in_task, done)) return;
-  CallContext ctx(CallerOf(request.caller()),
+  CallContext ctx(PrincipalFromProto(request.caller()),
                   EffectiveDeadline(deadline, in_task ? options_.task_call_timeout
                                                       : options_.default_call_timeout));
   ctx.set_input(*std::move(input));
@@ -741,7 +733,7 @@ grpc::ServerWriteReactor<mcp_oauth::tools::v1::CallToolEvent>* ToolServiceImpl::
     FinishStream(*queue, status, result);
   };
   if (!PassTaskGate(*tool, call.task_mode(), &in_task, finish)) return reactor;
-  CallContext ctx(CallerOf(call.caller()),
+  CallContext ctx(PrincipalFromProto(call.caller()),
                   EffectiveDeadline(*context, in_task ? options_.task_call_timeout
                                                       : options_.default_call_timeout),
                   queue, request->progress(), min_log_severity);

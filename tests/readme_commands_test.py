@@ -158,7 +158,8 @@ class ReadmeCommandsTest(unittest.TestCase):
         # The workspace files the lines use, relative to a directory of our own.
         root = tempfile.mkdtemp(prefix="readme_pytools_", dir=os.environ.get("TEST_TMPDIR"))
         for relative in ("proto/tools/v1/tools.proto", "proto/resources/v1/resources.proto",
-                         "proto/prompts/v1/prompts.proto", "examples/python_tools/tool_server.py",
+                         "proto/prompts/v1/prompts.proto", "proto/identity/v1/identity.proto",
+                         "examples/python_tools/tool_server.py",
                          "bazel-bin/gateway/gateway"):
             os.makedirs(os.path.dirname(os.path.join(root, relative)), exist_ok=True)
             source = GATEWAY if relative.startswith("bazel-bin") else relative

@@ -2,11 +2,12 @@
 """An example ToolService in Python: tools for the gateway, written in another language.
 
 Serves proto/tools/v1/tools.proto with Debian's python3-grpcio and python3-protobuf; the
-stubs (proto/{tools,resources,prompts}/v1/*_pb2*.py) are generated with protoc and
+stubs (proto/{tools,resources,prompts,identity}/v1/*_pb2*.py) are generated with protoc and
 grpc_python_plugin and found on PYTHONPATH (see README "Writing tools in another
 language"). Two tools:
 
-  whoami      the verified identity the gateway calls for (Caller) and the request id
+  whoami      the verified identity the gateway calls for (`caller`, an
+              identity.v1.Principal) and the request id
   word_count  counts the words and characters of `text`
 
 and, next to them (ResourceService and PromptService, aggregated by the gateway like

@@ -109,7 +109,7 @@ struct FakeState {
     return static_cast<int>(resource_watches.size());
   }
   // Returns the status to answer with (UNAVAILABLE while down).
-  grpc::Status Record(grpc::CallbackServerContext* context, const tv1::Caller& caller) {
+  grpc::Status Record(grpc::CallbackServerContext* context, const identity::v1::Principal& caller) {
     absl::MutexLock lock(&mu);
     if (down) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
     last_subject = caller.subject();

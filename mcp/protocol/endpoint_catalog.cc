@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/principal_proto.h"
 #include "mcp/json_struct.h"
 #include "mcp/protocol/catalog_call.h"
 #include "mcp/protocol/endpoint_internal.h"
@@ -117,7 +118,7 @@ void EndpointCatalog::ReadResource(const json& id, const json& params, const Pri
   }
   rv1::ReadResourceRequest request;
   request.set_uri(uri->get<std::string>());
-  FillCaller(request.mutable_caller(), principal);
+  PrincipalToProto(principal, request.mutable_caller());
   json capabilities;
   if (stateless && !ReadInputParamsOrReply(id, params, &request, &capabilities, reply)) return;
   resources_->ReadResource(
@@ -188,7 +189,7 @@ void EndpointCatalog::GetPrompt(const json& id, const json& params, const Princi
                      request.mutable_arguments(), reply)) {
     return;
   }
-  FillCaller(request.mutable_caller(), principal);
+  PrincipalToProto(principal, request.mutable_caller());
   json capabilities;
   if (stateless && !ReadInputParamsOrReply(id, params, &request, &capabilities, reply)) return;
   prompts_->GetPrompt(
@@ -251,7 +252,7 @@ void EndpointCatalog::Complete(const json& id, const json& params, const Princip
                        request.mutable_context_arguments(), reply)) {
       return;
     }
-    FillCaller(request.mutable_caller(), principal);
+    PrincipalToProto(principal, request.mutable_caller());
     prompts_->Complete(Options(request_id), request,
                        [render, reply = std::move(reply)](const grpc::Status& status,
                                                           const pv1::CompleteResponse& response) {
@@ -267,7 +268,7 @@ void EndpointCatalog::Complete(const json& id, const json& params, const Princip
                        request.mutable_context_arguments(), reply)) {
       return;
     }
-    FillCaller(request.mutable_caller(), principal);
+    PrincipalToProto(principal, request.mutable_caller());
     resources_->Complete(Options(request_id), request,
                          [render, reply = std::move(reply)](const grpc::Status& status,
                                                             const rv1::CompleteResponse& response) {

@@ -138,14 +138,6 @@ struct RpcCall {
   std::shared_ptr<std::shared_ptr<client::Cancellation>> cancel;
 };
 
-template <typename Caller>
-void FillCaller(Caller* caller, const Principal& principal) {
-  caller->set_subject(principal.subject);
-  caller->set_username(principal.username);
-  caller->set_client_id(principal.client_id);
-  for (const std::string& scope : principal.scopes) caller->add_scopes(scope);
-}
-
 class McpEndpoint::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(McpOptions options, McpBackends backends)

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/principal_proto.h"
 #include "common/request_id.h"
 #include "mcp/json_struct.h"
 #include "mcp/protocol/endpoint_internal.h"
@@ -134,7 +135,7 @@ std::optional<json> ToolCallRunner::Read(const json& id, const json& params,
   if (tools_ == nullptr) return RpcError(id, kInternalError, "Internal error");
   request->set_name(name->get_ref<const std::string&>());
   *arguments_out = arguments;
-  FillCaller(request->mutable_caller(), principal);
+  PrincipalToProto(principal, request->mutable_caller());
   return std::nullopt;
 }
 

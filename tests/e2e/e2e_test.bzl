@@ -17,6 +17,7 @@ E2E_LIBRARIES = [
 # generates its stubs from the three protos it serves).
 PYTHON_BACKEND = [
     "//examples/python_tools:tool_server.py",
+    "//proto/identity/v1:identity.proto",
     "//proto/prompts/v1:prompts.proto",
     "//proto/resources/v1:resources.proto",
     "//proto/tools/v1:tools.proto",

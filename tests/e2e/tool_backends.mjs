@@ -74,13 +74,13 @@ export async function waitFor(what, check, ms = 15000) {
   }
 }
 
-/** Generates the Python stubs of the three services into a new directory; returns it. */
+/** Generates the Python stubs of the three services (and the identity message they share) into a new directory; returns it. */
 export function pythonStubs() {
   const stubsDir = fs.mkdtempSync(path.join(outputDir(), "python-stubs-"));
   const protoRoot = path.dirname(path.dirname(path.dirname(path.dirname(workspaceFile("proto/tools/v1/tools.proto")))));
   const protoc = spawnSync("/usr/bin/protoc", [`-I${protoRoot}`, `--python_out=${stubsDir}`, `--grpc_out=${stubsDir}`,
                                                "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin",
-                                               ...["tools", "resources", "prompts"].map(
+                                               ...["tools", "resources", "prompts", "identity"].map(
                                                  (name) => path.join(protoRoot, `proto/${name}/v1/${name}.proto`))],
                            { encoding: "utf8" });
   assert.equal(protoc.status, 0, protoc.stderr);
