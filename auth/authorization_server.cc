@@ -1004,6 +1004,27 @@ absl::StatusOr<v1::TokenResponse> AuthorizationServer::ClientCredentialsGrant(
 
 // ------------------------------------------------ introspection, revocation
 
+namespace {
+
+// RFC 7662 §2.2: what an active access or refresh token's record says.
+template <typename TokenRecord>
+void FillActive(const TokenRecord& r, const char* token_type, const std::string& issuer,
+                v1::IntrospectResponse* response) {
+  response->set_active(true);
+  response->set_scope(absl::StrJoin(r.scopes, " "));
+  response->set_client_id(r.client_id);
+  response->set_username(r.username);
+  response->set_sub(r.subject);
+  response->set_token_type(token_type);
+  response->set_exp(absl::ToUnixSeconds(r.expires_at));
+  response->set_iat(absl::ToUnixSeconds(r.issued_at));
+  response->set_aud(r.audience);
+  response->set_iss(issuer);
+  response->set_jti(r.jti);
+}
+
+}  // namespace
+
 absl::StatusOr<v1::IntrospectResponse> AuthorizationServer::Introspect(
     const v1::IntrospectRequest& request) {
   auto client_or = AuthenticateClient(request.client(), /*allow_public=*/false);
@@ -1021,17 +1042,7 @@ absl::StatusOr<v1::IntrospectResponse> AuthorizationServer::Introspect(
     if (!r || r->revoked || r->expires_at <= now) return false;
     ASSIGN_OR_RETURN(bool usable, GrantUsable(*r, now));
     if (!usable) return false;
-    response.set_active(true);
-    response.set_scope(absl::StrJoin(r->scopes, " "));
-    response.set_client_id(r->client_id);
-    response.set_username(r->username);
-    response.set_sub(r->subject);
-    response.set_token_type("Bearer");
-    response.set_exp(absl::ToUnixSeconds(r->expires_at));
-    response.set_iat(absl::ToUnixSeconds(r->issued_at));
-    response.set_aud(r->audience);
-    response.set_iss(issuer_);
-    response.set_jti(r->jti);
+    FillActive(*r, "Bearer", issuer_, &response);
     return true;
   };
   auto from_refresh = [&]() -> absl::StatusOr<bool> {
@@ -1040,17 +1051,7 @@ absl::StatusOr<v1::IntrospectResponse> AuthorizationServer::Introspect(
     if (!r || r->revoked || r->rotated || r->expires_at <= now) return false;
     ASSIGN_OR_RETURN(bool usable, GrantUsable(*r, now));
     if (!usable) return false;
-    response.set_active(true);
-    response.set_scope(absl::StrJoin(r->scopes, " "));
-    response.set_client_id(r->client_id);
-    response.set_username(r->username);
-    response.set_sub(r->subject);
-    response.set_token_type("refresh_token");
-    response.set_exp(absl::ToUnixSeconds(r->expires_at));
-    response.set_iat(absl::ToUnixSeconds(r->issued_at));
-    response.set_aud(r->audience);
-    response.set_iss(issuer_);
-    response.set_jti(r->jti);
+    FillActive(*r, "refresh_token", issuer_, &response);
     return true;
   };
   const bool refresh_first = request.token_type_hint() == "refresh_token";
