@@ -55,18 +55,26 @@ class SqliteConnection final : public SqlConnection {
       if (rc != SQLITE_OK) return Error(rc);
       statements_.emplace(sql, stmt);
     }
+    if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(stmt)) {
+      return absl::InternalError(absl::StrCat("SQLite: ", params.size(), " parameters for ",
+                                              sqlite3_bind_parameter_count(stmt), " placeholders"));
+    }
     for (size_t i = 0; i < params.size(); ++i) {
       int index = static_cast<int>(i + 1);
       int rc;
       if (const int64_t* n = std::get_if<int64_t>(&params[i])) {
         rc = sqlite3_bind_int64(stmt, index, *n);
       } else {
+        // SQLITE_STATIC: `params` outlives the statement's use of it (the
+        // bindings are cleared before returning), so SQLite need not copy.
         const std::string& s = std::get<std::string>(params[i]);
-        rc = sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+        rc = sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
       }
       if (rc != SQLITE_OK) {
+        absl::Status error = Error(rc);
         sqlite3_reset(stmt);
-        return Error(rc);
+        sqlite3_clear_bindings(stmt);
+        return error;
       }
     }
     SqlResult result;
@@ -76,11 +84,7 @@ class SqliteConnection final : public SqlConnection {
         int n = sqlite3_column_count(stmt);
         std::vector<std::string>& row = result.rows.emplace_back();
         row.reserve(n);
-        for (int c = 0; c < n; ++c) {
-          const unsigned char* text = sqlite3_column_text(stmt, c);
-          row.emplace_back(text == nullptr ? "" : reinterpret_cast<const char*>(text),
-                           static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
-        }
+        for (int c = 0; c < n; ++c) row.push_back(ColumnText(stmt, c));
         continue;
       }
       if (rc == SQLITE_DONE) break;
@@ -98,6 +102,23 @@ class SqliteConnection final : public SqlConnection {
   bool Healthy() const override { return true; }
 
  private:
+  // Column `c` as text. Integers are formatted here: sqlite3_column_text
+  // would convert them inside the statement (an allocation each).
+  static std::string ColumnText(sqlite3_stmt* stmt, int c) {
+    switch (sqlite3_column_type(stmt, c)) {
+      case SQLITE_NULL:
+        return std::string();
+      case SQLITE_INTEGER:
+        return absl::StrCat(static_cast<int64_t>(sqlite3_column_int64(stmt, c)));
+      default: {
+        const unsigned char* text = sqlite3_column_text(stmt, c);
+        if (text == nullptr) return std::string();
+        return std::string(reinterpret_cast<const char*>(text),
+                           static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
+      }
+    }
+  }
+
   absl::Status Error(int rc) {
     std::string message = absl::StrCat("SQLite: ", sqlite3_errmsg(db_));
     switch (rc & 0xff) {
