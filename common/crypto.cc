@@ -9,8 +9,11 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 
 namespace mcp_oauth::crypto {
 namespace {
@@ -105,9 +108,16 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
 
 // The keyed MAC context, duplicated for each Sign (EVP_MAC_CTX_dup copies the
 // already keyed inner and outer digests).
+// Signing contexts are kept for reuse: EVP_MAC_CTX_dup of a keyed context per
+// Sign (allocations and three digest contexts) cost more than the HMAC of a
+// short message. A context taken from `idle` is re-initialised with the key it
+// already holds (EVP_MAC_init with no key), so at most as many contexts exist
+// as Signs ever ran at once.
 struct HmacSha256Key::State {
   EVP_MAC* mac = nullptr;
   EVP_MAC_CTX* keyed = nullptr;
+  absl::Mutex mu;
+  std::vector<EVP_MAC_CTX*> idle ABSL_GUARDED_BY(mu);
 };
 
 HmacSha256Key::HmacSha256Key(std::string_view key) : state_(new State) {
@@ -127,22 +137,39 @@ HmacSha256Key::HmacSha256Key(std::string_view key) : state_(new State) {
 }
 
 HmacSha256Key::~HmacSha256Key() {
+  {
+    absl::MutexLock lock(&state_->mu);
+    for (EVP_MAC_CTX* ctx : state_->idle) EVP_MAC_CTX_free(ctx);
+  }
   EVP_MAC_CTX_free(state_->keyed);
   EVP_MAC_free(state_->mac);
   delete state_;
 }
 
 std::string HmacSha256Key::Sign(std::string_view data) const {
+  EVP_MAC_CTX* ctx = nullptr;
+  {
+    absl::MutexLock lock(&state_->mu);
+    if (!state_->idle.empty()) {
+      ctx = state_->idle.back();
+      state_->idle.pop_back();
+    }
+  }
+  // A fresh copy starts keyed; a reused one starts over with its key.
+  const bool ready = ctx == nullptr ? (ctx = EVP_MAC_CTX_dup(state_->keyed)) != nullptr
+                                    : EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1;
   unsigned char digest[EVP_MAX_MD_SIZE];
   size_t length = 0;
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(state_->keyed);
-  if (ctx == nullptr ||
+  if (!ready ||
       EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
       EVP_MAC_final(ctx, digest, &length, sizeof(digest)) != 1) {
     std::fputs("fatal: OpenSSL HMAC-SHA256 failed\n", stderr);
     std::abort();
   }
-  EVP_MAC_CTX_free(ctx);
+  {
+    absl::MutexLock lock(&state_->mu);
+    state_->idle.push_back(ctx);
+  }
   return std::string(reinterpret_cast<char*>(digest), length);
 }
 

@@ -59,6 +59,12 @@ TEST(CryptoTest, HmacSha256KeyMatchesTheOneShotHmac) {
                 "Test Using Larger Than Block-Size Key - Hash Key First")),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
   EXPECT_EQ(HmacSha256Key("").Sign("x"), HmacSha256("", "x"));
+  // A reused signing context starts over with its key, whatever it signed last
+  // (also for a key that was hashed first).
+  HmacSha256Key reused(long_key);
+  for (const std::string message : {"first", "", "a much longer message than the first", "first"}) {
+    EXPECT_EQ(reused.Sign(message), HmacSha256(long_key, message)) << message;
+  }
 }
 
 TEST(CryptoTest, HmacSha256KeyIsThreadSafe) {
