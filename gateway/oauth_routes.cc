@@ -2,9 +2,13 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "client/auth_client.h"
 #include "common/crypto.h"
 #include "common/utf8.h"
@@ -140,8 +144,47 @@ client::UnaryDone<Response> NoStoreJsonAnswer(Responder respond,
   };
 }
 
-// RFC 6749 §5.1: expires_in a number; refresh_token and scope only when issued.
-std::string TokenBody(const v1::TokenResponse& issued) { return ProtoToRfcJsonString(issued); }
+// Appends `,"key":"value"` (the comma unless first). Token strings are plain
+// ASCII and go in as they are; anything else is serialized by nlohmann.
+void AppendStringMember(std::string* out, std::string_view key, std::string_view value) {
+  if (out->size() > 1) out->push_back(',');
+  out->push_back('"');
+  out->append(key);
+  out->append("\":");
+  const bool plain = std::all_of(value.begin(), value.end(), [](char c) {
+    return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out->push_back('"');
+    out->append(value);
+    out->push_back('"');
+  } else {
+    out->append(nlohmann::json(std::string(value))
+                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+}
+
+// RFC 6749 §5.1, exactly what ProtoToRfcJsonString renders (members in name
+// order, fields at their default left out), written without its reflection and
+// DOM: this is every refresh's answer. oauth_routes_test compares the two with
+// every field set.
+std::string TokenBody(const v1::TokenResponse& issued) {
+  std::string body = "{";
+  if (!issued.access_token().empty()) {
+    AppendStringMember(&body, "access_token", issued.access_token());
+  }
+  if (issued.expires_in() != 0) {
+    if (body.size() > 1) body.push_back(',');
+    absl::StrAppend(&body, "\"expires_in\":", issued.expires_in());
+  }
+  if (!issued.refresh_token().empty()) {
+    AppendStringMember(&body, "refresh_token", issued.refresh_token());
+  }
+  if (!issued.scope().empty()) AppendStringMember(&body, "scope", issued.scope());
+  if (!issued.token_type().empty()) AppendStringMember(&body, "token_type", issued.token_type());
+  body.push_back('}');
+  return body;
+}
 
 // Inactive: {"active":false} and nothing else (RFC 7662 §2.2). Active: exp and
 // iat are NumericDate numbers, as resource servers require.

@@ -13,6 +13,7 @@
 
 #include "auth/oauth_error_details.h"
 #include "client/testing/fake_auth_client.h"
+#include "gateway/rfc_json.h"
 #include "gtest/gtest.h"
 
 namespace mcp_oauth::gateway {
@@ -181,6 +182,36 @@ TEST_F(OAuthRoutesTest, TokenSendsTheFormAndBasicCredentials) {
   EXPECT_EQ(body["access_token"], "at-1");
   EXPECT_TRUE(body["expires_in"].is_number()) << "RFC 6749 §5.1: a number";
   EXPECT_EQ(Header(response, "Cache-Control"), "no-store");
+}
+
+// The token body is written by hand (no reflection) and must stay what the
+// generic renderer makes of the message, for every field it has now or gains.
+TEST_F(OAuthRoutesTest, TokenBodyIsTheRfcJsonOfTheResponse) {
+  v1::TokenResponse& issued = auth_->token.response;
+  const google::protobuf::Reflection& reflection = *issued.GetReflection();
+  const google::protobuf::Descriptor& descriptor = *issued.GetDescriptor();
+  for (int i = 0; i < descriptor.field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = descriptor.field(i);
+    ASSERT_FALSE(field->is_repeated()) << field->name();
+    switch (field->cpp_type()) {
+      case google::protobuf::FieldDescriptor::CPPTYPE_STRING:
+        reflection.SetString(&issued, field, field->name() + "-\"value\"-\xc3\xa9");
+        break;
+      case google::protobuf::FieldDescriptor::CPPTYPE_INT64:
+        reflection.SetInt64(&issued, field, 3600 + i);
+        break;
+      default:
+        FAIL() << "a field of a type the test does not fill: " << field->name();
+    }
+  }
+  HttpResponse full = PostForm("/token", "grant_type=x&client_id=public");
+  EXPECT_EQ(full.body, ProtoToRfcJsonString(issued));
+
+  issued.Clear();  // the defaults are left out
+  issued.set_access_token("at");
+  HttpResponse minimal = PostForm("/token", "grant_type=x&client_id=public");
+  EXPECT_EQ(minimal.body, ProtoToRfcJsonString(issued));
+  EXPECT_EQ(minimal.body, R"({"access_token":"at"})");
 }
 
 TEST_F(OAuthRoutesTest, TokenClientAuthenticationFromTheForm) {
