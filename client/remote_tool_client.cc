@@ -37,10 +37,13 @@ class RemoteToolClient final : public ToolClient {
     Send(options, request, std::move(done));
   }
 
-  // The request is copied once, with the arguments converted into it (the
-  // default copies it twice), and the answer converted as it comes.
+  // On a mux stream whose server takes JSON text, the arguments and the
+  // result travel as JSON text (no Struct). Else the request is copied once,
+  // with the arguments converted into it (the default copies it twice), and
+  // the answer converted as it comes.
   void CallToolJson(const CallOptions& options, const CallToolRequest& request,
                     const nlohmann::json& arguments, UnaryDone<JsonResult> done) override {
+    if (mux_ != nullptr && mux_->TryCallJson(options, request, arguments, done)) return;
     absl::StatusOr<google::protobuf::Struct> converted = mcp::JsonToStruct(arguments);
     if (!converted.ok()) {
       JsonResult empty;
@@ -51,11 +54,13 @@ class RemoteToolClient final : public ToolClient {
     }
     CallToolRequest call = request;
     call.mutable_arguments()->Swap(&*converted);
-    Send(options, std::move(call),
-         [done = std::move(done)](const grpc::Status& status, CallToolResponse& response) {
-           JsonResult result = ToJsonResult(&response);
-           done(status, result);
-         });
+    UnaryDone<CallToolResponse> converting = [done = std::move(done)](const grpc::Status& status,
+                                                                      CallToolResponse& response) {
+      JsonResult result = ToJsonResult(&response);
+      done(status, result);
+    };
+    StartUnary(options, std::move(call), std::move(converting),
+               [this](auto... args) { stub_->async()->CallTool(args...); });
   }
 
   void CallToolStream(const CallOptions& options, const CallToolStreamRequest& request,

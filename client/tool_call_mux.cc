@@ -5,12 +5,17 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <string_view>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/status/statusor.h"
 #include "absl/time/clock.h"
+#include "client/tool_call_mux_features.h"
 #include "common/deadline_timer.h"
 #include "common/request_id.h"
+#include "mcp/json_struct.h"
 
 namespace mcp_oauth::client {
 namespace {
@@ -19,6 +24,8 @@ using mcp_oauth::tools::v1::CallToolMuxRequest;
 using mcp_oauth::tools::v1::CallToolMuxResponse;
 using mcp_oauth::tools::v1::CallToolRequest;
 using mcp_oauth::tools::v1::CallToolResponse;
+using nlohmann::json;
+using JsonResult = ToolClient::JsonResult;
 
 // The deadlines of every stream's calls, on one thread for the process
 // (never destroyed: a stream may outlive its ToolCallMux by a callback).
@@ -36,55 +43,122 @@ grpc::Status StatusOf(const CallToolMuxResponse& response) {
   return grpc::Status(static_cast<grpc::StatusCode>(code), response.message());
 }
 
-void Answer(UnaryDone<CallToolResponse>& done, const grpc::Status& status) {
-  CallToolResponse empty;
-  done(status, empty);
+// Rewrites `value` as its trip through a google.protobuf.Struct would leave
+// it (what the Struct answer gives); false where that conversion fails.
+bool AsStructWould(json* value) {
+  return !mcp::ChangedByStruct(*value) || mcp::NormalizeAsStruct(value).ok();
+}
+
+// Moves a "json" answer into `result`, as ToJsonResult gives the same
+// answer sent as Structs: the blocks that are objects, structured content
+// when it is one. INTERNAL when the server sent text that is not JSON.
+grpc::Status ReadJsonAnswer(CallToolMuxResponse* answer, JsonResult* result) {
+  CallToolResponse* response = answer->mutable_result();
+  response->clear_content();
+  response->clear_structured_content();
+  result->response.Swap(response);
+  if (!answer->content_json().empty()) {
+    json content = json::parse(answer->content_json(), nullptr, /*allow_exceptions=*/false);
+    if (!content.is_array())
+      return grpc::Status(grpc::StatusCode::INTERNAL, "tool server sent malformed content_json");
+    for (json& block : content) {
+      if (block.is_object() && AsStructWould(&block)) result->content.push_back(std::move(block));
+    }
+  }
+  if (!answer->structured_content_json().empty()) {
+    json structured =
+        json::parse(answer->structured_content_json(), nullptr, /*allow_exceptions=*/false);
+    if (structured.is_discarded()) {
+      return grpc::Status(grpc::StatusCode::INTERNAL,
+                          "tool server sent malformed structured_content_json");
+    }
+    if (structured.is_object() && AsStructWould(&structured))
+      result->structured_content = std::move(structured);
+  }
+  return grpc::Status::OK;
+}
+
+// Whether the server's initial metadata in `context` advertises `feature`.
+bool ServerHas(const grpc::ClientContext& context, std::string_view feature) {
+  const auto range = context.GetServerInitialMetadata().equal_range(kToolMuxFeaturesKey);
+  for (auto it = range.first; it != range.second; ++it) {
+    if (HasToolMuxFeature(std::string_view(it->second.data(), it->second.size()), feature))
+      return true;
+  }
+  return false;
 }
 
 }  // namespace
 
 // One CallToolMux stream. Owns itself from Start until OnDone; the calls'
-// timers and cancellations hold it weakly.
+// timers and cancellations hold it weakly. Writes are started outside the
+// lock, one at a time; a hold (gRPC's AddHold) keeps OnDone away until the
+// reads ended and no write is in flight, so a write started from TryCall
+// never races the stream's end.
 class ToolCallMux::Stream final
     : public grpc::ClientBidiReactor<CallToolMuxRequest, CallToolMuxResponse>,
       public std::enable_shared_from_this<ToolCallMux::Stream> {
  public:
   enum class Outcome { kTaken, kDeclined, kEnded };
 
+  // A call in flight: exactly one of the two `done`s is set.
+  struct Pending {
+    UnaryDone<CallToolResponse> done;
+    UnaryDone<JsonResult> json_done;
+    bool json_text = false;  // the answer comes as content_json
+    absl::Time deadline;
+  };
+
   Stream(size_t max_calls, std::shared_ptr<std::atomic<bool>> unsupported)
       : max_calls_(max_calls), unsupported_(std::move(unsupported)) {}
 
   void Start(mcp_oauth::tools::v1::ToolService::StubInterface* stub) {
     self_ = shared_from_this();
+    // This client takes batched answers.
+    context_.AddMetadata(kToolMuxFeaturesKey, kToolMuxBatch);
     stub->async()->CallToolMux(&context_, this);
+    AddHold();
     StartRead(&response_);
     StartCall();
   }
 
-  Outcome TryCall(const CallOptions& options, CallToolRequest& request,
-                  UnaryDone<CallToolResponse>& done) {
+  // Whether the stream is open and its server takes JSON text (set before
+  // the stream takes calls).
+  bool open() const { return open_flag_.load(std::memory_order_acquire); }
+  bool json_text() const { return json_text_.load(std::memory_order_acquire); }
+  // Whether the stream takes no more calls (it is to be replaced).
+  bool ended() {
+    absl::MutexLock lock(&mu_);
+    return ended_ || broken_ || reads_ended_;
+  }
+
+  // Starts `call` (its call field set) with `pending` (its done set) and
+  // returns kTaken, having moved from both; else leaves both untouched.
+  Outcome Submit(const CallOptions& options, CallToolMuxRequest& call, Pending& pending) {
     const bool timed = options.timeout != absl::InfiniteDuration();
     const absl::Time deadline = timed ? absl::Now() + options.timeout : absl::InfiniteFuture();
+    pending.deadline = deadline;
+    if (timed)
+      call.set_timeout_micros(std::max<int64_t>(1, absl::ToInt64Microseconds(options.timeout)));
+    if (request_id::IsValid(options.request_id)) call.set_request_id(options.request_id);
     uint64_t id;
     bool arm = false;
+    bool write = false;
     {
       absl::MutexLock lock(&mu_);
-      if (ended_ || broken_) return Outcome::kEnded;
+      if (ended_ || broken_ || reads_ended_) return Outcome::kEnded;
       if (!open_ || pending_.size() >= max_calls_) return Outcome::kDeclined;
       id = next_id_++;
-      pending_.emplace(id, Pending{std::move(done), deadline});
-      CallToolMuxRequest& call = writes_.emplace_back();
       call.set_call_id(id);
-      call.mutable_call()->Swap(&request);
-      if (timed)
-        call.set_timeout_micros(std::max<int64_t>(1, absl::ToInt64Microseconds(options.timeout)));
-      if (request_id::IsValid(options.request_id)) call.set_request_id(options.request_id);
-      WriteNext();
+      pending_.emplace(id, std::move(pending));
+      queued_.push_back(std::move(call));
+      write = StartWriteLocked();
       if (deadline < armed_) {
         armed_ = deadline;
         arm = true;
       }
     }
+    if (write) StartWrite(&out_);
     if (arm) Arm(deadline);
     if (options.cancellation != nullptr) {
       // Runs at once when already cancelled.
@@ -110,43 +184,72 @@ class ToolCallMux::Stream final
     mu_.Await(absl::Condition(&ended_));
   }
 
+  // Answers `call` with `status` (not OK) and no result.
+  static void Answer(Pending& call, const grpc::Status& status) {
+    if (call.done) {
+      CallToolResponse empty;
+      call.done(status, empty);
+    } else {
+      JsonResult empty;
+      call.json_done(status, empty);
+    }
+  }
+
   void OnReadInitialMetadataDone(bool ok) override {
     if (!ok) return;  // OnDone follows
-    absl::MutexLock lock(&mu_);
-    open_ = true;
+    json_text_.store(ServerHas(context_, kToolMuxJson), std::memory_order_release);
+    const bool batch = ServerHas(context_, kToolMuxBatch);
+    {
+      absl::MutexLock lock(&mu_);
+      batch_ = batch;
+      open_ = true;
+    }
+    open_flag_.store(true, std::memory_order_release);
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) return;  // OnDone follows
-    UnaryDone<CallToolResponse> done;
+    if (!ok) {
+      // OnDone follows once no write is in flight.
+      bool release;
+      {
+        absl::MutexLock lock(&mu_);
+        reads_ended_ = true;
+        release = ReleaseHoldLocked();
+      }
+      if (release) RemoveHold();
+      return;
+    }
+    CallToolMuxResponse message;
+    message.Swap(&response_);
+    StartRead(&response_);
+    // The calls this message answers, in order. (An answer to a call that
+    // ended here already, by its deadline or a cancellation, is dropped.)
+    absl::InlinedVector<std::pair<Pending, CallToolMuxResponse*>, 4> answered;
     {
       absl::MutexLock lock(&mu_);
-      auto it = pending_.find(response_.call_id());
-      if (it != pending_.end()) {
-        done = std::move(it->second.done);
-        pending_.erase(it);
-      }
+      Take(&message, &answered);
+      for (CallToolMuxResponse& more : *message.mutable_more()) Take(&more, &answered);
     }
-    // (An answer to a call that ended here already, by its deadline or a
-    // cancellation, is dropped.)
-    const grpc::Status status = StatusOf(response_);
-    CallToolResponse result;
-    if (status.ok()) result.Swap(response_.mutable_result());
-    StartRead(&response_);
-    if (done) done(status, result);
+    for (auto& [call, answer] : answered) Deliver(call, answer);
   }
 
   void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
-    writes_.pop_front();
-    writing_ = false;
-    if (!ok) {
-      // The stream broke: OnDone follows and fails the calls.
-      broken_ = true;
-      writes_.clear();
-      return;
+    bool write = false;
+    bool release;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) {
+        // The stream broke: OnDone follows and fails the calls.
+        broken_ = true;
+        queued_.clear();
+      } else {
+        write = StartWriteLocked();
+      }
+      release = ReleaseHoldLocked();
     }
-    WriteNext();
+    if (write) StartWrite(&out_);
+    if (release) RemoveHold();
   }
 
   void OnDone(const grpc::Status& status) override {
@@ -159,7 +262,7 @@ class ToolCallMux::Stream final
       was_open = open_;
       cancelled_here = cancelled_here_;
       pending.swap(pending_);
-      writes_.clear();
+      queued_.clear();
     }
     if (!was_open && status.error_code() == grpc::StatusCode::UNIMPLEMENTED)
       unsupported_->store(true);
@@ -169,34 +272,64 @@ class ToolCallMux::Stream final
     if (status.ok() || (status.error_code() == grpc::StatusCode::CANCELLED && !cancelled_here)) {
       failure = grpc::Status(grpc::StatusCode::UNAVAILABLE, "tool call stream ended");
     }
-    for (auto& [id, call] : pending) Answer(call.done, failure);
+    for (auto& [id, call] : pending) Answer(call, failure);
     std::shared_ptr<Stream> keep = std::move(self_);
   }
 
  private:
-  struct Pending {
-    UnaryDone<CallToolResponse> done;
-    absl::Time deadline;
-  };
+  // Moves the call `answer` ends out of pending_ into `answered`.
+  void Take(CallToolMuxResponse* answer,
+            absl::InlinedVector<std::pair<Pending, CallToolMuxResponse*>, 4>* answered)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = pending_.find(answer->call_id());
+    if (it == pending_.end()) return;
+    answered->emplace_back(std::move(it->second), answer);
+    pending_.erase(it);
+  }
+
+  // Gives `call` its answer.
+  static void Deliver(Pending& call, CallToolMuxResponse* answer) {
+    const grpc::Status status = StatusOf(*answer);
+    if (call.done) {
+      CallToolResponse result;
+      if (status.ok()) result.Swap(answer->mutable_result());
+      call.done(status, result);
+      return;
+    }
+    JsonResult result;
+    if (status.ok()) {
+      if (call.json_text) {
+        if (grpc::Status read = ReadJsonAnswer(answer, &result); !read.ok()) {
+          Answer(call, read);
+          return;
+        }
+      } else {
+        result = ToJsonResult(answer->mutable_result());
+      }
+    }
+    call.json_done(status, result);
+  }
 
   // Ends call `id` here with `status` (unless it ended) and asks the server
   // to cancel it.
   void Fail(uint64_t id, const grpc::Status& status) {
-    UnaryDone<CallToolResponse> done;
+    Pending call;
+    bool write = false;
     {
       absl::MutexLock lock(&mu_);
       auto it = pending_.find(id);
       if (it == pending_.end()) return;
-      done = std::move(it->second.done);
+      call = std::move(it->second);
       pending_.erase(it);
-      if (!ended_ && !broken_) {
-        CallToolMuxRequest& cancel = writes_.emplace_back();
+      if (!ended_ && !broken_ && !reads_ended_) {
+        CallToolMuxRequest& cancel = queued_.emplace_back();
         cancel.set_call_id(id);
         cancel.set_cancel(true);
-        WriteNext();
+        write = StartWriteLocked();
       }
     }
-    Answer(done, status);
+    if (write) StartWrite(&out_);
+    Answer(call, status);
   }
 
   // Schedules a sweep of the calls past their deadline at `when`. One sweep
@@ -227,28 +360,54 @@ class ToolCallMux::Stream final
       Fail(id, grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded"));
   }
 
-  // Starts writing writes_.front() unless a write is in progress.
-  void WriteNext() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (writing_ || writes_.empty()) return;
+  // Moves what is queued into out_ (everything when the server takes
+  // batches, else the first request) unless a write is in flight. Returns
+  // true when the caller is to StartWrite(&out_) after releasing the lock.
+  bool StartWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || queued_.empty() || reads_ended_ || ended_ || broken_) return false;
     writing_ = true;
-    StartWrite(&writes_.front());
+    out_ = std::move(queued_.front());
+    queued_.pop_front();
+    if (batch_) {
+      while (!queued_.empty()) {
+        out_.add_more()->Swap(&queued_.front());
+        queued_.pop_front();
+      }
+    }
+    return true;
+  }
+
+  // Whether the caller is to RemoveHold now: the reads ended and no write
+  // is in flight (once).
+  bool ReleaseHoldLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!reads_ended_ || writing_ || hold_released_) return false;
+    hold_released_ = true;
+    return true;
   }
 
   const size_t max_calls_;
   const std::shared_ptr<std::atomic<bool>> unsupported_;
   grpc::ClientContext context_;
   CallToolMuxResponse response_;  // read into by gRPC, one read at a time
+  // The message being written: set under mu_ by whoever set writing_, then
+  // read by gRPC until OnWriteDone.
+  CallToolMuxRequest out_;
   std::shared_ptr<Stream> self_;
+  std::atomic<bool> open_flag_{false};
+  std::atomic<bool> json_text_{false};
 
   absl::Mutex mu_;
   bool open_ ABSL_GUARDED_BY(mu_) = false;            // the server has the method
+  bool batch_ ABSL_GUARDED_BY(mu_) = false;           // and takes batches
   bool ended_ ABSL_GUARDED_BY(mu_) = false;           // OnDone has begun
   bool broken_ ABSL_GUARDED_BY(mu_) = false;          // a write failed
+  bool reads_ended_ ABSL_GUARDED_BY(mu_) = false;     // a read failed
+  bool hold_released_ ABSL_GUARDED_BY(mu_) = false;   // RemoveHold was called
   bool cancelled_here_ ABSL_GUARDED_BY(mu_) = false;  // by TryCancel
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   absl::flat_hash_map<uint64_t, Pending> pending_ ABSL_GUARDED_BY(mu_);
-  // writes_.front() is being written while writing_.
-  std::deque<CallToolMuxRequest> writes_ ABSL_GUARDED_BY(mu_);
+  // Requests not yet written.
+  std::deque<CallToolMuxRequest> queued_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   // The earliest armed sweep (InfiniteFuture: none).
   absl::Time armed_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
@@ -282,32 +441,88 @@ ToolCallMux::~ToolCallMux() {
   for (const auto& stream : streams) stream->AwaitEnded();
 }
 
+std::shared_ptr<ToolCallMux::Stream> ToolCallMux::Pick(size_t* index) {
+  *index = next_slot_.fetch_add(1, std::memory_order_relaxed) % slot_count_;
+  absl::MutexLock lock(&mu_);
+  return slots_[*index].stream;
+}
+
 bool ToolCallMux::TryCall(const CallOptions& options, CallToolRequest& request,
                           UnaryDone<CallToolResponse>& done) {
   if (unsupported_->load(std::memory_order_relaxed)) return false;
   if (options.cancellation != nullptr && options.cancellation->cancelled()) {
-    Answer(done,
-           grpc::Status(grpc::StatusCode::CANCELLED, "Cancelled"));  // never sent, as a unary call
+    CallToolResponse empty;  // never sent, as a unary call
+    done(grpc::Status(grpc::StatusCode::CANCELLED, "Cancelled"), empty);
     return true;
   }
-  const size_t index = next_slot_.fetch_add(1, std::memory_order_relaxed) % slot_count_;
-  std::shared_ptr<Stream> stream;
-  {
-    absl::MutexLock lock(&mu_);
-    stream = slots_[index].stream;
-  }
+  size_t index;
+  std::shared_ptr<Stream> stream = Pick(&index);
   if (stream != nullptr) {
-    switch (stream->TryCall(options, request, done)) {
+    CallToolMuxRequest call;
+    call.mutable_call()->Swap(&request);
+    Stream::Pending pending;
+    pending.done = std::move(done);
+    switch (stream->Submit(options, call, pending)) {
       case Stream::Outcome::kTaken:
         return true;
       case Stream::Outcome::kDeclined:
+        call.mutable_call()->Swap(&request);
+        done = std::move(pending.done);
         return false;
       case Stream::Outcome::kEnded:
+        call.mutable_call()->Swap(&request);
+        done = std::move(pending.done);
         break;
     }
   }
   Reopen(index, stream.get());
   return false;  // this call goes unary; the next ones take the new stream once open
+}
+
+bool ToolCallMux::TryCallJson(const CallOptions& options, const CallToolRequest& request,
+                              const json& arguments, UnaryDone<JsonResult>& done) {
+  if (unsupported_->load(std::memory_order_relaxed)) return false;
+  if (options.cancellation != nullptr && options.cancellation->cancelled()) {
+    JsonResult empty;  // never sent, as a unary call
+    done(grpc::Status(grpc::StatusCode::CANCELLED, "Cancelled"), empty);
+    return true;
+  }
+  size_t index;
+  std::shared_ptr<Stream> stream = Pick(&index);
+  if (stream != nullptr && stream->open()) {
+    CallToolMuxRequest call;
+    *call.mutable_call() = request;
+    Stream::Pending pending;
+    if (stream->json_text()) {
+      call.set_arguments_json(mcp::DumpJson(arguments));
+      pending.json_text = true;
+    } else {
+      absl::StatusOr<google::protobuf::Struct> converted = mcp::JsonToStruct(arguments);
+      if (!converted.ok()) {
+        JsonResult empty;
+        done(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          std::string(converted.status().message())),
+             empty);
+        return true;
+      }
+      call.mutable_call()->mutable_arguments()->Swap(&*converted);
+    }
+    pending.json_done = std::move(done);
+    switch (stream->Submit(options, call, pending)) {
+      case Stream::Outcome::kTaken:
+        return true;
+      case Stream::Outcome::kDeclined:
+        done = std::move(pending.json_done);
+        return false;
+      case Stream::Outcome::kEnded:
+        done = std::move(pending.json_done);
+        break;
+    }
+  } else if (stream != nullptr && !stream->ended()) {
+    return false;  // not open yet
+  }
+  Reopen(index, stream.get());
+  return false;
 }
 
 void ToolCallMux::Reopen(size_t index, const Stream* ended) {

@@ -11,6 +11,12 @@
 // breaks (e.g. the tool server restarted) fails its calls UNAVAILABLE and is
 // replaced on the next call.
 //
+// Optional stream features (tools.proto) are used once the server
+// advertised them: "json" carries TryCallJson's arguments and results as JSON
+// text (no google.protobuf.Struct either way), and "batch" sends the calls
+// that queued while a write was in flight in one message. An older server
+// (or one in another language) gets plain messages.
+//
 // TryCall declines a call (the caller then makes the unary RPC) while a
 // stream is not yet open, when a stream already has max_calls_per_stream
 // calls in flight (backpressure without queueing), and for good once the
@@ -29,6 +35,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/call.h"
+#include "client/tool_client.h"
 #include "proto/tools/v1/tools.grpc.pb.h"
 
 namespace grpc {
@@ -70,6 +77,11 @@ class ToolCallMux {
   // and leaves both untouched.
   bool TryCall(const CallOptions& options, CallToolRequest& request,
                UnaryDone<CallToolResponse>& done);
+  // The same for ToolClient::CallToolJson: `arguments` (a JSON object)
+  // instead of request.arguments. Both are left untouched; `done` is moved
+  // from only when this returns true.
+  bool TryCallJson(const CallOptions& options, const CallToolRequest& request,
+                   const nlohmann::json& arguments, UnaryDone<ToolClient::JsonResult>& done);
 
   // Whether the server answered UNIMPLEMENTED (every call goes unary).
   bool server_lacks_method() const { return unsupported_->load(std::memory_order_relaxed); }
@@ -78,6 +90,9 @@ class ToolCallMux {
   class Stream;
 
  private:
+  // Returns the stream of the next slot (null when none is open yet) and
+  // that slot's index.
+  std::shared_ptr<Stream> Pick(size_t* index);
   // Opens a new stream in slot `index` if it still holds `ended` and was
   // not (re)opened within reopen_interval.
   void Reopen(size_t index, const Stream* ended);

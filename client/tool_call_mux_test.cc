@@ -9,10 +9,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -123,7 +125,8 @@ std::shared_ptr<Outcome> CallWhenOpen(ToolCallMux& mux, const CallToolRequest& r
   return nullptr;
 }
 
-bool Finished(Outcome& outcome) {
+template <typename AnyOutcome>
+bool Finished(AnyOutcome& outcome) {
   return outcome.done.WaitForNotificationWithTimeout(absl::Seconds(10));
 }
 
@@ -319,6 +322,307 @@ TEST(ToolCallMuxTest, DeadlineEndsACallTheServerDoesNotAnswer) {
   }
   server->Shutdown(absl::ToChronoTime(absl::Now()));
   server->Wait();
+}
+
+// A CallToolMux server that records the request messages it gets and
+// answers every call: with JSON text when the call came with
+// arguments_json, else with Structs; one answer per message. It advertises
+// `features` (none: an older server, or one in another language).
+class RecordingService final : public ToolService::CallbackService {
+ public:
+  explicit RecordingService(std::string features) : features_(std::move(features)) {}
+
+  grpc::ServerBidiReactor<CallToolMuxRequest, CallToolMuxResponse>* CallToolMux(
+      grpc::CallbackServerContext* context) override {
+    if (!features_.empty()) context->AddInitialMetadata("tool-mux-features", features_);
+    return new Reactor(this);
+  }
+
+  std::vector<CallToolMuxRequest> received() {
+    absl::MutexLock lock(&mu_);
+    return received_;
+  }
+
+ private:
+  class Reactor final : public grpc::ServerBidiReactor<CallToolMuxRequest, CallToolMuxResponse> {
+   public:
+    explicit Reactor(RecordingService* service) : service_(service) {
+      StartSendInitialMetadata();
+      StartRead(&request_);
+    }
+    void OnReadDone(bool ok) override {
+      absl::MutexLock lock(&mu_);
+      if (!ok) {
+        reads_done_ = true;
+        if (!writing_) Finish(grpc::Status::OK);
+        return;
+      }
+      {
+        absl::MutexLock record(&service_->mu_);
+        service_->received_.push_back(request_);
+      }
+      Answer(request_);
+      for (const CallToolMuxRequest& more : request_.more()) Answer(more);
+      StartRead(&request_);
+    }
+    void OnWriteDone(bool ok) override {
+      absl::MutexLock lock(&mu_);
+      writes_.pop_front();
+      writing_ = false;
+      if (ok && !writes_.empty()) {
+        writing_ = true;
+        StartWrite(&writes_.front());
+      } else if (reads_done_) {
+        Finish(grpc::Status::OK);
+      }
+    }
+    void OnDone() override { delete this; }
+
+   private:
+    void Answer(const CallToolMuxRequest& request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      if (request.cancel()) return;
+      CallToolMuxResponse& answer = writes_.emplace_back();
+      answer.set_call_id(request.call_id());
+      if (!request.arguments_json().empty()) {
+        // A block that is not an object and a number beyond 2^53: the client
+        // reads them as it would read the same answer sent as Structs.
+        answer.set_content_json(R"([{"type":"text","text":"json"},7])");
+        answer.set_structured_content_json(R"({"big":1152921504606846977,"args":)" +
+                                           request.arguments_json() + "}");
+      } else {
+        auto* block = answer.mutable_result()->add_content();
+        (*block->mutable_fields())["type"].set_string_value("text");
+        (*block->mutable_fields())["text"].set_string_value("struct");
+        (*answer.mutable_result()->mutable_structured_content()->mutable_fields())["text"]
+            .set_string_value("struct");
+      }
+      if (!writing_) {
+        writing_ = true;
+        StartWrite(&writes_.front());
+      }
+    }
+
+    RecordingService* const service_;
+    CallToolMuxRequest request_;
+    absl::Mutex mu_;
+    std::deque<CallToolMuxResponse> writes_ ABSL_GUARDED_BY(mu_);
+    bool writing_ ABSL_GUARDED_BY(mu_) = false;
+    bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  };
+
+  const std::string features_;
+  absl::Mutex mu_;
+  std::vector<CallToolMuxRequest> received_ ABSL_GUARDED_BY(mu_);
+};
+
+struct RecordingServer {
+  explicit RecordingServer(std::string features) : service(std::move(features)) {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(&service);
+    server = builder.BuildAndStart();
+  }
+  ~RecordingServer() {
+    server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+    server->Wait();
+  }
+  std::string target() const { return "127.0.0.1:" + std::to_string(port); }
+
+  RecordingService service;
+  int port = 0;
+  std::unique_ptr<grpc::Server> server;
+};
+
+struct JsonOutcome {
+  absl::Notification done;
+  grpc::Status status;
+  ToolClient::JsonResult result;
+};
+
+// Starts "shout" with `arguments` on `mux` as CallToolJson; null when the
+// mux declined it.
+std::shared_ptr<JsonOutcome> TryCallJson(ToolCallMux& mux, const json& arguments) {
+  auto outcome = std::make_shared<JsonOutcome>();
+  UnaryDone<ToolClient::JsonResult> done = [outcome](const grpc::Status& status,
+                                                     ToolClient::JsonResult& result) {
+    outcome->status = status;
+    outcome->result = std::move(result);
+    outcome->done.Notify();
+  };
+  CallToolRequest request = Request("shout");
+  if (!mux.TryCallJson(CallOptions(), request, arguments, done)) return nullptr;
+  return outcome;
+}
+
+std::shared_ptr<JsonOutcome> CallJsonWhenOpen(ToolCallMux& mux, const json& arguments) {
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < give_up) {
+    if (auto outcome = TryCallJson(mux, arguments)) return outcome;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return nullptr;
+}
+
+TEST(ToolCallMuxTest, AServerThatAdvertisesNothingGetsPlainMessages) {
+  RecordingServer server("");
+  ToolCallMuxOptions options;
+  options.streams = 1;
+  ToolCallMux mux(MuxStub(server.target()), options);
+  auto first = CallJsonWhenOpen(mux, json{{"text", "a"}});
+  ASSERT_NE(first, nullptr);
+  // Calls from several threads at once: some queue behind a write in flight.
+  std::vector<std::shared_ptr<JsonOutcome>> outcomes = {first};
+  absl::Mutex mu;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        auto outcome = TryCallJson(mux, json{{"text", "b"}});
+        ASSERT_NE(outcome, nullptr);
+        absl::MutexLock lock(&mu);
+        outcomes.push_back(outcome);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& outcome : outcomes) {
+    ASSERT_TRUE(Finished(*outcome));
+    ASSERT_TRUE(outcome->status.ok()) << outcome->status.error_message();
+    EXPECT_EQ(outcome->result.structured_content, json({{"text", "struct"}}));
+    EXPECT_EQ(outcome->result.content, json::parse(R"([{"type":"text","text":"struct"}])"));
+  }
+  size_t calls = 0;
+  for (const CallToolMuxRequest& message : server.service.received()) {
+    EXPECT_EQ(message.more_size(), 0);
+    EXPECT_TRUE(message.arguments_json().empty());
+    EXPECT_TRUE(message.call().arguments().fields().contains("text"));
+    ++calls;
+  }
+  EXPECT_EQ(calls, outcomes.size());
+}
+
+TEST(ToolCallMuxTest, JsonCallsTravelAsJsonTextToAServerThatTakesIt) {
+  RecordingServer server("json");
+  ToolCallMux mux(MuxStub(server.target()), ToolCallMuxOptions());
+  auto outcome = CallJsonWhenOpen(mux, json{{"text", "hi"}, {"n", 5}});
+  ASSERT_NE(outcome, nullptr);
+  ASSERT_TRUE(Finished(*outcome));
+  ASSERT_TRUE(outcome->status.ok()) << outcome->status.error_message();
+  const std::vector<CallToolMuxRequest> received = server.service.received();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(json::parse(received[0].arguments_json()), json({{"text", "hi"}, {"n", 5}}));
+  EXPECT_FALSE(received[0].call().has_arguments());
+  EXPECT_EQ(received[0].call().caller().subject(), "alice");
+  // As the same answer in Structs would read: the non-object block is
+  // dropped, 2^60 + 1 becomes a double, 5 stays an integer.
+  EXPECT_EQ(outcome->result.content, json::parse(R"([{"type":"text","text":"json"}])"));
+  const json& structured = outcome->result.structured_content;
+  EXPECT_TRUE(structured["big"].is_number_float()) << structured;
+  EXPECT_TRUE(structured["args"]["n"].is_number_integer()) << structured;
+}
+
+// Holds the first message written after Arm until Release (a client
+// interceptor: it runs in the thread that called StartWrite).
+class WriteGate {
+ public:
+  void Arm() {
+    absl::MutexLock lock(&mu_);
+    armed_ = true;
+  }
+  void MaybeHold() {
+    absl::MutexLock lock(&mu_);
+    if (!armed_) return;
+    armed_ = false;
+    holding_ = true;
+    mu_.Await(absl::Condition(&released_));
+  }
+  bool AwaitHolding() {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&holding_), absl::Seconds(10));
+  }
+  void Release() {
+    absl::MutexLock lock(&mu_);
+    released_ = true;
+  }
+
+ private:
+  absl::Mutex mu_;
+  bool armed_ ABSL_GUARDED_BY(mu_) = false;
+  bool holding_ ABSL_GUARDED_BY(mu_) = false;
+  bool released_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+class GateInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit GateInterceptor(WriteGate* gate) : gate_(gate) {}
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_MESSAGE)) {
+      gate_->MaybeHold();
+    }
+    methods->Proceed();
+  }
+
+ private:
+  WriteGate* const gate_;
+};
+
+class GateFactory final : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit GateFactory(WriteGate* gate) : gate_(gate) {}
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo*) override {
+    return new GateInterceptor(gate_);
+  }
+
+ private:
+  WriteGate* const gate_;
+};
+
+TEST(ToolCallMuxTest, CallsQueuedWhileAWriteIsInFlightGoInOneMessage) {
+  RecordingServer server("json,batch");
+  WriteGate gate;
+  grpc::ChannelArguments arguments;
+  SetToolCallMuxChannelArguments(&arguments);
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> factories;
+  factories.push_back(std::make_unique<GateFactory>(&gate));
+  ToolCallMuxOptions options;
+  options.streams = 1;
+  ToolCallMux mux(
+      ToolService::NewStub(grpc::experimental::CreateCustomChannelWithInterceptors(
+          server.target(), grpc::InsecureChannelCredentials(), arguments, std::move(factories))),
+      options);
+  auto probe = CallJsonWhenOpen(mux, json{{"text", "probe"}});
+  ASSERT_NE(probe, nullptr);
+  ASSERT_TRUE(Finished(*probe));
+
+  gate.Arm();
+  std::shared_ptr<JsonOutcome> held;
+  std::thread writer([&] { held = TryCallJson(mux, json{{"text", "held"}}); });
+  ASSERT_TRUE(gate.AwaitHolding());
+  // The write is in flight (held in StartWrite, outside the mux's lock):
+  // these calls queue, and go out together once it is done.
+  std::vector<std::shared_ptr<JsonOutcome>> queued;
+  for (int i = 0; i < 4; ++i) {
+    queued.push_back(TryCallJson(mux, json{{"text", "queued"}}));
+    ASSERT_NE(queued.back(), nullptr);
+  }
+  gate.Release();
+  writer.join();
+  ASSERT_NE(held, nullptr);
+  queued.push_back(held);
+  for (const auto& outcome : queued) {
+    ASSERT_TRUE(Finished(*outcome));
+    ASSERT_TRUE(outcome->status.ok()) << outcome->status.error_message();
+    EXPECT_EQ(outcome->result.content, json::parse(R"([{"type":"text","text":"json"}])"));
+  }
+  const std::vector<CallToolMuxRequest> received = server.service.received();
+  ASSERT_EQ(received.size(), 3u);  // the probe, the held call, then the other four
+  EXPECT_EQ(received[1].more_size(), 0);
+  EXPECT_EQ(json::parse(received[1].arguments_json())["text"], "held");
+  ASSERT_EQ(received[2].more_size(), 3);
+  for (const CallToolMuxRequest& more : received[2].more())
+    EXPECT_EQ(json::parse(more.arguments_json())["text"], "queued");
 }
 
 TEST(ToolCallMuxServerTest, EndStreamsLetsShutdownReturnBeforeItsDeadline) {

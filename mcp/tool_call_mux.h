@@ -6,6 +6,12 @@
 // answers from the read callback (no thread hop). Answers go out in the
 // order the calls finish, one write at a time.
 //
+// The server advertises the features "json" and "batch" (tools.proto): a
+// call that comes with arguments_json runs on JSON (no Struct either way),
+// and a client that advertised "batch" gets in one message the answers that
+// finished while a write was in flight or while one request message (with
+// its `more`) was being handled.
+//
 // Each multiplexed call is also counted like a CallTool RPC in
 // grpc_server_handled_total and grpc_server_handling_seconds
 // (method="ToolService/CallTool"): the tool server's dashboards read the
@@ -34,8 +40,9 @@ class CallToolMuxStreams {
   CallToolMuxStreams(ToolServiceImpl* service, size_t max_calls);
   ~CallToolMuxStreams();
 
-  // Returns the reactor of a new stream; it deletes itself when done.
-  Reactor* Open();
+  // Returns the reactor of a new stream (of the RPC of `context`); it
+  // deletes itself when done.
+  Reactor* Open(grpc::CallbackServerContext* context);
 
   // Makes every stream, open or opened later, answer its calls in flight,
   // refuse new ones (UNAVAILABLE) and finish: idle long-lived streams would

@@ -517,8 +517,8 @@ grpc::ServerUnaryReactor* ToolServiceImpl::CallTool(grpc::CallbackServerContext*
 
 grpc::ServerBidiReactor<mcp_oauth::tools::v1::CallToolMuxRequest,
                         mcp_oauth::tools::v1::CallToolMuxResponse>*
-ToolServiceImpl::CallToolMux(grpc::CallbackServerContext*) {
-  return mux_streams_->Open();
+ToolServiceImpl::CallToolMux(grpc::CallbackServerContext* context) {
+  return mux_streams_->Open(context);
 }
 
 void ToolServiceImpl::EndStreams() { mux_streams_->EndAll(); }
