@@ -5,6 +5,7 @@
 #include "common/metrics.h"
 #include "mcp/json_struct.h"
 #include "mcp/protocol/endpoint_internal.h"
+#include "mcp/protocol/json_body.h"
 #include "mcp/protocol/stateless_era.h"
 
 namespace mcp_oauth::mcp {
@@ -52,7 +53,7 @@ void McpEndpoint::Impl::HandlePost(McpRequest& request, std::function<void(McpRe
     done(HttpError(400, kInvalidRequest, "Invalid Request: JSON nested too deeply"));
     return;
   }
-  json message = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  json message = ParseJsonBody(request.body);
   if (message.is_discarded()) {
     done(HttpError(400, kParseError, "Parse error"));
     return;
