@@ -85,20 +85,27 @@ void McpRoute::Register(Router& router, const std::string& path, size_t max_body
 }
 
 void McpRoute::Handle(HttpRequest request, Responder respond) {
-  auto shared_request = std::make_shared<HttpRequest>(std::move(request));
+  // The request until it is handed on, and the one responder: shared by the
+  // bearer check's two outcomes (only one runs) and the endpoint's answer, so
+  // the responder (and what the access log captured in it) is never copied.
+  struct Call {
+    HttpRequest request;
+    Responder respond;
+  };
+  auto call = std::make_shared<Call>(Call{std::move(request), std::move(respond)});
   bearer_.Authenticate(
-      *shared_request,
-      [this, shared_request, respond](Principal principal) {
+      call->request,
+      [this, call](Principal principal) {
         // The access log learns who asked.
-        if (RequestLogFields* log = shared_request->log_fields.get()) {
+        if (RequestLogFields* log = call->request.log_fields.get()) {
           log->client_id = principal.client_id;
           log->user = principal.username.empty() ? principal.subject : principal.username;
         }
         endpoint_->Handle(
-            ToMcpRequest(std::move(*shared_request), std::move(principal)),
-            [respond](mcp::McpResponse answer) { respond(ToHttpResponse(std::move(answer))); });
+            ToMcpRequest(std::move(call->request), std::move(principal)),
+            [call](mcp::McpResponse answer) { call->respond(ToHttpResponse(std::move(answer))); });
       },
-      respond);
+      [call](HttpResponse response) { call->respond(std::move(response)); });
 }
 
 }  // namespace mcp_oauth::gateway
