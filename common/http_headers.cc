@@ -1,5 +1,7 @@
 #include "common/http_headers.h"
 
+#include <cstring>
+
 namespace mcp_oauth {
 namespace {
 
@@ -53,8 +55,21 @@ void HttpHeaders::Remove(std::string_view name) {
 }
 
 size_t HttpHeaders::Find(std::string_view name, size_t from) const {
+  // Lower-case the wanted name once; stored names then compare as bytes.
+  char lowered[64];
+  if (name.size() > sizeof(lowered)) {
+    for (size_t i = from; i < slots_.size(); ++i) {
+      if (SameName(field(i).name, name)) return i;
+    }
+    return kNone;
+  }
+  for (size_t i = 0; i < name.size(); ++i) lowered[i] = Lower(name[i]);
   for (size_t i = from; i < slots_.size(); ++i) {
-    if (SameName(field(i).name, name)) return i;
+    const Slot& slot = slots_[i];
+    if (slot.name_size == name.size() &&
+        std::memcmp(bytes_.data() + slot.name_at, lowered, name.size()) == 0) {
+      return i;
+    }
   }
   return kNone;
 }
@@ -73,6 +88,20 @@ std::optional<std::string> HttpHeaders::Get(std::string_view name) const {
     value += field(index).value;
   }
   return value;
+}
+
+std::optional<std::string_view> HttpHeaders::GetView(std::string_view name,
+                                                     std::string* joined) const {
+  const size_t index = Find(name, 0);
+  if (index == kNone) return std::nullopt;
+  size_t next = Find(name, index + 1);
+  if (next == kNone) return field(index).value;
+  joined->assign(field(index).value);
+  for (; next != kNone; next = Find(name, next + 1)) {
+    joined->append(", ");
+    joined->append(field(next).value);
+  }
+  return std::string_view(*joined);
 }
 
 int HttpHeaders::Count(std::string_view name) const {

@@ -56,6 +56,10 @@ class HttpHeaders {
   // Returns the values of every field named `name` (any case) joined with
   // ", " (RFC 9110 Section 5.3, what Accept needs), nullopt when none.
   std::optional<std::string> Get(std::string_view name) const;
+  // Returns what Get returns without copying the common single field: a view
+  // of its value, or of `*joined` (overwritten) when fields repeat. The view
+  // lives as long as this object and `*joined`, unchanged.
+  std::optional<std::string_view> GetView(std::string_view name, std::string* joined) const;
   bool Has(std::string_view name) const { return Find(name, 0) != kNone; }
   // Returns how many fields are named `name` (any case).
   int Count(std::string_view name) const;

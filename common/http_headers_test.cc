@@ -41,6 +41,24 @@ TEST(HttpHeadersTest, LooksNamesUpInAnyCase) {
   EXPECT_EQ(headers.Count("origin"), 0);
 }
 
+TEST(HttpHeadersTest, GetViewJoinsOnlyRepeatedFields) {
+  HttpHeaders headers{{"Accept", "a/b"}, {"Mcp-Session-Id", "abc"}, {"ACCEPT", "c/d"}};
+  std::string joined = "stale";
+  EXPECT_EQ(headers.GetView("mcp-session-id", &joined), "abc");
+  EXPECT_EQ(joined, "stale");  // one field: a view of it, nothing copied
+  EXPECT_EQ(headers.GetView("Accept", &joined), "a/b, c/d");
+  EXPECT_EQ(joined, "a/b, c/d");
+  EXPECT_EQ(headers.GetView("origin", &joined), std::nullopt);
+}
+
+TEST(HttpHeadersTest, LooksUpLongNamesInAnyCase) {
+  const std::string name(100, 'X');
+  HttpHeaders headers{{name, "long"}, {"x", "short"}};
+  EXPECT_EQ(headers.First(std::string(100, 'x')), "long");
+  EXPECT_EQ(headers.First("X"), "short");
+  EXPECT_FALSE(headers.Has(std::string(99, 'x')));
+}
+
 TEST(HttpHeadersTest, EmptyValuesArePresent) {
   HttpHeaders headers{{"X-Empty", ""}};
   EXPECT_TRUE(headers.Has("x-empty"));

@@ -4,8 +4,9 @@
 namespace mcp_oauth::mcp {
 
 bool McpEndpoint::Impl::CheckVersionHeader(const McpRequest& request, McpResponse* error) const {
-  const std::string version =
-      request.headers.Get("mcp-protocol-version").value_or(kMissingHeaderVersion);
+  std::string joined;
+  const std::string_view version =
+      request.headers.GetView("mcp-protocol-version", &joined).value_or(kMissingHeaderVersion);
   if (IsSessionVersion(version)) return true;
   *error = HttpError(400, kTransportError,
                      absl::StrCat("Bad Request: Unsupported protocol version (supported versions: ",

@@ -32,7 +32,8 @@ void McpEndpoint::Impl::Handle(McpRequest request, std::function<void(McpRespons
   }
 }
 void McpEndpoint::Impl::HandlePost(McpRequest& request, std::function<void(McpResponse)> done) {
-  const std::string accept = request.headers.Get("accept").value_or("");
+  std::string joined;
+  const std::string_view accept = request.headers.GetView("accept", &joined).value_or("");
   if (!AcceptsMediaType(accept, "application/json") ||
       !AcceptsMediaType(accept, "text/event-stream")) {
     done(HttpError(
@@ -40,7 +41,9 @@ void McpEndpoint::Impl::HandlePost(McpRequest& request, std::function<void(McpRe
         "Not Acceptable: Client must accept both application/json and text/event-stream"));
     return;
   }
-  if (!IsContentType(request.headers.Get("content-type").value_or(""), "application/json")) {
+  std::string joined_type;
+  if (!IsContentType(request.headers.GetView("content-type", &joined_type).value_or(""),
+                     "application/json")) {
     done(HttpError(415, kTransportError,
                    "Unsupported Media Type: Content-Type must be application/json"));
     return;
